@@ -1,0 +1,11 @@
+#pragma once
+/// Subcommands of the feed component.
+
+#include "syn/core/cli.hpp"
+
+namespace syn::feed {
+
+/// Adds this component's subcommands to the root `syndicate` app.
+void register_commands(CLI::App& root, cli::dispatcher& dispatch);
+
+}  // namespace syn::feed
