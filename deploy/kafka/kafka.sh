@@ -57,8 +57,9 @@ cmd_fetch() {
   local tmp=$CACHE_DIR/libs.tmp.$$ t0=$SECONDS
   rm -rf "$tmp"
   info "fetching Kafka jars with mvn into $LIBS ..."
+  # (sed: Debian's mvn 3.8.7 prints stray ESC[0m resets even with -B)
   if ! mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
-        -DincludeScope=runtime -DoutputDirectory="$tmp" >&2; then
+        -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 | sed 's/\x1b\[0m//g' >&2; then
     rm -rf "$tmp"; die "mvn dependency:copy-dependencies failed (see output above)"
   fi
   # Exactly one SLF4J 1.7 binding, or the broker logs nothing / picks one at random.
@@ -121,6 +122,13 @@ is_our_broker() {
     grep -qF " kafka.Kafka $SERVER_PROPS"
 }
 
+# Alive and not a zombie (used right after the launch, before the exec to java).
+proc_alive() {
+  local st
+  st=$(sed -E 's/^.*\) (.).*$/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $st && $st != Z && $st != X ]]
+}
+
 running_pid() {
   local pid f
   if [[ -f $PIDFILE ]]; then
@@ -181,7 +189,7 @@ format_storage() {
 wait_ready() { # pid t0
   local pid=$1 t0=$2 deadline=$((SECONDS + START_TIMEOUT))
   while :; do
-    if ! is_our_broker "$pid"; then
+    if ! proc_alive "$pid"; then
       info "broker on 127.0.0.1:$PORT exited during start-up; log: $LOG"
       log_tail 40; rm -f "$PIDFILE"; exit 1
     fi
