@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything syndicate needs on Debian 12, idempotently: Debian packages, the npm
+# tooling (buf, kafkajs, protobufjs) and the Kafka broker jars from Maven Central.
+# Safe to run again: each step is skipped when already satisfied.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Why each package is here: README.md, "Dependencies".
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  librdkafka-dev libprotobuf-dev protobuf-compiler libboost1.74-dev libyaml-cpp-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev libsqlite3-dev libpq-dev libssl-dev
+  libopencc-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
+  kcat clang libclang-rt-14-dev clang-format postgresql
+  openjdk-17-jdk-headless maven nodejs npm
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  # nodejs/npm/java/maven may come from outside Debian on some machines: accept the binary.
+  case "$p" in
+    nodejs) command -v node >/dev/null && continue ;;
+    npm) command -v npm >/dev/null && continue ;;
+    openjdk-17-jdk-headless) command -v javac >/dev/null && continue ;;
+    maven) command -v mvn >/dev/null && continue ;;
+  esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "install-deps: Debian packages present"
+fi
+
+# npm tooling, pinned by package-lock.json.
+if [ ! -x node_modules/.bin/buf ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "install-deps: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+else
+  echo "install-deps: npm packages present"
+fi
+
+# Kafka broker + tools jars (cached in deploy/kafka/.cache, fetched once).
+bash deploy/kafka/kafka.sh fetch

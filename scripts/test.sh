@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what is missing, builds,
+# runs unit tests (also under ASan+UBSan), proto lint/breaking checks, the fuzzer for a bounded
+# time, a benchmark smoke run, then starts a real Kafka broker and runs the integration tests.
+# The broker is stopped on every exit path. Exits non-zero if anything failed.
+#
+# Environment: SYN_FUZZ_SECONDS (default 60), SYN_TEST_KAFKA_PORT (default 39092),
+#              SYN_SKIP_INSTALL=1 to skip scripts/install-deps.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+jobs=$(nproc)
+fuzz_seconds=${SYN_FUZZ_SECONDS:-60}
+kafka_port=${SYN_TEST_KAFKA_PORT:-39092}
+failures=()
+
+stage() { printf '\n=== %s [%s]\n' "$*" "$(date +%T)"; }
+run_stage() { # name cmd... : records a failure and goes on, so one run shows every failure
+  local name=$1; shift
+  stage "$name"
+  if ! "$@"; then failures+=("$name"); echo "!!! $name failed"; fi
+}
+
+if [ "${SYN_SKIP_INSTALL:-0}" != 1 ]; then
+  stage "install dependencies"
+  bash scripts/install-deps.sh
+fi
+
+stage "build (dev)"
+cmake --preset dev >/dev/null
+cmake --build --preset dev -j "$jobs"
+
+run_stage "unit tests" ctest --preset unit -j "$jobs"
+
+stage "build (asan-ubsan)"
+cmake --preset asan-ubsan >/dev/null
+cmake --build --preset asan-ubsan -j "$jobs"
+run_stage "unit tests under ASan+UBSan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --preset asan-unit -j "$jobs"
+
+run_stage "proto: buf lint + buf breaking" bash scripts/check-proto.sh
+
+if [ -x tests/fuzz/run.sh ]; then
+  run_stage "fuzz splitter (${fuzz_seconds}s)" bash tests/fuzz/run.sh "$fuzz_seconds"
+fi
+
+if [ -x build/bench/bench_splitter ]; then
+  run_stage "benchmark smoke run" build/bench/bench_splitter --benchmark_min_time=0.01
+fi
+
+stage "start Kafka on 127.0.0.1:$kafka_port"
+trap 'bash "$root/deploy/kafka/kafka.sh" stop --port "$kafka_port" || true' EXIT
+bash deploy/kafka/kafka.sh start --port "$kafka_port"
+export SYN_TEST_BOOTSTRAP=127.0.0.1:$kafka_port
+export SYN_KAFKA_SH="$root/deploy/kafka/kafka.sh"
+
+run_stage "integration tests (real Kafka)" ctest --preset integration -j 1
+
+if [ -f tests/node/subscriber.test.mjs ]; then
+  run_stage "downstream subscriber (Node.js kafkajs+protobufjs)" node tests/node/subscriber.test.mjs
+fi
+
+stage "summary"
+if ((${#failures[@]})); then
+  printf 'FAILED: %s\n' "${failures[@]}"
+  exit 1
+fi
+echo "all stages passed"
