@@ -37,7 +37,7 @@ usage: kafka.sh VERB [OPTIONS]
   classpath                  print the classpath (jars joined with ':')
 env: KAFKA_PORT (9092) KAFKA_CONTROLLER_PORT (port+1) KAFKA_STATE_DIR KAFKA_STATE_ROOT
      KAFKA_CACHE_DIR KAFKA_START_TIMEOUT (90) KAFKA_STOP_TIMEOUT (30) KAFKA_HEAP_OPTS
-     KAFKA_JVM_OPTS KAFKA_TOOL_OPTS JAVA_HOME
+     KAFKA_JVM_OPTS KAFKA_TOOL_OPTS KAFKA_CDS (1) JAVA_HOME
 EOF
 }
 
@@ -63,21 +63,25 @@ cmd_fetch() {
     rm -rf "$tmp"; die "mvn dependency:copy-dependencies failed (see output above)"
   fi
   # Exactly one SLF4J 1.7 binding, or the broker logs nothing / picks one at random.
-  local bindings
-  bindings=$(cd "$tmp" && ls | grep -E '^(log4j-slf4j-impl|log4j-slf4j2-impl|slf4j-reload4j|slf4j-log4j12|slf4j-simple|slf4j-nop|slf4j-jdk14|logback-classic)-[0-9]' || true)
-  if [[ $(grep -c . <<<"$bindings") -ne 1 || $bindings != log4j-slf4j-impl-* ]]; then
-    rm -rf "$tmp"; die "expected exactly one slf4j binding (log4j-slf4j-impl), got: ${bindings:-none}"
+  local jars=("$tmp"/*.jar) bindings=() j
+  for j in "${jars[@]##*/}"; do
+    [[ $j =~ ^(log4j-slf4j-impl|log4j-slf4j2-impl|slf4j-reload4j|slf4j-log4j12|slf4j-simple|slf4j-nop|slf4j-jdk14|logback-classic)-[0-9] ]] &&
+      bindings+=("$j")
+  done
+  if [[ ${#bindings[@]} -ne 1 || ${bindings[0]} != log4j-slf4j-impl-* ]]; then
+    rm -rf "$tmp"; die "expected exactly one slf4j binding (log4j-slf4j-impl), got: ${bindings[*]:-none}"
   fi
   pom_hash >"$tmp/.pom-sha256"
   rm -rf "$LIBS"
   mv "$tmp" "$LIBS"
   exec 8>&-
-  info "fetched $(ls "$LIBS" | grep -c '\.jar$') jars in $((SECONDS - t0))s"
+  info "fetched ${#jars[@]} jars in $((SECONDS - t0))s"
 }
 
 cmd_classpath() {
   cmd_fetch quiet
-  ls "$LIBS"/*.jar | paste -sd: -
+  local jars=("$LIBS"/*.jar)
+  (IFS=:; echo "${jars[*]}")
 }
 
 # ---------------------------------------------------------------- options
@@ -101,9 +105,13 @@ parse_opts() {
       *) die "unknown option: $1 (see kafka.sh help)" ;;
     esac
   done
-  [[ $PORT =~ ^[0-9]+$ ]] && ((PORT > 0 && PORT < 65535)) || die "bad port: $PORT"
+  [[ $PORT =~ ^[0-9]{1,5}$ ]] || die "bad port: $PORT"
+  PORT=$((10#$PORT))
+  ((PORT >= 1 && PORT <= 65534)) || die "bad port: $PORT"
   CPORT=${CPORT:-$((PORT + 1))}
-  [[ $CPORT =~ ^[0-9]+$ ]] && ((CPORT > 0 && CPORT < 65536 && CPORT != PORT)) || die "bad controller port: $CPORT"
+  [[ $CPORT =~ ^[0-9]{1,5}$ ]] || die "bad controller port: $CPORT"
+  CPORT=$((10#$CPORT))
+  ((CPORT >= 1 && CPORT <= 65535 && CPORT != PORT)) || die "bad controller port: $CPORT"
   STATE=${STATE:-${KAFKA_STATE_ROOT:-$CACHE_DIR}/run-$PORT}
   mkdir -p "$STATE"
   STATE=$(cd "$STATE" && pwd)
@@ -148,9 +156,54 @@ answers_metadata() {
   timeout 10 kcat -b "127.0.0.1:$PORT" -L -m "${1:-2}" 2>/dev/null | grep -q "broker 1 at 127.0.0.1:$PORT"
 }
 
-log_tail() { [[ -f $LOG ]] && tail -n "${1:-30}" "$LOG" | sed 's/^/    /' >&2 || true; }
+# Log lines of the latest start only (kafka.sh writes a marker line before each start).
+this_run_log() { [[ -f $LOG ]] && awk '/^===== kafka.sh start /{n=NR} {l[NR]=$0} END{for(i=n;i<=NR;i++) print l[i]}' "$LOG"; }
+first_error() { # first ERROR line, plus the exception line that usually follows it
+  this_run_log | awk '
+    found { if ($0 ~ /^[A-Za-z_$][A-Za-z0-9_.$]*(Exception|Error)/) line = line " -- " $0; exit }
+    / (ERROR|FATAL) / { line = $0; found = 1 }
+    END { if (line != "") print substr(line, 1, 400) }' || true
+}
+log_tail() { this_run_log | tail -n "${1:-30}" | sed 's/^/    /' >&2 || true; }
+
+# One clear line (with the first error of this run, if any), then the log's tail.
+fail_start() {
+  local err
+  err=$(first_error)
+  info "$1; log: $LOG${err:+; first error: $err}"
+  log_tail 30
+}
 
 # ---------------------------------------------------------------- start
+
+# Class-data sharing (AppCDS, JDK 13+ dynamic archive): the first broker run dumps the classes it
+# loaded when it exits (at `stop`), later starts map them; this roughly halves the start-up time.
+# The archive is keyed on everything it depends on; a stale one is only ignored by the JVM.
+cds_opts() {
+  CDS_OPTS=()
+  [[ ${KAFKA_CDS:-1} == 1 ]] || return 0
+  local key
+  key=$({ pom_hash; "$JAVA" -version 2>&1; echo "$HEAP_OPTS $JVM_OPTS"; } | sha256sum | cut -c1-16)
+  CDS_ARCHIVE=$CACHE_DIR/cds/broker-$key.jsa
+  if [[ -s $CDS_ARCHIVE ]]; then
+    CDS_OPTS=(-XX:SharedArchiveFile="$CDS_ARCHIVE")
+  else
+    mkdir -p "$CACHE_DIR/cds"
+    # Written by the JVM at exit; `stop` renames it into place once the broker is gone.
+    CDS_OPTS=(-XX:ArchiveClassesAtExit="$STATE/broker.jsa.tmp")
+    rm -f "$STATE/broker.jsa.tmp"
+    echo "$CDS_ARCHIVE" >"$STATE/broker.jsa.target"
+  fi
+}
+
+# After the broker exited: move a freshly dumped CDS archive into place.
+cds_collect() {
+  [[ -s $STATE/broker.jsa.tmp && -f $STATE/broker.jsa.target ]] || return 0
+  local target
+  target=$(<"$STATE/broker.jsa.target")
+  mv -f "$STATE/broker.jsa.tmp" "$target.tmp.$$" && mv -f "$target.tmp.$$" "$target"
+  rm -f "$STATE/broker.jsa.target"
+}
 
 new_cluster_id() { # 16 random bytes, base64url without padding: what Uuid.randomUuid().toString() gives
   local id
@@ -190,16 +243,15 @@ wait_ready() { # pid t0
   local pid=$1 t0=$2 deadline=$((SECONDS + START_TIMEOUT))
   while :; do
     if ! proc_alive "$pid"; then
-      info "broker on 127.0.0.1:$PORT exited during start-up; log: $LOG"
-      log_tail 40; rm -f "$PIDFILE"; exit 1
+      fail_start "broker on 127.0.0.1:$PORT exited during start-up"
+      rm -f "$PIDFILE"; exit 1
     fi
     if port_in_use "$PORT" && answers_metadata 2; then
       info "broker ready on 127.0.0.1:$PORT (pid $pid, controller port $CPORT, $(elapsed "$t0")s, state $STATE)"
       return 0
     fi
     if ((SECONDS >= deadline)); then
-      info "broker on 127.0.0.1:$PORT did not answer metadata requests within ${START_TIMEOUT}s; stopping it; log: $LOG"
-      log_tail 40
+      fail_start "broker on 127.0.0.1:$PORT did not answer metadata requests within ${START_TIMEOUT}s, stopping it"
       stop_pid "$pid" >/dev/null 2>&1 || true
       exit 1
     fi
@@ -231,13 +283,14 @@ cmd_start() {
   port_in_use "$CPORT" && die "controller port $CPORT is in use by another process (use --controller-port)"
   mkdir -p "$DATA"
   write_server_props
+  cds_opts
   printf '\n===== kafka.sh start %s: port %s, controller port %s =====\n' "$(date -Is)" "$PORT" "$CPORT" >>"$LOG"
   format_storage
   # setsid: own session, so the caller's Ctrl-C, SIGHUP or process-group kill does not reach it.
   # 8>&- 9>&-: the broker must not inherit (and so keep holding) the lock files.
   # shellcheck disable=SC2086
   (cd "$STATE" && exec setsid "$JAVA" $HEAP_OPTS $JVM_OPTS \
-      -Dlog4j2.configurationFile="$CONF/log4j2.properties" \
+      "${CDS_OPTS[@]}" -Dlog4j2.configurationFile="$CONF/log4j2.properties" \
       -cp "$LIBS/*" kafka.Kafka "$SERVER_PROPS" </dev/null >>"$LOG" 2>&1 8>&- 9>&-) &
   pid=$!
   echo "$pid" >"$PIDFILE"
@@ -257,8 +310,10 @@ stop_pid() {
     deadline=$((SECONDS + 10))
     while is_our_broker "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
     is_our_broker "$pid" && die "broker pid $pid survived SIGKILL"
+    rm -f "$STATE/broker.jsa.tmp" # possibly cut short
   fi
   rm -f "$PIDFILE"
+  cds_collect
 }
 
 cmd_stop() {
