@@ -2,6 +2,7 @@
 // subcommands; this file only wires them together.
 #include "syn/archive/commands.hpp"
 #include "syn/core/cli.hpp"
+#include "syn/core/config_command.hpp"
 #include "syn/feed/commands.hpp"
 #include "syn/ops/commands.hpp"
 #include "syn/producer/commands.hpp"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   syn::archive::register_commands(app, dispatch);
   syn::translation::register_commands(app, dispatch);
   syn::ops::register_commands(app, dispatch);
+  syn::config::register_config_commands(app, dispatch);
 
   try {
     app.parse(argc, argv);

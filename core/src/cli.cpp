@@ -1,5 +1,7 @@
 #include "syn/core/cli.hpp"
 
+#include "syn/core/config.hpp"
+
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -31,6 +33,8 @@ int dispatcher::run(const CLI::App& root) const {
   }
   try {
     return chosen_();
+  } catch (const config::config_error& e) {
+    return config::report(e);  // every problem, file:line:col, exit 2
   } catch (const std::exception& e) {
     print_error(e.what());
     return exit_code::failure;

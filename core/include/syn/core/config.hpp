@@ -3,12 +3,35 @@
 ///
 /// The Kafka section below is fixed: the Kafka client layer builds on it. The loader,
 /// validation and the other sections live in config.cpp.
+///
+/// Every default lives here, in the member initialisers: `root{}` is exactly the configuration
+/// that config/syndication.yaml spells out (a unit test holds the two together). The schema in
+/// config.cpp declares, once per setting, its YAML key, description, requiredness and checks.
+///
+/// Secrets never appear in the file: a `secret` names an environment variable (`*_env` keys) and
+/// is read at `resolve()` time. Relative paths are relative to the working directory.
 
+#include <chrono>
+#include <cstddef>
 #include <map>
+#include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace syn::config {
+
+/// A secret held in an environment variable; the config only ever holds the variable's name.
+struct secret {
+  /// Name of the environment variable (`FOO` for `app_secret_env: FOO`); empty when not configured.
+  std::string env;
+
+  /// The variable's value now, or nullopt when `env` is empty or the variable is unset.
+  /// Reads the environment on every call (std::getenv): not safe against a concurrent setenv().
+  [[nodiscard]] std::optional<std::string> resolve() const;
+  [[nodiscard]] bool configured() const noexcept { return !env.empty(); }
+};
 
 /// One topic as the admin client creates it.
 struct topic_config {
@@ -42,6 +65,324 @@ struct kafka_config {
   std::string transactional_id_prefix = "syndicate-publisher";
   int transaction_timeout_ms = 60000;
   topics_config topics;
+  /// Secret librdkafka properties (`sasl.password`, ...), each read from the environment variable
+  /// named here (`kafka.client_env` in YAML). Added after the fixed fields above.
+  std::map<std::string, secret> client_env;
 };
+
+/// `bootstrap.servers` plus `kafka.client` plus every `kafka.client_env` secret resolved now.
+/// The Kafka layer adds what it owns (transactional.id, group.id, isolation.level...).
+/// Throws config_error when a `client_env` variable is unset. Thread-safe (see secret::resolve).
+[[nodiscard]] std::map<std::string, std::string> librdkafka_properties(const kafka_config& kafka);
+
+// ---------------------------------------------------------------------------------------------
+// Papers
+
+/// A newspaper the splitter knows. `code` is the first part of every article id (`cjrb-20240130-01-03`).
+struct paper_config {
+  std::string code;
+  std::string name;
+  /// Other names the masthead may carry (publisher name, romanised name...).
+  std::vector<std::string> aliases;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Producer
+
+enum class input_encoding { automatic, utf8, gb18030 };
+
+struct split_config {
+  /// Paper code assumed when the masthead names no known paper; empty = the first of `papers`.
+  std::string default_paper;
+  /// Encoding of issue files; `auto` detects UTF-8 (with or without BOM) or GB18030.
+  input_encoding encoding = input_encoding::automatic;
+  /// Join spaces left inside Chinese text where an extracted column line wrapped (`中国式现 代化`).
+  bool join_wrapped_lines = true;
+  /// Drop consecutive duplicated lines (garbled OCR repeats).
+  bool drop_duplicate_lines = true;
+};
+
+/// `syndicate serve trigger`: HTTP POST /v1/issues.
+struct trigger_config {
+  std::string listen = "127.0.0.1:8080";
+  std::size_t max_body_bytes = std::size_t{4} << 20U;
+  /// Bearer token clients must send; empty `env` = no authentication (loopback `listen` only).
+  secret token{"SYNDICATE_TRIGGER_TOKEN"};
+  std::chrono::milliseconds request_timeout{30000};
+};
+
+/// Hot folder: files dropped into `dir/incoming` are published and moved to `done` or `failed`.
+struct hot_folder_config {
+  bool enabled = false;
+  std::string dir = "var/hotfolder";
+  /// Subfolders of `dir`.
+  std::string incoming = "incoming";
+  std::string done = "done";
+  std::string failed = "failed";
+  std::chrono::milliseconds poll_interval{1000};
+  /// A file is taken once its size has not changed for this long (the writer is done).
+  std::chrono::milliseconds stable_wait{2000};
+  /// Files still being written; never picked up.
+  std::vector<std::string> ignore_suffixes{".part"};
+};
+
+struct producer_config {
+  split_config split;
+  trigger_config trigger;
+  hot_folder_config hot_folder;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Shared by the sinks
+
+/// Capped exponential backoff with jitter: delay(n) = min(max_backoff, initial_backoff * multiplier^n),
+/// then scaled by a random factor in [1 - jitter, 1 + jitter].
+struct retry_config {
+  std::chrono::milliseconds initial_backoff{200};
+  std::chrono::milliseconds max_backoff{30000};
+  double multiplier = 2.0;
+  /// Attempts in total, the first included; then the record is dead-lettered.
+  int max_attempts = 8;
+  double jitter = 0.2;
+};
+
+/// Which articles go somewhere. Every non-empty list must match (AND); within a list any entry
+/// matches (OR); an empty list matches everything.
+struct route_rules {
+  /// Paper codes.
+  std::vector<std::string> papers;
+  /// Column kickers (exact, after normalisation).
+  std::vector<std::string> kickers;
+  std::vector<int> pages;
+  /// Substrings of the headline.
+  std::vector<std::string> headline_keywords;
+  /// Article languages (BCP 47); empty = the account's own language.
+  std::vector<std::string> languages;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Feed
+
+struct feed_account {
+  /// Stable name, used in feed URLs (`/feeds/<name>`) and as the idempotency scope.
+  std::string name;
+  /// WeChat AppID; empty = this account is served by the feed server only, nothing is pushed.
+  std::string app_id;
+  secret app_secret;
+  /// BCP 47 language of the account's articles.
+  std::string language = "zh-Hans";
+  /// Cover image uploaded as the drafts' thumbnail (required to push to WeChat).
+  std::string cover_image;
+  route_rules rules;
+};
+
+struct feed_server_config {
+  std::string listen = "127.0.0.1:8081";
+  /// Base of the links in feeds and pushed drafts, as readers reach it.
+  std::string public_base_url = "http://127.0.0.1:8081";
+};
+
+struct feed_config {
+  std::string api_base_url = "https://api.weixin.qq.com";
+  std::chrono::milliseconds request_timeout{10000};
+  /// WeChat takes at most 8 articles per draft.
+  int max_articles_per_draft = 8;
+  retry_config retry{std::chrono::milliseconds{1000}, std::chrono::milliseconds{60000}, 2.0, 6, 0.2};
+  feed_server_config server;
+  std::vector<feed_account> accounts{
+      {"cjrb", "", {"SYNDICATE_WECHAT_CJRB_SECRET"}, "zh-Hans", "", {}},
+      {"cjrb-hant", "", {"SYNDICATE_WECHAT_CJRB_HANT_SECRET"}, "zh-Hant", "", {}},
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Archive
+
+enum class archive_backend { sqlite, postgres };
+
+struct sqlite_config {
+  std::string path = "var/archive.db";
+};
+
+struct postgres_config {
+  /// libpq conninfo (`host=... dbname=... password=...` or a `postgresql://` URI).
+  secret conninfo{"SYNDICATE_ARCHIVE_PG"};
+};
+
+struct archive_config {
+  archive_backend backend = archive_backend::sqlite;
+  sqlite_config sqlite;
+  postgres_config postgres;
+  /// Records written per transaction.
+  int batch_size = 100;
+  /// A partial batch is written after this long.
+  std::chrono::milliseconds batch_max_wait{200};
+};
+
+// ---------------------------------------------------------------------------------------------
+// Translation
+
+enum class translation_engine { opencc, http };
+/// OpenCC conversions from Simplified Chinese (the name of OpenCC's `<variant>.json`).
+enum class opencc_variant { s2t, s2tw, s2twp, s2hk };
+
+struct translation_target {
+  /// BCP 47 tag of the translated articles (`zh-Hant`, `en`...).
+  std::string language;
+  translation_engine engine = translation_engine::opencc;
+  opencc_variant opencc = opencc_variant::s2t;
+  /// LibreTranslate-compatible endpoint (`.../translate`); `http` engine only.
+  std::string url;
+  /// API key for the HTTP engine, if it wants one.
+  secret api_key;
+  /// Language code the HTTP engine expects, when it differs from `language`.
+  std::string engine_language;
+  std::chrono::milliseconds request_timeout{30000};
+  route_rules rules;
+};
+
+/// Job priority 0 (lowest) to 9; the translator takes higher priorities first.
+struct translation_priorities {
+  int normal = 5;
+  /// Articles on page 1.
+  int front_page = 8;
+};
+
+struct translation_config {
+  std::vector<translation_target> targets{
+      {"zh-Hant",
+       translation_engine::opencc,
+       opencc_variant::s2t,
+       "",
+       {},
+       "",
+       std::chrono::milliseconds{30000},
+       {}},
+  };
+  /// A job not done by then is dead-lettered instead of retried.
+  std::chrono::milliseconds job_deadline{600000};
+  translation_priorities priorities;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Consumers
+
+struct consumer_groups {
+  std::string feed = "syndicate-feed";
+  std::string archive = "syndicate-archive";
+  std::string translation = "syndicate-translation";
+  std::string translator = "syndicate-translator";
+};
+
+struct consumers_config {
+  consumer_groups groups;
+  /// Records taken per poll.
+  int poll_batch_size = 100;
+  std::chrono::milliseconds poll_timeout{500};
+  /// Bound on every offset commit.
+  std::chrono::milliseconds commit_timeout{10000};
+  retry_config retry;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Observability
+
+enum class log_format { text, json };
+enum class log_level { trace, debug, info, warn, error, critical, off };
+
+/// Where each process serves /metrics, /healthz and /readyz; empty = not served.
+struct metrics_listen_config {
+  std::string trigger = "127.0.0.1:9101";
+  std::string feed = "127.0.0.1:9102";
+  std::string archive = "127.0.0.1:9103";
+  std::string translation = "127.0.0.1:9104";
+  std::string translator = "127.0.0.1:9105";
+  std::string feed_server = "127.0.0.1:9106";
+  std::string run = "127.0.0.1:9100";
+};
+
+struct observability_config {
+  metrics_listen_config metrics;
+  log_format format = log_format::text;
+  log_level level = log_level::info;
+  /// librdkafka `statistics.interval.ms` for lag and queue gauges; 0 = off.
+  std::chrono::milliseconds kafka_statistics_interval{15000};
+};
+
+// ---------------------------------------------------------------------------------------------
+
+/// The whole file.
+struct root {
+  kafka_config kafka;
+  std::vector<paper_config> papers{{"cjrb", "昌吉日报", {"昌吉日报社"}}};
+  producer_config producer;
+  feed_config feed;
+  archive_config archive;
+  translation_config translation;
+  consumers_config consumers;
+  observability_config observability;
+
+  /// The paper with this code, or nullptr.
+  [[nodiscard]] const paper_config* find_paper(std::string_view code) const;
+};
+
+/// One problem in a config file.
+struct diagnostic {
+  std::string file;
+  /// 1-based; 0 when the problem has no position (e.g. the file cannot be opened).
+  int line = 0;
+  int column = 0;
+  /// Dotted key path (`kafka.topics.articles.partitions`, `feed.accounts[0].name`); may be empty.
+  std::string key;
+  std::string message;
+
+  /// `file:line:col: key: message`, leaving out what is empty.
+  [[nodiscard]] std::string str() const;
+};
+
+/// Every problem found in a config, in file order. what() is their str() joined by newlines.
+class config_error : public std::runtime_error {
+ public:
+  explicit config_error(std::vector<diagnostic> errors);
+  [[nodiscard]] const std::vector<diagnostic>& errors() const noexcept { return errors_; }
+
+ private:
+  std::vector<diagnostic> errors_;
+};
+
+/// Reads, type-checks and validates `path`. Throws config_error listing every problem (a file that
+/// cannot be read is one diagnostic without position). Thread-safe; no global state is touched.
+[[nodiscard]] root load(const std::string& path);
+
+/// As load(), from memory; `name` stands for the file name in diagnostics.
+[[nodiscard]] root load_string(std::string_view yaml, const std::string& name);
+
+/// Value and cross-key checks of an already typed config (load() runs them too). Diagnostics have
+/// no positions here. Returns an empty list when `cfg` is valid.
+[[nodiscard]] std::vector<diagnostic> validate(const root& cfg);
+
+/// The effective config as YAML, every key with its value. A secret shows as its variable name
+/// followed by `# ***` when the variable is set (its value instead when `mask_secrets` is false)
+/// or `# <unset: VAR>`. Loading the output gives the same config.
+[[nodiscard]] std::string to_yaml(const root& cfg, bool mask_secrets = true);
+
+/// One documented setting, for `syndicate config keys` and docs.
+struct key_info {
+  std::string path;  ///< `feed.accounts[].name`; `kafka.client.*` for open maps
+  std::string type;
+  std::string default_value;  ///< as YAML flow text
+  bool required = false;
+  std::string description;
+};
+
+/// Every setting the schema declares, in file order.
+[[nodiscard]] std::vector<key_info> describe();
+
+[[nodiscard]] std::string_view to_string(input_encoding v) noexcept;
+[[nodiscard]] std::string_view to_string(archive_backend v) noexcept;
+[[nodiscard]] std::string_view to_string(translation_engine v) noexcept;
+[[nodiscard]] std::string_view to_string(opencc_variant v) noexcept;
+[[nodiscard]] std::string_view to_string(log_format v) noexcept;
+[[nodiscard]] std::string_view to_string(log_level v) noexcept;
 
 }  // namespace syn::config

@@ -1,0 +1,28 @@
+# cmake -DEXE=... -DARGS="a|b|c" -DRC=2 [-DSTDERR_REGEX=...] [-DSTDERR_LINES=n] [-DSTDOUT_REGEX=...]
+#       [-DSTDOUT_NOT_REGEX=...] [-DWORKDIR=...] -P expect_exit.cmake
+# Runs EXE with ARGS and checks its exit status (PASS_REGULAR_EXPRESSION alone ignores it) and stderr.
+string(REPLACE "|" ";" args "${ARGS}")
+if(NOT WORKDIR)
+  set(WORKDIR ".")
+endif()
+execute_process(COMMAND "${EXE}" ${args} WORKING_DIRECTORY "${WORKDIR}"
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
+if(NOT rc STREQUAL RC)
+  message(FATAL_ERROR "exit status ${rc}, expected ${RC}\nstdout:\n${out}\nstderr:\n${err}")
+endif()
+if(DEFINED STDERR_REGEX AND NOT err MATCHES "${STDERR_REGEX}")
+  message(FATAL_ERROR "stderr does not match ${STDERR_REGEX}:\n${err}")
+endif()
+if(DEFINED STDERR_LINES)
+  string(REGEX MATCHALL "\n" newlines "${err}")
+  list(LENGTH newlines n)
+  if(NOT n EQUAL STDERR_LINES)
+    message(FATAL_ERROR "stderr has ${n} lines, expected ${STDERR_LINES}:\n${err}")
+  endif()
+endif()
+if(DEFINED STDOUT_REGEX AND NOT out MATCHES "${STDOUT_REGEX}")
+  message(FATAL_ERROR "stdout does not match ${STDOUT_REGEX}:\n${out}")
+endif()
+if(DEFINED STDOUT_NOT_REGEX AND out MATCHES "${STDOUT_NOT_REGEX}")
+  message(FATAL_ERROR "stdout must not match ${STDOUT_NOT_REGEX} (not shown)")
+endif()
