@@ -1,5 +1,6 @@
 #include "syn/core/cli.hpp"
 
+#include "syn/core/config.hpp"
 #include "syn/core/config_command.hpp"
 
 #include <cstdlib>
