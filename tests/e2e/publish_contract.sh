@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# End to end on the real broker: topics, publish, republish (no-op), correction (revision),
+# whole-issue atomicity (publisher killed mid-transaction), and a Node.js subscriber (kafkajs +
+# protobufjs) that checks the contract. Needs SYN_TEST_BOOTSTRAP and the syndicate binary as $1.
+set -euo pipefail
+syndicate=$1
+src=$(cd "$(dirname "$0")/../.." && pwd)
+: "${SYN_TEST_BOOTSTRAP:?SYN_TEST_BOOTSTRAP must point at the test broker (scripts/test.sh sets it)}"
+fixture=$src/tests/data/issues/changji-daily-2024-01-30-p1.txt
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+run_id=$(date +%s)-$$
+cfg=$work/syndication.yaml
+cat > "$cfg" <<YAML
+kafka:
+  bootstrap_servers: $SYN_TEST_BOOTSTRAP
+  transactional_id_prefix: e2e-$run_id
+  topics:
+    issues: {name: e2e.$run_id.issues, partitions: 3, replication_factor: 1, config: {cleanup.policy: compact}}
+    articles: {name: e2e.$run_id.articles, partitions: 3, replication_factor: 1}
+    translated: {name: e2e.$run_id.translated, partitions: 3, replication_factor: 1}
+    translation_jobs: {name: e2e.$run_id.jobs, partitions: 3, replication_factor: 1}
+    deadletter: {name: e2e.$run_id.dlq, partitions: 1, replication_factor: 1}
+YAML
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect() { # description, expected count, actual count
+  echo "$1: expected $2, got $3"
+  [ "$2" = "$3" ] || fail "$1"
+}
+# read_committed count of records with key prefix $2 on topic $1
+count_committed() {
+  kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '%k\n' 2>/dev/null |
+    grep -c "^$2" || true
+}
+
+"$syndicate" topics create --config "$cfg" >/dev/null
+"$syndicate" topics create --config "$cfg" | grep -q "exist" || fail "second topics create should report existing topics"
+
+out=$("$syndicate" publish --config "$cfg" "$fixture")
+echo "$out"
+grep -q "cjrb-20240130: published 5 of 5 articles" <<<"$out" || fail "first publish"
+expect "articles visible after first publish" 5 "$(count_committed "e2e.$run_id.articles" cjrb-20240130-)"
+
+out=$("$syndicate" publish --config "$cfg" "$fixture")
+echo "$out"
+grep -q "cjrb-20240130: unchanged" <<<"$out" || fail "republish must be a no-op"
+expect "articles visible after republish" 5 "$(count_committed "e2e.$run_id.articles" cjrb-20240130-)"
+
+# The downstream contract, checked from another language.
+node "$src/tests/node/subscriber.mjs" --bootstrap "$SYN_TEST_BOOTSTRAP" --topic "e2e.$run_id.articles" \
+  --group "node-$run_id" --timeout-ms 60000
+
+# A correction: one character of the last article changes -> one new revision.
+sed 's/两地群众来往将更加便利。/两地群众往来将更加便利。/' "$fixture" >"$work/corrected.txt"
+out=$("$syndicate" publish --config "$cfg" "$work/corrected.txt")
+echo "$out"
+grep -q "cjrb-20240130: published 1 of 5 articles (1 revised)" <<<"$out" || fail "correction"
+expect "article records after correction" 6 "$(count_committed "e2e.$run_id.articles" cjrb-20240130-)"
+expect "revisions of article 05" 2 "$(count_committed "e2e.$run_id.articles" cjrb-20240130-01-05)"
+
+# Atomicity: the publisher dies after 3 records of a 6-record transaction (5 articles + manifest).
+set +e
+SYNDICATE_TEST_EXIT_AFTER_RECORDS=3 "$syndicate" publish --config "$cfg" --date 2024-02-01 --instance crashy "$fixture"
+rc=$?
+set -e
+expect "exit status of the killed publisher" 70 "$rc"
+# The records are on the broker but not committed: a new incarnation (same instance) fences and
+# aborts the open transaction, then publishes the issue whole.
+out=$("$syndicate" publish --config "$cfg" --date 2024-02-01 --instance crashy "$fixture")
+echo "$out"
+grep -q "cjrb-20240201: published 5 of 5 articles" <<<"$out" || fail "publish after crash"
+expect "articles of the crashed issue visible to read_committed" 5 "$(count_committed "e2e.$run_id.articles" cjrb-20240201-)"
+all=$(kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "e2e.$run_id.articles" -o beginning -e -q -X isolation.level=read_uncommitted -f '%k\n' 2>/dev/null | grep -c '^cjrb-20240201-' || true)
+expect "records of the crashed issue in the log (3 aborted + 5 committed)" 8 "$all"
+echo "publish_contract: ok"
