@@ -1,0 +1,354 @@
+#include "syn/core/kafka/consumer.hpp"
+
+#include "client.hpp"
+
+#include <cstring>
+#include <exception>
+#include <thread>
+#include <utility>
+
+namespace syn::kafka {
+
+// ------------------------------------------------------------------ message
+
+message::message(rd_kafka_message_s* m) noexcept : m_(m) {}
+message::message(message&& o) noexcept : m_(std::exchange(o.m_, nullptr)) {}
+message& message::operator=(message&& o) noexcept {
+  if (this != &o) {
+    if (m_ != nullptr) rd_kafka_message_destroy(m_);
+    m_ = std::exchange(o.m_, nullptr);
+  }
+  return *this;
+}
+message::~message() {
+  if (m_ != nullptr) rd_kafka_message_destroy(m_);
+}
+
+std::string_view message::topic() const noexcept { return rd_kafka_topic_name(m_->rkt); }
+std::int32_t message::partition() const noexcept { return m_->partition; }
+std::int64_t message::offset() const noexcept { return m_->offset; }
+bool message::has_key() const noexcept { return m_->key != nullptr; }
+std::string_view message::key() const noexcept {
+  if (m_->key == nullptr) return {};
+  return {static_cast<const char*>(m_->key), m_->key_len};
+}
+std::string_view message::value() const noexcept {
+  if (m_->payload == nullptr) return {};
+  return {static_cast<const char*>(m_->payload), m_->len};
+}
+
+std::vector<header> message::headers() const {
+  std::vector<header> out;
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(m_, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
+  const char* name = nullptr;
+  const void* val = nullptr;
+  std::size_t size = 0;
+  for (std::size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+    out.push_back({name, val == nullptr ? std::string_view{} : std::string_view(static_cast<const char*>(val), size)});
+  }
+  return out;
+}
+
+std::optional<std::string_view> message::header_value(std::string_view name) const {
+  std::optional<std::string_view> found;
+  for (const auto& h : headers()) {
+    if (h.name == name) found = h.value;
+  }
+  return found;
+}
+
+std::optional<std::chrono::system_clock::time_point> message::timestamp() const noexcept {
+  rd_kafka_timestamp_type_t type{};
+  const auto ms = rd_kafka_message_timestamp(m_, &type);
+  if (ms < 0 || type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) return std::nullopt;
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+}
+
+partition_offset message::next_offset() const {
+  return {std::string(topic()), partition(), offset() + 1, std::nullopt};
+}
+
+// ------------------------------------------------------------------ group_metadata
+
+group_metadata group_metadata::for_group(const std::string& group_id) {
+  return group_metadata(rd_kafka_consumer_group_metadata_new(group_id.c_str()));
+}
+group_metadata& group_metadata::operator=(group_metadata&& o) noexcept {
+  if (this != &o) {
+    if (g_ != nullptr) rd_kafka_consumer_group_metadata_destroy(g_);
+    g_ = std::exchange(o.g_, nullptr);
+  }
+  return *this;
+}
+group_metadata::~group_metadata() {
+  if (g_ != nullptr) rd_kafka_consumer_group_metadata_destroy(g_);
+}
+
+// ------------------------------------------------------------------ consumer
+
+struct consumer::impl final : detail::client {
+  rebalance_hooks hooks;
+  std::string group_id;
+  bool closed = false;
+
+  ~impl() override { close_handle(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE); }
+
+  result<void> open_consumer(properties props) {
+    BOOST_OUTCOME_TRY(open(RD_KAFKA_CONSUMER, std::move(props), [](rd_kafka_conf_t* conf) {
+      rd_kafka_conf_set_rebalance_cb(conf, &impl::on_rebalance);
+    }));
+    // One queue for messages, rebalances, errors: poll() serves them all.
+    rd_kafka_poll_set_consumer(rk());
+    return success();
+  }
+
+  static void on_rebalance(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                           void* opaque) {
+    static_cast<impl*>(static_cast<detail::client*>(opaque))->rebalance(err, parts);
+  }
+
+  void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
+    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk()), "COOPERATIVE") == 0;
+    const auto tps = detail::partitions_of(parts);
+    auto check = [this](rd_kafka_error_t* e, rd_kafka_resp_err_t code, const char* what) {
+      if (e != nullptr) {
+        detail::logger()->error("{}: {}", name(), detail::from_rd(e, what).message());
+      } else if (code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        detail::logger()->error("{}: {}", name(), detail::from_code(code, what).message());
+      }
+    };
+    try {
+      if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        detail::logger()->info("{}: assigned {} partition(s)", name(), tps.size());
+        if (cooperative) {
+          check(rd_kafka_incremental_assign(rk(), parts), RD_KAFKA_RESP_ERR_NO_ERROR, "assign");
+        } else {
+          check(nullptr, rd_kafka_assign(rk(), parts), "assign");
+        }
+        if (hooks.on_assigned) hooks.on_assigned(tps);
+        return;
+      }
+      const bool lost = err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS || rd_kafka_assignment_lost(rk()) != 0;
+      detail::logger()->info("{}: {} {} partition(s)", name(), lost ? "lost" : "revoked", tps.size());
+      if (hooks.on_revoked) hooks.on_revoked(tps, lost);
+    } catch (const std::exception& e) {
+      detail::logger()->error("{}: rebalance hook threw: {}", name(), e.what());
+    } catch (...) {
+      detail::logger()->error("{}: rebalance hook threw", name());
+    }
+    if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      if (cooperative) {
+        check(rd_kafka_incremental_unassign(rk(), parts), RD_KAFKA_RESP_ERR_NO_ERROR, "unassign");
+      } else {
+        check(nullptr, rd_kafka_assign(rk(), nullptr), "unassign");
+      }
+    }
+  }
+
+  result<void> usable() const {
+    if (closed || rk() == nullptr) return error(errc::state, "consumer is closed");
+    return success();
+  }
+
+  /// Leaves the group by `d`. The handle stays until the consumer is destroyed; on a timeout
+  /// the caller disposes of it (see consumer::close).
+  result<void> close(deadline d) {
+    if (closed) return success();
+    closed = true;
+    const auto started = clock::now();
+    detail::queue_ptr q(rd_kafka_queue_new(rk()));
+    if (auto* e = rd_kafka_consumer_close_queue(rk(), q.get())) {
+      q.reset();
+      return detail::from_rd(e, "close");
+    }
+    while (rd_kafka_consumer_closed(rk()) == 0) {
+      if (clock::now() >= d) return timed_out("close", started);
+      detail::event_ptr ev(rd_kafka_queue_poll(q.get(), std::min(100, std::max(1, remaining_ms(d)))));
+      if (ev && rd_kafka_event_type(ev.get()) == RD_KAFKA_EVENT_REBALANCE) {
+        rebalance(rd_kafka_event_error(ev.get()), rd_kafka_event_topic_partition_list(ev.get()));
+      }
+    }
+    // The handle itself goes with the consumer: messages still alive reference it, and
+    // rd_kafka_destroy() blocks until they are gone.
+    return success();
+  }
+
+  error bounded(rd_kafka_resp_err_t code, std::string_view what, clock::time_point started) const {
+    if (code == RD_KAFKA_RESP_ERR__TIMED_OUT) return timed_out(what, started);
+    return detail::from_code(code, what);
+  }
+};
+
+namespace {
+result<void> usable(const std::unique_ptr<consumer::impl>& p) {
+  if (!p) return error(errc::state, "consumer is closed");
+  return p->usable();
+}
+}  // namespace
+
+result<consumer> consumer::create(const config::kafka_config& cfg, consumer_options opts) {
+  role_options ro;
+  ro.client_id = opts.client_id;
+  ro.group_id = opts.group_id;
+  auto props = build_properties(cfg, role::consumer, ro);
+  if (!props) return props.error();
+  auto p = std::make_unique<impl>();
+  p->hooks = std::move(opts.hooks);
+  p->group_id = opts.group_id;
+  BOOST_OUTCOME_TRY(p->open_consumer(std::move(props).value()));
+  return consumer(std::move(p));
+}
+
+consumer::consumer(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+consumer::consumer(consumer&&) noexcept = default;
+consumer& consumer::operator=(consumer&&) noexcept = default;
+consumer::~consumer() {
+  if (impl_ && !impl_->closed) {
+    if (auto r = close(after(std::chrono::seconds(10))); !r) {
+      detail::logger()->warn("consumer close: {}", r.error().message());
+    }
+  }
+}
+
+std::optional<error> consumer::fatal_error() const { return impl_ ? impl_->fatal_error() : std::nullopt; }
+
+result<void> consumer::subscribe(std::span<const std::string> topics) {
+  BOOST_OUTCOME_TRY(usable(impl_));
+  detail::tpl_ptr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+  for (const auto& t : topics) rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  if (auto err = rd_kafka_subscribe(impl_->rk(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return detail::from_code(err, "subscribe");
+  }
+  return success();
+}
+
+result<void> consumer::assign(std::span<const partition_offset> start) {
+  BOOST_OUTCOME_TRY(usable(impl_));
+  auto list = detail::to_list(start);
+  if (auto err = rd_kafka_assign(impl_->rk(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return detail::from_code(err, "assign");
+  }
+  return success();
+}
+
+result<std::optional<message>> consumer::poll(std::chrono::milliseconds timeout) {
+  BOOST_OUTCOME_TRY(usable(impl_));
+  rd_kafka_message_t* m = rd_kafka_consumer_poll(impl_->rk(), static_cast<int>(timeout.count()));
+  if (m == nullptr) return std::optional<message>{};
+  message msg(m);
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+      if (auto f = impl_->fatal_error()) return *f;
+    }
+    std::string context = "consume";
+    if (m->rkt != nullptr) context += " " + std::string(msg.topic()) + "[" + std::to_string(m->partition) + "]";
+    return error(make_error_code(static_cast<errc>(m->err)), context + ": " + rd_kafka_message_errstr(m));
+  }
+  return std::optional<message>(std::move(msg));
+}
+
+result<void> consumer::commit(std::span<const partition_offset> offsets, deadline d) {
+  BOOST_OUTCOME_TRY(usable(impl_));
+  if (offsets.empty()) return success();
+  const auto started = clock::now();
+  auto list = detail::to_list(offsets);
+  // rd_kafka_commit(async=0) waits for the coordinator without a bound; the queue variant lets
+  // us stop waiting at the deadline (the op may still complete later, harmlessly).
+  detail::queue_ptr q(rd_kafka_queue_new(impl_->rk()));
+  if (auto err = rd_kafka_commit_queue(impl_->rk(), list.get(), q.get(), nullptr, nullptr);
+      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return detail::from_code(err, "commit");
+  }
+  auto ev = detail::wait_event(q.get(), d);
+  if (!ev) return impl_->timed_out("commit", started);
+  if (const auto err = rd_kafka_event_error(ev.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return error(make_error_code(static_cast<errc>(err)),
+                 std::string("commit: ") + rd_kafka_event_error_string(ev.get()));
+  }
+  for (auto& po : detail::from_list(rd_kafka_event_topic_partition_list(ev.get()))) {
+    if (po.err) return error(po.err->code(), "commit: " + po.err->message());
+  }
+  return success();
+}
+
+result<std::vector<partition_offset>> consumer::committed(std::span<const topic_partition> parts, deadline d) {
+  BOOST_OUTCOME_TRY(usable(impl_));
+  const auto started = clock::now();
+  auto list = detail::to_list(parts);
+  if (auto err = rd_kafka_committed(impl_->rk(), list.get(), remaining_ms(d)); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return impl_->bounded(err, "committed offsets", started);
+  }
+  return detail::from_list(list.get());
+}
+
+result<std::vector<partition_offset>> consumer::position(std::span<const topic_partition> parts) {
+  BOOST_OUTCOME_TRY(usable(impl_));
+  auto list = detail::to_list(parts);
+  if (auto err = rd_kafka_position(impl_->rk(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return detail::from_code(err, "position");
+  }
+  return detail::from_list(list.get());
+}
+
+result<std::vector<topic_partition>> consumer::assignment() {
+  BOOST_OUTCOME_TRY(usable(impl_));
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (auto err = rd_kafka_assignment(impl_->rk(), &raw); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return detail::from_code(err, "assignment");
+  }
+  detail::tpl_ptr list(raw);
+  return detail::partitions_of(list.get());
+}
+
+result<void> consumer::pause(std::span<const topic_partition> parts) {
+  BOOST_OUTCOME_TRY(usable(impl_));
+  auto list = detail::to_list(parts);
+  if (auto err = rd_kafka_pause_partitions(impl_->rk(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return detail::from_code(err, "pause");
+  }
+  return success();
+}
+
+result<void> consumer::resume(std::span<const topic_partition> parts) {
+  BOOST_OUTCOME_TRY(usable(impl_));
+  auto list = detail::to_list(parts);
+  if (auto err = rd_kafka_resume_partitions(impl_->rk(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return detail::from_code(err, "resume");
+  }
+  return success();
+}
+
+result<watermarks> consumer::watermark_offsets(const std::string& topic, std::int32_t partition, deadline d) {
+  BOOST_OUTCOME_TRY(usable(impl_));
+  const auto started = clock::now();
+  watermarks w;
+  if (auto err = rd_kafka_query_watermark_offsets(impl_->rk(), topic.c_str(), partition, &w.low, &w.high,
+                                                  remaining_ms(d));
+      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return impl_->bounded(err, "watermarks of " + topic + "[" + std::to_string(partition) + "]", started);
+  }
+  return w;
+}
+
+result<group_metadata> consumer::group_metadata_for_txn() {
+  BOOST_OUTCOME_TRY(usable(impl_));
+  return group_metadata(rd_kafka_consumer_group_metadata(impl_->rk()));
+}
+
+result<void> consumer::close(deadline d) {
+  if (!impl_) return success();
+  auto r = impl_->close(d);
+  if (!r && impl_->rk() != nullptr) {
+    // librdkafka 2.0.2 cannot tear a consumer down while an OffsetCommit to an unreachable
+    // coordinator is outstanding: rd_kafka_destroy() then blocks until that request times out
+    // (~40 s, measured). Keep our promise to return by `d`: the handle, with the state its
+    // callbacks use, is destroyed on a detached thread. No hook runs there
+    // (RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE, and the hooks are dropped first).
+    impl_->hooks = {};
+    std::thread([p = std::move(impl_)]() mutable { p.reset(); }).detach();
+  }
+  return r;
+}
+
+}  // namespace syn::kafka

@@ -1,0 +1,98 @@
+#include "syn/core/kafka/properties.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace syn::kafka {
+
+bool is_embedded(const config::kafka_config& cfg) noexcept { return cfg.bootstrap_servers == embedded_bootstrap; }
+
+namespace {
+
+using pairs = std::vector<std::pair<std::string, std::string>>;
+
+/// Defaults a user may override through kafka.client.
+pairs defaults_for(const config::kafka_config& cfg, role r) {
+  pairs p{
+      // Connection failures are reported once by the wrapper (see client.cpp), not per attempt.
+      {"log.connection.close", "false"},
+      {"socket.keepalive.enable", "true"},
+  };
+  switch (r) {
+    case role::producer:
+    case role::transactional_producer:
+      p.emplace_back("linger.ms", "5");
+      p.emplace_back("compression.type", "lz4");
+      // Java's default partitioner for keyed records (see partitioner.hpp).
+      p.emplace_back("partitioner", "murmur2_random");
+      break;
+    case role::consumer:
+      p.emplace_back("auto.offset.reset", "earliest");
+      // Eager rebalancing (see consumer.hpp for why not cooperative-sticky on 2.0.2).
+      p.emplace_back("partition.assignment.strategy", "range,roundrobin");
+      p.emplace_back("session.timeout.ms", "30000");
+      break;
+    case role::admin:
+      break;
+  }
+  if (r == role::transactional_producer) {
+    p.emplace_back("transaction.timeout.ms", std::to_string(cfg.transaction_timeout_ms));
+  }
+  return p;
+}
+
+/// Properties the wrapper's semantics rest on.
+pairs required_for(role r, const role_options& o) {
+  switch (r) {
+    case role::producer:
+      return {{"enable.idempotence", "true"}, {"acks", "all"}};
+    case role::transactional_producer:
+      return {{"enable.idempotence", "true"}, {"acks", "all"}, {"transactional.id", o.transactional_id}};
+    case role::consumer:
+      return {{"group.id", o.group_id},
+              {"enable.auto.commit", "false"},
+              {"enable.auto.offset.store", "false"},
+              {"isolation.level", "read_committed"},
+              {"enable.partition.eof", "false"}};
+    case role::admin:
+      return {};
+  }
+  return {};
+}
+
+}  // namespace
+
+result<properties> build_properties(const config::kafka_config& cfg, role r, const role_options& opts) {
+  if (cfg.bootstrap_servers.empty()) {
+    return error(errc::invalid_arg, "kafka.bootstrap_servers is empty");
+  }
+  if (r == role::consumer && opts.group_id.empty()) {
+    return error(errc::invalid_arg, "a consumer needs a group.id");
+  }
+  if (r == role::transactional_producer && opts.transactional_id.empty()) {
+    return error(errc::invalid_arg, "a transactional producer needs a transactional.id");
+  }
+  // bootstrap.servers + kafka.client + the kafka.client_env secrets, resolved now.
+  properties user;
+  try {
+    user = config::librdkafka_properties(cfg);
+  } catch (const config::config_error& e) {
+    return error(errc::invalid_arg, e.what());
+  }
+  properties props;
+  for (auto& [k, v] : defaults_for(cfg, r)) props[k] = v;
+  props["client.id"] = opts.client_id;
+  for (const auto& [k, v] : user) props[k] = v;
+  for (auto& [k, v] : required_for(r, opts)) {
+    if (auto it = user.find(k); it != user.end() && it->second != v) {
+      return error(errc::invalid_arg, "kafka.client." + k + "=" + it->second + " conflicts with the " +
+                                          (r == role::consumer ? "consumer" : "producer") + "'s required " + k +
+                                          "=" + v);
+    }
+    props[k] = v;
+  }
+  return props;
+}
+
+}  // namespace syn::kafka
