@@ -1,0 +1,87 @@
+#pragma once
+/// The consumer runner every sink shares: poll, decode, dispatch, commit, rebalance, retries and
+/// dead letters, written once (as cppkafka's ConsumerDispatcher writes the poll loop once).
+///
+/// Per batch: records are checked (size, `schema` header), decoded and validated; a record that
+/// fails goes to the dead-letter topic with its reason. The rest go to the sink in one write().
+/// `ok`: the sink's rejected records are dead-lettered, then the batch's offsets are committed
+/// (only after the sink took the records, and only after their dead letters are on the broker).
+/// `retry`: the assigned partitions are paused, the runner backs off (capped exponential with
+/// jitter; it sleeps, it does not spin) and writes the same batch again; past
+/// `retry.max_attempts` the batch is dead-lettered. `permanent`: dead-lettered at once. A
+/// rebalance that takes partitions away while a batch waits drops the batch uncommitted: the
+/// partitions' new owner gets the records again, and sinks are idempotent.
+///
+/// Thread-safety: run() on one thread; stop() and stats() from any.
+
+#include "syn/core/config.hpp"
+#include "syn/core/sink.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace syn::runner {
+
+struct options {
+  std::string group_id;
+  std::vector<std::string> topics;
+  /// `schema` header values this consumer accepts; others are dead-lettered (WRONG_SCHEMA).
+  std::set<std::string> schemas{"syndication.v1.Article"};
+  std::size_t batch_size = 100;
+  std::chrono::milliseconds batch_max_wait{200};
+  std::chrono::milliseconds commit_timeout{10000};
+  config::retry_config retry;
+  /// Records larger than this are dead-lettered (TOO_LARGE).
+  std::size_t max_record_bytes = 8U * 1024U * 1024U;
+  /// Stop when every assigned partition is at its end (tests, benchmarks, `syndicate run`).
+  bool stop_at_end = false;
+};
+
+/// Counters, readable while running (exported as Prometheus metrics).
+struct stats {
+  std::atomic<std::uint64_t> consumed{0};
+  std::atomic<std::uint64_t> written{0};
+  std::atomic<std::uint64_t> dead_lettered{0};
+  std::atomic<std::uint64_t> retries{0};
+  std::atomic<std::uint64_t> batches{0};
+  std::atomic<std::uint64_t> commits{0};
+  std::atomic<std::uint64_t> errors{0};
+  /// Sum and count of sink write latencies, and a fixed-bucket histogram (seconds).
+  static constexpr std::array<double, 10> buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5};
+  std::array<std::atomic<std::uint64_t>, buckets.size() + 1> latency_counts{};
+  std::atomic<std::uint64_t> latency_sum_us{0};
+  void observe_latency(std::chrono::microseconds d) noexcept;
+};
+
+/// Renders the counters in Prometheus text format, each metric labelled with `sink`.
+std::string prometheus_text(const stats& s, std::string_view sink_name);
+
+class runner {
+ public:
+  /// \throws std::runtime_error with one clear line if the Kafka clients cannot be created.
+  runner(const config::kafka_config& kafka, options opts, sink::sink& sink);
+  ~runner();
+  runner(const runner&) = delete;
+  runner& operator=(const runner&) = delete;
+
+  /// Consumes until stop() (or, with stop_at_end, until caught up). Returns a cli exit code.
+  int run();
+  /// Asks run() to finish its current batch, commit and return. Async-signal-safe.
+  void stop() noexcept;
+  [[nodiscard]] const stats& counters() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// The backoff before attempt `attempt` (0-based count of failures so far), with jitter drawn
+/// from `unit_random` in [0, 1).
+std::chrono::milliseconds backoff(const config::retry_config& r, int attempt, double unit_random);
+
+}  // namespace syn::runner

@@ -1,0 +1,222 @@
+#include "syn/core/http_server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cctype>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+namespace syn::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+request to_request(const bhttp::request<bhttp::string_body>& r, const std::string& remote) {
+  request out;
+  out.method = std::string(r.method_string());
+  out.target = std::string(r.target());
+  const auto q = out.target.find('?');
+  out.path = out.target.substr(0, q);
+  if (q != std::string::npos) {
+    std::string_view rest = std::string_view(out.target).substr(q + 1);
+    while (!rest.empty()) {
+      const auto amp = rest.find('&');
+      const std::string_view pair = rest.substr(0, amp);
+      const auto eq = pair.find('=');
+      if (!pair.empty()) {
+        out.query[url_decode(pair.substr(0, eq))] =
+            eq == std::string_view::npos ? std::string() : url_decode(pair.substr(eq + 1));
+      }
+      if (amp == std::string_view::npos) break;
+      rest.remove_prefix(amp + 1);
+    }
+  }
+  for (const auto& f : r) out.headers[lower(f.name_string())] = std::string(f.value());
+  out.body = r.body();
+  out.remote = remote;
+  return out;
+}
+
+/// One connection: read a request, answer, repeat while keep-alive.
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket s, const server_options& o, const handler& h)
+      : stream_(std::move(s)), options_(o), handler_(h) {
+    beast::error_code ec;
+    const auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  void start() { read(); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(options_.body_limit);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(options_.io_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout) {
+      return close();
+    }
+    if (ec == bhttp::error::body_limit) {
+      return write(response::json_error(413, "request body over the limit of " +
+                                                 std::to_string(options_.body_limit) + " bytes"),
+                   false, 11);
+    }
+    if (ec) {
+      if (ec == asio::error::connection_reset || ec == asio::error::eof) return close();
+      return write(response::json_error(400, "malformed HTTP request: " + ec.message()), false, 11);
+    }
+    const auto& req = parser_->get();
+    response res;
+    try {
+      res = handler_(to_request(req, remote_));
+    } catch (const std::exception& e) {
+      spdlog::error("http: handler failed on {} {}: {}", std::string(req.method_string()), std::string(req.target()),
+                    e.what());
+      res = response::json_error(500, std::string("internal error: ") + e.what());
+    }
+    write(std::move(res), req.keep_alive(), req.version());
+  }
+
+  void write(response res, bool keep_alive, unsigned version) {
+    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version);
+    msg->set(bhttp::field::server, "syndicate");
+    msg->set(bhttp::field::content_type, res.content_type);
+    for (auto& [k, v] : res.headers) msg->set(k, v);
+    msg->body() = std::move(res.body);
+    msg->keep_alive(keep_alive);
+    msg->prepare_payload();
+    stream_.expires_after(options_.io_timeout);
+    bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg, keep_alive](beast::error_code ec, std::size_t) {
+      if (ec || !keep_alive) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  const server_options& options_;
+  const handler& handler_;
+  std::string remote_;
+};
+
+}  // namespace
+
+std::string request::header(std::string_view name) const {
+  auto it = headers.find(std::string(name));
+  return it == headers.end() ? std::string() : it->second;
+}
+
+response response::json_error(unsigned status, std::string_view message) {
+  response r;
+  r.status = status;
+  r.body = nlohmann::json{{"error", message}}.dump() + "\n";
+  return r;
+}
+
+std::string url_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+struct server::impl {
+  server_options options;
+  handler h;
+  asio::thread_pool pool;
+  tcp::acceptor acceptor;
+  std::atomic<bool> stopped{false};
+
+  impl(server_options o, handler hh)
+      : options(std::move(o)), h(std::move(hh)), pool(options.threads), acceptor(asio::make_strand(pool)) {}
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(pool), [this](beast::error_code ec, tcp::socket s) {
+      if (stopped) return;
+      if (!ec) std::make_shared<session>(std::move(s), options, h)->start();
+      accept();
+    });
+  }
+};
+
+server::server(server_options options, handler h) : impl_(std::make_unique<impl>(std::move(options), std::move(h))) {
+  beast::error_code ec;
+  const auto addr = asio::ip::make_address(impl_->options.address, ec);
+  if (ec) throw std::runtime_error("http: bad listen address '" + impl_->options.address + "': " + ec.message());
+  const tcp::endpoint ep(addr, impl_->options.port);
+  impl_->acceptor.open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(ep, ec);
+  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("http: cannot listen on " + impl_->options.address + ":" +
+                             std::to_string(impl_->options.port) + ": " + ec.message());
+  }
+  impl_->accept();
+}
+
+server::~server() { stop(); }
+
+std::uint16_t server::port() const noexcept {
+  beast::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+void server::stop() {
+  if (impl_->stopped.exchange(true)) return;
+  asio::post(impl_->acceptor.get_executor(), [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  impl_->pool.stop();
+  impl_->pool.join();
+}
+
+}  // namespace syn::http

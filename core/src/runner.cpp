@@ -1,0 +1,406 @@
+#include "syn/core/runner.hpp"
+
+#include "syn/core/kafka/consumer.hpp"
+#include "syn/core/kafka/producer.hpp"
+#include "syndication/v1/dead_letter.pb.h"
+
+#include <google/protobuf/util/time_util.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace syn::runner {
+namespace {
+
+using namespace std::chrono_literals;
+using syndication::v1::DeadLetter;
+using TimeUtil = google::protobuf::util::TimeUtil;
+
+bool is_hex64(const std::string& s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+/// Checks what every consumer relies on; sink-specific checks live in the sinks.
+std::optional<std::string> validate(const sink::envelope& e) {
+  if (const auto* a = std::get_if<syndication::v1::Article>(&e.payload)) {
+    if (a->id().empty()) return "Article.id is empty";
+    if (a->issue_id().empty()) return "Article.issue_id is empty";
+    if (a->headline().empty()) return "Article.headline is empty";
+    if (!is_hex64(a->content_sha256())) return "Article.content_sha256 is not 64 lowercase hex digits";
+    if (a->language().empty()) return "Article.language is empty";
+  } else if (const auto* m = std::get_if<syndication::v1::IssueManifest>(&e.payload)) {
+    if (m->issue_id().empty()) return "IssueManifest.issue_id is empty";
+    if (m->article_ids_size() != m->article_hashes_size()) return "IssueManifest.article_ids and article_hashes differ in length";
+  } else if (const auto* j = std::get_if<syndication::v1::TranslationJob>(&e.payload)) {
+    if (j->job_id().empty() || j->source_id().empty()) return "TranslationJob.job_id or source_id is empty";
+    if (j->target_language().empty()) return "TranslationJob.target_language is empty";
+  }
+  return std::nullopt;
+}
+
+template <class T>
+bool parse(std::string_view bytes, sink::envelope& e) {
+  T msg;
+  if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
+  e.payload = std::move(msg);
+  return true;
+}
+
+}  // namespace
+
+void stats::observe_latency(std::chrono::microseconds d) noexcept {
+  const double s = static_cast<double>(d.count()) / 1e6;
+  std::size_t i = 0;
+  while (i < buckets.size() && s > buckets[i]) ++i;
+  latency_counts[i].fetch_add(1, std::memory_order_relaxed);
+  latency_sum_us.fetch_add(static_cast<std::uint64_t>(d.count()), std::memory_order_relaxed);
+}
+
+std::string prometheus_text(const stats& s, std::string_view sink_name) {
+  std::string out;
+  const std::string label = "{sink=\"" + std::string(sink_name) + "\"}";
+  auto counter = [&](std::string_view name, std::string_view help, std::uint64_t v) {
+    out += "# HELP syndicate_" + std::string(name) + " " + std::string(help) + "\n";
+    out += "# TYPE syndicate_" + std::string(name) + " counter\n";
+    out += "syndicate_" + std::string(name) + label + " " + std::to_string(v) + "\n";
+  };
+  counter("records_consumed_total", "Records polled from Kafka.", s.consumed.load());
+  counter("records_written_total", "Records the sink took durably.", s.written.load());
+  counter("records_dead_lettered_total", "Records sent to the dead-letter topic.", s.dead_lettered.load());
+  counter("sink_retries_total", "Batches written again after a transient sink error.", s.retries.load());
+  counter("offset_commits_total", "Offset commits after a durable write.", s.commits.load());
+  counter("errors_total", "Kafka or sink errors.", s.errors.load());
+  out += "# HELP syndicate_sink_write_seconds Sink write latency per batch.\n";
+  out += "# TYPE syndicate_sink_write_seconds histogram\n";
+  std::uint64_t cumulative = 0;
+  const std::string sink_label = "sink=\"" + std::string(sink_name) + "\"";
+  for (std::size_t i = 0; i < stats::buckets.size(); ++i) {
+    cumulative += s.latency_counts[i].load();
+    char le[32];
+    std::snprintf(le, sizeof le, "%g", stats::buckets[i]);
+    out += "syndicate_sink_write_seconds_bucket{" + sink_label + ",le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  cumulative += s.latency_counts[stats::buckets.size()].load();
+  out += "syndicate_sink_write_seconds_bucket{" + sink_label + ",le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+  char sum[64];
+  std::snprintf(sum, sizeof sum, "%.6f", static_cast<double>(s.latency_sum_us.load()) / 1e6);
+  out += "syndicate_sink_write_seconds_sum" + label + " " + sum + "\n";
+  out += "syndicate_sink_write_seconds_count" + label + " " + std::to_string(cumulative) + "\n";
+  return out;
+}
+
+std::chrono::milliseconds backoff(const config::retry_config& r, int attempt, double unit_random) {
+  const double base = static_cast<double>(r.initial_backoff.count()) * std::pow(r.multiplier, attempt);
+  const double capped = std::min(base, static_cast<double>(r.max_backoff.count()));
+  const double factor = 1.0 - r.jitter + 2.0 * r.jitter * unit_random;
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::max(1.0, capped * factor)));
+}
+
+struct runner::impl {
+  config::kafka_config kafka;
+  options opts;
+  sink::sink& target;
+  kafka::consumer consumer;
+  kafka::producer dlq;
+  stats counters;
+  std::atomic<bool> stopping{false};
+  std::uint64_t revocations = 0;  // bumped by the revoke hook; a waiting batch checks it
+  std::mt19937_64 rng{std::random_device{}()};
+
+  /// One polled record kept alive with its decoded form.
+  struct item {
+    kafka::message msg;
+    sink::envelope env;
+  };
+
+  impl(const config::kafka_config& k, options o, sink::sink& s, kafka::consumer c, kafka::producer p)
+      : kafka(k), opts(std::move(o)), target(s), consumer(std::move(c)), dlq(std::move(p)) {}
+
+  /// Decodes `m` into `env`, or returns the dead-letter reason.
+  std::optional<std::pair<DeadLetter::Reason, std::string>> decode(const kafka::message& m, sink::envelope& env) const {
+    env.topic = m.topic();
+    env.partition = m.partition();
+    env.offset = m.offset();
+    env.key = m.key();
+    env.raw_value = m.value();
+    if (m.value().size() > opts.max_record_bytes) {
+      return std::pair{DeadLetter::TOO_LARGE, "record of " + std::to_string(m.value().size()) + " bytes exceeds " +
+                                                  std::to_string(opts.max_record_bytes)};
+    }
+    const auto schema = m.header_value("schema");
+    if (!schema) return std::pair{DeadLetter::WRONG_SCHEMA, std::string("no `schema` header")};
+    const std::string s(*schema);
+    if (!opts.schemas.contains(s)) {
+      return std::pair{DeadLetter::WRONG_SCHEMA, "schema header `" + s + "` is not one this consumer takes"};
+    }
+    bool ok = false;
+    if (s == "syndication.v1.Article") {
+      ok = parse<syndication::v1::Article>(m.value(), env);
+    } else if (s == "syndication.v1.IssueManifest") {
+      ok = parse<syndication::v1::IssueManifest>(m.value(), env);
+    } else if (s == "syndication.v1.TranslationJob") {
+      ok = parse<syndication::v1::TranslationJob>(m.value(), env);
+    }
+    if (!ok) return std::pair{DeadLetter::DECODE_FAILED, "value is not a valid " + s};
+    if (auto why = validate(env)) return std::pair{DeadLetter::VALIDATION_FAILED, *why};
+    return std::nullopt;
+  }
+
+  /// Queues a dead letter for `m`; delivered by flush_dead_letters().
+  bool dead_letter(const kafka::message& m, DeadLetter::Reason reason, const std::string& error, std::uint32_t attempts) {
+    DeadLetter d;
+    d.set_id(std::string(m.topic()) + "-" + std::to_string(m.partition()) + "-" + std::to_string(m.offset()) + "-" +
+             opts.group_id);
+    d.set_topic(std::string(m.topic()));
+    d.set_partition(m.partition());
+    d.set_offset(m.offset());
+    d.set_key(std::string(m.key()));
+    d.set_value(std::string(m.value()));
+    for (const auto& h : m.headers()) {
+      auto* rh = d.add_headers();
+      rh->set_key(std::string(h.name));
+      rh->set_value(std::string(h.value));
+    }
+    d.set_reason(reason);
+    d.set_error(error);
+    d.set_consumer_group(opts.group_id);
+    d.set_attempts(attempts);
+    const auto now = TimeUtil::GetCurrentTime();
+    *d.mutable_first_failure_time() = now;
+    *d.mutable_last_failure_time() = now;
+    if (auto ts = m.timestamp()) {
+      *d.mutable_record_time() = TimeUtil::MillisecondsToTimestamp(
+          std::chrono::duration_cast<std::chrono::milliseconds>(ts->time_since_epoch()).count());
+    }
+    const std::string bytes = d.SerializeAsString();
+    const std::array<kafka::header, 3> headers{{{"content-type", "application/x-protobuf"},
+                                                {"schema", "syndication.v1.DeadLetter"},
+                                                {"consumer-group", opts.group_id}}};
+    kafka::outgoing_record rec{kafka.topics.deadletter.name, d.id(), bytes, headers, std::nullopt, std::nullopt};
+    auto r = dlq.send(rec, kafka::after(10s));
+    if (!r) {
+      spdlog::error("{}: cannot queue dead letter for {}: {}", opts.group_id, d.id(), r.error().to_string());
+      return false;
+    }
+    spdlog::warn("{}: dead-lettered {} ({}): {}", opts.group_id, d.id(), DeadLetter::Reason_Name(reason), error);
+    ++counters.dead_lettered;
+    return true;
+  }
+
+  /// Waits until every queued dead letter is on the broker.
+  bool flush_dead_letters() {
+    auto f = dlq.flush(kafka::after(30s));
+    bool ok = f.complete();
+    for (const auto& r : dlq.take_delivery_reports()) {
+      if (r.err) {
+        spdlog::error("{}: dead letter not delivered: {}", opts.group_id, r.err->to_string());
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  bool commit(const std::vector<item>& batch) {
+    std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
+    for (const auto& it : batch) {
+      auto& o = next[{std::string(it.msg.topic()), it.msg.partition()}];
+      o = std::max(o, it.msg.offset() + 1);
+    }
+    std::vector<kafka::partition_offset> offsets;
+    for (const auto& [tp, off] : next) offsets.push_back({tp.first, tp.second, off, std::nullopt});
+    if (offsets.empty()) return true;
+    auto r = consumer.commit(offsets, kafka::after(opts.commit_timeout));
+    if (!r) {
+      ++counters.errors;
+      spdlog::error("{}: offset commit failed: {} (the records will be delivered again; sinks are idempotent)",
+                    opts.group_id, r.error().to_string());
+      return false;
+    }
+    ++counters.commits;
+    return true;
+  }
+
+  /// Sleeps `d` with the assignment paused, serving rebalances. False if partitions were revoked.
+  bool pause_for(std::chrono::milliseconds d, std::deque<kafka::message>& held) {
+    const std::uint64_t rev = revocations;
+    auto assigned = consumer.assignment();
+    if (assigned) (void)consumer.pause(assigned.value());
+    const auto until = kafka::clock::now() + d;
+    while (kafka::clock::now() < until && !stopping && revocations == rev) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - kafka::clock::now());
+      auto m = consumer.poll(std::min<std::chrono::milliseconds>(left, 100ms));
+      if (m && m.value()) held.push_back(std::move(*m.value()));  // fetched before the pause took hold
+    }
+    if (revocations == rev) {
+      auto now_assigned = consumer.assignment();
+      if (now_assigned) (void)consumer.resume(now_assigned.value());
+    }
+    return revocations == rev;
+  }
+
+  /// Takes one batch to the sink and commits it. Returns false to stop (fatal).
+  bool process(std::vector<item>& batch, std::deque<kafka::message>& held) {
+    // Dead-letter what cannot be decoded; the rest goes to the sink.
+    std::vector<sink::envelope> good;
+    std::vector<const item*> good_items;
+    for (auto& it : batch) {
+      if (auto bad = decode(it.msg, it.env)) {
+        if (!dead_letter(it.msg, bad->first, bad->second, 1)) return retry_later(batch, held);
+      } else {
+        good.push_back(it.env);
+        good_items.push_back(&it);
+      }
+    }
+    for (int attempt = 0; !good.empty(); ++attempt) {
+      const auto t0 = std::chrono::steady_clock::now();
+      sink::verdict v = target.write(good);
+      counters.observe_latency(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
+      if (v.kind == sink::verdict::ok) {
+        counters.written += good.size() - v.rejected.size();
+        for (const auto& [index, why] : v.rejected) {
+          if (index < good_items.size() && !dead_letter(good_items[index]->msg, DeadLetter::SINK_REJECTED, why,
+                                                        static_cast<std::uint32_t>(attempt + 1))) {
+            return retry_later(batch, held);
+          }
+        }
+        break;
+      }
+      if (v.kind == sink::verdict::permanent || attempt + 1 >= opts.retry.max_attempts) {
+        const auto reason = v.kind == sink::verdict::permanent ? DeadLetter::SINK_REJECTED : DeadLetter::RETRIES_EXHAUSTED;
+        for (const auto* it : good_items) {
+          if (!dead_letter(it->msg, reason, v.reason, static_cast<std::uint32_t>(attempt + 1))) {
+            return retry_later(batch, held);
+          }
+        }
+        break;
+      }
+      ++counters.retries;
+      ++counters.errors;
+      std::uniform_real_distribution<double> unit(0.0, 1.0);
+      const auto wait = backoff(opts.retry, attempt, unit(rng));
+      spdlog::warn("{}: {} write failed ({}), attempt {}; retrying in {} ms", opts.group_id, target.name(), v.reason,
+                   attempt + 1, wait.count());
+      if (!pause_for(wait, held)) {
+        spdlog::info("{}: partitions revoked while retrying; the batch goes to their new owner", opts.group_id);
+        return true;
+      }
+      if (stopping) return true;  // uncommitted: delivered again after restart
+    }
+    if (!flush_dead_letters()) return retry_later(batch, held);
+    commit(batch);
+    return true;
+  }
+
+  /// Dead letters could not be delivered: keep the batch uncommitted and seek back by
+  /// re-polling after a pause (the records are redelivered on restart or rebalance).
+  bool retry_later(std::vector<item>& batch, std::deque<kafka::message>& held) {
+    ++counters.errors;
+    spdlog::error("{}: dead-letter topic unavailable; pausing", opts.group_id);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    pause_for(backoff(opts.retry, 3, unit(rng)), held);
+    // Put the batch back in front of what is held, to be processed again.
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) held.push_front(std::move(it->msg));
+    return true;
+  }
+
+  int run() {
+    std::deque<kafka::message> held;
+    std::map<std::pair<std::string, std::int32_t>, bool> at_end;
+    while (!stopping) {
+      std::vector<item> batch;
+      const auto until = kafka::clock::now() + opts.batch_max_wait;
+      while (batch.size() < opts.batch_size && !held.empty()) {
+        batch.push_back({std::move(held.front()), {}});
+        held.pop_front();
+      }
+      bool idle = false;
+      while (batch.size() < opts.batch_size && kafka::clock::now() < until && !stopping) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - kafka::clock::now());
+        auto m = consumer.poll(std::max<std::chrono::milliseconds>(left, 1ms));
+        if (!m) {
+          ++counters.errors;
+          if (m.error().fatal()) {
+            spdlog::critical("{}: fatal consumer error: {}", opts.group_id, m.error().to_string());
+            return 1;
+          }
+          spdlog::warn("{}: {}", opts.group_id, m.error().to_string());
+          continue;
+        }
+        if (!m.value()) {
+          idle = true;
+          break;
+        }
+        ++counters.consumed;
+        batch.push_back({std::move(*m.value()), {}});
+      }
+      if (!batch.empty()) {
+        ++counters.batches;
+        if (!process(batch, held)) return 1;
+        continue;
+      }
+      if (opts.stop_at_end && idle && caught_up()) return 0;
+    }
+    return 0;
+  }
+
+  /// Every assigned partition has been read to its end. Under read_committed the last offset
+  /// of a partition is often a transaction marker, which is never delivered: a position one
+  /// short of the high watermark after an idle poll counts as the end.
+  bool caught_up() {
+    auto assigned = consumer.assignment();
+    if (!assigned || assigned.value().empty()) return false;
+    auto pos = consumer.position(assigned.value());
+    if (!pos) return false;
+    auto committed = consumer.committed(assigned.value(), kafka::after(5s));
+    for (std::size_t i = 0; i < pos.value().size(); ++i) {
+      const auto& p = pos.value()[i];
+      auto marks = consumer.watermark_offsets(p.topic, p.partition, kafka::after(5s));
+      if (!marks) return false;
+      std::int64_t off = p.offset;
+      if (off < 0 && committed && i < committed.value().size()) off = committed.value()[i].offset;
+      if (off < 0) off = marks.value().low;
+      if (off < marks.value().high - 1) return false;
+    }
+    return true;
+  }
+};
+
+runner::runner(const config::kafka_config& kafka, options opts, sink::sink& s) {
+  kafka::consumer_options co;
+  co.group_id = opts.group_id;
+  co.client_id = "syndicate-" + std::string(s.name());
+  auto* self = this;
+  co.hooks.on_revoked = [self](std::span<const kafka::topic_partition>, bool) {
+    if (self->impl_) ++self->impl_->revocations;
+  };
+  auto c = kafka::consumer::create(kafka, std::move(co));
+  if (!c) throw std::runtime_error(c.error().to_string());
+  kafka::producer_options po;
+  po.client_id = "syndicate-" + std::string(s.name()) + "-dlq";
+  auto p = kafka::producer::create(kafka, po);
+  if (!p) throw std::runtime_error(p.error().to_string());
+  impl_ = std::make_unique<impl>(kafka, std::move(opts), s, std::move(c).value(), std::move(p).value());
+  if (auto r = impl_->consumer.subscribe(impl_->opts.topics); !r) throw std::runtime_error(r.error().to_string());
+}
+
+runner::~runner() {
+  if (impl_) {
+    (void)impl_->consumer.close(kafka::after(10s));
+  }
+}
+
+int runner::run() { return impl_->run(); }
+void runner::stop() noexcept { impl_->stopping = true; }
+const stats& runner::counters() const noexcept { return impl_->counters; }
+
+}  // namespace syn::runner
