@@ -55,7 +55,7 @@ request to_request(const bhttp::request<bhttp::string_body>& r, const std::strin
       rest.remove_prefix(amp + 1);
     }
   }
-  for (const auto& f : r) out.headers[lower(f.name_string())] = std::string(f.value());
+  for (const auto& f : r) out.headers[lower(std::string(f.name_string()))] = std::string(f.value());
   out.body = r.body();
   out.remote = remote;
   return out;
