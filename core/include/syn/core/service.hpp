@@ -1,0 +1,28 @@
+#pragma once
+/// What every long-running subcommand shares: logging set up from config, SIGINT/SIGTERM
+/// handling, and /metrics, /healthz, /readyz served on the process's metrics address.
+
+#include "syn/core/config.hpp"
+#include "syn/core/runner.hpp"
+
+#include <functional>
+#include <string>
+
+namespace syn::service {
+
+/// Sets the default logger's level and format (text, or one JSON object per line) from config.
+void setup_logging(const config::observability_config& o);
+
+/// Installs SIGINT/SIGTERM handlers that call `on_signal` once (from a watcher thread, not from
+/// the handler). Returns immediately.
+void on_termination(std::function<void()> on_signal);
+
+/// Runs `r` until it returns or a termination signal stops it, serving /metrics (the runner's
+/// counters), /healthz and /readyz on `metrics_listen` (HOST:PORT; empty: not served).
+/// Returns run()'s exit code.
+int run_consumer(runner::runner& r, std::string_view sink_name, const std::string& metrics_listen);
+
+/// Splits `HOST:PORT`. \throws std::invalid_argument naming the text.
+std::pair<std::string, std::uint16_t> split_host_port(const std::string& listen);
+
+}  // namespace syn::service

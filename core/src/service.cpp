@@ -1,0 +1,123 @@
+#include "syn/core/service.hpp"
+
+#include "syn/core/http_server.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+namespace syn::service {
+namespace {
+
+std::atomic<int> g_signal{0};
+extern "C" void record_signal(int sig) { g_signal = sig; }
+
+/// `%*` in a pattern: the message as a JSON string (escaped), so JSON log lines stay valid.
+class json_message_flag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    const std::string quoted = nlohmann::json(std::string(msg.payload.data(), msg.payload.size())).dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    dest.append(quoted.data(), quoted.data() + quoted.size());
+  }
+  [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<json_message_flag>();
+  }
+};
+
+}  // namespace
+
+void setup_logging(const config::observability_config& o) {
+  using config::log_level;
+  spdlog::level::level_enum level = spdlog::level::info;
+  switch (o.level) {
+    case log_level::trace: level = spdlog::level::trace; break;
+    case log_level::debug: level = spdlog::level::debug; break;
+    case log_level::info: level = spdlog::level::info; break;
+    case log_level::warn: level = spdlog::level::warn; break;
+    case log_level::error: level = spdlog::level::err; break;
+    case log_level::critical: level = spdlog::level::critical; break;
+    case log_level::off: level = spdlog::level::off; break;
+  }
+  spdlog::set_level(level);
+  if (o.format == config::log_format::json) {
+    auto f = std::make_unique<spdlog::pattern_formatter>();
+    f->add_flag<json_message_flag>('*').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","logger":"%n","pid":%P,"msg":%*})");
+    spdlog::set_formatter(std::move(f));
+  } else {
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v");
+  }
+}
+
+void on_termination(std::function<void()> on_signal) {
+  std::signal(SIGINT, record_signal);
+  std::signal(SIGTERM, record_signal);
+  std::thread([fn = std::move(on_signal)] {
+    while (g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    spdlog::info("signal {}: finishing the current batch and stopping", g_signal.load());
+    fn();
+  }).detach();
+}
+
+std::pair<std::string, std::uint16_t> split_host_port(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size()) {
+    throw std::invalid_argument("listen address '" + listen + "': expected HOST:PORT");
+  }
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) throw std::invalid_argument("listen address '" + listen + "': bad port");
+  return {listen.substr(0, colon), static_cast<std::uint16_t>(port)};
+}
+
+int run_consumer(runner::runner& r, std::string_view sink_name, const std::string& metrics_listen) {
+  std::atomic<bool> running{true};
+  std::optional<http::server> metrics;
+  if (!metrics_listen.empty()) {
+    auto [host, port] = split_host_port(metrics_listen);
+    http::server_options so;
+    so.address = host;
+    so.port = port;
+    so.threads = 1;
+    const std::string name(sink_name);
+    metrics.emplace(so, [&r, &running, name](const http::request& req) -> http::response {
+      if (req.path == "/metrics") return {200, "text/plain; version=0.0.4", runner::prometheus_text(r.counters(), name), {}};
+      if (req.path == "/healthz") return {200, "text/plain", "ok\n", {}};
+      if (req.path == "/readyz") {
+        return running ? http::response{200, "text/plain", "ready\n", {}}
+                       : http::response{503, "text/plain", "stopping\n", {}};
+      }
+      return http::response::json_error(404, "no such resource: " + req.path);
+    });
+    spdlog::info("{}: metrics on http://{}:{}/metrics", name, host, metrics->port());
+  }
+  std::signal(SIGINT, record_signal);
+  std::signal(SIGTERM, record_signal);
+  std::thread watcher([&] {
+    while (running && g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (g_signal != 0) {
+      spdlog::info("{}: signal {}: finishing the current batch and stopping", sink_name, g_signal.load());
+      running = false;
+      r.stop();
+    }
+  });
+  const int rc = r.run();
+  running = false;
+  watcher.join();
+  return rc;
+}
+
+}  // namespace syn::service
