@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <future>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -211,10 +212,16 @@ std::uint16_t server::port() const noexcept {
 
 void server::stop() {
   if (impl_->stopped.exchange(true)) return;
-  asio::post(impl_->acceptor.get_executor(), [this] {
+  // Close the acceptor on its strand and wait for it, so new connections are refused at once
+  // (a close merely posted before pool.stop() may never run).
+  std::promise<void> closed;
+  auto done = closed.get_future();
+  asio::post(impl_->acceptor.get_executor(), [this, &closed] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    closed.set_value();
   });
+  done.wait_for(std::chrono::seconds(5));
   impl_->pool.stop();
   impl_->pool.join();
 }

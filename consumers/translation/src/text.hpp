@@ -1,0 +1,32 @@
+#pragma once
+/// UTF-8 and time helpers shared by the translation sources (internal).
+
+#include <google/protobuf/timestamp.pb.h>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace syn::translation::detail {
+
+/// One decoded code point and the bytes it took; malformed input yields U+FFFD over one byte.
+struct decoded {
+  char32_t cp = 0;
+  std::size_t bytes = 1;
+};
+
+[[nodiscard]] decoded decode_at(std::string_view s, std::size_t i) noexcept;
+void append_utf8(std::string& out, char32_t cp);
+
+/// Spaces removed, middle-dot look-alikes unified to U+00B7, ASCII lower-cased: how kickers and
+/// headline keywords are compared (the feed's routing does the same).
+[[nodiscard]] std::string normalise_label(std::string_view s);
+
+[[nodiscard]] bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
+[[nodiscard]] std::string ascii_lower(std::string_view s);
+
+void set_timestamp(google::protobuf::Timestamp& ts, std::chrono::system_clock::time_point tp);
+[[nodiscard]] std::chrono::system_clock::time_point from_timestamp(const google::protobuf::Timestamp& ts);
+
+}  // namespace syn::translation::detail
