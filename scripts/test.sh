@@ -56,10 +56,6 @@ export SYN_KAFKA_SH="$root/deploy/kafka/kafka.sh"
 
 run_stage "integration tests (real Kafka)" ctest --preset integration -j 1
 
-if [ -f tests/node/subscriber.test.mjs ]; then
-  run_stage "downstream subscriber (Node.js kafkajs+protobufjs)" node tests/node/subscriber.test.mjs
-fi
-
 stage "summary"
 if ((${#failures[@]})); then
   printf 'FAILED: %s\n' "${failures[@]}"

@@ -1,17 +1,78 @@
 #include "syn/producer/commands.hpp"
 
+#include "syn/producer/splitter.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+
 namespace syn::producer {
+
+namespace {
+
+struct split_args {
+  std::string file;
+  std::string format = "json";
+  std::string paper;
+  std::string date;
+  std::uint32_t page = 0;
+  std::string config;
+};
+
+/// `syndicate split FILE`: prints the whole result or one error line, never half of either.
+int run_split(const split_args& args) {
+  std::ifstream in(args.file, std::ios::binary);
+  if (!in) {
+    cli::print_error(args.file + ": cannot read: " + std::strerror(errno));
+    return cli::exit_code::bad_input;
+  }
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) {
+    cli::print_error(args.file + ": cannot read: " + std::strerror(errno));
+    return cli::exit_code::bad_input;
+  }
+  split_options options;
+  options.source_name = args.file;
+  options.paper_code = args.paper;
+  options.issue_date = args.date;
+  options.page = args.page;
+  // TODO(config): pass the config's `papers` list once the loader lands.
+  options.papers = default_papers();
+  std::string out;
+  try {
+    const split_result result = split_issue(bytes.view(), options);
+    out = args.format == "text" ? to_text(result) : to_json(result);
+  } catch (const split_error& e) {
+    cli::print_error(e.what());
+    return cli::exit_code::bad_input;
+  }
+  std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
+  std::cout.flush();
+  return std::cout ? cli::exit_code::ok : cli::exit_code::failure;
+}
+
+}  // namespace
 
 void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
   auto* split = root.add_subcommand("split", "Split one issue file into articles and print them (publishes nothing)");
-  dispatch.not_implemented(split, "issue 3");
+  auto args = std::make_shared<split_args>();
+  split->add_option("FILE", args->file, "issue text (UTF-8 or GB18030)")->required();
+  split->add_option("--format", args->format, "json (protobuf canonical JSON) or text")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
+  split->add_option("--paper", args->paper, "paper code (default: from the masthead)");
+  split->add_option("--date", args->date, "issue date YYYY-MM-DD (default: from the masthead)");
+  split->add_option("--page", args->page, "page number (default: from the page header, else 1)")
+      ->check(CLI::Range(1, 999));
+  cli::add_config_option(split, args->config);
+  dispatch.on(split, [args] { return run_split(*args); });
 
-  auto* publish = root.add_subcommand("publish", "Split issue files and publish each in one Kafka transaction");
-  dispatch.not_implemented(publish, "issue 4");
-
-  auto* serve = root.get_subcommand("serve");
-  auto* trigger = serve->add_subcommand("trigger", "The newsroom trigger: HTTP POST /v1/issues and a hot folder");
-  dispatch.not_implemented(trigger, "issue 4");
+  register_publish_commands(root, dispatch);
 }
 
 }  // namespace syn::producer

@@ -64,6 +64,9 @@ SYNDICATE_TEST_EXIT_AFTER_RECORDS=3 "$syndicate" publish --config "$cfg" --date 
 rc=$?
 set -e
 expect "exit status of the killed publisher" 70 "$rc"
+expect "records of the killed transaction visible to read_committed" 0 "$(count_committed "e2e.$run_id.articles" cjrb-20240201-)"
+uncommitted=$(kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "e2e.$run_id.articles" -o beginning -e -q -X isolation.level=read_uncommitted -f '%k\n' 2>/dev/null | grep -c '^cjrb-20240201-' || true)
+expect "records of the killed transaction on the broker" 3 "$uncommitted"
 # The records are on the broker but not committed: a new incarnation (same instance) fences and
 # aborts the open transaction, then publishes the issue whole.
 out=$("$syndicate" publish --config "$cfg" --date 2024-02-01 --instance crashy "$fixture")

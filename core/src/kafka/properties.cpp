@@ -23,7 +23,10 @@ pairs defaults_for(const config::kafka_config& cfg, role r) {
     case role::producer:
     case role::transactional_producer:
       p.emplace_back("linger.ms", "5");
-      p.emplace_back("compression.type", "lz4");
+      // No compression by default: the topics are a contract for clients in any language, and
+      // kafkajs (for one) decodes only gzip without extra codecs; it failed on lz4 in the
+      // subscriber test. Operators can set kafka.client.compression.type.
+      p.emplace_back("compression.type", "none");
       // Java's default partitioner for keyed records (see partitioner.hpp).
       p.emplace_back("partitioner", "murmur2_random");
       break;

@@ -8,4 +8,7 @@ namespace syn::producer {
 /// Adds this component's subcommands to the root `syndicate` app.
 void register_commands(CLI::App& root, cli::dispatcher& dispatch);
 
+/// `publish` and `serve trigger` (publish_command.cpp).
+void register_publish_commands(CLI::App& root, cli::dispatcher& dispatch);
+
 }  // namespace syn::producer

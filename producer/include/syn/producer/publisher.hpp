@@ -1,0 +1,92 @@
+#pragma once
+/// The publisher: split issues in, Kafka records out, one transaction per issue.
+///
+/// For each issue it sends the articles whose (id, content_sha256) the topic does not hold yet to
+/// the articles topic and then the manifest to the (compacted) issues topic, all in ONE Kafka
+/// transaction, all to the partition `partition_for(issue id)`, so a read_committed subscriber
+/// sees a whole issue or nothing of it, in order. What was published before is read back from
+/// the issues topic itself (the latest manifest per issue id), which works after a restart and
+/// from several producer hosts; see docs/TOPICS.md.
+///
+/// Thread-safety: one thread at a time (the HTTP trigger serialises through a queue).
+
+#include "syn/core/config.hpp"
+#include "syn/core/kafka/consumer.hpp"
+#include "syn/core/kafka/producer.hpp"
+#include "syn/producer/splitter.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace syn::producer {
+
+/// Where a set of records landed: `topic[partition]@first..last`.
+struct offset_range {
+  std::string topic;
+  std::int32_t partition = -1;
+  std::int64_t first = -1;
+  std::int64_t last = -1;
+};
+
+/// What happened to one issue.
+struct publish_outcome {
+  enum class status {
+    published,  ///< committed: new issue, or a correction (changed articles as new revisions)
+    unchanged,  ///< the topic already holds these very articles: nothing sent
+    failed,     ///< not committed: nothing of it is visible to read_committed consumers
+  };
+  status state = status::failed;
+  std::string issue_id;
+  std::string source_name;
+  std::vector<std::string> article_ids;  ///< every article of the issue, in order
+  std::size_t articles_sent = 0;         ///< new or changed articles in the transaction
+  std::size_t revisions = 0;             ///< of those, articles that existed with another hash
+  std::vector<offset_range> ranges;      ///< where the sent records landed
+  std::string error;                     ///< why it failed (state == failed)
+};
+
+std::string_view to_string(publish_outcome::status s) noexcept;
+
+struct publisher_options {
+  /// `transactional.id` = `<kafka.transactional_id_prefix>-<instance>`. Two live publishers must
+  /// not share it (the newer fences the older); a restarted one should reuse it, so that its
+  /// init aborts whatever transaction the previous incarnation left open.
+  std::string instance = "cli";
+  /// Publish even when the topic already holds the same articles.
+  bool force = false;
+};
+
+/// Publishes split issues. Owns a transactional producer and a reader of the issues topic.
+class publisher {
+ public:
+  /// Connects and initialises transactions (fencing an older instance with the same id).
+  /// \throws std::runtime_error with one clear line if the broker cannot be reached in time.
+  publisher(const config::kafka_config& kafka, publisher_options options);
+  ~publisher();
+  publisher(const publisher&) = delete;
+  publisher& operator=(const publisher&) = delete;
+
+  /// Publishes one issue in one transaction (abortable errors: the transaction is retried).
+  /// Never throws for Kafka errors: they come back as `status::failed`.
+  publish_outcome publish(const split_result& issue);
+
+  /// The latest manifest of `issue_id` on the issues topic, if any (read_committed).
+  std::optional<syndication::v1::IssueManifest> latest_manifest(const std::string& issue_id);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Record headers of DESIGN.md for one message: content-type, schema, issue-id, language.
+struct record_headers {
+  std::string schema;
+  std::string issue_id;
+  std::string language;
+};
+
+}  // namespace syn::producer

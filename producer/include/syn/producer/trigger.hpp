@@ -1,0 +1,77 @@
+#pragma once
+/// The newsroom's publishing trigger: HTTP (`POST /v1/issues`, `GET /v1/issues/{id}`) and a hot
+/// folder, two ways into one pipeline: split (synchronously, so bad input is answered at once),
+/// then publish on one worker thread (the transactional producer runs one transaction at a time).
+///
+/// Thread-safety: handle() may be called from any number of threads at once.
+
+#include "syn/core/http_server.hpp"
+#include "syn/producer/publisher.hpp"
+#include "syn/producer/splitter.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace syn::producer {
+
+struct hot_folder_options {
+  bool enabled = false;
+  /// Where files arrive, and where they go when published or rejected (created if missing).
+  std::filesystem::path incoming = "var/hotfolder/incoming";
+  std::filesystem::path done = "var/hotfolder/done";
+  std::filesystem::path failed = "var/hotfolder/failed";
+  /// Names ending in one of these are still being written and never taken.
+  std::vector<std::string> ignore_suffixes{".part"};
+  std::chrono::milliseconds poll_interval{1000};
+  /// A file is taken once its size and mtime have not changed for this long. Files ending in
+  /// `.part` and hidden files are never taken: write `x.txt.part`, then rename to `x.txt`.
+  std::chrono::milliseconds stable_for{2000};
+};
+
+struct trigger_options {
+  /// Bearer token every HTTP request must carry (`Authorization: Bearer <token>`). Empty: no
+  /// authentication (the command allows that only on a loopback listen address).
+  std::string token;
+  hot_folder_options hot_folder;
+  std::vector<known_paper> papers = default_papers();
+};
+
+/// Publishes one split issue; returns what happened. Called on the worker thread only.
+using publish_fn = std::function<publish_outcome(const split_result&)>;
+/// Looks up the latest published manifest of an issue id (for GET of an issue this process did
+/// not publish). Called on the worker's lock; may be empty.
+using lookup_fn = std::function<std::optional<syndication::v1::IssueManifest>(const std::string&)>;
+
+class trigger {
+ public:
+  /// Starts the publish worker (and the hot-folder scanner if enabled).
+  /// \throws std::invalid_argument if the hot folder cannot be created.
+  trigger(trigger_options options, publish_fn publish, lookup_fn lookup = {});
+  ~trigger();
+  trigger(const trigger&) = delete;
+  trigger& operator=(const trigger&) = delete;
+
+  /// The HTTP API; give it to http::server.
+  http::response handle(const http::request& req);
+
+  /// One pass over incoming/ (the scanner thread calls this every poll interval; tests call it
+  /// directly). Returns the number of files moved to done/ or failed/.
+  std::size_t scan_hot_folder();
+
+  /// Waits until every queued publication has finished (tests, shutdown), at most `timeout`.
+  bool drain(std::chrono::milliseconds timeout);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Logs the structured line every publication gets: who, what, when, result.
+void log_publication(std::string_view via, std::string_view who, const publish_outcome& outcome);
+
+}  // namespace syn::producer

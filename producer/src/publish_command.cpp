@@ -1,0 +1,220 @@
+// `syndicate publish FILE...` and `syndicate serve trigger`.
+#include "syn/core/config.hpp"
+#include "syn/core/http_server.hpp"
+#include "syn/producer/commands.hpp"
+#include "syn/producer/publisher.hpp"
+#include "syn/producer/trigger.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace syn::producer {
+namespace {
+
+using json = nlohmann::json;
+
+std::vector<known_paper> papers_of(const config::root& cfg) {
+  std::vector<known_paper> out;
+  for (const auto& p : cfg.papers) out.push_back({p.code, p.name, p.aliases});
+  return out;
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+std::string describe_ranges(const std::vector<offset_range>& ranges) {
+  std::string out;
+  for (const auto& r : ranges) {
+    if (!out.empty()) out += "  ";
+    out += r.topic + "[" + std::to_string(r.partition) + "]@" + std::to_string(r.first);
+    if (r.last != r.first) out += ".." + std::to_string(r.last);
+  }
+  return out;
+}
+
+json outcome_json(const publish_outcome& o) {
+  json ranges = json::array();
+  for (const auto& r : o.ranges) {
+    ranges.push_back({{"topic", r.topic}, {"partition", r.partition}, {"firstOffset", r.first}, {"lastOffset", r.last}});
+  }
+  return {{"issueId", o.issue_id},     {"source", o.source_name},       {"status", to_string(o.state)},
+          {"articleIds", o.article_ids}, {"articlesSent", o.articles_sent}, {"revisions", o.revisions},
+          {"ranges", ranges},          {"error", o.error}};
+}
+
+struct publish_args {
+  std::string config_path;
+  std::vector<std::string> files;
+  std::string paper;
+  std::string date;
+  std::string instance;
+  bool force = false;
+  bool as_json = false;
+};
+
+int run_publish(const publish_args& a) {
+  const config::root cfg = config::load(a.config_path);
+  // Split everything first: a bad file is reported before anything is published.
+  std::vector<split_result> issues;
+  int rc = cli::ok;
+  for (const auto& file : a.files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      cli::print_error(file + ": cannot open: " + std::strerror(errno));
+      rc = cli::bad_input;
+      continue;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    split_options so;
+    so.source_name = file;
+    so.paper_code = a.paper;
+    so.issue_date = a.date;
+    so.papers = papers_of(cfg);
+    try {
+      issues.push_back(split_issue(ss.str(), so));
+    } catch (const split_error& e) {
+      cli::print_error(e.what());
+      rc = cli::bad_input;
+    }
+  }
+  if (issues.empty()) return rc;
+
+  publisher_options po;
+  po.instance = a.instance.empty() ? "cli-" + host_name() : a.instance;
+  po.force = a.force;
+  publisher pub(cfg.kafka, po);
+  json all = json::array();
+  for (const auto& issue : issues) {
+    const publish_outcome o = pub.publish(issue);
+    log_publication("cli", po.instance, o);
+    if (o.state == publish_outcome::status::failed && rc == cli::ok) rc = cli::failure;
+    if (a.as_json) {
+      all.push_back(outcome_json(o));
+      continue;
+    }
+    switch (o.state) {
+      case publish_outcome::status::published:
+        std::cout << o.issue_id << ": published " << o.articles_sent << " of " << o.article_ids.size()
+                  << " articles" << (o.revisions ? " (" + std::to_string(o.revisions) + " revised)" : "")
+                  << " + manifest, committed: " << describe_ranges(o.ranges) << "\n";
+        break;
+      case publish_outcome::status::unchanged:
+        std::cout << o.issue_id << ": unchanged, nothing published (" << o.article_ids.size()
+                  << " articles already on the topic with the same content; --force to publish anyway)\n";
+        break;
+      case publish_outcome::status::failed:
+        std::cout << o.issue_id << ": NOT published, transaction not committed: " << o.error << "\n";
+        break;
+    }
+  }
+  if (a.as_json) std::cout << all.dump(2) << "\n";
+  return rc;
+}
+
+std::atomic<int> g_signal{0};
+extern "C" void on_signal(int sig) { g_signal = sig; }
+
+std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) throw std::runtime_error("listen address '" + listen + "': expected HOST:PORT");
+  return {listen.substr(0, colon), static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)))};
+}
+
+bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host == "localhost"; }
+
+int run_trigger(const std::string& config_path, const std::string& listen_override, const std::string& instance) {
+  const config::root cfg = config::load(config_path);
+  const auto& tc = cfg.producer.trigger;
+  auto [host, port] = split_listen(listen_override.empty() ? tc.listen : listen_override);
+
+  trigger_options to;
+  to.papers = papers_of(cfg);
+  if (tc.token.configured()) {
+    auto token = tc.token.resolve();
+    if (!token || token->empty()) {
+      throw std::runtime_error("producer.trigger.token_env: environment variable " + tc.token.env +
+                               " is not set; the trigger will not run without its bearer token");
+    }
+    to.token = *token;
+  } else if (!is_loopback(host)) {
+    throw std::runtime_error("producer.trigger: no token_env configured; refusing to serve without authentication on " +
+                             host);
+  }
+  const auto& hf = cfg.producer.hot_folder;
+  to.hot_folder.enabled = hf.enabled;
+  to.hot_folder.incoming = std::filesystem::path(hf.dir) / hf.incoming;
+  to.hot_folder.done = std::filesystem::path(hf.dir) / hf.done;
+  to.hot_folder.failed = std::filesystem::path(hf.dir) / hf.failed;
+  to.hot_folder.poll_interval = hf.poll_interval;
+  to.hot_folder.stable_for = hf.stable_wait;
+  to.hot_folder.ignore_suffixes = hf.ignore_suffixes;
+
+  publisher_options po;
+  po.instance = instance.empty() ? "trigger-" + host_name() : instance;
+  publisher pub(cfg.kafka, po);
+  trigger trig(
+      to, [&](const split_result& issue) { return pub.publish(issue); },
+      [&](const std::string& id) { return pub.latest_manifest(id); });
+
+  http::server_options so;
+  so.address = host;
+  so.port = port;
+  so.body_limit = tc.max_body_bytes;
+  so.io_timeout = tc.request_timeout;
+  http::server server(so, [&](const http::request& r) { return trig.handle(r); });
+  spdlog::info("trigger: listening on http://{}:{} (POST /v1/issues){}", host, server.port(),
+               hf.enabled ? ", hot folder " + to.hot_folder.incoming.string() : std::string());
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  while (g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  spdlog::info("trigger: signal {}, stopping", g_signal.load());
+  server.stop();
+  trig.drain(std::chrono::seconds(30));
+  return cli::ok;
+}
+
+}  // namespace
+
+void register_publish_commands(CLI::App& root, cli::dispatcher& dispatch) {
+  auto args = std::make_shared<publish_args>();
+  auto* publish = root.add_subcommand(
+      "publish",
+      "Split issue files and publish each issue (articles + manifest) in one Kafka transaction. "
+      "An issue whose articles are already on the topic unchanged is not published again (--force to override); "
+      "a corrected issue publishes its changed articles as new revisions and a new manifest.");
+  cli::add_config_option(publish, args->config_path);
+  publish->add_option("FILE", args->files, "issue files (UTF-8 or GB18030 text)")->required()->check(CLI::ExistingFile);
+  publish->add_option("--paper", args->paper, "paper code override (default: from the masthead)");
+  publish->add_option("--date", args->date, "issue date override, YYYY-MM-DD");
+  publish->add_option("--instance", args->instance,
+                      "publisher instance name; transactional.id = <prefix>-<instance> (default: cli-<hostname>)");
+  publish->add_flag("--force", args->force, "publish even if the topic already holds the same articles");
+  publish->add_flag("--json", args->as_json, "print the outcome as JSON");
+  dispatch.on(publish, [args] { return run_publish(*args); });
+
+  auto config_path = std::make_shared<std::string>();
+  auto listen = std::make_shared<std::string>();
+  auto instance = std::make_shared<std::string>();
+  auto* trig = root.get_subcommand("serve")->add_subcommand(
+      "trigger",
+      "The newsroom trigger: HTTP POST /v1/issues (bearer token from producer.trigger.token_env) and the hot folder "
+      "(producer.hot_folder); both publish through one pipeline. GET /v1/issues/{id} reports status.");
+  cli::add_config_option(trig, *config_path);
+  trig->add_option("--listen", *listen, "HOST:PORT to listen on (default: producer.trigger.listen)");
+  trig->add_option("--instance", *instance, "publisher instance name (default: trigger-<hostname>)");
+  dispatch.on(trig, [=] { return run_trigger(*config_path, *listen, *instance); });
+}
+
+}  // namespace syn::producer

@@ -1,0 +1,741 @@
+#include "split/classify.hpp"
+
+#include "split/text.hpp"
+
+#include <array>
+
+namespace syn::producer::detail {
+
+namespace {
+
+using Contributor = syndication::v1::Contributor;
+
+struct role_word {
+  std::string_view word;
+  role_t primary;
+  bool also_photographer;
+};
+
+// Longest first where one word is a prefix of another at the same position.
+constexpr std::array<role_word, 40> role_words{{
+    {"本报特约通讯员", Contributor::CORRESPONDENT, false},
+    {"本报全媒体记者", Contributor::REPORTER, false},
+    {"本报融媒体记者", Contributor::REPORTER, false},
+    {"本报特约记者", Contributor::REPORTER, false},
+    {"本报摄影记者", Contributor::PHOTOGRAPHER, false},
+    {"本报见习记者", Contributor::INTERN, false},
+    {"本报实习记者", Contributor::INTERN, false},
+    {"本报首席记者", Contributor::REPORTER, false},
+    {"本报实习生", Contributor::INTERN, false},
+    {"本报记者", Contributor::REPORTER, false},
+    {"本报通讯员", Contributor::CORRESPONDENT, false},
+    {"新华社记者", Contributor::REPORTER, false},
+    {"中新社记者", Contributor::REPORTER, false},
+    {"特约通讯员", Contributor::CORRESPONDENT, false},
+    {"全媒体记者", Contributor::REPORTER, false},
+    {"融媒体记者", Contributor::REPORTER, false},
+    {"融媒记者", Contributor::REPORTER, false},
+    {"特约记者", Contributor::REPORTER, false},
+    {"首席记者", Contributor::REPORTER, false},
+    {"摄影记者", Contributor::PHOTOGRAPHER, false},
+    {"见习记者", Contributor::INTERN, false},
+    {"实习记者", Contributor::INTERN, false},
+    {"实习生", Contributor::INTERN, false},
+    {"记者", Contributor::REPORTER, false},
+    {"通讯员", Contributor::CORRESPONDENT, false},
+    {"责任编辑", Contributor::EDITOR, false},
+    {"责编", Contributor::EDITOR, false},
+    {"编辑", Contributor::EDITOR, false},
+    {"摄影", Contributor::PHOTOGRAPHER, false},
+    {"文/图", Contributor::REPORTER, true},
+    {"文／图", Contributor::REPORTER, true},
+    {"图/文", Contributor::REPORTER, true},
+    {"图／文", Contributor::REPORTER, true},
+    {"文图", Contributor::REPORTER, true},
+    {"文/", Contributor::REPORTER, false},
+    {"文／", Contributor::REPORTER, false},
+    {"图/", Contributor::PHOTOGRAPHER, false},
+    {"图／", Contributor::PHOTOGRAPHER, false},
+    {"撰文", Contributor::REPORTER, false},
+    {"供图", Contributor::PHOTOGRAPHER, false},
+}};
+
+/// The role word at `s[i]` (spaces inside it tolerated), and where it ends.
+const role_word* role_at(std::string_view s, std::size_t i, std::size_t* end = nullptr) noexcept {
+  // Quick reject on the first character; every role word starts with one of these.
+  static constexpr std::u32string_view starts = U"本新中特全融首摄见实记通责编文图撰供";
+  if (i >= s.size()) return nullptr;
+  std::size_t k = i;
+  if (starts.find(next_cp(s, k)) == std::u32string_view::npos) return nullptr;
+  for (const auto& w : role_words) {
+    const std::size_t e = match_loose(s, i, w.word);
+    if (e != std::string_view::npos) {
+      if (end != nullptr) *end = e;
+      return &w;
+    }
+  }
+  return nullptr;
+}
+
+bool is_name_char(char32_t c) noexcept {
+  return is_han(c) || c == U'·' || c == U'•' || c == U'・' || c == U'▪';
+}
+
+bool is_list_separator(char32_t c) noexcept {
+  return c == U'、' || c == U'，' || c == U',' || c == U'；' || c == U';' || c == U'/' ||
+         c == U'／' || c == U'：' || c == U':';
+}
+
+bool is_marker(char32_t c) noexcept {
+  switch (c) {
+    case U'□': case U'■': case U'◎': case U'●': case U'○': case U'◆': case U'◇': case U'▲':
+    case U'△': case U'★': case U'☆': case U'◼': case U'▪': case U'•': case U'※': case U'▌':
+    case U'▍': case U'◉': case U'⊙':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/// Rejoins one space-separated run of name pieces: single characters pair up (`杨 鹤`), a
+/// lone single joins a short previous name (`毛著 魏`) or the next one.
+std::vector<std::string> merge_names(std::vector<std::string>& pieces) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    const std::size_t len = visible_length(pieces[i]);
+    if (len == 1 && i + 1 < pieces.size() && visible_length(pieces[i + 1]) == 1) {
+      out.push_back(pieces[i] + pieces[i + 1]);
+      ++i;
+    } else if (len == 1 && !out.empty() && visible_length(out.back()) <= 2) {
+      out.back() += pieces[i];
+    } else if (len == 1 && i + 1 < pieces.size()) {
+      pieces[i + 1] = pieces[i] + pieces[i + 1];
+    } else {
+      out.push_back(pieces[i]);
+    }
+  }
+  pieces.clear();
+  return out;
+}
+
+bool valid_name(std::string_view name) noexcept {
+  const std::size_t len = visible_length(name);
+  if (len < 2) return false;
+  const bool dotted = name.find("·") != std::string_view::npos || name.find("•") != std::string_view::npos ||
+                      name.find("・") != std::string_view::npos;
+  return dotted ? len <= 20 : len <= 4;
+}
+
+bool is_bracket_open(char32_t c) noexcept { return c == U'（' || c == U'(' || c == U'【' || c == U'['; }
+bool is_bracket_close(char32_t c) noexcept { return c == U'）' || c == U')' || c == U'】' || c == U']'; }
+
+/// Removes one pair of enclosing brackets, if `s` is wholly enclosed.
+std::string_view strip_brackets(std::string_view s) noexcept {
+  s = trim(s);
+  if (is_bracket_open(first_cp(s)) && is_bracket_close(last_cp(s))) {
+    std::size_t b = 0;
+    next_cp(s, b);
+    std::size_t e = s.size();
+    prev_cp(s, e);
+    if (b <= e) return trim(s.substr(b, e - b));
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- kickers, labels
+
+constexpr std::size_t max_kicker = 30;
+
+bool is_kicker_marker(char32_t c) noexcept {
+  return c == U'»' || c == U'>' || c == U'》' || c == U'►' || c == U'▶' || c == U'▷' || c == U'➤' ||
+         c == U'＞' || c == U'›' || c == U'≫';
+}
+
+/// The kicker text of a kicker line, if it is one.
+std::optional<std::string_view> kicker_text(std::string_view line) noexcept {
+  line = trim(line);
+  std::size_t i = 0;
+  bool arrow = false;
+  while (i < line.size()) {
+    std::size_t j = i;
+    const char32_t c = next_cp(line, j);
+    if (is_kicker_marker(c)) arrow = true;
+    else if (!(c == U'(' || c == U')' || c == U'（' || c == U'）' || is_space(c))) break;
+    i = j;
+  }
+  std::string_view rest;
+  if (arrow) {
+    rest = trim(line.substr(i));
+  } else if (starts_with(line, "【") && ends_with(line, "】")) {
+    rest = strip_brackets(line);
+  } else {
+    return std::nullopt;
+  }
+  const std::size_t len = visible_length(rest, max_kicker);
+  if (len == 0 || len > max_kicker || rest.find("。") != std::string_view::npos) return std::nullopt;
+  return rest;
+}
+
+bool is_editor_label(std::string_view line, std::string_view* rest = nullptr) noexcept {
+  std::string_view s = strip_brackets(strip_marker(line));
+  for (std::string_view label : {"编者按语", "编者按", "编者的话", "编后语", "编后"}) {
+    if (!starts_with(s, label)) continue;
+    std::string_view after = s.substr(label.size());
+    // `【编者按】text`: the bracket closes after the label.
+    if (starts_with(after, "】")) after.remove_prefix(std::string_view("】").size());
+    if (starts_with(after, "]")) after.remove_prefix(1);
+    after = trim(after);
+    if (starts_with(after, "：")) after.remove_prefix(std::string_view("：").size());
+    else if (starts_with(after, ":")) after.remove_prefix(1);
+    after = trim(after);
+    if (rest != nullptr) *rest = after;
+    return true;
+  }
+  return false;
+}
+
+bool is_briefs_label(std::string_view line) {
+  if (visible_length(line, 16) > 16) return false;
+  const std::string s = remove_spaces(strip_brackets(strip_marker(line)));
+  const std::size_t len = visible_length(s);
+  if (len < 2 || len > 8) return false;
+  for (std::size_t i = 0; i < s.size();) {
+    if (!is_han(next_cp(s, i))) return false;
+  }
+  for (std::string_view tail : {"简讯", "快讯", "短讯", "速递", "简讯集萃", "新闻速览", "资讯"}) {
+    if (ends_with(s, tail)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- jumps
+
+/// Matches a jump marker starting at `s[at]` (after an optional bracket); returns its end.
+std::optional<jump> match_jump(std::string_view s, std::size_t at) {
+  jump j;
+  j.begin = at;
+  std::size_t i = at;
+  auto take = [&](std::string_view w) {
+    if (starts_with(s.substr(i), w)) {
+      i += w.size();
+      return true;
+    }
+    return false;
+  };
+  auto skip_spaces = [&] {
+    while (i < s.size()) {
+      std::size_t k = i;
+      if (!is_space(next_cp(s, k))) break;
+      i = k;
+    }
+  };
+  bool bracket = false;
+  {
+    std::size_t k = i;
+    if (i < s.size() && is_bracket_open(next_cp(s, k))) {
+      i = k;
+      bracket = true;
+    }
+  }
+  skip_spaces();
+  if (take("下转") || take("转至") || take("转")) {
+    j.out = true;
+  } else if (take("上接") || take("紧接") || take("接")) {
+    j.out = false;
+  } else {
+    return std::nullopt;
+  }
+  skip_spaces();
+  take("第");
+  skip_spaces();
+  if (i < s.size() && is_ascii_alpha(static_cast<unsigned char>(s[i]))) ++i;  // A2版
+  const std::size_t num_begin = i;
+  std::size_t count = 0;
+  while (i < s.size() && count < 6) {
+    std::size_t k = i;
+    const char32_t c = next_cp(s, k);
+    if (!(is_digit(c) || c == U'一' || c == U'二' || c == U'三' || c == U'四' || c == U'五' || c == U'六' ||
+          c == U'七' || c == U'八' || c == U'九' || c == U'十' || c == U'〇' || c == U'零')) {
+      break;
+    }
+    i = k;
+    ++count;
+  }
+  const long page = parse_number(s.substr(num_begin, i - num_begin));
+  if (page <= 0 || page > 999) return std::nullopt;
+  skip_spaces();
+  if (!take("版")) return std::nullopt;
+  skip_spaces();
+  if (bracket) {
+    std::size_t k = i;
+    if (i < s.size() && is_bracket_close(next_cp(s, k))) i = k;
+  }
+  j.page = static_cast<std::uint32_t>(page);
+  j.end = i;
+  return j;
+}
+
+// ---------------------------------------------------------------- chunking
+
+bool is_indented(std::string_view line) noexcept {
+  return starts_with(line, "  ") || starts_with(line, "\t") || starts_with(line, "\xE3\x80\x80");
+}
+
+constexpr std::size_t max_structural_line = 80;
+/// Longest line of a stacked title.
+constexpr std::size_t max_stacked_heading = 30;
+/// Longest chunk that can be anything but text (a caption with its credit).
+constexpr std::size_t max_short_chunk = 200;
+
+/// Lines that stand alone: never part of a wrapped paragraph, before or after.
+bool is_standalone(std::string_view line) {
+  line = trim(line);
+  if (line.size() > 4 * max_structural_line || visible_length(line, max_structural_line) > max_structural_line) {
+    return false;
+  }
+  const std::string_view unmarked = strip_marker(line);
+  bool marked = false;
+  if (strip_marker(line, &marked).size() <= 4 * 20 && marked && visible_length(line, 20) <= 20 &&
+      line.find("。") == std::string_view::npos && line.find("，") == std::string_view::npos) {
+    return true;
+  }
+  return kicker_text(line) || is_editor_label(line) || is_briefs_label(line) || find_jump(line, true) ||
+         find_credit(line) || parse_people(unmarked, Contributor::REPORTER, true) ||
+         parse_people(strip_brackets(unmarked), Contributor::REPORTER, true);
+}
+
+/// Lines that start a new paragraph but may wrap onto the next: a `本报讯` lead, a marked line.
+/// (A marked short line without sentence punctuation, `●链接`, is a sub-head: it stands alone.)
+bool starts_paragraph(std::string_view line) {
+  bool marked = false;
+  const std::string_view unmarked = strip_marker(line, &marked);
+  return marked || parse_dateline(unmarked).has_value();
+}
+
+}  // namespace
+
+std::string_view strip_marker(std::string_view s, bool* had_marker) noexcept {
+  s = trim(s);
+  bool had = false;
+  while (!s.empty()) {
+    std::size_t i = 0;
+    if (!is_marker(next_cp(s, i))) break;
+    had = true;
+    s = trim(s.substr(i));
+  }
+  if (had_marker != nullptr) *had_marker = had;
+  return s;
+}
+
+std::optional<std::vector<person>> parse_people(std::string_view s, role_t default_role, bool require_role,
+                                                std::string* printed) {
+  std::vector<person> out;
+  std::vector<std::string> pieces;
+  std::vector<role_t> roles{default_role};
+  bool names_since_role = true;
+  bool had_role = false;
+  std::string print;
+  auto flush = [&] {
+    for (auto& name : merge_names(pieces)) {
+      if (!valid_name(name)) return false;
+      for (const role_t r : roles) out.push_back({name, r});
+      print += ' ';
+      print += name;
+      names_since_role = true;
+    }
+    return true;
+  };
+  s = trim(s);
+  if (s.empty() || s.size() > 4 * max_structural_line ||
+      visible_length(s, max_structural_line) > max_structural_line) {
+    return std::nullopt;
+  }
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t k = i;
+    const char32_t c = next_cp(s, k);
+    if (is_space(c)) {
+      i = k;
+      continue;
+    }
+    std::size_t word_end = 0;
+    if (const role_word* w = role_at(s, i, &word_end)) {
+      if (!flush()) return std::nullopt;
+      // `文/图 本报记者 X`: the second role word adds to the first instead of replacing it.
+      if (!names_since_role && had_role) {
+        roles.push_back(w->primary);
+      } else {
+        roles.assign(1, w->primary);
+      }
+      if (w->also_photographer) roles.push_back(Contributor::PHOTOGRAPHER);
+      had_role = true;
+      names_since_role = false;
+      if (!print.empty()) print += ' ';
+      std::string_view word = w->word;
+      while (!word.empty() && (word.back() == '/' || ends_with(word, "／"))) {
+        word.remove_suffix(word.back() == '/' ? 1 : std::string_view("／").size());
+      }
+      print += word;
+      i = word_end;
+      continue;
+    }
+    // A byline starts with its role: `本报讯 记者X` is not a list of names.
+    if (require_role && !had_role) return std::nullopt;
+    if (is_list_separator(c)) {
+      if (!flush()) return std::nullopt;
+      i = k;
+      continue;
+    }
+    if (!is_name_char(c)) return std::nullopt;
+    // A name piece: name characters up to a space, separator or role word.
+    std::size_t end = i;
+    std::size_t length = 0;
+    while (end < s.size()) {
+      std::size_t m = end;
+      const char32_t d = next_cp(s, m);
+      if (!is_name_char(d) || (end > i && role_at(s, end) != nullptr)) break;
+      if (++length > 20) return std::nullopt;  // no name is that long: a sentence
+      end = m;
+    }
+    pieces.emplace_back(s.substr(i, end - i));
+    i = end;
+  }
+  if (!flush()) return std::nullopt;
+  if (out.empty() || (require_role && !had_role)) return std::nullopt;
+  // Roles are distinct per name; dedupe identical pairs (`文/图 本报记者 X` lists X once each).
+  std::vector<person> unique;
+  for (auto& p : out) {
+    bool seen = false;
+    for (const auto& q : unique) seen = seen || q == p;
+    if (!seen) unique.push_back(std::move(p));
+  }
+  if (printed != nullptr) *printed = std::string(trim(print));
+  return unique;
+}
+
+std::optional<dateline> parse_dateline(std::string_view raw) {
+  raw = trim(raw);
+  dateline d;
+  std::size_t i = 0;
+  // The place/date part between the agency and 讯/电: Han, digits, spaces; bounded.
+  auto scan_to = [&](std::size_t from, std::size_t limit) -> std::size_t {
+    std::size_t k = from;
+    std::size_t n = 0;
+    while (k < raw.size() && n < limit) {
+      std::size_t m = k;
+      const char32_t c = next_cp(raw, m);
+      if (c == U'讯' || c == U'电') return m;
+      if (!(is_han(c) || is_digit(c) || is_space(c))) return std::string::npos;
+      k = m;
+      ++n;
+    }
+    return std::string::npos;
+  };
+  if (const std::size_t e = match_loose(raw, 0, "本报讯"); e != std::string_view::npos) {
+    i = e;
+    d.own_paper = true;
+  } else if (const std::size_t b = match_loose(raw, 0, "本报"); b != std::string_view::npos) {
+    i = scan_to(b, 12);
+    if (i == std::string::npos) return std::nullopt;
+    const std::string_view middle = raw.substr(0, i);
+    if (middle.find("记者") != std::string_view::npos || middle.find("通讯员") != std::string_view::npos) {
+      return std::nullopt;
+    }
+    d.own_paper = true;
+  } else if (const std::size_t x = std::min(match_loose(raw, 0, "新华社"), match_loose(raw, 0, "中新社"));
+             x != std::string_view::npos) {
+    i = scan_to(x, 20);
+    if (i == std::string::npos || last_cp(raw.substr(0, i)) != U'电') return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  d.text = remove_spaces(raw.substr(0, i));
+  auto skip_spaces = [&] {
+    while (i < raw.size()) {
+      std::size_t k = i;
+      if (!is_space(next_cp(raw, k))) break;
+      i = k;
+    }
+  };
+  skip_spaces();
+  std::size_t k = i;
+  if (i < raw.size() && is_bracket_open(next_cp(raw, k))) {
+    // `（记者 X 通讯员 Y）`
+    std::size_t close = k;
+    std::size_t n = 0;
+    while (close < raw.size() && n < 60) {
+      std::size_t m = close;
+      if (is_bracket_close(next_cp(raw, m))) break;
+      close = m;
+      ++n;
+    }
+    if (close < raw.size()) {
+      if (auto people = parse_people(raw.substr(k, close - k), Contributor::REPORTER, false)) {
+        d.people = std::move(*people);
+        i = close;
+        next_cp(raw, i);
+      }
+    }
+  } else {
+    // `记者杨鹤、通讯员毛著 魏报道:`
+    std::size_t n = 0;
+    for (std::size_t at = i; at < raw.size() && n < 48; ++n) {
+      const std::size_t e = match_loose(raw, at, "报道");
+      if (e != std::string_view::npos) {
+        if (auto people = parse_people(raw.substr(i, at - i), Contributor::REPORTER, true)) {
+          d.people = std::move(*people);
+          i = e;
+        }
+        break;
+      }
+      next_cp(raw, at);
+    }
+  }
+  skip_spaces();
+  if (starts_with(raw.substr(i), "：")) i += std::string_view("：").size();
+  else if (starts_with(raw.substr(i), ":")) ++i;
+  skip_spaces();
+  d.consumed = i;
+  return d;
+}
+
+std::optional<jump> find_jump(std::string_view s, bool whole) {
+  s = strip_marker(s);
+  // Every jump marker starts with a bracket or 上/下/紧/接/转 and ends with 版 or a bracket.
+  static constexpr std::u32string_view heads = U"(（[【上下紧接转";
+  static constexpr std::u32string_view tails = U")）]】版";
+  const bool head = heads.find(first_cp(s)) != std::u32string_view::npos;
+  const bool tail = tails.find(last_cp(s)) != std::u32string_view::npos;
+  if (whole ? !(head && tail) : !(head || tail)) return std::nullopt;
+  if (whole) {
+    auto j = match_jump(s, 0);
+    if (j && trim(s.substr(j->end)).empty()) return j;
+    return std::nullopt;
+  }
+  // 上接 at the head of a paragraph.
+  if (auto j = head ? match_jump(s, 0) : std::nullopt; j && !j->out) return j;
+  if (!tail) return std::nullopt;
+  // 下转 at the tail: look at the last few brackets only.
+  const std::size_t from = s.size() > 48 ? s.size() - 48 : 0;
+  for (std::size_t i = from; i < s.size(); ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if ((b & 0xC0U) == 0x80U) continue;  // not a code point start
+    if (s[i] != '(' && !starts_with(s.substr(i), "（") && !starts_with(s.substr(i), "下转")) continue;
+    if (auto j = match_jump(s, i); j && j->out && trim(s.substr(j->end)).empty()) return j;
+  }
+  return std::nullopt;
+}
+
+std::optional<credit_split> find_credit(std::string_view raw) {
+  std::string_view s = trim(raw);
+  if (s.empty() || s.size() > 600) return std::nullopt;
+  // Prefix forms: `图/本报记者 杨鹤`, `摄影：杨鹤` (the whole chunk is the credit).
+  std::string_view unmarked = strip_marker(s);
+  for (std::string_view p : {"图/", "图／", "摄影/", "摄影／", "摄影：", "摄影:", "图：", "图:"}) {
+    if (starts_with(unmarked, p) && visible_length(unmarked, 30) <= 30) {
+      credit_split c;
+      if (auto people = parse_people(unmarked.substr(p.size()), Contributor::PHOTOGRAPHER, false, &c.credit)) {
+        for (auto& q : *people) c.people.push_back({q.name, Contributor::PHOTOGRAPHER});
+        return c;
+      }
+    }
+  }
+  // Suffix forms: `... 本报记者 杨鹤摄`, `...（记者 X 摄）`.
+  bool bracketed = false;
+  if (is_bracket_close(last_cp(s))) {
+    std::size_t e = s.size();
+    prev_cp(s, e);
+    s = trim(s.substr(0, e));
+    bracketed = true;
+  }
+  if (ends_with(s, "摄影")) s.remove_suffix(std::string_view("摄影").size());
+  else if (ends_with(s, "摄")) s.remove_suffix(std::string_view("摄").size());
+  else return std::nullopt;
+  s = trim(s);
+  while (ends_with(s, "/")) s = trim(s.substr(0, s.size() - 1));
+  if (s.empty()) return std::nullopt;
+
+  // Candidate starts: role words in the last 60 code points; the earliest that parses wins.
+  std::size_t from = s.size();
+  for (int n = 0; n < 60 && from > 0; ++n) prev_cp(s, from);
+  std::size_t start = std::string_view::npos;
+  std::vector<person> people;
+  std::string printed;
+  for (std::size_t i = from; i < s.size();) {
+    if (role_at(s, i) != nullptr) {
+      if (auto p = parse_people(s.substr(i), Contributor::PHOTOGRAPHER, false, &printed)) {
+        start = i;
+        people = std::move(*p);
+        break;
+      }
+    }
+    next_cp(s, i);
+  }
+  if (start == std::string_view::npos) {
+    // No role word: a bare name after a space, a marker, a bracket or at the start.
+    std::size_t b = s.size();
+    while (b > 0) {
+      std::size_t k = b;
+      const char32_t c = prev_cp(s, k);
+      if (!is_name_char(c)) break;
+      b = k;
+    }
+    // `杨 鹤摄`: a one-character piece before a space joins the name.
+    std::size_t before = b;
+    while (before > 0) {
+      std::size_t k = before;
+      if (!is_space(prev_cp(s, k))) break;
+      before = k;
+    }
+    if (before < b && visible_length(s.substr(b)) == 1) {
+      std::size_t k = before;
+      const char32_t c = prev_cp(s, k);
+      std::size_t k2 = k;
+      const char32_t c2 = k > 0 ? prev_cp(s, k2) : 0;
+      if (is_name_char(c) && !is_name_char(c2)) b = k;
+    }
+    const std::string_view name = s.substr(b);
+    if (b > 0) {
+      std::size_t k = b;
+      const char32_t c = prev_cp(s, k);
+      if (!(is_space(c) || is_marker(c) || is_bracket_open(c))) return std::nullopt;
+    }
+    auto p = parse_people(name, Contributor::PHOTOGRAPHER, false, &printed);
+    if (!p || p->size() != 1) return std::nullopt;
+    start = b;
+    people = std::move(*p);
+  }
+  credit_split c;
+  c.credit = printed;
+  for (auto& q : people) c.people.push_back({q.name, Contributor::PHOTOGRAPHER});
+  std::string_view caption = trim(s.substr(0, start));
+  // Drop the marker or bracket that introduced the credit.
+  while (!caption.empty()) {
+    std::size_t e = caption.size();
+    const char32_t ch = prev_cp(caption, e);
+    if (!(is_marker(ch) || (bracketed && is_bracket_open(ch)))) break;
+    caption = trim(caption.substr(0, e));
+  }
+  c.caption = std::string(caption);
+  return c;
+}
+
+std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
+  std::vector<chunk> out;
+  bool open = false;
+  bool prev_structural = false;
+  // The lines of the chunk being built, while they could all be heading lines.
+  std::vector<const source_line*> stack;
+  auto heading_line = [](std::string_view t) {
+    if (visible_length(t, max_stacked_heading) > max_stacked_heading) return false;
+    for (std::size_t i = 0; i < t.size();) {
+      const char32_t c = next_cp(t, i);
+      if (c == U'。' || c == U'，' || c == U',' || c == U'、' || c == U'；' || c == U';' || c == U'：') return false;
+    }
+    return true;
+  };
+  // A run of two or three short lines without sentence punctuation is a stacked title (kicker,
+  // headline, sub-headline printed on consecutive lines), not one wrapped paragraph.
+  auto unstack = [&] {
+    if (stack.size() < 2 || stack.size() > 3) return;
+    out.pop_back();
+    for (const source_line* l : stack) {
+      out.push_back({});
+      out.back().line = l->number;
+      out.back().raw = std::string(trim(l->text));
+    }
+  };
+  for (const auto& line : lines) {
+    const std::string_view t = trim(line.text);
+    if (t.empty()) {
+      unstack();
+      stack.clear();
+      open = false;
+      continue;
+    }
+    const bool standalone = is_standalone(t);
+    if (!open || is_indented(line.text) || standalone || prev_structural || starts_paragraph(t)) {
+      unstack();
+      stack.clear();
+      out.push_back({});
+      out.back().line = line.number;
+      out.back().raw = std::string(t);
+    } else {
+      append_joined(out.back().raw, t);
+    }
+    if (!standalone && heading_line(t)) {
+      if (stack.size() < 4) stack.push_back(&line);
+    } else {
+      stack.assign(4, nullptr);  // poisoned: a chunk with a sentence line is a paragraph
+    }
+    open = true;
+    prev_structural = standalone;
+  }
+  unstack();
+  return out;
+}
+
+void classify_chunks(std::vector<chunk>& chunks) {
+  for (auto& c : chunks) {
+    if (c.kind == chunk_kind::masthead) continue;
+    const std::string_view raw = c.raw;
+    // Everything but plain text is short: skip those parsers for paragraphs.
+    c.text = normalise_body(raw, &c.length);
+    if (c.length > max_short_chunk) {
+      c.kind = chunk_kind::text;
+      c.lead = parse_dateline(raw).has_value();
+      continue;
+    }
+    c.text.clear();
+    if (auto j = find_jump(raw, true)) {
+      c.kind = chunk_kind::jump;
+      c.jump_out = j->out;
+      c.jump_page = j->page;
+      continue;
+    }
+    std::string_view note;
+    if (is_editor_label(raw, &note) && note.empty()) {
+      c.kind = chunk_kind::editor_label;
+      continue;
+    }
+    if (is_briefs_label(raw)) {
+      c.kind = chunk_kind::briefs_label;
+      c.text = remove_spaces(strip_brackets(strip_marker(raw)));
+      continue;
+    }
+    if (auto k = kicker_text(raw)) {
+      c.kind = chunk_kind::kicker;
+      c.text = normalise_heading(*k);
+      continue;
+    }
+    if (auto cr = find_credit(raw)) {
+      c.kind = chunk_kind::photo;
+      c.text = normalise_body(strip_marker(cr->caption));
+      c.credit = std::move(cr->credit);
+      c.people = std::move(cr->people);
+      continue;
+    }
+    bool marked = false;
+    const std::string_view unmarked = strip_marker(raw, &marked);
+    if (auto people = parse_people(unmarked, Contributor::REPORTER, true)) {
+      c.kind = chunk_kind::byline;
+      c.people = std::move(*people);
+      continue;
+    }
+    const std::string_view inner = strip_brackets(unmarked);
+    if (inner.size() != unmarked.size()) {
+      if (auto people = parse_people(inner, Contributor::REPORTER, true)) {
+        c.kind = chunk_kind::attribution;
+        c.people = std::move(*people);
+        continue;
+      }
+    }
+    c.kind = chunk_kind::text;
+    c.marked = marked;
+    c.raw = std::string(unmarked);
+    c.text = normalise_body(c.raw, &c.length);
+    c.lead = parse_dateline(c.raw).has_value();
+  }
+}
+
+}  // namespace syn::producer::detail

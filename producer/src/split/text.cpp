@@ -1,0 +1,329 @@
+#include "split/text.hpp"
+
+namespace syn::producer::detail {
+
+namespace {
+
+constexpr char32_t replacement = 0xFFFD;
+
+unsigned char byte_at(std::string_view s, std::size_t i) noexcept {
+  return static_cast<unsigned char>(s[i]);
+}
+
+}  // namespace
+
+char32_t next_cp_slow(std::string_view s, std::size_t& i) noexcept {
+  const unsigned char b0 = byte_at(s, i);
+  std::size_t len = 0;
+  char32_t cp = 0;
+  if ((b0 & 0xE0U) == 0xC0U) {
+    len = 2;
+    cp = b0 & 0x1FU;
+  } else if ((b0 & 0xF0U) == 0xE0U) {
+    len = 3;
+    cp = b0 & 0x0FU;
+  } else if ((b0 & 0xF8U) == 0xF0U) {
+    len = 4;
+    cp = b0 & 0x07U;
+  } else {
+    ++i;
+    return replacement;
+  }
+  if (i + len > s.size()) {
+    ++i;
+    return replacement;
+  }
+  for (std::size_t k = 1; k < len; ++k) {
+    const unsigned char b = byte_at(s, i + k);
+    if ((b & 0xC0U) != 0x80U) {
+      ++i;
+      return replacement;
+    }
+    cp = (cp << 6U) | (b & 0x3FU);
+  }
+  i += len;
+  return cp;
+}
+
+char32_t prev_cp(std::string_view s, std::size_t& end) noexcept {
+  if (end == 0) return 0;
+  std::size_t start = end - 1;
+  // Walk back over at most three continuation bytes.
+  for (int k = 0; k < 3 && start > 0 && (byte_at(s, start) & 0xC0U) == 0x80U; ++k) --start;
+  std::size_t i = start;
+  const char32_t cp = next_cp(s, i);
+  if (i != end) {  // not a well-formed sequence ending at `end`: step one byte
+    end -= 1;
+    return replacement;
+  }
+  end = start;
+  return cp;
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0U | (cp >> 6U)));
+    out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0U | (cp >> 12U)));
+    out.push_back(static_cast<char>(0x80U | ((cp >> 6U) & 0x3FU)));
+    out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
+  } else {
+    out.push_back(static_cast<char>(0xF0U | (cp >> 18U)));
+    out.push_back(static_cast<char>(0x80U | ((cp >> 12U) & 0x3FU)));
+    out.push_back(static_cast<char>(0x80U | ((cp >> 6U) & 0x3FU)));
+    out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
+  }
+}
+
+char32_t first_cp(std::string_view s) noexcept {
+  if (s.empty()) return 0;
+  std::size_t i = 0;
+  return next_cp(s, i);
+}
+
+char32_t last_cp(std::string_view s) noexcept {
+  std::size_t end = s.size();
+  return prev_cp(s, end);
+}
+
+std::size_t visible_length(std::string_view s, std::size_t cap) noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size() && n <= cap;) {
+    if (!is_space(next_cp(s, i))) ++n;
+  }
+  return n;
+}
+
+bool is_cjk(char32_t c) noexcept {
+  return is_han(c) || (c >= 0x3000 && c <= 0x303F) || (c >= 0xFF00 && c <= 0xFFEF) ||
+         (c >= 0x2018 && c <= 0x201F) || c == 0x2026 || c == 0x2014 || c == 0x2015 ||
+         c == 0x00B7 || c == 0x2027 || (c >= 0x3040 && c <= 0x30FF) || (c >= 0x2460 && c <= 0x24FF) ||
+         (c >= 0x25A0 && c <= 0x25FF) || c == 0x00BB || c == 0x00AB;
+}
+
+bool is_ascii_digit(char32_t c) noexcept { return c >= '0' && c <= '9'; }
+
+bool is_ascii_alpha(char32_t c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+bool is_digit(char32_t c) noexcept { return is_ascii_digit(c) || (c >= 0xFF10 && c <= 0xFF19); }
+
+int digit_value(char32_t c) noexcept {
+  if (is_ascii_digit(c)) return static_cast<int>(c - '0');
+  if (c >= 0xFF10 && c <= 0xFF19) return static_cast<int>(c - 0xFF10);
+  return -1;
+}
+
+bool ends_sentence(char32_t c) noexcept {
+  switch (c) {
+    case U'。': case U'！': case U'？': case U'!': case U'?': case U'…': case U'；': case U';':
+    case U'：': case U':': case U'”': case U'’': case U'」': case U'』': case U'）': case U')':
+    case U'】': case U'》': case U'〉': case U'"': case U'.': case U'．':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool continues_sentence(char32_t c) noexcept {
+  if (is_han(c) || is_digit(c) || is_ascii_alpha(c)) return true;
+  switch (c) {
+    case U'，': case U',': case U'、': case U'%': case U'％': case U'‰': case U'（': case U'(':
+    case U'“': case U'‘': case U'《': case U'「': case U'『': case U'·':
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  std::size_t b = 0;
+  while (b < s.size()) {
+    std::size_t j = b;
+    if (!is_space(next_cp(s, j))) break;
+    b = j;
+  }
+  std::size_t e = s.size();
+  while (e > b) {
+    std::size_t j = e;
+    if (!is_space(prev_cp(s, j))) break;
+    e = j;
+  }
+  return s.substr(b, e - b);
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+std::size_t match_loose(std::string_view s, std::size_t i, std::string_view word) noexcept {
+  std::size_t w = 0;
+  bool first = true;
+  while (w < word.size()) {
+    if (i >= s.size()) return std::string_view::npos;
+    std::size_t k = i;
+    const char32_t c = next_cp(s, k);
+    if (!first && is_space(c)) {
+      i = k;
+      continue;
+    }
+    std::size_t wk = w;
+    if (c != next_cp(word, wk)) return std::string_view::npos;
+    i = k;
+    w = wk;
+    first = false;
+  }
+  return i;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) noexcept {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+namespace {
+
+/// Shared body of the two normalisers. A whitespace run is kept (as one space) when
+/// `keep(prev, next, left_word, right_word)` says so; `left_word`/`right_word` are the
+/// non-space code-point counts of the words around the run.
+template <typename Keep>
+std::string normalise(std::string_view s, Keep keep, std::size_t* length = nullptr) {
+  std::size_t written = 0;
+  std::string out;
+  out.reserve(s.size());
+  char32_t prev = 0;         // last non-space code point written
+  std::size_t left_word = 0; // non-space code points since the previous whitespace run
+  std::size_t i = 0;
+  std::size_t run = 0;  // start of the pending run of non-space text, appended in one go
+  while (i < s.size()) {
+    const std::size_t at = i;
+    const char32_t c = next_cp(s, i);
+    if (!is_space(c)) {
+      prev = c;
+      ++left_word;
+      ++written;
+      continue;
+    }
+    out.append(s.substr(run, at - run));
+    // A whitespace run: find what follows it.
+    std::size_t j = i;
+    char32_t next = 0;
+    while (j < s.size()) {
+      std::size_t k = j;
+      next = next_cp(s, k);
+      if (!is_space(next)) break;
+      j = k;
+      next = 0;
+    }
+    if (prev != 0 && next != 0) {
+      std::size_t right_word = 0;
+      for (std::size_t k = j; k < s.size() && right_word < 4;) {
+        if (is_space(next_cp(s, k))) break;
+        ++right_word;
+      }
+      if (keep(prev, next, left_word, right_word)) out.push_back(' ');
+    }
+    left_word = 0;
+    i = j;
+    run = j;
+  }
+  out.append(s.substr(run));
+  if (length != nullptr) *length = written;
+  return out;
+}
+
+}  // namespace
+
+std::string normalise_body(std::string_view s, std::size_t* length) {
+  return normalise(
+      s, [](char32_t a, char32_t b, std::size_t, std::size_t) { return !is_cjk(a) && !is_cjk(b); }, length);
+}
+
+std::string normalise_heading(std::string_view s) {
+  return normalise(s, [](char32_t a, char32_t b, std::size_t left, std::size_t right) {
+    if (is_han(a) && is_han(b)) return left >= 4 && right >= 4;
+    return !is_cjk(a) && !is_cjk(b);
+  });
+}
+
+std::string remove_spaces(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t at = i;
+    if (!is_space(next_cp(s, i))) out.append(s.substr(at, i - at));
+  }
+  return out;
+}
+
+namespace {
+
+int chinese_digit(char32_t c) noexcept {
+  switch (c) {
+    case U'〇': case U'零': return 0;
+    case U'一': return 1;
+    case U'二': case U'两': return 2;
+    case U'三': return 3;
+    case U'四': return 4;
+    case U'五': return 5;
+    case U'六': return 6;
+    case U'七': return 7;
+    case U'八': return 8;
+    case U'九': return 9;
+    default: return -1;
+  }
+}
+
+}  // namespace
+
+long parse_number(std::string_view s) noexcept {
+  if (s.empty()) return -1;
+  long arabic = 0;
+  bool all_arabic = true;
+  std::size_t digits = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const int d = digit_value(next_cp(s, i));
+    if (d < 0) {
+      all_arabic = false;
+      break;
+    }
+    if (++digits > 9) return -1;
+    arabic = arabic * 10 + d;
+  }
+  if (all_arabic) return arabic;
+  // Chinese numerals: 千 百 十 units, e.g. 二十四, 十二, 一百零五.
+  long total = 0;
+  long pending = -1;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const char32_t c = next_cp(s, i);
+    if (++count > 12) return -1;
+    const int d = chinese_digit(c);
+    if (d >= 0) {
+      pending = d;
+      continue;
+    }
+    long unit = 0;
+    if (c == U'十') unit = 10;
+    else if (c == U'百') unit = 100;
+    else if (c == U'千') unit = 1000;
+    else return -1;
+    total += (pending < 0 ? 1 : pending) * unit;
+    pending = -1;
+  }
+  if (pending > 0) total += pending;
+  return count == 0 ? -1 : total;
+}
+
+void append_joined(std::string& a, std::string_view b) {
+  const char32_t x = last_cp(a);
+  const char32_t y = first_cp(b);
+  if ((is_ascii_alpha(x) && (is_ascii_alpha(y) || is_ascii_digit(y))) ||
+      (is_ascii_digit(x) && is_ascii_alpha(y))) {
+    a.push_back(' ');
+  }
+  a.append(b);
+}
+
+}  // namespace syn::producer::detail

@@ -1,0 +1,112 @@
+#pragma once
+/// UTF-8 and character-class helpers shared by the splitter's stages. Every function here takes
+/// text the decoder has already validated as UTF-8; none allocates unless it returns a string.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace syn::producer::detail {
+
+/// Multi-byte tail of `next_cp`.
+char32_t next_cp_slow(std::string_view s, std::size_t& i) noexcept;
+
+/// Decodes the code point at `s[i]` and advances `i` past it. `s` must be valid UTF-8; a stray
+/// byte yields U+FFFD and advances by one, so callers can never loop forever. (Inline: this is
+/// the splitter's innermost loop.)
+inline char32_t next_cp(std::string_view s, std::size_t& i) noexcept {
+  const auto b = static_cast<unsigned char>(s[i]);
+  if (b < 0x80) {
+    ++i;
+    return b;
+  }
+  // Three bytes: all of CJK and its punctuation.
+  if ((b & 0xF0U) == 0xE0U && i + 2 < s.size()) {
+    const auto b1 = static_cast<unsigned char>(s[i + 1]);
+    const auto b2 = static_cast<unsigned char>(s[i + 2]);
+    if ((b1 & 0xC0U) == 0x80U && (b2 & 0xC0U) == 0x80U) {
+      i += 3;
+      return (static_cast<char32_t>(b & 0x0FU) << 12U) | (static_cast<char32_t>(b1 & 0x3FU) << 6U) | (b2 & 0x3FU);
+    }
+  }
+  return next_cp_slow(s, i);
+}
+
+/// The code point that ends at `end` (exclusive), moving `end` to its first byte; 0 at the start.
+char32_t prev_cp(std::string_view s, std::size_t& end) noexcept;
+
+/// Appends `cp` as UTF-8.
+void append_utf8(std::string& out, char32_t cp);
+
+/// First / last code point of `s`, 0 if empty.
+char32_t first_cp(std::string_view s) noexcept;
+char32_t last_cp(std::string_view s) noexcept;
+
+/// Number of code points in `s`, not counting whitespace; counting stops past `cap` (the result
+/// is then `cap + 1`), so length checks against a small limit cost nothing on long text.
+std::size_t visible_length(std::string_view s, std::size_t cap = static_cast<std::size_t>(-1) - 1) noexcept;
+
+/// CJK ideographs (URO, Ext A, compatibility) and 〇.
+inline bool is_han(char32_t c) noexcept {
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0xF900 && c <= 0xFAFF) ||
+         (c >= 0x20000 && c <= 0x3134F) || c == 0x3007;
+}
+/// Han, CJK symbols and punctuation, full-width forms, and the general punctuation used as
+/// Chinese punctuation (“ ” ‘ ’ … — ·): text on either side of a space next to one of these is
+/// Chinese text, so the space is extraction damage.
+bool is_cjk(char32_t c) noexcept;
+/// ASCII space and tab, NBSP, U+2000..U+200B, ideographic space U+3000, BOM.
+inline bool is_space(char32_t c) noexcept {
+  if (c < 0x80) return c == ' ' || c == '\t' || c == '\f' || c == '\v';
+  return c == 0x00A0 || (c >= 0x2000 && c <= 0x200B) || c == 0x3000 || c == 0xFEFF || c == 0x202F;
+}
+bool is_ascii_digit(char32_t c) noexcept;
+bool is_ascii_alpha(char32_t c) noexcept;
+/// ASCII or full-width digit.
+bool is_digit(char32_t c) noexcept;
+/// Value of an ASCII or full-width digit.
+int digit_value(char32_t c) noexcept;
+
+/// Ends a sentence: 。！？!?…；; and closing quotes/brackets (a paragraph ending with one is whole).
+bool ends_sentence(char32_t c) noexcept;
+/// A paragraph ending with this character was cut mid-sentence: Han, digits, Latin letters,
+/// ，,、 % and opening brackets/quotes.
+bool continues_sentence(char32_t c) noexcept;
+
+/// Strips whitespace (see `is_space`) at both ends.
+std::string_view trim(std::string_view s) noexcept;
+
+bool starts_with(std::string_view s, std::string_view prefix) noexcept;
+
+/// If `word` is at `s[i]`, allowing whitespace in `s` between its characters (a column-wrap
+/// space can fall inside `记者` too), the offset just past it; otherwise `npos`.
+std::size_t match_loose(std::string_view s, std::size_t i, std::string_view word) noexcept;
+bool ends_with(std::string_view s, std::string_view suffix) noexcept;
+
+/// Repairs column-wrap spaces in body text: a whitespace run next to a CJK character (either
+/// side) is removed; between two non-CJK characters it becomes one ASCII space; leading and
+/// trailing whitespace goes. `iPhone 15 Pro` stays, `中国式现 代化` -> `中国式现代化`,
+/// `2023 年度` -> `2023年度`.
+/// `length`, if given, receives the number of non-space code points written.
+std::string normalise_body(std::string_view s, std::size_t* length = nullptr);
+
+/// As `normalise_body`, for kickers, headlines and sub-headlines, where a space between two
+/// phrases is typography: a space between two Han characters is kept (as one ASCII space) when
+/// the words on both sides are at least four characters long
+/// (`天山面粉:做好小麦精深加工转化 生产新疆绿色面粉`), otherwise removed
+/// (`我州评出 2023 年度 安全管理` -> `我州评出2023年度安全管理`).
+std::string normalise_heading(std::string_view s);
+
+/// Removes all whitespace (names: `杨 鹤` -> `杨鹤`).
+std::string remove_spaces(std::string_view s);
+
+/// Parses a non-negative decimal (ASCII or full-width digits) or a Chinese numeral up to 9999
+/// (`八`, `十二`, `二十四`). Returns -1 if `s` is not exactly that.
+long parse_number(std::string_view s) noexcept;
+
+/// Joins two pieces of one paragraph cut apart by extraction: no space, except between a Latin
+/// letter/digit and a Latin letter (`iPhone` + `15` keeps its space; `5` + `公斤` does not).
+void append_joined(std::string& a, std::string_view b);
+
+}  // namespace syn::producer::detail

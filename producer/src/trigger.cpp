@@ -1,0 +1,389 @@
+#include "syn/producer/trigger.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <algorithm>
+#include <deque>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace syn::producer {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+json ranges_json(const std::vector<offset_range>& ranges) {
+  json out = json::array();
+  for (const auto& r : ranges) {
+    out.push_back({{"topic", r.topic}, {"partition", r.partition}, {"firstOffset", r.first}, {"lastOffset", r.last}});
+  }
+  return out;
+}
+
+/// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
+bool same_secret(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  }
+  return diff == 0;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw std::runtime_error(p.string() + ": cannot open");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return std::move(ss).str();
+}
+
+/// `dir/name`, or `dir/name.<n>` if taken, so done/ and failed/ never lose a file.
+fs::path free_name(const fs::path& dir, const fs::path& name) {
+  fs::path target = dir / name;
+  for (int n = 1; fs::exists(target); ++n) target = dir / (name.string() + "." + std::to_string(n));
+  return target;
+}
+
+std::string now_iso8601() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+void log_publication(std::string_view via, std::string_view who, const publish_outcome& o) {
+  std::string ranges;
+  for (const auto& r : o.ranges) {
+    if (!ranges.empty()) ranges += ',';
+    ranges += r.topic + "[" + std::to_string(r.partition) + "]@" + std::to_string(r.first) + ".." + std::to_string(r.last);
+  }
+  spdlog::info("publication via={} who={} source={} issue={} result={} articles={} sent={} revisions={} ranges={} error={}",
+               via, who, json(o.source_name).dump(), o.issue_id, to_string(o.state), o.article_ids.size(),
+               o.articles_sent, o.revisions, ranges.empty() ? "-" : ranges, json(o.error).dump());
+}
+
+struct trigger::impl {
+  trigger_options options;
+  publish_fn publish;
+  lookup_fn lookup;
+
+  struct job {
+    split_result issue;
+    std::string via;
+    std::string who;
+    std::promise<publish_outcome> done;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::condition_variable idle_cv;
+  std::deque<std::shared_ptr<job>> queue;
+  bool busy = false;
+  bool stopping = false;
+  std::map<std::string, json> status;  // issue id -> last known status
+
+  std::mutex publisher_mu;  // publish and lookup share the publisher
+  std::thread worker;
+  std::thread scanner;
+
+  // Hot folder: what each candidate file looked like at the last scan.
+  struct seen {
+    std::uintmax_t size;
+    fs::file_time_type mtime;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::mutex scan_mu;
+  std::map<fs::path, seen> candidates;
+
+  void run_worker() {
+    while (true) {
+      std::shared_ptr<job> j;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;
+        j = queue.front();
+        queue.pop_front();
+        busy = true;
+      }
+      publish_outcome o;
+      try {
+        std::lock_guard plock(publisher_mu);
+        o = publish(j->issue);
+      } catch (const std::exception& e) {
+        o.issue_id = j->issue.manifest.issue_id();
+        o.source_name = j->issue.manifest.source_name();
+        o.state = publish_outcome::status::failed;
+        o.error = e.what();
+      }
+      log_publication(j->via, j->who, o);
+      {
+        std::lock_guard lock(mu);
+        status[o.issue_id] = outcome_json(o);
+        busy = false;
+      }
+      idle_cv.notify_all();
+      j->done.set_value(std::move(o));
+    }
+  }
+
+  static json outcome_json(const publish_outcome& o) {
+    return {{"issueId", o.issue_id},         {"status", to_string(o.state)}, {"articleIds", o.article_ids},
+            {"articlesSent", o.articles_sent}, {"revisions", o.revisions},   {"ranges", ranges_json(o.ranges)},
+            {"source", o.source_name},        {"error", o.error},            {"updatedAt", now_iso8601()}};
+  }
+
+  std::future<publish_outcome> enqueue(split_result issue, std::string via, std::string who) {
+    auto j = std::make_shared<job>();
+    j->issue = std::move(issue);
+    j->via = std::move(via);
+    j->who = std::move(who);
+    auto f = j->done.get_future();
+    {
+      std::lock_guard lock(mu);
+      json queued = {{"issueId", j->issue.manifest.issue_id()},
+                     {"status", "queued"},
+                     {"articleIds", j->issue.manifest.article_ids()},
+                     {"source", j->issue.manifest.source_name()},
+                     {"updatedAt", now_iso8601()}};
+      status[j->issue.manifest.issue_id()] = std::move(queued);
+      queue.push_back(std::move(j));
+    }
+    cv.notify_one();
+    return f;
+  }
+
+  http::response post_issue(const http::request& req) {
+    split_options so;
+    so.source_name = "http:" + req.remote;
+    so.papers = options.papers;
+    if (auto it = req.query.find("paper"); it != req.query.end()) {
+      static const std::regex code_re("[a-z0-9][a-z0-9_-]{0,31}");
+      if (!std::regex_match(it->second, code_re)) {
+        return http::response::json_error(400, "query parameter paper: expected a paper code like 'cjrb', got " +
+                                                   json(it->second).dump());
+      }
+      so.paper_code = it->second;
+    }
+    if (auto it = req.query.find("date"); it != req.query.end()) {
+      static const std::regex date_re("[0-9]{4}-[0-9]{2}-[0-9]{2}");
+      if (!std::regex_match(it->second, date_re)) {
+        return http::response::json_error(400, "query parameter date: expected YYYY-MM-DD, got " +
+                                                   json(it->second).dump());
+      }
+      so.issue_date = it->second;
+    }
+    if (auto it = req.query.find("source"); it != req.query.end()) so.source_name = it->second;
+    split_result issue;
+    try {
+      issue = split_issue(req.body, so);
+    } catch (const split_error& e) {
+      http::response r;
+      r.status = 400;
+      r.body = json{{"error", e.message()}, {"line", e.line()}, {"source", e.source()}}.dump() + "\n";
+      return r;
+    }
+    const std::string id = issue.manifest.issue_id();
+    json body = {{"issueId", id}, {"articleIds", issue.manifest.article_ids()}, {"status", "queued"}};
+    (void)enqueue(std::move(issue), "http", req.remote);
+    http::response r;
+    r.status = 202;
+    r.body = body.dump() + "\n";
+    r.headers.emplace_back("Location", "/v1/issues/" + id);
+    return r;
+  }
+
+  http::response get_issue(const std::string& id) {
+    {
+      std::lock_guard lock(mu);
+      if (auto it = status.find(id); it != status.end()) {
+        return {200, "application/json", it->second.dump() + "\n", {}};
+      }
+    }
+    if (lookup) {
+      std::optional<syndication::v1::IssueManifest> m;
+      {
+        std::lock_guard plock(publisher_mu);
+        m = lookup(id);
+      }
+      if (m) {
+        json body = {{"issueId", id}, {"status", "published"}, {"articleIds", m->article_ids()},
+                     {"source", m->source_name()}};
+        return {200, "application/json", body.dump() + "\n", {}};
+      }
+    }
+    return http::response::json_error(404, "no issue " + json(id).dump() + " known");
+  }
+
+  /// Processes one stable file of incoming/; true if it was moved.
+  bool take_file(const fs::path& file) {
+    const std::string name = file.filename().string();
+    std::string error;
+    std::string raw;
+    try {
+      raw = read_file(file);
+    } catch (const std::exception& e) {
+      spdlog::warn("hot folder: {}", e.what());
+      return false;  // vanished or unreadable now: try again next scan
+    }
+    split_options so;
+    so.source_name = name;
+    so.papers = options.papers;
+    std::optional<split_result> issue;
+    try {
+      issue = split_issue(raw, so);
+    } catch (const split_error& e) {
+      error = e.what();
+    }
+    if (issue) {
+      publish_outcome o = enqueue(std::move(*issue), "hotfolder", name).get();
+      if (o.state == publish_outcome::status::failed) {
+        // Kafka trouble is not the file's fault: keep it in incoming/ and try again.
+        spdlog::warn("hot folder: {} not published ({}); will retry", name, o.error);
+        return false;
+      }
+    }
+    std::error_code ec;
+    if (error.empty()) {
+      fs::rename(file, free_name(options.hot_folder.done, name), ec);
+    } else {
+      const fs::path target = free_name(options.hot_folder.failed, name);
+      fs::rename(file, target, ec);
+      std::ofstream(target.string() + ".error") << error << '\n';
+      spdlog::info("publication via=hotfolder who={} source={} result=rejected error={}", name, json(name).dump(),
+                   json(error).dump());
+    }
+    if (ec) spdlog::error("hot folder: cannot move {}: {}", file.string(), ec.message());
+    return !ec;
+  }
+
+  void run_scanner() {
+    std::unique_lock lock(mu);
+    while (!stopping) {
+      lock.unlock();
+      try {
+        scan();
+      } catch (const std::exception& e) {
+        spdlog::error("hot folder: scan failed: {}", e.what());
+      }
+      lock.lock();
+      cv.wait_for(lock, options.hot_folder.poll_interval, [&] { return stopping; });
+    }
+  }
+
+  std::size_t scan() {
+    std::lock_guard lock(scan_mu);
+    const fs::path& incoming = options.hot_folder.incoming;
+    const auto now = std::chrono::steady_clock::now();
+    std::map<fs::path, seen> next;
+    std::vector<fs::path> ready;
+    for (const auto& entry : fs::directory_iterator(incoming)) {
+      const std::string name = entry.path().filename().string();
+      if (!entry.is_regular_file() || name.starts_with('.') || name.ends_with(".error")) continue;
+      if (std::any_of(options.hot_folder.ignore_suffixes.begin(), options.hot_folder.ignore_suffixes.end(),
+                      [&](const std::string& suffix) { return name.ends_with(suffix); })) {
+        continue;
+      }
+      std::error_code ec;
+      const auto size = entry.file_size(ec);
+      const auto mtime = entry.last_write_time(ec);
+      if (ec) continue;
+      auto it = candidates.find(entry.path());
+      seen s{size, mtime, now};
+      if (it != candidates.end() && it->second.size == size && it->second.mtime == mtime) {
+        s.since = it->second.since;
+        if (now - s.since >= options.hot_folder.stable_for) ready.push_back(entry.path());
+      }
+      next[entry.path()] = s;
+    }
+    candidates = std::move(next);
+    std::size_t moved = 0;
+    for (const auto& f : ready) {
+      if (take_file(f)) {
+        ++moved;
+        candidates.erase(f);
+      }
+    }
+    return moved;
+  }
+};
+
+trigger::trigger(trigger_options options, publish_fn publish, lookup_fn lookup) : impl_(std::make_unique<impl>()) {
+  impl_->options = std::move(options);
+  impl_->publish = std::move(publish);
+  impl_->lookup = std::move(lookup);
+  if (impl_->options.hot_folder.enabled) {
+    const auto& hf = impl_->options.hot_folder;
+    for (const auto* dir : {&hf.incoming, &hf.done, &hf.failed}) {
+      std::error_code ec;
+      fs::create_directories(*dir, ec);
+      if (ec) throw std::invalid_argument("hot folder: cannot create " + dir->string() + ": " + ec.message());
+    }
+  }
+  impl_->worker = std::thread([this] { impl_->run_worker(); });
+  if (impl_->options.hot_folder.enabled && impl_->options.hot_folder.poll_interval.count() > 0) {
+    impl_->scanner = std::thread([this] { impl_->run_scanner(); });
+  }
+}
+
+trigger::~trigger() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  if (impl_->scanner.joinable()) impl_->scanner.join();
+  if (impl_->worker.joinable()) impl_->worker.join();
+}
+
+http::response trigger::handle(const http::request& req) {
+  if (req.path == "/healthz") return {200, "text/plain", "ok\n", {}};
+  const bool issues = req.path == "/v1/issues";
+  const bool one_issue = req.path.starts_with("/v1/issues/") && req.path.size() > std::string_view("/v1/issues/").size();
+  if (!issues && !one_issue) return http::response::json_error(404, "no such resource: " + req.path);
+
+  const std::string auth = req.header("authorization");
+  const bool authorised =
+      impl_->options.token.empty() || (auth.starts_with("Bearer ") && same_secret(auth.substr(7), impl_->options.token));
+  if (!authorised) {
+    auto r = http::response::json_error(401, "missing or wrong bearer token");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"syndicate\"");
+    return r;
+  }
+  if (issues) {
+    if (req.method != "POST") {
+      auto r = http::response::json_error(405, "use POST on /v1/issues");
+      r.headers.emplace_back("Allow", "POST");
+      return r;
+    }
+    return impl_->post_issue(req);
+  }
+  if (req.method != "GET") {
+    auto r = http::response::json_error(405, "use GET on /v1/issues/{id}");
+    r.headers.emplace_back("Allow", "GET");
+    return r;
+  }
+  return impl_->get_issue(http::url_decode(req.path.substr(std::string_view("/v1/issues/").size())));
+}
+
+std::size_t trigger::scan_hot_folder() { return impl_->scan(); }
+
+bool trigger::drain(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->mu);
+  return impl_->idle_cv.wait_for(lock, timeout, [&] { return impl_->queue.empty() && !impl_->busy; });
+}
+
+}  // namespace syn::producer
