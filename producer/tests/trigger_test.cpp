@@ -1,0 +1,308 @@
+// The trigger's HTTP API and hot folder, with the publisher replaced by a recording fake (the
+// real publisher is covered on the real broker by tests/e2e/). Requests go through the real
+// Beast server over loopback.
+#include "syn/core/http_server.hpp"
+#include "syn/producer/trigger.hpp"
+#include "test_support.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = boost::asio::ip::tcp;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+using syn::producer::publish_outcome;
+using syn::producer::split_result;
+
+struct reply {
+  unsigned status = 0;
+  std::string body;
+  std::string header(const std::string& name) const;
+  std::map<std::string, std::string> headers;
+};
+
+std::string reply::header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? "" : it->second;
+}
+
+/// One HTTP/1.1 request on a fresh connection.
+reply send(std::uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
+           const std::string& token = "s3cret") {
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+  stream.expires_after(10s);
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
+  req.set(bhttp::field::host, "127.0.0.1");
+  if (!token.empty()) req.set(bhttp::field::authorization, "Bearer " + token);
+  req.body() = body;
+  req.prepare_payload();
+  bhttp::write(stream, req);
+  beast::flat_buffer buf;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(1U << 24U);
+  bhttp::read(stream, buf, parser);
+  reply r;
+  r.status = parser.get().result_int();
+  r.body = parser.get().body();
+  for (const auto& f : parser.get()) r.headers[std::string(f.name_string())] = std::string(f.value());
+  return r;
+}
+
+/// Records what it is asked to publish; fails while `fail` is set.
+struct fake_publisher {
+  std::mutex mu;
+  std::vector<std::string> published;  // issue ids
+  std::atomic<bool> fail{false};
+
+  publish_outcome operator()(const split_result& issue) {
+    publish_outcome o;
+    o.issue_id = issue.manifest.issue_id();
+    o.source_name = issue.manifest.source_name();
+    for (const auto& id : issue.manifest.article_ids()) o.article_ids.push_back(id);
+    if (fail) {
+      o.error = "kafka: broker down";
+      return o;
+    }
+    std::lock_guard lock(mu);
+    published.push_back(o.issue_id);
+    o.state = publish_outcome::status::published;
+    o.articles_sent = o.article_ids.size();
+    o.ranges.push_back({"news.articles.v1", 1, 10, 14});
+    return o;
+  }
+};
+
+class TriggerHttp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    syn::producer::trigger_options o;
+    o.token = "s3cret";
+    o.papers = syn::producer::testing::test_papers();
+    trig = std::make_unique<syn::producer::trigger>(o, [this](const split_result& r) { return fake(r); });
+    syn::http::server_options so;
+    so.body_limit = 64 * 1024;
+    so.io_timeout = 1500ms;
+    so.threads = 2;
+    server = std::make_unique<syn::http::server>(so, [this](const syn::http::request& r) { return trig->handle(r); });
+  }
+
+  fake_publisher fake;
+  std::unique_ptr<syn::producer::trigger> trig;
+  std::unique_ptr<syn::http::server> server;
+};
+
+TEST_F(TriggerHttp, PostIssueIsAcceptedWithIdsThenReportedPublished) {
+  const auto r = send(server->port(), "POST", "/v1/issues", syn::producer::testing::fixture());
+  ASSERT_EQ(r.status, 202U) << r.body;
+  const auto body = json::parse(r.body);
+  EXPECT_EQ(body["issueId"], "cjrb-20240130");
+  EXPECT_EQ(body["status"], "queued");
+  ASSERT_EQ(body["articleIds"].size(), 5U);
+  EXPECT_EQ(body["articleIds"][0], "cjrb-20240130-01-01");
+  EXPECT_EQ(r.header("Location"), "/v1/issues/cjrb-20240130");
+
+  ASSERT_TRUE(trig->drain(10s));
+  const auto s = send(server->port(), "GET", "/v1/issues/cjrb-20240130");
+  ASSERT_EQ(s.status, 200U) << s.body;
+  const auto status = json::parse(s.body);
+  EXPECT_EQ(status["status"], "published");
+  EXPECT_EQ(status["articlesSent"], 5);
+  EXPECT_EQ(status["ranges"][0]["firstOffset"], 10);
+  EXPECT_EQ(fake.published, std::vector<std::string>{"cjrb-20240130"});
+}
+
+TEST_F(TriggerHttp, QueryOverridesPaperAndDate) {
+  const auto r = send(server->port(), "POST", "/v1/issues?paper=cj&date=2024-02-01", syn::producer::testing::fixture());
+  ASSERT_EQ(r.status, 202U) << r.body;
+  EXPECT_EQ(json::parse(r.body)["issueId"], "cj-20240201");
+}
+
+TEST_F(TriggerHttp, BadInputIs400NamingWhatIsWrong) {
+  auto r = send(server->port(), "POST", "/v1/issues", "");
+  EXPECT_EQ(r.status, 400U);
+  EXPECT_NE(json::parse(r.body)["error"].get<std::string>().find("empty"), std::string::npos) << r.body;
+
+  r = send(server->port(), "POST", "/v1/issues", std::string("\x01\x02\x03binary\x00", 10));
+  EXPECT_EQ(r.status, 400U) << r.body;
+
+  r = send(server->port(), "POST", "/v1/issues?date=30-01-2024", syn::producer::testing::fixture());
+  EXPECT_EQ(r.status, 400U);
+  EXPECT_NE(r.body.find("query parameter date"), std::string::npos) << r.body;
+
+  r = send(server->port(), "POST", "/v1/issues?paper=Bad%20Code", syn::producer::testing::fixture());
+  EXPECT_EQ(r.status, 400U);
+  EXPECT_NE(r.body.find("query parameter paper"), std::string::npos) << r.body;
+  EXPECT_TRUE(fake.published.empty());
+}
+
+TEST_F(TriggerHttp, MissingOrWrongTokenIs401) {
+  auto r = send(server->port(), "POST", "/v1/issues", syn::producer::testing::fixture(), "");
+  EXPECT_EQ(r.status, 401U);
+  EXPECT_EQ(r.header("WWW-Authenticate"), "Bearer realm=\"syndicate\"");
+  r = send(server->port(), "POST", "/v1/issues", syn::producer::testing::fixture(), "s3creT");
+  EXPECT_EQ(r.status, 401U);
+  r = send(server->port(), "GET", "/v1/issues/cjrb-20240130", "", "");
+  EXPECT_EQ(r.status, 401U);
+  ASSERT_TRUE(trig->drain(5s));
+  EXPECT_TRUE(fake.published.empty());
+}
+
+TEST_F(TriggerHttp, OversizedBodyIs413) {
+  const auto r = send(server->port(), "POST", "/v1/issues", std::string(65 * 1024, 'x'));
+  EXPECT_EQ(r.status, 413U) << r.body;
+}
+
+TEST_F(TriggerHttp, WrongMethodIs405AndUnknownPathIs404) {
+  auto r = send(server->port(), "GET", "/v1/issues");
+  EXPECT_EQ(r.status, 405U);
+  EXPECT_EQ(r.header("Allow"), "POST");
+  r = send(server->port(), "DELETE", "/v1/issues/cjrb-20240130");
+  EXPECT_EQ(r.status, 405U);
+  r = send(server->port(), "GET", "/v2/anything");
+  EXPECT_EQ(r.status, 404U);
+  r = send(server->port(), "GET", "/v1/issues/never-published");
+  EXPECT_EQ(r.status, 404U);
+}
+
+TEST_F(TriggerHttp, ConcurrentRequestsAreEachPublishedOnce) {
+  const std::string text = syn::producer::testing::fixture();
+  std::vector<std::thread> clients;
+  std::atomic<int> accepted{0};
+  for (int i = 0; i < 8; ++i) {
+    clients.emplace_back([&, i] {
+      const auto r = send(server->port(), "POST", "/v1/issues?date=2024-02-" + std::to_string(10 + i), text);
+      if (r.status == 202U) ++accepted;
+    });
+  }
+  for (auto& c : clients) c.join();
+  ASSERT_TRUE(trig->drain(20s));
+  EXPECT_EQ(accepted.load(), 8);
+  std::lock_guard lock(fake.mu);
+  std::set<std::string> ids(fake.published.begin(), fake.published.end());
+  EXPECT_EQ(fake.published.size(), 8U);
+  EXPECT_EQ(ids.size(), 8U);
+}
+
+// Regression: a client that sends half a request and stalls must be cut off by the io timeout,
+// and must not stop the server answering others meanwhile.
+TEST_F(TriggerHttp, SlowPartialRequestTimesOutWhileOthersAreServed) {
+  boost::asio::io_context io;
+  tcp::socket slow(io);
+  slow.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server->port()));
+  const std::string partial = "POST /v1/issues HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc";
+  boost::asio::write(slow, boost::asio::buffer(partial));
+
+  const auto other = send(server->port(), "GET", "/healthz");
+  EXPECT_EQ(other.status, 200U);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  char byte = 0;
+  boost::system::error_code ec;
+  slow.read_some(boost::asio::buffer(&byte, 1), ec);  // returns when the server closes
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+  EXPECT_LT(waited, 8s);
+}
+
+class HotFolder : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root = fs::temp_directory_path() / ("syn-hotfolder-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root);
+    syn::producer::trigger_options o;
+    o.token = "t";
+    o.papers = syn::producer::testing::test_papers();
+    o.hot_folder.enabled = true;
+    o.hot_folder.incoming = root / "incoming";
+    o.hot_folder.done = root / "done";
+    o.hot_folder.failed = root / "failed";
+    o.hot_folder.poll_interval = 0ms;  // no scanner thread: the test scans
+    o.hot_folder.stable_for = 0ms;
+    trig = std::make_unique<syn::producer::trigger>(o, [this](const split_result& r) { return fake(r); });
+  }
+  void TearDown() override {
+    trig.reset();
+    fs::remove_all(root);
+  }
+  void drop(const std::string& name, const std::string& bytes) {
+    std::ofstream(root / "incoming" / name, std::ios::binary) << bytes;
+  }
+  static std::string read(const fs::path& p) {
+    std::ifstream in(p);
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+  fs::path root;
+  fake_publisher fake;
+  std::unique_ptr<syn::producer::trigger> trig;
+};
+
+TEST_F(HotFolder, PublishedFileMovesToDone) {
+  drop("cjrb-p1.txt", syn::producer::testing::fixture());
+  EXPECT_EQ(trig->scan_hot_folder(), 0U);  // first sight: size recorded, not yet stable
+  EXPECT_EQ(trig->scan_hot_folder(), 1U);
+  EXPECT_TRUE(fs::exists(root / "done" / "cjrb-p1.txt"));
+  EXPECT_FALSE(fs::exists(root / "incoming" / "cjrb-p1.txt"));
+  EXPECT_EQ(fake.published, std::vector<std::string>{"cjrb-20240130"});
+}
+
+TEST_F(HotFolder, BadFileMovesToFailedWithErrorBeside) {
+  drop("garbage.txt", std::string("\x01\x02\x03\x04", 4));
+  trig->scan_hot_folder();
+  EXPECT_EQ(trig->scan_hot_folder(), 1U);
+  ASSERT_TRUE(fs::exists(root / "failed" / "garbage.txt"));
+  const std::string why = read(root / "failed" / "garbage.txt.error");
+  EXPECT_NE(why.find("garbage.txt"), std::string::npos) << why;
+  EXPECT_NE(why.find("binary"), std::string::npos) << why;
+  EXPECT_TRUE(fake.published.empty());
+}
+
+TEST_F(HotFolder, PartFilesAndGrowingFilesAreNotTaken) {
+  const std::string text = syn::producer::testing::fixture();
+  drop("issue.txt.part", text);
+  drop("growing.txt", text.substr(0, 100));
+  trig->scan_hot_folder();
+  drop("growing.txt", text.substr(0, 5000));  // still being written: size changed
+  EXPECT_EQ(trig->scan_hot_folder(), 0U);
+  EXPECT_TRUE(fs::exists(root / "incoming" / "growing.txt"));
+  EXPECT_TRUE(fs::exists(root / "incoming" / "issue.txt.part"));
+  // The writer finishes and renames: both are taken once stable.
+  drop("growing.txt", text);
+  fs::rename(root / "incoming" / "issue.txt.part", root / "incoming" / "issue.txt");
+  trig->scan_hot_folder();
+  EXPECT_EQ(trig->scan_hot_folder(), 2U);
+  EXPECT_TRUE(fs::exists(root / "done" / "issue.txt"));
+  EXPECT_TRUE(fs::exists(root / "done" / "growing.txt"));
+}
+
+TEST_F(HotFolder, KafkaFailureKeepsTheFileForRetry) {
+  fake.fail = true;
+  drop("cjrb-p1.txt", syn::producer::testing::fixture());
+  trig->scan_hot_folder();
+  EXPECT_EQ(trig->scan_hot_folder(), 0U);
+  EXPECT_TRUE(fs::exists(root / "incoming" / "cjrb-p1.txt"));
+  EXPECT_FALSE(fs::exists(root / "failed" / "cjrb-p1.txt"));
+  fake.fail = false;
+  EXPECT_EQ(trig->scan_hot_folder(), 1U);
+  EXPECT_TRUE(fs::exists(root / "done" / "cjrb-p1.txt"));
+}
+
+}  // namespace
