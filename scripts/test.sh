@@ -5,6 +5,7 @@
 # The broker is stopped on every exit path. Exits non-zero if anything failed.
 #
 # Environment: SYN_FUZZ_SECONDS (default 60), SYN_TEST_KAFKA_PORT (default 39092),
+#              SYN_TEST_PG_PORT (default 55432),
 #              SYN_SKIP_INSTALL=1 to skip scripts/install-deps.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ root=$PWD
 jobs=$(nproc)
 fuzz_seconds=${SYN_FUZZ_SECONDS:-60}
 kafka_port=${SYN_TEST_KAFKA_PORT:-39092}
+pg_port=${SYN_TEST_PG_PORT:-55432}
 failures=()
 
 stage() { printf '\n=== %s [%s]\n' "$*" "$(date +%T)"; }
@@ -48,11 +50,18 @@ if [ -x build/bench/bench_splitter ]; then
   run_stage "benchmark smoke run" build/bench/bench_splitter --benchmark_min_time=0.01
 fi
 
-stage "start Kafka on 127.0.0.1:$kafka_port"
-trap 'bash "$root/deploy/kafka/kafka.sh" stop --port "$kafka_port" || true' EXIT
+stage "start Kafka on 127.0.0.1:$kafka_port and PostgreSQL on port $pg_port"
+pg_dir=$root/build/pg
+cleanup() {
+  bash "$root/deploy/kafka/kafka.sh" stop --port "$kafka_port" || true
+  bash "$root/consumers/archive/tests/pg.sh" stop "$pg_dir" || true
+}
+trap cleanup EXIT
 bash deploy/kafka/kafka.sh start --port "$kafka_port"
 export SYN_TEST_BOOTSTRAP=127.0.0.1:$kafka_port
 export SYN_KAFKA_SH="$root/deploy/kafka/kafka.sh"
+SYN_TEST_PG_CONNINFO=$(bash consumers/archive/tests/pg.sh start "$pg_dir" "$pg_port")
+export SYN_TEST_PG_CONNINFO
 
 run_stage "integration tests (real Kafka)" ctest --preset integration -j 1
 

@@ -275,7 +275,7 @@ struct runner::impl {
         }
         break;
       }
-      if (v.kind == sink::verdict::permanent || attempt + 1 >= opts.retry.max_attempts) {
+      if (v.kind == sink::verdict::permanent || (!opts.retry_forever && attempt + 1 >= opts.retry.max_attempts)) {
         const auto reason = v.kind == sink::verdict::permanent ? DeadLetter::SINK_REJECTED : DeadLetter::RETRIES_EXHAUSTED;
         for (const auto* it : good_items) {
           if (!dead_letter(it->msg, reason, v.reason, static_cast<std::uint32_t>(attempt + 1))) {
@@ -287,7 +287,7 @@ struct runner::impl {
       ++counters.retries;
       ++counters.errors;
       std::uniform_real_distribution<double> unit(0.0, 1.0);
-      const auto wait = backoff(opts.retry, attempt, unit(rng));
+      const auto wait = backoff(opts.retry, std::min(attempt, 30), unit(rng));
       spdlog::warn("{}: {} write failed ({}), attempt {}; retrying in {} ms", opts.group_id, target.name(), v.reason,
                    attempt + 1, wait.count());
       if (!pause_for(wait, held)) {

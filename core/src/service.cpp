@@ -68,6 +68,14 @@ void on_termination(std::function<void()> on_signal) {
   }).detach();
 }
 
+void add_consumer_options(CLI::App* sub, consumer_args& args) {
+  cli::add_config_option(sub, args.config_path);
+  sub->add_option("--metrics-listen", args.metrics_listen,
+                  "HOST:PORT for /metrics, /healthz, /readyz (default: observability.metrics.<role>; \"\" = off)");
+  sub->add_flag("--until-caught-up", args.until_caught_up,
+                "exit 0 once every assigned partition has been read to its end (batch jobs, tests)");
+}
+
 std::pair<std::string, std::uint16_t> split_host_port(const std::string& listen) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon + 1 == listen.size()) {

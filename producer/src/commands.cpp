@@ -1,8 +1,11 @@
 #include "syn/producer/commands.hpp"
 
+#include "syn/core/config.hpp"
 #include "syn/producer/splitter.hpp"
 
 #include <cerrno>
+#include <cstdlib>
+#include <filesystem>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -21,7 +24,22 @@ struct split_args {
   std::string date;
   std::uint32_t page = 0;
   std::string config;
+  CLI::Option* config_option = nullptr;
 };
+
+/// The papers to recognise: the config's, when a config is named (`--config`,
+/// $SYNDICATE_CONFIG) or the default one exists; else the built-in list. `split` works offline
+/// and without a config file; a named config that does not load is an error (exit 2).
+std::vector<known_paper> papers_for(const split_args& args) {
+  const char* env = std::getenv("SYNDICATE_CONFIG");
+  const bool named = args.config_option->count() > 0 || (env != nullptr && *env != '\0');
+  std::error_code ec;
+  if (!named && !std::filesystem::exists(args.config, ec)) return default_papers();
+  const config::root cfg = config::load(args.config);  // config_error: reported by the dispatcher
+  std::vector<known_paper> out;
+  for (const auto& p : cfg.papers) out.push_back({p.code, p.name, p.aliases});
+  return out;
+}
 
 /// `syndicate split FILE`: prints the whole result or one error line, never half of either.
 int run_split(const split_args& args) {
@@ -41,8 +59,7 @@ int run_split(const split_args& args) {
   options.paper_code = args.paper;
   options.issue_date = args.date;
   options.page = args.page;
-  // TODO(config): pass the config's `papers` list once the loader lands.
-  options.papers = default_papers();
+  options.papers = papers_for(args);
   std::string out;
   try {
     const split_result result = split_issue(bytes.view(), options);
@@ -69,7 +86,7 @@ void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
   split->add_option("--date", args->date, "issue date YYYY-MM-DD (default: from the masthead)");
   split->add_option("--page", args->page, "page number (default: from the page header, else 1)")
       ->check(CLI::Range(1, 999));
-  cli::add_config_option(split, args->config);
+  args->config_option = cli::add_config_option(split, args->config);
   dispatch.on(split, [args] { return run_split(*args); });
 
   register_publish_commands(root, dispatch);

@@ -83,7 +83,9 @@ int run_publish(const publish_args& a) {
     so.issue_date = a.date;
     so.papers = papers_of(cfg);
     try {
-      issues.push_back(split_issue(ss.str(), so));
+      const std::string raw = std::move(ss).str();
+      issues.push_back(split_issue(raw, so));
+      issues.back().manifest.set_source(raw);  // archived by hash for re-splitting
     } catch (const split_error& e) {
       cli::print_error(e.what());
       rc = cli::bad_input;

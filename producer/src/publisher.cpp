@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 namespace syn::producer {
@@ -90,6 +91,11 @@ struct publisher::impl {
     auto& idx = index[p];
     const auto deadline = kafka::after(15s);
     auto marks = reader.watermark_offsets(topic, p, deadline);
+    // Right after topic creation or a leader change the broker answers "not leader" for a while.
+    while (!marks && marks.error().retriable() && kafka::clock::now() + 200ms < deadline) {
+      std::this_thread::sleep_for(200ms);
+      marks = reader.watermark_offsets(topic, p, deadline);
+    }
     if (!marks) return marks.error();
     const std::int64_t high = marks.value().high;
     const std::int64_t start = idx.next_offset == kafka::offset_beginning ? marks.value().low : idx.next_offset;

@@ -190,6 +190,7 @@ struct trigger::impl {
     split_result issue;
     try {
       issue = split_issue(req.body, so);
+      issue.manifest.set_source(req.body);  // archived by hash for re-splitting
     } catch (const split_error& e) {
       http::response r;
       r.status = 400;
@@ -245,6 +246,7 @@ struct trigger::impl {
     std::optional<split_result> issue;
     try {
       issue = split_issue(raw, so);
+      issue->manifest.set_source(raw);
     } catch (const split_error& e) {
       error = e.what();
     }

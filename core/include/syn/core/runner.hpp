@@ -40,6 +40,10 @@ struct options {
   std::size_t max_record_bytes = 8U * 1024U * 1024U;
   /// Stop when every assigned partition is at its end (tests, benchmarks, `syndicate run`).
   bool stop_at_end = false;
+  /// Transient sink errors never dead-letter: the batch waits (with backoff) until the sink
+  /// recovers. For sinks whose transient errors mean "my own store is down" (the archive's
+  /// database), where dead-lettering would only move the outage into the DLQ.
+  bool retry_forever = false;
 };
 
 /// Counters, readable while running (exported as Prometheus metrics).

@@ -2,6 +2,7 @@
 /// What every long-running subcommand shares: logging set up from config, SIGINT/SIGTERM
 /// handling, and /metrics, /healthz, /readyz served on the process's metrics address.
 
+#include "syn/core/cli.hpp"
 #include "syn/core/config.hpp"
 #include "syn/core/runner.hpp"
 
@@ -21,6 +22,16 @@ void on_termination(std::function<void()> on_signal);
 /// counters), /healthz and /readyz on `metrics_listen` (HOST:PORT; empty: not served).
 /// Returns run()'s exit code.
 int run_consumer(runner::runner& r, std::string_view sink_name, const std::string& metrics_listen);
+
+/// Options every `consume ...` subcommand takes.
+struct consumer_args {
+  std::string config_path;
+  std::string metrics_listen;  ///< overrides observability.metrics.<role>
+  bool until_caught_up = false;
+};
+
+/// Adds `--config`, `--metrics-listen` and `--until-caught-up` to `sub`.
+void add_consumer_options(CLI::App* sub, consumer_args& args);
 
 /// Splits `HOST:PORT`. \throws std::invalid_argument naming the text.
 std::pair<std::string, std::uint16_t> split_host_port(const std::string& listen);

@@ -1,0 +1,46 @@
+// `syndicate consume archive`: the archive sink behind the shared runner.
+#include "syn/archive/commands.hpp"
+#include "syn/archive/sink.hpp"
+#include "syn/core/runner.hpp"
+#include "syn/core/service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+namespace syn::archive {
+
+void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
+  auto args = std::make_shared<service::consumer_args>();
+  auto* consume = root.get_subcommand("consume")->add_subcommand(
+      "archive",
+      "Store every issue manifest, raw issue and article revision (originals and translations) in the archive "
+      "database (consumer group consumers.groups.archive, read_committed; offsets committed after the database "
+      "transaction).");
+  service::add_consumer_options(consume, *args);
+  dispatch.on(consume, [args, consume] {
+    const config::root cfg = config::load(args->config_path);
+    service::setup_logging(cfg.observability);
+    archive_sink sink(cfg.archive);
+    if (auto c = sink.connect(); !c) {
+      cli::print_error("archive: " + c.error().to_string());
+      return static_cast<int>(cli::failure);
+    }
+    runner::options o;
+    o.group_id = cfg.consumers.groups.archive;
+    o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name, cfg.kafka.topics.issues.name};
+    o.schemas = {"syndication.v1.Article", "syndication.v1.IssueManifest"};
+    o.batch_size = static_cast<std::size_t>(cfg.archive.batch_size);
+    o.batch_max_wait = cfg.archive.batch_max_wait;
+    o.commit_timeout = cfg.consumers.commit_timeout;
+    o.retry = cfg.consumers.retry;
+    o.retry_forever = true;  // database down: pause and wait, never dead-letter good records
+    o.stop_at_end = args->until_caught_up;
+    runner::runner r(cfg.kafka, o, sink);
+    const std::string listen =
+        consume->count("--metrics-listen") ? args->metrics_listen : cfg.observability.metrics.archive;
+    return service::run_consumer(r, "archive", args->until_caught_up ? args->metrics_listen : listen);
+  });
+}
+
+}  // namespace syn::archive
