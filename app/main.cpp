@@ -1,5 +1,6 @@
 // syndicate: one executable, one subcommand per role. Each component registers its own
 // subcommands; this file only wires them together.
+#include "run_command.hpp"
 #include "syn/archive/commands.hpp"
 #include "syn/core/cli.hpp"
 #include "syn/core/config_command.hpp"
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   syn::archive::register_commands(app, dispatch);
   syn::translation::register_commands(app, dispatch);
   syn::ops::register_commands(app, dispatch);
+  syn::app::register_run_command(app, dispatch);
   syn::config::register_config_commands(app, dispatch);
 
   try {

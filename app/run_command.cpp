@@ -1,0 +1,226 @@
+// `syndicate run`: every role in one process, for a first try. Publishes the given issues (the
+// fixture by default) on librdkafka's embedded mock cluster unless a real cluster is configured,
+// runs the translation step (OpenCC) and the archive consumer, and prints where each article went.
+#include "run_command.hpp"
+
+#include "syn/archive/sink.hpp"
+#include "syn/archive/store.hpp"
+#include "syn/core/config.hpp"
+#include "syn/core/kafka/admin.hpp"
+#include "syn/core/kafka/embedded.hpp"
+#include "syn/core/kafka/producer.hpp"
+#include "syn/core/runner.hpp"
+#include "syn/core/service.hpp"
+#include "syn/producer/publisher.hpp"
+#include "syn/producer/splitter.hpp"
+#include "syn/translation/article_builder.hpp"
+#include "syn/translation/engine.hpp"
+#include "syn/translation/job_builder.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+namespace syn::app {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+struct run_args {
+  std::vector<std::string> files;
+  std::string config_path;
+  std::string bootstrap;
+  std::string state_dir = "var/run";
+};
+
+struct article_trace {
+  std::string id;
+  std::string headline;
+  std::string kafka;
+  std::vector<std::string> translations;  // "job <id> -> <translated id>"
+};
+
+int run_all(const run_args& a, bool config_given) {
+  config::root cfg = config_given || fs::exists(a.config_path) ? config::load(a.config_path) : config::root{};
+  // The zero-setup trial runs on the embedded broker unless a config was named explicitly.
+  cfg.kafka.bootstrap_servers = !a.bootstrap.empty() ? a.bootstrap : (config_given ? cfg.kafka.bootstrap_servers : "embedded");
+  const bool embedded = cfg.kafka.bootstrap_servers == "embedded";
+  fs::create_directories(a.state_dir);
+  cfg.archive.backend = config::archive_backend::sqlite;
+  cfg.archive.sqlite.path = (fs::path(a.state_dir) / "archive.db").string();
+  spdlog::set_level(spdlog::level::warn);
+
+  std::shared_ptr<kafka::embedded_cluster> cluster;
+  if (embedded) {
+    auto c = kafka::embedded_cluster::shared();
+    if (!c) throw std::runtime_error(c.error().to_string());
+    cluster = c.value();
+  }
+  auto admin = kafka::admin::create(cfg.kafka);
+  if (!admin) throw std::runtime_error(admin.error().to_string());
+  std::vector<config::topic_config> topics;
+  for (const auto* t : cfg.kafka.topics.all()) topics.push_back(*t);
+  if (auto r = admin.value().create_topics(topics, kafka::after(30s)); !r) throw std::runtime_error(r.error().to_string());
+
+  std::cout << "syndicate run: broker "
+            << (embedded ? "embedded (librdkafka mock cluster, in this process)" : cfg.kafka.bootstrap_servers)
+            << ", archive " << cfg.archive.sqlite.path << "\n\n";
+
+  // 1. Split and publish, one transaction per issue.
+  std::vector<producer::known_paper> papers;
+  for (const auto& p : cfg.papers) papers.push_back({p.code, p.name, p.aliases});
+  producer::publisher pub(cfg.kafka, {"run", false});
+  std::vector<article_trace> traces;
+  std::vector<syndication::v1::Article> published;
+  int rc = 0;
+  for (const auto& file : a.files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error(file + ": cannot open");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    const std::string raw = std::move(ss).str();
+    producer::split_options so;
+    so.source_name = file;
+    so.papers = papers;
+    auto issue = producer::split_issue(raw, so);
+    issue.manifest.set_source(raw);
+    const auto o = pub.publish(issue);
+    std::cout << "issue " << o.issue_id << " (" << file << "): " << producer::to_string(o.state);
+    if (!o.error.empty()) std::cout << ": " << o.error;
+    std::cout << "\n";
+    if (o.state == producer::publish_outcome::status::failed) rc = 1;
+    // Offsets: the sent articles are contiguous in their partition, in order.
+    const producer::offset_range* range = nullptr;
+    for (const auto& r : o.ranges) {
+      if (r.topic == cfg.kafka.topics.articles.name) range = &r;
+    }
+    for (std::size_t i = 0; i < issue.articles.size(); ++i) {
+      const auto& art = issue.articles[i];
+      article_trace t{art.id(), art.headline(), "", {}};
+      if (range != nullptr && o.articles_sent == issue.articles.size()) {
+        t.kafka = range->topic + "[" + std::to_string(range->partition) + "]@" +
+                  std::to_string(range->first + static_cast<std::int64_t>(i));
+      } else {
+        t.kafka = cfg.kafka.topics.articles.name + " (already there, unchanged)";
+      }
+      traces.push_back(std::move(t));
+      published.push_back(art);
+    }
+  }
+
+  // 2. Translation: jobs to the jobs topic, translations to the translated topic (OpenCC offline).
+  auto out = kafka::producer::create(cfg.kafka, {"syndicate-run-translator", ""});
+  if (!out) throw std::runtime_error(out.error().to_string());
+  std::map<std::string, std::unique_ptr<translation::translation_engine>> engines;
+  const auto now = std::chrono::system_clock::now();
+  for (std::size_t i = 0; i < published.size(); ++i) {
+    auto jobs = translation::build_jobs(published[i], cfg.translation, now);
+    if (!jobs) continue;
+    for (auto& job : jobs.value()) {
+      *job.mutable_source() = published[i];
+      const config::translation_target* target = nullptr;
+      for (const auto& t : cfg.translation.targets) {
+        if (t.language == job.target_language()) target = &t;
+      }
+      if (target == nullptr || target->engine != config::translation_engine::opencc) {
+        traces[i].translations.push_back("job " + job.job_id() + " (engine not run by `run`)");
+        continue;
+      }
+      auto& engine = engines[target->language];
+      if (!engine) {
+        auto e = translation::make_engine(*target);
+        if (!e) throw std::runtime_error(e.error().message());
+        engine = std::move(e).value();
+      }
+      auto texts = engine->translate(job);
+      if (!texts) {
+        traces[i].translations.push_back("job " + job.job_id() + " failed: " + texts.error().message());
+        continue;
+      }
+      auto translated = translation::build_translated_article(published[i], job, texts.value(), now);
+      if (!translated) continue;
+      const std::string job_bytes = job.SerializeAsString();
+      const std::string art_bytes = translated.value().SerializeAsString();
+      const std::array<kafka::header, 4> jh{{{"content-type", "application/x-protobuf"},
+                                             {"schema", "syndication.v1.TranslationJob"},
+                                             {"issue-id", job.issue_id()},
+                                             {"language", job.target_language()}}};
+      const std::array<kafka::header, 4> ah{{{"content-type", "application/x-protobuf"},
+                                             {"schema", "syndication.v1.Article"},
+                                             {"issue-id", job.issue_id()},
+                                             {"language", translated.value().language()}}};
+      (void)out.value().send({cfg.kafka.topics.translation_jobs.name, job.job_id(), job_bytes, jh, std::nullopt,
+                              std::string_view(job.issue_id())},
+                             kafka::after(10s));
+      (void)out.value().send({cfg.kafka.topics.translated.name, translated.value().id(), art_bytes, ah, std::nullopt,
+                              std::string_view(job.issue_id())},
+                             kafka::after(10s));
+      traces[i].translations.push_back("job " + job.job_id() + " -> " + translated.value().id() + " (OpenCC " +
+                                       std::string(config::to_string(target->opencc)) + ")");
+    }
+  }
+  if (!out.value().flush(kafka::after(30s)).complete()) throw std::runtime_error("translations not delivered");
+
+  // 3. The archive consumer, until it has read everything.
+  {
+    archive::archive_sink sink(cfg.archive);
+    runner::options o;
+    o.group_id = "syndicate-run-archive";
+    o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name, cfg.kafka.topics.issues.name};
+    o.schemas = {"syndication.v1.Article", "syndication.v1.IssueManifest"};
+    o.stop_at_end = true;
+    o.retry = cfg.consumers.retry;
+    runner::runner r(cfg.kafka, o, sink);
+    if (r.run() != 0) rc = 1;
+  }
+
+  // 4. Where each article went.
+  archive::store_options ro;
+  ro.mode = archive::open_mode::read_only;
+  auto store = archive::open(cfg.archive, ro);
+  std::cout << "\n";
+  for (const auto& t : traces) {
+    std::cout << t.id << "  " << t.headline << "\n";
+    std::cout << "  kafka        " << t.kafka << "\n";
+    if (store) {
+      auto got = store.value()->get(t.id, std::nullopt);
+      std::cout << "  archive      "
+                << (got ? "revision " + std::to_string(got.value().current_revision) + " in " +
+                              cfg.archive.sqlite.path + "  (syndicate archive get " + t.id + " --db " +
+                              cfg.archive.sqlite.path + ")"
+                        : "MISSING: " + got.error().to_string())
+                << "\n";
+    }
+    for (const auto& tr : t.translations) std::cout << "  translation  " << tr << "\n";
+    std::cout << "  feed         not built yet (issue 5): no WeChat push or feed page\n";
+  }
+  return rc;
+}
+
+}  // namespace
+
+void register_run_command(CLI::App& root, cli::dispatcher& dispatch) {
+  auto args = std::make_shared<run_args>();
+  auto* run = root.add_subcommand(
+      "run",
+      "Try it: every role in one process. Publishes the issue files (default: the fixture) on the embedded broker "
+      "(librdkafka's mock cluster) unless --config or --bootstrap names a real one, translates with OpenCC, archives "
+      "to SQLite, and prints where each article went.");
+  run->add_option("FILE", args->files, "issue files")->check(CLI::ExistingFile);
+  auto* cfg_opt = run->add_option("--config", args->config_path, "configuration file (default: the built-in defaults)");
+  args->config_path = "config/syndication.yaml";
+  run->add_option("--bootstrap", args->bootstrap, "Kafka bootstrap servers (default: embedded)");
+  run->add_option("--state-dir", args->state_dir, "where the archive database goes")->capture_default_str();
+  dispatch.on(run, [args, cfg_opt] {
+    if (args->files.empty()) args->files.push_back("tests/data/issues/changji-daily-2024-01-30-p1.txt");
+    return run_all(*args, cfg_opt->count() > 0);
+  });
+}
+
+}  // namespace syn::app
