@@ -1,13 +1,78 @@
 #include "syn/feed/commands.hpp"
 
+#include "syn/core/config.hpp"
+#include "syn/core/http_server.hpp"
+#include "syn/feed/feed_server.hpp"
+#include "syn/feed/state.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <pthread.h>
+
 namespace syn::feed {
+namespace {
+
+struct serve_args {
+  std::string config_path;
+  std::string state_path = "var/feed-state.db";
+  std::string listen;  ///< overrides feed.server.listen
+};
+
+int serve_feeds(const serve_args& args) {
+  config::root cfg;
+  try {
+    cfg = config::load(args.config_path);
+  } catch (const config::config_error& e) {
+    cli::print_error("config invalid: " + std::string(e.what()));
+    return cli::exit_code::bad_input;
+  }
+  std::pair<std::string, std::uint16_t> where;
+  try {
+    where = split_listen(args.listen.empty() ? cfg.feed.server.listen : args.listen);
+  } catch (const std::invalid_argument& e) {
+    cli::print_error(e.what());
+    return cli::exit_code::bad_input;
+  }
+  auto state = std::make_shared<state_store>(args.state_path);
+  feed_server_options fo;
+  fo.public_base_url = cfg.feed.server.public_base_url;
+  for (const auto& a : cfg.feed.accounts) fo.accounts.push_back(a.name);
+
+  // Block the stop signals before the server's threads start so only sigwait() sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  http::server_options so;
+  so.address = where.first;
+  so.port = where.second;
+  http::server server(so, make_feed_handler(state, fo));
+  spdlog::info("feed server: listening on {}:{} state={} public_base_url={}", where.first, server.port(),
+               args.state_path, fo.public_base_url);
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("feed server: signal {}, stopping", sig);
+  server.stop();
+  return cli::exit_code::ok;
+}
+
+}  // namespace
 
 void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
-  auto* consume = root.get_subcommand("consume")->add_subcommand(
-      "feed", "Route articles to WeChat-style accounts and push drafts (group `feed`)");
-  dispatch.not_implemented(consume, "issue 5");
-  auto* serve = root.get_subcommand("serve")->add_subcommand("feeds", "Serve the feed pages and RSS");
-  dispatch.not_implemented(serve, "issue 5");
+  register_consume_command(root, dispatch);
+
+  auto args = std::make_shared<serve_args>();
+  auto* serve = root.get_subcommand("serve")->add_subcommand(
+      "feeds", "Serve the feed pages and RSS (/feeds/<account>, /feeds/<account>.xml, /articles/<id>)");
+  cli::add_config_option(serve, args->config_path);
+  serve->add_option("--state", args->state_path, "the feed sink's state database")->capture_default_str();
+  serve->add_option("--listen", args->listen, "host:port to listen on (default: feed.server.listen)");
+  dispatch.on(serve, [args] { return serve_feeds(*args); });
 }
 
 }  // namespace syn::feed

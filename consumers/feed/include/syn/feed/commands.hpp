@@ -8,4 +8,7 @@ namespace syn::feed {
 /// Adds this component's subcommands to the root `syndicate` app.
 void register_commands(CLI::App& root, cli::dispatcher& dispatch);
 
+/// `consume feed` (consume_command.cpp).
+void register_consume_command(CLI::App& root, cli::dispatcher& dispatch);
+
 }  // namespace syn::feed

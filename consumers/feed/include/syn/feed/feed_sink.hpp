@@ -1,0 +1,99 @@
+#pragma once
+/// The feed sink: routes articles to the configured accounts, composes WeChat drafts per
+/// (issue, account), pushes them (draft/add, then freepublish/submit), records every push in the
+/// state database, and stores each article's page for the feed server (`syndicate serve feeds`).
+///
+/// Plugs into core's consumer runner through syn::sink::sink (see sink.hpp for the contract).
+///
+/// Idempotence: a record is pushed to an account once per (account, article id, content sha256);
+/// replays and restarts skip what the state db holds, a corrected article (new hash) is pushed
+/// again as a revision. A draft added but not yet submitted is submitted on the next attempt,
+/// never added twice; a draft/add whose outcome is unknown (timeout after sending) is looked up
+/// with draft/batchget before being added again.
+///
+/// Verdicts: a transient failure (WeChat rate limit 45009/45011, system busy, HTTP 5xx,
+/// timeouts) stops the batch with verdict::transient (what was pushed before it is recorded, so
+/// the retry goes on from there); a permanent failure of one (issue, account) group rejects that
+/// group's records with the errcode and errmsg and the batch goes on. Records that are not
+/// articles (manifests, translation jobs) are taken as they are. Never throws.
+///
+/// Thread-safety: write() is called by one thread (the runner's); inside it, up to
+/// `parallel_groups` threads push different (issue, account) groups. The state db may be read
+/// concurrently by the feed server process.
+
+#include "syn/core/config.hpp"
+#include "syn/core/sink.hpp"
+#include "syn/feed/composer.hpp"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace syn::http {
+class client;
+}
+
+namespace syn::feed {
+
+namespace wechat {
+class client;
+}
+
+class state_store;
+
+struct feed_sink_options {
+  /// SQLite state db (the feed server reads it too). Not in the config file yet.
+  std::string state_path = "var/feed-state.db";
+  /// fsync every commit (SQLite synchronous=FULL); default NORMAL, see state.hpp.
+  bool durable = false;
+  /// Submit each draft for publication (freepublish/submit); false keeps drafts in the draft box.
+  bool publish = true;
+  oversize_policy oversize = oversize_policy::truncate;
+  bool need_open_comment = false;
+  bool only_fans_can_comment = false;
+  /// Retries inside one WeChat call; unset: the config's `feed.retry`. The runner retries whole
+  /// batches on top of this (consumers.retry), so a call gives up after `call_retry_budget`.
+  std::optional<config::retry_config> call_retry;
+  std::chrono::milliseconds call_retry_budget{30000};
+  /// (issue, account) groups pushed in parallel within one batch (each on its own connection);
+  /// the drafts of one group always go in order, lead draft first. 1 = sequential.
+  int parallel_groups = 4;
+  /// Replaces the WeChat client (tests); null: one built from the config.
+  std::shared_ptr<wechat::client> client;
+};
+
+class feed_sink final : public sink::sink {
+ public:
+  /// Opens the state db (creating it) and builds the WeChat client from `cfg` (api_base_url,
+  /// request_timeout, server.public_base_url, max_articles_per_draft, accounts).
+  /// \throws std::runtime_error if the state db cannot be opened.
+  explicit feed_sink(config::feed_config cfg, feed_sink_options options = {});
+  ~feed_sink() override;
+  feed_sink(const feed_sink&) = delete;
+  feed_sink& operator=(const feed_sink&) = delete;
+
+  ::syn::sink::verdict write(std::span<const ::syn::sink::envelope> batch) override;
+  [[nodiscard]] std::string_view name() const override { return "feed"; }
+
+  /// The state db (tests, the feed server in `syndicate run`).
+  [[nodiscard]] state_store& state() noexcept;
+
+  /// Counters since construction.
+  struct counters {
+    std::uint64_t articles_seen = 0;
+    std::uint64_t articles_pushed = 0;   ///< article-to-account pushes (draft entries)
+    std::uint64_t articles_skipped = 0;  ///< already pushed with the same hash
+    std::uint64_t drafts_added = 0;
+    std::uint64_t drafts_submitted = 0;
+    std::uint64_t rejected = 0;
+  };
+  [[nodiscard]] counters stats() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace syn::feed

@@ -1,0 +1,134 @@
+#pragma once
+/// The feed's state database (SQLite): what was pushed to which account, the drafts and their
+/// publication, the cover materials uploaded, and the article pages the feed server serves.
+///
+/// Idempotence key: (account, article id, content sha256). A key present means "in a WeChat
+/// draft" (or, for feed-only accounts, "in the feed"); the same article with a new hash is a
+/// revision and is pushed again.
+///
+/// Durability: WAL journal; `synchronous=NORMAL` by default (a committed push survives a process
+/// crash; a power loss may lose the last transactions, after which a replay can post them again),
+/// `FULL` with `durable = true` (every commit fsynced).
+///
+/// Thread-safe (one connection behind a mutex). Methods throw std::runtime_error naming the file
+/// and SQLite's message on failure (callers on the message path catch it).
+
+#include "syndication/v1/article.pb.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace syn::feed {
+
+/// One article of a recorded draft.
+struct pushed_article {
+  std::string article_id;
+  std::string content_sha256;
+  std::size_t part = 1;
+  std::size_t parts = 1;
+};
+
+/// A draft as recorded.
+struct draft_record {
+  std::string media_id;
+  std::string account;
+  std::string issue_id;
+  /// `added` (waiting for freepublish/submit), `submitted`, `kept` (publishing disabled).
+  std::string status;
+  std::string publish_id;
+  std::vector<pushed_article> articles;
+};
+
+/// One entry of an account's feed, newest first.
+struct feed_entry {
+  std::string article_id;
+  std::string headline;
+  std::string kicker;
+  std::string summary;
+  std::string issue_id;
+  std::string issue_date;
+  std::string paper;
+  std::string language;
+  std::uint32_t sequence = 0;
+  std::uint32_t page = 0;
+  std::int64_t updated_at = 0;  ///< unix seconds
+  int revision = 1;
+};
+
+/// A stored article page.
+struct article_page {
+  std::string article_id;
+  std::string content_sha256;
+  std::string html;
+  int revision = 1;
+  std::int64_t updated_at = 0;
+  syndication::v1::Article article;
+};
+
+class state_store {
+ public:
+  /// Opens (creating it and its parent directories if needed, unless `read_only`) the database at
+  /// `path`; `:memory:` for tests.
+  explicit state_store(const std::string& path, bool read_only = false, bool durable = false);
+  ~state_store();
+  state_store(const state_store&) = delete;
+  state_store& operator=(const state_store&) = delete;
+
+  [[nodiscard]] const std::string& path() const noexcept;
+
+  /// Whether (account, article, hash) was pushed.
+  [[nodiscard]] bool pushed(std::string_view account, std::string_view article_id, std::string_view sha256);
+  /// Hashes of `article_id` pushed to `account` before (the revision is their count + 1).
+  [[nodiscard]] int pushed_revisions(std::string_view account, std::string_view article_id);
+  /// The draft holding (account, article, hash), if any.
+  [[nodiscard]] std::optional<draft_record> draft_of(std::string_view account, std::string_view article_id,
+                                                     std::string_view sha256);
+
+  /// Records a draft and its articles in one transaction.
+  void record_draft(const draft_record& d, std::string_view app_id);
+  /// Marks a draft submitted for publication.
+  void record_submitted(std::string_view media_id, std::string_view publish_id, std::string_view msg_data_id);
+  /// Every recorded draft of `account` (tests, tools).
+  [[nodiscard]] std::vector<draft_record> drafts(std::string_view account);
+
+  /// A draft/add whose outcome is unknown (timeout after sending): its key is remembered so the
+  /// next attempt looks for the draft before adding it again.
+  void mark_ambiguous(std::string_view account, std::string_view draft_key);
+  [[nodiscard]] bool is_ambiguous(std::string_view account, std::string_view draft_key);
+  void clear_ambiguous(std::string_view account, std::string_view draft_key);
+
+  /// Cover material cache: per account and cover-file sha256.
+  [[nodiscard]] std::optional<std::string> cover_media_id(std::string_view account, std::string_view file_sha256);
+  void store_cover(std::string_view account, std::string_view file_sha256, std::string_view media_id,
+                   std::string_view url);
+
+  /// Stores the article and its rendered page and adds it to the feeds of `accounts`, in one
+  /// transaction. A new hash replaces the page and counts a revision; the same hash is a no-op.
+  void store_article(const syndication::v1::Article& a, std::string_view html, const std::vector<std::string>& accounts);
+  /// As store_article() for many articles in one transaction.
+  struct article_to_store {
+    const syndication::v1::Article* article;
+    std::string html;
+    std::vector<std::string> accounts;
+  };
+  void store_articles(const std::vector<article_to_store>& items);
+
+  [[nodiscard]] std::optional<article_page> page(std::string_view article_id);
+  /// The stored hash and revision of an article, if stored.
+  [[nodiscard]] std::optional<std::pair<std::string, int>> article_version(std::string_view article_id);
+  /// The newest `limit` entries of `account`'s feed (issue date, then sequence).
+  [[nodiscard]] std::vector<feed_entry> feed(std::string_view account, int limit = 50);
+  /// Accounts with at least one feed entry.
+  [[nodiscard]] std::vector<std::string> feed_accounts();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace syn::feed

@@ -1,0 +1,401 @@
+#include "syn/feed/feed_sink.hpp"
+
+#include "http_client.hpp"
+#include "syn/core/sha256.hpp"
+#include "syn/feed/pages.hpp"
+#include "syn/feed/routing.hpp"
+#include "syn/feed/state.hpp"
+#include "syn/feed/wechat.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace syn::feed {
+namespace {
+
+using syndication::v1::Article;
+
+struct item {
+  std::size_t index;  ///< into the batch
+  const Article* article;
+  std::string sha;
+};
+
+/// Outcome of pushing one group.
+struct group_failure {
+  bool transient = false;
+  std::string reason;
+};
+
+std::string draft_key(const draft& d) {
+  std::string s;
+  for (const auto& a : d.articles) {
+    s += a.content_source_url;
+    s += '\n';
+    s += a.content_sha256;
+    s += '#';
+    s += std::to_string(a.part);
+    s += '\n';
+  }
+  return sha256_hex(s);
+}
+
+}  // namespace
+
+struct feed_sink::impl {
+  impl(config::feed_config c, feed_sink_options o) : cfg(std::move(c)), opt(std::move(o)) {
+    state = std::make_unique<state_store>(opt.state_path, false, opt.durable);
+    client = opt.client;
+    if (!client) {
+      wechat::client_options wo;
+      wo.api_base_url = cfg.api_base_url;
+      wo.request_timeout = cfg.request_timeout;
+      wo.retry = opt.call_retry.value_or(cfg.retry);
+      wo.retry_budget = opt.call_retry_budget;
+      http::client_options ho;
+      ho.default_timeout = cfg.request_timeout;
+      client = std::make_shared<wechat::client>(std::move(wo), std::make_shared<http::client>(std::move(ho)));
+    }
+  }
+
+  config::feed_config cfg;
+  feed_sink_options opt;
+  std::unique_ptr<state_store> state;
+  std::shared_ptr<wechat::client> client;
+  struct atomic_counters {
+    std::atomic<std::uint64_t> articles_seen{0}, articles_pushed{0}, articles_skipped{0}, drafts_added{0},
+        drafts_submitted{0}, rejected{0};
+  } stats;
+
+  struct cover_file {
+    std::filesystem::file_time_type mtime;
+    std::uintmax_t size = 0;
+    std::string sha;
+    std::string bytes;
+  };
+  std::map<std::string, cover_file> covers;  ///< by path
+
+  compose_options compose_for(const std::string& thumb) const {
+    compose_options co;
+    co.public_base_url = cfg.server.public_base_url;
+    co.max_articles_per_draft = static_cast<std::size_t>(std::max(1, cfg.max_articles_per_draft));
+    co.oversize = opt.oversize;
+    co.thumb_media_id = thumb;
+    co.need_open_comment = opt.need_open_comment;
+    co.only_fans_can_comment = opt.only_fans_can_comment;
+    return co;
+  }
+
+  static group_failure fail(const wechat::error& e) { return {e.retriable(), e.message()}; }
+
+  /// The account's cover as permanent material, uploaded once per (account, file sha256).
+  std::variant<std::string, group_failure> cover(const config::feed_account& acc, const wechat::credentials& creds) {
+    if (acc.cover_image.empty()) {
+      return group_failure{false, "no cover_image configured (WeChat requires a thumb_media_id)"};
+    }
+    std::error_code ec;
+    const auto mtime = std::filesystem::last_write_time(acc.cover_image, ec);
+    const auto size = ec ? 0 : std::filesystem::file_size(acc.cover_image, ec);
+    if (ec) return group_failure{false, "cover_image " + acc.cover_image + ": " + ec.message()};
+    auto& cf = covers[acc.cover_image];
+    if (cf.sha.empty() || cf.mtime != mtime || cf.size != size) {
+      std::ifstream in(acc.cover_image, std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      if (!in && !in.eof()) {
+        return group_failure{false, "cannot read cover_image " + acc.cover_image};
+      }
+      cf.bytes = ss.str();
+      cf.sha = sha256_hex(cf.bytes);
+      cf.mtime = mtime;
+      cf.size = size;
+    }
+    if (auto id = state->cover_media_id(acc.name, cf.sha)) return *id;
+    auto m = client->add_material(creds, std::filesystem::path(acc.cover_image).filename().string(), cf.bytes);
+    if (!m) return fail(m.error());
+    state->store_cover(acc.name, cf.sha, m.value().media_id, m.value().url);
+    spdlog::info("feed: cover uploaded account={} media_id={}", acc.name, m.value().media_id);
+    return m.value().media_id;
+  }
+
+  std::optional<group_failure> submit(const config::feed_account& acc, const wechat::credentials& creds,
+                                      const std::string& media_id) {
+    auto t = client->submit_publish(creds, media_id);
+    if (!t) return fail(t.error());
+    state->record_submitted(media_id, t.value().publish_id, t.value().msg_data_id);
+    ++stats.drafts_submitted;
+    spdlog::debug("feed: draft submitted account={} media_id={} publish_id={}", acc.name, media_id, t.value().publish_id);
+    return std::nullopt;
+  }
+
+  /// Pushes one draft; nullopt on success.
+  std::optional<group_failure> push(const config::feed_account& acc, const wechat::credentials& creds, const draft& d) {
+    const auto key = draft_key(d);
+    std::string media_id;
+    if (state->is_ambiguous(acc.name, key)) {
+      // A previous draft/add timed out after sending: the draft may exist.
+      std::vector<std::string> urls;
+      for (const auto& a : d.articles) urls.push_back(a.content_source_url);
+      auto found = client->find_draft(creds, urls);
+      if (!found) return fail(found.error());
+      if (found.value()) {
+        media_id = *found.value();
+        spdlog::info("feed: ambiguous draft/add resolved: draft exists account={} media_id={}", acc.name, media_id);
+      }
+    }
+    if (media_id.empty()) {
+      auto added = client->add_draft(creds, d.articles);
+      if (!added) {
+        if (added.error().ambiguous()) state->mark_ambiguous(acc.name, key);
+        return fail(added.error());
+      }
+      media_id = added.value();
+    }
+    draft_record rec;
+    rec.media_id = media_id;
+    rec.account = acc.name;
+    rec.issue_id = d.issue_id;
+    rec.status = opt.publish ? "added" : "kept";
+    for (const auto& a : d.articles) rec.articles.push_back({a.article_id, a.content_sha256, a.part, a.parts});
+    state->record_draft(rec, acc.app_id);
+    state->clear_ambiguous(acc.name, key);
+    ++stats.drafts_added;
+    stats.articles_pushed += d.articles.size();
+    if (opt.publish) return submit(acc, creds, media_id);
+    return std::nullopt;
+  }
+
+  ::syn::sink::verdict write(std::span<const ::syn::sink::envelope> batch) {
+    std::map<std::size_t, std::string> rejected;
+    auto reject = [&](std::size_t i, const std::string& why) {
+      auto& r = rejected[i];
+      r += (r.empty() ? "" : "; ") + why;
+    };
+
+    // 1. The articles of the batch, routed.
+    std::vector<item> items;
+    std::vector<std::vector<std::size_t>> routes;
+    std::deque<Article> owned;  ///< copies of articles that came without a content hash
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const auto* a = std::get_if<Article>(&batch[i].payload);
+      if (a == nullptr) continue;  // manifests and translation jobs: nothing to do here
+      ++stats.articles_seen;
+      if (a->id().empty()) {
+        reject(i, "feed: article without id");
+        continue;
+      }
+      std::string sha = a->content_sha256();
+      if (sha.empty()) {
+        // Should not happen (the producer sets it); a hash of the record keeps replays idempotent.
+        sha = sha256_hex(a->SerializeAsString());
+        owned.push_back(*a);
+        owned.back().set_content_sha256(sha);
+        a = &owned.back();
+      }
+      items.push_back({i, a, std::move(sha)});
+      routes.push_back(route(*a, cfg.accounts));
+    }
+
+    // 2. Pages and feed entries: every routed account, pushed or not.
+    {
+      std::vector<state_store::article_to_store> pages;
+      for (std::size_t k = 0; k < items.size(); ++k) {
+        std::vector<std::string> accounts;
+        for (const auto idx : routes[k]) accounts.push_back(cfg.accounts[idx].name);
+        if (accounts.empty()) continue;
+        const Article& a = *items[k].article;
+        // Render only what changed: a replay of the same hash stores nothing new.
+        std::string html;
+        const auto known = state->article_version(a.id());
+        if (!known || known->first != items[k].sha) html = render_article_page(a, known ? known->second + 1 : 1);
+        pages.push_back({&a, std::move(html), std::move(accounts)});
+      }
+      state->store_articles(pages);
+    }
+
+    // 3. Groups (issue, account) of what WeChat has not got yet, in order of first appearance.
+    struct group {
+      std::size_t account;
+      std::string issue;
+      std::vector<const item*> members;
+    };
+    std::vector<group> groups;
+    std::map<std::pair<std::string, std::size_t>, std::size_t> group_of;
+    std::map<std::size_t, std::set<std::string>> pending;  ///< account -> drafts to submit
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      for (const auto idx : routes[k]) {
+        const auto& acc = cfg.accounts[idx];
+        if (acc.app_id.empty()) continue;  // served by the feed server only
+        if (state->pushed(acc.name, items[k].article->id(), items[k].sha)) {
+          ++stats.articles_skipped;
+          if (opt.publish) {
+            if (auto d = state->draft_of(acc.name, items[k].article->id(), items[k].sha); d && d->status != "submitted" &&
+                                                                                          d->status != "kept") {
+              pending[idx].insert(d->media_id);
+            }
+          }
+          continue;
+        }
+        const auto key = std::make_pair(items[k].article->issue_id(), idx);
+        auto [it, fresh] = group_of.emplace(key, groups.size());
+        if (fresh) groups.push_back({idx, items[k].article->issue_id(), {}});
+        auto& members = groups[it->second].members;
+        // The same article twice in a batch (a replay overlapping new records): push it once; of
+        // two revisions, the later record wins.
+        const auto dup = std::find_if(members.begin(), members.end(), [&](const item* m) {
+          return m->article->id() == items[k].article->id();
+        });
+        if (dup == members.end()) {
+          members.push_back(&items[k]);
+        } else {
+          *dup = &items[k];
+        }
+      }
+    }
+
+    // Drafts added earlier whose submission failed: submit them, never add them again.
+    for (const auto& [idx, ids] : pending) {
+      const auto& acc = cfg.accounts[idx];
+      const auto secret = acc.app_secret.resolve();
+      if (!secret) continue;  // reported below with the account's groups, if any
+      const wechat::credentials creds{acc.app_id, *secret};
+      for (const auto& id : ids) {
+        if (auto f = submit(acc, creds, id)) {
+          if (f->transient) return ::syn::sink::verdict::transient(f->reason);
+          spdlog::error("feed: freepublish/submit failed permanently account={} media_id={} reason=\"{}\"", acc.name, id,
+                        f->reason);
+        }
+      }
+    }
+
+    // 4. Credentials and covers, one account at a time (a cover is uploaded once).
+    struct job {
+      const group* g;
+      const config::feed_account* acc;
+      wechat::credentials creds;
+      std::string thumb;
+    };
+    std::vector<job> jobs;
+    for (const auto& g : groups) {
+      const auto& acc = cfg.accounts[g.account];
+      auto reject_group = [&](const std::string& why) {
+        for (const auto* m : g.members) reject(m->index, "feed account " + acc.name + ": " + why);
+      };
+      const auto secret = acc.app_secret.resolve();
+      if (!secret || secret->empty()) {
+        reject_group("app_secret environment variable " + (acc.app_secret.env.empty() ? "(none)" : acc.app_secret.env) +
+                     " is not set");
+        continue;
+      }
+      wechat::credentials creds{acc.app_id, *secret};
+      auto thumb = cover(acc, creds);
+      if (auto* f = std::get_if<group_failure>(&thumb)) {
+        if (f->transient) return ::syn::sink::verdict::transient(f->reason);
+        reject_group(f->reason);
+        continue;
+      }
+      jobs.push_back({&g, &acc, std::move(creds), std::get<std::string>(thumb)});
+    }
+
+    // 5. Push the groups, in parallel across groups; a group's drafts in order. The first transient
+    // failure stops what has not started; what was pushed is recorded either way.
+    struct job_result {
+      bool transient = false;
+      std::string reason;
+      std::vector<std::pair<std::size_t, std::string>> rejects;
+    };
+    std::vector<job_result> results(jobs.size());
+    std::atomic<bool> stop{false};
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+      for (;;) {
+        const std::size_t k = next++;
+        if (k >= jobs.size() || stop) return;
+        const auto& j = jobs[k];
+        auto& r = results[k];
+        std::vector<const Article*> arts;
+        std::map<std::string, const item*> by_id;
+        for (const auto* m : j.g->members) {
+          arts.push_back(m->article);
+          by_id[m->article->id()] = m;
+        }
+        try {
+          for (const auto& d : compose_drafts(arts, compose_for(j.thumb))) {
+            if (stop) {
+              r.transient = true;
+              r.reason = "stopped after another group's transient failure";
+              break;
+            }
+            auto f = push(*j.acc, j.creds, d);
+            if (!f) continue;
+            if (f->transient) {
+              r.transient = true;
+              r.reason = f->reason;
+              stop = true;
+              break;
+            }
+            for (const auto& a : d.articles) {
+              if (const auto it = by_id.find(a.article_id); it != by_id.end()) {
+                r.rejects.emplace_back(it->second->index, "feed account " + j.acc->name + ": " + f->reason);
+              }
+            }
+          }
+        } catch (const std::exception& e) {  // the state db failed: nothing certain, retry
+          r.transient = true;
+          r.reason = std::string("feed: ") + e.what();
+          stop = true;
+        }
+      }
+    };
+    const auto threads = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, opt.parallel_groups)), jobs.size());
+    if (threads <= 1) {
+      worker();
+    } else {
+      std::vector<std::jthread> pool;
+      for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+    }
+    for (const auto& r : results) {
+      if (r.transient && r.reason.rfind("stopped after", 0) != 0) return ::syn::sink::verdict::transient(r.reason);
+    }
+    for (const auto& r : results) {
+      for (const auto& [i, why] : r.rejects) reject(i, why);
+    }
+
+    auto v = ::syn::sink::verdict::success();
+    for (auto& [i, why] : rejected) v.rejected.emplace_back(i, std::move(why));
+    stats.rejected += v.rejected.size();
+    return v;
+  }
+};
+
+feed_sink::feed_sink(config::feed_config cfg, feed_sink_options options)
+    : impl_(std::make_unique<impl>(std::move(cfg), std::move(options))) {}
+feed_sink::~feed_sink() = default;
+
+::syn::sink::verdict feed_sink::write(std::span<const ::syn::sink::envelope> batch) {
+  try {
+    return impl_->write(batch);
+  } catch (const std::exception& e) {
+    // The state db failed (disk full, locked beyond the busy timeout): nothing is certain, retry.
+    return ::syn::sink::verdict::transient(std::string("feed: ") + e.what());
+  }
+}
+
+state_store& feed_sink::state() noexcept { return *impl_->state; }
+
+feed_sink::counters feed_sink::stats() const noexcept {
+  const auto& s = impl_->stats;
+  return {s.articles_seen.load(), s.articles_pushed.load(), s.articles_skipped.load(),
+          s.drafts_added.load(), s.drafts_submitted.load(), s.rejected.load()};
+}
+
+}  // namespace syn::feed

@@ -1,0 +1,189 @@
+#include "syn/feed/pages.hpp"
+
+#include "syn/feed/composer.hpp"
+#include "syn/feed/text.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+namespace syn::feed {
+namespace {
+
+using syndication::v1::Article;
+using syndication::v1::Block;
+using text::html_escape;
+
+constexpr std::string_view style = R"css(
+body{margin:0;background:#fafafa;color:#222;font:17px/1.8 -apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif}
+main{max-width:680px;margin:0 auto;padding:24px 20px 48px;background:#fff}
+.kicker{color:#b22;font-size:14px;margin:0}
+h1{font-size:26px;line-height:1.4;margin:8px 0}
+.subheadline{color:#555;font-size:18px;margin:0 0 8px}
+.byline,.issue{color:#888;font-size:14px;margin:0}
+h3{font-size:18px;margin:1.5em 0 .5em}
+.editor-note{margin:1em 0 1.5em;padding:12px 16px;background:#f6f6f6;border-left:4px solid #b22;color:#444;font-size:16px}
+blockquote{margin:1em 0;padding:4px 16px;border-left:3px solid #ccc;color:#555}
+figure{margin:1.25em 0}
+figcaption{color:#777;font-size:14px;text-align:center}
+.credit{white-space:nowrap}
+.jump{color:#888;font-size:14px}
+ul.feed{list-style:none;padding:0}
+ul.feed li{padding:12px 0;border-bottom:1px solid #eee}
+ul.feed a{color:#222;text-decoration:none;font-weight:bold}
+ul.feed p{margin:4px 0 0;color:#666;font-size:15px}
+)css";
+
+bool is_hant(std::string_view lang) {
+  return lang.size() >= 2 && lang.substr(0, 2) == "zh" && lang.find("Hans") == std::string_view::npos &&
+         lang.find("CN") == std::string_view::npos && lang.size() > 2;
+}
+
+std::string doc_open(std::string_view lang, std::string_view title) {
+  std::string h = "<!DOCTYPE html>\n<html lang=\"";
+  h += html_escape(lang.empty() ? "zh-Hans" : lang);
+  h += "\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n";
+  h += "<title>" + html_escape(title) + "</title>\n<style>" + std::string(style) + "</style>\n</head>\n<body>\n<main>\n";
+  return h;
+}
+
+constexpr std::string_view doc_close = "</main>\n</body>\n</html>\n";
+
+std::string trim_s(std::string_view s) { return std::string(text::trim(s)); }
+
+}  // namespace
+
+std::string render_article_page(const Article& a, int revision) {
+  const bool hant = is_hant(a.language());
+  std::string h = doc_open(a.language(), a.headline().empty() ? a.id() : a.headline());
+  h += "<article>\n<header>\n";
+  if (!trim_s(a.kicker()).empty()) h += "<p class=\"kicker\">" + html_escape(trim_s(a.kicker())) + "</p>\n";
+  h += "<h1>" + html_escape(trim_s(a.headline())) + "</h1>\n";
+  if (!trim_s(a.subheadline()).empty()) {
+    h += "<p class=\"subheadline\">" + html_escape(trim_s(a.subheadline())) + "</p>\n";
+  }
+  if (const auto by = make_byline(a); !by.empty()) h += "<p class=\"byline\">" + html_escape(by) + "</p>\n";
+  std::string issue = a.paper();
+  if (!a.issue_date().empty()) issue += (issue.empty() ? "" : " · ") + a.issue_date();
+  if (a.page() > 0) issue += " · 第" + std::to_string(a.page()) + "版";
+  if (revision > 1) issue += std::string(hant ? " · 修訂" : " · 修订") + std::to_string(revision);
+  if (!issue.empty()) h += "<p class=\"issue\">" + html_escape(issue) + "</p>\n";
+  h += "</header>\n";
+
+  std::vector<std::vector<int>> photos_after(static_cast<std::size_t>(a.blocks_size()) + 1);
+  for (int i = 0; i < a.photos_size(); ++i) {
+    photos_after[std::min<std::size_t>(a.photos(i).after_block(), static_cast<std::size_t>(a.blocks_size()))].push_back(i);
+  }
+  bool in_list = false;
+  auto close_list = [&] {
+    if (in_list) h += "</ul>\n";
+    in_list = false;
+  };
+  auto photos = [&](std::size_t at) {
+    if (photos_after[at].empty()) return;
+    close_list();
+    for (const int i : photos_after[at]) {
+      const auto& p = a.photos(i);
+      h += "<figure><figcaption>" + html_escape(trim_s(p.caption()));
+      if (!trim_s(p.credit()).empty()) {
+        h += " <span class=\"credit\">" + html_escape(trim_s(p.credit())) + (hant ? " 攝" : " 摄") + "</span>";
+      }
+      h += "</figcaption></figure>\n";
+    }
+  };
+  photos(0);
+  bool first_paragraph = true;
+  for (int b = 0; b < a.blocks_size(); ++b) {
+    const auto& block = a.blocks(b);
+    const auto t = html_escape(trim_s(block.text()));
+    if (block.kind() != Block::LIST_ITEM) close_list();
+    switch (block.kind()) {
+      case Block::SUBHEAD: h += "<h3>" + t + "</h3>\n"; break;
+      case Block::EDITOR_NOTE:
+        h += std::string("<aside class=\"editor-note\"><strong>") + (hant ? "編者按" : "编者按") + "</strong>　" + t +
+             "</aside>\n";
+        break;
+      case Block::QUOTE: h += "<blockquote><p>" + t + "</p></blockquote>\n"; break;
+      case Block::LIST_ITEM:
+        if (!in_list) h += "<ul>\n";
+        in_list = true;
+        h += "<li>" + t + "</li>\n";
+        break;
+      case Block::PARAGRAPH:
+      case Block::KIND_UNSPECIFIED:
+      default:
+        h += "<p>";
+        if (first_paragraph && !trim_s(a.dateline()).empty()) h += "<strong>" + html_escape(trim_s(a.dateline())) + "</strong>　";
+        h += t + "</p>\n";
+        first_paragraph = false;
+        break;
+    }
+    photos(static_cast<std::size_t>(b) + 1);
+  }
+  close_list();
+  if (a.continued_on_page() > 0) {
+    h += std::string("<p class=\"jump\">") + (hant ? "（下轉第" : "（下转第") + std::to_string(a.continued_on_page()) +
+         "版）</p>\n";
+  }
+  h += "</article>\n";
+  h += doc_close;
+  return h;
+}
+
+std::string render_feed_page(std::string_view account, const std::vector<feed_entry>& entries,
+                             std::string_view base) {
+  std::string h = doc_open("zh-Hans", account);
+  h += "<h1>" + html_escape(account) + "</h1>\n<p class=\"issue\"><a href=\"" +
+       html_escape(std::string(base) + "/feeds/" + std::string(account) + ".xml") + "\">RSS</a></p>\n<ul class=\"feed\">\n";
+  for (const auto& e : entries) {
+    h += "<li><a href=\"" + html_escape(article_url(base, e.article_id)) + "\">" + html_escape(e.headline) + "</a>";
+    std::string meta = e.paper + " · " + e.issue_date;
+    if (!e.kicker.empty()) meta += " · " + e.kicker;
+    h += "<p class=\"issue\">" + html_escape(meta) + "</p>";
+    if (!e.summary.empty()) h += "<p>" + html_escape(text::cut(e.summary, 120)) + "</p>";
+    h += "</li>\n";
+  }
+  h += "</ul>\n";
+  h += doc_close;
+  return h;
+}
+
+std::string rfc822(std::int64_t t) {
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7], tm.tm_mday,
+                months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+std::string render_rss(std::string_view account, const std::vector<feed_entry>& entries, std::string_view base) {
+  using text::xml_escape;
+  const std::string link = std::string(base) + "/feeds/" + std::string(account);
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" "
+                  "xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n";
+  x += "<title>" + xml_escape(account) + "</title>\n<link>" + xml_escape(link) + "</link>\n";
+  x += "<description>" + xml_escape(std::string(account) + " — syndicate feed") + "</description>\n";
+  x += "<atom:link href=\"" + xml_escape(link + ".xml") + "\" rel=\"self\" type=\"application/rss+xml\"/>\n";
+  if (!entries.empty()) x += "<language>" + xml_escape(entries.front().language) + "</language>\n";
+  std::int64_t newest = 0;
+  for (const auto& e : entries) newest = std::max(newest, e.updated_at);
+  if (newest > 0) x += "<lastBuildDate>" + rfc822(newest) + "</lastBuildDate>\n";
+  for (const auto& e : entries) {
+    const auto url = article_url(base, e.article_id);
+    x += "<item>\n<title>" + xml_escape(e.headline) + "</title>\n<link>" + xml_escape(url) + "</link>\n";
+    x += "<guid isPermaLink=\"false\">" + xml_escape(e.article_id + "#r" + std::to_string(e.revision)) + "</guid>\n";
+    if (!e.kicker.empty()) x += "<category>" + xml_escape(e.kicker) + "</category>\n";
+    x += "<pubDate>" + rfc822(e.updated_at) + "</pubDate>\n";
+    if (!e.summary.empty()) x += "<description>" + xml_escape(e.summary) + "</description>\n";
+    x += "</item>\n";
+  }
+  x += "</channel>\n</rss>\n";
+  return x;
+}
+
+}  // namespace syn::feed

@@ -1,0 +1,472 @@
+#include "syn/feed/state.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+namespace syn::feed {
+namespace {
+
+constexpr const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS pushed (
+  account        TEXT NOT NULL,
+  article_id     TEXT NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  media_id       TEXT NOT NULL,
+  part           INTEGER NOT NULL DEFAULT 1,
+  parts          INTEGER NOT NULL DEFAULT 1,
+  position       INTEGER NOT NULL DEFAULT 0,
+  pushed_at      INTEGER NOT NULL,
+  PRIMARY KEY (account, article_id, content_sha256, part)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS drafts (
+  media_id     TEXT PRIMARY KEY,
+  account      TEXT NOT NULL,
+  app_id       TEXT NOT NULL,
+  issue_id     TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  publish_id   TEXT NOT NULL DEFAULT '',
+  msg_data_id  TEXT NOT NULL DEFAULT '',
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS drafts_account ON drafts (account, created_at);
+CREATE TABLE IF NOT EXISTS ambiguous (
+  account   TEXT NOT NULL,
+  draft_key TEXT NOT NULL,
+  since     INTEGER NOT NULL,
+  PRIMARY KEY (account, draft_key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS covers (
+  account     TEXT NOT NULL,
+  file_sha256 TEXT NOT NULL,
+  media_id    TEXT NOT NULL,
+  url         TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (account, file_sha256)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS articles (
+  id             TEXT PRIMARY KEY,
+  content_sha256 TEXT NOT NULL,
+  issue_id       TEXT NOT NULL,
+  issue_date     TEXT NOT NULL,
+  paper          TEXT NOT NULL,
+  language       TEXT NOT NULL,
+  sequence       INTEGER NOT NULL,
+  page           INTEGER NOT NULL,
+  headline       TEXT NOT NULL,
+  kicker         TEXT NOT NULL,
+  summary        TEXT NOT NULL,
+  revision       INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  article        BLOB NOT NULL,
+  html           TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feed_entries (
+  account    TEXT NOT NULL,
+  article_id TEXT NOT NULL,
+  issue_date TEXT NOT NULL,
+  sequence   INTEGER NOT NULL,
+  added_at   INTEGER NOT NULL,
+  PRIMARY KEY (account, article_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS feed_order ON feed_entries (account, issue_date DESC, sequence ASC);
+)sql";
+
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// Prepared statements are cached per connection and SQL text (the text is always a literal):
+/// preparing is a good part of the cost of the small queries the sink makes per article.
+std::mutex cache_mu;
+std::map<std::pair<sqlite3*, const char*>, sqlite3_stmt*> cache;
+
+void drop_cache(sqlite3* db) {
+  const std::lock_guard lock(cache_mu);
+  for (auto it = cache.begin(); it != cache.end();) {
+    if (it->first.first == db) {
+      sqlite3_finalize(it->second);
+      it = cache.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+/// A prepared statement taken from the cache (or prepared), reset and returned on scope exit.
+class stmt {
+ public:
+  stmt(sqlite3* db, const char* sql, const std::string& path) : db_(db), sql_(sql), path_(path) {
+    {
+      const std::lock_guard lock(cache_mu);
+      if (const auto it = cache.find({db, sql}); it != cache.end()) {
+        s_ = it->second;
+        cache.erase(it);  // taken: a nested use of the same text prepares its own
+      }
+    }
+    if (s_ == nullptr && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) != SQLITE_OK) {
+      fail("prepare");
+    }
+  }
+  ~stmt() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+    const std::lock_guard lock(cache_mu);
+    if (!cache.emplace(std::make_pair(db_, sql_), s_).second) sqlite3_finalize(s_);
+  }
+  stmt(const stmt&) = delete;
+  stmt& operator=(const stmt&) = delete;
+
+  stmt& bind(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  stmt& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  stmt& bind_blob(int i, std::string_view v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  /// true: a row is available.
+  bool step() {
+    const int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail("step");
+    return false;
+  }
+  void run() {
+    while (step()) {
+    }
+  }
+  std::string text(int col) const {
+    const auto* p = sqlite3_column_text(s_, col);
+    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, col));
+  }
+  std::string blob(int col) const {
+    const auto* p = sqlite3_column_blob(s_, col);
+    return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), sqlite3_column_bytes(s_, col));
+  }
+  std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
+
+ private:
+  [[noreturn]] void fail(const char* what) const {
+    throw std::runtime_error("feed state " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));
+  }
+  sqlite3* db_;
+  const char* sql_;
+  sqlite3_stmt* s_ = nullptr;
+  const std::string& path_;
+};
+
+}  // namespace
+
+struct state_store::impl {
+  std::string path;
+  sqlite3* db = nullptr;
+  std::mutex mu;
+
+  void exec(const char* sql) const {
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err != nullptr ? err : "unknown error";
+      sqlite3_free(err);
+      throw std::runtime_error("feed state " + path + ": " + msg);
+    }
+  }
+
+  /// BEGIN IMMEDIATE ... COMMIT, rolled back if the body throws.
+  template <class F>
+  void transaction(F&& body) {
+    exec("BEGIN IMMEDIATE");
+    try {
+      body();
+      exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  void store_one(const syndication::v1::Article& a, std::string_view html, const std::vector<std::string>& accounts,
+                 std::int64_t now) {
+    int revision = 1;
+    bool same = false;
+    {
+      stmt q(db, "SELECT content_sha256, revision FROM articles WHERE id = ?", path);
+      q.bind(1, a.id());
+      if (q.step()) {
+        same = q.text(0) == a.content_sha256();
+        revision = static_cast<int>(q.i64(1)) + (same ? 0 : 1);
+      }
+    }
+    if (!same) {
+      std::string summary;
+      for (const auto& b : a.blocks()) {
+        if (b.kind() == syndication::v1::Block::PARAGRAPH) {
+          summary = b.text();
+          break;
+        }
+      }
+      stmt u(db,
+             "INSERT INTO articles (id, content_sha256, issue_id, issue_date, paper, language, sequence, page, "
+             "headline, kicker, summary, revision, updated_at, article, html) "
+             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+             "content_sha256=excluded.content_sha256, issue_id=excluded.issue_id, issue_date=excluded.issue_date, "
+             "paper=excluded.paper, language=excluded.language, sequence=excluded.sequence, page=excluded.page, "
+             "headline=excluded.headline, kicker=excluded.kicker, summary=excluded.summary, "
+             "revision=excluded.revision, updated_at=excluded.updated_at, article=excluded.article, html=excluded.html",
+             path);
+      u.bind(1, a.id()).bind(2, a.content_sha256()).bind(3, a.issue_id()).bind(4, a.issue_date()).bind(5, a.paper());
+      u.bind(6, a.language().empty() ? std::string_view("zh-Hans") : std::string_view(a.language()));
+      u.bind(7, static_cast<std::int64_t>(a.sequence())).bind(8, static_cast<std::int64_t>(a.page()));
+      u.bind(9, a.headline()).bind(10, a.kicker()).bind(11, summary).bind(12, static_cast<std::int64_t>(revision));
+      u.bind(13, now).bind_blob(14, a.SerializeAsString()).bind(15, html);
+      u.run();
+    }
+    for (const auto& acc : accounts) {
+      stmt f(db,
+             "INSERT INTO feed_entries (account, article_id, issue_date, sequence, added_at) VALUES (?,?,?,?,?) "
+             "ON CONFLICT(account, article_id) DO UPDATE SET issue_date=excluded.issue_date, sequence=excluded.sequence",
+             path);
+      f.bind(1, acc).bind(2, a.id()).bind(3, a.issue_date()).bind(4, static_cast<std::int64_t>(a.sequence()));
+      f.bind(5, now).run();
+    }
+  }
+};
+
+state_store::state_store(const std::string& path, bool read_only, bool durable) : impl_(std::make_unique<impl>()) {
+  impl_->path = path;
+  if (!read_only && path != ":memory:" && path.rfind("file:", 0) != 0) {
+    // Like the archive: the parent directories of the db are created.
+    const auto parent = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  }
+  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_FULLMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &impl_->db, flags, nullptr) != SQLITE_OK) {
+    std::string msg = impl_->db != nullptr ? sqlite3_errmsg(impl_->db) : "out of memory";
+    sqlite3_close(impl_->db);
+    impl_->db = nullptr;
+    throw std::runtime_error("feed state " + path + ": cannot open: " + msg);
+  }
+  sqlite3_busy_timeout(impl_->db, 5000);
+  if (!read_only) {
+    impl_->exec("PRAGMA journal_mode=WAL");
+    impl_->exec(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    impl_->exec(schema);
+  }
+}
+
+state_store::~state_store() {
+  if (impl_ && impl_->db != nullptr) {
+    drop_cache(impl_->db);
+    sqlite3_close(impl_->db);
+  }
+}
+
+const std::string& state_store::path() const noexcept { return impl_->path; }
+
+bool state_store::pushed(std::string_view account, std::string_view article_id, std::string_view sha256) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "SELECT 1 FROM pushed WHERE account = ? AND article_id = ? AND content_sha256 = ? LIMIT 1",
+         impl_->path);
+  q.bind(1, account).bind(2, article_id).bind(3, sha256);
+  return q.step();
+}
+
+int state_store::pushed_revisions(std::string_view account, std::string_view article_id) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "SELECT COUNT(DISTINCT content_sha256) FROM pushed WHERE account = ? AND article_id = ?",
+         impl_->path);
+  q.bind(1, account).bind(2, article_id);
+  return q.step() ? static_cast<int>(q.i64(0)) : 0;
+}
+
+std::optional<draft_record> state_store::draft_of(std::string_view account, std::string_view article_id,
+                                                  std::string_view sha256) {
+  const std::lock_guard lock(impl_->mu);
+  std::string media_id;
+  {
+    stmt q(impl_->db,
+           "SELECT media_id FROM pushed WHERE account = ? AND article_id = ? AND content_sha256 = ? LIMIT 1",
+           impl_->path);
+    q.bind(1, account).bind(2, article_id).bind(3, sha256);
+    if (!q.step()) return std::nullopt;
+    media_id = q.text(0);
+  }
+  stmt q(impl_->db, "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE media_id = ?",
+         impl_->path);
+  q.bind(1, media_id);
+  if (!q.step()) return std::nullopt;
+  draft_record d;
+  d.media_id = q.text(0), d.account = q.text(1), d.issue_id = q.text(2), d.status = q.text(3), d.publish_id = q.text(4);
+  return d;
+}
+
+void state_store::record_draft(const draft_record& d, std::string_view app_id) {
+  const std::lock_guard lock(impl_->mu);
+  const auto now = now_s();
+  impl_->transaction([&] {
+    stmt q(impl_->db,
+           "INSERT OR REPLACE INTO drafts (media_id, account, app_id, issue_id, status, publish_id, created_at, "
+           "updated_at) VALUES (?,?,?,?,?,?,?,?)",
+           impl_->path);
+    q.bind(1, d.media_id).bind(2, d.account).bind(3, app_id).bind(4, d.issue_id).bind(5, d.status);
+    q.bind(6, d.publish_id).bind(7, now).bind(8, now).run();
+    std::int64_t position = 0;
+    for (const auto& a : d.articles) {
+      stmt p(impl_->db,
+             "INSERT OR REPLACE INTO pushed (account, article_id, content_sha256, media_id, part, parts, position, "
+             "pushed_at) VALUES (?,?,?,?,?,?,?,?)",
+             impl_->path);
+      p.bind(1, d.account).bind(2, a.article_id).bind(3, a.content_sha256).bind(4, d.media_id);
+      p.bind(5, static_cast<std::int64_t>(a.part)).bind(6, static_cast<std::int64_t>(a.parts)).bind(7, position++);
+      p.bind(8, now).run();
+    }
+  });
+}
+
+void state_store::record_submitted(std::string_view media_id, std::string_view publish_id, std::string_view msg_data_id) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db,
+         "UPDATE drafts SET status = 'submitted', publish_id = ?, msg_data_id = ?, updated_at = ? WHERE media_id = ?",
+         impl_->path);
+  q.bind(1, publish_id).bind(2, msg_data_id).bind(3, now_s()).bind(4, media_id).run();
+}
+
+std::vector<draft_record> state_store::drafts(std::string_view account) {
+  const std::lock_guard lock(impl_->mu);
+  std::vector<draft_record> out;
+  stmt q(impl_->db,
+         "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = ? ORDER BY created_at, rowid",
+         impl_->path);
+  q.bind(1, account);
+  while (q.step()) {
+    draft_record d;
+    d.media_id = q.text(0), d.account = q.text(1), d.issue_id = q.text(2), d.status = q.text(3);
+    d.publish_id = q.text(4);
+    out.push_back(std::move(d));
+  }
+  for (auto& d : out) {
+    stmt a(impl_->db,
+           "SELECT article_id, content_sha256, part, parts FROM pushed WHERE media_id = ? ORDER BY position",
+           impl_->path);
+    a.bind(1, d.media_id);
+    while (a.step()) {
+      d.articles.push_back({a.text(0), a.text(1), static_cast<std::size_t>(a.i64(2)), static_cast<std::size_t>(a.i64(3))});
+    }
+  }
+  return out;
+}
+
+void state_store::mark_ambiguous(std::string_view account, std::string_view key) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "INSERT OR IGNORE INTO ambiguous (account, draft_key, since) VALUES (?,?,?)", impl_->path);
+  q.bind(1, account).bind(2, key).bind(3, now_s()).run();
+}
+
+bool state_store::is_ambiguous(std::string_view account, std::string_view key) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "SELECT 1 FROM ambiguous WHERE account = ? AND draft_key = ?", impl_->path);
+  q.bind(1, account).bind(2, key);
+  return q.step();
+}
+
+void state_store::clear_ambiguous(std::string_view account, std::string_view key) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "DELETE FROM ambiguous WHERE account = ? AND draft_key = ?", impl_->path);
+  q.bind(1, account).bind(2, key).run();
+}
+
+std::optional<std::string> state_store::cover_media_id(std::string_view account, std::string_view file_sha256) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "SELECT media_id FROM covers WHERE account = ? AND file_sha256 = ?", impl_->path);
+  q.bind(1, account).bind(2, file_sha256);
+  if (!q.step()) return std::nullopt;
+  return q.text(0);
+}
+
+void state_store::store_cover(std::string_view account, std::string_view file_sha256, std::string_view media_id,
+                              std::string_view url) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db,
+         "INSERT OR REPLACE INTO covers (account, file_sha256, media_id, url, created_at) VALUES (?,?,?,?,?)",
+         impl_->path);
+  q.bind(1, account).bind(2, file_sha256).bind(3, media_id).bind(4, url).bind(5, now_s()).run();
+}
+
+void state_store::store_article(const syndication::v1::Article& a, std::string_view html,
+                                const std::vector<std::string>& accounts) {
+  const std::lock_guard lock(impl_->mu);
+  const auto now = now_s();
+  impl_->transaction([&] { impl_->store_one(a, html, accounts, now); });
+}
+
+void state_store::store_articles(const std::vector<article_to_store>& items) {
+  if (items.empty()) return;
+  const std::lock_guard lock(impl_->mu);
+  const auto now = now_s();
+  impl_->transaction([&] {
+    for (const auto& it : items) impl_->store_one(*it.article, it.html, it.accounts, now);
+  });
+}
+
+std::optional<article_page> state_store::page(std::string_view article_id) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "SELECT id, content_sha256, html, revision, updated_at, article FROM articles WHERE id = ?",
+         impl_->path);
+  q.bind(1, article_id);
+  if (!q.step()) return std::nullopt;
+  article_page p;
+  p.article_id = q.text(0), p.content_sha256 = q.text(1), p.html = q.text(2);
+  p.revision = static_cast<int>(q.i64(3)), p.updated_at = q.i64(4);
+  (void)p.article.ParseFromString(q.blob(5));
+  return p;
+}
+
+std::optional<std::pair<std::string, int>> state_store::article_version(std::string_view article_id) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "SELECT content_sha256, revision FROM articles WHERE id = ?", impl_->path);
+  q.bind(1, article_id);
+  if (!q.step()) return std::nullopt;
+  return std::make_pair(q.text(0), static_cast<int>(q.i64(1)));
+}
+
+std::vector<feed_entry> state_store::feed(std::string_view account, int limit) {
+  const std::lock_guard lock(impl_->mu);
+  std::vector<feed_entry> out;
+  stmt q(impl_->db,
+         "SELECT a.id, a.headline, a.kicker, a.summary, a.issue_id, a.issue_date, a.paper, a.language, a.sequence, "
+         "a.page, a.updated_at, a.revision FROM feed_entries f JOIN articles a ON a.id = f.article_id "
+         "WHERE f.account = ? ORDER BY f.issue_date DESC, f.sequence ASC, a.id ASC LIMIT ?",
+         impl_->path);
+  q.bind(1, account).bind(2, static_cast<std::int64_t>(limit));
+  while (q.step()) {
+    feed_entry e;
+    e.article_id = q.text(0), e.headline = q.text(1), e.kicker = q.text(2), e.summary = q.text(3);
+    e.issue_id = q.text(4), e.issue_date = q.text(5), e.paper = q.text(6), e.language = q.text(7);
+    e.sequence = static_cast<std::uint32_t>(q.i64(8)), e.page = static_cast<std::uint32_t>(q.i64(9));
+    e.updated_at = q.i64(10), e.revision = static_cast<int>(q.i64(11));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<std::string> state_store::feed_accounts() {
+  const std::lock_guard lock(impl_->mu);
+  std::vector<std::string> out;
+  stmt q(impl_->db, "SELECT DISTINCT account FROM feed_entries ORDER BY account", impl_->path);
+  while (q.step()) out.push_back(q.text(0));
+  return out;
+}
+
+}  // namespace syn::feed

@@ -1,0 +1,97 @@
+#include "syn/feed/feed_server.hpp"
+
+#include "http_client.hpp"
+#include "sink_fixture.hpp"
+#include "syn/feed/pages.hpp"
+#include "syn/feed/text.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace feedtest;
+using namespace std::chrono_literals;
+
+namespace {
+
+syn::http::request get(std::string path) {
+  syn::http::request r;
+  r.method = "GET";
+  r.target = path;
+  r.path = std::move(path);
+  return r;
+}
+
+}  // namespace
+
+TEST(FeedServer, ServesFeedsAndArticlesFromTheSinksState) {
+  sink_env env;
+  auto sink = env.make_sink();
+  auto arts = changji_articles();
+  ASSERT_EQ(sink->write(envelopes(arts)).kind, syn::sink::verdict::ok);
+
+  auto state = std::make_shared<syn::feed::state_store>(env.state_path(), true);
+  syn::feed::feed_server_options o;
+  o.public_base_url = "https://feeds.example.cn/";
+  o.accounts = {"cjrb", "cjrb-hant", "web"};
+  const auto h = syn::feed::make_feed_handler(state, o);
+
+  auto list = h(get("/feeds/cjrb"));
+  EXPECT_EQ(list.status, 200U);
+  EXPECT_EQ(list.content_type, "text/html; charset=utf-8");
+  for (const auto& a : arts) EXPECT_NE(list.body.find(syn::feed::text::html_escape(a.headline())), std::string::npos);
+  EXPECT_NE(list.body.find("https://feeds.example.cn/articles/cjrb-20240130-01-01"), std::string::npos);
+
+  auto rss = h(get("/feeds/cjrb.xml"));
+  EXPECT_EQ(rss.status, 200U);
+  EXPECT_EQ(rss.content_type, "application/rss+xml; charset=utf-8");
+  EXPECT_EQ(std::count(rss.body.begin(), rss.body.end(), '\n') > 5, true);
+  std::size_t items = 0;
+  for (auto p = rss.body.find("<item>"); p != std::string::npos; p = rss.body.find("<item>", p + 1)) ++items;
+  EXPECT_EQ(items, arts.size());
+
+  auto page = h(get("/articles/cjrb-20240130-01-01"));
+  ASSERT_EQ(page.status, 200U);
+  EXPECT_NE(page.body.find("<h1>" + syn::feed::text::html_escape(arts[0].headline()) + "</h1>"), std::string::npos);
+  EXPECT_NE(page.body.find("典范地州·典范行动"), std::string::npos);
+  std::string etag;
+  for (const auto& [k, v] : page.headers) {
+    if (k == "ETag") etag = v;
+  }
+  ASSERT_FALSE(etag.empty());
+  auto cached = get("/articles/cjrb-20240130-01-01");
+  cached.headers["if-none-match"] = etag;
+  EXPECT_EQ(h(cached).status, 304U);
+
+  EXPECT_EQ(h(get("/articles/nope")).status, 404U);
+  EXPECT_EQ(h(get("/feeds/unknown")).status, 404U);
+  EXPECT_EQ(h(get("/feeds/cjrb-hant")).status, 200U);  // configured, empty
+  EXPECT_EQ(h(get("/healthz")).status, 200U);
+  auto post = get("/feeds/cjrb");
+  post.method = "POST";
+  EXPECT_EQ(h(post).status, 405U);
+  auto root = h(get("/"));
+  EXPECT_NE(root.body.find("/feeds/web"), std::string::npos);
+}
+
+TEST(FeedServer, AnswersOverHttp) {
+  sink_env env;
+  auto sink = env.make_sink();
+  const auto arts = changji_articles();
+  ASSERT_EQ(sink->write(envelopes(arts)).kind, syn::sink::verdict::ok);
+  auto state = std::make_shared<syn::feed::state_store>(env.state_path(), true);
+  syn::http::server server({}, syn::feed::make_feed_handler(state, {}));
+  syn::http::client c;
+  syn::http::client_request r;
+  r.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/articles/" + syn::http::percent_encode(arts[2].id());
+  auto resp = c.send(r, 2s);
+  ASSERT_TRUE(resp) << resp.error().message;
+  EXPECT_EQ(resp.value().status, 200U);
+  EXPECT_NE(resp.value().body.find(syn::feed::text::html_escape(arts[2].headline())), std::string::npos);
+}
+
+TEST(FeedServer, SplitsListenAddresses) {
+  EXPECT_EQ(syn::feed::split_listen("127.0.0.1:8081"), (std::pair<std::string, std::uint16_t>{"127.0.0.1", 8081}));
+  EXPECT_EQ(syn::feed::split_listen("[::1]:80"), (std::pair<std::string, std::uint16_t>{"::1", 80}));
+  EXPECT_THROW((void)syn::feed::split_listen("nohost"), std::invalid_argument);
+  EXPECT_THROW((void)syn::feed::split_listen("h:99999"), std::invalid_argument);
+  EXPECT_THROW((void)syn::feed::split_listen("h:8x"), std::invalid_argument);
+}

@@ -1,0 +1,114 @@
+#include "syn/feed/state.hpp"
+
+#include "article_fixtures.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+using namespace syn::feed;
+
+TEST(FeedState, RecordsDraftsAndAnswersIdempotenceQueries) {
+  state_store s(":memory:");
+  EXPECT_FALSE(s.pushed("cjrb", "a1", "h1"));
+  draft_record d;
+  d.media_id = "M1";
+  d.account = "cjrb";
+  d.issue_id = "cjrb-20240130";
+  d.status = "added";
+  d.articles = {{"a1", "h1", 1, 1}, {"a2", "h2", 1, 1}};
+  s.record_draft(d, "wx1");
+  EXPECT_TRUE(s.pushed("cjrb", "a1", "h1"));
+  EXPECT_TRUE(s.pushed("cjrb", "a2", "h2"));
+  EXPECT_FALSE(s.pushed("cjrb", "a1", "h1-corrected"));  // a revision
+  EXPECT_FALSE(s.pushed("cjrb-hant", "a1", "h1"));       // another account
+  EXPECT_EQ(s.pushed_revisions("cjrb", "a1"), 1);
+  auto got = s.draft_of("cjrb", "a2", "h2");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->media_id, "M1");
+  EXPECT_EQ(got->status, "added");
+  s.record_submitted("M1", "P1", "MSG1");
+  EXPECT_EQ(s.draft_of("cjrb", "a2", "h2")->status, "submitted");
+  const auto all = s.drafts("cjrb");
+  ASSERT_EQ(all.size(), 1U);
+  ASSERT_EQ(all[0].articles.size(), 2U);
+  EXPECT_EQ(all[0].articles[0].article_id, "a1");
+  EXPECT_EQ(all[0].publish_id, "P1");
+}
+
+TEST(FeedState, CoversAndAmbiguousDrafts) {
+  state_store s(":memory:");
+  EXPECT_FALSE(s.cover_media_id("cjrb", "sha"));
+  s.store_cover("cjrb", "sha", "MEDIA1", "http://u");
+  EXPECT_EQ(s.cover_media_id("cjrb", "sha").value_or(""), "MEDIA1");
+  EXPECT_FALSE(s.cover_media_id("cjrb", "other-sha"));
+  EXPECT_FALSE(s.is_ambiguous("cjrb", "k"));
+  s.mark_ambiguous("cjrb", "k");
+  EXPECT_TRUE(s.is_ambiguous("cjrb", "k"));
+  s.clear_ambiguous("cjrb", "k");
+  EXPECT_FALSE(s.is_ambiguous("cjrb", "k"));
+}
+
+TEST(FeedState, ArticlePagesCountRevisionsAndFeedsOrderByIssue) {
+  state_store s(":memory:");
+  auto a1 = feedtest::make_article(1);
+  auto a2 = feedtest::make_article(2);
+  auto old = feedtest::make_article(1);
+  old.set_id("cjrb-20240129-01-01");
+  old.set_issue_date("2024-01-29");
+  s.store_article(old, "<p>old</p>", {"cjrb"});
+  s.store_article(a2, "<p>2</p>", {"cjrb"});
+  s.store_article(a1, "<p>1</p>", {"cjrb", "cjrb-front"});
+  s.store_article(a1, "<p>ignored: same hash</p>", {"cjrb"});
+  EXPECT_EQ(s.page(a1.id())->html, "<p>1</p>");
+  EXPECT_EQ(s.page(a1.id())->revision, 1);
+  a1.set_content_sha256("corrected");
+  s.store_article(a1, "<p>1 corrected</p>", {"cjrb"});
+  const auto p = s.page(a1.id());
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->html, "<p>1 corrected</p>");
+  EXPECT_EQ(p->revision, 2);
+  EXPECT_EQ(p->article.headline(), a1.headline());
+  EXPECT_EQ(s.article_version(a1.id())->second, 2);
+  const auto f = s.feed("cjrb");
+  ASSERT_EQ(f.size(), 3U);
+  EXPECT_EQ(f[0].article_id, a1.id());  // newest issue, lead first
+  EXPECT_EQ(f[1].article_id, a2.id());
+  EXPECT_EQ(f[2].article_id, old.id());
+  EXPECT_EQ(s.feed("cjrb-front").size(), 1U);
+  EXPECT_EQ(s.feed_accounts(), (std::vector<std::string>{"cjrb", "cjrb-front"}));
+}
+
+TEST(FeedState, SurvivesReopening) {
+  const auto path = (std::filesystem::temp_directory_path() / ("feed-state-" + std::to_string(::getpid()) + ".db")).string();
+  std::filesystem::remove(path);
+  {
+    state_store s(path);
+    draft_record d;
+    d.media_id = "M1";
+    d.account = "cjrb";
+    d.status = "submitted";
+    d.articles = {{"a1", "h1", 1, 1}};
+    s.record_draft(d, "wx1");
+  }
+  {
+    state_store s(path);
+    EXPECT_TRUE(s.pushed("cjrb", "a1", "h1"));
+  }
+  {
+    state_store ro(path, true);
+    EXPECT_TRUE(ro.pushed("cjrb", "a1", "h1"));
+  }
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + "-wal");
+  std::filesystem::remove(path + "-shm");
+}
+
+TEST(FeedState, UnopenablePathThrowsNamingIt) {
+  try {
+    state_store s("/proc/no-such-dir/state.db");
+    FAIL() << "expected an exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/proc/no-such-dir/state.db"), std::string::npos);
+  }
+}

@@ -1,0 +1,636 @@
+#include "wechat_test_server.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <regex>
+#include <variant>
+#include <vector>
+
+namespace syn::testing {
+namespace {
+
+using json = nlohmann::json;
+using steady = std::chrono::steady_clock;
+
+/// Code points, as WeChat's documentation counts 字 (the feed counts more conservatively).
+std::size_t count_chars(std::string_view s) {
+  std::size_t n = 0;
+  for (const char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xC0U) != 0x80U) ++n;
+  }
+  return n;
+}
+
+std::string hex_sha256(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(hex[md[i] >> 4U]);
+    out.push_back(hex[md[i] & 0xFU]);
+  }
+  return out;
+}
+
+http::response ok_json(const json& j) {
+  http::response r;
+  r.status = 200;
+  r.content_type = "application/json; charset=utf-8";
+  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+http::response wx_error(int code, std::string_view msg) {
+  return ok_json(json{{"errcode", code}, {"errmsg", std::string(msg) + " rid: test-" + std::to_string(code)}});
+}
+
+std::string_view image_type(std::string_view b) {
+  auto starts = [&](std::string_view m) { return b.size() >= m.size() && b.substr(0, m.size()) == m; };
+  if (starts("\xFF\xD8\xFF")) return "jpeg";
+  if (starts("\x89PNG\r\n\x1A\n")) return "png";
+  if (starts("GIF87a") || starts("GIF89a")) return "gif";
+  if (starts("BM")) return "bmp";
+  return {};
+}
+
+struct part {
+  std::string name;
+  std::string filename;
+  std::string content_type;
+  std::string data;
+};
+
+/// Parses a multipart/form-data body; empty if malformed.
+std::vector<part> parse_multipart(const std::string& content_type, const std::string& body) {
+  std::vector<part> out;
+  const auto b = content_type.find("boundary=");
+  if (b == std::string::npos) return out;
+  std::string boundary = content_type.substr(b + 9);
+  if (const auto semi = boundary.find(';'); semi != std::string::npos) boundary.erase(semi);
+  if (boundary.size() >= 2 && boundary.front() == '"') boundary = boundary.substr(1, boundary.size() - 2);
+  const std::string delim = "--" + boundary;
+  std::size_t pos = body.find(delim);
+  while (pos != std::string::npos) {
+    pos += delim.size();
+    if (body.compare(pos, 2, "--") == 0) break;  // closing delimiter
+    if (body.compare(pos, 2, "\r\n") != 0) return {};
+    pos += 2;
+    const auto head_end = body.find("\r\n\r\n", pos);
+    if (head_end == std::string::npos) return {};
+    const std::string head = body.substr(pos, head_end - pos);
+    const auto next = body.find("\r\n" + delim, head_end + 4);
+    if (next == std::string::npos) return {};
+    part p;
+    p.data = body.substr(head_end + 4, next - head_end - 4);
+    static const std::regex name_re(R"re(name="([^"]*)")re", std::regex::icase);
+    static const std::regex file_re(R"re(filename="([^"]*)")re", std::regex::icase);
+    static const std::regex type_re(R"re(content-type:\s*([^\r\n]+))re", std::regex::icase);
+    std::smatch m;
+    if (std::regex_search(head, m, file_re)) p.filename = m[1];
+    // `name=` also matches inside `filename=`: search the Content-Disposition line before it.
+    const auto fn = head.find("filename=");
+    const std::string head_wo_filename = fn == std::string::npos ? head : head.substr(0, fn);
+    if (std::regex_search(head_wo_filename, m, name_re)) p.name = m[1];
+    if (std::regex_search(head, m, type_re)) p.content_type = m[1];
+    out.push_back(std::move(p));
+    pos = next + 2;
+  }
+  return out;
+}
+
+struct token_info {
+  std::string app_id;
+  bool stable = true;
+  steady::time_point expires;
+};
+
+struct fault {
+  int remaining = 0;
+  std::string path;
+  int errcode = 0;
+  int http_status = 0;
+  int hang_ms = 0;
+  bool process = false;
+};
+
+struct stored_draft {
+  std::string media_id;
+  std::string app_id;
+  json articles;  ///< as received (content kept)
+  std::int64_t update_time = 0;
+  bool published = false;
+  std::string publish_id;
+  int scripts_removed = 0;
+  int handlers_removed = 0;
+  int external_images_filtered = 0;
+};
+
+}  // namespace
+
+struct wechat_test_server::impl {
+  explicit impl(wechat_test_server_options o) : options(std::move(o)) {}
+
+  wechat_test_server_options options;
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::unique_ptr<http::server> server;
+
+  std::map<std::string, std::string> secrets;        ///< app -> secret (learned when options.apps is empty)
+  std::map<std::string, token_info> tokens;          ///< token -> info
+  std::map<std::string, std::string> stable_current; ///< app -> current stable token
+  std::map<std::string, std::string> classic_current;
+  std::deque<fault> faults;
+  std::vector<stored_draft> drafts;
+  std::map<std::string, json> materials;  ///< media_id -> {app, url, bytes, sha256, filename}
+  std::vector<json> images;
+  std::vector<json> publishes;
+  std::map<std::string, std::uint64_t> calls;
+  std::uint64_t faults_injected = 0;
+  std::uint64_t stable_issued = 0, classic_issued = 0, force_refreshes = 0;
+  std::uint64_t seq = 0;
+  std::mt19937_64 rng{0x5eed};
+
+  std::string fresh_id(std::string_view prefix) {
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    std::string s(prefix);
+    s += std::to_string(++seq);
+    s += '_';
+    for (int i = 0; i < 24; ++i) s.push_back(alphabet[rng() % 64]);
+    return s;
+  }
+
+  // ---- credentials and tokens (callers hold mu) ----
+
+  std::optional<http::response> check_app(const std::string& appid, const std::string& secret) {
+    if (appid.empty()) return wx_error(41002, "appid missing");
+    if (secret.empty()) return wx_error(41004, "appsecret missing");
+    if (!options.apps.empty()) {
+      const auto it = options.apps.find(appid);
+      if (it == options.apps.end()) return wx_error(40013, "invalid appid");
+      if (it->second != secret) return wx_error(40125, "invalid appsecret");
+      return std::nullopt;
+    }
+    auto [it, fresh] = secrets.emplace(appid, secret);
+    if (!fresh && it->second != secret) return wx_error(40125, "invalid appsecret");
+    return std::nullopt;
+  }
+
+  std::string issue(const std::string& app, bool stable) {
+    auto t = fresh_id(stable ? "STABLE" : "CLASSIC");
+    tokens[t] = {app, stable, steady::now() + std::chrono::seconds(options.token_ttl_s)};
+    return t;
+  }
+
+  long long remaining_s(const std::string& token) const {
+    const auto it = tokens.find(token);
+    if (it == tokens.end()) return 0;
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(it->second.expires - steady::now()).count();
+    return std::max<long long>(0, (ms + 999) / 1000);  // whole seconds, rounded up
+  }
+
+  bool valid(const std::string& token) const {
+    const auto it = tokens.find(token);
+    return it != tokens.end() && steady::now() < it->second.expires;
+  }
+
+  http::response stable_token(const http::request& req) {
+    const auto j = json::parse(req.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return wx_error(47001, "data format error");
+    if (j.value("grant_type", "") != "client_credential") return wx_error(40002, "invalid grant_type");
+    const auto app = j.value("appid", std::string());
+    if (auto e = check_app(app, j.value("secret", std::string()))) return *e;
+    const bool force = j.value("force_refresh", false);
+    auto& cur = stable_current[app];
+    if (force) {
+      ++force_refreshes;
+      tokens.erase(cur);  // force_refresh invalidates the previous stable token at once
+      cur.clear();
+    }
+    if (cur.empty() || !valid(cur)) {
+      cur = issue(app, true);
+      ++stable_issued;
+    }
+    return ok_json(json{{"access_token", cur}, {"expires_in", remaining_s(cur)}});
+  }
+
+  http::response classic_token(const http::request& req) {
+    auto q = [&](const char* k) {
+      const auto it = req.query.find(k);
+      return it == req.query.end() ? std::string() : it->second;
+    };
+    if (q("grant_type") != "client_credential") return wx_error(40002, "invalid grant_type");
+    const auto app = q("appid");
+    if (auto e = check_app(app, q("secret"))) return *e;
+    auto& cur = classic_current[app];
+    if (auto it = tokens.find(cur); it != tokens.end()) {
+      // Each fetch replaces the previous token, which survives only the grace period.
+      it->second.expires = std::min(it->second.expires, steady::now() + std::chrono::milliseconds(options.classic_grace_ms));
+    }
+    cur = issue(app, false);
+    ++classic_issued;
+    return ok_json(json{{"access_token", cur}, {"expires_in", options.token_ttl_s}});
+  }
+
+  /// The app of a request's access_token, or the error answer.
+  std::variant<std::string, http::response> authorize(const http::request& req) {
+    const auto it = req.query.find("access_token");
+    if (it == req.query.end() || it->second.empty()) return wx_error(41001, "access_token missing");
+    const auto t = tokens.find(it->second);
+    if (t == tokens.end()) {
+      if (it->second.rfind("STABLE", 0) != 0 && it->second.rfind("CLASSIC", 0) != 0) {
+        return wx_error(40014, "invalid access_token");
+      }
+      return wx_error(40001, "invalid credential, access_token is invalid or not latest");
+    }
+    if (steady::now() >= t->second.expires) return wx_error(42001, "access_token expired");
+    return t->second.app_id;
+  }
+
+  // ---- API ----
+
+  http::response upload(const http::request& req, const std::string& app, bool permanent) {
+    if (permanent) {
+      const auto type = req.query.find("type");
+      if (type == req.query.end() || type->second != "image") {
+        return wx_error(40004, "invalid media type (this test server takes type=image)");
+      }
+    }
+    const auto parts = parse_multipart(req.header("content-type"), req.body);
+    const auto media = std::find_if(parts.begin(), parts.end(), [](const part& p) { return p.name == "media"; });
+    if (media == parts.end()) return wx_error(41005, "media data missing");
+    if (media->data.empty()) return wx_error(44001, "empty media data");
+    const auto kind = image_type(media->data);
+    if (kind.empty() || (!permanent && kind != "jpeg" && kind != "png")) return wx_error(40005, "invalid file type");
+    if (permanent ? media->data.size() > (10U << 20U) : media->data.size() >= (1U << 20U)) {
+      return wx_error(40009, "invalid image size");
+    }
+    const auto sha = hex_sha256(media->data);
+    if (permanent) {
+      const auto id = fresh_id("MEDIA");
+      const auto url = "http://mmbiz.qpic.cn/test_material/" + id + "/0?wx_fmt=" + std::string(kind);
+      materials[id] = json{{"app_id", app}, {"url", url}, {"bytes", media->data.size()}, {"sha256", sha},
+                           {"filename", media->filename}};
+      return ok_json(json{{"media_id", id}, {"url", url}});
+    }
+    const auto url = "http://mmbiz.qpic.cn/test_body/" + fresh_id("IMG") + "/0?wx_fmt=" + std::string(kind);
+    images.push_back(json{{"app_id", app}, {"url", url}, {"bytes", media->data.size()}, {"sha256", sha}});
+    return ok_json(json{{"url", url}, {"errcode", 0}, {"errmsg", "ok"}});
+  }
+
+  /// Removes what WeChat removes from content; counts it.
+  static std::string clean_content(std::string c, stored_draft& d) {
+    static const std::regex script(R"(<script\b[^>]*>[\s\S]*?</script\s*>)", std::regex::icase);
+    static const std::regex handler(R"re(\s+on[a-z]+\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))re", std::regex::icase);
+    static const std::regex img(R"re(<img\b[^>]*\bsrc\s*=\s*"([^"]*)"[^>]*>)re", std::regex::icase);
+    auto count_and_replace = [](std::string& s, const std::regex& re, int& n, auto keep) {
+      std::string out;
+      auto begin = std::sregex_iterator(s.begin(), s.end(), re);
+      std::size_t last = 0;
+      for (auto it = begin; it != std::sregex_iterator(); ++it) {
+        if (keep(*it)) continue;
+        out.append(s, last, static_cast<std::size_t>(it->position()) - last);
+        last = static_cast<std::size_t>(it->position() + it->length());
+        ++n;
+      }
+      out.append(s, last, std::string::npos);
+      s = std::move(out);
+    };
+    // std::regex is slow on large content: run each pass only when its tag can occur.
+    std::string lower(c);
+    for (auto& ch : lower) {
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    }
+    if (lower.find("<script") != std::string::npos) {
+      count_and_replace(c, script, d.scripts_removed, [](const std::smatch&) { return false; });
+    }
+    if (lower.find(" on") != std::string::npos) {
+      count_and_replace(c, handler, d.handlers_removed, [](const std::smatch&) { return false; });
+    }
+    if (lower.find("<img") != std::string::npos) {
+      count_and_replace(c, img, d.external_images_filtered,
+                        [](const std::smatch& m) { return m[1].str().rfind("http://mmbiz.qpic.cn/", 0) == 0; });
+    }
+    return c;
+  }
+
+  /// draft/add checks that need no shared state, run before taking the lock (the content checks
+  /// are the expensive part): the error answer, or the draft ready to store.
+  static std::variant<http::response, stored_draft> prepare_draft(const std::string& body) {
+    auto j = json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return wx_error(47001, "data format error");
+    auto articles = j.value("articles", json());
+    if (!articles.is_array() || articles.empty()) return wx_error(44003, "empty news data");
+    if (articles.size() > 8) return wx_error(45008, "article size out of limit");
+    stored_draft d;
+    for (auto& a : articles) {
+      if (!a.is_object()) return wx_error(47001, "data format error");
+      const auto title = a.value("title", std::string());
+      if (title.empty()) return wx_error(44003, "empty news data: title missing");
+      if (count_chars(title) > 32) return wx_error(45003, "title size out of limit");
+      if (count_chars(a.value("author", std::string())) > 16) return wx_error(45110, "author size out of limit");
+      if (count_chars(a.value("digest", std::string())) > 128) return wx_error(45004, "description size out of limit");
+      const auto content = a.value("content", std::string());
+      if (content.empty()) return wx_error(44004, "empty content");
+      if (count_chars(content) >= 20000 || content.size() >= (1U << 20U)) {
+        return wx_error(45002, "content size out of limit");
+      }
+      if (a.value("content_source_url", std::string()).size() > 1024) return wx_error(45005, "url size out of limit");
+      for (const char* flag : {"need_open_comment", "only_fans_can_comment"}) {
+        if (a.contains(flag) && (!a[flag].is_number_integer() || (a[flag] != 0 && a[flag] != 1))) {
+          return wx_error(47001, "data format error");
+        }
+      }
+      a["content"] = clean_content(content, d);
+    }
+    d.articles = std::move(articles);
+    return d;
+  }
+
+  http::response add_draft(std::variant<http::response, stored_draft>* prepared, const std::string& app) {
+    if (prepared == nullptr) return wx_error(47001, "data format error");
+    if (auto* e = std::get_if<http::response>(prepared)) return *e;
+    auto& d = std::get<stored_draft>(*prepared);
+    for (const auto& a : d.articles) {
+      if (a.value("article_type", std::string("news")) != "news") continue;
+      const auto thumb = a.value("thumb_media_id", std::string());
+      const auto m = materials.find(thumb);
+      if (thumb.empty() || m == materials.end() || m->second.value("app_id", "") != app) {
+        return wx_error(40007, "invalid media_id");
+      }
+    }
+    d.media_id = fresh_id("DRAFT");
+    d.app_id = app;
+    d.update_time = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    drafts.push_back(d);  // a copy: a faulted call that is processed may still be answered with the fault
+    return ok_json(json{{"media_id", drafts.back().media_id}});
+  }
+
+  stored_draft* find_draft(const std::string& app, const std::string& media_id) {
+    for (auto& d : drafts) {
+      if (d.media_id == media_id && d.app_id == app) return &d;
+    }
+    return nullptr;
+  }
+
+  static json news_items(const stored_draft& d, bool with_content) {
+    json items = json::array();
+    for (const auto& a : d.articles) {
+      json o = a;
+      if (!with_content) o.erase("content");
+      o["url"] = "https://mp.weixin.qq.com/s/" + d.media_id;
+      items.push_back(std::move(o));
+    }
+    return items;
+  }
+
+  http::response draft_get(const http::request& req, const std::string& app) {
+    const auto j = json::parse(req.body, nullptr, false);
+    const auto id = j.is_object() ? j.value("media_id", std::string()) : std::string();
+    const auto* d = find_draft(app, id);
+    if (d == nullptr || d->published) return wx_error(40007, "invalid media_id");
+    return ok_json(json{{"news_item", news_items(*d, true)}});
+  }
+
+  http::response draft_batchget(const http::request& req, const std::string& app) {
+    const auto j = json::parse(req.body, nullptr, false);
+    if (!j.is_object()) return wx_error(47001, "data format error");
+    const int offset = j.value("offset", 0);
+    const int count = j.value("count", 20);
+    if (count < 1 || count > 20 || offset < 0) return wx_error(40035, "invalid args");
+    const bool no_content = j.value("no_content", 0) == 1;
+    std::vector<const stored_draft*> box;
+    for (auto it = drafts.rbegin(); it != drafts.rend(); ++it) {  // newest first
+      if (it->app_id == app && !it->published) box.push_back(&*it);
+    }
+    json items = json::array();
+    for (int i = offset; i < static_cast<int>(box.size()) && i < offset + count; ++i) {
+      const auto& d = *box[static_cast<std::size_t>(i)];
+      items.push_back(json{{"media_id", d.media_id}, {"content", {{"news_item", news_items(d, !no_content)}}},
+                           {"update_time", d.update_time}});
+    }
+    return ok_json(json{{"total_count", box.size()}, {"item_count", items.size()}, {"item", items}});
+  }
+
+  http::response submit(const http::request& req, const std::string& app) {
+    const auto j = json::parse(req.body, nullptr, false);
+    const auto id = j.is_object() ? j.value("media_id", std::string()) : std::string();
+    auto* d = find_draft(app, id);
+    // Published drafts leave the draft box: a second submit finds nothing.
+    if (d == nullptr || d->published) return wx_error(40007, "invalid media_id");
+    d->published = true;
+    const auto publish_id = static_cast<long long>(2247483647LL + static_cast<long long>(publishes.size()) + 1);
+    d->publish_id = std::to_string(publish_id);
+    const auto msg_data_id = "MSG" + std::to_string(publish_id);
+    publishes.push_back(json{{"publish_id", d->publish_id}, {"media_id", id}, {"app_id", app}, {"msg_data_id", msg_data_id}});
+    return ok_json(json{{"errcode", 0}, {"errmsg", "ok"}, {"publish_id", publish_id}, {"msg_data_id", msg_data_id}});
+  }
+
+  http::response publish_get(const http::request& req, const std::string& app) {
+    const auto j = json::parse(req.body, nullptr, false);
+    std::string id;
+    if (j.is_object() && j.contains("publish_id")) {
+      id = j["publish_id"].is_string() ? j["publish_id"].get<std::string>() : j["publish_id"].dump();
+    }
+    for (const auto& p : publishes) {
+      if (p.value("publish_id", "") == id && p.value("app_id", "") == app) {
+        const auto* d = find_draft(app, p.value("media_id", ""));
+        json items = json::array();
+        for (std::size_t i = 0; d != nullptr && i < d->articles.size(); ++i) {
+          items.push_back(json{{"idx", i + 1}, {"article_url", "https://mp.weixin.qq.com/s/" + d->media_id + "_" +
+                                                                   std::to_string(i + 1)}});
+        }
+        return ok_json(json{{"publish_id", id},
+                            {"publish_status", 0},
+                            {"article_id", "ARTICLE_" + p.value("media_id", "")},
+                            {"article_detail", {{"count", items.size()}, {"item", items}}},
+                            {"fail_idx", json::array()}});
+      }
+    }
+    return ok_json(json{{"errcode", 40007}, {"errmsg", "invalid publish_id"}});
+  }
+
+  http::response dispatch_api(const http::request& req, const std::string& path,
+                              std::variant<http::response, stored_draft>* prepared) {
+    if (path == "/cgi-bin/stable_token") {
+      if (req.method != "POST") return wx_error(43002, "require POST method");
+      return stable_token(req);
+    }
+    if (path == "/cgi-bin/token") return classic_token(req);
+    if (req.method != "POST") return wx_error(43002, "require POST method");
+    auto who = authorize(req);
+    if (auto* e = std::get_if<http::response>(&who)) return *e;
+    const auto& app = std::get<std::string>(who);
+    if (path == "/cgi-bin/material/add_material") return upload(req, app, true);
+    if (path == "/cgi-bin/media/uploadimg") return upload(req, app, false);
+    if (path == "/cgi-bin/draft/add") return add_draft(prepared, app);
+    if (path == "/cgi-bin/draft/get") return draft_get(req, app);
+    if (path == "/cgi-bin/draft/batchget") return draft_batchget(req, app);
+    if (path == "/cgi-bin/freepublish/submit") return submit(req, app);
+    if (path == "/cgi-bin/freepublish/get") return publish_get(req, app);
+    return http::response::json_error(404, "no such API: " + path);
+  }
+
+  std::optional<fault> take_fault(const std::string& path) {
+    for (auto it = faults.begin(); it != faults.end(); ++it) {
+      if (!it->path.empty() && path.find(it->path) == std::string::npos) continue;
+      fault f = *it;
+      if (--it->remaining <= 0) faults.erase(it);
+      ++faults_injected;
+      return f;
+    }
+    return std::nullopt;
+  }
+
+  http::response handle(const http::request& req) {
+    if (req.path == "/__state") return ok_json(state(req.query.count("full") > 0 && req.query.at("full") == "1"));
+    if (req.path == "/__control") {
+      const auto j = json::parse(req.body, nullptr, false);
+      if (j.is_discarded() || !j.is_object()) return http::response::json_error(400, "control body must be a JSON object");
+      return ok_json(control(j));
+    }
+    if (req.path == "/healthz") return ok_json(json{{"ok", true}});
+    std::optional<std::variant<http::response, stored_draft>> prepared;
+    if (req.path == "/cgi-bin/draft/add" && req.method == "POST") prepared = prepare_draft(req.body);
+    auto* pre = prepared ? &*prepared : nullptr;
+    std::unique_lock lock(mu);
+    ++calls[req.path];
+    auto f = take_fault(req.path);
+    if (f && f->hang_ms > 0) {
+      // Released early when the server stops.
+      cv.wait_for(lock, std::chrono::milliseconds(f->hang_ms), [this] { return stopping; });
+    }
+    if (f && f->process) (void)dispatch_api(req, req.path, pre);
+    if (f) {
+      if (f->http_status != 0) {
+        http::response r;
+        r.status = static_cast<unsigned>(f->http_status);
+        r.content_type = "text/html";
+        r.body = "<html><body>" + std::to_string(f->http_status) + " injected</body></html>";
+        return r;
+      }
+      const int code = f->errcode != 0 ? f->errcode : -1;
+      return wx_error(code, code == -1 ? "system error" : "injected error");
+    }
+    return dispatch_api(req, req.path, pre);
+  }
+
+  json state(bool full) const {
+    const std::lock_guard lock(mu);
+    json ds = json::array();
+    for (const auto& d : drafts) {
+      json arts = json::array();
+      for (const auto& a : d.articles) {
+        json o = a;
+        const auto content = a.value("content", std::string());
+        o["content_length"] = count_chars(content);
+        o["content_sha256"] = hex_sha256(content);
+        if (!full) o.erase("content");
+        arts.push_back(std::move(o));
+      }
+      ds.push_back(json{{"media_id", d.media_id},
+                        {"app_id", d.app_id},
+                        {"published", d.published},
+                        {"publish_id", d.publish_id},
+                        {"scripts_removed", d.scripts_removed},
+                        {"handlers_removed", d.handlers_removed},
+                        {"external_images_filtered", d.external_images_filtered},
+                        {"articles", std::move(arts)}});
+    }
+    json mats = json::array();
+    for (const auto& [id, m] : materials) {
+      json o = m;
+      o["media_id"] = id;
+      mats.push_back(std::move(o));
+    }
+    json c = json::object();
+    for (const auto& [p, n] : calls) c[p] = n;
+    return json{{"drafts", std::move(ds)},
+                {"materials", std::move(mats)},
+                {"images", images},
+                {"publishes", publishes},
+                {"tokens", {{"stable_issued", stable_issued}, {"classic_issued", classic_issued},
+                            {"force_refreshes", force_refreshes}}},
+                {"calls", std::move(c)},
+                {"faults_injected", faults_injected},
+                {"faults_pending", faults.size()}};
+  }
+
+  json control(const json& j) {
+    const std::lock_guard lock(mu);
+    if (j.value("reset", false)) {
+      tokens.clear(), stable_current.clear(), classic_current.clear(), secrets.clear();
+      faults.clear(), drafts.clear(), materials.clear(), images.clear(), publishes.clear(), calls.clear();
+      faults_injected = stable_issued = classic_issued = force_refreshes = 0;
+    }
+    if (j.contains("token_ttl_s")) options.token_ttl_s = j["token_ttl_s"].get<int>();
+    if (j.contains("classic_grace_ms")) options.classic_grace_ms = j["classic_grace_ms"].get<int>();
+    if (j.contains("apps") && j["apps"].is_object()) {
+      options.apps.clear();
+      for (const auto& [k, v] : j["apps"].items()) options.apps[k] = v.get<std::string>();
+    }
+    if (j.value("expire_tokens", false)) {
+      for (auto& [t, info] : tokens) info.expires = steady::now();
+    }
+    if (j.value("invalidate_tokens", false)) tokens.clear();
+    if (j.value("clear_faults", false)) faults.clear();
+    if (j.contains("fail_next")) {
+      fault f;
+      f.remaining = j["fail_next"].get<int>();
+      f.path = j.value("path", std::string());
+      f.errcode = j.value("errcode", 0);
+      f.http_status = j.value("http_status", 0);
+      f.hang_ms = j.value("hang_ms", 0);
+      f.process = j.value("process", false);
+      if (f.remaining > 0) faults.push_back(std::move(f));
+    }
+    return json{{"ok", true}, {"faults_pending", faults.size()}};
+  }
+};
+
+wechat_test_server::wechat_test_server(wechat_test_server_options options)
+    : impl_(std::make_unique<impl>(std::move(options))) {
+  http::server_options so;
+  so.address = impl_->options.address;
+  so.port = impl_->options.port;
+  so.threads = std::max(2U, impl_->options.threads);
+  so.body_limit = 12U << 20U;  // add_material takes images up to 10 MB
+  so.io_timeout = std::chrono::milliseconds(30000);
+  impl_->server = std::make_unique<http::server>(so, [this](const http::request& r) { return impl_->handle(r); });
+}
+
+wechat_test_server::~wechat_test_server() { stop(); }
+
+void wechat_test_server::stop() {
+  {
+    const std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  if (impl_->server) impl_->server->stop();
+}
+
+std::uint16_t wechat_test_server::port() const noexcept { return impl_->server->port(); }
+
+std::string wechat_test_server::base_url() const {
+  const auto& a = impl_->options.address;
+  const bool v6 = a.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + a + "]" : a) + ":" + std::to_string(port());
+}
+
+nlohmann::json wechat_test_server::state(bool full) const { return impl_->state(full); }
+nlohmann::json wechat_test_server::control(const nlohmann::json& command) { return impl_->control(command); }
+http::response wechat_test_server::handle(const http::request& req) { return impl_->handle(req); }
+
+}  // namespace syn::testing

@@ -1,0 +1,75 @@
+#pragma once
+/// A local server that speaks the WeChat Official Account API as the feed uses it, for tests and
+/// trials: tokens (cgi-bin/stable_token and the classic cgi-bin/token, with their different
+/// invalidation rules), material/add_material and media/uploadimg (multipart `media`),
+/// draft/add (validating WeChat's documented limits and answering with WeChat's errcodes),
+/// draft/get, draft/batchget, freepublish/submit, freepublish/get; plus fault injection and an
+/// inspection endpoint:
+///
+///   POST /__control  {"fail_next": N, "path": "draft/add", "errcode": 45009 | "http_status": 500
+///                     | "hang_ms": 5000, "process": false,
+///                     "expire_tokens": true, "invalidate_tokens": true, "token_ttl_s": 7200,
+///                     "classic_grace_ms": 300000, "apps": {"wx..": "secret"}, "reset": true}
+///   GET  /__state    drafts received (?full=1 with content), materials, images, publishes,
+///                    tokens issued, calls per path, faults injected.
+///
+/// A fault applies to the next N API calls whose path contains `path` (any API path if empty):
+/// answer with `errcode` (HTTP 200, as WeChat does), or with HTTP `http_status`, or wait
+/// `hang_ms` first (then answer errcode -1); `process: true` lets the call take effect anyway (the
+/// draft is created but the caller sees the failure: an ambiguous outcome). Built on core's Beast
+/// server; thread-safe.
+
+#include "syn/core/http_server.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace syn::testing {
+
+struct wechat_test_server_options {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;
+  /// Handler threads; a hanging call holds one.
+  unsigned threads = 4;
+  /// AppID -> AppSecret. Empty: any AppID with a non-empty secret is accepted (the first secret
+  /// seen for an AppID is then required).
+  std::map<std::string, std::string> apps;
+  /// expires_in of issued tokens.
+  int token_ttl_s = 7200;
+  /// How long a classic cgi-bin/token stays valid after the next one is issued (the platform
+  /// documents up to 5 minutes); 0 shows the invalidation at once.
+  int classic_grace_ms = 300000;
+};
+
+class wechat_test_server {
+ public:
+  explicit wechat_test_server(wechat_test_server_options options = {});
+  ~wechat_test_server();
+  wechat_test_server(const wechat_test_server&) = delete;
+  wechat_test_server& operator=(const wechat_test_server&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const noexcept;
+  /// `http://127.0.0.1:<port>`
+  [[nodiscard]] std::string base_url() const;
+
+  /// What GET /__state answers.
+  [[nodiscard]] nlohmann::json state(bool full = false) const;
+  /// What POST /__control does; returns its answer.
+  nlohmann::json control(const nlohmann::json& command);
+
+  /// The handler (exposed for tests that call it without a socket).
+  [[nodiscard]] http::response handle(const http::request& req);
+
+  /// Stops serving; hanging calls are released. Idempotent.
+  void stop();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace syn::testing
