@@ -1,7 +1,10 @@
-// `syndicate topics create|list|describe`: the configured topics, through syn::kafka::admin.
+// `syndicate topics create|list|describe|add-partitions`: the configured topics, through
+// syn::kafka::admin (add-partitions through ops' own CreatePartitions call, see rdk.hpp).
+#include "rdk.hpp"
 #include "syn/core/cli.hpp"
 #include "syn/core/config.hpp"
 #include "syn/core/kafka/admin.hpp"
+#include "syn/ops/lag.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -20,6 +23,12 @@ struct topics_options {
   int timeout_s = 30;
   bool all = false;
   std::vector<std::string> names;
+  // add-partitions
+  std::string topic;
+  int to = 0;
+  std::vector<std::string> groups;  ///< default: the four configured groups
+  bool execute = false;
+  bool force = false;
 };
 
 config::kafka_config load_kafka(const topics_options& o) {
@@ -89,6 +98,66 @@ int run_describe(const topics_options& o) {
   return cli::exit_code::ok;
 }
 
+/// Adding partitions changes partition_for(issue id) for most issues: an issue published again
+/// afterwards lands on another partition than its earlier records, so a consumer may see its new
+/// revision before an old one still queued on the old partition. Hence: drain first (every
+/// group caught up on the topic, publishers stopped), then add, then restart the publishers
+/// (each caches the partition count for its lifetime).
+int run_add_partitions(const topics_options& o) {
+  const auto root = config::load(o.config_path);
+  auto cfg = root.kafka;
+  if (!o.bootstrap.empty()) cfg.bootstrap_servers = o.bootstrap;
+  const auto d = kafka::after(std::chrono::seconds(o.timeout_s));
+  auto a = kafka::admin::create(cfg);
+  if (!a) return fail(a.error());
+  auto t = a.value().describe_topic(o.topic, d);
+  if (!t) return fail(t.error());
+  const auto current = static_cast<int>(t.value().partitions.size());
+  if (o.to <= current) {
+    cli::print_error(o.topic + " has " + std::to_string(current) + " partitions; --to must be more (Kafka cannot remove partitions)");
+    return cli::exit_code::bad_input;
+  }
+  std::vector<std::string> groups = o.groups;
+  if (groups.empty()) {
+    const auto& g = root.consumers.groups;
+    groups = {g.feed, g.archive, g.translation, g.translator};
+  }
+  auto lag = collect_lag(cfg, groups, {o.topic}, d);
+  if (!lag) return fail(lag.error());
+  std::vector<std::string> behind;
+  for (const auto& g : lag.value()) {
+    for (const auto& r : g.rows) {
+      if (r.lag().value_or(0) > 0 && !r.markers_only) {
+        behind.push_back(g.group + " partition " + std::to_string(r.partition) + " (lag " + std::to_string(*r.lag()) + ")");
+      }
+    }
+  }
+  std::cout << o.topic << ": " << current << " -> " << o.to << " partitions\n" << render_lag(lag.value());
+  std::cout << "after this, partition_for(issue id) = murmur2(issue id) % " << o.to
+            << ": most issues map to another partition from now on; records already written stay where they are\n";
+  if (!behind.empty() && !o.force) {
+    std::string list;
+    for (const auto& b : behind) list += (list.empty() ? "" : ", ") + b;
+    cli::print_error("refusing to add partitions to " + o.topic + " before it is drained: " + list +
+                     "; stop the publishers, wait until `syndicate lag --topic " + o.topic +
+                     "` shows no lag, then run this again (or --force)");
+    return cli::exit_code::failure;
+  }
+  if (!o.execute) {
+    std::cout << "dry run: nothing changed; add --execute to add the partitions\n";
+    return cli::exit_code::ok;
+  }
+  auto ga = rdk::admin_client::create(cfg);
+  if (!ga) return fail(ga.error());
+  if (auto r = ga.value().create_partitions(o.topic, o.to, d); !r) return fail(r.error());
+  std::cout << "added: " << o.topic << " has " << o.to
+            << " partitions. Restart every publisher now (syndicate serve trigger / publish): a running one keeps "
+               "the partition count it read at start; consumers pick up the new partitions at their next metadata "
+               "refresh or restart. Set kafka.topics.<name>.partitions to "
+            << o.to << " in the config.\n";
+  return cli::exit_code::ok;
+}
+
 }  // namespace
 
 void register_topics(CLI::App& root, cli::dispatcher& dispatch) {
@@ -117,6 +186,16 @@ void register_topics(CLI::App& root, cli::dispatcher& dispatch) {
   describe->add_option("topic", opts->names, "topics (default: the configured ones)");
   describe->add_flag("--all", opts->all, "show default configs too");
   dispatch.on(describe, [opts] { return run_describe(*opts); });
+
+  auto* add = topics->add_subcommand(
+      "add-partitions", "Grow a topic (dry run unless --execute; refuses until the consumer groups have drained it)");
+  common(add);
+  add->add_option("topic", opts->topic, "topic to grow")->required();
+  add->add_option("--to", opts->to, "the new partition count (more than now)")->required()->check(CLI::PositiveNumber);
+  add->add_option("--group", opts->groups, "groups that must have drained the topic (default: the configured four)");
+  add->add_flag("--execute", opts->execute, "add the partitions");
+  add->add_flag("--force", opts->force, "add them even though a group still lags");
+  dispatch.on(add, [opts] { return run_add_partitions(*opts); });
 }
 
 }  // namespace syn::ops

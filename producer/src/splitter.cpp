@@ -99,7 +99,11 @@ split_result split_issue(std::string_view raw_bytes, const split_options& option
   std::string code = options.paper_code;
   if (code.empty()) code = mh.paper_code;
   if (code.empty() && !mh.cn_number.empty()) code = code_from_cn(mh.cn_number);
-  if (code.empty() && !mh.paper_name.empty()) code = "p" + sha256_hex(mh.paper_name).substr(0, 8);
+  if (code.empty() && !mh.paper_name.empty()) {
+    // (Appending rather than `"p" + string`: g++ 12 -O3 warns falsely on the latter, GCC bug 105329.)
+    code = "p";
+    code += std::string_view(sha256_hex(mh.paper_name)).substr(0, 8);
+  }
   if (code.empty()) {
     throw split_error(source, 0, "cannot tell which paper this is (no known paper name, no CN number in the "
                                  "masthead); give the paper code");

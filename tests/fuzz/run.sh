@@ -20,8 +20,12 @@ artifacts="$build/fuzz/artifacts"
 mkdir -p "$corpus" "$artifacts"
 cp "$root"/tests/data/issues/* "$corpus/"
 
+parallel=()
+if [[ "${SYN_FUZZ_JOBS:-1}" -gt 1 ]]; then
+  parallel=(-fork="$SYN_FUZZ_JOBS")
+fi
 echo "fuzz_splitter: ${seconds}s, corpus $corpus"
+# A crash, leak, sanitizer report or timeout exits non-zero and leaves a reproducer in $artifacts.
 "$build/tests/fuzz/fuzz_splitter" "$corpus" \
   -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=262144 \
-  -jobs="${SYN_FUZZ_JOBS:-1}" -workers="${SYN_FUZZ_JOBS:-1}" \
-  -artifact_prefix="$artifacts/" -print_final_stats=1
+  "${parallel[@]}" -artifact_prefix="$artifacts/" -print_final_stats=1

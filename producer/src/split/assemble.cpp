@@ -14,8 +14,9 @@ using syndication::v1::Block;
 constexpr std::size_t max_heading = 40;
 /// Longest headline ending in ？ or ！ (longer ones are sentences).
 constexpr std::size_t max_question_heading = 24;
-/// A heading in the body longer than this, with no other evidence, starts a new article
-/// rather than being a sub-head (sub-heads are short: `创新驱动`).
+/// A heading in the body longer than this, with no other evidence, is not a sub-head (those are
+/// short: `创新驱动`) but the headline of an article without byline, or, if it has a clause
+/// break, the first half of a paragraph cut by a blank line.
 constexpr std::size_t max_subhead = 18;
 /// How far the assembler looks ahead for a byline or dateline.
 constexpr std::size_t max_lookahead = 6;

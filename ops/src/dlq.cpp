@@ -1,0 +1,527 @@
+// `syndicate dlq list|show|redrive`.
+#include "syn/ops/dlq.hpp"
+
+#include "rdk.hpp"
+#include "syn/core/kafka/admin.hpp"
+#include "syn/core/kafka/producer.hpp"
+#include "syn/ops/table.hpp"
+#include "syndication/v1/article.pb.h"
+#include "syndication/v1/issue.pb.h"
+#include "syndication/v1/translation.pb.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <memory>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+
+namespace syn::ops {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+using syndication::v1::DeadLetter;
+using TimeUtil = google::protobuf::util::TimeUtil;
+
+constexpr std::string_view sinks_are_idempotent =
+    "redrive is safe to repeat: every sink is idempotent on (article id, content hash), so a record redriven "
+    "twice is taken once";
+
+std::string time_text(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "-";
+  return TimeUtil::ToString(t);
+}
+
+json time_json(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return nullptr;
+  return TimeUtil::ToString(t);
+}
+
+std::string origin(const DeadLetter& d) {
+  return d.topic() + "/" + std::to_string(d.partition()) + "/" + std::to_string(d.offset());
+}
+
+/// Bytes for humans: the text if it is printable UTF-8, else `0x` + hex (at most 64 bytes).
+std::string bytes_text(std::string_view b) {
+  if (is_printable_utf8(b)) return std::string(b);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out = "0x";
+  for (std::size_t i = 0; i < b.size() && i < 64; ++i) {
+    const auto c = static_cast<unsigned char>(b[i]);
+    out += hex[c >> 4U];
+    out += hex[c & 0xFU];
+  }
+  if (b.size() > 64) out += "... (" + std::to_string(b.size()) + " bytes)";
+  return out;
+}
+
+std::optional<std::string> header_of(const DeadLetter& d, std::string_view name) {
+  std::optional<std::string> v;
+  for (const auto& h : d.headers()) {
+    if (h.key() == name) v = h.value();  // the last one wins, as for consumers
+  }
+  return v;
+}
+
+/// A fresh message of the type a `schema` header names, for the types syndicate publishes.
+std::unique_ptr<google::protobuf::Message> message_for(const std::string& schema) {
+  if (schema == syndication::v1::Article::descriptor()->full_name()) return std::make_unique<syndication::v1::Article>();
+  if (schema == syndication::v1::IssueManifest::descriptor()->full_name()) {
+    return std::make_unique<syndication::v1::IssueManifest>();
+  }
+  if (schema == syndication::v1::TranslationJob::descriptor()->full_name()) {
+    return std::make_unique<syndication::v1::TranslationJob>();
+  }
+  if (schema == DeadLetter::descriptor()->full_name()) return std::make_unique<DeadLetter>();
+  return nullptr;
+}
+
+/// The value decoded to protobuf JSON, or why not.
+struct decoded_value {
+  std::optional<std::string> schema;
+  std::optional<std::string> json_text;  ///< canonical protobuf JSON, pretty
+  std::string why_not;                   ///< when json_text is empty
+};
+
+decoded_value decode_value(const DeadLetter& d) {
+  decoded_value out;
+  out.schema = header_of(d, "schema");
+  if (!out.schema) {
+    out.why_not = "no `schema` header";
+    return out;
+  }
+  auto msg = message_for(*out.schema);
+  if (!msg) {
+    out.why_not = "schema `" + *out.schema + "` is not one syndicate publishes";
+    return out;
+  }
+  if (!msg->ParseFromString(d.value())) {
+    out.why_not = "the value is not a valid " + *out.schema;
+    return out;
+  }
+  google::protobuf::util::JsonPrintOptions jo;
+  jo.add_whitespace = true;
+  std::string text;
+  if (auto st = google::protobuf::util::MessageToJsonString(*msg, &text, jo); !st.ok()) {
+    out.why_not = "cannot print as JSON: " + st.ToString();
+    return out;
+  }
+  out.json_text = std::move(text);
+  return out;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// Reads the whole dead-letter topic (read_committed).
+kafka::result<std::vector<dlq_entry>> read_dlq(const config::kafka_config& cfg, const std::string& topic,
+                                               kafka::deadline d) {
+  auto admin = kafka::admin::create(cfg);
+  if (!admin) return admin.error();
+  auto t = admin.value().describe_topic(topic, d);
+  if (!t) return t.error();
+  auto reader = rdk::reader::create(cfg, rdk::isolation::read_committed);
+  if (!reader) return reader.error();
+  std::map<std::int32_t, rdk::reader::range> ranges;
+  for (const auto& p : t.value().partitions) {
+    auto m = reader.value().watermarks(topic, p.id, d);
+    if (!m) return m.error();
+    ranges[p.id] = {m.value().low, m.value().high};
+  }
+  std::vector<dlq_entry> out;
+  auto r = reader.value().read(
+      topic, ranges,
+      [&](const kafka::message& m) {
+        dlq_entry e;
+        e.dlq_topic = topic;
+        e.dlq_partition = m.partition();
+        e.dlq_offset = m.offset();
+        const auto v = m.value();
+        if (!e.letter.ParseFromArray(v.data(), static_cast<int>(v.size())) || e.letter.id().empty()) {
+          e.undecodable = true;
+          e.letter.Clear();
+          e.letter.set_id(std::string(m.key()));
+          e.letter.set_error("not a DeadLetter record");
+        }
+        out.push_back(std::move(e));
+        return rdk::reader::next::more;
+      },
+      d);
+  if (!r) return r.error();
+  // Partitions were read interleaved: order by failure time, then DLQ position.
+  std::stable_sort(out.begin(), out.end(), [](const dlq_entry& a, const dlq_entry& b) {
+    const auto ta = TimeUtil::TimestampToMilliseconds(a.letter.last_failure_time());
+    const auto tb = TimeUtil::TimestampToMilliseconds(b.letter.last_failure_time());
+    if (ta != tb) return ta < tb;
+    return std::tie(a.dlq_partition, a.dlq_offset) < std::tie(b.dlq_partition, b.dlq_offset);
+  });
+  return out;
+}
+
+std::string dlq_topic_of(const dlq_options& o, const config::kafka_config& cfg) {
+  return o.dlq_topic.empty() ? cfg.topics.deadletter.name : o.dlq_topic;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Pure parts
+
+std::optional<DeadLetter::Reason> parse_reason(std::string_view name) {
+  DeadLetter::Reason r{};
+  if (!DeadLetter::Reason_Parse(upper(name), &r)) return std::nullopt;
+  return r;
+}
+
+bool dlq_filter::matches(const dlq_entry& e) const {
+  const auto& d = e.letter;
+  auto any = [](const auto& list, const auto& v) { return list.empty() || std::find(list.begin(), list.end(), v) != list.end(); };
+  if (!any(ids, d.id()) || !any(groups, d.consumer_group()) || !any(reasons, d.reason()) || !any(topics, d.topic())) {
+    return false;
+  }
+  if (reason_pattern) {
+    const std::string text = DeadLetter::Reason_Name(d.reason()) + ": " + d.error();
+    if (!std::regex_search(text, *reason_pattern)) return false;
+  }
+  return true;
+}
+
+std::vector<dlq_entry> latest_per_id(std::vector<dlq_entry> entries) {
+  std::unordered_map<std::string, std::size_t> last;
+  for (std::size_t i = 0; i < entries.size(); ++i) last[entries[i].letter.id()] = i;
+  std::vector<dlq_entry> out;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (last[entries[i].letter.id()] == i) out.push_back(std::move(entries[i]));
+  }
+  return out;
+}
+
+std::string render_dlq_list(const std::vector<dlq_entry>& entries, std::size_t error_width) {
+  table t({{"ID", table::align::left},
+           {"REASON", table::align::left},
+           {"GROUP", table::align::left},
+           {"ORIGIN", table::align::left},
+           {"ATTEMPTS", table::align::right},
+           {"LAST FAILURE", table::align::left},
+           {"ERROR", table::align::left}});
+  for (const auto& e : entries) {
+    const auto& d = e.letter;
+    if (e.undecodable) {
+      t.add({bytes_text(d.id()), "-", "-", "-", "-", "-", d.error()});
+      continue;
+    }
+    t.add({d.id(), DeadLetter::Reason_Name(d.reason()), d.consumer_group(), origin(d), std::to_string(d.attempts()),
+           time_text(d.last_failure_time()), truncate_cells(d.error(), error_width)});
+  }
+  return t.render();
+}
+
+json dlq_entry_json(const dlq_entry& e) {
+  const auto& d = e.letter;
+  return {{"id", d.id()},
+          {"reason", e.undecodable ? json(nullptr) : json(DeadLetter::Reason_Name(d.reason()))},
+          {"consumerGroup", d.consumer_group()},
+          {"topic", d.topic()},
+          {"partition", d.partition()},
+          {"offset", d.offset()},
+          {"attempts", d.attempts()},
+          {"firstFailureTime", time_json(d.first_failure_time())},
+          {"lastFailureTime", time_json(d.last_failure_time())},
+          {"error", d.error()},
+          {"dlqPartition", e.dlq_partition},
+          {"dlqOffset", e.dlq_offset},
+          {"undecodable", e.undecodable}};
+}
+
+std::string render_dlq_show(const dlq_entry& e) {
+  const auto& d = e.letter;
+  std::string out;
+  auto line = [&out](std::string_view k, const std::string& v) {
+    out += k;
+    out.append(k.size() < 16 ? 16 - k.size() : 1, ' ');
+    out += v;
+    out += '\n';
+  };
+  line("id", d.id());
+  line("dead letter at", (e.dlq_topic.empty() ? "" : "topic " + e.dlq_topic + " ") + "partition " +
+                             std::to_string(e.dlq_partition) + " offset " + std::to_string(e.dlq_offset));
+  if (e.undecodable) {
+    line("error", "the record is not a DeadLetter");
+    return out;
+  }
+  line("reason", DeadLetter::Reason_Name(d.reason()));
+  line("error", d.error());
+  line("consumer group", d.consumer_group());
+  line("original", "topic " + d.topic() + " partition " + std::to_string(d.partition()) + " offset " +
+                        std::to_string(d.offset()));
+  line("record time", time_text(d.record_time()));
+  line("attempts", std::to_string(d.attempts()));
+  line("first failure", time_text(d.first_failure_time()));
+  line("last failure", time_text(d.last_failure_time()));
+  line("key", d.key().empty() ? "(none)" : bytes_text(d.key()));
+  if (auto from = header_of(d, redriven_from_header)) line("redriven from", *from);
+  out += "headers\n";
+  if (d.headers().empty()) out += "  (none)\n";
+  for (const auto& h : d.headers()) out += "  " + h.key() + ": " + bytes_text(h.value()) + "\n";
+  const auto v = decode_value(d);
+  if (v.json_text) {
+    out += "value           " + *v.schema + ", " + std::to_string(d.value().size()) + " bytes\n" + *v.json_text;
+    if (!v.json_text->empty() && v.json_text->back() != '\n') out += '\n';
+  } else {
+    out += "value           " + std::to_string(d.value().size()) + " bytes, not decoded (" + v.why_not + ")\n";
+    out += hex_dump(d.value(), 256);
+  }
+  return out;
+}
+
+json dlq_show_json(const dlq_entry& e) {
+  json j = dlq_entry_json(e);
+  if (e.undecodable) return j;
+  const auto& d = e.letter;
+  j["recordTime"] = time_json(d.record_time());
+  j["key"] = bytes_text(d.key());
+  json headers = json::array();
+  for (const auto& h : d.headers()) headers.push_back({{"key", h.key()}, {"value", bytes_text(h.value())}});
+  j["headers"] = headers;
+  j["valueBytes"] = d.value().size();
+  const auto v = decode_value(d);
+  j["valueSchema"] = v.schema ? json(*v.schema) : json(nullptr);
+  if (v.json_text) {
+    j["value"] = json::parse(*v.json_text, nullptr, false);
+  } else {
+    j["value"] = nullptr;
+    j["valueNotDecoded"] = v.why_not;
+    j["valueHexHead"] = hex_dump(d.value(), 64);
+  }
+  return j;
+}
+
+redrive_record make_redrive(const DeadLetter& d) {
+  redrive_record r;
+  r.topic = d.topic();
+  r.key = d.key();
+  r.value = d.value();
+  for (const auto& h : d.headers()) {
+    if (h.key() == redriven_from_header) continue;
+    r.headers.emplace_back(h.key(), h.value());
+  }
+  r.headers.emplace_back(std::string(redriven_from_header), d.id());
+  r.partition_key = header_of(d, "issue-id");
+  return r;
+}
+
+std::string validate_dlq(const std::string& verb, dlq_options& o) {
+  o.filter.reasons.clear();
+  for (const auto& n : o.reason_names) {
+    auto r = parse_reason(n);
+    if (!r) {
+      std::string names;
+      for (int i = DeadLetter::Reason_MIN + 1; i <= DeadLetter::Reason_MAX; ++i) {
+        if (!DeadLetter::Reason_IsValid(i)) continue;
+        names += (names.empty() ? "" : ", ") + DeadLetter::Reason_Name(static_cast<DeadLetter::Reason>(i));
+      }
+      return "--reason: unknown reason `" + n + "` (one of " + names + ")";
+    }
+    o.filter.reasons.push_back(*r);
+  }
+  if (!o.reason_pattern.empty()) {
+    try {
+      o.filter.reason_pattern.emplace(o.reason_pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      return "--reason-pattern: not a regular expression: `" + o.reason_pattern + "` (" + e.what() + ")";
+    }
+  }
+  if (verb == "show" && o.id.empty()) return "dlq show needs the dead letter id (see `syndicate dlq list`)";
+  if (verb == "redrive") {
+    const bool any = !o.filter.ids.empty() || !o.filter.groups.empty() || !o.filter.reasons.empty() ||
+                     !o.filter.topics.empty() || o.filter.reason_pattern.has_value();
+    if (o.all && any) return "--all redrives every dead letter; drop it to redrive only the selected ones";
+    if (!o.all && !any) {
+      return "say which dead letters to redrive: --id ID (repeatable), --group G, --reason R, --reason-pattern "
+             "REGEX, --topic T, or --all";
+    }
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+int run_dlq_list(dlq_options o, std::ostream& out) {
+  if (auto problem = validate_dlq("list", o); !problem.empty()) return fail(problem, cli::exit_code::bad_input);
+  const auto cfg = load_kafka(o.common);
+  const auto d = kafka::after(std::chrono::seconds(o.common.timeout_s));
+  const std::string topic = dlq_topic_of(o, cfg);
+  auto all = read_dlq(cfg, topic, d);
+  if (!all) return fail(all.error().to_string());
+  std::vector<dlq_entry> shown;
+  for (auto& e : latest_per_id(std::move(all).value())) {
+    if (o.filter.matches(e)) shown.push_back(std::move(e));
+  }
+  const std::size_t matched = shown.size();
+  if (o.limit > 0 && shown.size() > o.limit) shown.erase(shown.begin(), shown.end() - static_cast<std::ptrdiff_t>(o.limit));
+  if (o.common.json) {
+    json a = json::array();
+    for (const auto& e : shown) a.push_back(dlq_entry_json(e));
+    out << json{{"topic", topic}, {"matched", matched}, {"deadLetters", a}}.dump(2) << '\n';
+    return cli::exit_code::ok;
+  }
+  out << render_dlq_list(shown);
+  out << matched << " dead letter(s) in " << topic;
+  if (shown.size() < matched) out << ", the latest " << shown.size() << " shown";
+  out << '\n';
+  return cli::exit_code::ok;
+}
+
+int run_dlq_show(dlq_options o, std::ostream& out) {
+  if (auto problem = validate_dlq("show", o); !problem.empty()) return fail(problem, cli::exit_code::bad_input);
+  const auto cfg = load_kafka(o.common);
+  const auto d = kafka::after(std::chrono::seconds(o.common.timeout_s));
+  const std::string topic = dlq_topic_of(o, cfg);
+  auto all = read_dlq(cfg, topic, d);
+  if (!all) return fail(all.error().to_string());
+  const auto entries = latest_per_id(std::move(all).value());
+  auto it = std::find_if(entries.begin(), entries.end(), [&](const dlq_entry& e) { return e.letter.id() == o.id; });
+  if (it == entries.end()) return fail("no dead letter with id " + o.id + " in " + topic);
+  if (o.common.json) {
+    out << dlq_show_json(*it).dump(2) << '\n';
+  } else {
+    out << render_dlq_show(*it);
+  }
+  return cli::exit_code::ok;
+}
+
+int run_dlq_redrive(dlq_options o, std::ostream& out) {
+  if (auto problem = validate_dlq("redrive", o); !problem.empty()) return fail(problem, cli::exit_code::bad_input);
+  const auto cfg = load_kafka(o.common);
+  const auto d = kafka::after(std::chrono::seconds(o.common.timeout_s));
+  const std::string topic = dlq_topic_of(o, cfg);
+  auto all = read_dlq(cfg, topic, d);
+  if (!all) return fail(all.error().to_string());
+  std::vector<dlq_entry> selected;
+  for (auto& e : latest_per_id(std::move(all).value())) {
+    if (!e.undecodable && (o.all || o.filter.matches(e))) selected.push_back(std::move(e));
+  }
+  std::set<std::string> missing_ids;
+  for (const auto& id : o.filter.ids) missing_ids.insert(id);
+  for (const auto& e : selected) missing_ids.erase(e.letter.id());
+
+  json doc{{"topic", topic}, {"execute", o.execute}, {"selected", selected.size()}};
+  if (!o.execute) {
+    if (o.common.json) {
+      json a = json::array();
+      for (const auto& e : selected) a.push_back(dlq_entry_json(e));
+      doc["deadLetters"] = a;
+      doc["notFound"] = missing_ids;
+      doc["note"] = sinks_are_idempotent;
+      out << doc.dump(2) << '\n';
+    } else {
+      out << render_dlq_list(selected);
+      for (const auto& id : missing_ids) out << "not found: " << id << '\n';
+      out << "dry run: " << selected.size() << " dead letter(s) would be redriven to their original topics; add "
+          << "--execute to send them (" << sinks_are_idempotent << ")\n";
+    }
+    return missing_ids.empty() ? cli::exit_code::ok : cli::exit_code::failure;
+  }
+
+  auto admin = kafka::admin::create(cfg);
+  if (!admin) return fail(admin.error().to_string());
+  kafka::producer_options po;
+  po.client_id = "syndicate-dlq-redrive";
+  auto producer = kafka::producer::create(cfg, po);
+  if (!producer) return fail(producer.error().to_string());
+
+  struct outcome {
+    std::string id;
+    std::string target;  ///< topic/partition/offset once delivered
+    std::string error;
+  };
+  std::vector<outcome> outcomes;
+  std::map<std::uint64_t, std::size_t> by_send_id;
+  std::map<std::string, bool> topic_exists;
+  for (const auto& e : selected) {
+    outcome oc{e.letter.id(), {}, {}};
+    const auto rec = make_redrive(e.letter);
+    auto known = topic_exists.find(rec.topic);
+    if (known == topic_exists.end()) {
+      known = topic_exists.emplace(rec.topic, static_cast<bool>(admin.value().describe_topic(rec.topic, d))).first;
+    }
+    if (!known->second) {
+      oc.error = "original topic " + rec.topic + " does not exist";
+      outcomes.push_back(std::move(oc));
+      continue;
+    }
+    std::vector<kafka::header> headers;
+    headers.reserve(rec.headers.size());
+    for (const auto& [k, v] : rec.headers) headers.push_back({k, v});
+    kafka::outgoing_record out_rec;
+    out_rec.topic = rec.topic;
+    out_rec.key = rec.key;
+    out_rec.value = rec.value;
+    out_rec.headers = headers;
+    if (rec.partition_key) out_rec.partition_key = *rec.partition_key;
+    auto sent = producer.value().send(out_rec, d);
+    if (!sent) {
+      oc.error = sent.error().to_string();
+    } else {
+      by_send_id[sent.value()] = outcomes.size();
+    }
+    outcomes.push_back(std::move(oc));
+  }
+  const auto flushed = producer.value().flush(d);
+  for (const auto& rep : producer.value().take_delivery_reports()) {
+    auto it = by_send_id.find(rep.id);
+    if (it == by_send_id.end()) continue;
+    auto& oc = outcomes[it->second];
+    if (rep.err) {
+      oc.error = rep.err->to_string();
+    } else {
+      oc.target = rep.topic + "/" + std::to_string(rep.partition) + "/" + std::to_string(rep.offset);
+    }
+    by_send_id.erase(it);
+  }
+  for (const auto& [id, index] : by_send_id) {
+    if (outcomes[index].error.empty()) outcomes[index].error = "not delivered by the deadline (raise --timeout)";
+  }
+  (void)flushed;
+
+  std::size_t ok = 0;
+  table t({{"ID", table::align::left}, {"REDRIVEN TO", table::align::left}});
+  json a = json::array();
+  for (const auto& oc : outcomes) {
+    if (oc.error.empty()) ++ok;
+    t.add({oc.id, oc.error.empty() ? oc.target : "FAILED: " + oc.error});
+    a.push_back({{"id", oc.id},
+                 {"redrivenTo", oc.error.empty() ? json(oc.target) : json(nullptr)},
+                 {"error", oc.error.empty() ? json(nullptr) : json(oc.error)}});
+  }
+  const std::size_t failed = outcomes.size() - ok;
+  if (o.common.json) {
+    doc["redriven"] = ok;
+    doc["failed"] = failed;
+    doc["results"] = a;
+    doc["notFound"] = missing_ids;
+    doc["note"] = sinks_are_idempotent;
+    out << doc.dump(2) << '\n';
+  } else {
+    out << t.render();
+    for (const auto& id : missing_ids) out << "not found: " << id << '\n';
+    out << "redriven " << ok << " of " << selected.size() << " dead letter(s)";
+    if (failed > 0) out << ", " << failed << " failed";
+    out << " (header " << redriven_from_header << ": <dead letter id>); " << sinks_are_idempotent << '\n';
+  }
+  if (failed > 0) return fail(std::to_string(failed) + " dead letter(s) were not redriven (see above); running again is safe");
+  if (!missing_ids.empty()) return fail(std::to_string(missing_ids.size()) + " dead letter id(s) not found");
+  return cli::exit_code::ok;
+}
+
+}  // namespace syn::ops
