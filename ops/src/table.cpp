@@ -109,7 +109,7 @@ bool is_printable_utf8(std::string_view bytes) {
 std::string hex_dump(std::string_view bytes, std::size_t max_bytes) {
   std::string out;
   const std::size_t n = std::min(bytes.size(), max_bytes);
-  std::array<char, 16> buf{};
+  std::array<char, 32> buf{};  // "%08zx: " is up to 18 bytes for a 64-bit size_t
   for (std::size_t line = 0; line < n; line += 16) {
     std::snprintf(buf.data(), buf.size(), "%08zx: ", line);
     out += buf.data();
