@@ -1,0 +1,55 @@
+#pragma once
+/// Exactly-once consume-transform-produce: records of a batch are transformed into output
+/// records, which are produced together with the batch's consumed offsets in ONE Kafka
+/// transaction (send_offsets_to_transaction). A crash anywhere leaves either the whole batch's
+/// output and offsets committed, or neither, so read_committed subscribers never see a
+/// duplicate. Used by `consume translation` (articles -> jobs) and `translate` (jobs ->
+/// translated articles).
+
+#include "syn/core/config.hpp"
+#include "syn/core/kafka/consumer.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace syn::transform {
+
+/// One record to produce.
+struct output {
+  std::string topic;
+  std::string key;
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> headers;
+  /// All records of one issue share a partition: partition_for(partition_key).
+  std::string partition_key;
+};
+
+struct options {
+  std::string group_id;
+  std::vector<std::string> topics;
+  /// `<kafka.transactional_id_prefix>-<role>-<instance>`.
+  std::string transactional_id;
+  std::size_t batch_size = 100;
+  std::chrono::milliseconds batch_max_wait{200};
+  /// Return 0 once nothing arrived for `idle_for` (tests, batch jobs); otherwise run until stop.
+  bool stop_when_idle = false;
+  std::chrono::milliseconds idle_for{5000};
+};
+
+/// Turns one consumed record into output records (possibly a dead letter). Must not throw.
+using transform_fn = std::function<std::vector<output>(const kafka::message&)>;
+
+/// Runs until `stop` is set (or idle, see options). A transaction that cannot commit aborts and
+/// the process returns 1: its offsets were not committed, so a restart takes the batch again.
+int run(const config::kafka_config& kafka, const options& opts, const transform_fn& fn, std::atomic<bool>& stop);
+
+/// A dead letter for `m` as an output record on the dead-letter topic.
+output dead_letter(const config::kafka_config& kafka, const kafka::message& m, int reason, const std::string& error,
+                   const std::string& group, std::uint32_t attempts);
+
+}  // namespace syn::transform

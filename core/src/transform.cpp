@@ -1,0 +1,118 @@
+#include "syn/core/transform.hpp"
+
+#include "syn/core/kafka/producer.hpp"
+#include "syndication/v1/dead_letter.pb.h"
+
+#include <google/protobuf/util/time_util.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+namespace syn::transform {
+
+using namespace std::chrono_literals;
+
+output dead_letter(const config::kafka_config& kafka, const kafka::message& m, int reason, const std::string& error,
+                   const std::string& group, std::uint32_t attempts) {
+  using google::protobuf::util::TimeUtil;
+  syndication::v1::DeadLetter d;
+  d.set_id(std::string(m.topic()) + "-" + std::to_string(m.partition()) + "-" + std::to_string(m.offset()) + "-" +
+           group);
+  d.set_topic(std::string(m.topic()));
+  d.set_partition(m.partition());
+  d.set_offset(m.offset());
+  d.set_key(std::string(m.key()));
+  d.set_value(std::string(m.value()));
+  for (const auto& h : m.headers()) {
+    auto* rh = d.add_headers();
+    rh->set_key(std::string(h.name));
+    rh->set_value(std::string(h.value));
+  }
+  d.set_reason(static_cast<syndication::v1::DeadLetter::Reason>(reason));
+  d.set_error(error);
+  d.set_consumer_group(group);
+  d.set_attempts(attempts);
+  const auto now = TimeUtil::GetCurrentTime();
+  *d.mutable_first_failure_time() = now;
+  *d.mutable_last_failure_time() = now;
+  output o;
+  o.topic = kafka.topics.deadletter.name;
+  o.key = d.id();
+  o.value = d.SerializeAsString();
+  o.headers = {{"content-type", "application/x-protobuf"},
+               {"schema", "syndication.v1.DeadLetter"},
+               {"consumer-group", group}};
+  o.partition_key = d.id();
+  spdlog::warn("{}: dead-lettered {}: {}", group, d.id(), error);
+  return o;
+}
+
+int run(const config::kafka_config& kafka, const options& opts, const transform_fn& fn, std::atomic<bool>& stop) {
+  kafka::consumer_options co;
+  co.group_id = opts.group_id;
+  co.client_id = "syndicate-" + opts.group_id;
+  auto c = kafka::consumer::create(kafka, co);
+  if (!c) throw std::runtime_error(c.error().to_string());
+  auto& consumer = c.value();
+  if (auto r = consumer.subscribe(opts.topics); !r) throw std::runtime_error(r.error().to_string());
+  auto p = kafka::producer::create(kafka, {"syndicate-" + opts.group_id, opts.transactional_id});
+  if (!p) throw std::runtime_error(p.error().to_string());
+  auto& producer = p.value();
+  if (auto r = producer.init_transactions(kafka::after(60s)); !r) throw std::runtime_error(r.error().to_string());
+
+  auto idle_since = kafka::clock::now();
+  while (!stop) {
+    std::vector<kafka::message> batch;
+    const auto until = kafka::clock::now() + opts.batch_max_wait;
+    while (batch.size() < opts.batch_size && kafka::clock::now() < until) {
+      auto m = consumer.poll(std::max(1ms, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               until - kafka::clock::now())));
+      if (!m) {
+        if (m.error().fatal()) throw std::runtime_error(m.error().to_string());
+        spdlog::warn("{}: {}", opts.group_id, m.error().to_string());
+        continue;
+      }
+      if (!m.value()) break;
+      batch.push_back(std::move(*m.value()));
+    }
+    if (batch.empty()) {
+      if (opts.stop_when_idle && kafka::clock::now() - idle_since > opts.idle_for) return 0;
+      continue;
+    }
+    idle_since = kafka::clock::now();
+
+    std::vector<output> outputs;
+    std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
+    for (const auto& m : batch) {
+      auto out = fn(m);
+      for (auto& o : out) outputs.push_back(std::move(o));
+      auto& off = next[{std::string(m.topic()), m.partition()}];
+      off = std::max(off, m.offset() + 1);
+    }
+    std::vector<kafka::partition_offset> offsets;
+    for (const auto& [tp, off] : next) offsets.push_back({tp.first, tp.second, off, std::nullopt});
+    auto group = consumer.group_metadata_for_txn();
+    if (!group) throw std::runtime_error(group.error().to_string());
+
+    auto committed = producer.transact(kafka::after(60s), [&](kafka::producer& tx) -> kafka::result<void> {
+      for (const auto& o : outputs) {
+        std::vector<kafka::header> headers;
+        for (const auto& [k, v] : o.headers) headers.push_back({k, v});
+        kafka::outgoing_record rec{o.topic, o.key, o.value, headers, std::nullopt,
+                                   std::string_view(o.partition_key)};
+        if (auto r = tx.send(rec, kafka::after(10s)); !r) return r.error();
+      }
+      return tx.send_offsets_to_transaction(offsets, group.value(), kafka::after(30s));
+    });
+    if (!committed) {
+      spdlog::error("{}: transaction aborted: {}; exiting so that a restart takes the batch again", opts.group_id,
+                    committed.error().to_string());
+      return 1;
+    }
+    spdlog::debug("{}: {} records in, {} out, committed", opts.group_id, batch.size(), outputs.size());
+  }
+  (void)consumer.close(kafka::after(10s));
+  return 0;
+}
+
+}  // namespace syn::transform
