@@ -2,9 +2,9 @@
 
 #include "syn/core/kafka/consumer.hpp"
 #include "syn/core/kafka/producer.hpp"
+#include "syn/core/transform.hpp"
 #include "syndication/v1/dead_letter.pb.h"
 
-#include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -21,7 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using syndication::v1::DeadLetter;
-using TimeUtil = google::protobuf::util::TimeUtil;
 
 bool is_hex64(const std::string& s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -157,30 +156,7 @@ struct runner::impl {
 
   /// Queues a dead letter for `m`; delivered by flush_dead_letters().
   bool dead_letter(const kafka::message& m, DeadLetter::Reason reason, const std::string& error, std::uint32_t attempts) {
-    DeadLetter d;
-    d.set_id(std::string(m.topic()) + "-" + std::to_string(m.partition()) + "-" + std::to_string(m.offset()) + "-" +
-             opts.group_id);
-    d.set_topic(std::string(m.topic()));
-    d.set_partition(m.partition());
-    d.set_offset(m.offset());
-    d.set_key(std::string(m.key()));
-    d.set_value(std::string(m.value()));
-    for (const auto& h : m.headers()) {
-      auto* rh = d.add_headers();
-      rh->set_key(std::string(h.name));
-      rh->set_value(std::string(h.value));
-    }
-    d.set_reason(reason);
-    d.set_error(error);
-    d.set_consumer_group(opts.group_id);
-    d.set_attempts(attempts);
-    const auto now = TimeUtil::GetCurrentTime();
-    *d.mutable_first_failure_time() = now;
-    *d.mutable_last_failure_time() = now;
-    if (auto ts = m.timestamp()) {
-      *d.mutable_record_time() = TimeUtil::MillisecondsToTimestamp(
-          std::chrono::duration_cast<std::chrono::milliseconds>(ts->time_since_epoch()).count());
-    }
+    const DeadLetter d = transform::make_dead_letter(m, reason, error, opts.group_id, attempts);
     const std::string bytes = d.SerializeAsString();
     const std::array<kafka::header, 3> headers{{{"content-type", "application/x-protobuf"},
                                                 {"schema", "syndication.v1.DeadLetter"},

@@ -12,8 +12,8 @@ namespace syn::transform {
 
 using namespace std::chrono_literals;
 
-output dead_letter(const config::kafka_config& kafka, const kafka::message& m, int reason, const std::string& error,
-                   const std::string& group, std::uint32_t attempts) {
+syndication::v1::DeadLetter make_dead_letter(const kafka::message& m, int reason, const std::string& error,
+                                             const std::string& group, std::uint32_t attempts) {
   using google::protobuf::util::TimeUtil;
   syndication::v1::DeadLetter d;
   d.set_id(std::string(m.topic()) + "-" + std::to_string(m.partition()) + "-" + std::to_string(m.offset()) + "-" +
@@ -35,6 +35,16 @@ output dead_letter(const config::kafka_config& kafka, const kafka::message& m, i
   const auto now = TimeUtil::GetCurrentTime();
   *d.mutable_first_failure_time() = now;
   *d.mutable_last_failure_time() = now;
+  if (auto ts = m.timestamp()) {
+    *d.mutable_record_time() = TimeUtil::MillisecondsToTimestamp(
+        std::chrono::duration_cast<std::chrono::milliseconds>(ts->time_since_epoch()).count());
+  }
+  return d;
+}
+
+output dead_letter(const config::kafka_config& kafka, const kafka::message& m, int reason, const std::string& error,
+                   const std::string& group, std::uint32_t attempts) {
+  const syndication::v1::DeadLetter d = make_dead_letter(m, reason, error, group, attempts);
   output o;
   o.topic = kafka.topics.deadletter.name;
   o.key = d.id();

@@ -6,29 +6,13 @@
 set -euo pipefail
 syndicate=$1
 src=$(cd "$(dirname "$0")/../.." && pwd)
-: "${SYN_TEST_BOOTSTRAP:?SYN_TEST_BOOTSTRAP must point at the test broker (scripts/test.sh sets it)}"
 fixture=$src/tests/data/issues/changji-daily-2024-01-30-p1.txt
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 id=arc$(date +%s)$$
 cfg=$work/syndication.yaml
-cat > "$cfg" <<YAML
-kafka:
-  bootstrap_servers: $SYN_TEST_BOOTSTRAP
-  transactional_id_prefix: $id
-  topics:
-    issues: {name: $id.issues, partitions: 3, replication_factor: 1, config: {cleanup.policy: compact}}
-    articles: {name: $id.articles, partitions: 3, replication_factor: 1}
-    translated: {name: $id.translated, partitions: 3, replication_factor: 1}
-    translation_jobs: {name: $id.jobs, partitions: 3, replication_factor: 1}
-    deadletter: {name: $id.dlq, partitions: 1, replication_factor: 1}
-consumers:
-  groups: {feed: $id-feed, archive: $id-archive, translation: $id-translation, translator: $id-translator}
-archive:
-  sqlite: {path: $work/archive.db}
-YAML
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() { echo "$1: expected $2, got $3"; [ "$2" = "$3" ] || fail "$1"; }
+source "$src/tests/e2e/lib.sh"
+write_config "$cfg" "$id" </dev/null
 consume() { timeout 120 "$syndicate" consume archive --config "$cfg" --until-caught-up --metrics-listen "" >/dev/null 2>"$work/consume.log" || { cat "$work/consume.log"; fail "consume archive"; }; }
 revisions() { "$syndicate" archive get "$1" --config "$cfg" --format json | grep -o '"revisionCount": *[0-9]*' | grep -o '[0-9]*$'; }
 

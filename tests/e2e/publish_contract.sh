@@ -5,33 +5,13 @@
 set -euo pipefail
 syndicate=$1
 src=$(cd "$(dirname "$0")/../.." && pwd)
-: "${SYN_TEST_BOOTSTRAP:?SYN_TEST_BOOTSTRAP must point at the test broker (scripts/test.sh sets it)}"
 fixture=$src/tests/data/issues/changji-daily-2024-01-30-p1.txt
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 run_id=$(date +%s)-$$
 cfg=$work/syndication.yaml
-cat > "$cfg" <<YAML
-kafka:
-  bootstrap_servers: $SYN_TEST_BOOTSTRAP
-  transactional_id_prefix: e2e-$run_id
-  topics:
-    issues: {name: e2e.$run_id.issues, partitions: 3, replication_factor: 1, config: {cleanup.policy: compact}}
-    articles: {name: e2e.$run_id.articles, partitions: 3, replication_factor: 1}
-    translated: {name: e2e.$run_id.translated, partitions: 3, replication_factor: 1}
-    translation_jobs: {name: e2e.$run_id.jobs, partitions: 3, replication_factor: 1}
-    deadletter: {name: e2e.$run_id.dlq, partitions: 1, replication_factor: 1}
-YAML
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() { # description, expected count, actual count
-  echo "$1: expected $2, got $3"
-  [ "$2" = "$3" ] || fail "$1"
-}
-# read_committed count of records with key prefix $2 on topic $1
-count_committed() {
-  kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '%k\n' 2>/dev/null |
-    grep -c "^$2" || true
-}
+source "$src/tests/e2e/lib.sh"
+write_config "$cfg" "e2e.$run_id" </dev/null
 
 "$syndicate" topics create --config "$cfg" >/dev/null
 "$syndicate" topics create --config "$cfg" | grep -q "exist" || fail "second topics create should report existing topics"

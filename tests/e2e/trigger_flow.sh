@@ -5,7 +5,6 @@
 set -euo pipefail
 syndicate=$1
 src=$(cd "$(dirname "$0")/../.." && pwd)
-: "${SYN_TEST_BOOTSTRAP:?SYN_TEST_BOOTSTRAP must point at the test broker (scripts/test.sh sets it)}"
 fixture=$src/tests/data/issues/changji-daily-2024-01-30-p1.txt
 work=$(mktemp -d)
 id=trg$(date +%s)$$
@@ -13,16 +12,8 @@ port=$((20000 + RANDOM % 20000))
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-cat > "$work/cfg.yaml" <<YAML
-kafka:
-  bootstrap_servers: $SYN_TEST_BOOTSTRAP
-  transactional_id_prefix: $id
-  topics:
-    issues: {name: $id.issues, partitions: 3, replication_factor: 1, config: {cleanup.policy: compact}}
-    articles: {name: $id.articles, partitions: 3, replication_factor: 1}
-    translated: {name: $id.translated, partitions: 3, replication_factor: 1}
-    translation_jobs: {name: $id.jobs, partitions: 3, replication_factor: 1}
-    deadletter: {name: $id.dlq, partitions: 1, replication_factor: 1}
+source "$src/tests/e2e/lib.sh"
+write_config "$work/cfg.yaml" "$id" <<YAML
 producer:
   trigger:
     listen: 127.0.0.1:$port
@@ -35,7 +26,6 @@ producer:
     stable_wait_ms: 400
 YAML
 fail() { echo "FAIL: $*" >&2; [ -f "$work/trigger.log" ] && tail -20 "$work/trigger.log" >&2; exit 1; }
-expect() { echo "$1: expected $2, got $3"; [ "$2" = "$3" ] || fail "$1"; }
 status() { curl -s -o "$work/body" -w '%{http_code}' "$@"; }
 url=http://127.0.0.1:$port/v1/issues
 
@@ -60,7 +50,7 @@ for _ in $(seq 1 100); do
 done
 grep -q '"status":"published"' "$work/body" || fail "not published: $(cat "$work/body")"
 expect "GET of an unknown issue" 404 "$(status -H 'Authorization: Bearer tok3n' "$url/nope-20000101")"
-count() { kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "$id.articles" -o beginning -e -q -X isolation.level=read_committed -f '%k\n' 2>/dev/null | grep -c "^$1" || true; }
+count() { count_committed "$id.articles" "$1"; }
 expect "articles published through HTTP" 5 "$(count cjrb-20240130-)"
 
 # Hot folder: a good file, a bad one, and a file still being written (.part).

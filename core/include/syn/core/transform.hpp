@@ -8,6 +8,7 @@
 
 #include "syn/core/config.hpp"
 #include "syn/core/kafka/consumer.hpp"
+#include "syndication/v1/dead_letter.pb.h"
 
 #include <atomic>
 #include <chrono>
@@ -47,6 +48,11 @@ using transform_fn = std::function<std::vector<output>(const kafka::message&)>;
 /// Runs until `stop` is set (or idle, see options). A transaction that cannot commit aborts and
 /// the process returns 1: its offsets were not committed, so a restart takes the batch again.
 int run(const config::kafka_config& kafka, const options& opts, const transform_fn& fn, std::atomic<bool>& stop);
+
+/// The dead letter for `m`: original coordinates, key, value and headers, the reason and error.
+/// Its id `<topic>-<partition>-<offset>-<group>` is stable, so a redrive is traceable.
+syndication::v1::DeadLetter make_dead_letter(const kafka::message& m, int reason, const std::string& error,
+                                             const std::string& group, std::uint32_t attempts);
 
 /// A dead letter for `m` as an output record on the dead-letter topic.
 output dead_letter(const config::kafka_config& kafka, const kafka::message& m, int reason, const std::string& error,
