@@ -11,6 +11,8 @@
 #include "syn/core/kafka/producer.hpp"
 #include "syn/core/runner.hpp"
 #include "syn/core/service.hpp"
+#include "syn/feed/feed_sink.hpp"
+#include "syn/feed/state.hpp"
 #include "syn/producer/publisher.hpp"
 #include "syn/producer/splitter.hpp"
 #include "syn/translation/article_builder.hpp"
@@ -180,7 +182,37 @@ int run_all(const run_args& a, bool config_given) {
     if (r.run() != 0) rc = 1;
   }
 
-  // 4. Where each article went.
+  // 4. The feed consumer: accounts without an AppID get feed pages only (nothing is pushed).
+  const std::string feed_state = (fs::path(a.state_dir) / "feed-state.db").string();
+  {
+    feed::feed_sink_options fo;
+    fo.state_path = feed_state;
+    feed::feed_sink sink(cfg.feed, fo);
+    runner::options o;
+    o.group_id = "syndicate-run-feed";
+    o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name};
+    o.schemas = {"syndication.v1.Article"};
+    o.stop_at_end = true;
+    o.retry = cfg.consumers.retry;
+    runner::runner r(cfg.kafka, o, sink);
+    if (r.run() != 0) rc = 1;
+  }
+  std::map<std::string, std::vector<std::string>> feeds_of;  // article id -> accounts
+  {
+    feed::state_store state(feed_state, true);
+    for (const auto& account : state.feed_accounts()) {
+      for (const auto& e : state.feed(account, 1000)) feeds_of[e.article_id].push_back(account);
+    }
+  }
+  auto feed_line = [&](const std::string& id) {
+    auto it = feeds_of.find(id);
+    if (it == feeds_of.end()) return std::string("no account's rules matched");
+    std::string accounts;
+    for (const auto& acc : it->second) accounts += (accounts.empty() ? "" : ", ") + acc;
+    return cfg.feed.server.public_base_url + "/articles/" + id + "  (feed " + accounts + ")";
+  };
+
+  // 5. Where each article went.
   archive::store_options ro;
   ro.mode = archive::open_mode::read_only;
   auto store = archive::open(cfg.archive, ro);
@@ -198,7 +230,9 @@ int run_all(const run_args& a, bool config_given) {
                 << "\n";
     }
     for (const auto& tr : t.translations) std::cout << "  translation  " << tr << "\n";
-    std::cout << "  feed         not built yet (issue 5): no WeChat push or feed page\n";
+    std::cout << "  feed         " << feed_line(t.id) << "\n";
+    const std::string hant = t.id + ".zh-Hant";
+    if (feeds_of.contains(hant)) std::cout << "  feed         " << feed_line(hant) << "\n";
   }
   return rc;
 }
@@ -211,7 +245,8 @@ void register_run_command(CLI::App& root, cli::dispatcher& dispatch) {
       "run",
       "Try it: every role in one process. Publishes the issue files (default: the fixture) on the embedded broker "
       "(librdkafka's mock cluster) unless --config or --bootstrap names a real one, translates with OpenCC, archives "
-      "to SQLite, and prints where each article went.");
+      "to SQLite, renders the feed pages (`syndicate serve feeds --state <state-dir>/feed-state.db` serves them), "
+      "and prints where each article went.");
   run->add_option("FILE", args->files, "issue files")->check(CLI::ExistingFile);
   auto* cfg_opt = run->add_option("--config", args->config_path, "configuration file (default: the built-in defaults)");
   args->config_path = "config/syndication.yaml";
