@@ -58,14 +58,11 @@ void setup_logging(const config::observability_config& o) {
   }
 }
 
-void on_termination(std::function<void()> on_signal) {
+int wait_for_termination() {
   std::signal(SIGINT, record_signal);
   std::signal(SIGTERM, record_signal);
-  std::thread([fn = std::move(on_signal)] {
-    while (g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    spdlog::info("signal {}: finishing the current batch and stopping", g_signal.load());
-    fn();
-  }).detach();
+  while (g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return g_signal.load();
 }
 
 void add_consumer_options(CLI::App* sub, consumer_args& args) {
@@ -77,18 +74,29 @@ void add_consumer_options(CLI::App* sub, consumer_args& args) {
 }
 
 std::pair<std::string, std::uint16_t> split_host_port(const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon + 1 == listen.size()) {
-    throw std::invalid_argument("listen address '" + listen + "': expected HOST:PORT");
+  std::string host;
+  std::string port;
+  if (!listen.empty() && listen.front() == '[') {
+    const auto close = listen.find("]:");
+    if (close == std::string::npos) throw std::invalid_argument("listen address '" + listen + "': expected [v6]:port");
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+  } else {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("listen address '" + listen + "': expected host:port");
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
   }
-  int port = 0;
+  int p = -1;
   try {
-    port = std::stoi(listen.substr(colon + 1));
+    std::size_t used = 0;
+    p = std::stoi(port, &used);
+    if (used != port.size()) p = -1;
   } catch (const std::exception&) {
-    port = -1;
+    p = -1;
   }
-  if (port < 0 || port > 65535) throw std::invalid_argument("listen address '" + listen + "': bad port");
-  return {listen.substr(0, colon), static_cast<std::uint16_t>(port)};
+  if (p < 0 || p > 65535 || host.empty()) throw std::invalid_argument("listen address '" + listen + "': bad port");
+  return {host, static_cast<std::uint16_t>(p)};
 }
 
 int run_consumer(runner::runner& r, std::string_view sink_name, const std::string& metrics_listen) {

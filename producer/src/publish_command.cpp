@@ -1,6 +1,7 @@
 // `syndicate publish FILE...` and `syndicate serve trigger`.
 #include "syn/core/config.hpp"
 #include "syn/core/http_server.hpp"
+#include "syn/core/service.hpp"
 #include "syn/producer/commands.hpp"
 #include "syn/producer/publisher.hpp"
 #include "syn/producer/trigger.hpp"
@@ -8,8 +9,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -125,21 +124,12 @@ int run_publish(const publish_args& a) {
   return rc;
 }
 
-std::atomic<int> g_signal{0};
-extern "C" void on_signal(int sig) { g_signal = sig; }
-
-std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos) throw std::runtime_error("listen address '" + listen + "': expected HOST:PORT");
-  return {listen.substr(0, colon), static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)))};
-}
-
 bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host == "localhost"; }
 
 int run_trigger(const std::string& config_path, const std::string& listen_override, const std::string& instance) {
   const config::root cfg = config::load(config_path);
   const auto& tc = cfg.producer.trigger;
-  auto [host, port] = split_listen(listen_override.empty() ? tc.listen : listen_override);
+  auto [host, port] = service::split_host_port(listen_override.empty() ? tc.listen : listen_override);
 
   trigger_options to;
   to.papers = papers_of(cfg);
@@ -178,10 +168,7 @@ int run_trigger(const std::string& config_path, const std::string& listen_overri
   http::server server(so, [&](const http::request& r) { return trig.handle(r); });
   spdlog::info("trigger: listening on http://{}:{} (POST /v1/issues){}", host, server.port(),
                hf.enabled ? ", hot folder " + to.hot_folder.incoming.string() : std::string());
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  while (g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  spdlog::info("trigger: signal {}, stopping", g_signal.load());
+  spdlog::info("trigger: signal {}, stopping", service::wait_for_termination());
   server.stop();
   trig.drain(std::chrono::seconds(30));
   return cli::ok;

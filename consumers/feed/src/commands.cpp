@@ -2,6 +2,7 @@
 
 #include "syn/core/config.hpp"
 #include "syn/core/http_server.hpp"
+#include "syn/core/service.hpp"
 #include "syn/feed/feed_server.hpp"
 #include "syn/feed/state.hpp"
 
@@ -31,7 +32,7 @@ int serve_feeds(const serve_args& args) {
   }
   std::pair<std::string, std::uint16_t> where;
   try {
-    where = split_listen(args.listen.empty() ? cfg.feed.server.listen : args.listen);
+    where = service::split_host_port(args.listen.empty() ? cfg.feed.server.listen : args.listen);
   } catch (const std::invalid_argument& e) {
     cli::print_error(e.what());
     return cli::exit_code::bad_input;

@@ -26,32 +26,6 @@ http::response not_found(std::string_view what) {
 
 }  // namespace
 
-std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
-  std::string host;
-  std::string port;
-  if (!listen.empty() && listen.front() == '[') {
-    const auto close = listen.find("]:");
-    if (close == std::string::npos) throw std::invalid_argument("listen address '" + listen + "': expected [v6]:port");
-    host = listen.substr(1, close - 1);
-    port = listen.substr(close + 2);
-  } else {
-    const auto colon = listen.rfind(':');
-    if (colon == std::string::npos) throw std::invalid_argument("listen address '" + listen + "': expected host:port");
-    host = listen.substr(0, colon);
-    port = listen.substr(colon + 1);
-  }
-  int p = -1;
-  try {
-    std::size_t used = 0;
-    p = std::stoi(port, &used);
-    if (used != port.size()) p = -1;
-  } catch (const std::exception&) {
-    p = -1;
-  }
-  if (p < 0 || p > 65535 || host.empty()) throw std::invalid_argument("listen address '" + listen + "': bad port");
-  return {host, static_cast<std::uint16_t>(p)};
-}
-
 http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_options o) {
   while (!o.public_base_url.empty() && o.public_base_url.back() == '/') o.public_base_url.pop_back();
   auto serve = [state = std::move(state), o = std::move(o)](const http::request& req) -> http::response {

@@ -1,3 +1,4 @@
+#include "syn/core/service.hpp"
 #include "syn/feed/feed_server.hpp"
 
 #include "http_client.hpp"
@@ -89,9 +90,9 @@ TEST(FeedServer, AnswersOverHttp) {
 }
 
 TEST(FeedServer, SplitsListenAddresses) {
-  EXPECT_EQ(syn::feed::split_listen("127.0.0.1:8081"), (std::pair<std::string, std::uint16_t>{"127.0.0.1", 8081}));
-  EXPECT_EQ(syn::feed::split_listen("[::1]:80"), (std::pair<std::string, std::uint16_t>{"::1", 80}));
-  EXPECT_THROW((void)syn::feed::split_listen("nohost"), std::invalid_argument);
-  EXPECT_THROW((void)syn::feed::split_listen("h:99999"), std::invalid_argument);
-  EXPECT_THROW((void)syn::feed::split_listen("h:8x"), std::invalid_argument);
+  EXPECT_EQ(syn::service::split_host_port("127.0.0.1:8081"), (std::pair<std::string, std::uint16_t>{"127.0.0.1", 8081}));
+  EXPECT_EQ(syn::service::split_host_port("[::1]:80"), (std::pair<std::string, std::uint16_t>{"::1", 80}));
+  EXPECT_THROW((void)syn::service::split_host_port("nohost"), std::invalid_argument);
+  EXPECT_THROW((void)syn::service::split_host_port("h:99999"), std::invalid_argument);
+  EXPECT_THROW((void)syn::service::split_host_port("h:8x"), std::invalid_argument);
 }

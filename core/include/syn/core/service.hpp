@@ -14,9 +14,8 @@ namespace syn::service {
 /// Sets the default logger's level and format (text, or one JSON object per line) from config.
 void setup_logging(const config::observability_config& o);
 
-/// Installs SIGINT/SIGTERM handlers that call `on_signal` once (from a watcher thread, not from
-/// the handler). Returns immediately.
-void on_termination(std::function<void()> on_signal);
+/// Installs SIGINT/SIGTERM handlers and blocks until one arrives; returns the signal.
+int wait_for_termination();
 
 /// Runs `r` until it returns or a termination signal stops it, serving /metrics (the runner's
 /// counters), /healthz and /readyz on `metrics_listen` (HOST:PORT; empty: not served).
@@ -33,7 +32,7 @@ struct consumer_args {
 /// Adds `--config`, `--metrics-listen` and `--until-caught-up` to `sub`.
 void add_consumer_options(CLI::App* sub, consumer_args& args);
 
-/// Splits `HOST:PORT`. \throws std::invalid_argument naming the text.
+/// Splits `HOST:PORT` or `[v6]:PORT`. \throws std::invalid_argument naming the text.
 std::pair<std::string, std::uint16_t> split_host_port(const std::string& listen);
 
 }  // namespace syn::service

@@ -33,7 +33,4 @@ struct feed_server_options {
 /// The request handler of the feed server.
 [[nodiscard]] http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_options options);
 
-/// Splits `host:port` / `[v6]:port` into address and port. \throws std::invalid_argument.
-[[nodiscard]] std::pair<std::string, std::uint16_t> split_listen(const std::string& listen);
-
 }  // namespace syn::feed
