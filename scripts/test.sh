@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs what is missing, builds,
 # runs unit tests (also under ASan+UBSan), proto lint/breaking checks, the fuzzer for a bounded
-# time, a benchmark smoke run, then starts a real Kafka broker and runs the integration tests.
+# time, a benchmark smoke run, then starts a real Kafka broker and PostgreSQL and runs the
+# integration tests and the reliability scenarios (docs/RELIABILITY.md).
 # The broker is stopped on every exit path. Exits non-zero if anything failed.
 #
 # Environment: SYN_FUZZ_SECONDS (default 60), SYN_TEST_KAFKA_PORT (default 39092),
@@ -64,6 +65,7 @@ SYN_TEST_PG_CONNINFO=$(bash consumers/archive/tests/pg.sh start "$pg_dir" "$pg_p
 export SYN_TEST_PG_CONNINFO
 
 run_stage "integration tests (real Kafka)" ctest --preset integration -j 1
+run_stage "reliability scenarios (real Kafka + PostgreSQL)" ctest --preset reliability -j 1
 
 stage "summary"
 if ((${#failures[@]})); then
