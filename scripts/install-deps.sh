@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev libsqlite3-dev libpq-dev libssl-dev
   libopencc-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   kcat clang libclang-rt-14-dev clang-format postgresql
+  time sqlite3 curl procps python3
   openjdk-17-jdk-headless maven nodejs npm
 )
 
@@ -23,6 +24,7 @@ for p in "${packages[@]}"; do
     npm) command -v npm >/dev/null && continue ;;
     openjdk-17-jdk-headless) command -v javac >/dev/null && continue ;;
     maven) command -v mvn >/dev/null && continue ;;
+    python3) command -v python3 >/dev/null && continue ;;
   esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
