@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev libsqlite3-dev libpq-dev libssl-dev
   libopencc-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   kcat clang libclang-rt-14-dev clang-format postgresql
-  time sqlite3 curl procps python3
+  time sqlite3 curl procps python3 python3-yaml
   openjdk-17-jdk-headless maven nodejs npm
 )
 
@@ -25,6 +25,7 @@ for p in "${packages[@]}"; do
     openjdk-17-jdk-headless) command -v javac >/dev/null && continue ;;
     maven) command -v mvn >/dev/null && continue ;;
     python3) command -v python3 >/dev/null && continue ;;
+    python3-yaml) python3 -c 'import yaml' 2>/dev/null && continue ;;  # deploy/check.py
   esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
