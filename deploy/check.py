@@ -92,19 +92,28 @@ class Checker:
         return None
 
     def check_invocation(self, path: Path, where: str, args: list[str]) -> None:
-        """The subcommand exists and takes every option given (`syndicate <sub> --help`)."""
+        """The subcommand exists (each word is listed under Subcommands of its parent's --help) and
+        takes every option given (`syndicate <sub> --help`)."""
         if not args:
             self.error(path, where, "no syndicate subcommand given")
             return
-        words = []
+        words: list[str] = []
         for a in args:
             if a.startswith("-"):
                 break
+            rc, text = self.help_of(tuple(words))
+            subs = subcommands_in_help(text)
+            if rc != 0 or not subs:
+                break  # the rest are positional arguments
+            if a not in subs:
+                self.error(path, where, f"`syndicate {' '.join(words + [a])}` is not a syndicate subcommand "
+                                        f"(`syndicate {' '.join(words + ['--help'])}` lists {', '.join(subs)})")
+                return
             words.append(a)
         rc, text = self.help_of(tuple(words))
         if rc != 0:
             first = text.strip().splitlines()[0] if text.strip() else f"exit {rc}"
-            self.error(path, where, f"`syndicate {' '.join(words)}` is not a syndicate subcommand ({first})")
+            self.error(path, where, f"`syndicate {' '.join(words)} --help` failed: {first}")
             return
         for a in args:
             if a.startswith("--"):
@@ -583,6 +592,19 @@ def role_port(cfg: dict, role: tuple) -> str:
     else:
         listen = ((cfg.get("observability") or {}).get("metrics") or {}).get(key, "")
     return str(listen).rsplit(":", 1)[-1] if listen else "(not served: observability.metrics is empty)"
+
+
+def subcommands_in_help(text: str) -> list[str]:
+    """The names under CLI11's `Subcommands:` heading."""
+    out, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("Subcommands:"):
+            inside = True
+        elif inside and line.startswith("  ") and line.strip():
+            out.append(line.split()[0])
+        elif inside and line.strip():
+            inside = False
+    return out
 
 
 def selects(selector, labels: dict) -> bool:

@@ -33,7 +33,7 @@ CASES = [
     ("unknown config key", "deploy/config/syndication.yaml", "  batch_size: 100", "  batch_sise: 100",
      "archive.batch_sise: unknown key"),
     ("misspelt subcommand", "deploy/docker-compose.yml", '["consume", "archive",', '["consume", "archiv",',
-     "deploy/docker-compose.yml: services.archive.command: `syndicate consume archiv` is not a syndicate subcommand"),
+     "deploy/docker-compose.yml: services.archive.command: `syndicate consume archiv` is not a syndicate subcommand (`syndicate consume --help` lists feed, archive, translation)"),
     ("unknown option", "deploy/k8s/translator.yaml", '"--done-store"', '"--done-stor"',
      "deploy/k8s/translator.yaml: Deployment syndicate-translator: container translator: args: `syndicate translate` has no option --done-stor"),
     ("liveness path", "deploy/k8s/archive.yaml", "httpGet: {path: /healthz, port: 9103}", "httpGet: {path: /health, port: 9103}",
@@ -86,7 +86,7 @@ def run(root: Path, syndicate: str) -> subprocess.CompletedProcess:
 
 
 def main() -> int:
-    syndicate = sys.argv[1]
+    syndicate = str(Path(sys.argv[1]).resolve())
     failures = 0
     with tempfile.TemporaryDirectory() as t:
         p = run(fresh_copy(Path(t) / "clean"), syndicate)
