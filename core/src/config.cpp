@@ -1262,6 +1262,7 @@ root load_string(std::string_view yaml, const std::string& name) {
   d::validator v(report, &pos);
   d::codec<root>::validate(cfg, v, "");
   if (!report.empty()) throw config_error(report.take());
+  cfg.kafka.statistics_interval = cfg.observability.kafka_statistics_interval;
   return cfg;
 }
 

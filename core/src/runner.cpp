@@ -5,6 +5,7 @@
 #include "syn/core/transform.hpp"
 #include "syndication/v1/dead_letter.pb.h"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <random>
 #include <stdexcept>
+#include <tuple>
 #include <thread>
 
 namespace syn::runner {
@@ -56,45 +58,59 @@ bool parse(std::string_view bytes, sink::envelope& e) {
 
 }  // namespace
 
-void stats::observe_latency(std::chrono::microseconds d) noexcept {
-  const double s = static_cast<double>(d.count()) / 1e6;
-  std::size_t i = 0;
-  while (i < buckets.size() && s > buckets[i]) ++i;
-  latency_counts[i].fetch_add(1, std::memory_order_relaxed);
-  latency_sum_us.fetch_add(static_cast<std::uint64_t>(d.count()), std::memory_order_relaxed);
+void stats::update_lag(std::string_view statistics_json) {
+  // https://github.com/confluentinc/librdkafka/blob/v2.0.2/STATISTICS.md: per topic, per
+  // partition `consumer_lag` (-1 until both the end offset and a committed offset are known);
+  // partition -1 is librdkafka's internal unassigned partition.
+  const auto doc = nlohmann::json::parse(statistics_json, nullptr, false);
+  if (doc.is_discarded() || !doc.contains("topics") || !doc["topics"].is_object()) return;
+  std::vector<partition_lag> next;
+  for (const auto& [topic, t] : doc["topics"].items()) {
+    if (!t.contains("partitions") || !t["partitions"].is_object()) continue;
+    for (const auto& [part, p] : t["partitions"].items()) {
+      const auto id = p.value("partition", -1);
+      const auto lag = p.value("consumer_lag", std::int64_t{-1});
+      // Only partitions this member consumes (fetch_state "none" = not assigned).
+      if (id < 0 || lag < 0 || p.value("fetch_state", std::string("none")) == "none") continue;
+      next.push_back({topic, static_cast<std::int32_t>(id), lag});
+    }
+  }
+  std::sort(next.begin(), next.end(), [](const partition_lag& x, const partition_lag& y) {
+    return std::tie(x.topic, x.partition) < std::tie(y.topic, y.partition);
+  });
+  {
+    std::lock_guard lock(lag_mu_);
+    lag_ = std::move(next);
+  }
+  ++statistics_updates;
+}
+
+std::vector<stats::partition_lag> stats::lag() const {
+  std::lock_guard lock(lag_mu_);
+  return lag_;
 }
 
 std::string prometheus_text(const stats& s, std::string_view sink_name) {
-  std::string out;
-  const std::string label = "{sink=\"" + std::string(sink_name) + "\"}";
-  auto counter = [&](std::string_view name, std::string_view help, std::uint64_t v) {
-    out += "# HELP syndicate_" + std::string(name) + " " + std::string(help) + "\n";
-    out += "# TYPE syndicate_" + std::string(name) + " counter\n";
-    out += "syndicate_" + std::string(name) + label + " " + std::to_string(v) + "\n";
-  };
-  counter("records_consumed_total", "Records polled from Kafka.", s.consumed.load());
-  counter("records_written_total", "Records the sink took durably.", s.written.load());
-  counter("records_dead_lettered_total", "Records sent to the dead-letter topic.", s.dead_lettered.load());
-  counter("sink_retries_total", "Batches written again after a transient sink error.", s.retries.load());
-  counter("offset_commits_total", "Offset commits after a durable write.", s.commits.load());
-  counter("errors_total", "Kafka or sink errors.", s.errors.load());
-  out += "# HELP syndicate_sink_write_seconds Sink write latency per batch.\n";
-  out += "# TYPE syndicate_sink_write_seconds histogram\n";
-  std::uint64_t cumulative = 0;
-  const std::string sink_label = "sink=\"" + std::string(sink_name) + "\"";
-  for (std::size_t i = 0; i < stats::buckets.size(); ++i) {
-    cumulative += s.latency_counts[i].load();
-    char le[32];
-    std::snprintf(le, sizeof le, "%g", stats::buckets[i]);
-    out += "syndicate_sink_write_seconds_bucket{" + sink_label + ",le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+  const metrics::labels sink{{"sink", std::string(sink_name)}};
+  metrics::writer w;
+  w.counter("syndicate_records_consumed_total", "Records polled from Kafka.", sink, s.consumed.load());
+  w.counter("syndicate_records_written_total", "Records the sink took durably.", sink, s.written.load());
+  w.counter("syndicate_records_dead_lettered_total", "Records sent to the dead-letter topic.", sink,
+            s.dead_lettered.load());
+  w.counter("syndicate_sink_retries_total", "Batches written again after a transient sink error.", sink,
+            s.retries.load());
+  w.counter("syndicate_offset_commits_total", "Offset commits after a durable write.", sink, s.commits.load());
+  w.counter("syndicate_errors_total", "Kafka or sink errors.", sink, s.errors.load());
+  w.family("syndicate_sink_write_seconds", "histogram", "Sink write latency per batch.")
+      .observations(sink, s.sink_latency);
+  w.family("syndicate_consumer_lag", "gauge",
+           "Records not yet consumed per assigned partition (librdkafka statistics: last stable offset - committed).");
+  for (const auto& l : s.lag()) {
+    w.sample({{"sink", std::string(sink_name)}, {"topic", l.topic}, {"partition", std::to_string(l.partition)}}, l.lag);
   }
-  cumulative += s.latency_counts[stats::buckets.size()].load();
-  out += "syndicate_sink_write_seconds_bucket{" + sink_label + ",le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
-  char sum[64];
-  std::snprintf(sum, sizeof sum, "%.6f", static_cast<double>(s.latency_sum_us.load()) / 1e6);
-  out += "syndicate_sink_write_seconds_sum" + label + " " + sum + "\n";
-  out += "syndicate_sink_write_seconds_count" + label + " " + std::to_string(cumulative) + "\n";
-  return out;
+  w.counter("syndicate_kafka_statistics_total", "librdkafka statistics documents received (lag gauge refreshes).",
+            sink, s.statistics_updates.load());
+  return w.text();
 }
 
 std::chrono::milliseconds backoff(const config::retry_config& r, int attempt, double unit_random) {
@@ -239,7 +255,7 @@ struct runner::impl {
     for (int attempt = 0; !good.empty(); ++attempt) {
       const auto t0 = std::chrono::steady_clock::now();
       sink::verdict v = target.write(good);
-      counters.observe_latency(
+      counters.sink_latency.observe(
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
       if (v.kind == sink::verdict::ok) {
         counters.written += good.size() - v.rejected.size();
@@ -356,10 +372,14 @@ runner::runner(const config::kafka_config& kafka, options opts, sink::sink& s) {
   co.group_id = opts.group_id;
   co.client_id = "syndicate-" + std::string(s.name());
   auto* self = this;
+  // Runs on the poll thread (inside consumer.poll()), every statistics interval.
+  auto on_statistics = [self](std::string_view json) {
+    if (self->impl_) self->impl_->counters.update_lag(json);
+  };
   co.hooks.on_revoked = [self](std::span<const kafka::topic_partition>, bool) {
     if (self->impl_) ++self->impl_->revocations;
   };
-  auto c = kafka::consumer::create(kafka, std::move(co));
+  auto c = kafka::consumer::create(kafka, std::move(co), on_statistics);
   if (!c) throw std::runtime_error(c.error().to_string());
   kafka::producer_options po;
   po.client_id = "syndicate-" + std::string(s.name()) + "-dlq";

@@ -1,6 +1,7 @@
 #include "syn/core/service.hpp"
 
 #include "syn/core/http_server.hpp"
+#include "syn/core/metrics.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
@@ -99,27 +100,39 @@ std::pair<std::string, std::uint16_t> split_host_port(const std::string& listen)
   return {host, static_cast<std::uint16_t>(p)};
 }
 
+std::unique_ptr<http::server> serve_metrics(const std::string& listen, std::string_view name,
+                                            std::function<std::string()> text, std::function<bool()> ready) {
+  if (listen.empty()) return nullptr;
+  auto [host, port] = split_host_port(listen);
+  http::server_options so;
+  so.address = host;
+  so.port = port;
+  so.threads = 1;
+  auto server = std::make_unique<http::server>(
+      so, [text = std::move(text), ready = std::move(ready)](const http::request& req) -> http::response {
+        if (req.method != "GET" && req.method != "HEAD") {
+          auto r = http::response::json_error(405, "use GET on " + req.path);
+          r.headers.emplace_back("Allow", "GET");
+          return r;
+        }
+        if (req.path == "/metrics") return {200, std::string(metrics::content_type), text(), {}};
+        if (req.path == "/healthz") return {200, "text/plain", "ok\n", {}};
+        if (req.path == "/readyz") {
+          return ready() ? http::response{200, "text/plain", "ready\n", {}}
+                         : http::response{503, "text/plain", "not ready\n", {}};
+        }
+        return http::response::json_error(404, "no such resource: " + req.path);
+      });
+  spdlog::info("{}: metrics on http://{}:{}/metrics", name, host, server->port());
+  return server;
+}
+
 int run_consumer(runner::runner& r, std::string_view sink_name, const std::string& metrics_listen) {
   std::atomic<bool> running{true};
-  std::optional<http::server> metrics;
-  if (!metrics_listen.empty()) {
-    auto [host, port] = split_host_port(metrics_listen);
-    http::server_options so;
-    so.address = host;
-    so.port = port;
-    so.threads = 1;
-    const std::string name(sink_name);
-    metrics.emplace(so, [&r, &running, name](const http::request& req) -> http::response {
-      if (req.path == "/metrics") return {200, "text/plain; version=0.0.4", runner::prometheus_text(r.counters(), name), {}};
-      if (req.path == "/healthz") return {200, "text/plain", "ok\n", {}};
-      if (req.path == "/readyz") {
-        return running ? http::response{200, "text/plain", "ready\n", {}}
-                       : http::response{503, "text/plain", "stopping\n", {}};
-      }
-      return http::response::json_error(404, "no such resource: " + req.path);
-    });
-    spdlog::info("{}: metrics on http://{}:{}/metrics", name, host, metrics->port());
-  }
+  const std::string name(sink_name);
+  auto metrics = serve_metrics(
+      metrics_listen, name, [&r, name] { return runner::prometheus_text(r.counters(), name); },
+      [&running] { return running.load(); });
   std::signal(SIGINT, record_signal);
   std::signal(SIGTERM, record_signal);
   std::thread watcher([&] {

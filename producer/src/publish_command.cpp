@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -126,7 +127,8 @@ int run_publish(const publish_args& a) {
 
 bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host == "localhost"; }
 
-int run_trigger(const std::string& config_path, const std::string& listen_override, const std::string& instance) {
+int run_trigger(const std::string& config_path, const std::string& listen_override, const std::string& instance,
+                const std::string* metrics_override) {
   const config::root cfg = config::load(config_path);
   const auto& tc = cfg.producer.trigger;
   auto [host, port] = service::split_host_port(listen_override.empty() ? tc.listen : listen_override);
@@ -166,9 +168,14 @@ int run_trigger(const std::string& config_path, const std::string& listen_overri
   so.body_limit = tc.max_body_bytes;
   so.io_timeout = tc.request_timeout;
   http::server server(so, [&](const http::request& r) { return trig.handle(r); });
+  std::atomic<bool> running{true};
+  const auto metrics = service::serve_metrics(
+      metrics_override != nullptr ? *metrics_override : cfg.observability.metrics.trigger, "trigger",
+      [&trig] { return trig.metrics_text(); }, [&] { return running.load() && trig.ready(); });
   spdlog::info("trigger: listening on http://{}:{} (POST /v1/issues){}", host, server.port(),
                hf.enabled ? ", hot folder " + to.hot_folder.incoming.string() : std::string());
   spdlog::info("trigger: signal {}, stopping", service::wait_for_termination());
+  running = false;
   server.stop();
   trig.drain(std::chrono::seconds(30));
   return cli::ok;
@@ -203,7 +210,13 @@ void register_publish_commands(CLI::App& root, cli::dispatcher& dispatch) {
   cli::add_config_option(trig, *config_path);
   trig->add_option("--listen", *listen, "HOST:PORT to listen on (default: producer.trigger.listen)");
   trig->add_option("--instance", *instance, "publisher instance name (default: trigger-<hostname>)");
-  dispatch.on(trig, [=] { return run_trigger(*config_path, *listen, *instance); });
+  auto metrics_listen = std::make_shared<std::string>();
+  auto* metrics_opt = trig->add_option(
+      "--metrics-listen", *metrics_listen,
+      "HOST:PORT for /metrics, /healthz, /readyz (default: observability.metrics.trigger; \"\" = off)");
+  dispatch.on(trig, [=] {
+    return run_trigger(*config_path, *listen, *instance, metrics_opt->count() > 0 ? metrics_listen.get() : nullptr);
+  });
 }
 
 }  // namespace syn::producer

@@ -1,16 +1,22 @@
 #include "syn/producer/trigger.hpp"
 
+#include "syn/core/sha256.hpp"
+
+#include "syn/core/metrics.hpp"
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -29,12 +35,14 @@ json ranges_json(const std::vector<offset_range>& ranges) {
   return out;
 }
 
-/// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
-bool same_secret(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  }
+/// Constant-time comparison, so the token cannot be guessed byte by byte from timings. Both
+/// sides are hashed first: the loop then always runs over 64 hex digits, whatever the length of
+/// either side, so timings tell nothing about the token's length either.
+bool same_secret(std::string_view given, std::string_view secret) {
+  const std::string a = sha256_hex(given);
+  const std::string b = sha256_hex(secret);
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   return diff == 0;
 }
 
@@ -81,6 +89,17 @@ struct trigger::impl {
   publish_fn publish;
   lookup_fn lookup;
 
+  // Metrics, updated where the event happens; rendered by metrics_text().
+  metrics::counter_family requests;      // route, method, code
+  metrics::counter_family issues;        // via, result (published, unchanged, failed, rejected)
+  metrics::counter_family errors;        // kind
+  std::atomic<std::uint64_t> articles_produced{0};
+  metrics::histogram publish_latency;
+
+  void count_issue(std::string_view via, std::string_view result) {
+    issues.inc({{"via", std::string(via)}, {"result", std::string(result)}});
+  }
+
   struct job {
     split_result issue;
     std::string via;
@@ -120,6 +139,7 @@ struct trigger::impl {
         busy = true;
       }
       publish_outcome o;
+      const auto t0 = std::chrono::steady_clock::now();
       try {
         std::lock_guard plock(publisher_mu);
         o = publish(j->issue);
@@ -128,6 +148,14 @@ struct trigger::impl {
         o.source_name = j->issue.manifest.source_name();
         o.state = publish_outcome::status::failed;
         o.error = e.what();
+      }
+      publish_latency.observe(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
+      count_issue(j->via, to_string(o.state));
+      if (o.state == publish_outcome::status::failed) {
+        errors.inc({{"kind", "publish_failed"}});
+      } else {
+        articles_produced += o.articles_sent;
       }
       log_publication(j->via, j->who, o);
       {
@@ -192,6 +220,7 @@ struct trigger::impl {
       issue = split_issue(req.body, so);
       issue.manifest.set_source(req.body);  // archived by hash for re-splitting
     } catch (const split_error& e) {
+      count_issue("http", "rejected");
       http::response r;
       r.status = 400;
       r.body = json{{"error", e.message()}, {"line", e.line()}, {"source", e.source()}}.dump() + "\n";
@@ -249,6 +278,7 @@ struct trigger::impl {
       issue->manifest.set_source(raw);
     } catch (const split_error& e) {
       error = e.what();
+      count_issue("hotfolder", "rejected");
     }
     if (issue) {
       publish_outcome o = enqueue(std::move(*issue), "hotfolder", name).get();
@@ -268,7 +298,10 @@ struct trigger::impl {
       spdlog::info("publication via=hotfolder who={} source={} result=rejected error={}", name, json(name).dump(),
                    json(error).dump());
     }
-    if (ec) spdlog::error("hot folder: cannot move {}: {}", file.string(), ec.message());
+    if (ec) {
+      errors.inc({{"kind", "hot_folder"}});
+      spdlog::error("hot folder: cannot move {}: {}", file.string(), ec.message());
+    }
     return !ec;
   }
 
@@ -279,6 +312,7 @@ struct trigger::impl {
       try {
         scan();
       } catch (const std::exception& e) {
+        errors.inc({{"kind", "hot_folder"}});
         spdlog::error("hot folder: scan failed: {}", e.what());
       }
       lock.lock();
@@ -352,6 +386,31 @@ trigger::~trigger() {
 }
 
 http::response trigger::handle(const http::request& req) {
+  // Bounded label values: the route pattern, never the raw path.
+  std::string route = "other";
+  if (req.path == "/v1/issues") {
+    route = "/v1/issues";
+  } else if (req.path.starts_with("/v1/issues/")) {
+    route = "/v1/issues/{id}";
+  } else if (req.path == "/healthz") {
+    route = "/healthz";
+  }
+  static const std::set<std::string, std::less<>> methods{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+  const std::string method = methods.contains(req.method) ? req.method : "other";
+  unsigned status = 500;
+  try {
+    http::response r = route_request(req);
+    status = r.status;
+    impl_->requests.inc({{"route", route}, {"method", method}, {"code", std::to_string(status)}});
+    return r;
+  } catch (...) {
+    impl_->requests.inc({{"route", route}, {"method", method}, {"code", "500"}});
+    impl_->errors.inc({{"kind", "handler"}});
+    throw;  // the server answers 500 with the message
+  }
+}
+
+http::response trigger::route_request(const http::request& req) {
   if (req.path == "/healthz") return {200, "text/plain", "ok\n", {}};
   const bool issues = req.path == "/v1/issues";
   const bool one_issue = req.path.starts_with("/v1/issues/") && req.path.size() > std::string_view("/v1/issues/").size();
@@ -379,6 +438,48 @@ http::response trigger::handle(const http::request& req) {
     return r;
   }
   return impl_->get_issue(http::url_decode(req.path.substr(std::string_view("/v1/issues/").size())));
+}
+
+std::string trigger::metrics_text() const {
+  metrics::writer w;
+  w.family("syndicate_trigger_requests_total", "counter", "HTTP requests to the trigger API by route, method and status.");
+  for (const auto& [l, v] : impl_->requests.snapshot()) w.sample(l, v);
+  w.family("syndicate_trigger_issues_total", "counter",
+           "Issues by way in (http, hotfolder) and result: published (committed), unchanged (nothing to send), "
+           "failed (not committed), rejected (did not split).");
+  auto issues = impl_->issues.snapshot();
+  for (const char* via : {"http", "hotfolder"}) {
+    for (const char* result : {"published", "unchanged", "failed", "rejected"}) {
+      const metrics::labels l{{"via", via}, {"result", result}};
+      const auto it = std::find_if(issues.begin(), issues.end(), [&](const auto& e) { return e.first == l; });
+      w.sample(l, it == issues.end() ? std::uint64_t{0} : it->second);
+    }
+  }
+  w.counter("syndicate_articles_produced_total", "Articles sent in committed publish transactions.", {},
+            impl_->articles_produced.load());
+  w.family("syndicate_publish_seconds", "histogram", "Time to publish one issue (one Kafka transaction).")
+      .observations({}, impl_->publish_latency);
+  w.family("syndicate_trigger_errors_total", "counter",
+           "Errors: publish_failed (transaction not committed), hot_folder (scan or move), handler (HTTP 500).");
+  auto errs = impl_->errors.snapshot();
+  for (const char* kind : {"publish_failed", "hot_folder", "handler"}) {
+    const metrics::labels l{{"kind", kind}};
+    const auto it = std::find_if(errs.begin(), errs.end(), [&](const auto& e) { return e.first == l; });
+    w.sample(l, it == errs.end() ? std::uint64_t{0} : it->second);
+  }
+  std::size_t queued = 0;
+  {
+    std::lock_guard lock(impl_->mu);
+    queued = impl_->queue.size() + (impl_->busy ? 1 : 0);
+  }
+  w.gauge("syndicate_trigger_queue_length", "Issues split and waiting to be published (or publishing).", {},
+          static_cast<double>(queued));
+  return w.text();
+}
+
+bool trigger::ready() const {
+  std::lock_guard lock(impl_->mu);
+  return !impl_->stopping;
 }
 
 std::size_t trigger::scan_hot_folder() { return impl_->scan(); }

@@ -89,14 +89,17 @@ group_metadata::~group_metadata() {
 
 struct consumer::impl final : detail::client {
   rebalance_hooks hooks;
+  std::function<void(std::string_view)> on_statistics;
   std::string group_id;
   bool closed = false;
 
   ~impl() override { close_handle(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE); }
 
   result<void> open_consumer(properties props) {
-    BOOST_OUTCOME_TRY(open(RD_KAFKA_CONSUMER, std::move(props), [](rd_kafka_conf_t* conf) {
+    const bool statistics = static_cast<bool>(on_statistics);
+    BOOST_OUTCOME_TRY(open(RD_KAFKA_CONSUMER, std::move(props), [statistics](rd_kafka_conf_t* conf) {
       rd_kafka_conf_set_rebalance_cb(conf, &impl::on_rebalance);
+      if (statistics) rd_kafka_conf_set_stats_cb(conf, &impl::on_stats);
     }));
     // One queue for messages, rebalances, errors: poll() serves them all.
     rd_kafka_poll_set_consumer(rk());
@@ -106,6 +109,16 @@ struct consumer::impl final : detail::client {
   static void on_rebalance(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
                            void* opaque) {
     static_cast<impl*>(static_cast<detail::client*>(opaque))->rebalance(err, parts);
+  }
+
+  static int on_stats(rd_kafka_t*, char* json, std::size_t len, void* opaque) {
+    auto* self = static_cast<impl*>(static_cast<detail::client*>(opaque));
+    try {
+      if (self->on_statistics) self->on_statistics(std::string_view(json, len));
+    } catch (const std::exception& e) {
+      detail::logger()->error("{}: statistics hook threw: {}", self->name(), e.what());
+    }
+    return 0;  // librdkafka frees `json`
   }
 
   void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
@@ -187,7 +200,8 @@ result<void> usable(const std::unique_ptr<consumer::impl>& p) {
 }
 }  // namespace
 
-result<consumer> consumer::create(const config::kafka_config& cfg, consumer_options opts) {
+result<consumer> consumer::create(const config::kafka_config& cfg, consumer_options opts,
+                                  statistics_fn on_statistics) {
   role_options ro;
   ro.client_id = opts.client_id;
   ro.group_id = opts.group_id;
@@ -196,6 +210,12 @@ result<consumer> consumer::create(const config::kafka_config& cfg, consumer_opti
   auto p = std::make_unique<impl>();
   p->hooks = std::move(opts.hooks);
   p->group_id = opts.group_id;
+  if (on_statistics && cfg.statistics_interval.count() > 0) {
+    p->on_statistics = std::move(on_statistics);
+    // Not in build_properties: `kafka.client` may not set it (observability owns it), and a
+    // client without a statistics callback should not pay for the JSON.
+    props.value()["statistics.interval.ms"] = std::to_string(cfg.statistics_interval.count());
+  }
   BOOST_OUTCOME_TRY(p->open_consumer(std::move(props).value()));
   return consumer(std::move(p));
 }

@@ -68,6 +68,9 @@ struct kafka_config {
   /// Secret librdkafka properties (`sasl.password`, ...), each read from the environment variable
   /// named here (`kafka.client_env` in YAML). Added after the fixed fields above.
   std::map<std::string, secret> client_env;
+  /// librdkafka `statistics.interval.ms` for clients that take statistics (the consumers' lag
+  /// gauges); not a YAML key here: load() copies `observability.kafka_statistics_interval_ms`.
+  std::chrono::milliseconds statistics_interval{15000};
 };
 
 /// `bootstrap.servers` plus `kafka.client` plus every `kafka.client_env` secret resolved now.

@@ -15,14 +15,17 @@
 /// Thread-safety: run() on one thread; stop() and stats() from any.
 
 #include "syn/core/config.hpp"
+#include "syn/core/metrics.hpp"
 #include "syn/core/sink.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace syn::runner {
@@ -55,11 +58,26 @@ struct stats {
   std::atomic<std::uint64_t> batches{0};
   std::atomic<std::uint64_t> commits{0};
   std::atomic<std::uint64_t> errors{0};
-  /// Sum and count of sink write latencies, and a fixed-bucket histogram (seconds).
-  static constexpr std::array<double, 10> buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5};
-  std::array<std::atomic<std::uint64_t>, buckets.size() + 1> latency_counts{};
-  std::atomic<std::uint64_t> latency_sum_us{0};
-  void observe_latency(std::chrono::microseconds d) noexcept;
+  /// Sink write latency per batch.
+  metrics::histogram sink_latency;
+
+  /// Consumer lag per assigned partition, from librdkafka's statistics JSON
+  /// (`topics.*.partitions.*.consumer_lag`: last stable offset − committed offset under
+  /// read_committed), refreshed every `observability.kafka_statistics_interval_ms`.
+  struct partition_lag {
+    std::string topic;
+    std::int32_t partition = 0;
+    std::int64_t lag = 0;
+  };
+  /// Replaces the lag table from one statistics JSON document; ignores what does not parse.
+  void update_lag(std::string_view statistics_json);
+  [[nodiscard]] std::vector<partition_lag> lag() const;
+  /// Number of statistics documents taken.
+  std::atomic<std::uint64_t> statistics_updates{0};
+
+ private:
+  mutable std::mutex lag_mu_;
+  std::vector<partition_lag> lag_;
 };
 
 /// Renders the counters in Prometheus text format, each metric labelled with `sink`.

@@ -4,9 +4,11 @@
 
 #include "syn/core/cli.hpp"
 #include "syn/core/config.hpp"
+#include "syn/core/http_server.hpp"
 #include "syn/core/runner.hpp"
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace syn::service {
@@ -16,6 +18,14 @@ void setup_logging(const config::observability_config& o);
 
 /// Installs SIGINT/SIGTERM handlers and blocks until one arrives; returns the signal.
 int wait_for_termination();
+
+/// Serves GET /metrics (`text()`, Prometheus text format), /healthz (200 while the process
+/// runs) and /readyz (200 if `ready()`, else 503) on `listen` (HOST:PORT) until the returned
+/// server is destroyed; nullptr if `listen` is empty. `text` and `ready` run on the server's
+/// thread and must be thread-safe. \throws std::invalid_argument / std::runtime_error naming
+/// the address if it is malformed or cannot be bound.
+std::unique_ptr<http::server> serve_metrics(const std::string& listen, std::string_view name,
+                                            std::function<std::string()> text, std::function<bool()> ready);
 
 /// Runs `r` until it returns or a termination signal stops it, serving /metrics (the runner's
 /// counters), /healthz and /readyz on `metrics_listen` (HOST:PORT; empty: not served).

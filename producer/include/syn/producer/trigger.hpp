@@ -3,6 +3,8 @@
 /// folder, two ways into one pipeline: split (synchronously, so bad input is answered at once),
 /// then publish on one worker thread (the transactional producer runs one transaction at a time).
 ///
+/// Metrics (metrics_text()) are served by `serve trigger` on `observability.metrics.trigger`.
+///
 /// Thread-safety: handle() may be called from any number of threads at once.
 
 #include "syn/core/http_server.hpp"
@@ -66,7 +68,14 @@ class trigger {
   /// Waits until every queued publication has finished (tests, shutdown), at most `timeout`.
   bool drain(std::chrono::milliseconds timeout);
 
+  /// Prometheus text: HTTP requests by route, method and status; issues by way in and result;
+  /// articles produced; publish latency; errors; queue length. Thread-safe.
+  [[nodiscard]] std::string metrics_text() const;
+  /// False once shutdown has begun (for /readyz).
+  [[nodiscard]] bool ready() const;
+
  private:
+  http::response route_request(const http::request& req);
   struct impl;
   std::unique_ptr<impl> impl_;
 };

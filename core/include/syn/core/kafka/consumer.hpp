@@ -93,6 +93,10 @@ struct consumer_options {
   rebalance_hooks hooks;
 };
 
+/// Takes librdkafka's statistics JSON (STATISTICS.md). Runs on the polling thread, inside
+/// poll(); must not throw.
+using statistics_fn = std::function<void(std::string_view json)>;
+
 struct watermarks {
   std::int64_t low = -1;   ///< first offset still in the log
   std::int64_t high = -1;  ///< offset the next record will get (the log-end / last stable offset)
@@ -101,7 +105,10 @@ struct watermarks {
 class consumer {
  public:
   /// Creates the client; no network I/O yet.
-  static result<consumer> create(const config::kafka_config& cfg, consumer_options opts);
+  /// With `on_statistics` (and a non-zero `cfg.statistics_interval`), librdkafka's statistics
+  /// are emitted every interval and handed to it.
+  static result<consumer> create(const config::kafka_config& cfg, consumer_options opts,
+                                 statistics_fn on_statistics = {});
 
   consumer(consumer&&) noexcept;
   consumer& operator=(consumer&&) noexcept;
