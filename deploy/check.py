@@ -121,12 +121,20 @@ class Checker:
                 if not re.search(r"(^|[\s,])" + re.escape(opt) + r"\b", text):
                     self.error(path, where, f"`syndicate {' '.join(words)}` has no option {opt}")
 
-    def invoked_role(self, path: Path, where: str, args: list[str]) -> tuple[str, ...] | None:
-        """Checks the invocation and returns its role (ROLES or ONE_SHOT), reporting one it is not."""
+    def invoked_role(self, path: Path, where: str, args: list[str], probed: bool = True) -> tuple[str, ...] | None:
+        """Checks the invocation and returns its role (ROLES or ONE_SHOT), reporting one it is not,
+        and a role whose probes would fail because it serves no /healthz: the roles on
+        observability.metrics take `--metrics-listen` (core's service::serve_metrics)."""
         self.check_invocation(path, where, args)
         role = self.role_of(args)
         if role is None:
             self.error(path, where, f"not a syndicate role: {' '.join(args)}")
+        elif probed and role in ROLES and ROLES[role]["metrics"] is not None:
+            rc, text = self.help_of(role)
+            if rc == 0 and "--metrics-listen" not in text:
+                self.error(path, where, f"`syndicate {' '.join(role)}` serves no /healthz or /readyz "
+                                        f"(no --metrics-listen; observability.metrics.{ROLES[role]['metrics']} "
+                                        "is not used): its health checks would fail")
         return role
 
     # ----------------------------------------------------------------------------- config files
@@ -459,7 +467,7 @@ class Checker:
                 self.error(env, "SYNDICATE_ARGS", "missing")
                 continue
             args = values["SYNDICATE_ARGS"].split() + [a for a in tail if a != "$SYNDICATE_ARGS"]
-            role = self.invoked_role(env, f"{unit.name} ExecStart", args)
+            role = self.invoked_role(env, f"{unit.name} ExecStart", args, probed=False)
             if role is None:
                 continue
             seen.add(role)
