@@ -22,14 +22,25 @@ syndication::v1::DeadLetter make_dead_letter(const kafka::message& m, int reason
   d.set_partition(m.partition());
   d.set_offset(m.offset());
   d.set_key(std::string(m.key()));
-  d.set_value(std::string(m.value()));
+  // A dead letter must fit where an ordinary record fits (the producer's message.max.bytes and
+  // the topic's max.message.bytes, 1 MB by default), or the record that is too large for its
+  // consumer could never be dead-lettered and would stall the partition: keep the head only.
+  if (m.value().size() > max_dead_letter_value_bytes) {
+    d.set_value(std::string(m.value().substr(0, max_dead_letter_value_bytes)));
+    d.set_original_value_size(m.value().size());
+  } else {
+    d.set_value(std::string(m.value()));
+  }
   for (const auto& h : m.headers()) {
     auto* rh = d.add_headers();
     rh->set_key(std::string(h.name));
     rh->set_value(std::string(h.value));
   }
   d.set_reason(static_cast<syndication::v1::DeadLetter::Reason>(reason));
-  d.set_error(error);
+  d.set_error(d.original_value_size() == 0
+                  ? error
+                  : error + " (dead letter keeps the first " + std::to_string(max_dead_letter_value_bytes) + " of " +
+                        std::to_string(m.value().size()) + " bytes)");
   d.set_consumer_group(group);
   d.set_attempts(attempts);
   const auto now = TimeUtil::GetCurrentTime();

@@ -31,6 +31,10 @@ std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop = true; }
 
 std::string host_instance(const std::string& given) {
+/// The largest article turned into jobs: each job embeds it, and must stay under Kafka's default
+/// 1 MB record limit with room for the job's own fields.
+constexpr std::size_t max_source_bytes = 768U * 1024U;
+
   if (!given.empty()) return given;
   char buf[256] = {};
   return gethostname(buf, sizeof buf - 1) == 0 ? buf : "localhost";
@@ -74,6 +78,14 @@ int run_jobs(const args& a) {
     if (!article) {
       return {transform::dead_letter(cfg.kafka, m, DeadLetter::DECODE_FAILED,
                                      "not a syndication.v1.Article (schema header or bytes)", o.group_id, 1)};
+    // A job carries its source article: a larger article would make a job too large to produce,
+    // abort every transaction and stop the consumer.
+    if (m.value().size() > max_source_bytes) {
+      return {transform::dead_letter(cfg.kafka, m, DeadLetter::TOO_LARGE,
+                                     "record of " + std::to_string(m.value().size()) + " bytes exceeds " +
+                                         std::to_string(max_source_bytes) + " (a job must fit in one Kafka record)",
+                                     o.group_id, 1)};
+    }
     }
     auto jobs = build_jobs(*article, cfg.translation, std::chrono::system_clock::now());
     if (!jobs) return {transform::dead_letter(cfg.kafka, m, DeadLetter::VALIDATION_FAILED, jobs.error().message(), o.group_id, 1)};

@@ -142,11 +142,12 @@ result<std::vector<TranslationJob>> build_jobs(const Article& a, const config::t
     return error(errc::invalid_article,
                  "article " + a.id() + ": content_sha256 is not 64 lowercase hex digits");
   }
-  // An article without any text (cannot come from the splitter) gives nothing to translate.
+  // An article without any text cannot come from the splitter: it is invalid (dead-lettered, as
+  // the archive and feed consumers do), not silently skipped.
   if (a.kicker().empty() && a.headline().empty() && a.subheadline().empty() &&
       std::all_of(a.blocks().begin(), a.blocks().end(), [](const auto& b) { return b.text().empty(); }) &&
       std::all_of(a.photos().begin(), a.photos().end(), [](const auto& p) { return p.caption().empty(); })) {
-    return jobs;
+    return error(errc::invalid_article, "article " + a.id() + " has no text (kicker, headline, blocks, captions)");
   }
   for (const auto& target : cfg.targets) {
     if (detail::ascii_iequals(target.language, source_language)) continue;  // config validation forbids it

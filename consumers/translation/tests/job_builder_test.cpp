@@ -254,13 +254,19 @@ TEST(JobBuilder, OriginalWithoutIdOrWithBadHashIsInvalid) {
   EXPECT_NE(r.error().message().find("cjrb-20240130-01-03"), std::string::npos);
 }
 
-TEST(JobBuilder, ArticleWithoutTextGivesNoJob) {
+// Regression (reliability scenario 4): an article without text was skipped silently by
+// `consume translation` while the archive and feed dead-lettered it.
+TEST(JobBuilder, ArticleWithoutTextIsInvalidNotSkipped) {
   Article a = sample_article();
   a.clear_kicker();
   a.clear_headline();
   a.clear_blocks();
   a.clear_photos();
-  EXPECT_TRUE(jobs_for(a, opencc_config()).empty());
+  auto r = build_jobs(a, opencc_config(), fixed_now());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::invalid_article);
+  EXPECT_FALSE(r.error().retriable());
+  EXPECT_NE(r.error().message().find("has no text"), std::string::npos) << r.error().message();
 }
 
 TEST(SegmentPath, ParsesWhatTheBuilderWrites) {

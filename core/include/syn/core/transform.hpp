@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -49,7 +50,12 @@ using transform_fn = std::function<std::vector<output>(const kafka::message&)>;
 /// the process returns 1: its offsets were not committed, so a restart takes the batch again.
 int run(const config::kafka_config& kafka, const options& opts, const transform_fn& fn, std::atomic<bool>& stop);
 
-/// The dead letter for `m`: original coordinates, key, value and headers, the reason and error.
+/// A dead letter keeps at most this many bytes of the original value (`original_value_size`
+/// says how many there were), so that it fits under Kafka's default 1 MB record limit.
+inline constexpr std::size_t max_dead_letter_value_bytes = 512U * 1024U;
+
+/// The dead letter for `m`: original coordinates, key, value (its head if over
+/// max_dead_letter_value_bytes) and headers, the reason and error.
 /// Its id `<topic>-<partition>-<offset>-<group>` is stable, so a redrive is traceable.
 syndication::v1::DeadLetter make_dead_letter(const kafka::message& m, int reason, const std::string& error,
                                              const std::string& group, std::uint32_t attempts);
