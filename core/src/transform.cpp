@@ -6,6 +6,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <map>
 
 namespace syn::transform {
@@ -68,7 +69,20 @@ output dead_letter(const config::kafka_config& kafka, const kafka::message& m, i
   return o;
 }
 
+namespace {
+/// Test hook for the kill-mid-transaction tests: in the Nth batch, once its output records are on
+/// the broker and before the offsets and the commit, the process exits as if killed. Unset in
+/// production.
+std::optional<std::uint64_t> exit_in_batch() {
+  const char* v = std::getenv("SYNDICATE_TEST_EXIT_IN_TRANSACTION");
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::strtoull(v, nullptr, 10);
+}
+}  // namespace
+
 int run(const config::kafka_config& kafka, const options& opts, const transform_fn& fn, std::atomic<bool>& stop) {
+  const auto exit_in = exit_in_batch();
+  std::uint64_t batches = 0;
   kafka::consumer_options co;
   co.group_id = opts.group_id;
   co.client_id = "syndicate-" + opts.group_id;
@@ -97,7 +111,16 @@ int run(const config::kafka_config& kafka, const options& opts, const transform_
       batch.push_back(std::move(*m.value()));
     }
     if (batch.empty()) {
-      if (opts.stop_when_idle && kafka::clock::now() - idle_since > opts.idle_for) return 0;
+      if (opts.stop_when_idle) {
+        // Idle time counts only while this member holds partitions: a member restarted after a
+        // crash may wait for the group to drop its predecessor (session.timeout.ms) first.
+        auto assigned = consumer.assignment();
+        if (!assigned || assigned.value().empty()) {
+          idle_since = kafka::clock::now();
+        } else if (kafka::clock::now() - idle_since > opts.idle_for) {
+          break;
+        }
+      }
       continue;
     }
     idle_since = kafka::clock::now();
@@ -123,6 +146,11 @@ int run(const config::kafka_config& kafka, const options& opts, const transform_
                                    std::string_view(o.partition_key)};
         if (auto r = tx.send(rec, kafka::after(10s)); !r) return r.error();
       }
+      if (exit_in && ++batches == *exit_in) {
+        (void)tx.flush(kafka::after(10s));
+        spdlog::warn("test hook: exiting in batch {} with {} records in an open transaction", batches, outputs.size());
+        std::_Exit(70);
+      }
       return tx.send_offsets_to_transaction(offsets, group.value(), kafka::after(30s));
     });
     if (!committed) {
@@ -131,6 +159,7 @@ int run(const config::kafka_config& kafka, const options& opts, const transform_
       return 1;
     }
     spdlog::debug("{}: {} records in, {} out, committed", opts.group_id, batch.size(), outputs.size());
+    if (opts.on_committed) opts.on_committed();
   }
   (void)consumer.close(kafka::after(10s));
   return 0;

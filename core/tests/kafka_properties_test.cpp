@@ -26,6 +26,18 @@ TEST(KafkaProperties, ConsumerGetsManualCommitsAndReadCommitted) {
   EXPECT_FALSE(props.contains("transactional.id"));
 }
 
+TEST(KafkaProperties, ConsumerOnlyKeysOfKafkaClientReachConsumersOnly) {
+  config::kafka_config cfg;
+  cfg.bootstrap_servers = "10.0.0.1:9092";
+  cfg.client = {{"session.timeout.ms", "6000"}, {"socket.timeout.ms", "5000"}};
+  auto c = build_properties(cfg, role::consumer, {.client_id = "a", .group_id = "g", .transactional_id = ""});
+  auto p = build_properties(cfg, role::producer, {.client_id = "p", .group_id = "", .transactional_id = ""});
+  ASSERT_TRUE(c && p);
+  EXPECT_EQ(c.value().at("session.timeout.ms"), "6000");
+  EXPECT_FALSE(p.value().contains("session.timeout.ms")) << "librdkafka would warn that a producer ignores it";
+  EXPECT_EQ(p.value().at("socket.timeout.ms"), "5000") << "keys for every client still reach producers";
+}
+
 TEST(KafkaProperties, ProducersAreIdempotentAndUseJavasPartitioner) {
   config::kafka_config cfg;
   cfg.transaction_timeout_ms = 45000;

@@ -2,17 +2,28 @@
 # The archive consumer end to end on the real broker: publish the fixture, consume it into a
 # SQLite archive, consume again (no second revision), publish a correction (revision 2 becomes
 # current), and export the raw issue, which re-splits to the same content hashes.
-# Needs SYN_TEST_BOOTSTRAP; $1 is the syndicate binary.
+# Needs SYN_TEST_BOOTSTRAP; $1 is the syndicate binary; $2 the backend: sqlite (default) or
+# postgres (a database of its own on the server at SYN_TEST_PG_CONNINFO, dropped at the end).
 set -euo pipefail
 syndicate=$1
+backend=${2:-sqlite}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 fixture=$src/tests/data/issues/changji-daily-2024-01-30-p1.txt
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 id=arc$(date +%s)$$
 cfg=$work/syndication.yaml
 source "$src/tests/e2e/lib.sh"
-write_config "$cfg" "$id" </dev/null
+if [ "$backend" = postgres ]; then
+  : "${SYN_TEST_PG_CONNINFO:?SYN_TEST_PG_CONNINFO must point at the test PostgreSQL (scripts/test.sh sets it)}"
+  psql "$SYN_TEST_PG_CONNINFO" -qc "CREATE DATABASE $id" || fail "cannot create database $id"
+  trap 'psql "$SYN_TEST_PG_CONNINFO" -qc "DROP DATABASE IF EXISTS $id WITH (FORCE)"; rm -rf "$work"' EXIT
+  export SYN_E2E_ARCHIVE_PG="$SYN_TEST_PG_CONNINFO dbname=$id"
+  write_config "$cfg" "$id" </dev/null
+  sed -i 's|^  sqlite: {path: .*}|  backend: postgres\n  postgres: {conninfo_env: SYN_E2E_ARCHIVE_PG}|' "$cfg"
+else
+  trap 'rm -rf "$work"' EXIT
+  write_config "$cfg" "$id" </dev/null
+fi
 consume() { timeout 120 "$syndicate" consume archive --config "$cfg" --until-caught-up --metrics-listen "" >/dev/null 2>"$work/consume.log" || { cat "$work/consume.log"; fail "consume archive"; }; }
 revisions() { "$syndicate" archive get "$1" --config "$cfg" --format json | grep -o '"revisionCount": *[0-9]*' | grep -o '[0-9]*$'; }
 
@@ -41,4 +52,4 @@ expect "revision of article 01 after the correction" 1 "$(revisions cjrb-2024013
 cmp -s "$work/raw.txt" "$work/corrected.txt" || fail "raw export differs from the published bytes"
 hashes() { "$syndicate" split "$1" | grep -o '"contentSha256": "[0-9a-f]*"' | sort; }
 [ "$(hashes "$work/raw.txt")" = "$(hashes "$work/corrected.txt")" ] || fail "re-split hashes differ"
-echo "archive_flow: ok"
+echo "archive_flow ($backend): ok"

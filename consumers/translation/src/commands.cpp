@@ -1,9 +1,11 @@
 #include "syn/translation/commands.hpp"
 
 #include "syn/core/config.hpp"
+#include "syn/core/kafka/admin.hpp"
 #include "syn/core/service.hpp"
 #include "syn/core/transform.hpp"
 #include "syn/translation/article_builder.hpp"
+#include "syn/translation/done_store.hpp"
 #include "syn/translation/engine.hpp"
 #include "syn/translation/job_builder.hpp"
 #include "syndication/v1/dead_letter.pb.h"
@@ -11,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <thread>
@@ -25,16 +28,17 @@ struct args {
   std::string config_path;
   std::string instance;
   bool until_idle = false;
+  std::string done_store_path;
 };
+
+/// The largest article turned into jobs: each job embeds it, and must stay under Kafka's default
+/// 1 MB record limit with room for the job's own fields.
+constexpr std::size_t max_source_bytes = 768U * 1024U;
 
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop = true; }
 
 std::string host_instance(const std::string& given) {
-/// The largest article turned into jobs: each job embeds it, and must stay under Kafka's default
-/// 1 MB record limit with room for the job's own fields.
-constexpr std::size_t max_source_bytes = 768U * 1024U;
-
   if (!given.empty()) return given;
   char buf[256] = {};
   return gethostname(buf, sizeof buf - 1) == 0 ? buf : "localhost";
@@ -74,10 +78,6 @@ int run_jobs(const args& a) {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   return transform::run(cfg.kafka, o, [&](const kafka::message& m) -> std::vector<transform::output> {
-    auto article = decode<syndication::v1::Article>(m, "syndication.v1.Article");
-    if (!article) {
-      return {transform::dead_letter(cfg.kafka, m, DeadLetter::DECODE_FAILED,
-                                     "not a syndication.v1.Article (schema header or bytes)", o.group_id, 1)};
     // A job carries its source article: a larger article would make a job too large to produce,
     // abort every transaction and stop the consumer.
     if (m.value().size() > max_source_bytes) {
@@ -86,6 +86,10 @@ int run_jobs(const args& a) {
                                          std::to_string(max_source_bytes) + " (a job must fit in one Kafka record)",
                                      o.group_id, 1)};
     }
+    auto article = decode<syndication::v1::Article>(m, "syndication.v1.Article");
+    if (!article) {
+      return {transform::dead_letter(cfg.kafka, m, DeadLetter::DECODE_FAILED,
+                                     "not a syndication.v1.Article (schema header or bytes)", o.group_id, 1)};
     }
     auto jobs = build_jobs(*article, cfg.translation, std::chrono::system_clock::now());
     if (!jobs) return {transform::dead_letter(cfg.kafka, m, DeadLetter::VALIDATION_FAILED, jobs.error().message(), o.group_id, 1)};
@@ -99,6 +103,53 @@ int run_jobs(const args& a) {
   }, g_stop);
 }
 
+/// Brings the done store up to the translated topic (read_committed, every partition, from where
+/// the store left off), so jobs done before a restart or by another instance before a rebalance
+/// are not translated again. Stops at the end of each partition or after 3 s without records: a
+/// store left behind only costs a redundant translation (docs/TRANSLATION.md).
+void catch_up(done_store& store, const config::kafka_config& kafka, const std::string& topic) {
+  using namespace std::chrono_literals;
+  auto admin = kafka::admin::create(kafka);
+  if (!admin) throw std::runtime_error(admin.error().to_string());
+  auto info = admin.value().describe_topic(topic, kafka::after(30s));
+  if (!info) throw std::runtime_error(info.error().to_string());
+  kafka::consumer_options co;
+  co.group_id = "syndicate-translator-done-store";  // never commits: assign() only
+  auto c = kafka::consumer::create(kafka, co);
+  if (!c) throw std::runtime_error(c.error().to_string());
+  std::vector<kafka::partition_offset> start;
+  std::map<std::int32_t, std::int64_t> end;
+  for (const auto& p : info.value().partitions) {
+    auto from = store.resume_offset(topic, p.id);
+    if (!from) throw std::runtime_error("done store: " + from.error().message());
+    auto w = c.value().watermark_offsets(topic, p.id, kafka::after(30s));
+    if (!w) throw std::runtime_error(w.error().to_string());
+    const std::int64_t first = from.value().value_or(kafka::offset_beginning);
+    if (w.value().high > std::max<std::int64_t>(first, w.value().low)) end[p.id] = w.value().high;
+    start.push_back({topic, p.id, first, std::nullopt});
+  }
+  if (end.empty()) return;
+  if (auto r = c.value().assign(start); !r) throw std::runtime_error(r.error().to_string());
+  std::size_t learned = 0;
+  auto quiet_since = kafka::clock::now();
+  while (!end.empty() && kafka::clock::now() - quiet_since < 3s && !g_stop) {
+    auto m = c.value().poll(200ms);
+    if (!m) throw std::runtime_error(m.error().to_string());
+    if (!m.value()) continue;
+    quiet_since = kafka::clock::now();
+    const auto& msg = *m.value();
+    syndication::v1::Article art;
+    if (art.ParseFromArray(msg.value().data(), static_cast<int>(msg.value().size()))) {
+      auto r = store.learn(art, topic, msg.partition(), msg.offset());
+      if (!r) throw std::runtime_error("done store: " + r.error().message());
+      learned += r.value() ? 1 : 0;
+    }
+    if (auto e = end.find(msg.partition()); e != end.end() && msg.offset() + 1 >= e->second) end.erase(e);
+  }
+  (void)c.value().close(kafka::after(10s));
+  spdlog::info("translator: done store learned {} translation(s) from {}", learned, topic);
+}
+
 /// translation jobs -> translated articles.
 int run_translate(const args& a) {
   const config::root cfg = config::load(a.config_path);
@@ -109,19 +160,47 @@ int run_translate(const args& a) {
     if (!e) throw std::runtime_error("translation.targets[" + t.language + "]: " + e.error().message());
     engines[t.language] = std::move(e).value();
   }
+  std::optional<done_store> store;
+  if (!a.done_store_path.empty()) {
+    const auto parent = std::filesystem::path(a.done_store_path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    auto s = done_store::open(a.done_store_path);
+    if (!s) throw std::runtime_error("--done-store " + a.done_store_path + ": " + s.error().message());
+    store.emplace(std::move(s).value());
+    catch_up(*store, cfg.kafka, cfg.kafka.topics.translated.name);
+  }
+  // Translations produced in the open transaction; marked done once it commits.
+  std::vector<done_record> pending;
+  std::uint64_t skipped = 0;
+
   transform::options o;
   o.group_id = cfg.consumers.groups.translator;
   o.topics = {cfg.kafka.topics.translation_jobs.name};
   o.transactional_id = cfg.kafka.transactional_id_prefix + "-translator-" + host_instance(a.instance);
   o.batch_size = 10;  // an HTTP engine may take seconds per job
   o.stop_when_idle = a.until_idle;
+  o.on_committed = [&] {
+    for (const auto& d : pending) {
+      if (auto r = store->mark_done(d); !r) spdlog::warn("translator: done store: {}", r.error().message());
+    }
+    pending.clear();
+  };
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  return transform::run(cfg.kafka, o, [&](const kafka::message& m) -> std::vector<transform::output> {
+  const int rc = transform::run(cfg.kafka, o, [&](const kafka::message& m) -> std::vector<transform::output> {
     auto job = decode<syndication::v1::TranslationJob>(m, "syndication.v1.TranslationJob");
     if (!job || !job->has_source()) {
       return {transform::dead_letter(cfg.kafka, m, DeadLetter::DECODE_FAILED,
                                      "not a syndication.v1.TranslationJob with its source article", o.group_id, 1)};
+    }
+    const done_key key{job->source_id(), job->source_sha256(), job->target_language()};
+    if (store) {
+      auto done = store->contains(key);
+      if (done && done.value()) {
+        ++skipped;
+        spdlog::debug("translator: {} already done; skipped", job->job_id());
+        return {};
+      }
     }
     auto engine = engines.find(job->target_language());
     if (engine == engines.end()) {
@@ -138,6 +217,10 @@ int run_translate(const args& a) {
         if (!translated) {
           return {transform::dead_letter(cfg.kafka, m, DeadLetter::VALIDATION_FAILED, translated.error().message(),
                                          o.group_id, attempt)};
+        }
+        if (store) {
+          pending.push_back({key, translated.value().id(), translated.value().content_sha256(),
+                             std::chrono::system_clock::now()});
         }
         return {record(cfg.kafka.topics.translated.name, translated.value().id(), translated.value().SerializeAsString(),
                        "syndication.v1.Article", translated.value().issue_id(), translated.value().language())};
@@ -156,6 +239,8 @@ int run_translate(const args& a) {
       std::this_thread::sleep_for(wait);
     }
   }, g_stop);
+  spdlog::info("translator: {} job(s) skipped as already done", skipped);
+  return rc;
 }
 
 void add_common(CLI::App* sub, args& a) {
@@ -181,6 +266,11 @@ void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
       "Run translation jobs with the configured engine per language (OpenCC offline, LibreTranslate-compatible "
       "HTTP) and publish the translated articles (consumer group consumers.groups.translator; exactly once).");
   add_common(translate, *tr_args);
+  tr_args->done_store_path = "var/translation-done.db";
+  translate
+      ->add_option("--done-store", tr_args->done_store_path,
+                   "SQLite index of jobs already done (rebuilt from the translated topic when lost; \"\" disables)")
+      ->capture_default_str();
   dispatch.on(translate, [tr_args] { return run_translate(*tr_args); });
 }
 

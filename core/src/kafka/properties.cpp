@@ -1,5 +1,6 @@
 #include "syn/core/kafka/properties.hpp"
 
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,6 +65,18 @@ pairs required_for(role r, const role_options& o) {
   return {};
 }
 
+/// kafka.client applies to every client; these keys mean something to consumers only, so they are
+/// not passed to producers and admin clients (librdkafka would warn that it ignores them).
+bool consumer_only(const std::string& key) {
+  static const std::set<std::string, std::less<>> keys{
+      "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms", "group.instance.id",
+      "group.protocol.type", "partition.assignment.strategy", "auto.offset.reset", "fetch.wait.max.ms",
+      "fetch.min.bytes", "fetch.max.bytes", "fetch.message.max.bytes", "max.partition.fetch.bytes",
+      "queued.min.messages", "queued.max.messages.kbytes", "coordinator.query.interval.ms",
+      "check.crcs"};
+  return keys.contains(key);
+}
+
 }  // namespace
 
 result<properties> build_properties(const config::kafka_config& cfg, role r, const role_options& opts) {
@@ -86,7 +99,10 @@ result<properties> build_properties(const config::kafka_config& cfg, role r, con
   properties props;
   for (auto& [k, v] : defaults_for(cfg, r)) props[k] = v;
   props["client.id"] = opts.client_id;
-  for (const auto& [k, v] : user) props[k] = v;
+  for (const auto& [k, v] : user) {
+    if (r != role::consumer && consumer_only(k)) continue;
+    props[k] = v;
+  }
   for (auto& [k, v] : required_for(r, opts)) {
     if (auto it = user.find(k); it != user.end() && it->second != v) {
       return error(errc::invalid_arg, "kafka.client." + k + "=" + it->second + " conflicts with the " +

@@ -38,9 +38,13 @@ struct options {
   std::string transactional_id;
   std::size_t batch_size = 100;
   std::chrono::milliseconds batch_max_wait{200};
-  /// Return 0 once nothing arrived for `idle_for` (tests, batch jobs); otherwise run until stop.
+  /// Leave the group and return 0 once nothing arrived for `idle_for` while this member held
+  /// partitions (tests, batch jobs); otherwise run until stop.
   bool stop_when_idle = false;
   std::chrono::milliseconds idle_for{5000};
+  /// Called after each batch's transaction committed (not after an abort), before the next
+  /// poll: for local state that must only record what Kafka holds (the translator's done store).
+  std::function<void()> on_committed;
 };
 
 /// Turns one consumed record into output records (possibly a dead letter). Must not throw.
