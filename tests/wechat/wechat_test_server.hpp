@@ -6,14 +6,16 @@
 /// draft/get, draft/batchget, freepublish/submit, freepublish/get; plus fault injection and an
 /// inspection endpoint:
 ///
-///   POST /__control  {"fail_next": N, "path": "draft/add", "errcode": 45009 | "http_status": 500
+///   POST /__control  {"fail_next": N, "path": "draft/add", "app_id": "wx..", "skip": M,
+///                     "errcode": 45009, "errmsg": "..." | "http_status": 500
 ///                     | "hang_ms": 5000, "process": false,
 ///                     "expire_tokens": true, "invalidate_tokens": true, "token_ttl_s": 7200,
 ///                     "classic_grace_ms": 300000, "apps": {"wx..": "secret"}, "reset": true}
 ///   GET  /__state    drafts received (?full=1 with content), materials, images, publishes,
 ///                    tokens issued, calls per path, faults injected.
 ///
-/// A fault applies to the next N API calls whose path contains `path` (any API path if empty):
+/// A fault applies to the next N API calls whose path contains `path` (any API path if empty) and,
+/// with `app_id`, that are made for that app, after `skip` such calls were let through:
 /// answer with `errcode` (HTTP 200, as WeChat does), or with HTTP `http_status`, or wait
 /// `hang_ms` first (then answer errcode -1); `process: true` lets the call take effect anyway (the
 /// draft is created but the caller sees the failure: an ambiguous outcome). Built on core's Beast

@@ -153,9 +153,12 @@ struct feed_sink::impl {
       }
     }
     if (media_id.empty()) {
+      // Remembered before the call, so that a crash between WeChat creating the draft and the
+      // ledger recording it makes the next attempt look the draft up instead of adding it twice.
+      state->mark_ambiguous(acc.name, key);
       auto added = client->add_draft(creds, d.articles);
       if (!added) {
-        if (added.error().ambiguous()) state->mark_ambiguous(acc.name, key);
+        if (!added.error().ambiguous()) state->clear_ambiguous(acc.name, key);
         return fail(added.error());
       }
       media_id = added.value();
@@ -235,6 +238,10 @@ struct feed_sink::impl {
       for (const auto idx : routes[k]) {
         const auto& acc = cfg.accounts[idx];
         if (acc.app_id.empty()) continue;  // served by the feed server only
+        if (state->superseded(acc.name, items[k].article->id(), items[k].sha)) {
+          ++stats.articles_skipped;
+          continue;
+        }
         if (state->pushed(acc.name, items[k].article->id(), items[k].sha)) {
           ++stats.articles_skipped;
           if (opt.publish) {
@@ -250,17 +257,28 @@ struct feed_sink::impl {
         if (fresh) groups.push_back({idx, items[k].article->issue_id(), {}});
         auto& members = groups[it->second].members;
         // The same article twice in a batch (a replay overlapping new records): push it once; of
-        // two revisions, the later record wins.
+        // two revisions, the later record wins, and the earlier one is remembered as superseded so
+        // that a replay cut into other batches never posts the older text after the newer.
         const auto dup = std::find_if(members.begin(), members.end(), [&](const item* m) {
           return m->article->id() == items[k].article->id();
         });
         if (dup == members.end()) {
           members.push_back(&items[k]);
         } else {
+          if ((*dup)->sha != items[k].sha) state->mark_superseded(acc.name, (*dup)->article->id(), (*dup)->sha);
           *dup = &items[k];
         }
       }
     }
+
+    // A transient failure (45009 quota, -1, 5xx, timeouts) holds back that account only: the other
+    // accounts' groups are still pushed and recorded, and the batch is retried for the held one.
+    std::vector<char> held(cfg.accounts.size(), 0);
+    std::string held_reason;
+    auto hold = [&](std::size_t idx, const std::string& why) {
+      held[idx] = 1;
+      if (held_reason.empty()) held_reason = "feed account " + cfg.accounts[idx].name + ": " + why;
+    };
 
     // Drafts added earlier whose submission failed: submit them, never add them again.
     for (const auto& [idx, ids] : pending) {
@@ -270,7 +288,10 @@ struct feed_sink::impl {
       const wechat::credentials creds{acc.app_id, *secret};
       for (const auto& id : ids) {
         if (auto f = submit(acc, creds, id)) {
-          if (f->transient) return ::syn::sink::verdict::transient(f->reason);
+          if (f->transient) {
+            hold(idx, f->reason);
+            break;
+          }
           spdlog::error("feed: freepublish/submit failed permanently account={} media_id={} reason=\"{}\"", acc.name, id,
                         f->reason);
         }
@@ -286,6 +307,7 @@ struct feed_sink::impl {
     };
     std::vector<job> jobs;
     for (const auto& g : groups) {
+      if (held[g.account] != 0) continue;
       const auto& acc = cfg.accounts[g.account];
       auto reject_group = [&](const std::string& why) {
         for (const auto* m : g.members) reject(m->index, "feed account " + acc.name + ": " + why);
@@ -299,15 +321,19 @@ struct feed_sink::impl {
       wechat::credentials creds{acc.app_id, *secret};
       auto thumb = cover(acc, creds);
       if (auto* f = std::get_if<group_failure>(&thumb)) {
-        if (f->transient) return ::syn::sink::verdict::transient(f->reason);
+        if (f->transient) {
+          hold(g.account, f->reason);
+          continue;
+        }
         reject_group(f->reason);
         continue;
       }
       jobs.push_back({&g, &acc, std::move(creds), std::get<std::string>(thumb)});
     }
 
-    // 5. Push the groups, in parallel across groups; a group's drafts in order. The first transient
-    // failure stops what has not started; what was pushed is recorded either way.
+    // 5. Push the groups, in parallel across groups; a group's drafts in order. A transient failure
+    // stops what has not started for that account (a state-db failure: for every account); what was
+    // pushed is recorded either way.
     struct job_result {
       bool transient = false;
       std::string reason;
@@ -315,6 +341,7 @@ struct feed_sink::impl {
     };
     std::vector<job_result> results(jobs.size());
     std::atomic<bool> stop{false};
+    std::vector<std::atomic<bool>> account_stop(cfg.accounts.size());
     std::atomic<std::size_t> next{0};
     auto worker = [&] {
       for (;;) {
@@ -322,6 +349,7 @@ struct feed_sink::impl {
         if (k >= jobs.size() || stop) return;
         const auto& j = jobs[k];
         auto& r = results[k];
+        auto& stop_account = account_stop[j.g->account];
         std::vector<const Article*> arts;
         std::map<std::string, const item*> by_id;
         for (const auto* m : j.g->members) {
@@ -330,7 +358,7 @@ struct feed_sink::impl {
         }
         try {
           for (const auto& d : compose_drafts(arts, compose_for(j.thumb))) {
-            if (stop) {
+            if (stop || stop_account) {
               r.transient = true;
               r.reason = "stopped after another group's transient failure";
               break;
@@ -339,8 +367,8 @@ struct feed_sink::impl {
             if (!f) continue;
             if (f->transient) {
               r.transient = true;
-              r.reason = f->reason;
-              stop = true;
+              r.reason = "feed account " + j.acc->name + ": " + f->reason;
+              stop_account = true;
               break;
             }
             for (const auto& a : d.articles) {
@@ -366,6 +394,7 @@ struct feed_sink::impl {
     for (const auto& r : results) {
       if (r.transient && r.reason.rfind("stopped after", 0) != 0) return ::syn::sink::verdict::transient(r.reason);
     }
+    if (!held_reason.empty()) return ::syn::sink::verdict::transient(held_reason);
     for (const auto& r : results) {
       for (const auto& [i, why] : r.rejects) reject(i, why);
     }

@@ -35,6 +35,13 @@ CREATE TABLE IF NOT EXISTS drafts (
   updated_at   INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS drafts_account ON drafts (account, created_at);
+CREATE TABLE IF NOT EXISTS superseded (
+  account        TEXT NOT NULL,
+  article_id     TEXT NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  at             INTEGER NOT NULL,
+  PRIMARY KEY (account, article_id, content_sha256)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ambiguous (
   account   TEXT NOT NULL,
   draft_key TEXT NOT NULL,
@@ -281,6 +288,21 @@ bool state_store::pushed(std::string_view account, std::string_view article_id, 
          impl_->path);
   q.bind(1, account).bind(2, article_id).bind(3, sha256);
   return q.step();
+}
+
+bool state_store::superseded(std::string_view account, std::string_view article_id, std::string_view sha256) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "SELECT 1 FROM superseded WHERE account = ? AND article_id = ? AND content_sha256 = ?",
+         impl_->path);
+  q.bind(1, account).bind(2, article_id).bind(3, sha256);
+  return q.step();
+}
+
+void state_store::mark_superseded(std::string_view account, std::string_view article_id, std::string_view sha256) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "INSERT OR IGNORE INTO superseded (account, article_id, content_sha256, at) VALUES (?,?,?,?)",
+         impl_->path);
+  q.bind(1, account).bind(2, article_id).bind(3, sha256).bind(4, now_s()).run();
 }
 
 int state_store::pushed_revisions(std::string_view account, std::string_view article_id) {

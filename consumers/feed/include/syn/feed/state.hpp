@@ -83,6 +83,10 @@ class state_store {
 
   /// Whether (account, article, hash) was pushed.
   [[nodiscard]] bool pushed(std::string_view account, std::string_view article_id, std::string_view sha256);
+  /// Whether (account, article, hash) was overtaken by a later revision before it was pushed (a
+  /// replay must not post the older text after the newer one).
+  [[nodiscard]] bool superseded(std::string_view account, std::string_view article_id, std::string_view sha256);
+  void mark_superseded(std::string_view account, std::string_view article_id, std::string_view sha256);
   /// Hashes of `article_id` pushed to `account` before (the revision is their count + 1).
   [[nodiscard]] int pushed_revisions(std::string_view account, std::string_view article_id);
   /// The draft holding (account, article, hash), if any.

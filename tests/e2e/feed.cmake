@@ -1,0 +1,5 @@
+# The feed (issue 5): end to end on the real broker with the local WeChat API as its own process.
+add_test(NAME e2e.feed_flow
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/feed_flow.sh $<TARGET_FILE:syndicate>
+          $<TARGET_FILE:syndicate-wechat-testserver>)
+set_tests_properties(e2e.feed_flow PROPERTIES LABELS integration TIMEOUT 600)
