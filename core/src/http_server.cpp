@@ -23,6 +23,9 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
+/// Request line and header fields together; a larger request is answered 431.
+constexpr std::uint32_t kHeaderLimit = 16U * 1024U;
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -78,7 +81,7 @@ class session : public std::enable_shared_from_this<session> {
   void read() {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
-    parser_->header_limit(16 * 1024);
+    parser_->header_limit(kHeaderLimit);
     stream_.expires_after(options_.io_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -87,6 +90,11 @@ class session : public std::enable_shared_from_this<session> {
   void on_read(beast::error_code ec) {
     if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout) {
       return close();
+    }
+    if (ec == bhttp::error::header_limit) {
+      return write(response::json_error(431, "request header fields over the limit of " +
+                                                 std::to_string(kHeaderLimit) + " bytes"),
+                   false, 11);
     }
     if (ec == bhttp::error::body_limit) {
       return write(response::json_error(413, "request body over the limit of " +

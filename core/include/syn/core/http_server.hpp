@@ -2,8 +2,9 @@
 /// A small HTTP/1.1 server on Boost.Beast for the trigger, the feed server and /metrics.
 ///
 /// Each connection reads one request at a time with a deadline on every read and write (a slow
-/// or stalled client is cut off after `io_timeout`), a header limit and a body limit (a larger
-/// body gets 413 without being read). Handlers run on the server's thread pool and may block
+/// or stalled client is cut off after `io_timeout`), a header limit (16 KiB for the request line
+/// and fields together; more gets 431) and a body limit (a larger body gets 413 without being
+/// read). Handlers run on the server's thread pool and may block
 /// briefly; they must be thread-safe. A handler that throws yields a 500 with a JSON error.
 
 #include <chrono>
