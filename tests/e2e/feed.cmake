@@ -3,3 +3,9 @@ add_test(NAME e2e.feed_flow
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/feed_flow.sh $<TARGET_FILE:syndicate>
           $<TARGET_FILE:syndicate-wechat-testserver>)
 set_tests_properties(e2e.feed_flow PROPERTIES LABELS integration TIMEOUT 600)
+
+# The feed pages in headless Chromium (Debian `chromium`): text, layout (screenshot), inert
+# markup, well-formed RSS.
+add_test(NAME e2e.feed_pages
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/feed_pages.sh $<TARGET_FILE:syndicate>)
+set_tests_properties(e2e.feed_pages PROPERTIES LABELS integration TIMEOUT 300)

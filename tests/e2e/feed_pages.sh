@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# The feed pages as a reader sees them, in headless Chromium (Debian `chromium`): the fixture is
+# published on the real broker, `consume feed` stores the pages, `serve feeds` serves them.
+#   - the article page: DOM after rendering holds the Chinese headline, kicker, byline, body and
+#     the photo caption with its credit; a 390x1400 screenshot (a phone) shows dark text and the
+#     red kicker near the top, on a white column;
+#   - the account's message list: every headline, lead article first;
+#   - an article whose text carries <script> and an <img onerror>: shown as text, nothing runs;
+#   - the RSS feed is well-formed XML with the required channel and item elements.
+# Needs SYN_TEST_BOOTSTRAP; $1 is the syndicate binary.
+set -euo pipefail
+syndicate=$1
+src=$(cd "$(dirname "$0")/../.." && pwd)
+fixture=$src/tests/data/issues/changji-daily-2024-01-30-p1.txt
+work=$(mktemp -d)
+id=fpg$(date +%s)$$
+cfg=$work/syndication.yaml
+server_pid=''
+cleanup() {
+  [ -z "$server_pid" ] || { kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; } || true
+  if [ -n "${FEED_E2E_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+source "$src/tests/e2e/lib.sh"
+command -v chromium >/dev/null || fail "chromium is not installed (scripts/install-deps.sh installs it)"
+write_config "$cfg" "$id" <<YAML
+feed:
+  server: {listen: 127.0.0.1:0, public_base_url: http://127.0.0.1:1}
+  accounts:
+    - {name: cjrb, app_id: "", language: zh-Hans, rules: {}}
+YAML
+consume() {
+  timeout 120 "$syndicate" consume feed --config "$cfg" --state "$work/state.db" --until-caught-up \
+    --metrics-listen "" >"$work/consume.log" 2>&1 || fail "consume feed: $(tail -n 5 "$work/consume.log")"
+}
+"$syndicate" topics create --config "$cfg" >/dev/null
+"$syndicate" publish --config "$cfg" "$fixture" >/dev/null 2>&1 || fail "publish"
+consume
+
+"$syndicate" serve feeds --config "$cfg" --state "$work/state.db" >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do grep -q 'listening on' "$work/server.log" && break; sleep 0.1; done
+port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.log" | head -1)
+[ -n "$port" ] || fail "serve feeds did not start: $(cat "$work/server.log")"
+base=http://127.0.0.1:$port
+
+chrome() {
+  timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run --user-data-dir="$(mktemp -d -p "$work")" \
+    --virtual-time-budget=3000 "$@" 2>/dev/null
+}
+# has FILE TEXT WHAT: the rendered DOM in FILE contains TEXT.
+has() { grep -qF -- "$2" "$1" || fail "$3: '$2' not in the rendered page"; }
+
+# The article page with a photo (article 04) and the lead article.
+a=cjrb-20240130-01
+chrome --dump-dom "$base/articles/$a-04" >"$work/04.html"
+has "$work/04.html" '天山面粉:做好小麦精深加工转化' "headline"
+has "$work/04.html" '生产新疆绿色面粉' "headline (second part)"
+has "$work/04.html" '新春走基层' "kicker"
+has "$work/04.html" '新疆天山面粉小麦食品加工产业园区内,工人正在包装面粉' "photo caption"
+has "$work/04.html" '本报记者 杨鹤' "photo credit"
+python3 - "$work/04.html" <<'PY' || fail "article 04: layout elements"
+import re, sys
+dom = open(sys.argv[1], encoding="utf-8").read()
+need = {"h1 headline": r"<h1>[^<]*天山面粉", "kicker class": r'class="kicker"[^>]*>新春走基层',
+        "caption in a figure": r"<figure>.*?<figcaption>.*?工人正在包装面粉.*?</figcaption>.*?</figure>",
+        "credit set apart": r'<span class="credit">本报记者 杨鹤', "viewport": r'name="viewport"',
+        "paragraphs": r"(<p>[^<]{20,}</p>.*){3}"}
+missing = [k for k, rx in need.items() if not re.search(rx, dom, re.S)]
+print("article 04 layout elements missing:", missing)
+sys.exit(1 if missing else 0)
+PY
+
+# A phone-sized screenshot of the lead article: dark text on a white column, the red kicker on top.
+chrome --window-size=390,1400 --hide-scrollbars --screenshot="$work/01.png" "$base/articles/$a-01" >/dev/null
+[ -s "$work/01.png" ] || fail "no screenshot"
+python3 - "$work/01.png" <<'PY' || fail "screenshot of the lead article"
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+pos, chunks = 8, {}
+idat = b""
+while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + n]
+    if kind == b"IHDR": w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+    if kind == b"IDAT": idat += body
+    pos += 12 + n
+bpp = {2: 3, 6: 4}[ctype]
+raw = zlib.decompress(idat)
+rows, prev, stride = [], bytearray(w * bpp), w * bpp
+for y in range(h):
+    f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a = line[i - bpp] if i >= bpp else 0
+        b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+        if f == 1: line[i] = (line[i] + a) & 255
+        elif f == 2: line[i] = (line[i] + b) & 255
+        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    rows.append(line); prev = line
+px = lambda x, y: tuple(rows[y][x * bpp:x * bpp + 3])
+dark = sum(1 for y in range(0, h, 2) for x in range(0, w, 2) if sum(px(x, y)) < 200)
+red_top = sum(1 for y in range(0, min(h, 200)) for x in range(w) if (lambda r, g, b: r > 150 and g < 80 and b < 80)(*px(x, y)))
+white = sum(1 for y in range(0, h, 4) for x in range(0, w, 4) if px(x, y) == (255, 255, 255))
+total = (h // 2) * (w // 2)
+print(f"screenshot {w}x{h}: dark (text) pixels {dark / total:.1%} of samples, red (kicker) pixels in the top 200 px: {red_top}, white {white * 16 / (w * h):.0%}")
+assert (w, h) == (390, 1400), "window size"
+assert dark / total > 0.02, "no text"
+assert red_top > 20, "no red kicker near the top"
+assert white * 16 / (w * h) > 0.5, "no white column"
+PY
+
+# The account's message list.
+chrome --dump-dom "$base/feeds/cjrb" >"$work/list.html"
+python3 - "$work/list.html" <<'PY' || fail "the message list"
+import sys
+dom = open(sys.argv[1], encoding="utf-8").read()
+heads = ['昌吉州:实施"典范行动"', "昌吉州生态环境科创中心揭牌", "安全管理标准化示范班组", "天山面粉", "嘉峪关市文旅宣传推介会"]
+where = [dom.find(h.replace('"', "&quot;")) if dom.find(h) < 0 else dom.find(h) for h in heads]
+print("message list: headline positions", where)
+assert all(p >= 0 for p in where), "a headline is missing"
+assert where == sorted(where), "not in reading order (lead article first)"
+PY
+
+# RSS: well-formed, with the required elements.
+curl -sf "$base/feeds/cjrb.xml" >"$work/feed.xml" || fail "GET /feeds/cjrb.xml"
+python3 - "$work/feed.xml" <<'PY' || fail "RSS feed"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "rss" and root.get("version") == "2.0", root.tag
+ch = root.find("channel")
+for tag in ("title", "link", "description"):
+    assert ch.find(tag) is not None and ch.find(tag).text, f"channel/{tag}"
+items = ch.findall("item")
+for it in items:
+    for tag in ("title", "link", "guid", "pubDate"):
+        assert it.find(tag) is not None and (it.find(tag).text or "").strip(), f"item/{tag}"
+print(f"rss: well-formed, {len(items)} items with title, link, guid, pubDate")
+assert len(items) == 5, "items"
+PY
+
+# Markup in article text is shown, never run (a correction of the lead article carries it).
+python3 - "$fixture" "$work/xss.txt" <<'PY'
+import sys
+t = open(sys.argv[1], encoding="utf-8").read()
+t = t.replace("大潮澎湃起", '大潮<script>document.title="pwned"</script>澎湃<img src=x onerror="document.title=\'pwned-img\'">起', 1)
+open(sys.argv[2], "w", encoding="utf-8").write(t)
+PY
+"$syndicate" publish --config "$cfg" "$work/xss.txt" >/dev/null 2>&1 || fail "publish the issue with markup"
+consume
+chrome --dump-dom "$base/articles/$a-01" >"$work/xss.html"
+title=$(python3 -c 'import re,sys; m=re.search(r"<title>(.*?)</title>", open(sys.argv[1], encoding="utf-8").read(), re.S); print(m.group(1).strip() if m else "")' "$work/xss.html")
+expect "page title after the scripts in the text had their chance to run" '昌吉州:实施"典范行动"打造高质量发展先行区' "$title"
+grep -q '<script>document.title' "$work/xss.html" && fail "a <script> element from the article text is in the DOM"
+has "$work/xss.html" '&lt;script&gt;document.title="pwned"&lt;/script&gt;' "the escaped script shown as text"
+grep -q '<img src="x"' "$work/xss.html" && fail "an <img> element from the article text is in the DOM"
+has "$work/xss.html" "&lt;img src=x onerror=" "the escaped <img> shown as text"
+echo "feed_pages: ok"
