@@ -127,11 +127,15 @@ std::unique_ptr<http::server> serve_metrics(const std::string& listen, std::stri
   return server;
 }
 
-int run_consumer(runner::runner& r, std::string_view sink_name, const std::string& metrics_listen) {
+int run_consumer(runner::runner& r, std::string_view sink_name, const std::string& metrics_listen,
+                 std::function<std::string()> sink_metrics) {
   std::atomic<bool> running{true};
   const std::string name(sink_name);
   auto metrics = serve_metrics(
-      metrics_listen, name, [&r, name] { return runner::prometheus_text(r.counters(), name); },
+      metrics_listen, name,
+      [&r, name, sink_metrics] {
+        return runner::prometheus_text(r.counters(), name) + (sink_metrics ? sink_metrics() : std::string());
+      },
       [&running] { return running.load(); });
   std::signal(SIGINT, record_signal);
   std::signal(SIGTERM, record_signal);

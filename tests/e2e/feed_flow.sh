@@ -84,7 +84,7 @@ wait_for() {
 consumer_n=0
 start_consumer() {
   consumer_n=$((consumer_n + 1))
-  "$syndicate" consume feed --config "$cfg" --state "$work/feed-state.db" --metrics-listen "" \
+  "$syndicate" consume feed --config "$cfg" --state "$work/feed-state.db" --metrics-listen 127.0.0.1:0 \
     >"$work/consumer$consumer_n.log" 2>&1 &
   consumer_pid=$!
 }
@@ -125,6 +125,16 @@ expect "kicker account: drafts" 1 "$(q "len(drafts('$KICK'))")"
 expect "front account: drafts after the storm (no duplicate)" 3 "$(q "len(drafts('$FRONT'))")"
 expect "zh-Hant account: drafts of originals" 0 "$(q "len(drafts('$HANT'))")"
 title=$(q "drafts('$FRONT')[0]['articles'][0]['title']")
+# Per-account metrics of the running consumer.
+metrics_url=$(grep -o 'http://127.0.0.1:[0-9]*/metrics' "$work/consumer1.log" | head -1)
+curl -sf "$metrics_url" >"$work/metrics.txt" || fail "GET $metrics_url"
+metric() { sed -n "s/^$1{account=\"$2\"} //p" "$work/metrics.txt"; }
+expect "metric: articles routed to front" 5 "$(metric syndicate_feed_articles_routed_total front)"
+expect "metric: drafts created for front" 3 "$(metric syndicate_feed_drafts_created_total front)"
+expect "metric: drafts created for kicker" 1 "$(metric syndicate_feed_drafts_created_total kicker)"
+expect "metric: kicker held back by its quota (retries > 0)" True \
+  "$([ "$(metric syndicate_feed_retries_total kicker)" -gt 0 ] && echo True || echo False)"
+expect "metric: failures on front" 0 "$(metric syndicate_feed_failures_total front)"
 expect "front account: lead draft's title" '昌吉州:实施"典范行动"打造高质量发展先行区' "$title"
 
 # 2. Tokens expire mid-run; a correction of article 05 lands as one new draft.

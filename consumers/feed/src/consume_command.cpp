@@ -36,7 +36,7 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
     const std::string listen = consume->count("--metrics-listen") || args->until_caught_up
                                    ? args->metrics_listen
                                    : cfg.observability.metrics.feed;
-    return service::run_consumer(r, "feed", listen);
+    return service::run_consumer(r, "feed", listen, [&sink] { return sink.prometheus_text(); });
   });
 }
 

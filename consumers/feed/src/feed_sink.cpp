@@ -1,6 +1,7 @@
 #include "syn/feed/feed_sink.hpp"
 
 #include "http_client.hpp"
+#include "syn/core/metrics.hpp"
 #include "syn/core/sha256.hpp"
 #include "syn/feed/pages.hpp"
 #include "syn/feed/routing.hpp"
@@ -75,6 +76,9 @@ struct feed_sink::impl {
     std::atomic<std::uint64_t> articles_seen{0}, articles_pushed{0}, articles_skipped{0}, drafts_added{0},
         drafts_submitted{0}, rejected{0};
   } stats;
+  /// Per account (label `account`).
+  metrics::counter_family routed, drafts_created, drafts_submitted, failures, retries;
+  static metrics::labels of(const config::feed_account& acc) { return {{"account", acc.name}}; }
 
   struct cover_file {
     std::filesystem::file_time_type mtime;
@@ -133,6 +137,7 @@ struct feed_sink::impl {
     if (!t) return fail(t.error());
     state->record_submitted(media_id, t.value().publish_id, t.value().msg_data_id);
     ++stats.drafts_submitted;
+    drafts_submitted.inc(of(acc));
     spdlog::debug("feed: draft submitted account={} media_id={} publish_id={}", acc.name, media_id, t.value().publish_id);
     return std::nullopt;
   }
@@ -172,6 +177,7 @@ struct feed_sink::impl {
     state->record_draft(rec, acc.app_id);
     state->clear_ambiguous(acc.name, key);
     ++stats.drafts_added;
+    drafts_created.inc(of(acc));
     stats.articles_pushed += d.articles.size();
     if (opt.publish) return submit(acc, creds, media_id);
     return std::nullopt;
@@ -188,6 +194,7 @@ struct feed_sink::impl {
     std::vector<item> items;
     std::vector<std::vector<std::size_t>> routes;
     std::deque<Article> owned;  ///< copies of articles that came without a content hash
+    std::map<std::size_t, std::uint64_t> routed_here;  ///< counted once the batch is taken
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const auto* a = std::get_if<Article>(&batch[i].payload);
       if (a == nullptr) continue;  // manifests and translation jobs: nothing to do here
@@ -206,6 +213,7 @@ struct feed_sink::impl {
       }
       items.push_back({i, a, std::move(sha)});
       routes.push_back(route(*a, cfg.accounts));
+      for (const auto idx : routes.back()) ++routed_here[idx];
     }
 
     // 2. Pages and feed entries: every routed account, pushed or not.
@@ -277,6 +285,7 @@ struct feed_sink::impl {
     std::string held_reason;
     auto hold = [&](std::size_t idx, const std::string& why) {
       held[idx] = 1;
+      retries.inc(of(cfg.accounts[idx]));
       if (held_reason.empty()) held_reason = "feed account " + cfg.accounts[idx].name + ": " + why;
     };
 
@@ -292,6 +301,7 @@ struct feed_sink::impl {
             hold(idx, f->reason);
             break;
           }
+          failures.inc(of(acc));
           spdlog::error("feed: freepublish/submit failed permanently account={} media_id={} reason=\"{}\"", acc.name, id,
                         f->reason);
         }
@@ -310,6 +320,7 @@ struct feed_sink::impl {
       if (held[g.account] != 0) continue;
       const auto& acc = cfg.accounts[g.account];
       auto reject_group = [&](const std::string& why) {
+        failures.inc(of(acc), g.members.size());
         for (const auto* m : g.members) reject(m->index, "feed account " + acc.name + ": " + why);
       };
       const auto secret = acc.app_secret.resolve();
@@ -369,8 +380,10 @@ struct feed_sink::impl {
               r.transient = true;
               r.reason = "feed account " + j.acc->name + ": " + f->reason;
               stop_account = true;
+              retries.inc(of(*j.acc));
               break;
             }
+            failures.inc(of(*j.acc), d.articles.size());
             for (const auto& a : d.articles) {
               if (const auto it = by_id.find(a.article_id); it != by_id.end()) {
                 r.rejects.emplace_back(it->second->index, "feed account " + j.acc->name + ": " + f->reason);
@@ -399,6 +412,7 @@ struct feed_sink::impl {
       for (const auto& [i, why] : r.rejects) reject(i, why);
     }
 
+    for (const auto& [idx, n] : routed_here) routed.inc(of(cfg.accounts[idx]), n);
     auto v = ::syn::sink::verdict::success();
     for (auto& [i, why] : rejected) v.rejected.emplace_back(i, std::move(why));
     stats.rejected += v.rejected.size();
@@ -420,6 +434,29 @@ feed_sink::~feed_sink() = default;
 }
 
 state_store& feed_sink::state() noexcept { return *impl_->state; }
+
+std::string feed_sink::prometheus_text() const {
+  metrics::writer w;
+  const auto family = [&](std::string_view name, std::string_view help, const metrics::counter_family& f) {
+    w.family(name, "counter", help);
+    for (const auto& a : impl_->cfg.accounts) {  // every account, zero until something happens
+      std::uint64_t v = 0;
+      for (const auto& [l, n] : f.snapshot()) {
+        if (l == impl::of(a)) v = n;
+      }
+      w.sample(impl::of(a), v);
+    }
+  };
+  family("syndicate_feed_articles_routed_total", "Article records routed to the account, counted when their batch is taken (replays included).",
+         impl_->routed);
+  family("syndicate_feed_drafts_created_total", "Drafts created with draft/add and recorded.", impl_->drafts_created);
+  family("syndicate_feed_drafts_submitted_total", "Drafts submitted for publication (freepublish/submit accepted).",
+         impl_->drafts_submitted);
+  family("syndicate_feed_failures_total", "Permanent failures: article pushes rejected (dead-lettered).",
+         impl_->failures);
+  family("syndicate_feed_retries_total", "Transient failures that held the account back for a retry.", impl_->retries);
+  return w.text();
+}
 
 feed_sink::counters feed_sink::stats() const noexcept {
   const auto& s = impl_->stats;

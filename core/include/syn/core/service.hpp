@@ -28,9 +28,10 @@ std::unique_ptr<http::server> serve_metrics(const std::string& listen, std::stri
                                             std::function<std::string()> text, std::function<bool()> ready);
 
 /// Runs `r` until it returns or a termination signal stops it, serving /metrics (the runner's
-/// counters), /healthz and /readyz on `metrics_listen` (HOST:PORT; empty: not served).
-/// Returns run()'s exit code.
-int run_consumer(runner::runner& r, std::string_view sink_name, const std::string& metrics_listen);
+/// counters, then `sink_metrics()` if set: the sink's own families), /healthz and /readyz on
+/// `metrics_listen` (HOST:PORT; empty: not served). Returns run()'s exit code.
+int run_consumer(runner::runner& r, std::string_view sink_name, const std::string& metrics_listen,
+                 std::function<std::string()> sink_metrics = {});
 
 /// Options every `consume ...` subcommand takes.
 struct consumer_args {

@@ -91,6 +91,14 @@ class feed_sink final : public sink::sink {
   };
   [[nodiscard]] counters stats() const noexcept;
 
+  /// Per-account counters in Prometheus text format (label `account`):
+  /// syndicate_feed_articles_routed_total, syndicate_feed_drafts_created_total,
+  /// syndicate_feed_drafts_submitted_total (freepublish/submit accepted),
+  /// syndicate_feed_failures_total (records rejected: dead-lettered) and
+  /// syndicate_feed_retries_total (transient failures that held the account back).
+  /// Thread-safe.
+  [[nodiscard]] std::string prometheus_text() const;
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
