@@ -201,24 +201,87 @@ struct runner::impl {
     return ok;
   }
 
+  /// Processed offsets whose commit has not succeeded yet. A failed commit (coordinator
+  /// unreachable past commit_timeout, e.g. for a while after a broker restart) is not dropped:
+  /// the offsets are committed again with the next batch, when idle, before their partitions are
+  /// revoked and at stop. Without this a partition that got no further records kept its old
+  /// committed offset (lag never returned to zero; a restart redelivered the records).
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> pending;
+  kafka::clock::time_point pending_retry_at{};
+  /// What this member has committed, per partition. A commit that timed out stays queued inside
+  /// librdkafka and may land AFTER a newer one, moving the offset back (measured after a 3 s
+  /// broker outage: one partition back by 5). For a while after a failure the runner reads the
+  /// committed offsets back when idle and commits again where they went back.
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> committed_to;
+  kafka::clock::time_point verify_until{};
+  kafka::clock::time_point next_verify{};
+
   bool commit(const std::vector<item>& batch) {
-    std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
     for (const auto& it : batch) {
-      auto& o = next[{std::string(it.msg.topic()), it.msg.partition()}];
+      auto& o = pending[{std::string(it.msg.topic()), it.msg.partition()}];
       o = std::max(o, it.msg.offset() + 1);
     }
+    return commit_pending();
+  }
+
+  /// Commits `pending` (only the partitions in `*only`, if given).
+  bool commit_pending(const std::span<const kafka::topic_partition>* only = nullptr) {
     std::vector<kafka::partition_offset> offsets;
-    for (const auto& [tp, off] : next) offsets.push_back({tp.first, tp.second, off, std::nullopt});
+    for (const auto& [tp, off] : pending) {
+      const bool wanted = only == nullptr || std::any_of(only->begin(), only->end(), [&tp = tp](const auto& o) {
+                            return o.topic == tp.first && o.partition == tp.second;
+                          });
+      if (wanted) offsets.push_back({tp.first, tp.second, off, std::nullopt});
+    }
     if (offsets.empty()) return true;
     auto r = consumer.commit(offsets, kafka::after(opts.commit_timeout));
     if (!r) {
       ++counters.errors;
-      spdlog::error("{}: offset commit failed: {} (the records will be delivered again; sinks are idempotent)",
+      pending_retry_at = kafka::clock::now() + 1s;
+      verify_until = kafka::clock::now() + 60s;  // librdkafka's socket.timeout.ms bounds a late retry
+      spdlog::error("{}: offset commit failed: {} (kept: committed again with the next batch or when idle; if the "
+                    "partitions move first, their new owner gets the records again and sinks are idempotent)",
                     opts.group_id, r.error().to_string());
       return false;
     }
+    for (const auto& o : offsets) {
+      pending.erase({o.topic, o.partition});
+      auto& c = committed_to[{o.topic, o.partition}];
+      c = std::max(c, o.offset);
+    }
     ++counters.commits;
     return true;
+  }
+
+  /// Reads the group's committed offsets back and commits again where they went back.
+  void verify_commits() {
+    next_verify = kafka::clock::now() + 1s;
+    std::vector<kafka::topic_partition> parts;
+    for (const auto& [tp, off] : committed_to) parts.push_back({tp.first, tp.second});
+    if (parts.empty()) return;
+    auto got = consumer.committed(parts, kafka::after(opts.commit_timeout));
+    if (!got) return;
+    for (const auto& po : got.value()) {
+      auto it = committed_to.find({po.topic, po.partition});
+      if (it == committed_to.end() || po.offset >= it->second) continue;
+      spdlog::warn("{}: committed offset of {}[{}] went back to {} (a commit that had timed out landed late); "
+                   "committing {} again",
+                   opts.group_id, po.topic, po.partition, po.offset, it->second);
+      auto& o = pending[it->first];
+      o = std::max(o, it->second);
+    }
+    commit_pending();
+  }
+
+  /// Before partitions go (eager rebalance: all of them): commit what was processed on them,
+  /// unless they were lost (the commit would be refused), then forget them.
+  void on_revoked(std::span<const kafka::topic_partition> parts, bool lost) {
+    ++revocations;
+    if (!lost) commit_pending(&parts);
+    for (const auto& tp : parts) {
+      pending.erase({tp.topic, tp.partition});
+      committed_to.erase({tp.topic, tp.partition});
+    }
   }
 
   /// Sleeps `d` with the assignment paused, serving rebalances. False if partitions were revoked.
@@ -306,6 +369,13 @@ struct runner::impl {
   }
 
   int run() {
+    const int rc = consume_loop();
+    if (!pending.empty()) commit_pending();
+    if (kafka::clock::now() < verify_until) verify_commits();
+    return rc;
+  }
+
+  int consume_loop() {
     std::deque<kafka::message> held;
     std::map<std::pair<std::string, std::int32_t>, bool> at_end;
     while (!stopping) {
@@ -340,6 +410,8 @@ struct runner::impl {
         if (!process(batch, held)) return 1;
         continue;
       }
+      if (idle && !pending.empty() && kafka::clock::now() >= pending_retry_at) commit_pending();
+      if (idle && kafka::clock::now() < verify_until && kafka::clock::now() >= next_verify) verify_commits();
       if (opts.stop_at_end && idle && caught_up()) return 0;
     }
     return 0;
@@ -376,8 +448,8 @@ runner::runner(const config::kafka_config& kafka, options opts, sink::sink& s) {
   auto on_statistics = [self](std::string_view json) {
     if (self->impl_) self->impl_->counters.update_lag(json);
   };
-  co.hooks.on_revoked = [self](std::span<const kafka::topic_partition>, bool) {
-    if (self->impl_) ++self->impl_->revocations;
+  co.hooks.on_revoked = [self](std::span<const kafka::topic_partition> parts, bool lost) {
+    if (self->impl_) self->impl_->on_revoked(parts, lost);
   };
   auto c = kafka::consumer::create(kafka, std::move(co), on_statistics);
   if (!c) throw std::runtime_error(c.error().to_string());
