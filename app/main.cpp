@@ -10,8 +10,15 @@
 #include "syn/translation/commands.hpp"
 
 #include <google/protobuf/stubs/common.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
 
 int main(int argc, char** argv) {
+  // Logs go to stderr: stdout carries each command's output (JSON, tables, article text).
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   CLI::App app{
       "syndicate: split newspaper issues into articles, publish them on Kafka as Protobuf, and feed "
       "them to WeChat-style feeds, an archive and a translation queue.",

@@ -117,8 +117,11 @@ struct token_info {
 
 struct fault {
   int remaining = 0;
+  int skip = 0;        ///< matching calls let through before the fault applies
   std::string path;
+  std::string app_id;  ///< only calls made for this app (its access token, or `appid`)
   int errcode = 0;
+  std::string errmsg;  ///< answered with errcode; empty: a generic message
   int http_status = 0;
   int hang_ms = 0;
   bool process = false;
@@ -129,6 +132,7 @@ struct stored_draft {
   std::string app_id;
   json articles;  ///< as received (content kept)
   std::int64_t update_time = 0;
+  std::int64_t received_ms = 0;  ///< system clock, ms since the epoch (latency benchmarks)
   bool published = false;
   std::string publish_id;
   int scripts_removed = 0;
@@ -372,7 +376,9 @@ struct wechat_test_server::impl {
     }
     d.media_id = fresh_id("DRAFT");
     d.app_id = app;
-    d.update_time = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    d.update_time = std::chrono::duration_cast<std::chrono::seconds>(now).count();
+    d.received_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
     drafts.push_back(d);  // a copy: a faulted call that is processed may still be answered with the fault
     return ok_json(json{{"media_id", drafts.back().media_id}});
   }
@@ -482,9 +488,25 @@ struct wechat_test_server::impl {
     return http::response::json_error(404, "no such API: " + path);
   }
 
-  std::optional<fault> take_fault(const std::string& path) {
+  /// The app a call is made for, unchecked: the access token's app, else the `appid` it names.
+  std::string caller_app(const http::request& req) const {
+    if (const auto it = req.query.find("access_token"); it != req.query.end()) {
+      if (const auto t = tokens.find(it->second); t != tokens.end()) return t->second.app_id;
+    }
+    if (const auto it = req.query.find("appid"); it != req.query.end()) return it->second;
+    const auto j = json::parse(req.body, nullptr, false);
+    return j.is_object() ? j.value("appid", std::string()) : std::string();
+  }
+
+  std::optional<fault> take_fault(const http::request& req) {
+    const std::string& path = req.path;
     for (auto it = faults.begin(); it != faults.end(); ++it) {
       if (!it->path.empty() && path.find(it->path) == std::string::npos) continue;
+      if (!it->app_id.empty() && caller_app(req) != it->app_id) continue;
+      if (it->skip > 0) {
+        --it->skip;
+        return std::nullopt;
+      }
       fault f = *it;
       if (--it->remaining <= 0) faults.erase(it);
       ++faults_injected;
@@ -506,7 +528,7 @@ struct wechat_test_server::impl {
     auto* pre = prepared ? &*prepared : nullptr;
     std::unique_lock lock(mu);
     ++calls[req.path];
-    auto f = take_fault(req.path);
+    auto f = take_fault(req);
     if (f && f->hang_ms > 0) {
       // Released early when the server stops.
       cv.wait_for(lock, std::chrono::milliseconds(f->hang_ms), [this] { return stopping; });
@@ -521,7 +543,7 @@ struct wechat_test_server::impl {
         return r;
       }
       const int code = f->errcode != 0 ? f->errcode : -1;
-      return wx_error(code, code == -1 ? "system error" : "injected error");
+      return wx_error(code, !f->errmsg.empty() ? f->errmsg : code == -1 ? "system error" : "injected error");
     }
     return dispatch_api(req, req.path, pre);
   }
@@ -541,6 +563,7 @@ struct wechat_test_server::impl {
       }
       ds.push_back(json{{"media_id", d.media_id},
                         {"app_id", d.app_id},
+                        {"received_ms", d.received_ms},
                         {"published", d.published},
                         {"publish_id", d.publish_id},
                         {"scripts_removed", d.scripts_removed},
@@ -588,8 +611,11 @@ struct wechat_test_server::impl {
     if (j.contains("fail_next")) {
       fault f;
       f.remaining = j["fail_next"].get<int>();
+      f.skip = j.value("skip", 0);
       f.path = j.value("path", std::string());
+      f.app_id = j.value("app_id", std::string());
       f.errcode = j.value("errcode", 0);
+      f.errmsg = j.value("errmsg", std::string());
       f.http_status = j.value("http_status", 0);
       f.hang_ms = j.value("hang_ms", 0);
       f.process = j.value("process", false);
