@@ -73,6 +73,9 @@ struct publisher::impl {
   struct partition_index {
     std::int64_t next_offset = kafka::offset_beginning;
     std::map<std::string, IssueManifest, std::less<>> latest;
+    /// Offset of the manifest this process committed last on the partition (-1: none). It is
+    /// in `latest` already; its commit marker follows it.
+    std::int64_t own_manifest = -1;
   };
   std::map<std::int32_t, partition_index> index;
 
@@ -98,11 +101,24 @@ struct publisher::impl {
     }
     if (!marks) return marks.error();
     const std::int64_t high = marks.value().high;
+    // Nothing but our own last manifest and its commit marker since we last read (under
+    // read_committed `high` is the last stable offset, so the marker is written): nothing to read.
+    // Re-reading them cost a fetch round trip per publication.
+    if (idx.own_manifest >= 0 && idx.next_offset == idx.own_manifest && high == idx.own_manifest + 2) {
+      idx.next_offset = high;
+      return kafka::success();
+    }
     const std::int64_t start = idx.next_offset == kafka::offset_beginning ? marks.value().low : idx.next_offset;
     if (start >= high) return kafka::success();
     const std::array<kafka::partition_offset, 1> from{kafka::partition_offset{topic, p, start, std::nullopt}};
     if (auto r = reader.assign(from); !r) return r.error();
     const std::array<kafka::topic_partition, 1> tp{kafka::topic_partition{topic, p}};
+    // Stop fetching once read: an assigned partition is fetched again and again in the
+    // background (every fetch.wait.max.ms), and the next watermark query waits behind that fetch.
+    const auto done = [this] {
+      (void)reader.assign(std::span<const kafka::partition_offset>{});
+      return kafka::success();
+    };
     while (true) {
       // Short polls: the partition usually ends with a transaction marker, which poll() never
       // returns; only the position shows we are past it. A 100 ms poll cost 100 ms per issue.
@@ -120,9 +136,9 @@ struct publisher::impl {
       auto pos = reader.position(tp);
       if (pos && !pos.value().empty() && pos.value()[0].offset >= high) {
         idx.next_offset = pos.value()[0].offset;
-        return kafka::success();
+        return done();
       }
-      if (idx.next_offset >= high) return kafka::success();
+      if (idx.next_offset >= high) return done();
       if (kafka::clock::now() > deadline) {
         return kafka::error(kafka::errc::timed_out,
                             "reading " + topic + "[" + std::to_string(p) + "] up to offset " + std::to_string(high) +
@@ -261,7 +277,12 @@ publish_outcome publisher::publish(const split_result& issue) {
   out.articles_sent = to_send.size();
   out.ranges = ranges_of(reports.value());
   // Remember what we just committed without re-reading it.
-  impl_->index[issue_partition.value()].latest[out.issue_id] = std::move(manifest);
+  auto& idx = impl_->index[issue_partition.value()];
+  idx.latest[out.issue_id] = std::move(manifest);
+  idx.own_manifest = -1;
+  for (const auto& r : reports.value()) {
+    if (r.topic == topics.issues.name && r.partition == issue_partition.value()) idx.own_manifest = r.offset;
+  }
   return out;
 }
 
