@@ -23,13 +23,8 @@ struct serve_args {
 };
 
 int serve_feeds(const serve_args& args) {
-  config::root cfg;
-  try {
-    cfg = config::load(args.config_path);
-  } catch (const config::config_error& e) {
-    cli::print_error("config invalid: " + std::string(e.what()));
-    return cli::exit_code::bad_input;
-  }
+  // A config_error goes to the dispatcher, which reports every problem as the other commands do.
+  const config::root cfg = config::load(args.config_path);
   std::pair<std::string, std::uint16_t> where;
   try {
     where = service::split_host_port(args.listen.empty() ? cfg.feed.server.listen : args.listen);
