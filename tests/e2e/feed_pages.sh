@@ -6,7 +6,8 @@
 #     red kicker near the top, on a white column;
 #   - the account's message list: every headline, lead article first;
 #   - an article whose text carries <script> and an <img onerror>: shown as text, nothing runs;
-#   - the RSS feed is well-formed XML with the required channel and item elements.
+#   - the RSS feed is well-formed XML with the required channel and item elements;
+#   - the JSON Feed 1.1 and Atom feeds: valid, with their required members/elements and the full text.
 # Needs SYN_TEST_BOOTSTRAP; $1 is the syndicate binary.
 set -euo pipefail
 syndicate=$1
@@ -143,6 +144,52 @@ print(f"rss: well-formed, {len(items)} items with title, link, guid, pubDate")
 assert len(items) == 5, "items"
 PY
 
+# JSON Feed 1.1: valid JSON with the required members, every item with id, url, title and the
+# article's full text as content_html.
+curl -sf "$base/feeds/cjrb.json" >"$work/feed.json" || fail "GET /feeds/cjrb.json"
+python3 - "$work/feed.json" <<'PY2' || fail "JSON Feed"
+import json, sys
+f = json.load(open(sys.argv[1], encoding="utf-8"))
+assert f["version"] == "https://jsonfeed.org/version/1.1", f.get("version")
+assert f["title"] == "cjrb", f.get("title")
+items = f["items"]
+for it in items:
+    for k in ("id", "url", "title", "content_html"):
+        assert isinstance(it.get(k), str) and it[k], f"item {it.get('id')}: {k}"
+    assert it["content_html"].startswith("<article>") and "<h1>" in it["content_html"], f"{it['id']}: content_html"
+    assert "<script" not in it["content_html"], f"{it['id']}: script"
+ids = [it["id"].split("#")[0] for it in items]
+print(f"json feed: version 1.1, {len(items)} items with id, url, title, content_html; ids {ids}")
+assert len(items) == 5, "items"
+assert ids == sorted(ids), "lead article first"
+assert any("工人正在包装面粉" in it["content_html"] for it in items), "photo caption in the full text"
+PY2
+
+# Atom: well-formed XML with feed/id,title,updated,author and entry/id,title,updated,link.
+curl -sf "$base/feeds/cjrb.atom" >"$work/feed.atom" || fail "GET /feeds/cjrb.atom"
+python3 - "$work/feed.atom" <<'PY2' || fail "Atom feed"
+import re, sys, xml.etree.ElementTree as ET
+ns = {"a": "http://www.w3.org/2005/Atom"}
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "{http://www.w3.org/2005/Atom}feed", root.tag
+date = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+for tag in ("id", "title", "updated"):
+    el = root.find("a:" + tag, ns)
+    assert el is not None and (el.text or "").strip(), f"feed/{tag}"
+assert date.match(root.find("a:updated", ns).text), "feed/updated is RFC 3339"
+assert root.find("a:author/a:name", ns) is not None, "feed/author"
+entries = root.findall("a:entry", ns)
+for e in entries:
+    for tag in ("id", "title", "updated"):
+        assert e.find("a:" + tag, ns) is not None and (e.find("a:" + tag, ns).text or "").strip(), f"entry/{tag}"
+    assert date.match(e.find("a:updated", ns).text), "entry/updated is RFC 3339"
+    assert e.find("a:link", ns).get("href", "").startswith("http"), "entry/link"
+    c = e.find("a:content", ns)
+    assert c is not None and c.get("type") == "html" and c.text.startswith("<article>"), "entry/content (html, unescaped by the parser)"
+print(f"atom: well-formed, {len(entries)} entries with id, title, updated, link, html content")
+assert len(entries) == 5, "entries"
+PY2
+
 # Markup in article text is shown, never run (a correction of the lead article carries it).
 python3 - "$fixture" "$work/xss.txt" <<'PY'
 import sys
@@ -159,4 +206,19 @@ grep -q '<script>document.title' "$work/xss.html" && fail "a <script> element fr
 has "$work/xss.html" '&lt;script&gt;document.title="pwned"&lt;/script&gt;' "the escaped script shown as text"
 grep -q '<img src="x"' "$work/xss.html" && fail "an <img> element from the article text is in the DOM"
 has "$work/xss.html" "&lt;img src=x onerror=" "the escaped <img> shown as text"
+# The corrected lead article in the JSON Feed and Atom: the markup is escaped text in content_html.
+curl -sf "$base/feeds/cjrb.json" >"$work/feed2.json" || fail "GET /feeds/cjrb.json after the correction"
+curl -sf "$base/feeds/cjrb.atom" >"$work/feed2.atom" || fail "GET /feeds/cjrb.atom after the correction"
+python3 - "$work/feed2.json" "$work/feed2.atom" <<'PY2' || fail "markup in the JSON Feed and Atom"
+import json, sys, xml.etree.ElementTree as ET
+items = {it["id"]: it for it in json.load(open(sys.argv[1], encoding="utf-8"))["items"]}
+lead = items.get("cjrb-20240130-01-01#r2")
+assert lead, f"revision 2 of the lead article: ids {sorted(items)}"
+assert "&lt;script&gt;document.title" in lead["content_html"] and "<script" not in lead["content_html"], "json content_html"
+ns = {"a": "http://www.w3.org/2005/Atom"}
+entries = ET.parse(sys.argv[2]).getroot().findall("a:entry", ns)
+c = [e.find("a:content", ns).text for e in entries if e.find("a:id", ns).text.endswith("/cjrb-20240130-01-01#r2")]
+assert c and "&lt;script&gt;document.title" in c[0] and "<script" not in c[0], "atom content"
+print("json feed and atom: the correction is revision 2, its markup escaped text")
+PY2
 echo "feed_pages: ok"

@@ -64,7 +64,7 @@ void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
 
   auto args = std::make_shared<serve_args>();
   auto* serve = root.get_subcommand("serve")->add_subcommand(
-      "feeds", "Serve the feed pages and RSS (/feeds/<account>, /feeds/<account>.xml, /articles/<id>)");
+      "feeds", "Serve the feed pages, RSS 2.0, JSON Feed 1.1 and Atom (/feeds/<account>, /feeds/<account>.xml, .json, .atom, /articles/<id>)");
   cli::add_config_option(serve, args->config_path);
   serve->add_option("--state", args->state_path, "the feed sink's state database")->capture_default_str();
   serve->add_option("--listen", args->listen, "host:port to listen on (default: feed.server.listen)");

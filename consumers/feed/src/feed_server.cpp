@@ -50,20 +50,44 @@ http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_
                          "</head><body><h1>feeds</h1><ul>";
       for (const auto& a : accounts) {
         body += "<li><a href=\"" + text::html_escape(o.public_base_url + "/feeds/" + a) + "\">" + text::html_escape(a) +
-                "</a> (<a href=\"" + text::html_escape(o.public_base_url + "/feeds/" + a + ".xml") + "\">RSS</a>)</li>";
+                "</a> (<a href=\"" + text::html_escape(o.public_base_url + "/feeds/" + a + ".xml") + "\">RSS</a>, <a href=\"" + text::html_escape(o.public_base_url + "/feeds/" + a + ".json") +
+                "\">JSON Feed</a>, <a href=\"" + text::html_escape(o.public_base_url + "/feeds/" + a + ".atom") +
+                "\">Atom</a>)</li>";
       }
       body += "</ul></body></html>\n";
       return html(std::move(body));
     }
     if (path.rfind("/feeds/", 0) == 0) {
       std::string account = path.substr(7);
-      const bool rss = account.size() > 4 && account.compare(account.size() - 4, 4, ".xml") == 0;
-      if (rss) account.resize(account.size() - 4);
+      enum class format { html, rss, json, atom } fmt = format::html;
+      for (const auto& [ext, f] : {std::pair{std::string_view(".xml"), format::rss},
+                                   std::pair{std::string_view(".json"), format::json},
+                                   std::pair{std::string_view(".atom"), format::atom}}) {
+        if (account.size() > ext.size() && account.ends_with(ext)) {
+          account.resize(account.size() - ext.size());
+          fmt = f;
+          break;
+        }
+      }
       if (account.empty() || account.find('/') != std::string::npos || !known(account)) {
         return not_found("no feed " + account);
       }
-      const auto entries = state->feed(account, o.feed_limit);
-      if (rss) return {200, "application/rss+xml; charset=utf-8", render_rss(account, entries, o.public_base_url), {}};
+      auto entries = state->feed(account, o.feed_limit);
+      switch (fmt) {
+        case format::rss:
+          return {200, "application/rss+xml; charset=utf-8", render_rss(account, entries, o.public_base_url), {}};
+        case format::json:
+        case format::atom:
+          // Full text for feed readers: the stored page's <article> element (already escaped).
+          for (auto& e : entries) {
+            if (auto p = state->page(e.article_id)) e.content_html = article_fragment(p->html);
+          }
+          if (fmt == format::json) {
+            return {200, "application/feed+json; charset=utf-8", render_json_feed(account, entries, o.public_base_url), {}};
+          }
+          return {200, "application/atom+xml; charset=utf-8", render_atom(account, entries, o.public_base_url), {}};
+        case format::html: break;
+      }
       return html(render_feed_page(account, entries, o.public_base_url));
     }
     if (path.rfind("/articles/", 0) == 0) {

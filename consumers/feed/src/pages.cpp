@@ -3,6 +3,8 @@
 #include "syn/feed/composer.hpp"
 #include "syn/feed/text.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -134,7 +136,9 @@ std::string render_feed_page(std::string_view account, const std::vector<feed_en
                              std::string_view base) {
   std::string h = doc_open("zh-Hans", account);
   h += "<h1>" + html_escape(account) + "</h1>\n<p class=\"issue\"><a href=\"" +
-       html_escape(std::string(base) + "/feeds/" + std::string(account) + ".xml") + "\">RSS</a></p>\n<ul class=\"feed\">\n";
+       html_escape(std::string(base) + "/feeds/" + std::string(account) + ".xml") + "\">RSS</a> · <a href=\"" +
+       html_escape(std::string(base) + "/feeds/" + std::string(account) + ".json") + "\">JSON Feed</a> · <a href=\"" +
+       html_escape(std::string(base) + "/feeds/" + std::string(account) + ".atom") + "\">Atom</a></p>\n<ul class=\"feed\">\n";
   for (const auto& e : entries) {
     h += "<li><a href=\"" + html_escape(article_url(base, e.article_id)) + "\">" + html_escape(e.headline) + "</a>";
     std::string meta = e.paper + " · " + e.issue_date;
@@ -183,6 +187,87 @@ std::string render_rss(std::string_view account, const std::vector<feed_entry>& 
     x += "</item>\n";
   }
   x += "</channel>\n</rss>\n";
+  return x;
+}
+
+namespace {
+
+std::string entry_content(const feed_entry& e) {
+  if (!e.content_html.empty()) return e.content_html;
+  return e.summary.empty() ? std::string() : "<p>" + html_escape(e.summary) + "</p>";
+}
+
+std::string entry_id(const feed_entry& e) { return e.article_id + "#r" + std::to_string(e.revision); }
+
+}  // namespace
+
+std::string rfc3339(std::int64_t t) {
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+std::string article_fragment(std::string_view page) {
+  const auto open = page.find("<article>");
+  const auto close = page.rfind("</article>");
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return {};
+  return std::string(page.substr(open, close + 10 - open));
+}
+
+std::string render_json_feed(std::string_view account, const std::vector<feed_entry>& entries, std::string_view base) {
+  using json = nlohmann::ordered_json;
+  const std::string home = std::string(base) + "/feeds/" + std::string(account);
+  json f{{"version", "https://jsonfeed.org/version/1.1"},
+         {"title", account},
+         {"home_page_url", home},
+         {"feed_url", home + ".json"},
+         {"description", std::string(account) + " — syndicate feed"}};
+  if (!entries.empty() && !entries.front().language.empty()) f["language"] = entries.front().language;
+  json items = json::array();
+  for (const auto& e : entries) {
+    json it{{"id", entry_id(e)},
+            {"url", article_url(base, e.article_id)},
+            {"title", e.headline},
+            {"content_html", entry_content(e)}};
+    if (!e.summary.empty()) it["summary"] = e.summary;
+    if (e.updated_at > 0) it["date_published"] = rfc3339(e.updated_at);
+    if (!e.kicker.empty()) it["tags"] = json::array({e.kicker});
+    if (!e.language.empty()) it["language"] = e.language;
+    items.push_back(std::move(it));
+  }
+  f["items"] = std::move(items);
+  // Raw UTF-8 out; an invalid sequence (never from the producer) becomes U+FFFD instead of throwing.
+  return f.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string render_atom(std::string_view account, const std::vector<feed_entry>& entries, std::string_view base) {
+  using text::xml_escape;
+  const std::string home = std::string(base) + "/feeds/" + std::string(account);
+  std::int64_t newest = 0;
+  for (const auto& e : entries) newest = std::max(newest, e.updated_at);
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"";
+  if (!entries.empty() && !entries.front().language.empty()) x += " xml:lang=\"" + xml_escape(entries.front().language) + "\"";
+  x += ">\n<id>" + xml_escape(home) + "</id>\n<title>" + xml_escape(account) + "</title>\n";
+  x += "<updated>" + rfc3339(newest) + "</updated>\n";
+  x += "<author><name>" + xml_escape(account) + "</name></author>\n";
+  x += "<link rel=\"self\" type=\"application/atom+xml\" href=\"" + xml_escape(home + ".atom") + "\"/>\n";
+  x += "<link rel=\"alternate\" type=\"text/html\" href=\"" + xml_escape(home) + "\"/>\n";
+  for (const auto& e : entries) {
+    const auto url = article_url(base, e.article_id);
+    x += "<entry>\n<id>" + xml_escape(url + "#r" + std::to_string(e.revision)) + "</id>\n";
+    x += "<title type=\"text\">" + xml_escape(e.headline) + "</title>\n";
+    x += "<updated>" + rfc3339(e.updated_at) + "</updated>\n";
+    x += "<link rel=\"alternate\" type=\"text/html\" href=\"" + xml_escape(url) + "\"/>\n";
+    if (!e.kicker.empty()) x += "<category term=\"" + xml_escape(e.kicker) + "\"/>\n";
+    if (!e.summary.empty()) x += "<summary type=\"text\">" + xml_escape(e.summary) + "</summary>\n";
+    if (const auto c = entry_content(e); !c.empty()) x += "<content type=\"html\">" + xml_escape(c) + "</content>\n";
+    x += "</entry>\n";
+  }
+  x += "</feed>\n";
   return x;
 }
 

@@ -49,6 +49,21 @@ TEST(FeedServer, ServesFeedsAndArticlesFromTheSinksState) {
   for (auto p = rss.body.find("<item>"); p != std::string::npos; p = rss.body.find("<item>", p + 1)) ++items;
   EXPECT_EQ(items, arts.size());
 
+  auto jf = h(get("/feeds/cjrb.json"));
+  EXPECT_EQ(jf.status, 200U);
+  EXPECT_EQ(jf.content_type, "application/feed+json; charset=utf-8");
+  EXPECT_NE(jf.body.find("\"version\": \"https://jsonfeed.org/version/1.1\""), std::string::npos);
+  EXPECT_NE(jf.body.find("\"content_html\": \"<article>"), std::string::npos);  // the stored page's full text
+  auto atom = h(get("/feeds/cjrb.atom"));
+  EXPECT_EQ(atom.status, 200U);
+  EXPECT_EQ(atom.content_type, "application/atom+xml; charset=utf-8");
+  std::size_t entries = 0;
+  for (auto p = atom.body.find("<entry>"); p != std::string::npos; p = atom.body.find("<entry>", p + 1)) ++entries;
+  EXPECT_EQ(entries, arts.size());
+  EXPECT_NE(atom.body.find("<content type=\"html\">&lt;article&gt;"), std::string::npos);
+  EXPECT_EQ(h(get("/feeds/unknown.json")).status, 404U);
+  EXPECT_EQ(h(get("/feeds/.atom")).status, 404U);
+
   auto page = h(get("/articles/cjrb-20240130-01-01"));
   ASSERT_EQ(page.status, 200U);
   EXPECT_NE(page.body.find("<h1>" + syn::feed::text::html_escape(arts[0].headline()) + "</h1>"), std::string::npos);

@@ -4,6 +4,8 @@
 ///   GET /                      the accounts
 ///   GET /feeds/<account>       the account's articles, newest issue first (HTML)
 ///   GET /feeds/<account>.xml   the same as RSS 2.0
+///   GET /feeds/<account>.json  the same as JSON Feed 1.1 (items with content_html)
+///   GET /feeds/<account>.atom  the same as Atom (entries with html content)
 ///   GET /articles/<id>         the article page as a reader sees it (ETag: hash and revision)
 ///   GET /healthz, /readyz
 ///

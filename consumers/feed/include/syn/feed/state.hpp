@@ -58,6 +58,9 @@ struct feed_entry {
   std::uint32_t page = 0;
   std::int64_t updated_at = 0;  ///< unix seconds
   int revision = 1;
+  /// The article body as an HTML fragment (text escaped, no script): filled by the feed server for
+  /// JSON Feed and Atom, empty from feed().
+  std::string content_html;
 };
 
 /// A stored article page.
