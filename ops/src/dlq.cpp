@@ -89,9 +89,19 @@ struct decoded_value {
   std::string why_not;                   ///< when json_text is empty
 };
 
+/// `the first 524288 of 9437184 bytes`
+std::string kept_of(const DeadLetter& d) {
+  return "the first " + std::to_string(d.value().size()) + " of " + std::to_string(d.original_value_size()) + " bytes";
+}
+
 decoded_value decode_value(const DeadLetter& d) {
   decoded_value out;
   out.schema = header_of(d, "schema");
+  if (value_truncated(d)) {
+    // The head of a message may still parse (cut at a field boundary): never show it as whole.
+    out.why_not = "the value is truncated";
+    return out;
+  }
   if (!out.schema) {
     out.why_not = "no `schema` header";
     return out;
@@ -176,6 +186,14 @@ std::string dlq_topic_of(const dlq_options& o, const config::kafka_config& cfg) 
 // ---------------------------------------------------------------------------------------------
 // Pure parts
 
+bool value_truncated(const DeadLetter& d) noexcept { return d.original_value_size() != 0; }
+
+std::string redrive_refusal(const DeadLetter& d) {
+  if (!value_truncated(d)) return {};
+  return "value truncated (the dead letter keeps " + kept_of(d) +
+         "): redriving would publish a cut record; fix the cause and publish the source again";
+}
+
 std::optional<DeadLetter::Reason> parse_reason(std::string_view name) {
   DeadLetter::Reason r{};
   if (!DeadLetter::Reason_Parse(upper(name), &r)) return std::nullopt;
@@ -219,8 +237,9 @@ std::string render_dlq_list(const std::vector<dlq_entry>& entries, std::size_t e
       t.add({bytes_text(d.id()), "-", "-", "-", "-", "-", d.error()});
       continue;
     }
+    const std::string error = value_truncated(d) ? "[value truncated] " + d.error() : d.error();
     t.add({d.id(), DeadLetter::Reason_Name(d.reason()), d.consumer_group(), origin(d), std::to_string(d.attempts()),
-           time_text(d.last_failure_time()), truncate_cells(d.error(), error_width)});
+           time_text(d.last_failure_time()), truncate_cells(error, error_width)});
   }
   return t.render();
 }
@@ -237,6 +256,8 @@ json dlq_entry_json(const dlq_entry& e) {
           {"firstFailureTime", time_json(d.first_failure_time())},
           {"lastFailureTime", time_json(d.last_failure_time())},
           {"error", d.error()},
+          {"valueTruncated", value_truncated(d)},
+          {"originalValueSize", value_truncated(d) ? json(d.original_value_size()) : json(nullptr)},
           {"dlqPartition", e.dlq_partition},
           {"dlqOffset", e.dlq_offset},
           {"undecodable", e.undecodable}};
@@ -273,7 +294,11 @@ std::string render_dlq_show(const dlq_entry& e) {
   if (d.headers().empty()) out += "  (none)\n";
   for (const auto& h : d.headers()) out += "  " + h.key() + ": " + bytes_text(h.value()) + "\n";
   const auto v = decode_value(d);
-  if (v.json_text) {
+  if (value_truncated(d)) {
+    out += "value           TRUNCATED: the dead letter keeps " + kept_of(d) +
+           " (the record was too large for a dead letter); dlq redrive refuses it\n";
+    out += hex_dump(d.value(), 256);
+  } else if (v.json_text) {
     out += "value           " + *v.schema + ", " + std::to_string(d.value().size()) + " bytes\n" + *v.json_text;
     if (!v.json_text->empty() && v.json_text->back() != '\n') out += '\n';
   } else {
@@ -293,6 +318,7 @@ json dlq_show_json(const dlq_entry& e) {
   for (const auto& h : d.headers()) headers.push_back({{"key", h.key()}, {"value", bytes_text(h.value())}});
   j["headers"] = headers;
   j["valueBytes"] = d.value().size();
+  if (value_truncated(d)) j["redriveRefused"] = redrive_refusal(d);
   const auto v = decode_value(d);
   j["valueSchema"] = v.schema ? json(*v.schema) : json(nullptr);
   if (v.json_text) {
@@ -378,6 +404,8 @@ int run_dlq_list(dlq_options o, std::ostream& out) {
   out << render_dlq_list(shown);
   out << matched << " dead letter(s) in " << topic;
   if (shown.size() < matched) out << ", the latest " << shown.size() << " shown";
+  const auto cut = std::count_if(shown.begin(), shown.end(), [](const dlq_entry& e) { return value_truncated(e.letter); });
+  if (cut > 0) out << "; " << cut << " shown keep only the head of a too-large value ([value truncated]: redrive refuses them)";
   out << '\n';
   return cli::exit_code::ok;
 }
@@ -415,22 +443,41 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
   for (const auto& id : o.filter.ids) missing_ids.insert(id);
   for (const auto& e : selected) missing_ids.erase(e.letter.id());
 
+  // Refused letters are reported, never sent. The command fails for them only when nothing else
+  // could be redriven: a selection that mixes good and truncated letters still does its work.
+  std::vector<std::pair<std::string, std::string>> refused;  // id, why
+  for (const auto& e : selected) {
+    if (auto why = redrive_refusal(e.letter); !why.empty()) refused.emplace_back(e.letter.id(), std::move(why));
+  }
+  const std::size_t redrivable = selected.size() - refused.size();
+  json refused_json = json::array();
+  for (const auto& [id, why] : refused) refused_json.push_back({{"id", id}, {"reason", why}});
+  auto refused_only = [&] {
+    return fail("nothing redriven: " + std::to_string(refused.size()) +
+                " selected dead letter(s) refused (value truncated; see dlq show)");
+  };
+
   json doc{{"topic", topic}, {"execute", o.execute}, {"selected", selected.size()}};
   if (!o.execute) {
     if (o.common.json) {
       json a = json::array();
       for (const auto& e : selected) a.push_back(dlq_entry_json(e));
       doc["deadLetters"] = a;
+      doc["refused"] = refused.size();
+      doc["refusals"] = refused_json;
       doc["notFound"] = missing_ids;
       doc["note"] = sinks_are_idempotent;
       out << doc.dump(2) << '\n';
     } else {
       out << render_dlq_list(selected);
+      for (const auto& [id, why] : refused) out << "refused: " << id << ": " << why << '\n';
       for (const auto& id : missing_ids) out << "not found: " << id << '\n';
-      out << "dry run: " << selected.size() << " dead letter(s) would be redriven to their original topics; add "
-          << "--execute to send them (" << sinks_are_idempotent << ")\n";
+      out << "dry run: " << redrivable << " dead letter(s) would be redriven to their original topics";
+      if (!refused.empty()) out << ", " << refused.size() << " refused";
+      out << "; add --execute to send them (" << sinks_are_idempotent << ")\n";
     }
-    return missing_ids.empty() ? cli::exit_code::ok : cli::exit_code::failure;
+    if (!missing_ids.empty()) return cli::exit_code::failure;
+    return redrivable == 0 && !refused.empty() ? refused_only() : cli::exit_code::ok;
   }
 
   auto admin = kafka::admin::create(cfg);
@@ -444,12 +491,17 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     std::string id;
     std::string target;  ///< topic/partition/offset once delivered
     std::string error;
+    std::string refused;  ///< not sent: why
   };
   std::vector<outcome> outcomes;
   std::map<std::uint64_t, std::size_t> by_send_id;
   std::map<std::string, bool> topic_exists;
   for (const auto& e : selected) {
-    outcome oc{e.letter.id(), {}, {}};
+    outcome oc{e.letter.id(), {}, {}, redrive_refusal(e.letter)};
+    if (!oc.refused.empty()) {
+      outcomes.push_back(std::move(oc));
+      continue;
+    }
     const auto rec = make_redrive(e.letter);
     auto known = topic_exists.find(rec.topic);
     if (known == topic_exists.end()) {
@@ -498,15 +550,18 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
   table t({{"ID", table::align::left}, {"REDRIVEN TO", table::align::left}});
   json a = json::array();
   for (const auto& oc : outcomes) {
-    if (oc.error.empty()) ++ok;
-    t.add({oc.id, oc.error.empty() ? oc.target : "FAILED: " + oc.error});
+    const bool sent = oc.error.empty() && oc.refused.empty();
+    if (sent) ++ok;
+    t.add({oc.id, sent ? oc.target : !oc.refused.empty() ? "REFUSED: " + oc.refused : "FAILED: " + oc.error});
     a.push_back({{"id", oc.id},
-                 {"redrivenTo", oc.error.empty() ? json(oc.target) : json(nullptr)},
-                 {"error", oc.error.empty() ? json(nullptr) : json(oc.error)}});
+                 {"redrivenTo", sent ? json(oc.target) : json(nullptr)},
+                 {"error", oc.error.empty() ? json(nullptr) : json(oc.error)},
+                 {"refused", oc.refused.empty() ? json(nullptr) : json(oc.refused)}});
   }
-  const std::size_t failed = outcomes.size() - ok;
+  const std::size_t failed = outcomes.size() - ok - refused.size();
   if (o.common.json) {
     doc["redriven"] = ok;
+    doc["refused"] = refused.size();
     doc["failed"] = failed;
     doc["results"] = a;
     doc["notFound"] = missing_ids;
@@ -516,11 +571,13 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     out << t.render();
     for (const auto& id : missing_ids) out << "not found: " << id << '\n';
     out << "redriven " << ok << " of " << selected.size() << " dead letter(s)";
+    if (!refused.empty()) out << ", " << refused.size() << " refused";
     if (failed > 0) out << ", " << failed << " failed";
     out << " (header " << redriven_from_header << ": <dead letter id>); " << sinks_are_idempotent << '\n';
   }
   if (failed > 0) return fail(std::to_string(failed) + " dead letter(s) were not redriven (see above); running again is safe");
   if (!missing_ids.empty()) return fail(std::to_string(missing_ids.size()) + " dead letter id(s) not found");
+  if (ok == 0 && !refused.empty()) return refused_only();
   return cli::exit_code::ok;
 }
 

@@ -486,6 +486,58 @@ TEST(Dlq, RedriveKeepsKeyValueHeadersAndAddsRedrivenFrom) {
   EXPECT_EQ(r.partition_key, "cjrb-20240130");
 }
 
+TEST(Dlq, TruncatedValueIsMarkedShownWithItsSizeAndRefusedByRedrive) {
+  auto e = letter("news.articles.v1", 0, 7, "syndicate-translation", DeadLetter::TOO_LARGE,
+                  "value of 9437184 bytes is over the limit");
+  syndication::v1::Article a;
+  a.set_id("cjrb-20240130-01-07");
+  a.set_headline("昌吉州召开安全生产工作会议");
+  const std::string whole = a.SerializeAsString();
+  // The head of a message that still parses (cut after the first field): never shown as decoded.
+  const std::string head = whole.substr(0, 2 + a.id().size());
+  ASSERT_TRUE(syndication::v1::Article().ParseFromString(head));
+  e.letter.set_value(head);
+  e.letter.set_original_value_size(9437184);
+  auto* h = e.letter.add_headers();
+  h->set_key("schema");
+  h->set_value("syndication.v1.Article");
+
+  const auto list = render_dlq_list({e}, 40);
+  EXPECT_NE(list.find("[value truncated] value of 9437184"), std::string::npos) << list;
+  auto j = dlq_entry_json(e);
+  EXPECT_EQ(j["valueTruncated"], true);
+  EXPECT_EQ(j["originalValueSize"], 9437184);
+
+  const auto show = render_dlq_show(e);
+  const std::string kept = "TRUNCATED: the dead letter keeps the first " + std::to_string(head.size()) + " of 9437184 bytes";
+  EXPECT_NE(show.find("value           " + kept), std::string::npos) << show;
+  EXPECT_NE(show.find("dlq redrive refuses it"), std::string::npos) << show;
+  EXPECT_EQ(show.find("\"id\": \"cjrb-20240130-01-07\""), std::string::npos) << show;
+  EXPECT_NE(show.find("00000000: 0a13"), std::string::npos) << show;
+  j = dlq_show_json(e);
+  EXPECT_TRUE(j["value"].is_null());
+  EXPECT_EQ(j["valueNotDecoded"], "the value is truncated");
+  EXPECT_EQ(j["valueBytes"], head.size());
+  EXPECT_NE(j["redriveRefused"].get<std::string>().find("publish the source again"), std::string::npos);
+
+  EXPECT_TRUE(value_truncated(e.letter));
+  const auto why = redrive_refusal(e.letter);
+  EXPECT_NE(why.find("value truncated (the dead letter keeps the first " + std::to_string(head.size()) + " of 9437184 bytes)"),
+            std::string::npos)
+      << why;
+
+  // A complete value: no mark, decoded, redrivable.
+  e.letter.set_value(whole);
+  e.letter.set_original_value_size(0);
+  EXPECT_FALSE(value_truncated(e.letter));
+  EXPECT_EQ(redrive_refusal(e.letter), "");
+  EXPECT_EQ(render_dlq_list({e}, 40).find("[value truncated]"), std::string::npos);
+  EXPECT_EQ(dlq_entry_json(e)["valueTruncated"], false);
+  EXPECT_TRUE(dlq_entry_json(e)["originalValueSize"].is_null());
+  EXPECT_NE(render_dlq_show(e).find("\"headline\": \"昌吉州召开安全生产工作会议\""), std::string::npos);
+  EXPECT_FALSE(dlq_show_json(e).contains("redriveRefused"));
+}
+
 TEST(Dlq, RedriveNeedsASelection) {
   dlq_options o;
   EXPECT_NE(validate_dlq("redrive", o).find("say which dead letters"), std::string::npos);

@@ -191,5 +191,48 @@ TEST_F(DlqIT, UndecodableRecordsAreListedNotRedriven) {
   EXPECT_EQ(dry.json()["selected"], 1);
 }
 
+TEST_F(DlqIT, TruncatedLettersAreRefusedAndFailTheRunOnlyWhenNothingElseIsRedriven) {
+  auto cut = dead_letter(0, 3, "g1", DeadLetter::TOO_LARGE, "value too large", "cut");
+  cut.set_value(cut.value().substr(0, 4));
+  cut.set_original_value_size(9437184);
+  const auto good = dead_letter(1, 4, "g2", DeadLetter::SINK_REJECTED, "quota", "good");
+  write({cut, good});
+
+  auto o = opts();
+  o.common.json = false;
+  const auto listed = run(run_dlq_list, o);
+  ASSERT_EQ(listed.rc, 0) << listed.err;
+  EXPECT_NE(listed.out.find("[value truncated]"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("1 shown keep only the head"), std::string::npos) << listed.out;
+
+  // Only the truncated one selected: refused, nothing sent, exit 1 (dry run and execute alike).
+  o = opts();
+  o.filter.ids = {cut.id()};
+  const auto dry = run(run_dlq_redrive, o);
+  EXPECT_EQ(dry.rc, 1);
+  EXPECT_EQ(dry.json()["refused"], 1);
+  EXPECT_NE(dry.err.find("nothing redriven: 1 selected dead letter(s) refused"), std::string::npos) << dry.err;
+  o.execute = true;
+  const auto alone = run(run_dlq_redrive, o);
+  EXPECT_EQ(alone.rc, 1);
+  EXPECT_EQ(alone.json()["redriven"], 0);
+  EXPECT_EQ(alone.json()["refused"], 1);
+  EXPECT_EQ(alone.json()["failed"], 0);
+  EXPECT_NE(alone.json()["results"][0]["refused"].get<std::string>().find("value truncated"), std::string::npos);
+
+  // Both selected: the good one goes, the cut one is refused and reported, exit 0.
+  o = opts();
+  o.all = true;
+  o.execute = true;
+  o.common.json = false;
+  const auto both = run(run_dlq_redrive, o);
+  EXPECT_EQ(both.rc, 0) << both.err;
+  EXPECT_NE(both.out.find("REFUSED: value truncated"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("redriven 1 of 2 dead letter(s), 1 refused"), std::string::npos) << both.out;
+  const auto sent = read_all(origin_, 2, 2, 5s);
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_EQ(sent[0].header("redriven-from"), good.id());
+}
+
 }  // namespace
 }  // namespace syn::ops::it

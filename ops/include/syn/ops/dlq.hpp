@@ -55,15 +55,24 @@ struct dlq_filter {
 [[nodiscard]] std::vector<dlq_entry> latest_per_id(std::vector<dlq_entry> entries);
 
 /// The list table: ID, REASON, GROUP, ORIGIN (topic/partition/offset), ATTEMPTS, LAST FAILURE,
-/// ERROR (truncated to `error_width` cells).
+/// ERROR (truncated to `error_width` cells, after a `[value truncated]` mark when the dead letter
+/// keeps only the head of the value).
 [[nodiscard]] std::string render_dlq_list(const std::vector<dlq_entry>& entries, std::size_t error_width = 60);
 [[nodiscard]] nlohmann::ordered_json dlq_entry_json(const dlq_entry& e);
 
 /// Every field of one dead letter; the original value decoded (as JSON) when its `schema`
 /// header names a message syndicate knows (Article, IssueManifest, TranslationJob), else
-/// the head of a hex dump.
+/// the head of a hex dump (always for a truncated value, with the original size).
 [[nodiscard]] std::string render_dlq_show(const dlq_entry& e);
 [[nodiscard]] nlohmann::ordered_json dlq_show_json(const dlq_entry& e);
+
+/// The dead letter keeps only the head of the original value (`original_value_size` is set: the
+/// record was too large to fit in a dead letter whole).
+[[nodiscard]] bool value_truncated(const syndication::v1::DeadLetter& d) noexcept;
+
+/// Why redrive refuses this dead letter, or empty. A truncated value is refused: sending the cut
+/// bytes would publish a broken record (the cause must be fixed at the source and republished).
+[[nodiscard]] std::string redrive_refusal(const syndication::v1::DeadLetter& d);
 
 /// What redrive sends for one dead letter.
 struct redrive_record {
