@@ -253,4 +253,63 @@ TEST_F(Binhai, ArticleWithoutBylineOrDateline) {
                           "6月17日，随着最后一段钢箱梁精准吊装到位，滨海湾大桥主体结构顺利完工，预计今年底建成通车。"}));
 }
 
+// A headline carrying markup (an HTML-ish tag, a script, a character reference) stays a headline:
+// the shape tests weigh its words, not the tag's length, `;` or quotes. Before, such a line was
+// taken for a paragraph and the article went out without a headline (dead-lettered by every
+// consumer as VALIDATION_FAILED).
+TEST(Markup, HeadlineWithHtmlStaysAHeadline) {
+  const std::string original = syn::producer::testing::fixture();
+  const auto clean = split(original);
+  ASSERT_EQ(clean.articles.size(), 5U);
+  const std::string first = "昌吉州:实施\"典范行动\"打造高质量发展先行区";
+  const std::string last = "嘉峪关市文旅宣传推介会在昌举办";
+  ASSERT_EQ(clean.articles[0].headline(), first);
+  ASSERT_EQ(clean.articles[4].headline(), last);
+  for (const std::string markup :
+       {"<script>alert(1)</script>", "<script>alert(1);</script>标题", "<script>document.title=\"pwned-headline\"</script>",
+        "嘉峪关<script>document.title=\"x\";</script>推介会", "<img src=x onerror=\"document.title='pwned-img'\">标题",
+        "<b>典范行动</b>打造先行区&amp;示范区&#x4e2d;", "<STYLE>p{color:red;}</STYLE>标题"}) {
+    for (const auto& [index, headline] : {std::pair{0U, first}, std::pair{4U, last}}) {
+      std::string text = original;
+      const auto at = text.find(headline);
+      ASSERT_NE(at, std::string::npos);
+      text.replace(at, headline.size(), markup);
+      const auto r = split(text);
+      ASSERT_EQ(r.articles.size(), 5U) << markup;
+      for (std::size_t i = 0; i < 5; ++i) {
+        const Article& a = r.articles[i];
+        EXPECT_EQ(a.headline(), i == index ? markup : clean.articles[i].headline()) << markup;
+        EXPECT_EQ(texts(a), texts(clean.articles[i])) << markup << " in article " << i;
+        EXPECT_EQ(a.contributors_size(), clean.articles[i].contributors_size()) << markup;
+      }
+    }
+  }
+}
+
+// Markup in a sub-head keeps it a sub-head; markup in a sentence keeps it a paragraph.
+TEST(Markup, SubheadAndParagraphWithHtmlKeepTheirKind) {
+  std::string text = syn::producer::testing::fixture();
+  const std::string subhead = "\n创新驱动\n";
+  text.replace(text.find(subhead), subhead.size(), "\n创新<script>document.title=\"pwned-subhead\"</script>驱动\n");
+  const std::string sentence = "新疆源一科创的发展之路,正是昌吉州持续推动产业转型升级的缩影。";
+  text.replace(text.find(sentence), sentence.size(), "新疆源一科创<b>的发展之路</b>,正是昌吉州<script>x();</script>持续推动产业转型升级的缩影。");
+  const auto r = split(text);
+  ASSERT_EQ(r.articles.size(), 5U);
+  const Article& a = r.articles[0];
+  bool subhead_seen = false;
+  bool paragraph_seen = false;
+  for (const auto& b : a.blocks()) {
+    if (b.text() == "创新<script>document.title=\"pwned-subhead\"</script>驱动") {
+      subhead_seen = true;
+      EXPECT_EQ(b.kind(), Block::SUBHEAD);
+    }
+    if (b.text().find("持续推动产业转型升级的缩影") != std::string::npos) {
+      paragraph_seen = true;
+      EXPECT_EQ(b.kind(), Block::PARAGRAPH) << b.text();
+    }
+  }
+  EXPECT_TRUE(subhead_seen);
+  EXPECT_TRUE(paragraph_seen);
+}
+
 }  // namespace

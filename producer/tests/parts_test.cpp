@@ -38,6 +38,22 @@ TEST(Text, SentenceEnds) {
   for (const char32_t c : {U'推', U'5', U'，', U',', U'、', U'%', U'a'}) EXPECT_TRUE(d::continues_sentence(c));
 }
 
+TEST(Text, WithoutMarkupKeepsTheWords) {
+  EXPECT_EQ(d::without_markup("昌吉州打造先行区"), "昌吉州打造先行区");
+  EXPECT_EQ(d::without_markup("<script>alert(1);</script>标题"), "标题");
+  EXPECT_EQ(d::without_markup("<ScRiPt type=\"text/javascript\">a<b;</sCrIpt>标题"), "标题");
+  EXPECT_EQ(d::without_markup("<style>p{color:red;}</style>标<b>题</b>"), "标题");
+  EXPECT_EQ(d::without_markup("<img src=x onerror=\"document.title='x'\">标题<br/>"), "标题");
+  EXPECT_EQ(d::without_markup("<!-- note -->标题&amp;&#39;&#x4E2D;&nbsp;"), "标题");
+  // Not markup: a `<` that opens no tag, an unclosed tag, a bare `&`, `&` without `;`.
+  EXPECT_EQ(d::without_markup("3<5 且 5>3"), "3<5 且 5>3");
+  EXPECT_EQ(d::without_markup("<中国>标题"), "<中国>标题");
+  EXPECT_EQ(d::without_markup("a<b 标题"), "a<b 标题");
+  EXPECT_EQ(d::without_markup("A&B公司 &amp"), "A&B公司 &amp");
+  // An unclosed script swallows the rest: it is code to the end.
+  EXPECT_EQ(d::without_markup("标题<script>alert(1);"), "标题");
+}
+
 TEST(Text, Numbers) {
   EXPECT_EQ(d::parse_number("8"), 8);
   EXPECT_EQ(d::parse_number("１２"), 12);

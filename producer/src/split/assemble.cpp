@@ -41,8 +41,12 @@ bool unbalanced(std::string_view t) noexcept {
 
 bool is_heading(const chunk& c) {
   if (c.kind != chunk_kind::text || c.text.empty()) return false;
-  const std::string_view t = c.text;
-  const std::size_t len = c.length;
+  // Shape is judged on the words: `<script>alert(1);</script>` in a headline is neither length
+  // nor a sentence end (nor the quotes of `onerror="..."` an open quotation).
+  const bool markup = c.text.find_first_of("<&") != std::string::npos;
+  const std::string plain = markup ? without_markup(c.text) : std::string();
+  const std::string_view t = markup ? std::string_view(plain) : std::string_view(c.text);
+  const std::size_t len = markup ? visible_length(t) : c.length;
   if (len > max_heading || unbalanced(t)) return false;
   // A sentence end inside, or a second clause break: a sentence, not a title.
   std::size_t clauses = 0;
@@ -295,11 +299,12 @@ class assembler {
       return;
     }
     bool fresh = st_.closed || in_briefs_ || new_article_follows(i_);
-    if (!fresh && has_body(*a) && !c.marked && !is_numbered(c.text) && visible_length(h) > max_subhead) {
+    const std::string words = without_markup(h);  // as is_heading judges it
+    if (!fresh && has_body(*a) && !c.marked && !is_numbered(c.text) && visible_length(words) > max_subhead) {
       // Too long for a sub-head. A clause break says it is the first half of a paragraph cut by a
       // blank line; otherwise it is the headline of an article without byline.
-      const bool clause = h.find("，") != std::string::npos || h.find(',') != std::string::npos ||
-                          h.find("、") != std::string::npos;
+      const bool clause = words.find("，") != std::string::npos || words.find(',') != std::string::npos ||
+                          words.find("、") != std::string::npos;
       if (clause) {
         finish_paragraph(*a, c.text, Block::PARAGRAPH, false);
         return;

@@ -259,6 +259,91 @@ std::string remove_spaces(std::string_view s) {
 
 namespace {
 
+char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+/// `s[i..]` starts with `word` (lower-case ASCII), ignoring case.
+bool starts_with_icase(std::string_view s, std::size_t i, std::string_view word) noexcept {
+  if (s.size() - i < word.size()) return false;
+  for (std::size_t k = 0; k < word.size(); ++k) {
+    if (ascii_lower(s[i + k]) != word[k]) return false;
+  }
+  return true;
+}
+
+/// The end (one past `>`) of the tag at `s[i]` (a `<`), or npos if none starts there.
+std::size_t tag_end(std::string_view s, std::size_t i) noexcept {
+  constexpr std::size_t max_tag = 512;
+  if (i + 1 >= s.size()) return std::string_view::npos;
+  const char n = s[i + 1];
+  const bool opens = is_ascii_alpha(static_cast<unsigned char>(n)) || n == '!' ||
+                     (n == '/' && i + 2 < s.size() && is_ascii_alpha(static_cast<unsigned char>(s[i + 2])));
+  if (!opens) return std::string_view::npos;
+  for (std::size_t k = i + 1; k < s.size() && k - i <= max_tag; ++k) {
+    if (s[k] == '>') return k + 1;
+    if (s[k] == '<' || s[k] == '\n') return std::string_view::npos;
+  }
+  return std::string_view::npos;
+}
+
+/// The end of the character reference at `s[i]` (a `&`), or npos.
+std::size_t reference_end(std::string_view s, std::size_t i) noexcept {
+  std::size_t k = i + 1;
+  const bool numeric = k < s.size() && s[k] == '#';
+  if (numeric) ++k;
+  const bool hex = numeric && k < s.size() && (s[k] == 'x' || s[k] == 'X');
+  if (hex) ++k;
+  const std::size_t first = k;
+  while (k < s.size() && k - first < 10) {
+    const auto c = static_cast<unsigned char>(s[k]);
+    const bool ok = hex ? (is_ascii_digit(c) || (ascii_lower(static_cast<char>(c)) >= 'a' && ascii_lower(static_cast<char>(c)) <= 'f'))
+                        : numeric ? is_ascii_digit(c) : (is_ascii_alpha(c) || (k > first && is_ascii_digit(c)));
+    if (!ok) break;
+    ++k;
+  }
+  if (k == first || k >= s.size() || s[k] != ';') return std::string_view::npos;
+  return k + 1;
+}
+
+}  // namespace
+
+std::string without_markup(std::string_view s) {
+  if (s.find_first_of("<&") == std::string_view::npos) return std::string(s);
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (s[i] == '<') {
+      if (const std::size_t e = tag_end(s, i); e != std::string_view::npos) {
+        std::size_t next = e;
+        // <script ...> and <style ...>: their content is code, not words. Skip to the closing
+        // tag (removed on the next turn), or to the end.
+        for (std::string_view element : {"script", "style"}) {
+          if (!starts_with_icase(s, i + 1, element)) continue;
+          const char after = s[i + 1 + element.size()];  // inside the tag: the tag ends with `>`
+          if (after != '>' && after != ' ' && after != '/' && after != '\t') continue;
+          while (next < s.size() && !(s[next] == '<' && next + 1 < s.size() && s[next + 1] == '/' &&
+                                      starts_with_icase(s, next + 2, element))) {
+            ++next;
+          }
+          break;
+        }
+        i = next;
+        continue;
+      }
+    } else if (s[i] == '&') {
+      if (const std::size_t e = reference_end(s, i); e != std::string_view::npos) {
+        i = e;
+        continue;
+      }
+    }
+    out += s[i];
+    ++i;
+  }
+  return out;
+}
+
+namespace {
+
 int chinese_digit(char32_t c) noexcept {
   switch (c) {
     case U'〇': case U'零': return 0;

@@ -101,6 +101,14 @@ std::string normalise_heading(std::string_view s);
 /// Removes all whitespace (names: `杨 鹤` -> `杨鹤`).
 std::string remove_spaces(std::string_view s);
 
+/// `s` without what is markup rather than words, for the splitter's shape tests (length,
+/// sentence punctuation, quotes) only; the article keeps its text as printed. Removed: HTML-ish
+/// tags (`<` then a Latin letter, `/` or `!`, up to the next `>` on the line: `<b>`, `</p>`,
+/// `<img src=x onerror="...">`, `<!-- -->`), the content of `<script>` and `<style>` elements,
+/// and character references (`&amp;`, `&#39;`, `&#x4e2d;`). A `<` that opens no tag (`3<5`,
+/// `<中国>`) stays. Returns `s` unchanged when it holds no `<` or `&`.
+std::string without_markup(std::string_view s);
+
 /// Parses a non-negative decimal (ASCII or full-width digits) or a Chinese numeral up to 9999
 /// (`八`, `十二`, `二十四`). Returns -1 if `s` is not exactly that.
 long parse_number(std::string_view s) noexcept;
