@@ -63,7 +63,7 @@ export SYN_POISON_WECHAT_SECRET=s3cret
 pids+=($!)
 "$syndicate" consume feed --config "$work/cfg.yaml" --state "$work/feed.db" >"$work/feed.log" 2>&1 &
 pids+=($!)
-"$syndicate" consume translation --config "$work/cfg.yaml" >"$work/translation.log" 2>&1 &
+"$syndicate" consume translation --config "$work/cfg.yaml" --metrics-listen "" >"$work/translation.log" 2>&1 &
 pids+=($!)
 
 # Poison record makers. protoc encodes valid Articles from text format.

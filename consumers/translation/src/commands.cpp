@@ -1,6 +1,7 @@
 #include "syn/translation/commands.hpp"
 
 #include "syn/core/config.hpp"
+#include "syn/core/runner.hpp"
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/service.hpp"
 #include "syn/core/transform.hpp"
@@ -24,19 +25,28 @@ namespace {
 
 using syndication::v1::DeadLetter;
 
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop = true; }
+
 struct args {
   std::string config_path;
   std::string instance;
   bool until_idle = false;
   std::string done_store_path;
+  std::optional<std::string> metrics_listen;  ///< --metrics-listen; unset: config, or off with --until-idle
 };
+
+/// Serves /metrics (the transactional loop's counters), /healthz and /readyz while it lives.
+std::unique_ptr<http::server> serve_role_metrics(const args& a, const std::string& configured, const std::string& role,
+                                                 runner::stats& stats) {
+  const std::string listen = a.metrics_listen ? *a.metrics_listen : a.until_idle ? std::string() : configured;
+  return service::serve_metrics(listen, role, [&stats, role] { return runner::prometheus_text(stats, role); },
+                                [] { return !g_stop.load(); });
+}
 
 /// The largest article turned into jobs: each job embeds it, and must stay under Kafka's default
 /// 1 MB record limit with room for the job's own fields.
 constexpr std::size_t max_source_bytes = 768U * 1024U;
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) { g_stop = true; }
 
 std::string host_instance(const std::string& given) {
   if (!given.empty()) return given;
@@ -75,6 +85,9 @@ int run_jobs(const args& a) {
   o.topics = {cfg.kafka.topics.articles.name};
   o.transactional_id = cfg.kafka.transactional_id_prefix + "-translation-" + host_instance(a.instance);
   o.stop_when_idle = a.until_idle;
+  runner::stats stats;
+  o.stats = &stats;
+  const auto metrics = serve_role_metrics(a, cfg.observability.metrics.translation, "translation", stats);
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   return transform::run(cfg.kafka, o, [&](const kafka::message& m) -> std::vector<transform::output> {
@@ -179,6 +192,9 @@ int run_translate(const args& a) {
   o.transactional_id = cfg.kafka.transactional_id_prefix + "-translator-" + host_instance(a.instance);
   o.batch_size = 10;  // an HTTP engine may take seconds per job
   o.stop_when_idle = a.until_idle;
+  runner::stats stats;
+  o.stats = &stats;
+  const auto metrics = serve_role_metrics(a, cfg.observability.metrics.translator, "translator", stats);
   o.on_committed = [&] {
     for (const auto& d : pending) {
       if (auto r = store->mark_done(d); !r) spdlog::warn("translator: done store: {}", r.error().message());
@@ -247,6 +263,9 @@ void add_common(CLI::App* sub, args& a) {
   cli::add_config_option(sub, a.config_path);
   sub->add_option("--instance", a.instance, "instance name in the transactional.id (default: the host name)");
   sub->add_flag("--until-idle", a.until_idle, "exit 0 after 5 s without records (batch jobs, tests)");
+  sub->add_option("--metrics-listen", a.metrics_listen,
+                  "HOST:PORT for /metrics, /healthz, /readyz (default: observability.metrics.<role>, off with "
+                  "--until-idle; \"\" = off)");
 }
 
 }  // namespace

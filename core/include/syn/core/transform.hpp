@@ -8,6 +8,7 @@
 
 #include "syn/core/config.hpp"
 #include "syn/core/kafka/consumer.hpp"
+#include "syn/core/runner.hpp"
 #include "syndication/v1/dead_letter.pb.h"
 
 #include <atomic>
@@ -45,6 +46,10 @@ struct options {
   /// Called after each batch's transaction committed (not after an abort), before the next
   /// poll: for local state that must only record what Kafka holds (the translator's done store).
   std::function<void()> on_committed;
+  /// Counters for /metrics (runner::prometheus_text): consumed, written (= records produced),
+  /// dead-lettered, commits (= transactions committed), errors (= transactions aborted),
+  /// sink latency (= one batch's transaction), lag from librdkafka statistics. Optional.
+  runner::stats* stats = nullptr;
 };
 
 /// Turns one consumed record into output records (possibly a dead letter). Must not throw.

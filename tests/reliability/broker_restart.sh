@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Scenario 1: the broker is stopped (SIGKILL) and restarted while issues are being published and
+# the archive consumer is running. Each issue's transaction commits whole or aborts; a publish
+# that fails is retried (as the trigger's caller or the hot folder's operator would), and the
+# idempotent publisher skips what already committed. At the end every article is in every sink
+# exactly once: archive (SQLite), WeChat drafts, translation jobs. $1 is the syndicate binary.
+# Uses a broker of its own on port ${SYN_REL_BROKER_PORT:-39292} (and the next one).
+set -euo pipefail
+syndicate=$1
+work=$(mktemp -d)
+src=$(cd "$(dirname "$0")/../.." && pwd)
+source "$src/tests/reliability/lib.sh"
+issues=${SYN_REL_ISSUES:-40}
+wechat_port=$((20000 + RANDOM % 20000))
+own_broker "${SYN_REL_BROKER_PORT:-39292}"
+id=brk$(date +%s)
+cfg=$work/syndication.yaml
+rel_config "$cfg" "$id" "$wechat_port"
+start_wechat "$wechat_port"
+"$syndicate" topics create --config "$cfg" >/dev/null
+python3 "$src/tests/reliability/gen_issues.py" "$fixture" "$work/issues" "$issues"
+
+# The archive consumer runs throughout, across the outage.
+"$syndicate" consume archive --config "$cfg" --metrics-listen "" >"$work/archive.log" 2>&1 &
+archive_pid=$!
+pids_to_stop+=("$archive_pid")
+
+# Publisher: one issue at a time, each retried until it commits (at most 10 attempts).
+(
+  for f in "$work"/issues/*.txt; do
+    for attempt in $(seq 10); do
+      if timeout 120 "$syndicate" publish --config "$cfg" "$f" >>"$work/publish.out" 2>>"$work/publish.log"; then break; fi
+      echo "retry $f" >>"$work/retries"
+      [ "$attempt" = 10 ] && { echo "gave up on $f" >>"$work/retries"; exit 1; }
+      sleep 1
+    done
+  done
+) &
+publisher=$!
+
+# Kill the broker once a quarter of the issues are out, keep it down 5 s, start it again.
+lines() { cat "$1" 2>/dev/null | grep -c "${2:-.}" || true; }
+until [ "$(lines "$work/publish.out")" -ge $((issues / 4)) ]; do sleep 0.2; done
+pid=$(cat "$work/kafka/kafka.pid")
+kill -9 "$pid"
+down_at=$(lines "$work/publish.out")
+sleep 5
+bash "$src/deploy/kafka/kafka.sh" start --port "$own_broker_port" --controller-port "$((own_broker_port + 1))" \
+  --state-dir "$work/kafka" >/dev/null
+wait "$publisher" || fail "publisher gave up: $(tail -5 "$work/publish.log")"
+retries=$(lines "$work/retries" '^retry')
+echo "broker killed after $down_at issues; publish retries: $retries"
+
+kill -TERM "$archive_pid"; wait "$archive_pid" || true
+timeout 300 "$syndicate" consume archive --config "$cfg" --until-caught-up --metrics-listen "" >>"$work/archive.log" 2>&1
+timeout 300 "$syndicate" consume feed --config "$cfg" --until-caught-up --metrics-listen "" --state "$work/feed.db" >"$work/feed.log" 2>&1 ||
+  fail "consume feed: $(tail -5 "$work/feed.log")"
+timeout 300 "$syndicate" consume translation --config "$cfg" --until-idle >"$work/translation.log" 2>&1
+
+articles=$((issues * 5))
+expect "scenario 1 articles on the topic (read_committed, distinct)" "$articles" "$(count_distinct_committed "$id.articles")"
+expect "scenario 1 issue manifests (distinct)" "$issues" "$(count_distinct_committed "$id.issues")"
+expect "scenario 1 archive revisions" "$articles" "$(count_archive_revisions)"
+expect "scenario 1 archive distinct articles" "$articles" "$(count_archive_articles)"
+expect "scenario 1 archive revisions repeating a content hash" 0 "$(count_archive_repeated_hashes)"
+expect "scenario 1 WeChat draft articles" "$articles" "$(wechat_articles "$wechat_port")"
+expect "scenario 1 WeChat distinct articles" "$articles" "$(wechat_articles "$wechat_port" distinct)"
+expect "scenario 1 translation jobs (read_committed)" "$articles" "$(count_committed "$id.jobs")"
+expect "scenario 1 dead letters" 0 "$(count_dlq "$id.dlq")"
+echo "broker_restart: ok"

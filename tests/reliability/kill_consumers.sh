@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Scenario 2: each consumer killed in the middle of a batch and restarted, three rounds, each on
+# a fresh slice of issues: no loss and no duplicate in its sink.
+# - archive: SIGKILL while its batch write waits on a lock another process holds on the database
+#   (the batch is consumed, the transaction not committed);
+# - feed: SIGKILL while WeChat hangs on a draft/add of the batch (some drafts of the slice are
+#   already posted, a random number of them, seeded by $SYN_REL_SEED);
+# - translation, translator: killed inside a Kafka transaction once its records are on the broker
+#   (test hook SYNDICATE_TEST_EXIT_IN_TRANSACTION=N: the translator in a random batch N).
+# $1 is the syndicate binary; uses the test broker.
+set -euo pipefail
+syndicate=$1
+work=$(mktemp -d)
+src=$(cd "$(dirname "$0")/../.." && pwd)
+source "$src/tests/reliability/lib.sh"
+per_slice=${SYN_REL_ISSUES_PER_SLICE:-10}
+seed=${SYN_REL_SEED:-$$}
+RANDOM=$seed
+echo "seed: $seed"
+wechat_port=$((20000 + RANDOM % 20000))
+id=kill$(date +%s)$$
+cfg=$work/syndication.yaml
+rel_config "$cfg" "$id" "$wechat_port"
+db=$work/archive.db
+start_wechat "$wechat_port"
+"$syndicate" topics create --config "$cfg" >/dev/null
+published=0
+publish_slice() {
+  python3 "$src/tests/reliability/gen_issues.py" "$fixture" "$work/slice" "$per_slice" --start "$published"
+  "$syndicate" publish --config "$cfg" "$work"/slice/*.txt >/dev/null 2>>"$work/publish.log" || fail "publish: $(tail -3 "$work/publish.log")"
+  rm -rf "$work/slice"; published=$((published + per_slice))
+}
+wechat_calls() { curl -sf "http://127.0.0.1:$wechat_port/__state" | python3 -c '
+import json, sys; print(json.load(sys.stdin).get("calls", {}).get(sys.argv[1], 0))' "$1"; }
+# sigkill_when NAME PID CONDITION...: waits (20 s at most) until CONDITION holds, then SIGKILL.
+sigkill_when() {
+  local name=$1 pid=$2; shift 2
+  for _ in $(seq 100); do "$@" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null || fail "$name ended before it could be killed mid-batch: $(tail -3 "$work/$name.log")"
+  kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+}
+archive=0 feed=0 translation=0 translator=0
+for round in 1 2 3; do
+  # archive: up and assigned, then the database is locked by another process and a slice is
+  # published; SIGKILL once the consumer has taken records (its /metrics) it cannot write.
+  mport=$((40000 + RANDOM % 20000))
+  "$syndicate" consume archive --config "$cfg" --metrics-listen "127.0.0.1:$mport" >"$work/archive-now.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 150); do grep -q 'assigned' "$work/archive-now.log" && break; sleep 0.2; done
+  sleep 0.5  # its first (empty) batch done
+  { echo 'BEGIN EXCLUSIVE;'; sleep 8; echo 'COMMIT;'; } | sqlite3 "$db" &
+  locker=$!
+  sleep 0.3
+  publish_slice
+  taken() { curl -sf "http://127.0.0.1:$mport/metrics" | awk '/^syndicate_records_consumed_total/ {n += $2} END {exit !(n > 0)}'; }
+  sigkill_when archive "$pid" taken
+  cat "$work/archive-now.log" >>"$work/archive.log"
+  wait "$locker"
+  archive=$((archive + 1))
+  echo "archive: round $round killed at $(count_archive_revisions) of $((published * 5)) revisions"
+
+  # feed: draft/add hangs after a random number of drafts; SIGKILL while it hangs.
+  skip=$((RANDOM % 3))
+  wechat_control "$wechat_port" "{\"fail_next\": 1, \"path\": \"draft/add\", \"skip\": $skip, \"hang_ms\": 4000}"
+  calls=$(wechat_calls /cgi-bin/draft/add)
+  "$syndicate" consume feed --config "$cfg" --metrics-listen "" --state "$work/feed.db" >>"$work/feed.log" 2>&1 &
+  pid=$!
+  hanging() { [ "$(wechat_calls /cgi-bin/draft/add)" -gt $((calls + skip)) ]; }
+  sigkill_when feed "$pid" hanging
+  feed=$((feed + 1))
+  wechat_control "$wechat_port" '{"clear_faults": true}'
+  echo "feed: round $round killed at $(wechat_articles "$wechat_port") of $((published * 5)) articles (hang after $skip drafts)"
+
+  # translation: dies in its first transaction, then runs to the end; translator: dies in batch N.
+  rc=0; SYNDICATE_TEST_EXIT_IN_TRANSACTION=1 "$syndicate" consume translation --config "$cfg" --until-idle \
+    >>"$work/translation.log" 2>&1 || rc=$?
+  [ "$rc" = 70 ] && translation=$((translation + 1))
+  "$syndicate" consume translation --config "$cfg" --until-idle >>"$work/translation.log" 2>&1
+  n=$((1 + RANDOM % 4))
+  rc=0; SYNDICATE_TEST_EXIT_IN_TRANSACTION=$n "$syndicate" translate --config "$cfg" --until-idle \
+    --done-store "$work/done.db" >>"$work/translator.log" 2>&1 || rc=$?
+  [ "$rc" = 70 ] && translator=$((translator + 1))
+  echo "translator: round $round died in batch $n (exit $rc)"
+done
+echo "kills mid-batch: archive $archive, feed $feed, translation $translation, translator $translator"
+expect "scenario 2 archive killed mid-batch" 3 "$archive"
+expect "scenario 2 feed killed mid-batch" 3 "$feed"
+expect "scenario 2 translation killed mid-transaction" 3 "$translation"
+expect "scenario 2 translator killed mid-transaction" 3 "$translator"
+
+publish_slice
+articles=$((published * 5))
+timeout 300 "$syndicate" consume archive --config "$cfg" --until-caught-up --metrics-listen "" >>"$work/archive.log" 2>&1
+timeout 300 "$syndicate" consume feed --config "$cfg" --until-caught-up --metrics-listen "" --state "$work/feed.db" >>"$work/feed.log" 2>&1
+timeout 300 "$syndicate" consume translation --config "$cfg" --until-idle >>"$work/translation.log" 2>&1
+timeout 300 "$syndicate" translate --config "$cfg" --until-idle --done-store "$work/done.db" >>"$work/translator.log" 2>&1
+expect "scenario 2 archive revisions" "$articles" "$(count_archive_revisions)"
+expect "scenario 2 archive distinct articles" "$articles" "$(count_archive_articles)"
+expect "scenario 2 archive revisions repeating a content hash" 0 "$(count_archive_repeated_hashes)"
+expect "scenario 2 WeChat draft articles" "$articles" "$(wechat_articles "$wechat_port")"
+expect "scenario 2 WeChat distinct articles" "$articles" "$(wechat_articles "$wechat_port" distinct)"
+expect "scenario 2 translation jobs (read_committed)" "$articles" "$(count_committed "$id.jobs")"
+expect "scenario 2 distinct translation jobs" "$articles" "$(count_distinct_committed "$id.jobs")"
+expect "scenario 2 translated articles (read_committed)" "$articles" "$(count_committed "$id.translated")"
+expect "scenario 2 distinct translated articles" "$articles" "$(count_distinct_committed "$id.translated")"
+expect "scenario 2 dead letters" 0 "$(count_dlq "$id.dlq")"
+echo "kill_consumers: ok"

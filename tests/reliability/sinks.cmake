@@ -1,0 +1,7 @@
+# Scenarios 1, 2, 3 and 6 (docs/RELIABILITY.md): broker restart while publishing, consumers
+# killed with SIGKILL, sinks failing for a while, and the 1,000-issue load run.
+foreach(scenario broker_restart kill_consumers sink_outage load)
+  add_test(NAME reliability.${scenario}
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/${scenario}.sh $<TARGET_FILE:syndicate>)
+  set_tests_properties(reliability.${scenario} PROPERTIES LABELS reliability TIMEOUT 600)
+endforeach()
