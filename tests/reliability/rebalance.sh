@@ -14,6 +14,7 @@ source "$src/tests/reliability/lib.sh"
 : "${SYN_TEST_PG_CONNINFO:?SYN_TEST_PG_CONNINFO must point at the test PostgreSQL (scripts/test.sh sets it)}"
 issues=${SYN_REL_ISSUES:-200}
 chunks=10
+cycles=${SYN_REL_CYCLES:-3}
 articles=$((issues * 5))
 RANDOM=${SYN_REL_SEED:-$$}
 wechat_port=$((20000 + RANDOM % 20000))
@@ -30,7 +31,13 @@ export SYN_REL_ARCHIVE_PG="$SYN_TEST_PG_CONNINFO dbname=$id"
 rel_config "$cfg" "$id" "$wechat_port"
 sed -i 's|^  sqlite: {path: .*}|  backend: postgres\n  postgres: {conninfo_env: SYN_REL_ARCHIVE_PG}|' "$cfg"
 grep -q 'backend: postgres' "$cfg" || fail "config: archive backend not switched to postgres"
+# Two instances of a role on one host: no /metrics listeners (they would share a port).
+grep -q '^observability:' "$cfg" || cat >>"$cfg" <<'YAML'
+observability:
+  metrics: {feed: "", archive: "", translation: "", translator: ""}
+YAML
 start_wechat "$wechat_port"
+"$syndicate" config check "$cfg" >/dev/null || fail "config check"
 "$syndicate" topics create --config "$cfg" >/dev/null
 python3 "$src/tests/reliability/gen_issues.py" "$fixture" "$work/issues" "$issues" >/dev/null
 ls "$work/issues" >"$work/issue-list"
@@ -75,22 +82,20 @@ for r in "${roles[@]}"; do start "$r-a"; done
 publisher=$!
 pids_to_stop+=($publisher)
 
-# Second instances join once the archive has taken some of the load (about a tenth)...
+# Second instances join once the archive has taken some of the load (about a tenth), hold
+# partitions for a while, and leave (SIGTERM) while issues keep arriving; $cycles times.
 archive_at_least() { [ "$(archive_revisions)" -ge "$1" ] && echo ok || echo no; }
 wait_for "archive revisions before the second instances join" ok 60 archive_at_least $((articles / 10))
-joined_at=$(archive_revisions)
-for r in "${roles[@]}"; do start "$r-b"; done
-echo "second instances joined at $joined_at archive revisions (of $((articles * 2)))"
-# ... and leave (SIGTERM) once each holds partitions and has worked for a while, the load going on.
 has_partitions() { grep -q 'assigned [1-9][0-9]* partition' "$work/$1.log" && echo yes || echo no; }
-for r in "${roles[@]}"; do wait_for "$r-b holding partitions" yes 30 has_partitions "$r-b"; done
-sleep 5
-left_at=$(archive_revisions)
-for r in "${roles[@]}"; do stop "$r-b"; done
-echo "second instances left at $left_at archive revisions"
-for r in "${roles[@]}"; do
-  n=$(grep -c 'assigned [1-9][0-9]* partition' "$work/$r-b.log" || true)
-  echo "$r-b: assignments with partitions: $n"
+for cycle in $(seq "$cycles"); do
+  joined_at=$(archive_revisions)
+  for r in "${roles[@]}"; do start "$r-b"; done
+  for r in "${roles[@]}"; do wait_for "$r-b holding partitions (cycle $cycle)" yes 30 has_partitions "$r-b"; done
+  sleep 3
+  left_at=$(archive_revisions)
+  for r in "${roles[@]}"; do stop "$r-b"; done
+  echo "cycle $cycle: second instances joined at $joined_at and left at $left_at archive revisions (of $((articles * 2)))"
+  sleep 1
 done
 rc=0; wait "$publisher" || rc=$?
 [ "$rc" = 0 ] || tail -5 "$work/publish.log"
