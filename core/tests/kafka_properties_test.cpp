@@ -49,12 +49,14 @@ TEST(KafkaProperties, ProducersAreIdempotentAndUseJavasPartitioner) {
   EXPECT_EQ(p.value().at("transactional.id"), "syndicate-publisher-1");
   EXPECT_EQ(p.value().at("transaction.timeout.ms"), "45000");
   EXPECT_EQ(p.value().at("partitioner"), "murmur2_random");
+  EXPECT_EQ(p.value().at("retry.backoff.ms"), "20") << "CONCURRENT_TRANSACTIONS after a commit: retry soon";
 
   auto plain = build_properties(cfg, role::producer);
   ASSERT_TRUE(plain);
   EXPECT_EQ(plain.value().at("enable.idempotence"), "true");
   EXPECT_FALSE(plain.value().contains("transactional.id"));
   EXPECT_FALSE(plain.value().contains("transaction.timeout.ms"));
+  EXPECT_FALSE(plain.value().contains("retry.backoff.ms"));
 }
 
 TEST(KafkaProperties, RefusesToWeakenTheGuarantees) {

@@ -42,6 +42,12 @@ pairs defaults_for(const config::kafka_config& cfg, role r) {
   }
   if (r == role::transactional_producer) {
     p.emplace_back("transaction.timeout.ms", std::to_string(cfg.transaction_timeout_ms));
+    // Right after a commit the coordinator answers the next transaction's AddOffsetsToTxn /
+    // AddPartitionsToTxn with CONCURRENT_TRANSACTIONS until the markers are written; librdkafka
+    // retries after retry.backoff.ms (100 ms by default; the Java client waits 20 ms here). It cost
+    // `translate` ~100 ms on half of its transactions: 389 jobs/s, 2.4x that with 10-20 ms
+    // (bench/run.sh, BENCHMARKS.md).
+    p.emplace_back("retry.backoff.ms", "20");
   }
   return p;
 }
