@@ -174,8 +174,7 @@ struct feed_sink::impl {
     rec.issue_id = d.issue_id;
     rec.status = opt.publish ? "added" : "kept";
     for (const auto& a : d.articles) rec.articles.push_back({a.article_id, a.content_sha256, a.part, a.parts});
-    state->record_draft(rec, acc.app_id);
-    state->clear_ambiguous(acc.name, key);
+    state->record_draft(rec, acc.app_id, key);  // and clears the intent, in one transaction
     ++stats.drafts_added;
     drafts_created.inc(of(acc));
     stats.articles_pushed += d.articles.size();

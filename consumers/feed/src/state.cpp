@@ -73,6 +73,12 @@ CREATE TABLE IF NOT EXISTS articles (
   article        BLOB NOT NULL,
   html           TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS article_hashes (
+  article_id     TEXT NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  revision       INTEGER NOT NULL,
+  PRIMARY KEY (article_id, content_sha256)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS feed_entries (
   account    TEXT NOT NULL,
   article_id TEXT NOT NULL,
@@ -212,9 +218,26 @@ struct state_store::impl {
       if (q.step()) {
         same = q.text(0) == a.content_sha256();
         revision = static_cast<int>(q.i64(1)) + (same ? 0 : 1);
+        if (!same) {  // a db from before article_hashes: the current hash was not recorded there
+          stmt r(db, "INSERT OR IGNORE INTO article_hashes (article_id, content_sha256, revision) VALUES (?,?,?)", path);
+          r.bind(1, a.id()).bind(2, q.text(0)).bind(3, q.i64(1));
+          r.run();
+        }
       }
     }
     if (!same) {
+      // A hash stored before, but not the current one, is an older revision coming back (a
+      // replay): the page keeps the newer text. (Same text => same hash, so a correction that
+      // reverts to earlier text is indistinguishable from a replay; the WeChat ledger, keyed on
+      // the hash too, does not post it again either.)
+      stmt h(db, "SELECT 1 FROM article_hashes WHERE article_id = ? AND content_sha256 = ?", path);
+      h.bind(1, a.id()).bind(2, a.content_sha256());
+      same = h.step();
+    }
+    if (!same) {
+      stmt r(db, "INSERT OR IGNORE INTO article_hashes (article_id, content_sha256, revision) VALUES (?,?,?)", path);
+      r.bind(1, a.id()).bind(2, a.content_sha256()).bind(3, static_cast<std::int64_t>(revision));
+      r.run();
       std::string summary;
       for (const auto& b : a.blocks()) {
         if (b.kind() == syndication::v1::Block::PARAGRAPH) {
@@ -334,7 +357,7 @@ std::optional<draft_record> state_store::draft_of(std::string_view account, std:
   return d;
 }
 
-void state_store::record_draft(const draft_record& d, std::string_view app_id) {
+void state_store::record_draft(const draft_record& d, std::string_view app_id, std::string_view resolved_draft_key) {
   const std::lock_guard lock(impl_->mu);
   const auto now = now_s();
   impl_->transaction([&] {
@@ -353,6 +376,10 @@ void state_store::record_draft(const draft_record& d, std::string_view app_id) {
       p.bind(1, d.account).bind(2, a.article_id).bind(3, a.content_sha256).bind(4, d.media_id);
       p.bind(5, static_cast<std::int64_t>(a.part)).bind(6, static_cast<std::int64_t>(a.parts)).bind(7, position++);
       p.bind(8, now).run();
+    }
+    if (!resolved_draft_key.empty()) {
+      stmt c(impl_->db, "DELETE FROM ambiguous WHERE account = ? AND draft_key = ?", impl_->path);
+      c.bind(1, d.account).bind(2, resolved_draft_key).run();
     }
   });
 }

@@ -1,11 +1,13 @@
 #include "syn/feed/text.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace syn::feed::text {
 namespace {
 
 constexpr char32_t replacement = 0xFFFD;
 
-bool is_cont(unsigned char c) noexcept { return (c & 0xC0U) == 0x80U; }
 
 bool is_space(char32_t cp) noexcept {
   return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' || cp == 0x3000 ||
@@ -30,11 +32,21 @@ bool is_closer(char32_t cp) noexcept {
 }
 
 std::string_view trim_right(std::string_view s) noexcept {
-  std::size_t end = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = decode_at(s, i);
-    i += c.bytes;
-    if (!is_space(c.cp)) end = i;
+  // From the end: the spaces are ASCII, U+3000 (E3 80 80) and U+00A0 (C2 A0). Their lead bytes
+  // are never continuation bytes, so a match at the end is the same character a forward decode
+  // finds there, whatever comes before it.
+  std::size_t end = s.size();
+  while (end > 0) {
+    const auto c = static_cast<unsigned char>(s[end - 1]);
+    if (c < 0x80U && is_space(c)) {
+      --end;
+    } else if (end >= 3 && s.substr(end - 3, 3) == "\xE3\x80\x80") {
+      end -= 3;
+    } else if (end >= 2 && s.substr(end - 2, 2) == "\xC2\xA0") {
+      end -= 2;
+    } else {
+      break;
+    }
   }
   return s.substr(0, end);
 }
@@ -44,6 +56,23 @@ std::string escape(std::string_view s) {
   std::string out;
   out.reserve(s.size() + s.size() / 8);
   for (std::size_t i = 0; i < s.size();) {
+    // The longest run that goes out as it is (plain ASCII, well-formed multi-byte characters), in
+    // one append: per-character appends were most of the sink's escaping time.
+    std::size_t j = i;
+    while (j < s.size()) {
+      const auto d = static_cast<unsigned char>(s[j]);
+      if (d < 0x80U) {
+        if (d < 0x20U || d == '&' || d == '<' || d == '>' || d == '"' || d == '\'') break;
+        ++j;
+        continue;
+      }
+      const auto ch = decode_at(s, j);
+      if ((ch.cp == replacement && ch.bytes == 1) || (Xml && (ch.cp == 0xFFFE || ch.cp == 0xFFFF))) break;
+      j += ch.bytes;
+    }
+    out.append(s.substr(i, j - i));
+    i = j;
+    if (i >= s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80U) {
       switch (c) {
@@ -53,7 +82,7 @@ std::string escape(std::string_view s) {
         case '"': out += "&quot;"; break;
         case '\'': out += "&#39;"; break;
         default:
-          if (c >= 0x20U || c == '\t' || c == '\n') out.push_back(static_cast<char>(c));
+          if (c == '\t' || c == '\n') out.push_back(static_cast<char>(c));
           // other C0 controls are dropped: XML forbids them and they mean nothing in HTML
           break;
       }
@@ -61,13 +90,8 @@ std::string escape(std::string_view s) {
       continue;
     }
     const auto ch = decode_at(s, i);
-    if (Xml && (ch.cp == 0xFFFE || ch.cp == 0xFFFF)) {
-      // not XML characters
-    } else if (ch.cp == replacement && ch.bytes == 1) {
-      append_utf8(out, replacement);
-    } else {
-      out.append(s.substr(i, ch.bytes));
-    }
+    if (ch.cp == replacement && ch.bytes == 1) append_utf8(out, replacement);
+    // else U+FFFE/U+FFFF in XML: not XML characters, dropped
     i += ch.bytes;
   }
   return out;
@@ -75,33 +99,30 @@ std::string escape(std::string_view s) {
 
 }  // namespace
 
-utf8_char decode_at(std::string_view s, std::size_t pos) noexcept {
-  const auto b0 = static_cast<unsigned char>(s[pos]);
-  if (b0 < 0x80U) return {b0, 1};
-  std::size_t need = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if ((b0 & 0xE0U) == 0xC0U) {
-    need = 1, cp = b0 & 0x1FU, min = 0x80;
-  } else if ((b0 & 0xF0U) == 0xE0U) {
-    need = 2, cp = b0 & 0x0FU, min = 0x800;
-  } else if ((b0 & 0xF8U) == 0xF0U) {
-    need = 3, cp = b0 & 0x07U, min = 0x10000;
-  } else {
-    return {replacement, 1};
+namespace {
+
+/// The index of the first byte at or after `i` that is not ASCII, eight bytes at a time (the
+/// drafts' HTML is mostly ASCII markup around the Chinese text).
+std::size_t skip_ascii(std::string_view s, std::size_t i) noexcept {
+  constexpr std::uint64_t high = 0x8080808080808080ULL;
+  while (i + 8 <= s.size()) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, 8);
+    if ((w & high) != 0) break;
+    i += 8;
   }
-  if (pos + need >= s.size()) return {replacement, 1};
-  for (std::size_t k = 1; k <= need; ++k) {
-    const auto b = static_cast<unsigned char>(s[pos + k]);
-    if (!is_cont(b)) return {replacement, 1};
-    cp = (cp << 6U) | (b & 0x3FU);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {replacement, 1};
-  return {cp, need + 1};
+  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80U) ++i;
+  return i;
 }
+
+}  // namespace
 
 bool valid_utf8(std::string_view s) noexcept {
   for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80U) {
+      i = skip_ascii(s, i);
+      continue;
+    }
     const auto c = decode_at(s, i);
     if (c.cp == replacement && c.bytes == 1) return false;
     i += c.bytes;
@@ -129,6 +150,12 @@ std::size_t wechat_length(char32_t cp) noexcept { return cp >= 0x10000 ? 2 : 1; 
 std::size_t wechat_length(std::string_view s) noexcept {
   std::size_t n = 0;
   for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80U) {
+      const auto j = skip_ascii(s, i);
+      n += j - i;
+      i = j;
+      continue;
+    }
     const auto c = decode_at(s, i);
     n += wechat_length(c.cp);
     i += c.bytes;

@@ -47,6 +47,16 @@ TEST(FeedState, CoversAndAmbiguousDrafts) {
   EXPECT_TRUE(s.is_ambiguous("cjrb", "k"));
   s.clear_ambiguous("cjrb", "k");
   EXPECT_FALSE(s.is_ambiguous("cjrb", "k"));
+  // Recording the draft clears its intent in the same transaction.
+  s.mark_ambiguous("cjrb", "k2");
+  draft_record d;
+  d.media_id = "M2";
+  d.account = "cjrb";
+  d.status = "added";
+  d.articles = {{"a2", "h2", 1, 1}};
+  s.record_draft(d, "wx1", "k2");
+  EXPECT_FALSE(s.is_ambiguous("cjrb", "k2"));
+  EXPECT_TRUE(s.pushed("cjrb", "a2", "h2"));
 }
 
 TEST(FeedState, ArticlePagesCountRevisionsAndFeedsOrderByIssue) {
@@ -111,4 +121,24 @@ TEST(FeedState, UnopenablePathThrowsNamingIt) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("/proc/no-such-dir/state.db"), std::string::npos);
   }
+}
+
+// A replay delivering an older revision after a newer one used to rewrite the page with the older
+// text (and count a third revision).
+TEST(FeedState, ReplayOfAnOlderRevisionKeepsTheNewerPage) {
+  state_store s(":memory:");
+  auto a = feedtest::make_article(1);
+  const auto first_hash = a.content_sha256();
+  s.store_article(a, "<p>first</p>", {"cjrb"});
+  a.set_content_sha256("corrected");
+  s.store_article(a, "<p>corrected</p>", {"cjrb"});
+  a.set_content_sha256(first_hash);  // the replay reaches the first revision again
+  s.store_article(a, "<p>first, replayed</p>", {"cjrb"});
+  EXPECT_EQ(s.page(a.id())->html, "<p>corrected</p>");
+  EXPECT_EQ(s.page(a.id())->revision, 2);
+  a.set_content_sha256("corrected again");  // a real new revision still lands
+  s.store_article(a, "<p>third</p>", {"cjrb"});
+  EXPECT_EQ(s.page(a.id())->html, "<p>third</p>");
+  EXPECT_EQ(s.page(a.id())->revision, 3);
+  EXPECT_EQ(s.feed("cjrb").size(), 1U);
 }

@@ -268,6 +268,22 @@ TEST_F(FeedWechatClient, DraftBodyIsRawUtf8) {
   EXPECT_EQ(j["articles"][0]["content_source_url"], "https://feeds.example.cn/articles/x");
 }
 
+TEST_F(FeedWechatClient, DraftBodyEscapesWhatJsonMustAndRepairsInvalidUtf8) {
+  auto a = article("T\"1");
+  a.content = "<p>引号\"反斜杠\\换行\n制表\t\x01控制</p>";
+  a.title = std::string("坏\xE6\x98字");  // a truncated sequence
+  a.author = "A\r\b\f";
+  const auto body = wechat::client::draft_body(std::vector{a, a});
+  const auto j = json::parse(body);  // well-formed
+  ASSERT_EQ(j["articles"].size(), 2U);
+  EXPECT_EQ(j["articles"][1]["content"], a.content);
+  EXPECT_EQ(j["articles"][0]["thumb_media_id"], "T\"1");
+  EXPECT_EQ(j["articles"][0]["title"], "坏\xEF\xBF\xBD\xEF\xBF\xBD字");  // U+FFFD per invalid byte (text::sanitize_utf8)
+  EXPECT_EQ(j["articles"][0]["author"], "A\r\b\f");
+  EXPECT_EQ(j["articles"][0]["article_type"], "news");
+  EXPECT_NE(body.find("\\u0001"), std::string::npos);
+}
+
 TEST_F(FeedWechatClient, UploadsCoversAndBodyImages) {
   auto c = make();
   auto m = c->add_material(app, "cover.png", png);

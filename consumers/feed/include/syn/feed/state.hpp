@@ -96,8 +96,9 @@ class state_store {
   [[nodiscard]] std::optional<draft_record> draft_of(std::string_view account, std::string_view article_id,
                                                      std::string_view sha256);
 
-  /// Records a draft and its articles in one transaction.
-  void record_draft(const draft_record& d, std::string_view app_id);
+  /// Records a draft and its articles in one transaction; with `resolved_draft_key`, the same
+  /// transaction clears that ambiguous draft/add intent (see mark_ambiguous()).
+  void record_draft(const draft_record& d, std::string_view app_id, std::string_view resolved_draft_key = {});
   /// Marks a draft submitted for publication.
   void record_submitted(std::string_view media_id, std::string_view publish_id, std::string_view msg_data_id);
   /// Every recorded draft of `account` (tests, tools).

@@ -23,8 +23,33 @@ struct utf8_char {
 };
 
 /// Decodes the character starting at `s[pos]` (`pos < s.size()`). Overlong forms, surrogates and
-/// truncated sequences decode as U+FFFD with a length of 1.
-[[nodiscard]] utf8_char decode_at(std::string_view s, std::size_t pos) noexcept;
+/// truncated sequences decode as U+FFFD with a length of 1. Inline: every text helper and the
+/// escapers call it per character (it was the sink's hottest function out of line).
+[[nodiscard]] inline utf8_char decode_at(std::string_view s, std::size_t pos) noexcept {
+  constexpr char32_t bad = 0xFFFD;
+  const auto b0 = static_cast<unsigned char>(s[pos]);
+  if (b0 < 0x80U) return {b0, 1};
+  std::size_t need = 0;
+  char32_t cp = 0;
+  char32_t min = 0;
+  if ((b0 & 0xE0U) == 0xC0U) {
+    need = 1, cp = b0 & 0x1FU, min = 0x80;
+  } else if ((b0 & 0xF0U) == 0xE0U) {
+    need = 2, cp = b0 & 0x0FU, min = 0x800;
+  } else if ((b0 & 0xF8U) == 0xF0U) {
+    need = 3, cp = b0 & 0x07U, min = 0x10000;
+  } else {
+    return {bad, 1};
+  }
+  if (pos + need >= s.size()) return {bad, 1};
+  for (std::size_t k = 1; k <= need; ++k) {
+    const auto b = static_cast<unsigned char>(s[pos + k]);
+    if ((b & 0xC0U) != 0x80U) return {bad, 1};
+    cp = (cp << 6U) | (b & 0x3FU);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {bad, 1};
+  return {cp, need + 1};
+}
 
 /// Whether `s` is well-formed UTF-8.
 [[nodiscard]] bool valid_utf8(std::string_view s) noexcept;
