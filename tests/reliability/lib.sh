@@ -36,6 +36,10 @@ feed:
       app_secret_env: SYN_REL_WECHAT_SECRET
       language: zh-Hans
       cover_image: $work/cover.jpg
+# No fixed metrics ports: scenarios run side by side (ctest -j); a scenario that scrapes one
+# passes --metrics-listen.
+observability:
+  metrics: {trigger: "", feed: "", archive: "", translation: "", translator: "", feed_server: "", run: ""}
 YAML
 }
 

@@ -33,7 +33,7 @@ export SYN_REL_TOKEN=rel-token-$$
 "$syndicate" topics create --config "$cfg" >/dev/null
 python3 "$src/tests/reliability/gen_issues.py" "$fixture" "$work/http" "$half"
 python3 "$src/tests/reliability/gen_issues.py" "$fixture" "$work/folder" $((issues - half)) --start "$half"
-mkdir -p "$work/hot"
+mkdir -p "$work/hot/incoming"
 
 # run_timed NAME ARGS...: runs syndicate under GNU time (-v report in $work/NAME.time).
 declare -A timed
@@ -60,7 +60,7 @@ for _ in $(seq 100); do curl -s "http://127.0.0.1:$trigger_port/healthz" >/dev/n
     -H "Authorization: Bearer $SYN_REL_TOKEN" --data-binary @{} "http://127.0.0.1:$trigger_port/v1/issues" >"$work/http.codes"
 ) &
 poster=$!
-for f in "$work"/folder/*.txt; do cp "$f" "$work/hot/$(basename "$f").part" && mv "$work/hot/$(basename "$f").part" "$work/hot/$(basename "$f")"; done
+for f in "$work"/folder/*.txt; do cp "$f" "$work/hot/incoming/$(basename "$f").part" && mv "$work/hot/incoming/$(basename "$f").part" "$work/hot/incoming/$(basename "$f")"; done
 wait "$poster"
 expect "scenario 6 HTTP issues accepted (202)" "$half" "$(grep -c '^202$' "$work/http.codes" || true)"
 

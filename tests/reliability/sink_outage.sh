@@ -20,7 +20,8 @@ cfg=$work/syndication.yaml
 start_wechat "$wechat_port"
 "$mt_server" --port "$mt_port" >"$work/mt.log" 2>&1 &
 pids_to_stop+=($!)
-pg_conninfo=$(bash "$src/consumers/archive/tests/pg.sh" start "$work/pg" "$pg_port" 2>/dev/null)
+chmod 755 "$work"  # the postgres user must reach $work/pg
+pg_conninfo=$(bash "$src/consumers/archive/tests/pg.sh" start "$work/pg" "$pg_port" 2>"$work/pg.log") || fail "PostgreSQL: $(cat "$work/pg.log")"
 pg_stop() { bash "$src/consumers/archive/tests/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true; }
 trap 'pg_stop; rel_cleanup' EXIT
 export SYN_REL_PG=$pg_conninfo
