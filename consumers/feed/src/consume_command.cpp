@@ -23,6 +23,7 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
     service::setup_logging(cfg.observability);
     feed_sink_options fo;
     fo.state_path = *state;
+    fo.batch_size = static_cast<std::size_t>(cfg.consumers.poll_batch_size);  // draft grouping across batches
     feed_sink sink(cfg.feed, fo);
     runner::options o;
     o.group_id = cfg.consumers.groups.feed;

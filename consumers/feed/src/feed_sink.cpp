@@ -11,10 +11,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <atomic>
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -26,10 +29,17 @@ namespace {
 using syndication::v1::Article;
 
 struct item {
-  std::size_t index;  ///< into the batch
+  std::size_t index;  ///< into the batch; `no_record` for an article held from an earlier batch
   const Article* article;
   std::string sha;
 };
+
+constexpr std::size_t no_record = static_cast<std::size_t>(-1);
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 /// Outcome of pushing one group.
 struct group_failure {
@@ -182,9 +192,15 @@ struct feed_sink::impl {
     return std::nullopt;
   }
 
-  ::syn::sink::verdict write(std::span<const ::syn::sink::envelope> batch) {
+  /// With an empty batch (the hold timer, shutdown): pushes the held groups older than the grace
+  /// window (`flush_all`: every held group).
+  ::syn::sink::verdict write(std::span<const ::syn::sink::envelope> batch, bool flush_all = false) {
     std::map<std::size_t, std::string> rejected;
     auto reject = [&](std::size_t i, const std::string& why) {
+      if (i == no_record) {  // held from an earlier batch whose offsets are committed: only a log line
+        spdlog::error("feed: a held article could not be pushed and is dropped: {}", why);
+        return;
+      }
       auto& r = rejected[i];
       r += (r.empty() ? "" : "; ") + why;
     };
@@ -215,6 +231,23 @@ struct feed_sink::impl {
       for (const auto idx : routes.back()) ++routed_here[idx];
     }
 
+    // Issues that may continue in the next batch: with a full batch, the issue of each partition's
+    // last article (the runner cuts batches by count, so only there can an issue be split).
+    // The partitions of the batch (`topic:partition`) and the source of each issue.
+    std::set<std::string> trailing;
+    std::map<std::string, std::string> source_of;  ///< issue -> source
+    std::map<std::string, std::string> last;       ///< source -> issue of its last article
+    for (const auto& e : batch) {
+      if (const auto* a = std::get_if<Article>(&e.payload)) {
+        auto source = std::string(e.topic) + ":" + std::to_string(e.partition);
+        source_of.emplace(a->issue_id(), source);
+        last[std::move(source)] = a->issue_id();
+      }
+    }
+    if (opt.batch_size > 0 && batch.size() >= opt.batch_size) {
+      for (const auto& [source, issue] : last) trailing.insert(issue);
+    }
+
     // 2. Pages and feed entries: every routed account, pushed or not.
     {
       std::vector<state_store::article_to_store> pages;
@@ -240,6 +273,8 @@ struct feed_sink::impl {
     };
     std::vector<group> groups;
     std::map<std::pair<std::string, std::size_t>, std::size_t> group_of;
+    std::deque<item> held_items;  ///< articles held from earlier batches, merged into their groups
+    std::deque<Article> held_articles;
     std::map<std::size_t, std::set<std::string>> pending;  ///< account -> drafts to submit
     for (std::size_t k = 0; k < items.size(); ++k) {
       for (const auto idx : routes[k]) {
@@ -278,6 +313,70 @@ struct feed_sink::impl {
       }
     }
 
+    // 3b. Draft grouping across batches. Held articles of an issue join the batch's articles of it;
+    // held groups past the grace window are pushed even without new records. An issue that may
+    // continue in the next batch is held (durably: the records' offsets may then be committed)
+    // instead of pushed, unless it has waited the grace window already.
+    std::vector<char> has_held(groups.size(), 0), hold_group(groups.size(), 0);
+    if (opt.batch_size > 0) {
+      std::map<std::string, std::size_t> account_index;
+      for (std::size_t i = 0; i < cfg.accounts.size(); ++i) account_index[cfg.accounts[i].name] = i;
+      // Held groups past the grace window are pushed in any case.
+      const auto overdue = state->held_groups(flush_all ? std::numeric_limits<std::int64_t>::max()
+                                                        : now_ms() - opt.hold_grace.count());
+      // A partition's records come in order: once a batch carries more of a partition, an issue
+      // held from it is either continued in this batch or complete (unless it is again the
+      // trailing issue of a full batch).
+      std::vector<std::pair<std::string, std::string>> from_batch_sources;
+      for (const auto& [source, issue] : last) {
+        for (auto& g : state->held_groups_from(source)) from_batch_sources.push_back(std::move(g));
+      }
+      std::set<std::pair<std::string, std::size_t>> due;
+      auto add_group = [&](const std::string& account, const std::string& issue, bool overdue_group) {
+        const auto ai = account_index.find(account);
+        if (ai == account_index.end() || cfg.accounts[ai->second].app_id.empty()) {
+          state->release(account, issue);  // the account is gone from the config, or is feed-only now
+          return;
+        }
+        if (overdue_group) due.emplace(issue, ai->second);
+        if (group_of.emplace(std::make_pair(issue, ai->second), groups.size()).second) {
+          groups.push_back({ai->second, issue, {}});
+          has_held.push_back(0);
+          hold_group.push_back(0);
+        }
+      };
+      for (const auto& [account, issue] : overdue) add_group(account, issue, true);
+      for (const auto& [account, issue] : from_batch_sources) add_group(account, issue, false);
+      for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+        auto& g = groups[gi];
+        const auto& acc = cfg.accounts[g.account];
+        for (auto& h : state->held(acc.name, g.issue)) {
+          has_held[gi] = 1;
+          if (state->pushed(acc.name, h.id(), h.content_sha256()) || state->superseded(acc.name, h.id(), h.content_sha256())) {
+            continue;
+          }
+          // An article of the batch is the same or a later record of it: the batch's one wins.
+          if (std::any_of(g.members.begin(), g.members.end(), [&](const item* m) { return m->article->id() == h.id(); })) {
+            continue;
+          }
+          held_articles.push_back(std::move(h));
+          held_items.push_back({no_record, &held_articles.back(), held_articles.back().content_sha256()});
+          g.members.push_back(&held_items.back());
+        }
+        if (trailing.count(g.issue) != 0 && due.count({g.issue, g.account}) == 0) hold_group[gi] = 1;
+        if (has_held[gi] != 0 && g.members.empty()) state->release(acc.name, g.issue);  // all pushed before
+      }
+      for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+        if (hold_group[gi] == 0) continue;
+        std::vector<const Article*> arts;
+        for (const auto* m : groups[gi].members) arts.push_back(m->article);
+        const auto src = source_of.find(groups[gi].issue);
+        state->hold(cfg.accounts[groups[gi].account].name, src == source_of.end() ? std::string() : src->second, arts);
+        spdlog::debug("feed: issue {} held for account {} ({} articles): it may continue in the next batch",
+                      groups[gi].issue, cfg.accounts[groups[gi].account].name, arts.size());
+      }
+    }
+
     // A transient failure (45009 quota, -1, 5xx, timeouts) holds back that account only: the other
     // accounts' groups are still pushed and recorded, and the batch is retried for the held one.
     std::vector<char> held(cfg.accounts.size(), 0);
@@ -310,15 +409,18 @@ struct feed_sink::impl {
     // 4. Credentials and covers, one account at a time (a cover is uploaded once).
     struct job {
       const group* g;
+      bool release;  ///< the group had held articles: forget them once its drafts are recorded
       const config::feed_account* acc;
       wechat::credentials creds;
       std::string thumb;
     };
     std::vector<job> jobs;
-    for (const auto& g : groups) {
-      if (held[g.account] != 0) continue;
+    for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+      const auto& g = groups[gi];
+      if (held[g.account] != 0 || hold_group[gi] != 0 || g.members.empty()) continue;
       const auto& acc = cfg.accounts[g.account];
       auto reject_group = [&](const std::string& why) {
+        if (has_held[gi] != 0) state->release(acc.name, g.issue);
         failures.inc(of(acc), g.members.size());
         for (const auto* m : g.members) reject(m->index, "feed account " + acc.name + ": " + why);
       };
@@ -338,7 +440,7 @@ struct feed_sink::impl {
         reject_group(f->reason);
         continue;
       }
-      jobs.push_back({&g, &acc, std::move(creds), std::get<std::string>(thumb)});
+      jobs.push_back({&g, has_held[gi] != 0, &acc, std::move(creds), std::get<std::string>(thumb)});
     }
 
     // 5. Push the groups, in parallel across groups; a group's drafts in order. A transient failure
@@ -389,6 +491,7 @@ struct feed_sink::impl {
               }
             }
           }
+          if (!r.transient && j.release) state->release(j.acc->name, j.g->issue);
         } catch (const std::exception& e) {  // the state db failed: nothing certain, retry
           r.transient = true;
           r.reason = std::string("feed: ") + e.what();
@@ -420,11 +523,51 @@ struct feed_sink::impl {
 };
 
 feed_sink::feed_sink(config::feed_config cfg, feed_sink_options options)
-    : impl_(std::make_unique<impl>(std::move(cfg), std::move(options))) {}
-feed_sink::~feed_sink() = default;
+    : impl_(std::make_unique<impl>(std::move(cfg), std::move(options))) {
+  if (impl_->opt.batch_size == 0) return;
+  // Held issues that no further batch completes (the last issue before the topic goes quiet) are
+  // pushed once they have waited the grace window.
+  flusher_ = std::jthread([this](const std::stop_token& stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    const auto tick = std::max(std::chrono::milliseconds(100), impl_->opt.hold_grace / 2);
+    while (!stop.stop_requested()) {
+      {
+        std::unique_lock lock(m);
+        cv.wait_for(lock, stop, tick, [] { return false; });
+      }
+      if (stop.stop_requested()) break;
+      flush_held(false);
+    }
+  });
+}
+
+feed_sink::~feed_sink() {
+  if (flusher_.joinable()) {
+    flusher_.request_stop();
+    flusher_.join();
+    flush_held(true);  // e.g. `consume feed --until-caught-up`: nothing waits for a next batch
+  }
+}
+
+void feed_sink::flush_held(bool all) {
+  try {
+    const std::lock_guard lock(write_mu_);
+    if (impl_->state->held_groups(all ? std::numeric_limits<std::int64_t>::max()
+                                      : now_ms() - impl_->opt.hold_grace.count())
+            .empty()) {
+      return;
+    }
+    const auto v = impl_->write({}, all);
+    if (v.kind != ::syn::sink::verdict::ok) spdlog::warn("feed: held issues not pushed yet: {}", v.reason);
+  } catch (const std::exception& e) {
+    spdlog::warn("feed: held issues not pushed yet: {}", e.what());
+  }
+}
 
 ::syn::sink::verdict feed_sink::write(std::span<const ::syn::sink::envelope> batch) {
   try {
+    const std::lock_guard lock(write_mu_);
     return impl_->write(batch);
   } catch (const std::exception& e) {
     // The state db failed (disk full, locked beyond the busy timeout): nothing is certain, retry.

@@ -73,6 +73,16 @@ CREATE TABLE IF NOT EXISTS articles (
   article        BLOB NOT NULL,
   html           TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS held (
+  account        TEXT NOT NULL,
+  issue_id       TEXT NOT NULL,
+  article_id     TEXT NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  since_ms       INTEGER NOT NULL,
+  source         TEXT NOT NULL,
+  article        BLOB NOT NULL,
+  PRIMARY KEY (account, issue_id, article_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS article_hashes (
   article_id     TEXT NOT NULL,
   content_sha256 TEXT NOT NULL,
@@ -467,6 +477,67 @@ void state_store::store_articles(const std::vector<article_to_store>& items) {
   impl_->transaction([&] {
     for (const auto& it : items) impl_->store_one(*it.article, it.html, it.accounts, now);
   });
+}
+
+void state_store::hold(std::string_view account, std::string_view source,
+                       const std::vector<const syndication::v1::Article*>& articles) {
+  if (articles.empty()) return;
+  const std::lock_guard lock(impl_->mu);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  impl_->transaction([&] {
+    for (const auto* a : articles) {
+      // The first arrival keeps its time (the grace window runs from it); a newer revision of an
+      // article held replaces the older one.
+      stmt q(impl_->db,
+             "INSERT INTO held (account, issue_id, article_id, content_sha256, since_ms, source, article) "
+             "VALUES (?,?,?,?,?,?,?) ON CONFLICT(account, issue_id, article_id) DO UPDATE SET "
+             "content_sha256=excluded.content_sha256, source=excluded.source, article=excluded.article",
+             impl_->path);
+      q.bind(1, account).bind(2, a->issue_id()).bind(3, a->id()).bind(4, a->content_sha256());
+      q.bind(5, static_cast<std::int64_t>(now)).bind(6, source).bind_blob(7, a->SerializeAsString()).run();
+    }
+  });
+}
+
+std::vector<syndication::v1::Article> state_store::held(std::string_view account, std::string_view issue_id) {
+  const std::lock_guard lock(impl_->mu);
+  std::vector<syndication::v1::Article> out;
+  stmt q(impl_->db, "SELECT article FROM held WHERE account = ? AND issue_id = ? ORDER BY article_id", impl_->path);
+  q.bind(1, account).bind(2, issue_id);
+  while (q.step()) {
+    out.emplace_back();
+    (void)out.back().ParseFromString(q.blob(0));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> state_store::held_groups(std::int64_t since_ms_at_most) {
+  const std::lock_guard lock(impl_->mu);
+  std::vector<std::pair<std::string, std::string>> out;
+  stmt q(impl_->db,
+         "SELECT account, issue_id FROM held GROUP BY account, issue_id HAVING MIN(since_ms) <= ? "
+         "ORDER BY MIN(since_ms)",
+         impl_->path);
+  q.bind(1, since_ms_at_most);
+  while (q.step()) out.emplace_back(q.text(0), q.text(1));
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> state_store::held_groups_from(std::string_view source) {
+  const std::lock_guard lock(impl_->mu);
+  std::vector<std::pair<std::string, std::string>> out;
+  stmt q(impl_->db, "SELECT DISTINCT account, issue_id FROM held WHERE source = ?", impl_->path);
+  q.bind(1, source);
+  while (q.step()) out.emplace_back(q.text(0), q.text(1));
+  return out;
+}
+
+void state_store::release(std::string_view account, std::string_view issue_id) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "DELETE FROM held WHERE account = ? AND issue_id = ?", impl_->path);
+  q.bind(1, account).bind(2, issue_id).run();
 }
 
 std::optional<article_page> state_store::page(std::string_view article_id) {

@@ -1,6 +1,11 @@
 #include "sink_fixture.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
 
 using namespace feedtest;
 using syn::sink::verdict;
@@ -262,4 +267,117 @@ TEST(FeedSink, AnArticleTwiceInOneBatchIsPushedOnce) {
   ASSERT_EQ(env.drafts("wx_cjrb"), 1U);
   EXPECT_EQ(st["drafts"][0]["articles"].size(), 2U);
   EXPECT_TRUE(sink->state().pushed("cjrb", arts[1].id(), "sha-newer"));
+}
+
+namespace {
+
+/// The article ids of draft `d` of /__state, in draft order.
+std::vector<std::string> draft_ids(const nlohmann::json& d) {
+  std::vector<std::string> ids;
+  for (const auto& a : d["articles"]) {
+    const auto url = a["content_source_url"].get<std::string>();
+    ids.push_back(url.substr(url.rfind('/') + 1));
+  }
+  return ids;
+}
+
+std::vector<Article> slice(const std::vector<Article>& v, std::size_t from, std::size_t to) {
+  return {v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(to)};
+}
+
+}  // namespace
+
+// A full batch ending inside an issue used to give that issue one more draft (drafts grouped
+// the articles of one batch only).
+TEST(FeedSink, IssueSplitByABatchBoundaryStillMakesOneDraft) {
+  sink_env env;
+  syn::feed::feed_sink_options o;
+  o.batch_size = 4;
+  o.hold_grace = std::chrono::milliseconds(60000);  // only the next batch completes the issue here
+  auto sink = env.make_sink(o);
+  const auto a = issue(5);
+  const auto b = issue(2, "xjrb");
+  // Batch 1 is full and ends inside issue A: taken (offsets may be committed), nothing pushed yet.
+  const auto first = slice(a, 0, 4);
+  const auto v1 = sink->write(envelopes(first));
+  ASSERT_EQ(v1.kind, verdict::ok) << v1.reason;
+  EXPECT_TRUE(v1.rejected.empty());
+  EXPECT_EQ(env.drafts("wx_cjrb"), 0U);
+  EXPECT_EQ(sink->state().held("cjrb", a[0].issue_id()).size(), 4U);
+  EXPECT_TRUE(sink->state().page(a[0].id()));  // the pages do not wait
+  // Batch 2 (not full) brings the last article of A, then issue B.
+  auto second = slice(a, 4, 5);
+  second.insert(second.end(), b.begin(), b.end());
+  const auto v2 = sink->write(envelopes(second));
+  ASSERT_EQ(v2.kind, verdict::ok) << v2.reason;
+  const auto st = env.server.state();
+  ASSERT_EQ(env.drafts("wx_cjrb"), 2U);
+  auto got = std::vector{draft_ids(st["drafts"][0]), draft_ids(st["drafts"][1])};  // groups go in parallel
+  std::sort(got.begin(), got.end(), [](const auto& x, const auto& y) { return x.size() > y.size(); });
+  EXPECT_EQ(got[0], (std::vector<std::string>{a[0].id(), a[1].id(), a[2].id(), a[3].id(), a[4].id()}));
+  EXPECT_EQ(got[1], (std::vector<std::string>{b[0].id(), b[1].id()}));
+  EXPECT_TRUE(sink->state().held("cjrb", a[0].issue_id()).empty());
+  // A replay of both batches posts nothing again.
+  ASSERT_EQ(sink->write(envelopes(first)).kind, verdict::ok);
+  ASSERT_EQ(sink->write(envelopes(second)).kind, verdict::ok);
+  EXPECT_EQ(env.drafts("wx_cjrb"), 2U);
+  EXPECT_TRUE(sink->state().held("cjrb", a[0].issue_id()).empty());
+}
+
+// The held articles are in the state db: a process killed between the batches (here: another
+// instance on the same db, as after a restart) completes the issue in one draft.
+TEST(FeedSink, HeldArticlesSurviveARestart) {
+  sink_env env;
+  syn::feed::feed_sink_options o;
+  o.batch_size = 3;
+  o.hold_grace = std::chrono::milliseconds(60000);
+  const auto a = issue(4);
+  auto before = env.make_sink(o);
+  const auto first = slice(a, 0, 3);
+  ASSERT_EQ(before->write(envelopes(first)).kind, verdict::ok);
+  EXPECT_EQ(env.drafts("wx_cjrb"), 0U);
+  auto after = env.make_sink(o);
+  const auto rest = slice(a, 3, 4);
+  ASSERT_EQ(after->write(envelopes(rest)).kind, verdict::ok);
+  const auto st = env.server.state();
+  ASSERT_EQ(env.drafts("wx_cjrb"), 1U);
+  EXPECT_EQ(draft_ids(st["drafts"][0]).size(), 4U);
+  before.reset();  // its closing flush finds nothing left to push
+  EXPECT_EQ(env.drafts("wx_cjrb"), 1U);
+}
+
+// The last issue before the topic goes quiet: no next batch completes it, the grace window does.
+TEST(FeedSink, HeldIssueIsPushedAfterTheGraceWindow) {
+  sink_env env;
+  syn::feed::feed_sink_options o;
+  o.batch_size = 3;
+  o.hold_grace = std::chrono::milliseconds(200);
+  auto sink = env.make_sink(o);
+  const auto a = issue(3);
+  ASSERT_EQ(sink->write(envelopes(a)).kind, verdict::ok);
+  EXPECT_EQ(env.drafts("wx_cjrb"), 0U);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (env.drafts("wx_cjrb") == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(env.drafts("wx_cjrb"), 1U);
+  EXPECT_EQ(draft_ids(env.server.state()["drafts"][0]).size(), 3U);
+  EXPECT_TRUE(sink->state().held("cjrb", a[0].issue_id()).empty());
+}
+
+// An issue that ends exactly at the end of a full batch is complete once the next batch brings
+// other records of the same partition: it does not wait for the grace window.
+TEST(FeedSink, NextBatchOfThePartitionCompletesAHeldIssue) {
+  sink_env env;
+  syn::feed::feed_sink_options o;
+  o.batch_size = 3;
+  o.hold_grace = std::chrono::milliseconds(60000);
+  auto sink = env.make_sink(o);
+  const auto a = issue(3);
+  const auto b = issue(1, "xjrb");
+  ASSERT_EQ(sink->write(envelopes(a)).kind, verdict::ok);
+  EXPECT_EQ(env.drafts("wx_cjrb"), 0U);
+  ASSERT_EQ(sink->write(envelopes(b)).kind, verdict::ok);
+  ASSERT_EQ(env.drafts("wx_cjrb"), 2U);
+  EXPECT_TRUE(sink->state().held("cjrb", a[0].issue_id()).empty());
 }

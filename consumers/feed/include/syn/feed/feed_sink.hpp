@@ -27,6 +27,8 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +62,12 @@ struct feed_sink_options {
   /// (issue, account) groups pushed in parallel within one batch (each on its own connection);
   /// the drafts of one group always go in order, lead draft first. 1 = sequential.
   int parallel_groups = 4;
+  /// The runner's batch size (consumers.poll_batch_size); 0 turns draft grouping across batches
+  /// off. A batch of this size may end inside an issue: the issue of each partition's last
+  /// article is then held (in the state db, so offsets can be committed) and pushed together with
+  /// the rest of the issue from the next batch, or, if no more of it comes, after `hold_grace`.
+  std::size_t batch_size = 0;
+  std::chrono::milliseconds hold_grace{2000};
   /// Replaces the WeChat client (tests); null: one built from the config.
   std::shared_ptr<wechat::client> client;
 };
@@ -75,6 +83,9 @@ class feed_sink final : public sink::sink {
   feed_sink& operator=(const feed_sink&) = delete;
 
   ::syn::sink::verdict write(std::span<const ::syn::sink::envelope> batch) override;
+  /// Pushes the held issues that have waited `hold_grace` (`all`: every held issue). Called by
+  /// the sink's own timer thread and on destruction; serialised with write().
+  void flush_held(bool all);
   [[nodiscard]] std::string_view name() const override { return "feed"; }
 
   /// The state db (tests, the feed server in `syndicate run`).
@@ -102,6 +113,8 @@ class feed_sink final : public sink::sink {
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
+  std::mutex write_mu_;     ///< write() and the hold timer's flushes
+  std::jthread flusher_;    ///< the hold timer (only with batch_size > 0); declared last: stops first
 };
 
 }  // namespace syn::feed

@@ -110,6 +110,23 @@ class state_store {
   [[nodiscard]] bool is_ambiguous(std::string_view account, std::string_view draft_key);
   void clear_ambiguous(std::string_view account, std::string_view draft_key);
 
+  /// Articles held back for `account` until the rest of their issue arrives (the drafts group one
+  /// issue's articles even when a consumer batch boundary splits the issue): stored durably, so
+  /// the records' offsets may be committed. Keyed by (account, issue, article id); a newer
+  /// revision replaces the held one, the time held runs from the first arrival. `source` names
+  /// the topic partition the articles came from (`topic:partition`).
+  void hold(std::string_view account, std::string_view source,
+            const std::vector<const syndication::v1::Article*>& articles);
+  /// The articles held for (account, issue).
+  [[nodiscard]] std::vector<syndication::v1::Article> held(std::string_view account, std::string_view issue_id);
+  /// (account, issue) groups with an article held since `since_ms_at_most` (ms since the epoch) or
+  /// earlier, oldest first; INT64_MAX: every held group.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> held_groups(std::int64_t since_ms_at_most);
+  /// (account, issue) groups held from `source`.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> held_groups_from(std::string_view source);
+  /// Forgets the held articles of (account, issue) (after their drafts are recorded).
+  void release(std::string_view account, std::string_view issue_id);
+
   /// Cover material cache: per account and cover-file sha256.
   [[nodiscard]] std::optional<std::string> cover_media_id(std::string_view account, std::string_view file_sha256);
   void store_cover(std::string_view account, std::string_view file_sha256, std::string_view media_id,
