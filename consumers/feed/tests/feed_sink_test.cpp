@@ -281,6 +281,14 @@ std::vector<std::string> draft_ids(const nlohmann::json& d) {
   return ids;
 }
 
+/// Sink options with draft grouping across batches of `batch_size`.
+syn::feed::feed_sink_options grouping(std::size_t batch_size, std::chrono::milliseconds grace = std::chrono::minutes(1)) {
+  syn::feed::feed_sink_options o;
+  o.batch_size = batch_size;
+  o.hold_grace = grace;
+  return o;
+}
+
 std::vector<Article> slice(const std::vector<Article>& v, std::size_t from, std::size_t to) {
   return {v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(to)};
 }
@@ -291,9 +299,7 @@ std::vector<Article> slice(const std::vector<Article>& v, std::size_t from, std:
 // the articles of one batch only).
 TEST(FeedSink, IssueSplitByABatchBoundaryStillMakesOneDraft) {
   sink_env env;
-  syn::feed::feed_sink_options o;
-  o.batch_size = 4;
-  o.hold_grace = std::chrono::milliseconds(60000);  // only the next batch completes the issue here
+  const auto o = grouping(4);
   auto sink = env.make_sink(o);
   const auto a = issue(5);
   const auto b = issue(2, "xjrb");
@@ -328,9 +334,7 @@ TEST(FeedSink, IssueSplitByABatchBoundaryStillMakesOneDraft) {
 // instance on the same db, as after a restart) completes the issue in one draft.
 TEST(FeedSink, HeldArticlesSurviveARestart) {
   sink_env env;
-  syn::feed::feed_sink_options o;
-  o.batch_size = 3;
-  o.hold_grace = std::chrono::milliseconds(60000);
+  const auto o = grouping(3);
   const auto a = issue(4);
   auto before = env.make_sink(o);
   const auto first = slice(a, 0, 3);
@@ -349,9 +353,7 @@ TEST(FeedSink, HeldArticlesSurviveARestart) {
 // The last issue before the topic goes quiet: no next batch completes it, the grace window does.
 TEST(FeedSink, HeldIssueIsPushedAfterTheGraceWindow) {
   sink_env env;
-  syn::feed::feed_sink_options o;
-  o.batch_size = 3;
-  o.hold_grace = std::chrono::milliseconds(200);
+  const auto o = grouping(3, std::chrono::milliseconds(200));
   auto sink = env.make_sink(o);
   const auto a = issue(3);
   ASSERT_EQ(sink->write(envelopes(a)).kind, verdict::ok);
@@ -369,9 +371,7 @@ TEST(FeedSink, HeldIssueIsPushedAfterTheGraceWindow) {
 // other records of the same partition: it does not wait for the grace window.
 TEST(FeedSink, NextBatchOfThePartitionCompletesAHeldIssue) {
   sink_env env;
-  syn::feed::feed_sink_options o;
-  o.batch_size = 3;
-  o.hold_grace = std::chrono::milliseconds(60000);
+  const auto o = grouping(3);
   auto sink = env.make_sink(o);
   const auto a = issue(3);
   const auto b = issue(1, "xjrb");
