@@ -24,6 +24,9 @@ namespace {
 using namespace std::chrono_literals;
 using syndication::v1::DeadLetter;
 
+/// How long a batch that holds a record waits for the next one before it is written.
+constexpr std::chrono::milliseconds batch_linger{2};
+
 bool is_hex64(const std::string& s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -387,8 +390,12 @@ struct runner::impl {
       }
       bool idle = false;
       while (batch.size() < opts.batch_size && kafka::clock::now() < until && !stopping) {
+        // Wait for the first record; after it, take only what is already fetched (an issue's
+        // records come together: one transaction, one partition) and write the batch as soon as
+        // a short poll finds nothing, instead of idling until batch_max_wait.
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - kafka::clock::now());
-        auto m = consumer.poll(std::max<std::chrono::milliseconds>(left, 1ms));
+        auto m = consumer.poll(batch.empty() ? std::max<std::chrono::milliseconds>(left, 1ms)
+                                             : std::min<std::chrono::milliseconds>(left, batch_linger));
         if (!m) {
           ++counters.errors;
           if (m.error().fatal()) {

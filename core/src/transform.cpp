@@ -16,6 +16,9 @@ namespace syn::transform {
 
 using namespace std::chrono_literals;
 
+/// How long a batch that holds a record waits for the next one before it is processed.
+constexpr std::chrono::milliseconds batch_linger{2};
+
 syndication::v1::DeadLetter make_dead_letter(const kafka::message& m, int reason, const std::string& error,
                                              const std::string& group, std::uint32_t attempts) {
   using google::protobuf::util::TimeUtil;
@@ -114,8 +117,10 @@ int run(const config::kafka_config& kafka, const options& opts, const transform_
     std::vector<kafka::message> batch;
     const auto until = kafka::clock::now() + opts.batch_max_wait;
     while (batch.size() < opts.batch_size && kafka::clock::now() < until) {
-      auto m = consumer.poll(std::max(1ms, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               until - kafka::clock::now())));
+      // Wait for the first record only; then stop at the first short poll that finds nothing
+      // (as the runner does): no idle wait until batch_max_wait with records in hand.
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - kafka::clock::now());
+      auto m = consumer.poll(batch.empty() ? std::max(1ms, left) : std::min(left, batch_linger));
       if (!revoked->empty()) {
         const auto before = batch.size();
         std::erase_if(batch, [&](const kafka::message& r) {
