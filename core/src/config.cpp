@@ -862,6 +862,10 @@ const schema<producer_config>& schema_of<producer_config>() {
       field("split", &producer_config::split, "How issues are split into articles."),
       field("trigger", &producer_config::trigger, "`serve trigger`: the HTTP trigger."),
       field("hot_folder", &producer_config::hot_folder, "`serve trigger`: the hot folder."),
+      field("max_issues_per_transaction", &producer_config::max_issues_per_transaction,
+            "Issues that are ready together (files of one `publish`, the trigger's queue) go into one Kafka "
+            "transaction, up to this many; each issue is still all-or-nothing for read_committed consumers.",
+            {positive<int>()}),
   }};
   return s;
 }
@@ -997,7 +1001,8 @@ const schema<archive_config>& schema_of<archive_config>() {
           field("batch_size", &archive_config::batch_size, "Records written per transaction.",
                 {positive<int>()}),
           field("batch_max_wait_ms", &archive_config::batch_max_wait,
-                "A partial batch is written after this long.", {non_negative_ms()}),
+                "Bound on gathering one batch while records keep arriving; a batch is written as soon as a poll finds "
+                "nothing more (no idle wait).", {non_negative_ms()}),
       },
       {[](const archive_config& a, validator& v, const std::string& path) {
         if (a.backend == archive_backend::sqlite && a.sqlite.path.empty()) {

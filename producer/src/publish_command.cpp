@@ -96,10 +96,13 @@ int run_publish(const publish_args& a) {
   publisher_options po;
   po.instance = a.instance.empty() ? "cli-" + host_name() : a.instance;
   po.force = a.force;
+  po.max_issues_per_transaction = static_cast<std::size_t>(cfg.producer.max_issues_per_transaction);
   publisher pub(cfg.kafka, po);
+  // Every file is ready: they go out together, max_issues_per_transaction per transaction.
+  std::vector<const split_result*> ready;
+  for (const auto& issue : issues) ready.push_back(&issue);
   json all = json::array();
-  for (const auto& issue : issues) {
-    const publish_outcome o = pub.publish(issue);
+  for (const auto& o : pub.publish(ready)) {
     log_publication("cli", po.instance, o);
     if (o.state == publish_outcome::status::failed && rc == cli::ok) rc = cli::failure;
     if (a.as_json) {
@@ -157,9 +160,11 @@ int run_trigger(const std::string& config_path, const std::string& listen_overri
 
   publisher_options po;
   po.instance = instance.empty() ? "trigger-" + host_name() : instance;
+  po.max_issues_per_transaction = static_cast<std::size_t>(cfg.producer.max_issues_per_transaction);
+  to.max_issues_per_transaction = po.max_issues_per_transaction;
   publisher pub(cfg.kafka, po);
   trigger trig(
-      to, [&](const split_result& issue) { return pub.publish(issue); },
+      to, [&](std::span<const split_result* const> ready) { return pub.publish(ready); },
       [&](const std::string& id) { return pub.latest_manifest(id); });
 
   http::server_options so;
@@ -187,7 +192,8 @@ void register_publish_commands(CLI::App& root, cli::dispatcher& dispatch) {
   auto args = std::make_shared<publish_args>();
   auto* publish = root.add_subcommand(
       "publish",
-      "Split issue files and publish each issue (articles + manifest) in one Kafka transaction. "
+      "Split issue files and publish them, each issue (articles + manifest) whole inside one Kafka transaction "
+      "(the files share transactions, producer.max_issues_per_transaction per transaction). "
       "An issue whose articles are already on the topic unchanged is not published again (--force to override); "
       "a corrected issue publishes its changed articles as new revisions and a new manifest.");
   cli::add_config_option(publish, args->config_path);

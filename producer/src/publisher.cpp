@@ -73,9 +73,12 @@ struct publisher::impl {
   struct partition_index {
     std::int64_t next_offset = kafka::offset_beginning;
     std::map<std::string, IssueManifest, std::less<>> latest;
-    /// Offset of the manifest this process committed last on the partition (-1: none). It is
-    /// in `latest` already; its commit marker follows it.
-    std::int64_t own_manifest = -1;
+    /// The manifests this process committed last on the partition, in one transaction: offsets
+    /// `own_first..own_last`, `own_count` of them (0: none). They are in `latest` already; the
+    /// commit marker follows the last.
+    std::int64_t own_first = -1;
+    std::int64_t own_last = -1;
+    std::int64_t own_count = 0;
   };
   std::map<std::int32_t, partition_index> index;
 
@@ -101,10 +104,11 @@ struct publisher::impl {
     }
     if (!marks) return marks.error();
     const std::int64_t high = marks.value().high;
-    // Nothing but our own last manifest and its commit marker since we last read (under
-    // read_committed `high` is the last stable offset, so the marker is written): nothing to read.
-    // Re-reading them cost a fetch round trip per publication.
-    if (idx.own_manifest >= 0 && idx.next_offset == idx.own_manifest && high == idx.own_manifest + 2) {
+    // Nothing but our own last manifests (contiguous: nobody else wrote between them) and their
+    // commit marker since we last read (under read_committed `high` is the last stable offset, so
+    // the marker is written): nothing to read. Re-reading them cost a fetch round trip per commit.
+    if (idx.own_count > 0 && idx.next_offset == idx.own_first && idx.own_last - idx.own_first + 1 == idx.own_count &&
+        high == idx.own_last + 2) {
       idx.next_offset = high;
       return kafka::success();
     }
@@ -179,111 +183,198 @@ std::optional<IssueManifest> publisher::latest_manifest(const std::string& issue
   return std::nullopt;
 }
 
-publish_outcome publisher::publish(const split_result& issue) {
-  publish_outcome out;
-  out.issue_id = issue.manifest.issue_id();
-  out.source_name = issue.manifest.source_name();
-  for (const auto& a : issue.articles) out.article_ids.push_back(a.id());
+namespace {
 
-  // What the topic already holds for this issue.
-  std::map<std::string, std::string, std::less<>> held;  // article id -> content hash
-  std::optional<IssueManifest> previous;
-  try {
-    previous = latest_manifest(out.issue_id);
-  } catch (const std::exception& e) {
-    out.error = e.what();
-    return out;
+/// One issue of a group, ready to send.
+struct planned_issue {
+  std::size_t slot = 0;  // index into the caller's issues and outcomes
+  const split_result* issue = nullptr;
+  std::int32_t article_partition = -1;
+  std::int32_t issue_partition = -1;
+  std::vector<std::pair<const Article*, std::string>> articles;  // article, encoded
+  std::size_t revisions = 0;
+  IssueManifest manifest;
+  std::string manifest_bytes;
+  std::vector<std::uint64_t> record_ids;  // of the current attempt
+};
+
+bool same_articles(const IssueManifest& a, const IssueManifest& b) {
+  return std::equal(a.article_ids().begin(), a.article_ids().end(), b.article_ids().begin(), b.article_ids().end()) &&
+         std::equal(a.article_hashes().begin(), a.article_hashes().end(), b.article_hashes().begin(),
+                    b.article_hashes().end());
+}
+
+}  // namespace
+
+publish_outcome publisher::publish(const split_result& issue) {
+  const std::array<const split_result*, 1> one{&issue};
+  return std::move(publish(one).front());
+}
+
+std::vector<publish_outcome> publisher::publish(std::span<const split_result* const> issues) {
+  std::vector<publish_outcome> out(issues.size());
+  for (std::size_t i = 0; i < issues.size(); ++i) {
+    auto& o = out[i];
+    o.issue_id = issues[i]->manifest.issue_id();
+    o.source_name = issues[i]->manifest.source_name();
+    for (const auto& a : issues[i]->articles) o.article_ids.push_back(a.id());
   }
-  if (previous) {
-    for (int i = 0; i < previous->article_ids_size() && i < previous->article_hashes_size(); ++i) {
-      held[previous->article_ids(i)] = previous->article_hashes(i);
+  const std::size_t group = std::max<std::size_t>(1, impl_->options.max_issues_per_transaction);
+  for (std::size_t first = 0; first < issues.size(); first += group) {
+    const std::size_t n = std::min(group, issues.size() - first);
+    if (publish_group(issues.subspan(first, n), std::span(out).subspan(first, n)) || n == 1) continue;
+    // The group's transaction failed (aborted: none of it is visible). Each issue again on its
+    // own, as one issue was always retried, so that one bad issue does not fail the others.
+    spdlog::warn("publisher: a transaction of {} issues failed ({}); publishing them one by one", n,
+                 out[first].error);
+    for (std::size_t i = first; i < first + n; ++i) {
+      (void)publish_group(issues.subspan(i, 1), std::span(out).subspan(i, 1));
     }
   }
-  const bool same_articles =
-      previous && std::equal(previous->article_ids().begin(), previous->article_ids().end(),
-                             issue.manifest.article_ids().begin(), issue.manifest.article_ids().end()) &&
-      std::equal(previous->article_hashes().begin(), previous->article_hashes().end(),
-                 issue.manifest.article_hashes().begin(), issue.manifest.article_hashes().end());
-  if (same_articles && !impl_->options.force) {
-    out.state = publish_outcome::status::unchanged;
-    return out;
-  }
+  return out;
+}
 
-  const auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
-  std::vector<std::pair<const Article*, std::string>> to_send;  // article, encoded
-  for (const auto& a : issue.articles) {
-    auto it = held.find(a.id());
-    const bool known = it != held.end();
-    if (known && it->second == a.content_sha256() && !impl_->options.force) continue;
-    if (known && it->second != a.content_sha256()) ++out.revisions;
-    Article stamped = a;
-    *stamped.mutable_published_at() = now;
-    to_send.emplace_back(&a, stamped.SerializeAsString());
-  }
-  IssueManifest manifest = issue.manifest;
-  *manifest.mutable_published_at() = now;
-  const std::string manifest_bytes = manifest.SerializeAsString();
-
+bool publisher::publish_group(std::span<const split_result* const> issues, std::span<publish_outcome> out) {
   const auto& topics = impl_->kafka.topics;
-  auto article_partition = impl_->partition_of(topics.articles.name, out.issue_id);
-  auto issue_partition = impl_->partition_of(topics.issues.name, out.issue_id);
-  if (!article_partition || !issue_partition) {
-    out.error = fail_line(article_partition ? issue_partition.error() : article_partition.error());
-    return out;
+  const auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
+  std::vector<planned_issue> plan;
+  plan.reserve(issues.size());
+  // Manifests planned earlier in this group, by issue id: a later copy compares with them.
+  std::map<std::string, const IssueManifest*, std::less<>> planned_latest;
+  for (std::size_t i = 0; i < issues.size(); ++i) {
+    const split_result& issue = *issues[i];
+    auto& o = out[i];
+    // Fresh, but for who it is (a retry one by one follows a failed group's outcome).
+    o.state = publish_outcome::status::failed;
+    o.articles_sent = o.revisions = 0;
+    o.ranges.clear();
+    o.error.clear();
+    // What the topic (or this group, ahead of it) already holds for this issue.
+    std::optional<IssueManifest> previous;
+    if (auto it = planned_latest.find(o.issue_id); it != planned_latest.end()) {
+      previous = *it->second;
+    } else {
+      try {
+        previous = latest_manifest(o.issue_id);
+      } catch (const std::exception& e) {
+        o.error = e.what();
+        continue;
+      }
+    }
+    if (previous && same_articles(*previous, issue.manifest) && !impl_->options.force) {
+      o.state = publish_outcome::status::unchanged;
+      continue;
+    }
+    std::map<std::string, std::string, std::less<>> held;  // article id -> content hash
+    if (previous) {
+      for (int k = 0; k < previous->article_ids_size() && k < previous->article_hashes_size(); ++k) {
+        held[previous->article_ids(k)] = previous->article_hashes(k);
+      }
+    }
+    auto article_partition = impl_->partition_of(topics.articles.name, o.issue_id);
+    auto issue_partition = impl_->partition_of(topics.issues.name, o.issue_id);
+    if (!article_partition || !issue_partition) {
+      o.error = fail_line(article_partition ? issue_partition.error() : article_partition.error());
+      continue;
+    }
+    planned_issue p;
+    p.slot = i;
+    p.issue = &issue;
+    p.article_partition = article_partition.value();
+    p.issue_partition = issue_partition.value();
+    for (const auto& a : issue.articles) {
+      auto it = held.find(a.id());
+      const bool known = it != held.end();
+      if (known && it->second == a.content_sha256() && !impl_->options.force) continue;
+      if (known && it->second != a.content_sha256()) ++p.revisions;
+      Article stamped = a;
+      *stamped.mutable_published_at() = now;
+      p.articles.emplace_back(&a, stamped.SerializeAsString());
+    }
+    p.manifest = issue.manifest;
+    *p.manifest.mutable_published_at() = now;
+    p.manifest_bytes = p.manifest.SerializeAsString();
+    plan.push_back(std::move(p));
+    planned_latest[out[i].issue_id] = &plan.back().manifest;  // reserved: no reallocation
   }
+  if (plan.empty()) return true;
 
   std::size_t sent_in_attempt = 0;
   auto body = [&](kafka::producer& tx) -> kafka::result<void> {
     sent_in_attempt = 0;
-    auto send = [&](const std::string& topic, std::int32_t partition, const std::string& key,
-                    const std::string& value, std::string_view schema, std::string_view language) -> kafka::result<void> {
-      const std::array<kafka::header, 4> headers{{{"content-type", content_type},
-                                                  {"schema", schema},
-                                                  {"issue-id", out.issue_id},
-                                                  {"language", language}}};
-      kafka::outgoing_record rec{topic, key, value, headers, partition, std::nullopt};
-      auto r = tx.send(rec, kafka::after(10s));
-      if (!r) return r.error();
-      ++sent_in_attempt;
-      if (impl_->exit_after && sent_in_attempt >= *impl_->exit_after) {
-        (void)tx.flush(kafka::after(10s));
-        spdlog::warn("test hook: exiting after {} records of an open transaction", sent_in_attempt);
-        std::_Exit(70);
+    for (auto& p : plan) {
+      p.record_ids.clear();
+      const std::string& issue_id = out[p.slot].issue_id;
+      auto send = [&](const std::string& topic, std::int32_t partition, const std::string& key,
+                      const std::string& value, std::string_view schema, std::string_view language) -> kafka::result<void> {
+        const std::array<kafka::header, 4> headers{{{"content-type", content_type},
+                                                    {"schema", schema},
+                                                    {"issue-id", issue_id},
+                                                    {"language", language}}};
+        kafka::outgoing_record rec{topic, key, value, headers, partition, std::nullopt};
+        auto r = tx.send(rec, kafka::after(10s));
+        if (!r) return r.error();
+        p.record_ids.push_back(r.value());
+        ++sent_in_attempt;
+        if (impl_->exit_after && sent_in_attempt >= *impl_->exit_after) {
+          (void)tx.flush(kafka::after(10s));
+          spdlog::warn("test hook: exiting after {} records of an open transaction", sent_in_attempt);
+          std::_Exit(70);
+        }
+        return kafka::success();
+      };
+      for (const auto& [article, bytes] : p.articles) {
+        if (auto r = send(topics.articles.name, p.article_partition, article->id(), bytes, "syndication.v1.Article",
+                          article->language());
+            !r) {
+          return r.error();
+        }
       }
-      return kafka::success();
-    };
-    for (const auto& [article, bytes] : to_send) {
-      if (auto r = send(topics.articles.name, article_partition.value(), article->id(), bytes,
-                        "syndication.v1.Article", article->language());
+      const auto& articles = p.issue->articles;
+      const std::string language = articles.empty() ? "zh-Hans" : articles.front().language();
+      if (auto r = send(topics.issues.name, p.issue_partition, issue_id, p.manifest_bytes,
+                        "syndication.v1.IssueManifest", language);
           !r) {
         return r.error();
       }
     }
-    const std::string language = issue.articles.empty() ? "zh-Hans" : issue.articles.front().language();
-    return send(topics.issues.name, issue_partition.value(), out.issue_id, manifest_bytes,
-                "syndication.v1.IssueManifest", language);
+    return kafka::success();
   };
 
   auto reports = impl_->producer.transact(kafka::after(std::chrono::milliseconds(impl_->kafka.transaction_timeout_ms)),
                                           body);
   if (!reports) {
-    out.error = fail_line(reports.error());
-    if (reports.error().fatal()) {
-      out.error += " (fatal: this publisher must be restarted)";
+    std::string error = fail_line(reports.error());
+    if (reports.error().fatal()) error += " (fatal: this publisher must be restarted)";
+    for (const auto& p : plan) out[p.slot].error = error;
+    // A fatal error fails every issue alike: retrying them one by one cannot help.
+    return reports.error().fatal();
+  }
+  // Per issues-topic partition: the offsets of the manifests just committed.
+  std::map<std::int32_t, std::vector<std::int64_t>> own;
+  for (auto& p : plan) {
+    auto& o = out[p.slot];
+    std::vector<kafka::delivery_report> mine;
+    for (const auto& r : reports.value()) {
+      if (std::find(p.record_ids.begin(), p.record_ids.end(), r.id) == p.record_ids.end()) continue;
+      if (r.topic == topics.issues.name && r.partition == p.issue_partition) own[p.issue_partition].push_back(r.offset);
+      mine.push_back(r);
     }
-    return out;
+    o.state = publish_outcome::status::published;
+    o.articles_sent = p.articles.size();
+    o.revisions = p.revisions;
+    o.ranges = ranges_of(mine);
+    // Remember what we just committed without re-reading it.
+    impl_->index[p.issue_partition].latest[o.issue_id] = std::move(p.manifest);
   }
-  out.state = publish_outcome::status::published;
-  out.articles_sent = to_send.size();
-  out.ranges = ranges_of(reports.value());
-  // Remember what we just committed without re-reading it.
-  auto& idx = impl_->index[issue_partition.value()];
-  idx.latest[out.issue_id] = std::move(manifest);
-  idx.own_manifest = -1;
-  for (const auto& r : reports.value()) {
-    if (r.topic == topics.issues.name && r.partition == issue_partition.value()) idx.own_manifest = r.offset;
+  for (auto& [partition, offsets] : own) {
+    auto& idx = impl_->index[partition];
+    const auto [lo, hi] = std::minmax_element(offsets.begin(), offsets.end());
+    idx.own_first = *lo;
+    idx.own_last = *hi;
+    idx.own_count = static_cast<std::int64_t>(offsets.size());
   }
-  return out;
+  return true;
 }
 
 }  // namespace syn::producer

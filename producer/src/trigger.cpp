@@ -86,7 +86,7 @@ void log_publication(std::string_view via, std::string_view who, const publish_o
 
 struct trigger::impl {
   trigger_options options;
-  publish_fn publish;
+  publish_group_fn publish;
   lookup_fn lookup;
 
   // Metrics, updated where the event happens; rendered by metrics_text().
@@ -129,42 +129,55 @@ struct trigger::impl {
 
   void run_worker() {
     while (true) {
-      std::shared_ptr<job> j;
+      // Every issue queued by now (up to the bound) goes out in one transaction: at 100 issues/s
+      // one transaction per issue could not keep up, and the queue grew (BENCHMARKS.md).
+      std::vector<std::shared_ptr<job>> jobs;
       {
         std::unique_lock lock(mu);
         cv.wait(lock, [&] { return stopping || !queue.empty(); });
         if (queue.empty()) return;
-        j = queue.front();
-        queue.pop_front();
+        const std::size_t n = std::min(queue.size(), std::max<std::size_t>(1, options.max_issues_per_transaction));
+        jobs.assign(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
+        queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
         busy = true;
       }
-      publish_outcome o;
+      std::vector<const split_result*> ready;
+      for (const auto& j : jobs) ready.push_back(&j->issue);
+      std::vector<publish_outcome> outcomes;
       const auto t0 = std::chrono::steady_clock::now();
       try {
         std::lock_guard plock(publisher_mu);
-        o = publish(j->issue);
+        outcomes = publish(ready);
+        if (outcomes.size() != jobs.size()) throw std::logic_error("publisher returned the wrong number of outcomes");
       } catch (const std::exception& e) {
-        o.issue_id = j->issue.manifest.issue_id();
-        o.source_name = j->issue.manifest.source_name();
-        o.state = publish_outcome::status::failed;
-        o.error = e.what();
+        outcomes.assign(jobs.size(), publish_outcome{});
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+          auto& o = outcomes[i];
+          o.issue_id = jobs[i]->issue.manifest.issue_id();
+          o.source_name = jobs[i]->issue.manifest.source_name();
+          o.state = publish_outcome::status::failed;
+          o.error = e.what();
+        }
       }
       publish_latency.observe(
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
-      count_issue(j->via, to_string(o.state));
-      if (o.state == publish_outcome::status::failed) {
-        errors.inc({{"kind", "publish_failed"}});
-      } else {
-        articles_produced += o.articles_sent;
+      for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const auto& o = outcomes[i];
+        count_issue(jobs[i]->via, to_string(o.state));
+        if (o.state == publish_outcome::status::failed) {
+          errors.inc({{"kind", "publish_failed"}});
+        } else {
+          articles_produced += o.articles_sent;
+        }
+        log_publication(jobs[i]->via, jobs[i]->who, o);
       }
-      log_publication(j->via, j->who, o);
       {
         std::lock_guard lock(mu);
-        status[o.issue_id] = outcome_json(o);
+        for (const auto& o : outcomes) status[o.issue_id] = outcome_json(o);
         busy = false;
       }
       idle_cv.notify_all();
-      j->done.set_value(std::move(o));
+      for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i]->done.set_value(std::move(outcomes[i]));
     }
   }
 
@@ -357,7 +370,18 @@ struct trigger::impl {
   }
 };
 
-trigger::trigger(trigger_options options, publish_fn publish, lookup_fn lookup) : impl_(std::make_unique<impl>()) {
+trigger::trigger(trigger_options options, publish_fn publish, lookup_fn lookup)
+    : trigger(
+          std::move(options),
+          [publish = std::move(publish)](std::span<const split_result* const> ready) {
+            std::vector<publish_outcome> out;
+            for (const auto* issue : ready) out.push_back(publish(*issue));
+            return out;
+          },
+          std::move(lookup)) {}
+
+trigger::trigger(trigger_options options, publish_group_fn publish, lookup_fn lookup)
+    : impl_(std::make_unique<impl>()) {
   impl_->options = std::move(options);
   impl_->publish = std::move(publish);
   impl_->lookup = std::move(lookup);
@@ -457,7 +481,8 @@ std::string trigger::metrics_text() const {
   }
   w.counter("syndicate_articles_produced_total", "Articles sent in committed publish transactions.", {},
             impl_->articles_produced.load());
-  w.family("syndicate_publish_seconds", "histogram", "Time to publish one issue (one Kafka transaction).")
+  w.family("syndicate_publish_seconds", "histogram",
+           "Time to publish the issues queued together (one Kafka transaction, up to max_issues_per_transaction).")
       .observations({}, impl_->publish_latency);
   w.family("syndicate_trigger_errors_total", "counter",
            "Errors: publish_failed (transaction not committed), hot_folder (scan or move), handler (HTTP 500).");

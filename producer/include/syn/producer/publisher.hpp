@@ -1,10 +1,12 @@
 #pragma once
-/// The publisher: split issues in, Kafka records out, one transaction per issue.
+/// The publisher: split issues in, Kafka records out, every issue whole inside one transaction.
 ///
 /// For each issue it sends the articles whose (id, content_sha256) the topic does not hold yet to
 /// the articles topic and then the manifest to the (compacted) issues topic, all in ONE Kafka
 /// transaction, all to the partition `partition_for(issue id)`, so a read_committed subscriber
-/// sees a whole issue or nothing of it, in order. What was published before is read back from
+/// sees a whole issue or nothing of it, in order. Issues that are ready together share that
+/// transaction (group commit, up to `max_issues_per_transaction`): a transaction never holds part
+/// of an issue, so the guarantee is unchanged; a failed group is retried issue by issue. What was published before is read back from
 /// the issues topic itself (the latest manifest per issue id), which works after a restart and
 /// from several producer hosts; see docs/TOPICS.md.
 ///
@@ -19,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -58,6 +61,8 @@ struct publisher_options {
   std::string instance = "cli";
   /// Publish even when the topic already holds the same articles.
   bool force = false;
+  /// At most this many issues in one transaction (`producer.max_issues_per_transaction`).
+  std::size_t max_issues_per_transaction = 100;
 };
 
 /// Publishes split issues. Owns a transactional producer and a reader of the issues topic.
@@ -74,10 +79,21 @@ class publisher {
   /// Never throws for Kafka errors: they come back as `status::failed`.
   publish_outcome publish(const split_result& issue);
 
+  /// Publishes `issues` in order, up to `max_issues_per_transaction` of them per transaction;
+  /// returns one outcome per issue, in the same order. An issue the topic already holds with the
+  /// same hashes, or that appears earlier in the same call with the same hashes, is `unchanged`;
+  /// a later copy with other hashes is a correction of the earlier one. If a group's transaction
+  /// fails (after the retries of abortable errors), nothing of it is visible and each of its
+  /// issues is published again in a transaction of its own, so one bad issue fails alone.
+  std::vector<publish_outcome> publish(std::span<const split_result* const> issues);
+
   /// The latest manifest of `issue_id` on the issues topic, if any (read_committed).
   std::optional<syndication::v1::IssueManifest> latest_manifest(const std::string& issue_id);
 
  private:
+  /// One transaction for `issues`; fills `out`. False if the transaction failed, not fatally
+  /// (nothing of it is committed), so the caller may try its issues one by one.
+  bool publish_group(std::span<const split_result* const> issues, std::span<publish_outcome> out);
   struct impl;
   std::unique_ptr<impl> impl_;
 };

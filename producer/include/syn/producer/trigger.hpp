@@ -1,7 +1,8 @@
 #pragma once
 /// The newsroom's publishing trigger: HTTP (`POST /v1/issues`, `GET /v1/issues/{id}`) and a hot
 /// folder, two ways into one pipeline: split (synchronously, so bad input is answered at once),
-/// then publish on one worker thread (the transactional producer runs one transaction at a time).
+/// then publish on one worker thread (the transactional producer runs one transaction at a time),
+/// which takes every queued issue at each turn (up to `max_issues_per_transaction`): group commit.
 ///
 /// Metrics (metrics_text()) are served by `serve trigger` on `observability.metrics.trigger`.
 ///
@@ -16,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,10 +43,15 @@ struct trigger_options {
   std::string token;
   hot_folder_options hot_folder;
   std::vector<known_paper> papers = default_papers();
+  /// The worker takes every queued issue, up to this many, for one publication (one transaction).
+  std::size_t max_issues_per_transaction = 100;
 };
 
 /// Publishes one split issue; returns what happened. Called on the worker thread only.
 using publish_fn = std::function<publish_outcome(const split_result&)>;
+/// Publishes the issues queued together (publisher::publish of a span): one outcome per issue,
+/// in order. Called on the worker thread only.
+using publish_group_fn = std::function<std::vector<publish_outcome>(std::span<const split_result* const>)>;
 /// Looks up the latest published manifest of an issue id (for GET of an issue this process did
 /// not publish). Called on the worker's lock; may be empty.
 using lookup_fn = std::function<std::optional<syndication::v1::IssueManifest>(const std::string&)>;
@@ -53,6 +60,8 @@ class trigger {
  public:
   /// Starts the publish worker (and the hot-folder scanner if enabled).
   /// \throws std::invalid_argument if the hot folder cannot be created.
+  trigger(trigger_options options, publish_group_fn publish, lookup_fn lookup = {});
+  /// The same, publishing one issue per call.
   trigger(trigger_options options, publish_fn publish, lookup_fn lookup = {});
   ~trigger();
   trigger(const trigger&) = delete;
