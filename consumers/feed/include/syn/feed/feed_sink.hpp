@@ -18,8 +18,10 @@
 /// articles (manifests, translation jobs) are taken as they are. Never throws.
 ///
 /// Thread-safety: write() is called by one thread (the runner's); inside it, up to
-/// `parallel_groups` threads push different (issue, account) groups. The state db may be read
-/// concurrently by the feed server process.
+/// `parallel_groups` threads push different (issue, account) groups. With `batch_size` set, a
+/// timer thread of the sink pushes held issues after `hold_grace`, serialised with write(); the
+/// destructor stops it and pushes what is still held (bounded by `call_retry_budget` per call).
+/// The state db may be read concurrently by the feed server process.
 
 #include "syn/core/config.hpp"
 #include "syn/core/sink.hpp"
