@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -198,6 +199,69 @@ TEST_F(TriggerHttp, ConcurrentRequestsAreEachPublishedOnce) {
   std::set<std::string> ids(fake.published.begin(), fake.published.end());
   EXPECT_EQ(fake.published.size(), 8U);
   EXPECT_EQ(ids.size(), 8U);
+}
+
+// Group commit: issues that queue up while a publication runs go to the publisher together at
+// its next turn (one transaction), at most max_issues_per_transaction at a time, and each issue
+// gets its own outcome.
+TEST(TriggerGroupCommit, IssuesQueuedDuringAPublicationArePublishedTogetherWithOutcomesPerIssue) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false;
+  bool released = false;
+  std::vector<std::vector<std::string>> calls;  // issue ids per publisher call
+  syn::producer::trigger_options o;
+  o.papers = syn::producer::testing::test_papers();
+  o.max_issues_per_transaction = 2;
+  syn::producer::trigger trig(o, [&](std::span<const split_result* const> ready) {
+    std::unique_lock lock(mu);
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return released; });  // the first publication is slow
+    calls.emplace_back();
+    std::vector<publish_outcome> out;
+    for (const auto* issue : ready) {
+      publish_outcome r;
+      r.issue_id = issue->manifest.issue_id();
+      calls.back().push_back(r.issue_id);
+      // One issue of the second group fails alone (as a retry one by one would find it).
+      r.state = r.issue_id == "cjrb-20240203" ? publish_outcome::status::failed : publish_outcome::status::published;
+      r.ranges.push_back({"news.articles.v1", 0, static_cast<std::int64_t>(out.size()), 0});
+      out.push_back(std::move(r));
+    }
+    return out;
+  });
+  syn::http::server_options so;
+  syn::http::server server(so, [&](const syn::http::request& r) { return trig.handle(r); });
+  const std::string text = syn::producer::testing::fixture();
+  ASSERT_EQ(send(server.port(), "POST", "/v1/issues?date=2024-02-01", text, "").status, 202U);
+  // Wait until the worker holds the first issue, then queue three more behind it.
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return entered; }));
+  }
+  for (const char* date : {"2024-02-02", "2024-02-03", "2024-02-04"}) {
+    ASSERT_EQ(send(server.port(), "POST", std::string("/v1/issues?date=") + date, text, "").status, 202U);
+  }
+  {
+    std::lock_guard lock(mu);
+    released = true;
+  }
+  cv.notify_all();
+  ASSERT_TRUE(trig.drain(10s));
+  const std::vector<std::vector<std::string>> expected{
+      {"cjrb-20240201"}, {"cjrb-20240202", "cjrb-20240203"}, {"cjrb-20240204"}};
+  EXPECT_EQ(calls, expected);
+  for (const auto& [id, state] : std::vector<std::pair<std::string, std::string>>{
+           {"cjrb-20240201", "published"}, {"cjrb-20240202", "published"}, {"cjrb-20240203", "failed"},
+           {"cjrb-20240204", "published"}}) {
+    const auto r = send(server.port(), "GET", "/v1/issues/" + id, "", "");
+    ASSERT_EQ(r.status, 200U) << r.body;
+    EXPECT_EQ(json::parse(r.body)["status"], state) << id;
+  }
+  const std::string m = trig.metrics_text();
+  EXPECT_NE(m.find("syndicate_trigger_issues_total{via=\"http\",result=\"published\"} 3"), std::string::npos) << m;
+  EXPECT_NE(m.find("syndicate_trigger_issues_total{via=\"http\",result=\"failed\"} 1"), std::string::npos) << m;
 }
 
 // Regression: a client that sends half a request and stalls must be cut off by the io timeout,

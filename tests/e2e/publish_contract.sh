@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # End to end on the real broker: topics, publish, republish (no-op), correction (revision),
+# group commit (a duplicate and an already-published issue in one group, a killed group),
 # whole-issue atomicity (publisher killed mid-transaction), and a Node.js subscriber (kafkajs +
 # protobufjs) that checks the contract. Needs SYN_TEST_BOOTSTRAP and the syndicate binary as $1.
 set -euo pipefail
@@ -55,4 +56,44 @@ grep -q "cjrb-20240201: published 5 of 5 articles" <<<"$out" || fail "publish af
 expect "articles of the crashed issue visible to read_committed" 5 "$(count_committed "e2e.$run_id.articles" cjrb-20240201-)"
 all=$(kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "e2e.$run_id.articles" -o beginning -e -q -X isolation.level=read_uncommitted -f '%k\n' 2>/dev/null | grep -c '^cjrb-20240201-' || true)
 expect "records of the crashed issue in the log (3 aborted + 5 committed)" 8 "$all"
+
+# Group commit: the files of one `publish` share a transaction, each issue whole in it. A group
+# holding an issue already on the topic (cjrb-20240130), a new issue, and a new issue twice: the
+# second copy is unchanged (its twin is earlier in the same transaction), nothing is sent twice.
+beijiang=$src/tests/data/issues/beijiang-daily-2024-03-12-p1.txt
+hexi=$src/tests/data/issues/hexi-business-2024-05-20-p3.txt
+out=$("$syndicate" publish --config "$cfg" "$work/corrected.txt" "$hexi" "$beijiang" "$hexi")
+echo "$out"
+grep -q "^cjrb-20240130: unchanged" <<<"$out" || fail "an issue already on the topic, in a group, must be unchanged"
+expect "outcomes printed for a group of 4" 4 "$(wc -l <<<"$out")"
+expect "copies of cn62-0038-20240520 published" 1 "$(grep -c '^cn62-0038-20240520: published 3 of 3 articles' <<<"$out")"
+expect "copies of cn62-0038-20240520 unchanged" 1 "$(grep -c '^cn62-0038-20240520: unchanged' <<<"$out")"
+grep -q "^cn65-0001-20240312: published" <<<"$out" || fail "a new issue in a group must be published"
+expect "articles of cn62-0038-20240520 visible" 3 "$(count_committed "e2e.$run_id.articles" cn62-0038-20240520-)"
+expect "manifests of cn62-0038-20240520 visible" 1 "$(count_committed "e2e.$run_id.issues" cn62-0038-20240520)"
+# Both new issues' manifests hash to issues[0]: adjacent offsets, no commit marker between them.
+m1=$(grep -o 'issues\[0\]@[0-9]*$' <<<"$(grep '^cn62-0038-20240520: published' <<<"$out")" | cut -d@ -f2)
+m2=$(grep -o 'issues\[0\]@[0-9]*$' <<<"$(grep '^cn65-0001-20240312: published' <<<"$out")" | cut -d@ -f2)
+expect "offsets between the group's two manifests (one transaction)" 1 "$((m2 - m1))"
+expect "articles of cjrb-20240130 still" 6 "$(count_committed "e2e.$run_id.articles" cjrb-20240130-)"
+
+# A killed group: the publisher dies after 8 records of a transaction holding two issues, the
+# first (5 articles + manifest) entirely on the broker, the second in part: neither is visible.
+set +e
+SYNDICATE_TEST_EXIT_AFTER_RECORDS=8 "$syndicate" publish --config "$cfg" --date 2024-03-01 --instance crashy2 \
+  "$fixture" "$hexi"
+rc=$?
+set -e
+expect "exit status of the publisher killed mid-group" 70 "$rc"
+expect "articles of the group's whole first issue visible" 0 "$(count_committed "e2e.$run_id.articles" cjrb-20240301-)"
+expect "manifests of the group's whole first issue visible" 0 "$(count_committed "e2e.$run_id.issues" cjrb-20240301)"
+expect "articles of the group's second issue visible" 0 "$(count_committed "e2e.$run_id.articles" cn62-0038-20240301-)"
+uncommitted=$(kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "e2e.$run_id.articles" -o beginning -e -q -X isolation.level=read_uncommitted -f '%k\n' 2>/dev/null | grep -c '^cjrb-20240301-' || true)
+expect "articles of the killed group's first issue on the broker" 5 "$uncommitted"
+out=$("$syndicate" publish --config "$cfg" --date 2024-03-01 --instance crashy2 "$fixture" "$hexi")
+echo "$out"
+grep -q "^cjrb-20240301: published 5 of 5 articles" <<<"$out" || fail "first issue after the killed group"
+grep -q "^cn62-0038-20240301: published 3 of 3 articles" <<<"$out" || fail "second issue after the killed group"
+expect "articles of the killed group visible after republishing" 8 \
+  "$(count_committed "e2e.$run_id.articles" '\(cjrb\|cn62-0038\)-20240301-')"
 echo "publish_contract: ok"
