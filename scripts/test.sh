@@ -65,7 +65,7 @@ SYN_TEST_PG_CONNINFO=$(bash consumers/archive/tests/pg.sh start "$pg_dir" "$pg_p
 export SYN_TEST_PG_CONNINFO
 
 run_stage "integration tests (real Kafka)" ctest --preset integration -j 1
-run_stage "reliability scenarios (real Kafka + PostgreSQL)" ctest --preset reliability -j 1
+run_stage "reliability scenarios (real Kafka + PostgreSQL)" ctest --preset reliability -j 2
 
 stage "summary"
 if ((${#failures[@]})); then
