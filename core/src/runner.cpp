@@ -395,7 +395,7 @@ struct runner::impl {
         // a short poll finds nothing, instead of idling until batch_max_wait.
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - kafka::clock::now());
         auto m = consumer.poll(batch.empty() ? std::max<std::chrono::milliseconds>(left, 1ms)
-                                             : std::min<std::chrono::milliseconds>(left, batch_linger));
+                                             : std::clamp<std::chrono::milliseconds>(left, 0ms, batch_linger));
         if (!m) {
           ++counters.errors;
           if (m.error().fatal()) {

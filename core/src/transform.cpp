@@ -120,7 +120,7 @@ int run(const config::kafka_config& kafka, const options& opts, const transform_
       // Wait for the first record only; then stop at the first short poll that finds nothing
       // (as the runner does): no idle wait until batch_max_wait with records in hand.
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - kafka::clock::now());
-      auto m = consumer.poll(batch.empty() ? std::max(1ms, left) : std::min(left, batch_linger));
+      auto m = consumer.poll(batch.empty() ? std::max(1ms, left) : std::clamp(left, 0ms, batch_linger));
       if (!revoked->empty()) {
         const auto before = batch.size();
         std::erase_if(batch, [&](const kafka::message& r) {
