@@ -271,30 +271,44 @@ struct trigger::impl {
     return http::response::json_error(404, "no issue " + json(id).dump() + " known");
   }
 
-  /// Processes one stable file of incoming/; true if it was moved.
-  bool take_file(const fs::path& file) {
+  /// A stable file of incoming/, read and split: queued for publication, or rejected.
+  struct taken_file {
+    fs::path file;
+    std::string error;                           // did not split
+    std::future<publish_outcome> publication;    // valid if queued
+  };
+
+  /// Reads and splits one stable file; queues it unless it does not split. Nullopt if it cannot
+  /// be read now (vanished or unreadable: tried again next scan).
+  std::optional<taken_file> take_file(const fs::path& file) {
     const std::string name = file.filename().string();
-    std::string error;
     std::string raw;
     try {
       raw = read_file(file);
     } catch (const std::exception& e) {
       spdlog::warn("hot folder: {}", e.what());
-      return false;  // vanished or unreadable now: try again next scan
+      return std::nullopt;
     }
     split_options so;
     so.source_name = name;
     so.papers = options.papers;
-    std::optional<split_result> issue;
+    taken_file t{file, {}, {}};
     try {
-      issue = split_issue(raw, so);
-      issue->manifest.set_source(raw);
+      split_result issue = split_issue(raw, so);
+      issue.manifest.set_source(raw);
+      t.publication = enqueue(std::move(issue), "hotfolder", name);
     } catch (const split_error& e) {
-      error = e.what();
+      t.error = e.what();
       count_issue("hotfolder", "rejected");
     }
-    if (issue) {
-      publish_outcome o = enqueue(std::move(*issue), "hotfolder", name).get();
+    return t;
+  }
+
+  /// Waits for a taken file's publication and moves it to done/ or failed/; true if moved.
+  bool finish_file(taken_file& t) {
+    const std::string name = t.file.filename().string();
+    if (t.publication.valid()) {
+      const publish_outcome o = t.publication.get();
       if (o.state == publish_outcome::status::failed) {
         // Kafka trouble is not the file's fault: keep it in incoming/ and try again.
         spdlog::warn("hot folder: {} not published ({}); will retry", name, o.error);
@@ -302,18 +316,18 @@ struct trigger::impl {
       }
     }
     std::error_code ec;
-    if (error.empty()) {
-      fs::rename(file, free_name(options.hot_folder.done, name), ec);
+    if (t.error.empty()) {
+      fs::rename(t.file, free_name(options.hot_folder.done, name), ec);
     } else {
       const fs::path target = free_name(options.hot_folder.failed, name);
-      fs::rename(file, target, ec);
-      std::ofstream(target.string() + ".error") << error << '\n';
+      fs::rename(t.file, target, ec);
+      std::ofstream(target.string() + ".error") << t.error << '\n';
       spdlog::info("publication via=hotfolder who={} source={} result=rejected error={}", name, json(name).dump(),
-                   json(error).dump());
+                   json(t.error).dump());
     }
     if (ec) {
       errors.inc({{"kind", "hot_folder"}});
-      spdlog::error("hot folder: cannot move {}: {}", file.string(), ec.message());
+      spdlog::error("hot folder: cannot move {}: {}", t.file.string(), ec.message());
     }
     return !ec;
   }
@@ -359,11 +373,16 @@ struct trigger::impl {
       next[entry.path()] = s;
     }
     candidates = std::move(next);
-    std::size_t moved = 0;
+    // Queue every ready file before waiting for any: they are published together (group commit).
+    std::vector<taken_file> taken;
     for (const auto& f : ready) {
-      if (take_file(f)) {
+      if (auto t = take_file(f)) taken.push_back(std::move(*t));
+    }
+    std::size_t moved = 0;
+    for (auto& t : taken) {
+      if (finish_file(t)) {
         ++moved;
-        candidates.erase(f);
+        candidates.erase(t.file);
       }
     }
     return moved;

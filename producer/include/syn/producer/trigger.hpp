@@ -71,7 +71,8 @@ class trigger {
   http::response handle(const http::request& req);
 
   /// One pass over incoming/ (the scanner thread calls this every poll interval; tests call it
-  /// directly). Returns the number of files moved to done/ or failed/.
+  /// directly): every stable file is split and queued before any is waited for, so they are
+  /// published together. Returns the number of files moved to done/ or failed/.
   std::size_t scan_hot_folder();
 
   /// Waits until every queued publication has finished (tests, shutdown), at most `timeout`.
