@@ -84,7 +84,7 @@ struct feed_sink::impl {
   std::shared_ptr<wechat::client> client;
   struct atomic_counters {
     std::atomic<std::uint64_t> articles_seen{0}, articles_pushed{0}, articles_skipped{0}, drafts_added{0},
-        drafts_submitted{0}, rejected{0};
+        drafts_submitted{0}, rejected{0}, held_dead_lettered{0};
   } stats;
   /// Per account (label `account`).
   metrics::counter_family routed, drafts_created, drafts_submitted, failures, retries;
@@ -196,13 +196,21 @@ struct feed_sink::impl {
   /// window (`flush_all`: every held group).
   ::syn::sink::verdict write(std::span<const ::syn::sink::envelope> batch, bool flush_all = false) {
     std::map<std::size_t, std::string> rejected;
-    auto reject = [&](std::size_t i, const std::string& why) {
-      if (i == no_record) {  // held from an earlier batch whose offsets are committed: only a log line
-        spdlog::error("feed: a held article could not be pushed and is dropped: {}", why);
-        return;
-      }
+    auto reject_record = [&](std::size_t i, const std::string& why) {
       auto& r = rejected[i];
       r += (r.empty() ? "" : "; ") + why;
+    };
+    auto reject = [&](const item& it, const std::string& why) {
+      if (it.index != no_record) return reject_record(it.index, why);
+      // Held from an earlier batch whose offsets are committed: the runner cannot dead-letter it,
+      // so the sink hands it to the dead-letter topic itself.
+      ++stats.held_dead_lettered;
+      if (opt.dead_letter_held) {
+        opt.dead_letter_held(*it.article, why);
+      } else {
+        spdlog::error("feed: a held article could not be pushed and there is no dead-letter topic: {}: {}",
+                      it.article->id(), why);
+      }
     };
 
     // 1. The articles of the batch, routed.
@@ -215,7 +223,7 @@ struct feed_sink::impl {
       if (a == nullptr) continue;  // manifests and translation jobs: nothing to do here
       ++stats.articles_seen;
       if (a->id().empty()) {
-        reject(i, "feed: article without id");
+        reject_record(i, "feed: article without id");
         continue;
       }
       std::string sha = a->content_sha256();
@@ -422,7 +430,7 @@ struct feed_sink::impl {
       auto reject_group = [&](const std::string& why) {
         if (has_held[gi] != 0) state->release(acc.name, g.issue);
         failures.inc(of(acc), g.members.size());
-        for (const auto* m : g.members) reject(m->index, "feed account " + acc.name + ": " + why);
+        for (const auto* m : g.members) reject(*m, "feed account " + acc.name + ": " + why);
       };
       const auto secret = acc.app_secret.resolve();
       if (!secret || secret->empty()) {
@@ -449,7 +457,7 @@ struct feed_sink::impl {
     struct job_result {
       bool transient = false;
       std::string reason;
-      std::vector<std::pair<std::size_t, std::string>> rejects;
+      std::vector<std::pair<const item*, std::string>> rejects;
     };
     std::vector<job_result> results(jobs.size());
     std::atomic<bool> stop{false};
@@ -487,7 +495,7 @@ struct feed_sink::impl {
             failures.inc(of(*j.acc), d.articles.size());
             for (const auto& a : d.articles) {
               if (const auto it = by_id.find(a.article_id); it != by_id.end()) {
-                r.rejects.emplace_back(it->second->index, "feed account " + j.acc->name + ": " + f->reason);
+                r.rejects.emplace_back(it->second, "feed account " + j.acc->name + ": " + f->reason);
               }
             }
           }
@@ -511,7 +519,7 @@ struct feed_sink::impl {
     }
     if (!held_reason.empty()) return ::syn::sink::verdict::transient(held_reason);
     for (const auto& r : results) {
-      for (const auto& [i, why] : r.rejects) reject(i, why);
+      for (const auto& [it, why] : r.rejects) reject(*it, why);
     }
 
     for (const auto& [idx, n] : routed_here) routed.inc(of(cfg.accounts[idx]), n);
@@ -603,7 +611,7 @@ std::string feed_sink::prometheus_text() const {
 feed_sink::counters feed_sink::stats() const noexcept {
   const auto& s = impl_->stats;
   return {s.articles_seen.load(), s.articles_pushed.load(), s.articles_skipped.load(),
-          s.drafts_added.load(), s.drafts_submitted.load(), s.rejected.load()};
+          s.drafts_added.load(), s.drafts_submitted.load(), s.rejected.load(), s.held_dead_lettered.load()};
 }
 
 }  // namespace syn::feed

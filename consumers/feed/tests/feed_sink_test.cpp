@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 using namespace feedtest;
@@ -380,4 +381,37 @@ TEST(FeedSink, NextBatchOfThePartitionCompletesAHeldIssue) {
   ASSERT_EQ(sink->write(envelopes(b)).kind, verdict::ok);
   ASSERT_EQ(env.drafts("wx_cjrb"), 2U);
   EXPECT_TRUE(sink->state().held("cjrb", a[0].issue_id()).empty());
+}
+
+// A held article's record was committed with an earlier batch, so the runner cannot dead-letter
+// it: when its draft fails permanently the sink hands it to `dead_letter_held` (`consume feed`
+// sends it to the dead-letter topic) instead of dropping it.
+TEST(FeedSink, HeldArticlesThatFailPermanentlyGoToTheDeadLetterHook) {
+  sink_env env;
+  auto o = grouping(3);
+  std::mutex mu;
+  std::vector<std::pair<std::string, std::string>> dead;
+  o.dead_letter_held = [&](const Article& art, const std::string& why) {
+    const std::lock_guard lock(mu);
+    dead.emplace_back(art.id(), why);
+  };
+  auto sink = env.make_sink(o);
+  const auto a = issue(4);
+  ASSERT_EQ(sink->write(envelopes(slice(a, 0, 3))).kind, verdict::ok);  // held
+  env.server.control({{"fail_next", 1}, {"path", "draft/add"}, {"errcode", 45002}});
+  const auto v = sink->write(envelopes(slice(a, 3, 4)));
+  ASSERT_EQ(v.kind, verdict::ok) << v.reason;
+  ASSERT_EQ(v.rejected.size(), 1U) << "the batch's own record: dead-lettered by the runner";
+  EXPECT_EQ(v.rejected[0].first, 0U);
+  ASSERT_EQ(dead.size(), 3U) << "the three held articles: handed to the hook, not dropped";
+  std::vector<std::string> ids;
+  for (const auto& [id, why] : dead) {
+    ids.push_back(id);
+    EXPECT_NE(why.find("45002"), std::string::npos) << why;
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{a[0].id(), a[1].id(), a[2].id()}));
+  EXPECT_EQ(sink->stats().held_dead_lettered, 3U);
+  EXPECT_TRUE(sink->state().held("cjrb", a[0].issue_id()).empty());
+  EXPECT_EQ(env.drafts("wx_cjrb"), 0U);
 }

@@ -28,6 +28,7 @@
 #include "syn/feed/composer.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -72,6 +73,10 @@ struct feed_sink_options {
   std::chrono::milliseconds hold_grace{2000};
   /// Replaces the WeChat client (tests); null: one built from the config.
   std::shared_ptr<wechat::client> client;
+  /// A held article (its record's offset already committed) that fails permanently cannot be
+  /// dead-lettered by the runner: the sink calls this with the article and the reason (`consume
+  /// feed` sends it to the dead-letter topic). Unset: logged as an error and counted.
+  std::function<void(const syndication::v1::Article&, const std::string&)> dead_letter_held;
 };
 
 class feed_sink final : public sink::sink {
@@ -101,6 +106,7 @@ class feed_sink final : public sink::sink {
     std::uint64_t drafts_added = 0;
     std::uint64_t drafts_submitted = 0;
     std::uint64_t rejected = 0;
+    std::uint64_t held_dead_lettered = 0;  ///< held articles that failed permanently (dead_letter_held)
   };
   [[nodiscard]] counters stats() const noexcept;
 
