@@ -92,9 +92,10 @@ void register_dlq(CLI::App& root, cli::dispatcher& dispatch) {
   };
 
   auto list_o = std::make_shared<dlq_options>();
-  auto* list = dlq->add_subcommand("list", "List dead letters (the latest per id), oldest first");
+  auto* list = dlq->add_subcommand("list", "List pending dead letters (the latest per id), oldest first");
   filters(list, *list_o);
   list->add_option("--limit", list_o->limit, "show only the latest N");
+  list->add_flag("--all", list_o->all, "redriven (resolved) dead letters too, with their state");
   dispatch.on(list, entry([list_o] { return run_dlq_list(*list_o, std::cout); }));
 
   auto show_o = std::make_shared<dlq_options>();
@@ -112,6 +113,7 @@ void register_dlq(CLI::App& root, cli::dispatcher& dispatch) {
   redrive->add_option("--reason-pattern", redrive_o->reason_pattern,
                       "regular expression searched in `REASON: error`");
   redrive->add_flag("--all", redrive_o->all, "every dead letter");
+  redrive->add_flag("--again", redrive_o->again, "send already redriven dead letters again too (default: skip them)");
   redrive->add_flag("--execute", redrive_o->execute, "send them (default: show what would be sent)");
   dispatch.on(redrive, entry([redrive_o] { return run_dlq_redrive(*redrive_o, std::cout); }));
 }

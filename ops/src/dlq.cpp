@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstdlib>
 #include <cctype>
 #include <map>
 #include <memory>
@@ -21,12 +23,15 @@
 #include <tuple>
 #include <unordered_map>
 
+#include <unistd.h>
+
 namespace syn::ops {
 
 namespace {
 
 using json = nlohmann::ordered_json;
 using syndication::v1::DeadLetter;
+using syndication::v1::DeadLetterResolution;
 using TimeUtil = google::protobuf::util::TimeUtil;
 
 constexpr std::string_view sinks_are_idempotent =
@@ -132,8 +137,39 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-/// Reads the whole dead-letter topic (read_committed).
-kafka::result<std::vector<dlq_entry>> read_dlq(const config::kafka_config& cfg, const std::string& topic,
+/// `redriven 2026-11-29T11:30:00Z`
+std::string state_text(const dlq_entry& e) {
+  if (!e.resolution) return "pending";
+  return "redriven " + time_text(e.resolution->resolve_time());
+}
+
+std::string redriven_to(const DeadLetterResolution& r) {
+  return r.redriven_topic() + "/" + std::to_string(r.redriven_partition()) + "/" + std::to_string(r.redriven_offset());
+}
+
+json resolution_json(const dlq_entry& e) {
+  if (!e.resolution) return nullptr;
+  const auto& r = *e.resolution;
+  return {{"resolveTime", time_json(r.resolve_time())}, {"resolvedBy", r.resolved_by()}, {"redrivenTo", redriven_to(r)}};
+}
+
+/// `syndicate dlq redrive (user@host)`
+std::string resolved_by() {
+  std::string user = "unknown";
+  if (const char* u = std::getenv("USER"); u != nullptr && *u != '\0') user = u;
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+  return "syndicate dlq redrive (" + user + "@" + (host[0] != '\0' ? std::string(host.data()) : "unknown") + ")";
+}
+
+/// Every dead letter (in failure-time order) and every resolution in the topic.
+struct dlq_contents {
+  std::vector<dlq_entry> entries;
+  std::vector<dlq_resolution> resolutions;
+};
+
+/// Reads the whole dead-letter topic (read_committed); resolutions are set on their letters.
+kafka::result<dlq_contents> read_dlq(const config::kafka_config& cfg, const std::string& topic,
                                                kafka::deadline d) {
   auto admin = kafka::admin::create(cfg);
   if (!admin) return admin.error();
@@ -148,9 +184,21 @@ kafka::result<std::vector<dlq_entry>> read_dlq(const config::kafka_config& cfg, 
     ranges[p.id] = {m.value().low, m.value().high};
   }
   std::vector<dlq_entry> out;
+  std::vector<dlq_resolution> resolutions;
   auto r = reader.value().read(
       topic, ranges,
       [&](const kafka::message& m) {
+        if (m.header_value("schema") == resolution_schema()) {
+          dlq_resolution res;
+          res.dlq_partition = m.partition();
+          res.dlq_offset = m.offset();
+          const auto v = m.value();
+          if (res.resolution.ParseFromArray(v.data(), static_cast<int>(v.size())) &&
+              !res.resolution.dead_letter_id().empty()) {
+            resolutions.push_back(std::move(res));
+          }
+          return rdk::reader::next::more;
+        }
         dlq_entry e;
         e.dlq_topic = topic;
         e.dlq_partition = m.partition();
@@ -174,7 +222,8 @@ kafka::result<std::vector<dlq_entry>> read_dlq(const config::kafka_config& cfg, 
     if (ta != tb) return ta < tb;
     return std::tie(a.dlq_partition, a.dlq_offset) < std::tie(b.dlq_partition, b.dlq_offset);
   });
-  return out;
+  apply_resolutions(out, resolutions);
+  return dlq_contents{std::move(out), std::move(resolutions)};
 }
 
 std::string dlq_topic_of(const dlq_options& o, const config::kafka_config& cfg) {
@@ -187,6 +236,43 @@ std::string dlq_topic_of(const dlq_options& o, const config::kafka_config& cfg) 
 // Pure parts
 
 bool value_truncated(const DeadLetter& d) noexcept { return d.original_value_size() != 0; }
+
+const std::string& dead_letter_schema() {
+  static const std::string s = DeadLetter::descriptor()->full_name();
+  return s;
+}
+
+const std::string& resolution_schema() {
+  static const std::string s = DeadLetterResolution::descriptor()->full_name();
+  return s;
+}
+
+void apply_resolutions(std::vector<dlq_entry>& entries, const std::vector<dlq_resolution>& resolutions) {
+  std::unordered_multimap<std::string, const dlq_resolution*> by_id;
+  for (const auto& r : resolutions) by_id.emplace(r.resolution.dead_letter_id(), &r);
+  for (auto& e : entries) {
+    e.resolution.reset();
+    if (e.undecodable) continue;
+    const dlq_resolution* latest = nullptr;
+    const auto [from, to] = by_id.equal_range(e.letter.id());
+    for (auto it = from; it != to; ++it) {
+      const auto& r = *it->second;
+      const bool after =
+          r.dlq_partition == e.dlq_partition
+              ? r.dlq_offset > e.dlq_offset
+              : TimeUtil::TimestampToMilliseconds(r.resolution.resolve_time()) >=
+                    TimeUtil::TimestampToMilliseconds(e.letter.last_failure_time());
+      if (!after) continue;
+      if (latest == nullptr || TimeUtil::TimestampToMilliseconds(r.resolution.resolve_time()) >=
+                                   TimeUtil::TimestampToMilliseconds(latest->resolution.resolve_time())) {
+        latest = &r;
+      }
+    }
+    if (latest != nullptr) e.resolution = latest->resolution;
+  }
+}
+
+std::string_view state_name(const dlq_entry& e) noexcept { return e.resolution ? "redriven" : "pending"; }
 
 std::string redrive_refusal(const DeadLetter& d) {
   if (!value_truncated(d)) return {};
@@ -225,6 +311,7 @@ std::vector<dlq_entry> latest_per_id(std::vector<dlq_entry> entries) {
 
 std::string render_dlq_list(const std::vector<dlq_entry>& entries, std::size_t error_width) {
   table t({{"ID", table::align::left},
+           {"STATE", table::align::left},
            {"REASON", table::align::left},
            {"GROUP", table::align::left},
            {"ORIGIN", table::align::left},
@@ -234,11 +321,11 @@ std::string render_dlq_list(const std::vector<dlq_entry>& entries, std::size_t e
   for (const auto& e : entries) {
     const auto& d = e.letter;
     if (e.undecodable) {
-      t.add({bytes_text(d.id()), "-", "-", "-", "-", "-", d.error()});
+      t.add({bytes_text(d.id()), "-", "-", "-", "-", "-", "-", d.error()});
       continue;
     }
     const std::string error = value_truncated(d) ? "[value truncated] " + d.error() : d.error();
-    t.add({d.id(), DeadLetter::Reason_Name(d.reason()), d.consumer_group(), origin(d), std::to_string(d.attempts()),
+    t.add({d.id(), state_text(e), DeadLetter::Reason_Name(d.reason()), d.consumer_group(), origin(d), std::to_string(d.attempts()),
            time_text(d.last_failure_time()), truncate_cells(error, error_width)});
   }
   return t.render();
@@ -247,6 +334,8 @@ std::string render_dlq_list(const std::vector<dlq_entry>& entries, std::size_t e
 json dlq_entry_json(const dlq_entry& e) {
   const auto& d = e.letter;
   return {{"id", d.id()},
+          {"state", e.undecodable ? json(nullptr) : json(state_name(e))},
+          {"resolution", resolution_json(e)},
           {"reason", e.undecodable ? json(nullptr) : json(DeadLetter::Reason_Name(d.reason()))},
           {"consumerGroup", d.consumer_group()},
           {"topic", d.topic()},
@@ -278,6 +367,11 @@ std::string render_dlq_show(const dlq_entry& e) {
   if (e.undecodable) {
     line("error", "the record is not a DeadLetter");
     return out;
+  }
+  line("state", std::string(state_name(e)));
+  if (e.resolution) {
+    const auto& r = *e.resolution;
+    line("redriven", time_text(r.resolve_time()) + " by " + r.resolved_by() + " to " + redriven_to(r));
   }
   line("reason", DeadLetter::Reason_Name(d.reason()));
   line("error", d.error());
@@ -390,19 +484,27 @@ int run_dlq_list(dlq_options o, std::ostream& out) {
   auto all = read_dlq(cfg, topic, d);
   if (!all) return fail(all.error().to_string());
   std::vector<dlq_entry> shown;
-  for (auto& e : latest_per_id(std::move(all).value())) {
-    if (o.filter.matches(e)) shown.push_back(std::move(e));
+  std::size_t pending = 0;
+  std::size_t resolved = 0;
+  for (auto& e : latest_per_id(std::move(all).value().entries)) {
+    if (!o.filter.matches(e)) continue;
+    ++(e.resolved() ? resolved : pending);
+    if (o.all || !e.resolved()) shown.push_back(std::move(e));
   }
   const std::size_t matched = shown.size();
   if (o.limit > 0 && shown.size() > o.limit) shown.erase(shown.begin(), shown.end() - static_cast<std::ptrdiff_t>(o.limit));
   if (o.common.json) {
     json a = json::array();
     for (const auto& e : shown) a.push_back(dlq_entry_json(e));
-    out << json{{"topic", topic}, {"matched", matched}, {"deadLetters", a}}.dump(2) << '\n';
+    out << json{{"topic", topic},     {"matched", matched},   {"pending", pending},
+                {"resolved", resolved}, {"all", o.all},         {"deadLetters", a}}
+               .dump(2)
+        << '\n';
     return cli::exit_code::ok;
   }
   out << render_dlq_list(shown);
-  out << matched << " dead letter(s) in " << topic;
+  out << pending << " pending dead letter(s) in " << topic << ", " << resolved << " redriven";
+  if (!o.all && resolved > 0) out << " (not shown; --all lists them)";
   if (shown.size() < matched) out << ", the latest " << shown.size() << " shown";
   const auto cut = std::count_if(shown.begin(), shown.end(), [](const dlq_entry& e) { return value_truncated(e.letter); });
   if (cut > 0) out << "; " << cut << " shown keep only the head of a too-large value ([value truncated]: redrive refuses them)";
@@ -417,7 +519,7 @@ int run_dlq_show(dlq_options o, std::ostream& out) {
   const std::string topic = dlq_topic_of(o, cfg);
   auto all = read_dlq(cfg, topic, d);
   if (!all) return fail(all.error().to_string());
-  const auto entries = latest_per_id(std::move(all).value());
+  const auto entries = latest_per_id(std::move(all).value().entries);
   auto it = std::find_if(entries.begin(), entries.end(), [&](const dlq_entry& e) { return e.letter.id() == o.id; });
   if (it == entries.end()) return fail("no dead letter with id " + o.id + " in " + topic);
   if (o.common.json) {
@@ -436,12 +538,22 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
   auto all = read_dlq(cfg, topic, d);
   if (!all) return fail(all.error().to_string());
   std::vector<dlq_entry> selected;
-  for (auto& e : latest_per_id(std::move(all).value())) {
-    if (!e.undecodable && (o.all || o.filter.matches(e))) selected.push_back(std::move(e));
+  std::vector<dlq_entry> skipped;  // already redriven, without --again
+  for (auto& e : latest_per_id(std::move(all).value().entries)) {
+    if (e.undecodable || !(o.all || o.filter.matches(e))) continue;
+    (e.resolved() && !o.again ? skipped : selected).push_back(std::move(e));
   }
   std::set<std::string> missing_ids;
   for (const auto& id : o.filter.ids) missing_ids.insert(id);
   for (const auto& e : selected) missing_ids.erase(e.letter.id());
+  for (const auto& e : skipped) missing_ids.erase(e.letter.id());
+  json skipped_json = json::array();
+  for (const auto& e : skipped) {
+    skipped_json.push_back({{"id", e.letter.id()}, {"resolution", resolution_json(e)}});
+  }
+  auto say_skipped = [&](std::ostream& os) {
+    for (const auto& e : skipped) os << "skipped: " << e.letter.id() << ": already " << state_text(e) << '\n';
+  };
 
   // Refused letters are reported, never sent. The command fails for them only when nothing else
   // could be redriven: a selection that mixes good and truncated letters still does its work.
@@ -457,7 +569,11 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
                 " selected dead letter(s) refused (value truncated; see dlq show)");
   };
 
-  json doc{{"topic", topic}, {"execute", o.execute}, {"selected", selected.size()}};
+  json doc{{"topic", topic},
+           {"execute", o.execute},
+           {"selected", selected.size()},
+           {"skipped", skipped.size()},
+           {"skippedLetters", skipped_json}};
   if (!o.execute) {
     if (o.common.json) {
       json a = json::array();
@@ -471,9 +587,11 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     } else {
       out << render_dlq_list(selected);
       for (const auto& [id, why] : refused) out << "refused: " << id << ": " << why << '\n';
+      say_skipped(out);
       for (const auto& id : missing_ids) out << "not found: " << id << '\n';
       out << "dry run: " << redrivable << " dead letter(s) would be redriven to their original topics";
       if (!refused.empty()) out << ", " << refused.size() << " refused";
+      if (!skipped.empty()) out << ", " << skipped.size() << " skipped (already redriven; --again sends them too)";
       out << "; add --execute to send them (" << sinks_are_idempotent << ")\n";
     }
     if (!missing_ids.empty()) return cli::exit_code::failure;
@@ -492,12 +610,13 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     std::string target;  ///< topic/partition/offset once delivered
     std::string error;
     std::string refused;  ///< not sent: why
+    kafka::delivery_report delivered{};
   };
   std::vector<outcome> outcomes;
   std::map<std::uint64_t, std::size_t> by_send_id;
   std::map<std::string, bool> topic_exists;
   for (const auto& e : selected) {
-    outcome oc{e.letter.id(), {}, {}, redrive_refusal(e.letter)};
+    outcome oc{e.letter.id(), {}, {}, redrive_refusal(e.letter), {}};
     if (!oc.refused.empty()) {
       outcomes.push_back(std::move(oc));
       continue;
@@ -538,6 +657,7 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
       oc.error = rep.err->to_string();
     } else {
       oc.target = rep.topic + "/" + std::to_string(rep.partition) + "/" + std::to_string(rep.offset);
+      oc.delivered = rep;
     }
     by_send_id.erase(it);
   }
@@ -546,6 +666,46 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
   }
   (void)flushed;
 
+  // A resolution for every delivered letter, keyed by its id (the letter's partition). A letter
+  // whose resolution is not written stays pending: running again sends it again (safe).
+  const std::string by = resolved_by();
+  std::map<std::uint64_t, std::size_t> resolution_by_send_id;
+  std::vector<std::string> resolution_errors(outcomes.size());
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const auto& oc = outcomes[i];
+    if (oc.target.empty()) continue;
+    DeadLetterResolution res;
+    res.set_dead_letter_id(oc.id);
+    *res.mutable_resolve_time() = TimeUtil::GetCurrentTime();
+    res.set_resolved_by(by);
+    res.set_redriven_topic(oc.delivered.topic);
+    res.set_redriven_partition(oc.delivered.partition);
+    res.set_redriven_offset(oc.delivered.offset);
+    const std::string value = res.SerializeAsString();
+    const std::vector<kafka::header> headers{{"content-type", "application/x-protobuf"}, {"schema", resolution_schema()}};
+    kafka::outgoing_record rec;
+    rec.topic = topic;
+    rec.key = oc.id;
+    rec.value = value;
+    rec.headers = headers;
+    auto sent = producer.value().send(rec, d);
+    if (!sent) {
+      resolution_errors[i] = sent.error().to_string();
+    } else {
+      resolution_by_send_id[sent.value()] = i;
+    }
+  }
+  (void)producer.value().flush(d);
+  for (const auto& rep : producer.value().take_delivery_reports()) {
+    auto it = resolution_by_send_id.find(rep.id);
+    if (it == resolution_by_send_id.end()) continue;
+    if (rep.err) resolution_errors[it->second] = rep.err->to_string();
+    resolution_by_send_id.erase(it);
+  }
+  for (const auto& [id, index] : resolution_by_send_id) resolution_errors[index] = "not delivered by the deadline";
+  std::size_t unrecorded = 0;
+  for (const auto& e : resolution_errors) unrecorded += e.empty() ? 0 : 1;
+
   std::size_t ok = 0;
   table t({{"ID", table::align::left}, {"REDRIVEN TO", table::align::left}});
   json a = json::array();
@@ -553,8 +713,10 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     const bool sent = oc.error.empty() && oc.refused.empty();
     if (sent) ++ok;
     t.add({oc.id, sent ? oc.target : !oc.refused.empty() ? "REFUSED: " + oc.refused : "FAILED: " + oc.error});
+    const auto& res_error = resolution_errors[a.size()];
     a.push_back({{"id", oc.id},
                  {"redrivenTo", sent ? json(oc.target) : json(nullptr)},
+                 {"resolutionError", res_error.empty() ? json(nullptr) : json(res_error)},
                  {"error", oc.error.empty() ? json(nullptr) : json(oc.error)},
                  {"refused", oc.refused.empty() ? json(nullptr) : json(oc.refused)}});
   }
@@ -563,19 +725,31 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     doc["redriven"] = ok;
     doc["refused"] = refused.size();
     doc["failed"] = failed;
+    doc["resolutionsNotRecorded"] = unrecorded;
     doc["results"] = a;
     doc["notFound"] = missing_ids;
     doc["note"] = sinks_are_idempotent;
     out << doc.dump(2) << '\n';
   } else {
     out << t.render();
+    say_skipped(out);
     for (const auto& id : missing_ids) out << "not found: " << id << '\n';
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      if (!resolution_errors[i].empty()) {
+        out << "resolution not recorded: " << outcomes[i].id << ": " << resolution_errors[i] << " (it stays pending)\n";
+      }
+    }
     out << "redriven " << ok << " of " << selected.size() << " dead letter(s)";
     if (!refused.empty()) out << ", " << refused.size() << " refused";
+    if (!skipped.empty()) out << ", " << skipped.size() << " skipped (already redriven; --again sends them too)";
     if (failed > 0) out << ", " << failed << " failed";
     out << " (header " << redriven_from_header << ": <dead letter id>); " << sinks_are_idempotent << '\n';
   }
   if (failed > 0) return fail(std::to_string(failed) + " dead letter(s) were not redriven (see above); running again is safe");
+  if (unrecorded > 0) {
+    return fail(std::to_string(unrecorded) +
+                " dead letter(s) redriven but not marked redriven in the DLQ (see above); they stay pending");
+  }
   if (!missing_ids.empty()) return fail(std::to_string(missing_ids.size()) + " dead letter id(s) not found");
   if (ok == 0 && !refused.empty()) return refused_only();
   return cli::exit_code::ok;

@@ -406,6 +406,75 @@ TEST(Dlq, LatestPerIdKeepsTheLastOccurrence) {
   EXPECT_EQ(out[1].letter.error(), "again");
 }
 
+dlq_resolution resolution_of(const dlq_entry& e, std::int32_t partition, std::int64_t offset, std::int64_t at_ms) {
+  dlq_resolution r;
+  r.resolution.set_dead_letter_id(e.letter.id());
+  *r.resolution.mutable_resolve_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(at_ms);
+  r.resolution.set_resolved_by("syndicate dlq redrive (ops@host1)");
+  r.resolution.set_redriven_topic(e.letter.topic());
+  r.resolution.set_redriven_partition(e.letter.partition());
+  r.resolution.set_redriven_offset(42);
+  r.dlq_partition = partition;
+  r.dlq_offset = offset;
+  return r;
+}
+
+TEST(Dlq, AResolutionLaterInThePartitionResolvesTheLetter) {
+  auto a = letter("t", 0, 1, "g", DeadLetter::SINK_REJECTED, "a");
+  a.dlq_partition = 0;
+  a.dlq_offset = 10;
+  auto b = letter("t", 0, 2, "g", DeadLetter::SINK_REJECTED, "b");
+  b.dlq_partition = 0;
+  b.dlq_offset = 11;
+  std::vector<dlq_entry> entries{a, b};
+  // A resolution for a, after it: a is redriven, b (no resolution) pending.
+  apply_resolutions(entries, {resolution_of(a, 0, 12, 1706544001000)});
+  EXPECT_TRUE(entries[0].resolved());
+  EXPECT_EQ(state_name(entries[0]), "redriven");
+  EXPECT_EQ(entries[0].resolution->redriven_offset(), 42);
+  EXPECT_FALSE(entries[1].resolved());
+  EXPECT_EQ(state_name(entries[1]), "pending");
+  // A resolution before the letter (the record was dead-lettered again after a redrive): pending.
+  apply_resolutions(entries, {resolution_of(a, 0, 9, 1706544001000)});
+  EXPECT_FALSE(entries[0].resolved());
+  // In another DLQ partition (repartitioned topic): by time against the last failure.
+  apply_resolutions(entries, {resolution_of(a, 1, 0, 1706543999000)});
+  EXPECT_FALSE(entries[0].resolved());
+  apply_resolutions(entries, {resolution_of(a, 1, 0, 1706544000000)});
+  EXPECT_TRUE(entries[0].resolved());
+}
+
+TEST(Dlq, StateIsListedShownAndInJson) {
+  auto e = letter("news.articles.v1", 2, 17, "syndicate-feed", DeadLetter::SINK_REJECTED, "40164");
+  e.dlq_offset = 3;
+  auto pending = render_dlq_list({e});
+  EXPECT_NE(pending.find("STATE"), std::string::npos) << pending;
+  EXPECT_NE(pending.find("pending"), std::string::npos) << pending;
+  EXPECT_EQ(dlq_entry_json(e)["state"], "pending");
+  EXPECT_TRUE(dlq_entry_json(e)["resolution"].is_null());
+  EXPECT_NE(render_dlq_show(e).find("state           pending"), std::string::npos) << render_dlq_show(e);
+
+  std::vector<dlq_entry> v{e};
+  apply_resolutions(v, {resolution_of(e, 0, 4, 1706547600000)});
+  const auto text = render_dlq_list(v);
+  EXPECT_NE(text.find("redriven 2024-01-29T17:00:00Z"), std::string::npos) << text;
+  const auto j = dlq_entry_json(v[0]);
+  EXPECT_EQ(j["state"], "redriven");
+  EXPECT_EQ(j["resolution"]["resolveTime"], "2024-01-29T17:00:00Z");
+  EXPECT_EQ(j["resolution"]["resolvedBy"], "syndicate dlq redrive (ops@host1)");
+  EXPECT_EQ(j["resolution"]["redrivenTo"], "news.articles.v1/2/42");
+  const auto show = render_dlq_show(v[0]);
+  EXPECT_NE(show.find("state           redriven\n"), std::string::npos) << show;
+  EXPECT_NE(show.find("redriven        2024-01-29T17:00:00Z by syndicate dlq redrive (ops@host1) to news.articles.v1/2/42"),
+            std::string::npos)
+      << show;
+}
+
+TEST(Dlq, SchemasNameTheTwoRecordKinds) {
+  EXPECT_EQ(dead_letter_schema(), "syndication.v1.DeadLetter");
+  EXPECT_EQ(resolution_schema(), "syndication.v1.DeadLetterResolution");
+}
+
 TEST(Dlq, ListTableTruncatesLongErrors) {
   const auto e = letter("news.articles.v1", 2, 17, "syndicate-feed", DeadLetter::RETRIES_EXHAUSTED,
                         "WeChat errcode 45009: reach max api daily quota limit, and then some more words");

@@ -106,7 +106,8 @@ TEST_F(DlqIT, ListShowRedriveRoundTrip) {
   o.common.json = false;
   listed = run(run_dlq_list, o);
   EXPECT_NE(listed.out.find(origin_ + "/0/3"), std::string::npos) << listed.out;
-  EXPECT_NE(listed.out.find("2 dead letter(s) in " + dlq_), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("2 pending dead letter(s) in " + dlq_ + ", 0 redriven"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("pending"), std::string::npos) << listed.out;
 
   // show: every field, the Article decoded.
   o = opts();
@@ -148,11 +149,56 @@ TEST_F(DlqIT, ListShowRedriveRoundTrip) {
   ASSERT_EQ(r.headers.size(), 5U);
   EXPECT_EQ(r.headers.back().first, "redriven-from");
 
-  // Again, by reason pattern: a second copy (sinks are idempotent), said so in the output.
+  // The redrive appended a resolution to the DLQ, keyed by the letter's id.
+  const auto dlq_records = read_all(dlq_, 1, 3);
+  ASSERT_EQ(dlq_records.size(), 3U);
+  EXPECT_EQ(dlq_records[2].key, feed_letter.id());
+  EXPECT_EQ(dlq_records[2].header("schema"), "syndication.v1.DeadLetterResolution");
+  syndication::v1::DeadLetterResolution res;
+  ASSERT_TRUE(res.ParseFromString(dlq_records[2].value));
+  EXPECT_EQ(res.dead_letter_id(), feed_letter.id());
+  EXPECT_EQ(res.redriven_topic(), origin_);
+  EXPECT_EQ(res.redriven_partition(), r.partition);
+  EXPECT_EQ(res.redriven_offset(), r.offset);
+  EXPECT_NE(res.resolved_by().find("syndicate dlq redrive"), std::string::npos) << res.resolved_by();
+
+  // The feed group's DLQ is empty; --all still shows the letter, redriven; show says so.
+  o = opts();
+  o.filter.groups = {"syndicate-feed"};
+  j = run(run_dlq_list, o).json();
+  EXPECT_EQ(j["matched"], 0);
+  EXPECT_EQ(j["pending"], 0);
+  EXPECT_EQ(j["resolved"], 1);
+  o.all = true;
+  j = run(run_dlq_list, o).json();
+  ASSERT_EQ(j["deadLetters"].size(), 1U);
+  EXPECT_EQ(j["deadLetters"][0]["state"], "redriven");
+  EXPECT_EQ(j["deadLetters"][0]["resolution"]["redrivenTo"],
+            origin_ + "/" + std::to_string(r.partition) + "/" + std::to_string(r.offset));
+  o = opts();
+  o.common.json = false;
+  listed = run(run_dlq_list, o);
+  EXPECT_NE(listed.out.find("1 pending dead letter(s) in " + dlq_ + ", 1 redriven (not shown; --all lists them)"),
+            std::string::npos)
+      << listed.out;
+  EXPECT_EQ(listed.out.find(feed_letter.id()), std::string::npos) << listed.out;
+  o.id = feed_letter.id();
+  const auto shown_again = run(run_dlq_show, o);
+  EXPECT_NE(shown_again.out.find("state           redriven"), std::string::npos) << shown_again.out;
+
+  // Again, by reason pattern: skipped, nothing sent.
   o = opts();
   o.common.json = false;
   o.reason_pattern = "45009";
   o.execute = true;
+  const auto second = run(run_dlq_redrive, o);
+  ASSERT_EQ(second.rc, 0) << second.err;
+  EXPECT_NE(second.out.find("redriven 0 of 0 dead letter(s), 1 skipped (already redriven"), std::string::npos)
+      << second.out;
+  EXPECT_EQ(read_all(origin_, 2, 2, 3s).size(), 1U);
+
+  // With --again: a second copy (sinks are idempotent), said so in the output.
+  o.again = true;
   const auto again = run(run_dlq_redrive, o);
   ASSERT_EQ(again.rc, 0) << again.err;
   EXPECT_NE(again.out.find("redriven 1 of 1"), std::string::npos) << again.out;
@@ -177,6 +223,14 @@ TEST_F(DlqIT, RedriveAllAndUnknownIds) {
   ASSERT_EQ(all.rc, 0) << all.err;
   EXPECT_EQ(all.json()["redriven"], 2);
   EXPECT_EQ(read_all(origin_, 2, 2).size(), 2U);
+
+  // The DLQ is empty; a second --all redrives nothing.
+  EXPECT_EQ(run(run_dlq_list, opts()).json()["pending"], 0);
+  const auto twice = run(run_dlq_redrive, o);
+  ASSERT_EQ(twice.rc, 0) << twice.err;
+  EXPECT_EQ(twice.json()["redriven"], 0);
+  EXPECT_EQ(twice.json()["skipped"], 2);
+  EXPECT_EQ(read_all(origin_, 2, 3, 3s).size(), 2U);
 }
 
 TEST_F(DlqIT, UndecodableRecordsAreListedNotRedriven) {

@@ -5,6 +5,12 @@
 /// Redrive sends a dead letter's original record (key, value, headers) back to its original
 /// topic with a `redriven-from: <dead letter id>` header. It is safe to repeat: every sink is
 /// idempotent on (article id, content hash), so a record redriven twice is taken once.
+///
+/// The topic is append-only and keeps every letter as the audit trail; each letter has a state.
+/// Once redrive has delivered a letter, it appends a DeadLetterResolution (same key as the
+/// letter, `schema: syndication.v1.DeadLetterResolution`): a letter whose latest occurrence is
+/// followed by a resolution is *redriven*, else *pending*. `list` shows pending letters unless
+/// `--all`; `redrive` skips redriven ones unless `--again`.
 
 #include "syn/ops/common.hpp"
 #include "syndication/v1/dead_letter.pb.h"
@@ -16,6 +22,7 @@
 #include <ostream>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,7 +39,29 @@ struct dlq_entry {
   std::int64_t dlq_offset = 0;
   /// The DLQ record's value did not decode as a DeadLetter (it is listed, not redriven).
   bool undecodable = false;
+  /// Set when a resolution follows this letter in the dead-letter topic: it was redriven.
+  std::optional<syndication::v1::DeadLetterResolution> resolution;
+  [[nodiscard]] bool resolved() const noexcept { return resolution.has_value(); }
 };
+
+/// A DeadLetterResolution record with where it sits in the dead-letter topic.
+struct dlq_resolution {
+  syndication::v1::DeadLetterResolution resolution;
+  std::int32_t dlq_partition = 0;
+  std::int64_t dlq_offset = 0;
+};
+
+/// The `schema` header value of dead letters and of resolutions.
+[[nodiscard]] const std::string& dead_letter_schema();
+[[nodiscard]] const std::string& resolution_schema();
+
+/// Sets `resolution` on each entry followed by a resolution of its id: later in the same DLQ
+/// partition (the same key puts them there), or, in another partition (the topic was
+/// repartitioned), resolved at or after the letter's last failure. The latest such one wins.
+void apply_resolutions(std::vector<dlq_entry>& entries, const std::vector<dlq_resolution>& resolutions);
+
+/// `pending` or `redriven`.
+[[nodiscard]] std::string_view state_name(const dlq_entry& e) noexcept;
 
 struct dlq_filter {
   std::vector<std::string> ids;
@@ -54,7 +83,7 @@ struct dlq_filter {
 /// crashed before committing may dead-letter the same record twice).
 [[nodiscard]] std::vector<dlq_entry> latest_per_id(std::vector<dlq_entry> entries);
 
-/// The list table: ID, REASON, GROUP, ORIGIN (topic/partition/offset), ATTEMPTS, LAST FAILURE,
+/// The list table: ID, STATE (pending / `redriven <time>`), REASON, GROUP, ORIGIN (topic/partition/offset), ATTEMPTS, LAST FAILURE,
 /// ERROR (truncated to `error_width` cells, after a `[value truncated]` mark when the dead letter
 /// keeps only the head of the value).
 [[nodiscard]] std::string render_dlq_list(const std::vector<dlq_entry>& entries, std::size_t error_width = 60);
@@ -97,7 +126,10 @@ struct dlq_options {
   std::string reason_pattern;
   /// show: the dead letter id.
   std::string id;
+  /// list: every letter, resolved ones too; redrive: select every letter.
   bool all = false;
+  /// redrive: send already redriven letters again too (default: skip them).
+  bool again = false;
   bool execute = false;
   std::size_t limit = 0;  ///< list: at most this many (the latest); 0 = all
 };
