@@ -79,8 +79,12 @@ count_distinct_committed() {
   kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '%k\n' 2>/dev/null |
     sort -u | grep -c . || true
 }
-# Records of the dead-letter topic.
-count_dlq() { count_committed "$1"; }
+# Dead letters in the dead-letter topic: records whose `schema` header is syndication.v1.DeadLetter
+# (the topic also holds DeadLetterResolution records appended by `dlq redrive`; docs/TOPICS.md).
+count_dlq() {
+  kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '%h\n' 2>/dev/null |
+    grep -cE '(^|,)schema=syndication\.v1\.DeadLetter(,|$)' || true
+}
 
 # cpu_seconds PID: user+system CPU time the process has used so far.
 cpu_seconds() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
