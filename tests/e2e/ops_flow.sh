@@ -7,7 +7,9 @@
 #           exactly once (drafts in the server's /__state, rows in the feed's state db), and a
 #           second replay changes nothing;
 #   (d)     a permanent WeChat error dead-letters an issue; after the cause is gone, `dlq
-#           redrive` delivers it once, twice redriven still once, and nothing new is dead-lettered;
+#           redrive` delivers it once and empties the DLQ (0 pending for the group; `--all` still
+#           lists the letters, redriven); a second redrive sends nothing, `--again` sends them
+#           again and the sink still has them once; nothing new is dead-lettered;
 #   (e)     /metrics of the running consumers and of `serve trigger` parse as Prometheus text
 #           (tests/e2e/ops_promcheck.py, strict) and the counters move when records flow.
 # Needs SYN_TEST_BOOTSTRAP; $1 is the syndicate binary, $2 the WeChat test server.
@@ -101,7 +103,14 @@ stop() {  # stop PID: SIGTERM, then wait for a clean exit
   kill -TERM "$1"
   wait "$1" || fail "process $1 did not exit cleanly after SIGTERM"
 }
+# Dead letters `dlq list` lists (pending ones; with --all every one).
 dead_letters() { syn dlq list --json "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["matched"])'; }
+# `LISTED REDRIVEN` of `dlq list --all ARGS`: letters listed, and of those in state redriven.
+dead_letter_states() {
+  syn dlq list --all --json "$@" |
+    python3 -c 'import json,sys; l=json.load(sys.stdin)["deadLetters"]; print(len(l), sum(x["state"] == "redriven" for x in l))'
+}
+json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 drafts() { curl -sf "http://127.0.0.1:$wport/__state" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["drafts"]))'; }
 draft_articles() {  # article links across all drafts received, one per line (duplicates kept)
   curl -sf "http://127.0.0.1:$wport/__state" | python3 -c '
@@ -206,17 +215,29 @@ expect "SINK_REJECTED dead letters (40164, IP not whitelisted)" 5 "$(dead_letter
 expect "drafts while rejected" 3 "$(drafts)"
 curl -sf -XPOST "http://127.0.0.1:$wport/__control" -d '{"clear_faults": true}' >/dev/null   # the cause, fixed
 syn dlq redrive --group "$id-feed" --reason SINK_REJECTED --execute --json >"$work/redrive.json"
-expect "dead letters redriven" 5 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["redriven"])' "$work/redrive.json")"
+expect "dead letters redriven" 5 "$(json_field "$work/redrive.json" redriven)"
+# The DLQ is empty: no pending SINK_REJECTED letter of the group; --all still has them, redriven.
+expect "pending SINK_REJECTED dead letters after the redrive (the DLQ is empty)" 0 \
+  "$(dead_letters --group "$id-feed" --reason SINK_REJECTED)"
+expect "SINK_REJECTED dead letters with --all: listed, redriven" "5 5" \
+  "$(dead_letter_states --group "$id-feed" --reason SINK_REJECTED)"
 syn consume feed --state "$work/feed.db" --until-caught-up >"$work/feed-d.log" 2>&1 || fail "consume feed (redriven)"
 expect "drafts after redrive (the rejected issue, once)" 4 "$(drafts)"
-# Safe to repeat.
-syn dlq redrive --group "$id-feed" --reason SINK_REJECTED --execute >/dev/null
+# A second redrive sends nothing: every selected letter is already redriven.
+syn dlq redrive --group "$id-feed" --reason SINK_REJECTED --execute --json >"$work/redrive2.json"
+expect "second redrive: redriven, skipped" "0 5" \
+  "$(json_field "$work/redrive2.json" redriven) $(json_field "$work/redrive2.json" skipped)"
+# --again sends them again: safe to repeat, the sink is idempotent.
+syn dlq redrive --group "$id-feed" --reason SINK_REJECTED --again --execute --json >"$work/redrive3.json"
+expect "redrive --again: redriven" 5 "$(json_field "$work/redrive3.json" redriven)"
 syn consume feed --state "$work/feed.db" --until-caught-up >"$work/feed-d.log" 2>&1 || fail "consume feed (redriven twice)"
 expect "drafts after a second redrive" 4 "$(drafts)"
 expect "articles in drafts, each once" "20 20" "$(draft_articles | wc -l) $(draft_articles | sort -u | wc -l)"
 expect "ledger: pushed articles" 20 "$(ledger 'SELECT count(*) FROM pushed')"
-expect "dead letters of the feed group (nothing new after the redrives)" 10 "$(dead_letters --group "$id-feed")"
-expect "redriven records on the articles topic (2 redrives x 5)" 10 \
+# Pending: only the 5 RETRIES_EXHAUSTED letters of (a) (recovered by replay, not redrive).
+expect "feed group dead letters (nothing new after the redrives): pending, all, redriven" "5 10 5" \
+  "$(dead_letters --group "$id-feed") $(dead_letter_states --group "$id-feed")"
+expect "redriven records on the articles topic (redrive + --again, 5 each)" 10 \
   "$(kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "$id.articles" -o beginning -e -q -X isolation.level=read_committed -f '%h\n' 2>/dev/null | grep -c redriven-from || true)"
 expect "feed group lag after the redrives" 0 "$(caught_up "$id-feed" && echo 0 || echo 1)"
 
