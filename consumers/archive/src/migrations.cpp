@@ -170,9 +170,30 @@ CREATE INDEX article_search_body_trgm ON article_search USING gin (body gin_trgm
 CREATE INDEX article_search_paper_date ON article_search (paper, issue_date);
 )sql";
 
-constexpr std::array<migration, 2> all{{
+// 3: SQLite indexes search text behind the writes. The write transaction puts the current text
+// of each changed article in search_pending (one row per article, a plain b-tree insert); a
+// background indexer moves pending rows into article_search in larger transactions
+// (index_pending), and search reads pending rows by LIKE until then. PostgreSQL keeps its GIN
+// maintenance in the write transaction: the version is recorded, nothing changes.
+constexpr std::string_view v3_sqlite = R"sql(
+CREATE TABLE search_pending (
+  article_key INTEGER PRIMARY KEY,
+  article_id  TEXT NOT NULL,
+  issue_id    TEXT NOT NULL,
+  paper       TEXT NOT NULL,
+  issue_date  TEXT NOT NULL,
+  language    TEXT NOT NULL,
+  headline    TEXT NOT NULL,
+  body        TEXT NOT NULL
+);
+)sql";
+
+constexpr std::string_view v3_postgres = "SELECT 1";
+
+constexpr std::array<migration, 3> all{{
     {1, "records: raw issues, issue and article revisions", v1_sqlite, v1_postgres},
     {2, "search: current articles, trigram-indexed", v2_sqlite, v2_postgres},
+    {3, "search: index behind the writes (SQLite search_pending)", v3_sqlite, v3_postgres},
 }};
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "syn/archive/sink.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <utility>
 #include <variant>
@@ -32,12 +35,96 @@ archive_sink::archive_sink(config::archive_config cfg, store_options options)
 
 archive_sink::archive_sink(opener open) : open_(std::move(open)) {}
 
+archive_sink::~archive_sink() {
+  if (!index_started_) return;
+  if (auto r = flush_index(); !r) {
+    spdlog::warn("archive: search queue not drained at shutdown ({}); the next start indexes it",
+                 r.error().to_string());
+  }
+}
+
 result<void> archive_sink::connect() {
   if (store_) return success();
   auto opened = open_();
   if (!opened) return std::move(opened).error();
   store_ = std::move(opened).value();
+  if (store_->indexes_behind()) start_indexer();
   return success();
+}
+
+void archive_sink::start_indexer() {
+  const std::lock_guard lock(index_mutex_);
+  if (index_started_) return;
+  index_started_ = true;
+  index_dirty_ = true;  // whatever an earlier process left queued
+  indexer_ = std::thread([this] { run_indexer(); });
+}
+
+void archive_sink::stop_indexer() noexcept {
+  {
+    const std::lock_guard lock(index_mutex_);
+    index_stop_ = true;
+  }
+  index_wake_.notify_all();
+  if (indexer_.joinable()) indexer_.join();
+}
+
+// Its own connection: SQLite serialises its transactions with the consumer's (busy timeout).
+// A failure drops the connection and retries after a pause; the queue is durable, so nothing is
+// lost meanwhile and search still finds queued articles.
+void archive_sink::run_indexer() {
+  using namespace std::chrono_literals;
+  std::unique_ptr<store> idx;
+  const auto drain = [&]() -> result<void> {
+    if (!idx) {
+      BOOST_OUTCOME_TRY(opened, open_());
+      idx = std::move(opened);
+    }
+    for (;;) {
+      while (writers_waiting_.load() > 0) std::this_thread::sleep_for(1ms);
+      std::int64_t n = 0;
+      {
+        const std::lock_guard db(db_mutex_);
+        BOOST_OUTCOME_TRY(moved, idx->index_pending(index_batch));
+        n = moved;
+      }
+      if (n < index_batch) return success();
+      const std::lock_guard lock(index_mutex_);
+      if (index_stop_) return success();
+    }
+  };
+  std::chrono::milliseconds pause = 0ms;
+  for (;;) {
+    {
+      std::unique_lock lock(index_mutex_);
+      index_wake_.wait_for(lock, pause > 0ms ? pause : 1000ms,
+                           [&] { return index_stop_ || (pause == 0ms && index_dirty_); });
+      if (index_stop_) return;
+      index_dirty_ = false;
+    }
+    if (auto r = drain(); !r) {
+      if (!r.error().retriable()) {
+        spdlog::error("archive: search indexer stopped: {}", r.error().to_string());
+        return;
+      }
+      idx.reset();
+      pause = pause == 0ms ? 200ms : std::min<std::chrono::milliseconds>(pause * 2, 5000ms);
+      spdlog::warn("archive: search indexer: {} (retrying in {} ms)", r.error().to_string(), pause.count());
+    } else {
+      pause = 0ms;
+    }
+  }
+}
+
+result<std::int64_t> archive_sink::flush_index() {
+  stop_indexer();
+  BOOST_OUTCOME_TRY(connect());
+  std::int64_t total = 0;
+  for (;;) {
+    BOOST_OUTCOME_TRY(n, store_->index_pending(index_batch));
+    total += n;
+    if (n < index_batch) return total;
+  }
 }
 
 result<bool> archive_sink::put_raw(std::string_view sha256, std::string_view bytes,
@@ -77,6 +164,9 @@ syn::sink::verdict archive_sink::write(std::span<const syn::sink::envelope> batc
       }
       return verdict::fatal(e.to_string());
     };
+    ++writers_waiting_;
+    std::unique_lock db(db_mutex_);
+    --writers_waiting_;
     if (auto c = connect(); !c) return failed(c.error());
     // Raw issue bytes ride on the manifest (IssueManifest.source): archive them first, by hash,
     // so that a stored manifest always finds its source. put_raw is idempotent.
@@ -89,6 +179,13 @@ syn::sink::verdict archive_sink::write(std::span<const syn::sink::envelope> batc
     }
     auto outcomes = store_->write(records);
     if (!outcomes) return failed(outcomes.error());
+    if (index_started_) {
+      {
+        const std::lock_guard lock(index_mutex_);
+        index_dirty_ = true;
+      }
+      index_wake_.notify_one();
+    }
     for (std::size_t i = 0; i < outcomes.value().size(); ++i) {
       auto& o = outcomes.value()[i];
       if (o.kind == record_outcome::rejected) v.rejected.emplace_back(index[i], std::move(o.reason));

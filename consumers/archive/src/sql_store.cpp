@@ -401,6 +401,30 @@ class sql_store final : public store {
     return hits;
   }
 
+  [[nodiscard]] bool indexes_behind() const noexcept override { return !dialect_.index_pending(1).empty(); }
+
+  result<std::int64_t> index_pending(std::int64_t max_articles) override {
+    if (options_.mode == open_mode::read_only)
+      return error(errc::read_only, "cannot index: archive opened read-only");
+    const std::vector<std::string> steps = dialect_.index_pending(max_articles);
+    if (steps.empty()) return 0;
+    BOOST_OUTCOME_TRY(conn_->begin());
+    std::int64_t moved = 0;
+    for (const auto& text : steps) {
+      auto r = conn_->run_text(text, {}, {});
+      if (!r) {
+        conn_->rollback();
+        return std::move(r).error();
+      }
+      moved = r.value();
+    }
+    if (auto c = conn_->commit(); !c) {
+      conn_->rollback();
+      return std::move(c).error();
+    }
+    return moved;
+  }
+
   [[nodiscard]] std::string_view backend() const noexcept override { return dialect_.name(); }
   [[nodiscard]] int schema_version() const noexcept override { return version_; }
   [[nodiscard]] std::vector<std::string> notices() const override { return notices_; }
@@ -475,10 +499,12 @@ class sql_store final : public store {
     return key;
   }
 
-  /// Makes `a` the searchable text of the article with key `key`; `replace`: the article has a row
-  /// to replace (a first revision has none: skipping the delete saves an FTS5 lookup).
+  /// Makes `a` the searchable text of the article with key `key` (SQLite: queues it in
+  /// search_pending for index_pending); `replace`: the article has a row to replace (a first
+  /// revision has none: skipping the delete saves an index lookup). A dialect whose search_insert
+  /// replaces by itself has no search_delete.
   result<void> index_current(std::int64_t key, const syndication::v1::Article& a, bool replace) {
-    if (replace) {
+    if (replace && !dialect_.sql(stmt::search_delete).empty()) {
       const std::array<param, 1> pk{key};
       BOOST_OUTCOME_TRY(conn_->run(stmt::search_delete, pk, {}));
     }

@@ -32,6 +32,10 @@ class dialect {
   /// Statements run inside the migration transaction before anything else (PostgreSQL: an
   /// advisory lock, so that concurrently starting instances migrate one at a time).
   [[nodiscard]] virtual std::string_view migration_lock() const noexcept { return {}; }
+  /// SQL statements that move up to `limit` rows of search_pending into the full-text index and
+  /// delete them, run in order inside one transaction; the last one's change count is the number
+  /// moved. Empty when the backend indexes inside write() (search_insert writes the index).
+  [[nodiscard]] virtual std::vector<std::string> index_pending(std::int64_t /*limit*/) const { return {}; }
   /// The search over article_search: columns article_id, issue_id, paper, issue_date, language,
   /// headline, body, current revision, score (higher = better); ordered, limited.
   /// `terms` is non-empty; the query is already validated.

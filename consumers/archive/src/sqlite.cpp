@@ -1,12 +1,14 @@
 // The SQLite backend: one connection in WAL mode, statements prepared once and reused, one
 // BEGIN IMMEDIATE ... COMMIT per batch, FTS5 trigram search with a LIKE fallback for terms of
-// fewer than 3 characters.
+// fewer than 3 characters. Search text is queued in the write and indexed behind it
+// (index_pending).
 #include <sqlite3.h>
 
 #include <array>
 #include <filesystem>
 #include <string>
 #include <system_error>
+#include <vector>
 #include <utility>
 
 #include "sql_store.hpp"
@@ -199,69 +201,100 @@ class sqlite_dialect final : public dialect {
   [[nodiscard]] std::string_view sql(stmt s) const noexcept override {
     switch (s) {
       case stmt::search_delete:
-        return "DELETE FROM article_search WHERE rowid = $1";
+        return {};  // search_insert replaces the queued row
       case stmt::search_insert:
-        return "INSERT INTO article_search (rowid, article_id, issue_id, paper, issue_date, language, "
-               "headline, body) "
+        // Queued, not indexed: FTS5 trigram indexing is most of the cost of a new article, so
+        // the write transaction only stores the text (index_pending moves it into the index).
+        return "INSERT OR REPLACE INTO search_pending (article_key, article_id, issue_id, paper, issue_date, "
+               "language, headline, body) "
                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
       default:
         return dialect::sql(s);
     }
   }
 
-  // Terms of >= 3 characters go to FTS5 MATCH (trigram index, ranked by bm25 with the headline
-  // weighted 5:1 against the body). The trigram tokenizer cannot match shorter terms, so each of
-  // those becomes a LIKE over the headline and body of the same table (a scan); when no term is
-  // long enough the LIKE score (like_score) ranks instead of bm25.
+  // The oldest `limit` queued articles: replace their index rows, then dequeue them. One
+  // transaction (the caller's), so a concurrent writer's newer queued text is never lost: it
+  // either commits before (and is moved) or after (and stays queued).
+  [[nodiscard]] std::vector<std::string> index_pending(std::int64_t limit) const override {
+    const std::string batch =
+        "(SELECT article_key FROM search_pending ORDER BY article_key LIMIT " + std::to_string(limit) + ")";
+    return {
+        "DELETE FROM article_search WHERE rowid IN " + batch,
+        "INSERT INTO article_search (rowid, article_id, issue_id, paper, issue_date, language, headline, body) "
+        "SELECT article_key, article_id, issue_id, paper, issue_date, language, headline, body "
+        "FROM search_pending WHERE article_key IN " +
+            batch,
+        "DELETE FROM search_pending WHERE article_key IN " + batch,
+    };
+  }
+
+  // Indexed articles (article_search, minus those queued again): terms of >= 3 characters go to
+  // FTS5 MATCH (trigram index, ranked by bm25 with the headline weighted 5:1 against the body).
+  // The trigram tokenizer cannot match shorter terms, so each of those becomes a LIKE over the
+  // headline and body of the same table (a scan); when no term is long enough the LIKE score
+  // (like_score) ranks instead of bm25. Queued articles (search_pending, not indexed yet): every
+  // term is a LIKE, ranked by the LIKE score.
   [[nodiscard]] search_sql search(const search_query& q,
                                   const std::vector<std::string>& terms) const override {
     search_sql out;
-    out.values.reserve(terms.size() * 2 + 6);
+    out.values.reserve(terms.size() * 3 + 6);
     const auto bind = [&](std::string v) {
       out.values.push_back(std::move(v));
       return "?" + std::to_string(out.values.size());
     };
+    const auto like = [](const std::string& table, const std::string& p) {
+      return "(" + table + ".headline LIKE " + p + " ESCAPE '\\' OR " + table + ".body LIKE " + p +
+             " ESCAPE '\\')";
+    };
     std::string match;
-    std::vector<std::string> shorts;
+    std::string where;          // indexed
+    std::string like_total;     // indexed, short terms only
+    std::string pending_where;  // queued
+    std::string pending_score;
     for (const auto& t : terms) {
+      const std::string p = bind(like_pattern(t));
+      const std::string lp = bind(ascii_lower(t));
+      pending_where += (pending_where.empty() ? "" : " AND ") + like("p", p);
+      pending_score += (pending_score.empty() ? "" : " + ") + like_score("instr", "p.headline", "p.body", lp);
       if (utf8_length(t) >= 3) {
         if (!match.empty()) match += ' ';
         match += fts_string(t);
-      } else {
-        shorts.push_back(t);
+        continue;
       }
+      where += (where.empty() ? "" : " AND ") + like("article_search", p);
+      like_total += (like_total.empty() ? "" : " + ") +
+                    like_score("instr", "article_search.headline", "article_search.body", lp);
     }
-    std::string where;
-    std::string score;
+    std::string score = like_total;
     if (!match.empty()) {
-      where = "article_search MATCH " + bind(match);
+      where = "article_search MATCH " + bind(match) + (where.empty() ? "" : " AND " + where);
       score = "-bm25(article_search, 0.0, 0.0, 0.0, 0.0, 0.0, 5.0, 1.0)";
     }
-    std::string like_total;
-    for (const auto& t : shorts) {
-      const std::string p = bind(like_pattern(t));
-      if (!where.empty()) where += " AND ";
-      where += "(article_search.headline LIKE " + p + " ESCAPE '\\' OR article_search.body LIKE " + p +
-               " ESCAPE '\\')";
-      if (match.empty()) {
-        const std::string lp = bind(ascii_lower(t));
-        like_total += (like_total.empty() ? "" : " + ") +
-                      like_score("instr", "article_search.headline", "article_search.body", lp);
-      }
-    }
-    if (score.empty()) score = like_total;
-    if (!q.paper.empty()) where += " AND article_search.paper = " + bind(q.paper);
-    if (!q.language.empty()) where += " AND article_search.language = " + bind(q.language);
-    if (!q.from.empty()) where += " AND article_search.issue_date >= " + bind(q.from);
-    if (!q.to.empty()) where += " AND article_search.issue_date <= " + bind(q.to);
+    const auto filters = [&](const std::string& table) {
+      std::string f;
+      if (!q.paper.empty()) f += " AND " + table + ".paper = " + bind(q.paper);
+      if (!q.language.empty()) f += " AND " + table + ".language = " + bind(q.language);
+      if (!q.from.empty()) f += " AND " + table + ".issue_date >= " + bind(q.from);
+      if (!q.to.empty()) f += " AND " + table + ".issue_date <= " + bind(q.to);
+      return f;
+    };
+    where += filters("article_search");
+    pending_where += filters("p");
     out.text =
-        "SELECT article_search.article_id, article_search.issue_id, article_search.paper, "
-        "article_search.issue_date, "
-        "article_search.language, article_search.headline, article_search.body, a.current_revision, " +
+        "SELECT article_id, issue_id, paper, issue_date, language, headline, body, revision, score FROM ("
+        "SELECT article_search.article_id AS article_id, article_search.issue_id AS issue_id, "
+        "article_search.paper AS paper, article_search.issue_date AS issue_date, "
+        "article_search.language AS language, article_search.headline AS headline, "
+        "article_search.body AS body, a.current_revision AS revision, " +
         score +
-        " AS score FROM article_search JOIN articles a ON a.article_key = article_search.rowid WHERE " +
-        where + " ORDER BY score DESC, article_search.issue_date DESC, article_search.article_id LIMIT " +
-        std::to_string(q.limit);
+        " AS score FROM article_search JOIN articles a ON a.article_key = article_search.rowid WHERE " + where +
+        " AND article_search.rowid NOT IN (SELECT article_key FROM search_pending)"
+        " UNION ALL "
+        "SELECT p.article_id, p.issue_id, p.paper, p.issue_date, p.language, p.headline, p.body, "
+        "a.current_revision, " +
+        pending_score + " FROM search_pending p JOIN articles a ON a.article_key = p.article_key WHERE " +
+        pending_where + ") ORDER BY score DESC, issue_date DESC, article_id LIMIT " + std::to_string(q.limit);
     for (const auto& v : out.values) out.params.emplace_back(std::string_view(v));
     return out;
   }

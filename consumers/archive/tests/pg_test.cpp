@@ -98,6 +98,7 @@ class raw_pg {
 
 /// One database per test, created from template0 with the given LC_CTYPE and dropped afterwards.
 struct pg_backend {
+  static constexpr bool index_after_write = false;  // indexed in the write transaction
   std::string db;
   std::string conninfo;
   std::string ctype = "C.UTF-8";

@@ -56,6 +56,7 @@ class raw_db {
 };
 
 struct sqlite_backend {
+  static constexpr bool index_after_write = true;
   std::unique_ptr<temp_dir> dir;
   std::string path;
 
@@ -75,7 +76,13 @@ struct sqlite_backend {
 
 }  // namespace
 
+/// The same database, never indexed: every search reads the queue (search_pending).
+struct sqlite_queued_backend : sqlite_backend {
+  static constexpr bool index_after_write = false;
+};
+
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Types<sqlite_backend>);
+INSTANTIATE_TYPED_TEST_SUITE_P(SqliteQueued, StoreContract, ::testing::Types<sqlite_queued_backend>);
 
 namespace {
 
@@ -279,6 +286,177 @@ TEST_F(SqliteArchive, ReadOnlyOpenOfAnOlderSchemaAsksForMigration) {
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error(), errc::schema);
   EXPECT_NE(s.error().message().find("lacks migration 2"), std::string::npos) << s.error().message();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search indexing behind the writes: search_pending, index_pending, the sink's indexer.
+
+std::vector<std::string> hit_ids(store& st, const std::string& text) {
+  search_query q;
+  q.text = text;
+  auto r = st.search(q);
+  EXPECT_TRUE(r) << r.error().to_string();
+  std::vector<std::string> out;
+  if (r) {
+    for (const auto& h : r.value()) out.push_back(h.id);
+  }
+  return out;
+}
+
+TEST_F(SqliteArchive, WritesQueueSearchTextAndIndexingMovesItIntoTheIndex) {
+  auto opened = open_sqlite(b_.path);
+  ASSERT_TRUE(opened) << opened.error().to_string();
+  auto& st = *opened.value();
+  EXPECT_TRUE(st.indexes_behind());
+  const sample_issue s;
+  ASSERT_TRUE(st.write(s.batch()));
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 5);
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM article_search"), 0);
+
+  // Just written, not indexed: found (long and short terms, ranked like the index ranks them).
+  const std::vector<std::string> modern{s.a1.id(), s.a3.id()};
+  EXPECT_EQ(hit_ids(st, "独特风光"), std::vector<std::string>{s.a3.id()});
+  EXPECT_EQ(hit_ids(st, "风光"), std::vector<std::string>{s.a3.id()});
+  EXPECT_EQ(hit_ids(st, "中国式现代化"), modern);
+
+  auto moved = st.index_pending(3);  // a partial drain: both halves are searchable at once
+  ASSERT_TRUE(moved) << moved.error().to_string();
+  EXPECT_EQ(moved.value(), 3);
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 2);
+  EXPECT_EQ(hit_ids(st, "中国式现代化"), modern);
+  EXPECT_EQ(hit_ids(st, "昌吉"), (std::vector<std::string>{s.a1.id(), s.a5.id()}));
+
+  moved = st.index_pending(1000);
+  ASSERT_TRUE(moved);
+  EXPECT_EQ(moved.value(), 2);
+  EXPECT_EQ(st.index_pending(1000).value(), 0);
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 0);
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM article_search"), 5);
+  EXPECT_EQ(hit_ids(st, "独特风光"), std::vector<std::string>{s.a3.id()});
+  EXPECT_EQ(hit_ids(st, "风光"), std::vector<std::string>{s.a3.id()});
+  EXPECT_EQ(hit_ids(st, "中国式现代化"), modern);
+
+  // A correction of an indexed article: the queued new text wins over the stale index row
+  // at once, and after indexing.
+  const Article fix = corrected(s.a3, "冰雕展今日开幕。", 1706572800 + 60);
+  ASSERT_TRUE(st.write(records({&fix})));
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 1);
+  EXPECT_EQ(hit_ids(st, "冰雕展"), std::vector<std::string>{s.a3.id()});
+  EXPECT_EQ(hit_ids(st, "中国式现代化"), std::vector<std::string>{s.a1.id()});
+  EXPECT_EQ(hit_ids(st, "文旅"), std::vector<std::string>{});
+  ASSERT_EQ(st.index_pending(1000).value(), 1);
+  EXPECT_EQ(hit_ids(st, "冰雕展"), std::vector<std::string>{s.a3.id()});
+  EXPECT_EQ(hit_ids(st, "中国式现代化"), std::vector<std::string>{s.a1.id()});
+  EXPECT_EQ(hit_ids(st, "文旅"), std::vector<std::string>{});
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM article_search"), 5);
+}
+
+TEST_F(SqliteArchive, ReplayingIndexedArticlesQueuesNothingAndNeverDoubleIndexes) {
+  auto opened = open_sqlite(b_.path);
+  ASSERT_TRUE(opened);
+  auto& st = *opened.value();
+  const sample_issue s;
+  ASSERT_TRUE(st.write(s.batch()));
+  ASSERT_EQ(st.index_pending(1000).value(), 5);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(st.write(s.batch()));
+    EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 0);
+    EXPECT_EQ(st.index_pending(1000).value(), 0);
+  }
+  // Queued twice before indexing (a replay of a batch whose article became current again):
+  // one queued row per article, one index row per article.
+  const Article fix = corrected(s.a3, "冰雕展今日开幕。");
+  ASSERT_TRUE(st.write(records({&fix})));
+  ASSERT_TRUE(st.write(records({&s.a3})));  // the original again: made current, queued again
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 1);
+  EXPECT_EQ(st.index_pending(1000).value(), 1);
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM article_search"), 5);
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM article_search WHERE article_search MATCH '\"独特风光\"'"), 1);
+  EXPECT_EQ(hit_ids(st, "冰雕展"), std::vector<std::string>{});
+  // FTS5's own consistency check of the index against its content.
+  b_.exec("INSERT INTO article_search (article_search) VALUES ('integrity-check')");
+}
+
+// A consumer killed between the row commit and indexing: the queue is durable, the rows are
+// searchable meanwhile, and the next start's indexer drains it.
+TEST_F(SqliteArchive, QueueLeftByAKilledConsumerIsIndexedByTheNextStart) {
+  const sample_issue s;
+  {
+    auto opened = open_sqlite(b_.path);
+    ASSERT_TRUE(opened);
+    ASSERT_TRUE(opened.value()->write(s.batch()));  // committed; never indexed ("killed")
+  }
+  ASSERT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 5);
+  {
+    auto ro_opts = store_options{};
+    ro_opts.mode = open_mode::read_only;
+    auto ro = open_sqlite(b_.path, ro_opts);
+    ASSERT_TRUE(ro);
+    EXPECT_EQ(hit_ids(*ro.value(), "独特风光"), std::vector<std::string>{s.a3.id()});
+    EXPECT_EQ(ro.value()->index_pending(10).error(), errc::read_only);
+  }
+  archive_sink sink([&] { return open_sqlite(b_.path); });
+  ASSERT_TRUE(sink.connect());  // starts the indexer, which looks at the queue at once
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (b_.scalar("SELECT count(*) FROM search_pending") != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 0);
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM article_search"), 5);
+}
+
+TEST_F(SqliteArchive, SinkIndexesInTheBackgroundAndDrainsWhenDestroyed) {
+  const sample_issue s;
+  {
+    archive_sink sink([&] { return open_sqlite(b_.path); });
+    ASSERT_EQ(sink.write(envelopes(s)).kind, syn::sink::verdict::ok);
+  }  // destroyed right away: the rest of the queue is indexed synchronously
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 0);
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM article_search"), 5);
+
+  archive_sink sink([&] { return open_sqlite(b_.path); });
+  const Article fix = corrected(s.a3, "冰雕展今日开幕。");
+  syn::sink::envelope e;
+  e.payload = fix;
+  ASSERT_EQ(sink.write(std::span(&e, 1)).kind, syn::sink::verdict::ok);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (b_.scalar("SELECT count(*) FROM search_pending") != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 0);  // by the background indexer
+  auto flushed = sink.flush_index();
+  ASSERT_TRUE(flushed) << flushed.error().to_string();
+  EXPECT_EQ(flushed.value(), 0);
+}
+
+// An archive created before the queue existed (schema version 2, its articles indexed in the
+// write) migrates on open, keeps its index and queues what comes next.
+TEST_F(SqliteArchive, MigratesAVersion2Archive) {
+  const sample_issue s;
+  {
+    auto opened = open_sqlite(b_.path);
+    ASSERT_TRUE(opened);
+    ASSERT_TRUE(opened.value()->write(s.batch()));
+    ASSERT_EQ(opened.value()->index_pending(1000).value(), 5);
+  }
+  // Back to exactly the version 2 schema.
+  b_.exec("DROP TABLE search_pending");
+  b_.exec("DELETE FROM schema_migrations WHERE version = 3");
+  ASSERT_EQ(b_.scalar("SELECT max(version) FROM schema_migrations"), 2);
+
+  auto opened = open_sqlite(b_.path);
+  ASSERT_TRUE(opened) << opened.error().to_string();
+  auto& st = *opened.value();
+  EXPECT_EQ(st.schema_version(), 3);
+  EXPECT_EQ(b_.scalar("SELECT max(version) FROM schema_migrations"), 3);
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 0);
+  EXPECT_EQ(hit_ids(st, "独特风光"), std::vector<std::string>{s.a3.id()});
+  const Article later = article("cjrb", "2024-01-31", 1, 1, "冰雕展开幕", {"冰雕展今日开幕。"});
+  ASSERT_TRUE(st.write(records({&later})));
+  EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 1);
+  EXPECT_EQ(hit_ids(st, "冰雕展"), std::vector<std::string>{later.id()});
+  EXPECT_EQ(st.index_pending(1000).value(), 1);
+  EXPECT_EQ(hit_ids(st, "冰雕展"), std::vector<std::string>{later.id()});
 }
 
 // The figure docs/ARCHIVE.md quotes comes from bench_archive_sink; this only guards against an

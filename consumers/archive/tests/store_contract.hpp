@@ -10,6 +10,9 @@
 //   void exec(const std::string& sql);
 //   std::string fail_inserts_of(const std::string& article_id);  // SQL: a trigger that makes
 //                                                                // inserting that id's revision fail
+//   static constexpr bool index_after_write;  // write() below also drains the search queue
+//                                             // (store::index_pending); false: search reads the
+//                                             // queue (SQLite runs the suite both ways)
 
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
@@ -51,6 +54,10 @@ class StoreContract : public ::testing::Test {
   std::vector<record_outcome> write(const std::vector<record>& batch) {
     auto r = store_->write(batch);
     EXPECT_TRUE(r) << r.error().to_string();
+    if (r && Backend::index_after_write) {
+      auto n = store_->index_pending(1000000);
+      EXPECT_TRUE(n) << n.error().to_string();
+    }
     return r ? std::move(r).value() : std::vector<record_outcome>{};
   }
 

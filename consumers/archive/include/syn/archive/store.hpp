@@ -198,6 +198,17 @@ class store {
   /// query, a malformed date or a limit out of range.
   [[nodiscard]] virtual result<std::vector<search_hit>> search(const search_query& q) = 0;
 
+  /// Whether write() leaves full-text indexing to index_pending() (SQLite: the write transaction
+  /// queues each changed article's text in `search_pending`; search() reads queued articles by
+  /// substring match until they are indexed). false on PostgreSQL (indexed in the write).
+  [[nodiscard]] virtual bool indexes_behind() const noexcept = 0;
+
+  /// Moves up to `max_articles` queued articles into the full-text index, in one transaction, and
+  /// returns how many it moved (0: the index is up to date, and always 0 on PostgreSQL).
+  /// Idempotent and safe against a concurrent write() on another connection: an article queued
+  /// again meanwhile stays queued with its newer text. errc::read_only on a read-only store.
+  [[nodiscard]] virtual result<std::int64_t> index_pending(std::int64_t max_articles) = 0;
+
   /// `sqlite` or `postgres`.
   [[nodiscard]] virtual std::string_view backend() const noexcept = 0;
   /// Highest applied migration.
