@@ -1,13 +1,7 @@
 #include "syn/feed/text.hpp"
 
-#include <cstdint>
-#include <cstring>
-
 namespace syn::feed::text {
 namespace {
-
-constexpr char32_t replacement = 0xFFFD;
-
 
 bool is_space(char32_t cp) noexcept {
   return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' || cp == 0x3000 ||
@@ -67,7 +61,7 @@ std::string escape(std::string_view s) {
         continue;
       }
       const auto ch = decode_at(s, j);
-      if ((ch.cp == replacement && ch.bytes == 1) || (Xml && (ch.cp == 0xFFFE || ch.cp == 0xFFFF))) break;
+      if (utf8::is_invalid(ch) || (Xml && (ch.cp == 0xFFFE || ch.cp == 0xFFFF))) break;
       j += ch.bytes;
     }
     out.append(s.substr(i, j - i));
@@ -90,7 +84,7 @@ std::string escape(std::string_view s) {
       continue;
     }
     const auto ch = decode_at(s, i);
-    if (ch.cp == replacement && ch.bytes == 1) append_utf8(out, replacement);
+    if (utf8::is_invalid(ch)) utf8::append(out, utf8::replacement);
     // else U+FFFE/U+FFFF in XML: not XML characters, dropped
     i += ch.bytes;
   }
@@ -99,59 +93,13 @@ std::string escape(std::string_view s) {
 
 }  // namespace
 
-namespace {
-
-/// The index of the first byte at or after `i` that is not ASCII, eight bytes at a time (the
-/// drafts' HTML is mostly ASCII markup around the Chinese text).
-std::size_t skip_ascii(std::string_view s, std::size_t i) noexcept {
-  constexpr std::uint64_t high = 0x8080808080808080ULL;
-  while (i + 8 <= s.size()) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, 8);
-    if ((w & high) != 0) break;
-    i += 8;
-  }
-  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80U) ++i;
-  return i;
-}
-
-}  // namespace
-
-bool valid_utf8(std::string_view s) noexcept {
-  for (std::size_t i = 0; i < s.size();) {
-    if (static_cast<unsigned char>(s[i]) < 0x80U) {
-      i = skip_ascii(s, i);
-      continue;
-    }
-    const auto c = decode_at(s, i);
-    if (c.cp == replacement && c.bytes == 1) return false;
-    i += c.bytes;
-  }
-  return true;
-}
-
-std::string sanitize_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = decode_at(s, i);
-    if (c.cp == replacement && c.bytes == 1) {
-      append_utf8(out, replacement);
-    } else {
-      out.append(s.substr(i, c.bytes));
-    }
-    i += c.bytes;
-  }
-  return out;
-}
-
 std::size_t wechat_length(char32_t cp) noexcept { return cp >= 0x10000 ? 2 : 1; }
 
 std::size_t wechat_length(std::string_view s) noexcept {
   std::size_t n = 0;
   for (std::size_t i = 0; i < s.size();) {
     if (static_cast<unsigned char>(s[i]) < 0x80U) {
-      const auto j = skip_ascii(s, i);
+      const auto j = utf8::skip_ascii(s, i);
       n += j - i;
       i = j;
       continue;
@@ -253,24 +201,6 @@ std::string normalise_label(std::string_view s) {
     }
   }
   return out;
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0U | (cp >> 6U)));
-    out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0U | (cp >> 12U)));
-    out.push_back(static_cast<char>(0x80U | ((cp >> 6U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
-  } else {
-    out.push_back(static_cast<char>(0xF0U | (cp >> 18U)));
-    out.push_back(static_cast<char>(0x80U | ((cp >> 12U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80U | ((cp >> 6U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
-  }
 }
 
 }  // namespace syn::feed::text

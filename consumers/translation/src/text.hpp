@@ -1,6 +1,8 @@
 #pragma once
 /// UTF-8 and time helpers shared by the translation sources (internal).
 
+#include "syn/core/utf8.hpp"
+
 #include <google/protobuf/timestamp.pb.h>
 
 #include <chrono>
@@ -10,14 +12,8 @@
 
 namespace syn::translation::detail {
 
-/// One decoded code point and the bytes it took; malformed input yields U+FFFD over one byte.
-struct decoded {
-  char32_t cp = 0;
-  std::size_t bytes = 1;
-};
-
-[[nodiscard]] decoded decode_at(std::string_view s, std::size_t i) noexcept;
-void append_utf8(std::string& out, char32_t cp);
+/// UTF-8 walking is syn::utf8's (core/include/syn/core/utf8.hpp).
+using utf8::decode_at;
 
 /// Spaces removed, middle-dot look-alikes unified to U+00B7, ASCII lower-cased: how kickers and
 /// headline keywords are compared (the feed's routing does the same).

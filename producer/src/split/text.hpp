@@ -2,6 +2,8 @@
 /// UTF-8 and character-class helpers shared by the splitter's stages. Every function here takes
 /// text the decoder has already validated as UTF-8; none allocates unless it returns a string.
 
+#include "syn/core/utf8.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,35 +11,16 @@
 
 namespace syn::producer::detail {
 
-/// Multi-byte tail of `next_cp`.
-char32_t next_cp_slow(std::string_view s, std::size_t& i) noexcept;
-
 /// Decodes the code point at `s[i]` and advances `i` past it. `s` must be valid UTF-8; a stray
 /// byte yields U+FFFD and advances by one, so callers can never loop forever. (Inline: this is
 /// the splitter's innermost loop.)
-inline char32_t next_cp(std::string_view s, std::size_t& i) noexcept {
-  const auto b = static_cast<unsigned char>(s[i]);
-  if (b < 0x80) {
-    ++i;
-    return b;
-  }
-  // Three bytes: all of CJK and its punctuation.
-  if ((b & 0xF0U) == 0xE0U && i + 2 < s.size()) {
-    const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    const auto b2 = static_cast<unsigned char>(s[i + 2]);
-    if ((b1 & 0xC0U) == 0x80U && (b2 & 0xC0U) == 0x80U) {
-      i += 3;
-      return (static_cast<char32_t>(b & 0x0FU) << 12U) | (static_cast<char32_t>(b1 & 0x3FU) << 6U) | (b2 & 0x3FU);
-    }
-  }
-  return next_cp_slow(s, i);
-}
+inline char32_t next_cp(std::string_view s, std::size_t& i) noexcept { return utf8::next(s, i); }
 
 /// The code point that ends at `end` (exclusive), moving `end` to its first byte; 0 at the start.
-char32_t prev_cp(std::string_view s, std::size_t& end) noexcept;
+inline char32_t prev_cp(std::string_view s, std::size_t& end) noexcept { return utf8::prev(s, end); }
 
 /// Appends `cp` as UTF-8.
-void append_utf8(std::string& out, char32_t cp);
+inline void append_utf8(std::string& out, char32_t cp) { utf8::append(out, cp); }
 
 /// First / last code point of `s`, 0 if empty.
 char32_t first_cp(std::string_view s) noexcept;

@@ -10,52 +10,24 @@
 /// value we accept is accepted whichever of the two WeChat applies. Invalid UTF-8 bytes count as
 /// one U+FFFD each and are replaced by U+FFFD in every output.
 
+#include "syn/core/utf8.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace syn::feed::text {
 
-/// One decoded character: its code point (U+FFFD for an invalid byte) and its length in bytes.
-struct utf8_char {
-  char32_t cp = 0;
-  std::size_t bytes = 0;
-};
-
-/// Decodes the character starting at `s[pos]` (`pos < s.size()`). Overlong forms, surrogates and
-/// truncated sequences decode as U+FFFD with a length of 1. Inline: every text helper and the
-/// escapers call it per character (it was the sink's hottest function out of line).
-[[nodiscard]] inline utf8_char decode_at(std::string_view s, std::size_t pos) noexcept {
-  constexpr char32_t bad = 0xFFFD;
-  const auto b0 = static_cast<unsigned char>(s[pos]);
-  if (b0 < 0x80U) return {b0, 1};
-  std::size_t need = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if ((b0 & 0xE0U) == 0xC0U) {
-    need = 1, cp = b0 & 0x1FU, min = 0x80;
-  } else if ((b0 & 0xF0U) == 0xE0U) {
-    need = 2, cp = b0 & 0x0FU, min = 0x800;
-  } else if ((b0 & 0xF8U) == 0xF0U) {
-    need = 3, cp = b0 & 0x07U, min = 0x10000;
-  } else {
-    return {bad, 1};
-  }
-  if (pos + need >= s.size()) return {bad, 1};
-  for (std::size_t k = 1; k <= need; ++k) {
-    const auto b = static_cast<unsigned char>(s[pos + k]);
-    if ((b & 0xC0U) != 0x80U) return {bad, 1};
-    cp = (cp << 6U) | (b & 0x3FU);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {bad, 1};
-  return {cp, need + 1};
-}
+/// UTF-8 walking is syn::utf8's (core/include/syn/core/utf8.hpp): overlong forms, surrogates and
+/// truncated sequences decode as U+FFFD with a length of 1.
+using utf8_char = utf8::decoded;
+using utf8::decode_at;
 
 /// Whether `s` is well-formed UTF-8.
-[[nodiscard]] bool valid_utf8(std::string_view s) noexcept;
+[[nodiscard]] inline bool valid_utf8(std::string_view s) noexcept { return utf8::valid(s); }
 
 /// `s` with every invalid byte replaced by U+FFFD.
-[[nodiscard]] std::string sanitize_utf8(std::string_view s);
+[[nodiscard]] inline std::string sanitize_utf8(std::string_view s) { return utf8::sanitize(s); }
 
 /// Length as WeChat counts it (see the file comment).
 [[nodiscard]] std::size_t wechat_length(std::string_view s) noexcept;
@@ -92,6 +64,6 @@ struct utf8_char {
 [[nodiscard]] std::string normalise_label(std::string_view s);
 
 /// Appends the UTF-8 encoding of `cp` to `out`.
-void append_utf8(std::string& out, char32_t cp);
+inline void append_utf8(std::string& out, char32_t cp) { utf8::append(out, cp); }
 
 }  // namespace syn::feed::text
