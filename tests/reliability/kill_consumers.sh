@@ -21,6 +21,9 @@ wechat_port=$((20000 + RANDOM % 20000))
 id=kill$(date +%s)$$
 cfg=$work/syndication.yaml
 rel_config "$cfg" "$id" "$wechat_port"
+# Batches of 10, so a slice of 50 articles is several batches (the translator dies in a random one).
+sed -i 's|^  retry: {initial_backoff_ms: 100, max_backoff_ms: 1000, max_attempts: 5}$|&\n  poll_batch_size: 10|' "$cfg"
+grep -q 'poll_batch_size: 10' "$cfg" || fail "poll_batch_size not set in $cfg"
 db=$work/archive.db
 start_wechat "$wechat_port"
 "$syndicate" topics create --config "$cfg" >/dev/null

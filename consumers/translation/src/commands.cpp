@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <map>
@@ -190,7 +191,11 @@ int run_translate(const args& a) {
   o.group_id = cfg.consumers.groups.translator;
   o.topics = {cfg.kafka.topics.translation_jobs.name};
   o.transactional_id = cfg.kafka.transactional_id_prefix + "-translator-" + host_instance(a.instance);
-  o.batch_size = 10;  // an HTTP engine may take seconds per job
+  // An HTTP engine may take seconds per job: small transactions. OpenCC takes microseconds per
+  // job, so its transactions carry as many jobs as the consumers' batches (a commit costs ~5-10 ms).
+  const bool all_offline = std::all_of(cfg.translation.targets.begin(), cfg.translation.targets.end(),
+                                       [](const auto& t) { return t.engine == config::translation_engine::opencc; });
+  o.batch_size = all_offline ? static_cast<std::size_t>(cfg.consumers.poll_batch_size) : 10;
   o.stop_when_idle = a.until_idle;
   runner::stats stats;
   o.stats = &stats;
