@@ -64,10 +64,4 @@ bool is_retriable(std::error_code ec) noexcept {
   return false;
 }
 
-error::error(errc code, std::string message) : code_(code), message_(std::move(message)) {
-  if (message_.empty()) message_ = archive_category().message(static_cast<int>(code));
-}
-
-std::string error::to_string() const { return "archive: " + message_; }
-
 }  // namespace syn::archive

@@ -87,10 +87,4 @@ bool is_retriable(std::error_code ec) noexcept {
   return false;
 }
 
-error::error(errc code, std::string message) : code_(code), message_(std::move(message)) {
-  if (message_.empty()) message_ = translation_category().message(static_cast<int>(code));
-}
-
-std::string error::to_string() const { return "translation: " + message_; }
-
 }  // namespace syn::translation

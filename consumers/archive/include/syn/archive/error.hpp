@@ -6,9 +6,8 @@
 /// `archive` category plus a one-line message naming the backend and what failed. No exception
 /// crosses the store: every fallible call returns `result<T>`.
 
-#include <boost/outcome/basic_result.hpp>
-#include <boost/outcome/policy/terminate.hpp>
-#include <boost/outcome/success_failure.hpp>
+#include "syn/core/component_error.hpp"
+
 #include <boost/outcome/try.hpp>
 #include <string>
 #include <system_error>
@@ -47,30 +46,14 @@ inline std::error_code make_error_code(errc e) noexcept { return {static_cast<in
 /// One exhaustive switch over errc; codes of other categories are not retriable.
 [[nodiscard]] bool is_retriable(std::error_code ec) noexcept;
 
-/// A failed archive operation. Cheap to copy; immutable.
-class error {
- public:
-  error() = default;
-  /// `message` is one line without the "archive: " prefix; empty = the code's description.
-  error(errc code, std::string message);
+/// A failed archive operation: code(), value(), message(), retriable(), to_string() =
+/// "archive: <message>" (syn/core/component_error.hpp). Cheap to copy; immutable.
+using error = component_error<errc>;
 
-  [[nodiscard]] std::error_code code() const noexcept { return make_error_code(code_); }
-  [[nodiscard]] errc value() const noexcept { return code_; }
-  [[nodiscard]] const std::string& message() const noexcept { return message_; }
-  [[nodiscard]] bool retriable() const noexcept { return is_retriable(code()); }
-  /// "archive: <message>", the line the CLI prints after "syndicate: ".
-  [[nodiscard]] std::string to_string() const;
-
-  bool operator==(errc e) const noexcept { return code_ == e; }
-
- private:
-  errc code_ = errc::ok;
-  std::string message_;
-};
-
-/// Value-or-error; the error is always an `archive::error`. Accessing the wrong alternative terminates.
+/// Value-or-error; the error is always an `archive::error`. Accessing the wrong alternative
+/// terminates.
 template <class T>
-using result = boost::outcome_v2::basic_result<T, error, boost::outcome_v2::policy::terminate>;
+using result = component_result<T, error>;
 
 /// `return success();` from a `result<void>` function.
 using boost::outcome_v2::success;

@@ -7,9 +7,8 @@
 /// can succeed later is decided in one place, `is_retriable()`: the runner backs off and retries
 /// retriable errors until the job's deadline and dead-letters the others.
 
-#include <boost/outcome/basic_result.hpp>
-#include <boost/outcome/policy/terminate.hpp>
-#include <boost/outcome/success_failure.hpp>
+#include "syn/core/component_error.hpp"
+
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -65,32 +64,14 @@ inline std::error_code make_error_code(errc e) noexcept {
 /// other categories are not retriable.
 [[nodiscard]] bool is_retriable(std::error_code ec) noexcept;
 
-/// A failed translation operation. Cheap to copy; immutable.
-class error {
- public:
-  error() = default;
-  /// `message` is one line without the "translation: " prefix; empty = the code's description.
-  error(errc code, std::string message);
-
-  [[nodiscard]] std::error_code code() const noexcept { return make_error_code(code_); }
-  [[nodiscard]] errc value() const noexcept { return code_; }
-  [[nodiscard]] const std::string& message() const noexcept { return message_; }
-  /// Whether the runner should back off and try again (see is_retriable()).
-  [[nodiscard]] bool retriable() const noexcept { return is_retriable(code()); }
-  /// "translation: <message>", the line logs and dead letters carry.
-  [[nodiscard]] std::string to_string() const;
-
-  bool operator==(errc e) const noexcept { return code_ == e; }
-
- private:
-  errc code_ = errc::ok;
-  std::string message_;
-};
+/// A failed translation operation: code(), value(), message(), retriable(), to_string() =
+/// "translation: <message>" (syn/core/component_error.hpp). Cheap to copy; immutable.
+using error = component_error<errc>;
 
 /// Value-or-error; the error is always a `translation::error`. Accessing the wrong alternative
 /// terminates.
 template <class T>
-using result = boost::outcome_v2::basic_result<T, error, boost::outcome_v2::policy::terminate>;
+using result = component_result<T, error>;
 
 /// `return success();` from a `result<void>` function.
 using boost::outcome_v2::success;
