@@ -108,4 +108,27 @@ std::string_view prefix_bytes(std::string_view s, std::size_t max_bytes) noexcep
   return s.substr(0, end);
 }
 
+std::string normalise_label(std::string_view s, bool (*is_space)(char32_t) noexcept) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const char32_t cp = next(s, i);
+    if (is_space(cp)) continue;
+    switch (cp) {
+      case 0x2022:  // •
+      case 0x30FB:  // ・
+      case 0x2027:  // ‧
+      case 0xFF65:  // ･
+      case 0x2219:  // ∙
+      case 0x00B7:  // ·
+        append(out, 0x00B7);
+        continue;
+      default:
+        break;
+    }
+    append(out, cp >= 'A' && cp <= 'Z' ? cp - 'A' + 'a' : cp);
+  }
+  return out;
+}
+
 }  // namespace syn::utf8

@@ -161,3 +161,14 @@ TEST(Utf8, PrefixBytesNeverCutsInsideASequence) {
   EXPECT_EQ(u::prefix_bytes("\x80\x80\x80\x80\x80", 3), "\x80\x80\x80");
   EXPECT_EQ(u::prefix_bytes("\xE4\xB8z", 1), "\xE4");
 }
+
+TEST(Utf8, NormaliseLabelDropsSpacesUnifiesMiddleDotsAndLowerCases) {
+  constexpr auto ascii_space = [](char32_t c) noexcept { return c == ' '; };
+  constexpr auto ideographic_too = [](char32_t c) noexcept { return c == ' ' || c == 0x3000; };
+  EXPECT_EQ(u::normalise_label("New York • 时报", ascii_space), "newyork·时报");
+  EXPECT_EQ(u::normalise_label("A・B‧C･D∙E·F", ascii_space), "a·b·c·d·e·f");
+  // What counts as a space is the caller's.
+  EXPECT_EQ(u::normalise_label("两会\xE3\x80\x80快讯", ascii_space), "两会\xE3\x80\x80快讯");
+  EXPECT_EQ(u::normalise_label("两会\xE3\x80\x80快讯", ideographic_too), "两会快讯");
+  EXPECT_EQ(u::normalise_label("Ä\xFFZ", ascii_space), "Ä\xEF\xBF\xBDz");  // only ASCII is lower-cased
+}

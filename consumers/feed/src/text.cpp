@@ -175,32 +175,6 @@ std::string_view trim(std::string_view s) noexcept {
 std::string html_escape(std::string_view s) { return escape<false>(s); }
 std::string xml_escape(std::string_view s) { return escape<true>(s); }
 
-std::string normalise_label(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = decode_at(s, i);
-    i += c.bytes;
-    if (is_space(c.cp)) continue;
-    switch (c.cp) {
-      case 0x2022:  // •
-      case 0x30FB:  // ・
-      case 0x2027:  // ‧
-      case 0xFF65:  // ･
-      case 0x2219:  // ∙
-      case 0x00B7:  // ·
-        append_utf8(out, 0x00B7);
-        continue;
-      default:
-        break;
-    }
-    if (c.cp >= 'A' && c.cp <= 'Z') {
-      out.push_back(static_cast<char>(c.cp - 'A' + 'a'));
-    } else {
-      append_utf8(out, c.cp);
-    }
-  }
-  return out;
-}
+std::string normalise_label(std::string_view s) { return utf8::normalise_label(s, is_space); }
 
 }  // namespace syn::feed::text

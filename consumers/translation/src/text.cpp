@@ -12,29 +12,7 @@ bool is_space(char32_t c) noexcept {
 
 }  // namespace
 
-std::string normalise_label(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = decode_at(s, i);
-    i += c.bytes;
-    if (is_space(c.cp)) continue;
-    switch (c.cp) {
-      case 0x2022:  // •
-      case 0x30FB:  // ・
-      case 0x2027:  // ‧
-      case 0xFF65:  // ･
-      case 0x2219:  // ∙
-      case 0x00B7:  // ·
-        utf8::append(out, 0x00B7);
-        continue;
-      default:
-        break;
-    }
-    utf8::append(out, c.cp >= 'A' && c.cp <= 'Z' ? c.cp - 'A' + 'a' : c.cp);
-  }
-  return out;
-}
+std::string normalise_label(std::string_view s) { return utf8::normalise_label(s, is_space); }
 
 bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;

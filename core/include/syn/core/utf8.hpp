@@ -97,4 +97,9 @@ void append(std::string& out, char32_t cp);
 /// sequence.
 [[nodiscard]] std::string_view prefix_bytes(std::string_view s, std::size_t max_bytes) noexcept;
 
+/// A kicker or keyword in the form route and translation rules compare: the characters for which
+/// `is_space` holds removed, the middle-dot look-alikes (• ・ ‧ ･ ∙ ·) unified to U+00B7, ASCII
+/// letters lower-cased; invalid bytes become U+FFFD.
+[[nodiscard]] std::string normalise_label(std::string_view s, bool (*is_space)(char32_t) noexcept);
+
 }  // namespace syn::utf8
