@@ -99,10 +99,23 @@ void archive_sink::run_indexer() {
       std::unique_lock lock(index_mutex_);
       index_wake_.wait_for(lock, pause > 0ms ? pause : 1000ms,
                            [&] { return index_stop_ || (pause == 0ms && index_dirty_); });
+      // While the consumer is catching up (writes keep coming), stay out of its way unless the
+      // queue grows long: indexing in its gaps costs it more than indexing after it.
+      while (!index_stop_ && queued_since_index_ < index_backlog &&
+             std::chrono::steady_clock::now() - last_write_ < index_idle) {
+        index_wake_.wait_for(lock, index_idle);
+      }
       if (index_stop_) return;
       index_dirty_ = false;
+      queued_since_index_ = 0;
     }
-    if (auto r = drain(); !r) {
+    result<void> r = success();
+    try {
+      r = drain();
+    } catch (const std::exception& e) {  // e.g. bad_alloc: drop the connection, retry like an outage
+      r = error(errc::unavailable, std::string("search indexer: ") + e.what());
+    }
+    if (!r) {
       if (!r.error().retriable()) {
         spdlog::error("archive: search indexer stopped: {}", r.error().to_string());
         return;
@@ -121,9 +134,9 @@ result<std::int64_t> archive_sink::flush_index() {
   BOOST_OUTCOME_TRY(connect());
   std::int64_t total = 0;
   for (;;) {
-    BOOST_OUTCOME_TRY(n, store_->index_pending(index_batch));
+    BOOST_OUTCOME_TRY(n, store_->index_pending(index_flush_batch));
     total += n;
-    if (n < index_batch) return total;
+    if (n < index_flush_batch) return total;
   }
 }
 
@@ -183,6 +196,8 @@ syn::sink::verdict archive_sink::write(std::span<const syn::sink::envelope> batc
       {
         const std::lock_guard lock(index_mutex_);
         index_dirty_ = true;
+        last_write_ = std::chrono::steady_clock::now();
+        queued_since_index_ += static_cast<std::int64_t>(records.size());
       }
       index_wake_.notify_one();
     }
