@@ -925,6 +925,8 @@ const schema<feed_account>& schema_of<feed_account>() {
           field("cover_image", &feed_account::cover_image,
                 "Image uploaded as the drafts' cover (required with app_id)."),
           field("rules", &feed_account::rules, "Which articles this account gets."),
+          field("callback_token_env", &feed_account::callback_token,
+                "Environment variable holding the WeChat message-push Token (serve feeds' callback)."),
       },
       {[](const feed_account& a, validator& v, const std::string& path) {
         if (a.app_id.empty()) return;

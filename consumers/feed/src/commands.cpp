@@ -35,7 +35,10 @@ int serve_feeds(const serve_args& args) {
   auto state = std::make_shared<state_store>(args.state_path);
   feed_server_options fo;
   fo.public_base_url = cfg.feed.server.public_base_url;
-  for (const auto& a : cfg.feed.accounts) fo.accounts.push_back(a.name);
+  for (const auto& a : cfg.feed.accounts) {
+    fo.accounts.push_back(a.name);
+    if (auto token = a.callback_token.resolve(); token && !token->empty()) fo.callback_tokens[a.name] = *token;
+  }
 
   // Block the stop signals before the server's threads start so only sigwait() sees them.
   sigset_t stop_signals;

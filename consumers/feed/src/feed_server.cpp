@@ -1,10 +1,15 @@
 #include "syn/feed/feed_server.hpp"
 
+#include "syn/feed/callback.hpp"
 #include "syn/feed/pages.hpp"
 #include "syn/feed/state.hpp"
 #include "syn/feed/text.hpp"
 
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 
 namespace syn::feed {
@@ -24,11 +29,95 @@ http::response not_found(std::string_view what) {
               404);
 }
 
+http::response plain(unsigned status, std::string body) { return {status, "text/plain; charset=utf-8", std::move(body), {}}; }
+
+std::string query(const http::request& req, const char* key) {
+  auto it = req.query.find(key);
+  return it == req.query.end() ? std::string() : it->second;
+}
+
+/// GET/POST /wechat/callback/<account>: WeChat's message push (plain-text mode).
+http::response wechat_callback(state_store& state, const feed_server_options& o, const std::string& account,
+                               const http::request& req) {
+  if (req.method != "GET" && req.method != "POST") {
+    auto r = http::response::json_error(405, "method not allowed");
+    r.headers.emplace_back("Allow", "GET, POST");
+    return r;
+  }
+  if (std::find(o.accounts.begin(), o.accounts.end(), account) == o.accounts.end()) {
+    return plain(404, "no account " + account + "\n");
+  }
+  const auto token = o.callback_tokens.find(account);
+  if (token == o.callback_tokens.end() || token->second.empty() ||
+      !callback::signature_valid(token->second, query(req, "timestamp"), query(req, "nonce"), query(req, "signature"))) {
+    spdlog::warn("wechat callback {}: bad signature from {} (or no callback token configured)", account, req.remote);
+    return plain(403, "bad signature\n");
+  }
+  if (req.method == "GET") return plain(200, query(req, "echostr"));
+  if (query(req, "encrypt_type") == "aes") {
+    spdlog::error("wechat callback {}: safe mode (encrypt_type=aes) is not supported; set the account to plain-text mode",
+                  account);
+    return plain(400, "encrypted messages are not supported: use plain-text mode\n");
+  }
+  std::optional<callback::publish_event> ev;
+  try {
+    ev = callback::parse_message(req.body);
+  } catch (const std::invalid_argument& e) {
+    spdlog::warn("wechat callback {}: {}", account, e.what());
+    return plain(400, std::string(e.what()) + "\n");
+  }
+  if (!ev) return plain(200, "success");
+  publish_result r;
+  r.publish_id = ev->publish_id, r.status = ev->publish_status, r.article_id = ev->article_id;
+  r.fail_idx = ev->fail_idx, r.source = "callback";
+  const auto owner = state.record_publish_result(r);
+  if (!owner) {
+    spdlog::warn("wechat callback {}: PUBLISHJOBFINISH for unknown publish_id {} (status {}), ignored", account,
+                 r.publish_id, r.status);
+  } else if (*owner != account) {
+    spdlog::warn("wechat callback {}: publish_id {} belongs to account {}; recorded there", account, r.publish_id,
+                 *owner);
+  }
+  if (owner) {
+    if (r.status == 0) {
+      spdlog::info("wechat publish {}: publish_id {} published, article_id {}", *owner, r.publish_id, r.article_id);
+    } else {
+      spdlog::warn("wechat publish {}: publish_id {} {} (publish_status {}{}{})", *owner, r.publish_id,
+                   publish_status_name(r.status), r.status, r.fail_idx.empty() ? "" : ", fail_idx ", r.fail_idx);
+    }
+  }
+  return plain(200, "success");
+}
+
+/// /feeds/<account>/status.json: the account's drafts and the publish results WeChat reported.
+http::response status_json(state_store& state, const std::string& account) {
+  nlohmann::json drafts = nlohmann::json::array();
+  std::map<std::string, int> counts;
+  for (const auto& d : state.drafts(account)) {
+    ++counts[d.status];
+    drafts.push_back({{"media_id", d.media_id}, {"issue_id", d.issue_id}, {"status", d.status},
+                      {"publish_id", d.publish_id}, {"articles", d.articles.size()}});
+  }
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& r : state.publish_results(account)) {
+    results.push_back({{"publish_id", r.publish_id}, {"publish_status", r.status},
+                       {"status", publish_status_name(r.status)}, {"article_id", r.article_id},
+                       {"fail_idx", r.fail_idx}, {"source", r.source}, {"received_at", r.received_at}});
+  }
+  nlohmann::json body{{"account", account}, {"draft_status_counts", counts}, {"drafts", drafts},
+                      {"publish_results", results}};
+  return {200, "application/json", body.dump(2) + "\n", {}};
+}
+
 }  // namespace
 
 http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_options o) {
   while (!o.public_base_url.empty() && o.public_base_url.back() == '/') o.public_base_url.pop_back();
   auto serve = [state = std::move(state), o = std::move(o)](const http::request& req) -> http::response {
+    if (req.path.rfind("/wechat/callback/", 0) == 0) {
+      const std::string account = http::url_decode(req.path.substr(17));
+      return wechat_callback(*state, o, account, req);
+    }
     if (req.method != "GET" && req.method != "HEAD") {
       auto r = http::response::json_error(405, "method not allowed");
       r.headers.emplace_back("Allow", "GET, HEAD");
@@ -56,6 +145,14 @@ http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_
       }
       body += "</ul></body></html>\n";
       return html(std::move(body));
+    }
+    if (path.rfind("/feeds/", 0) == 0 && path.ends_with("/status.json")) {
+      const std::string account = path.substr(7, path.size() - 7 - 12);
+      if (account.empty() || account.find('/') != std::string::npos ||
+          std::find(o.accounts.begin(), o.accounts.end(), account) == o.accounts.end()) {
+        return not_found("no account " + account);
+      }
+      return status_json(*state, account);
     }
     if (path.rfind("/feeds/", 0) == 0) {
       std::string account = path.substr(7);

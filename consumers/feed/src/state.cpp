@@ -35,6 +35,15 @@ CREATE TABLE IF NOT EXISTS drafts (
   updated_at   INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS drafts_account ON drafts (account, created_at);
+CREATE TABLE IF NOT EXISTS publish_results (
+  publish_id     TEXT PRIMARY KEY,
+  account        TEXT NOT NULL,
+  publish_status INTEGER NOT NULL,
+  article_id     TEXT NOT NULL DEFAULT '',
+  fail_idx       TEXT NOT NULL DEFAULT '',
+  source         TEXT NOT NULL,
+  received_at    INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS superseded (
   account        TEXT NOT NULL,
   article_id     TEXT NOT NULL,
@@ -400,6 +409,82 @@ void state_store::record_submitted(std::string_view media_id, std::string_view p
          "UPDATE drafts SET status = 'submitted', publish_id = ?, msg_data_id = ?, updated_at = ? WHERE media_id = ?",
          impl_->path);
   q.bind(1, publish_id).bind(2, msg_data_id).bind(3, now_s()).bind(4, media_id).run();
+}
+
+std::string_view publish_status_name(int status) noexcept {
+  switch (status) {
+    case 0: return "published";
+    case 1: return "publishing";
+    case 2: return "original_check_failed";
+    case 3: return "failed";
+    case 4: return "rejected";
+    case 5: return "deleted";
+    case 6: return "banned";
+    default: return "unknown";
+  }
+}
+
+std::optional<std::string> state_store::record_publish_result(const publish_result& r) {
+  const std::lock_guard lock(impl_->mu);
+  std::string account;
+  {
+    stmt q(impl_->db, "SELECT account FROM drafts WHERE publish_id = ? AND publish_id != ''", impl_->path);
+    q.bind(1, r.publish_id);
+    if (!q.step()) return std::nullopt;
+    account = q.text(0);
+  }
+  const std::int64_t now = now_s();
+  impl_->exec("BEGIN IMMEDIATE");
+  try {
+    stmt u(impl_->db, "UPDATE drafts SET status = ?, updated_at = ? WHERE publish_id = ?", impl_->path);
+    u.bind(1, publish_status_name(r.status)).bind(2, now).bind(3, r.publish_id).run();
+    stmt p(impl_->db,
+           "INSERT OR REPLACE INTO publish_results (publish_id, account, publish_status, article_id, fail_idx, "
+           "source, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+           impl_->path);
+    p.bind(1, r.publish_id).bind(2, account).bind(3, std::int64_t{r.status}).bind(4, r.article_id);
+    p.bind(5, r.fail_idx).bind(6, r.source).bind(7, now).run();
+    impl_->exec("COMMIT");
+  } catch (...) {
+    impl_->exec("ROLLBACK");
+    throw;
+  }
+  return account;
+}
+
+std::vector<publish_result> state_store::publish_results(std::string_view account) {
+  const std::lock_guard lock(impl_->mu);
+  std::vector<publish_result> out;
+  stmt q(impl_->db,
+         "SELECT publish_id, publish_status, article_id, fail_idx, source, received_at FROM publish_results "
+         "WHERE account = ? ORDER BY received_at, rowid",
+         impl_->path);
+  q.bind(1, account);
+  while (q.step()) {
+    publish_result r;
+    r.publish_id = q.text(0), r.status = static_cast<int>(q.i64(1)), r.article_id = q.text(2);
+    r.fail_idx = q.text(3), r.source = q.text(4), r.received_at = q.i64(5);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> state_store::unsettled_publishes(std::int64_t submitted_at_most) {
+  const std::lock_guard lock(impl_->mu);
+  std::vector<std::pair<std::string, std::string>> out;
+  stmt q(impl_->db,
+         "SELECT account, publish_id FROM drafts WHERE status IN ('submitted', 'publishing') AND publish_id != '' "
+         "AND updated_at <= ? ORDER BY updated_at, rowid",
+         impl_->path);
+  q.bind(1, submitted_at_most);
+  while (q.step()) out.emplace_back(q.text(0), q.text(1));
+  return out;
+}
+
+void state_store::touch_publish(std::string_view publish_id) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "UPDATE drafts SET updated_at = ? WHERE publish_id = ?", impl_->path);
+  q.bind(1, now_s()).bind(2, publish_id).run();
 }
 
 std::vector<draft_record> state_store::drafts(std::string_view account) {

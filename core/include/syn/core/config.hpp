@@ -180,6 +180,9 @@ struct feed_account {
   /// Cover image uploaded as the drafts' thumbnail (required to push to WeChat).
   std::string cover_image;
   route_rules rules;
+  /// Token of the WeChat message-push callback (`serve feeds`, /wechat/callback/<name>); unset =
+  /// the callback answers 403 for this account.
+  secret callback_token;
 };
 
 struct feed_server_config {
@@ -196,8 +199,8 @@ struct feed_config {
   retry_config retry{std::chrono::milliseconds{1000}, std::chrono::milliseconds{60000}, 2.0, 6, 0.2};
   feed_server_config server;
   std::vector<feed_account> accounts{
-      {"cjrb", "", {"SYNDICATE_WECHAT_CJRB_SECRET"}, "zh-Hans", "", {}},
-      {"cjrb-hant", "", {"SYNDICATE_WECHAT_CJRB_HANT_SECRET"}, "zh-Hant", "", {}},
+      {"cjrb", "", {"SYNDICATE_WECHAT_CJRB_SECRET"}, "zh-Hans", "", {}, {"SYNDICATE_WECHAT_CJRB_CALLBACK_TOKEN"}},
+      {"cjrb-hant", "", {"SYNDICATE_WECHAT_CJRB_HANT_SECRET"}, "zh-Hant", "", {}, {"SYNDICATE_WECHAT_CJRB_HANT_CALLBACK_TOKEN"}},
   };
 };
 

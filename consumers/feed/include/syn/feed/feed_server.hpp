@@ -14,6 +14,7 @@
 #include "syn/core/config.hpp"
 #include "syn/core/http_server.hpp"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,9 +31,15 @@ struct feed_server_options {
   std::vector<std::string> accounts;
   /// Entries per feed.
   int feed_limit = 50;
+  /// Message-push Token per account (config callback_token_env, resolved): the WeChat callback
+  /// `/wechat/callback/<account>` verifies signatures with it; an account in `accounts` without a
+  /// token answers 403, an account not in `accounts` 404.
+  std::map<std::string, std::string> callback_tokens;
 };
 
-/// The request handler of the feed server.
+/// The request handler of the feed server: `/`, `/feeds/<account>[.xml|.json|.atom]`,
+/// `/feeds/<account>/status.json` (drafts and WeChat publish results), `/articles/<id>`,
+/// `GET|POST /wechat/callback/<account>` (WeChat message push, see callback.hpp and docs/FEED.md).
 [[nodiscard]] http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_options options);
 
 }  // namespace syn::feed

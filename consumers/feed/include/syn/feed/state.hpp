@@ -38,11 +38,28 @@ struct draft_record {
   std::string media_id;
   std::string account;
   std::string issue_id;
-  /// `added` (waiting for freepublish/submit), `submitted`, `kept` (publishing disabled).
+  /// `added` (waiting for freepublish/submit), `submitted`, `kept` (publishing disabled); after
+  /// WeChat's publish result, publish_status_name() of it (`published`, `failed`, ...).
   std::string status;
   std::string publish_id;
   std::vector<pushed_article> articles;
 };
+
+/// WeChat's publish result for one publish_id (PUBLISHJOBFINISH event or freepublish/get).
+struct publish_result {
+  std::string publish_id;
+  /// WeChat publish_status: 0 success, 1 publishing, 2 original-check failed, 3 regular failure,
+  /// 4 rejected by platform review, 5 deleted after success, 6 banned.
+  int status = 0;
+  std::string article_id;  ///< set on success
+  std::string fail_idx;    ///< comma-separated 1-based indexes of the failed articles
+  std::string source;      ///< `callback` or `poll`
+  std::int64_t received_at = 0;  ///< unix seconds (read back only)
+};
+
+/// The ledger's draft status for a publish_status: published, publishing, original_check_failed,
+/// failed, rejected, deleted, banned; `unknown` for any other value.
+[[nodiscard]] std::string_view publish_status_name(int status) noexcept;
 
 /// One entry of an account's feed, newest first.
 struct feed_entry {
@@ -101,6 +118,17 @@ class state_store {
   void record_draft(const draft_record& d, std::string_view app_id, std::string_view resolved_draft_key = {});
   /// Marks a draft submitted for publication.
   void record_submitted(std::string_view media_id, std::string_view publish_id, std::string_view msg_data_id);
+  /// Records WeChat's publish result for the draft submitted as `r.publish_id` (its status becomes
+  /// publish_status_name(r.status)), in one transaction; the latest result per publish_id is
+  /// kept. Returns the draft's account, nullopt when no draft has that publish_id.
+  std::optional<std::string> record_publish_result(const publish_result& r);
+  /// The publish results recorded for `account`, oldest first.
+  [[nodiscard]] std::vector<publish_result> publish_results(std::string_view account);
+  /// (account, publish_id) of drafts submitted (or still `publishing`) and not updated since
+  /// `submitted_at_most` (unix seconds): the freepublish/get fallback's candidates.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> unsettled_publishes(std::int64_t submitted_at_most);
+  /// Marks a poll of `publish_id` (its updated_at becomes now, so it waits another interval).
+  void touch_publish(std::string_view publish_id);
   /// Every recorded draft of `account` (tests, tools).
   [[nodiscard]] std::vector<draft_record> drafts(std::string_view account);
 
