@@ -9,3 +9,10 @@ set_tests_properties(e2e.feed_flow PROPERTIES LABELS integration TIMEOUT 600)
 add_test(NAME e2e.feed_pages
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/feed_pages.sh $<TARGET_FILE:syndicate>)
 set_tests_properties(e2e.feed_pages PROPERTIES LABELS integration TIMEOUT 300)
+
+# The publish result: the local WeChat API pushes PUBLISHJOBFINISH to a running `serve feeds`,
+# which records it in the ledger (published / rejected).
+add_test(NAME e2e.feed_callback
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/feed_callback.sh $<TARGET_FILE:syndicate>
+          $<TARGET_FILE:syndicate-wechat-testserver>)
+set_tests_properties(e2e.feed_callback PROPERTIES LABELS integration TIMEOUT 300)

@@ -23,6 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$src/tests/e2e/lib.sh"
+source "$src/tests/e2e/feed_lib.sh"
 command -v chromium >/dev/null || fail "chromium is not installed (scripts/install-deps.sh installs it)"
 write_config "$cfg" "$id" <<YAML
 feed:
@@ -38,12 +39,7 @@ consume() {
 "$syndicate" publish --config "$cfg" "$fixture" >/dev/null 2>&1 || fail "publish"
 consume
 
-"$syndicate" serve feeds --config "$cfg" --state "$work/state.db" >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/server.log" && break; sleep 0.1; done
-port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.log" | head -1)
-[ -n "$port" ] || fail "serve feeds did not start: $(cat "$work/server.log")"
-base=http://127.0.0.1:$port
+start_serve_feeds "$syndicate" "$cfg" "$work/state.db" "$work/server.log"
 
 chrome() {
   timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \

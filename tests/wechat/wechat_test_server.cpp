@@ -1,8 +1,13 @@
 #include "wechat_test_server.hpp"
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <atomic>
 #include <chrono>
@@ -12,6 +17,7 @@
 #include <optional>
 #include <random>
 #include <regex>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -142,6 +148,72 @@ struct stored_draft {
 
 }  // namespace
 
+/// SHA-1 hex of the sorted concatenation of token, timestamp and nonce: WeChat's push signature.
+std::string push_signature(std::string token, std::string timestamp, std::string nonce) {
+  std::array<std::string, 3> parts{std::move(token), std::move(timestamp), std::move(nonce)};
+  std::sort(parts.begin(), parts.end());
+  const std::string joined = parts[0] + parts[1] + parts[2];
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(joined.data(), joined.size(), md, &len, EVP_sha1(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 0xf];
+  }
+  return out;
+}
+
+/// POSTs `body` to `url` (http://host:port/path) with a signed query; returns the HTTP status
+/// (0 when the connection failed).
+unsigned post_signed(const std::string& url, const std::string& token, const std::string& body, std::uint64_t nonce) {
+  namespace beast = boost::beast;
+  namespace bhttp = boost::beast::http;
+  static const std::regex re(R"(^http://([^/:]+|\[[^\]]+\]):(\d+)(/.*)?$)");
+  std::smatch m;
+  if (!std::regex_match(url, m, re)) return 0;
+  std::string host = m[1].str();
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  const std::string ts = std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  const std::string n = std::to_string(nonce);
+  std::string target = m[3].matched ? m[3].str() : "/";
+  target += (target.find('?') == std::string::npos ? "?" : "&");
+  target += "signature=" + push_signature(token, ts, n) + "&timestamp=" + ts + "&nonce=" + n +
+            "&openid=oTestServerOpenId";
+  try {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::resolver resolver(io);
+    beast::tcp_stream stream(io);
+    stream.expires_after(std::chrono::seconds(5));
+    stream.connect(resolver.resolve(host, m[2].str()));
+    bhttp::request<bhttp::string_body> req{bhttp::verb::post, target, 11};
+    req.set(bhttp::field::host, host);
+    req.set(bhttp::field::content_type, "text/xml");
+    req.body() = body;
+    req.prepare_payload();
+    bhttp::write(stream, req);
+    beast::flat_buffer buf;
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(stream, buf, res);
+    beast::error_code ec;
+    stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+    return res.result_int();
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+/// Where and how freepublish/submit pushes PUBLISHJOBFINISH (set by /__control callback_url).
+struct push_config {
+  std::string url;
+  std::string token;
+  int publish_status = 0;
+  std::map<std::string, int> status_by_app;  ///< overrides publish_status per AppID
+  int delay_ms = 200;
+};
+
 struct wechat_test_server::impl {
   explicit impl(wechat_test_server_options o) : options(std::move(o)) {}
 
@@ -161,6 +233,9 @@ struct wechat_test_server::impl {
   std::vector<json> images;
   std::vector<json> publishes;
   std::map<std::string, std::uint64_t> calls;
+  std::optional<push_config> push;
+  std::vector<std::thread> pushers;
+  json pushed_events = json::array();  ///< {publish_id, publish_status, http_status}
   std::uint64_t faults_injected = 0;
   std::uint64_t stable_issued = 0, classic_issued = 0, force_refreshes = 0;
   std::uint64_t seq = 0;
@@ -440,7 +515,47 @@ struct wechat_test_server::impl {
     d->publish_id = std::to_string(publish_id);
     const auto msg_data_id = "MSG" + std::to_string(publish_id);
     publishes.push_back(json{{"publish_id", d->publish_id}, {"media_id", id}, {"app_id", app}, {"msg_data_id", msg_data_id}});
+    if (push) {
+      const auto by_app = push->status_by_app.find(app);
+      start_push(*push, by_app != push->status_by_app.end() ? by_app->second : push->publish_status, d->publish_id,
+                 d->articles.size());
+    }
     return ok_json(json{{"errcode", 0}, {"errmsg", "ok"}, {"publish_id", publish_id}, {"msg_data_id", msg_data_id}});
+  }
+
+  /// Called with `mu` held: a thread POSTs the signed PUBLISHJOBFINISH event after the delay.
+  void start_push(const push_config& p, int publish_status, const std::string& publish_id, std::size_t articles) {
+    std::string xml =
+        "<xml><ToUserName><![CDATA[gh_testserver]]></ToUserName><FromUserName><![CDATA[oTestServerOpenId]]>"
+        "</FromUserName><CreateTime>" +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count()) +
+        "</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[PUBLISHJOBFINISH]]></Event>"
+        "<PublishEventInfo><publish_id>" +
+        publish_id + "</publish_id><publish_status>" + std::to_string(publish_status) + "</publish_status>";
+    if (publish_status == 0) {
+      xml += "<article_id><![CDATA[ART" + publish_id + "]]></article_id><article_detail><count>" +
+             std::to_string(articles) + "</count>";
+      for (std::size_t i = 1; i <= articles; ++i) {
+        xml += "<item><idx>" + std::to_string(i) + "</idx><article_url><![CDATA[https://mp.weixin.qq.com/s/ART" +
+               publish_id + "-" + std::to_string(i) + "]]></article_url></item>";
+      }
+      xml += "</article_detail>";
+    } else if (publish_status == 2 || publish_status == 3) {
+      xml += "<fail_idx>1</fail_idx>";
+    }
+    xml += "</PublishEventInfo></xml>";
+    const std::uint64_t nonce = ++seq;
+    pushers.emplace_back([this, p, publish_status, publish_id, xml = std::move(xml), nonce] {
+      {
+        std::unique_lock lock(mu);
+        if (cv.wait_for(lock, std::chrono::milliseconds(p.delay_ms), [this] { return stopping; })) return;
+      }
+      const unsigned status = post_signed(p.url, p.token, xml, nonce);
+      const std::lock_guard lock(mu);
+      pushed_events.push_back(json{{"publish_id", publish_id}, {"publish_status", publish_status}, {"http_status", status}});
+    });
   }
 
   http::response publish_get(const http::request& req, const std::string& app) {
@@ -583,6 +698,7 @@ struct wechat_test_server::impl {
                 {"materials", std::move(mats)},
                 {"images", images},
                 {"publishes", publishes},
+                {"pushed_events", pushed_events},
                 {"tokens", {{"stable_issued", stable_issued}, {"classic_issued", classic_issued},
                             {"force_refreshes", force_refreshes}}},
                 {"calls", std::move(c)},
@@ -608,6 +724,22 @@ struct wechat_test_server::impl {
     }
     if (j.value("invalidate_tokens", false)) tokens.clear();
     if (j.value("clear_faults", false)) faults.clear();
+    if (j.contains("callback_url")) {
+      const auto url = j["callback_url"].is_string() ? j["callback_url"].get<std::string>() : std::string();
+      if (url.empty()) {
+        push.reset();
+      } else {
+        push_config p;
+        p.url = url;
+        p.token = j.value("callback_token", std::string());
+        p.publish_status = j.value("publish_status", 0);
+        if (j.contains("publish_status_by_app") && j["publish_status_by_app"].is_object()) {
+          for (const auto& [app_id, st] : j["publish_status_by_app"].items()) p.status_by_app[app_id] = st.get<int>();
+        }
+        p.delay_ms = j.value("callback_delay_ms", 200);
+        push = std::move(p);
+      }
+    }
     if (j.contains("fail_next")) {
       fault f;
       f.remaining = j["fail_next"].get<int>();
@@ -645,6 +777,12 @@ void wechat_test_server::stop() {
   }
   impl_->cv.notify_all();
   if (impl_->server) impl_->server->stop();
+  std::vector<std::thread> pushers;
+  {
+    const std::lock_guard lock(impl_->mu);
+    pushers.swap(impl_->pushers);
+  }
+  for (auto& t : pushers) t.join();
 }
 
 std::uint16_t wechat_test_server::port() const noexcept { return impl_->server->port(); }

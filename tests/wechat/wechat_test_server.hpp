@@ -10,9 +10,17 @@
 ///                     "errcode": 45009, "errmsg": "..." | "http_status": 500
 ///                     | "hang_ms": 5000, "process": false,
 ///                     "expire_tokens": true, "invalidate_tokens": true, "token_ttl_s": 7200,
-///                     "classic_grace_ms": 300000, "apps": {"wx..": "secret"}, "reset": true}
+///                     "classic_grace_ms": 300000, "apps": {"wx..": "secret"}, "reset": true,
+///                     "callback_url": "http://127.0.0.1:PORT/wechat/callback/ACCOUNT",
+///                     "callback_token": "...", "publish_status": 0,
+///                     "publish_status_by_app": {"wx..": 4}, "callback_delay_ms": 200}
 ///   GET  /__state    drafts received (?full=1 with content), materials, images, publishes,
-///                    tokens issued, calls per path, faults injected.
+///                    pushed_events, tokens issued, calls per path, faults injected.
+///
+/// With `callback_url` set ("" turns it off), each later freepublish/submit POSTs a
+/// PUBLISHJOBFINISH event (plain-text XML, `signature`/`timestamp`/`nonce` in the query signed with
+/// `callback_token`) with `publish_status` (or the app's `publish_status_by_app`) to that URL from a thread, `callback_delay_ms` later, as
+/// WeChat's message push does; `pushed_events` records each push and the HTTP status answered.
 ///
 /// A fault applies to the next N API calls whose path contains `path` (any API path if empty) and,
 /// with `app_id`, that are made for that app, after `skip` such calls were let through:

@@ -4,9 +4,12 @@
 #include "http_client.hpp"
 #include "sink_fixture.hpp"
 #include "syn/feed/pages.hpp"
+#include "syn/feed/state.hpp"
 #include "syn/feed/text.hpp"
 
 #include <gtest/gtest.h>
+
+#include <thread>
 
 using namespace feedtest;
 using namespace std::chrono_literals;
@@ -110,4 +113,53 @@ TEST(FeedServer, SplitsListenAddresses) {
   EXPECT_THROW((void)syn::service::split_host_port("nohost"), std::invalid_argument);
   EXPECT_THROW((void)syn::service::split_host_port("h:99999"), std::invalid_argument);
   EXPECT_THROW((void)syn::service::split_host_port("h:8x"), std::invalid_argument);
+}
+
+// freepublish/submit on the local WeChat API pushes a signed PUBLISHJOBFINISH to the feed
+// server's callback, which records the result in the ledger by publish_id.
+TEST(FeedServer, PublishJobFinishPushedByTheWechatServerLandsInTheLedger) {
+  for (const int publish_status : {0, 4}) {
+    sink_env env;
+    auto state = std::make_shared<syn::feed::state_store>(env.state_path());
+    syn::feed::feed_server_options o;
+    o.accounts = {"cjrb", "cjrb-hant", "web"};
+    o.callback_tokens = {{"cjrb", "tok-cjrb"}, {"cjrb-hant", "tok-hant"}};
+    syn::http::server_options so;
+    so.port = 0;
+    syn::http::server feed_server(so, syn::feed::make_feed_handler(state, o));
+    const std::string base = "http://127.0.0.1:" + std::to_string(feed_server.port()) + "/wechat/callback/";
+    // Both accounts' submits push to cjrb's callback: the hant ones are recorded under their owner.
+    (void)env.server.control(
+        {{"callback_url", base + "cjrb"}, {"callback_token", "tok-cjrb"}, {"publish_status", publish_status},
+         {"callback_delay_ms", 50}});
+
+    auto sink = env.make_sink();
+    ASSERT_EQ(sink->write(envelopes(changji_articles())).kind, syn::sink::verdict::ok);
+    const auto publishes = env.server.state()["publishes"].size();
+    ASSERT_GT(publishes, 0U);
+    for (int i = 0; i < 200 && env.server.state()["pushed_events"].size() < publishes; ++i) {
+      std::this_thread::sleep_for(20ms);
+    }
+    const auto pushed = env.server.state()["pushed_events"];
+    ASSERT_EQ(pushed.size(), publishes);
+    for (const auto& e : pushed) EXPECT_EQ(e["http_status"], 200) << e.dump();
+
+    const std::string want(syn::feed::publish_status_name(publish_status));
+    std::size_t recorded = 0;
+    for (const auto& account : {"cjrb", "cjrb-hant"}) {
+      for (const auto& d : state->drafts(account)) {
+        EXPECT_EQ(d.status, want) << account << " " << d.publish_id;
+        ++recorded;
+      }
+      for (const auto& r : state->publish_results(account)) {
+        EXPECT_EQ(r.status, publish_status);
+        EXPECT_EQ(r.source, "callback");
+        if (publish_status == 0) {
+          EXPECT_EQ(r.article_id, "ART" + r.publish_id);
+        }
+      }
+    }
+    EXPECT_EQ(recorded, publishes);
+    feed_server.stop();
+  }
 }
