@@ -4,11 +4,18 @@
 #include "syn/core/http_server.hpp"
 #include "syn/core/service.hpp"
 #include "syn/feed/feed_server.hpp"
+#include "syn/feed/publish_poller.hpp"
 #include "syn/feed/state.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include "http_client.hpp"
+
+#include <condition_variable>
 #include <csignal>
+#include <ctime>
+#include <mutex>
+#include <thread>
 #include <iostream>
 #include <memory>
 #include <pthread.h>
@@ -51,11 +58,48 @@ int serve_feeds(const serve_args& args) {
   so.address = where.first;
   so.port = where.second;
   http::server server(so, make_feed_handler(state, fo));
+
+  // The freepublish/get fallback (publish_poller.hpp): a pass a minute for the pushed accounts.
+  std::map<std::string, wechat::credentials> pushed;
+  for (const auto& a : cfg.feed.accounts) {
+    if (a.app_id.empty()) continue;
+    if (auto secret = a.app_secret.resolve()) pushed[a.name] = {a.app_id, *secret};
+  }
+  std::mutex poll_mu;
+  std::condition_variable poll_cv;
+  bool stopping = false;
+  std::thread poll_thread;
+  if (!pushed.empty()) {
+    wechat::client_options wo;
+    wo.api_base_url = cfg.feed.api_base_url;
+    wo.request_timeout = cfg.feed.request_timeout;
+    http::client_options ho;
+    ho.default_timeout = cfg.feed.request_timeout;
+    auto client = std::make_shared<wechat::client>(std::move(wo), std::make_shared<http::client>(std::move(ho)));
+    poll_thread = std::thread([&, poller = std::make_shared<publish_poller>(state, client, pushed)] {
+      std::unique_lock lock(poll_mu);
+      while (!poll_cv.wait_for(lock, std::chrono::minutes(1), [&] { return stopping; })) {
+        lock.unlock();
+        try {
+          (void)poller->poll_once(static_cast<std::int64_t>(std::time(nullptr)));
+        } catch (const std::exception& e) {
+          spdlog::error("feed server: publish poll: {}", e.what());
+        }
+        lock.lock();
+      }
+    });
+  }
   spdlog::info("feed server: listening on {}:{} state={} public_base_url={}", where.first, server.port(),
                args.state_path, fo.public_base_url);
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("feed server: signal {}, stopping", sig);
+  {
+    const std::lock_guard lock(poll_mu);
+    stopping = true;
+  }
+  poll_cv.notify_all();
+  if (poll_thread.joinable()) poll_thread.join();
   server.stop();
   return cli::exit_code::ok;
 }

@@ -4,11 +4,13 @@
 #include "http_client.hpp"
 #include "sink_fixture.hpp"
 #include "syn/feed/pages.hpp"
+#include "syn/feed/publish_poller.hpp"
 #include "syn/feed/state.hpp"
 #include "syn/feed/text.hpp"
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <thread>
 
 using namespace feedtest;
@@ -162,4 +164,41 @@ TEST(FeedServer, PublishJobFinishPushedByTheWechatServerLandsInTheLedger) {
     EXPECT_EQ(recorded, publishes);
     feed_server.stop();
   }
+}
+
+// Without the event, the freepublish/get fallback polls a submitted draft once it is `after` old,
+// within the daily budget, and records the result with source `poll`.
+TEST(FeedServer, PublishPollerAsksFreepublishGetSparingly) {
+  sink_env env;
+  auto sink = env.make_sink();
+  ASSERT_EQ(sink->write(envelopes(changji_articles())).kind, syn::sink::verdict::ok);
+  auto state = std::make_shared<syn::feed::state_store>(env.state_path());
+  const auto submitted = env.server.state()["publishes"].size();
+  ASSERT_EQ(submitted, 1U);  // cjrb's draft (cjrb-hant takes zh-Hant articles only)
+
+  syn::feed::wechat::client_options wo;
+  wo.api_base_url = env.server.base_url();
+  auto client = std::make_shared<syn::feed::wechat::client>(wo, std::make_shared<syn::http::client>());
+  const std::map<std::string, syn::feed::wechat::credentials> accounts{{"cjrb", {"wx_cjrb", "secret-cjrb"}},
+                                                                        {"cjrb-hant", {"wx_hant", "secret-hant"}}};
+  syn::feed::publish_poll_options po;
+  po.after = std::chrono::seconds(600);
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  po.daily_budget = 0;  // budget spent: nothing is asked
+  EXPECT_EQ(syn::feed::publish_poller(state, client, accounts, po).poll_once(now + 601), 0);
+  EXPECT_EQ(env.server.state()["calls"].value("/cgi-bin/freepublish/get", 0), 0);
+  po.daily_budget = 1;
+  syn::feed::publish_poller poller(state, client, accounts, po);
+  EXPECT_EQ(poller.poll_once(now), 0);        // just submitted: wait for the event
+  EXPECT_EQ(poller.poll_once(now + 601), 1);
+  EXPECT_EQ(env.server.state()["calls"]["/cgi-bin/freepublish/get"], 1);
+  const auto drafts = state->drafts("cjrb");
+  ASSERT_EQ(drafts.size(), 1U);
+  EXPECT_EQ(drafts[0].status, "published");
+  const auto results = state->publish_results("cjrb");
+  ASSERT_EQ(results.size(), 1U);
+  EXPECT_EQ(results[0].source, "poll");
+  EXPECT_EQ(results[0].article_id, "ARTICLE_" + drafts[0].media_id);
+  EXPECT_EQ(poller.poll_once(now + 1300), 0);  // settled: nothing to ask
+  EXPECT_EQ(poller.calls(), 1U);
 }
