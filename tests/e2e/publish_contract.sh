@@ -72,8 +72,8 @@ grep -q "^cn65-0001-20240312: published" <<<"$out" || fail "a new issue in a gro
 expect "articles of cn62-0038-20240520 visible" 3 "$(count_committed "e2e.$run_id.articles" cn62-0038-20240520-)"
 expect "manifests of cn62-0038-20240520 visible" 1 "$(count_committed "e2e.$run_id.issues" cn62-0038-20240520)"
 # Both new issues' manifests hash to issues[0]: adjacent offsets, no commit marker between them.
-m1=$(grep -o 'issues\[0\]@[0-9]*$' <<<"$(grep '^cn62-0038-20240520: published' <<<"$out")" | cut -d@ -f2)
-m2=$(grep -o 'issues\[0\]@[0-9]*$' <<<"$(grep '^cn65-0001-20240312: published' <<<"$out")" | cut -d@ -f2)
+m1=$(grep -o 'issues\[0\]@[0-9]*' <<<"$(grep '^cn62-0038-20240520: published' <<<"$out")" | cut -d@ -f2)
+m2=$(grep -o 'issues\[0\]@[0-9]*' <<<"$(grep '^cn65-0001-20240312: published' <<<"$out")" | cut -d@ -f2)
 expect "offsets between the group's two manifests (one transaction)" 1 "$((m2 - m1))"
 expect "articles of cjrb-20240130 still" 6 "$(count_committed "e2e.$run_id.articles" cjrb-20240130-)"
 

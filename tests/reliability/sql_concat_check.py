@@ -14,8 +14,12 @@ import re
 import sys
 
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|VALUES|SET|FROM|AND|OR|LIMIT|ORDER BY)\b")
-FRAGMENTS = {"where", "score", "p", "lp", "like_total", "session", "sql", "out.text", "text", "q", "columns", "placeholders"}
-ALLOWED_CALL = re.compile(r"^(bind|std::to_string|like_score|placeholder|param)\s*\(")
+# `batch` (a sub-select with an integer limit), `table` (a table alias from the code, "p" or
+# "article_search") and the `pending_*` clauses of the archive's not-yet-indexed search are SQL
+# fragments too; `like(table, placeholder)` builds a LIKE clause from those.
+FRAGMENTS = {"where", "score", "p", "lp", "like_total", "session", "sql", "out.text", "text", "q", "columns", "placeholders",
+             "batch", "table", "pending_where", "pending_score", "f"}
+ALLOWED_CALL = re.compile(r"^(bind|std::to_string|like_score|like|placeholder|param)\s*\(")
 LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
@@ -63,6 +67,7 @@ def main() -> int:
                 op = re.sub(r"^[\w:<>\s&*]*\b\w+\s*=\s*", "", op) if "=" in op and not op.startswith('"') else op
                 op = re.sub(r"^if\s*\((?:[^()]|\([^()]*\))*\)\s*", "", op.strip())
                 op = op.strip().strip("()").strip()
+                op = re.sub(r"^return\s+", "", op).rstrip(",").strip()  # `return "(" + ...`, `... + batch,`
                 if not op or LITERAL.fullmatch(op) or ALLOWED_CALL.match(op) or op in FRAGMENTS:
                     continue
                 if re.fullmatch(r'(\(?"(?:[^"\\]|\\.)*"\s*)+', op) or re.fullmatch(r"\(?\w+\.empty\(\) \? .*", op):
