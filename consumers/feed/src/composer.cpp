@@ -1,9 +1,9 @@
 #include "syn/feed/composer.hpp"
 
+#include "http_client.hpp"
 #include "syn/feed/text.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace syn::feed {
 namespace {
@@ -269,17 +269,7 @@ std::string article_url(std::string_view base, std::string_view id) {
   while (!base.empty() && base.back() == '/') base.remove_suffix(1);
   std::string out(base);
   out += "/articles/";
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (const char c : id) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[u >> 4U]);
-      out.push_back(hex[u & 0xFU]);
-    }
-  }
+  out += http::percent_encode(id);
   return out;
 }
 
