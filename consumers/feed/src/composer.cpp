@@ -4,6 +4,7 @@
 #include "syn/feed/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace syn::feed {
 namespace {
