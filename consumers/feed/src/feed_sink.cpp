@@ -561,6 +561,7 @@ feed_sink::~feed_sink() {
 void feed_sink::flush_held(bool all) {
   try {
     const std::lock_guard lock(write_mu_);
+    const auto writer = impl_->state->lock_writer();  // another instance may share the state db
     if (impl_->state->held_groups(all ? std::numeric_limits<std::int64_t>::max()
                                       : now_ms() - impl_->opt.hold_grace.count())
             .empty()) {
@@ -576,6 +577,7 @@ void feed_sink::flush_held(bool all) {
 ::syn::sink::verdict feed_sink::write(std::span<const ::syn::sink::envelope> batch) {
   try {
     const std::lock_guard lock(write_mu_);
+    const auto writer = impl_->state->lock_writer();  // another instance may share the state db
     return impl_->write(batch);
   } catch (const std::exception& e) {
     // The state db failed (disk full, locked beyond the busy timeout): nothing is certain, retry.

@@ -1,8 +1,13 @@
 #include "syn/feed/state.hpp"
 
 #include <sqlite3.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -204,6 +209,7 @@ struct state_store::impl {
   std::string path;
   sqlite3* db = nullptr;
   std::mutex mu;
+  int writer_fd = -1;  ///< `<path>.writer-lock`, for lock_writer(); -1 when there is none
 
   void exec(const char* sql) const {
     char* err = nullptr;
@@ -312,6 +318,13 @@ state_store::state_store(const std::string& path, bool read_only, bool durable) 
     impl_->exec("PRAGMA journal_mode=WAL");
     impl_->exec(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     impl_->exec(schema);
+    if (path != ":memory:" && path.rfind("file:", 0) != 0) {
+      const auto lock_path = path + ".writer-lock";
+      impl_->writer_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      if (impl_->writer_fd < 0) {
+        throw std::runtime_error("feed state " + path + ": cannot open " + lock_path + ": " + std::strerror(errno));
+      }
+    }
   }
 }
 
@@ -320,9 +333,23 @@ state_store::~state_store() {
     drop_cache(impl_->db);
     sqlite3_close(impl_->db);
   }
+  if (impl_ && impl_->writer_fd >= 0) ::close(impl_->writer_fd);
 }
 
 const std::string& state_store::path() const noexcept { return impl_->path; }
+
+state_store::writer_guard::writer_guard(int fd) : fd_(fd) {
+  if (fd_ < 0) return;
+  while (::flock(fd_, LOCK_EX) != 0) {
+    if (errno != EINTR) throw std::runtime_error(std::string("feed state: cannot take the writer lock: ") + std::strerror(errno));
+  }
+}
+
+state_store::writer_guard::~writer_guard() {
+  if (fd_ >= 0) ::flock(fd_, LOCK_UN);
+}
+
+state_store::writer_guard state_store::lock_writer() { return writer_guard(impl_->writer_fd); }
 
 bool state_store::pushed(std::string_view account, std::string_view article_id, std::string_view sha256) {
   const std::lock_guard lock(impl_->mu);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -414,4 +415,40 @@ TEST(FeedSink, HeldArticlesThatFailPermanentlyGoToTheDeadLetterHook) {
   EXPECT_EQ(sink->stats().held_dead_lettered, 3U);
   EXPECT_TRUE(sink->state().held("cjrb", a[0].issue_id()).empty());
   EXPECT_EQ(env.drafts("wx_cjrb"), 0U);
+}
+
+// Two `consume feed` processes sharing one state db (a rebalance hands partitions from one to the
+// other while both run): the same records reach both, and each article still goes to WeChat once.
+// Each sink opens the db itself, as a second process would; without the db's writer lock both
+// read "not pushed" before either records its draft (seen as duplicate drafts in
+// reliability.rebalance).
+TEST(FeedSink, TwoInstancesSharingTheStateDbPushEachArticleOnce) {
+  sink_env env;
+  std::vector<Article> arts;
+  for (unsigned page = 1; page <= 12; ++page) {
+    for (unsigned s = 1; s <= 4; ++s) arts.push_back(make_article(s, page));
+  }
+  const auto batch = envelopes(arts);
+  auto a = env.make_sink();
+  auto b = env.make_sink();
+  verdict va, vb;
+  std::thread ta([&] { va = a->write(batch); });
+  std::thread tb([&] { vb = b->write(batch); });
+  ta.join();
+  tb.join();
+  ASSERT_EQ(va.kind, verdict::ok) << va.reason;
+  ASSERT_EQ(vb.kind, verdict::ok) << vb.reason;
+  std::map<std::string, int> seen;
+  std::size_t total = 0;
+  const auto st = env.server.state();
+  for (const auto& d : st["drafts"]) {
+    if (d["app_id"] != "wx_cjrb") continue;
+    for (const auto& id : draft_ids(d)) {
+      ++seen[id];
+      ++total;
+    }
+  }
+  EXPECT_EQ(total, arts.size());
+  EXPECT_EQ(seen.size(), arts.size());
+  EXPECT_EQ(a->stats().articles_pushed + b->stats().articles_pushed, arts.size());
 }

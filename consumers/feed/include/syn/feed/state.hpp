@@ -101,6 +101,22 @@ class state_store {
 
   [[nodiscard]] const std::string& path() const noexcept;
 
+  /// Holds the db's writer lock (an exclusive flock(2) on `<path>.writer-lock`) while alive.
+  /// Several `consume feed` processes on one host may share a state db: each takes this lock
+  /// around a whole batch (check the ledger, push, record), so two of them never push the same
+  /// article. A no-op for `:memory:` and read-only stores. Not re-entrant within a process.
+  class writer_guard {
+   public:
+    explicit writer_guard(int fd);
+    ~writer_guard();
+    writer_guard(const writer_guard&) = delete;
+    writer_guard& operator=(const writer_guard&) = delete;
+
+   private:
+    int fd_;
+  };
+  [[nodiscard]] writer_guard lock_writer();
+
   /// Whether (account, article, hash) was pushed.
   [[nodiscard]] bool pushed(std::string_view account, std::string_view article_id, std::string_view sha256);
   /// Whether (account, article, hash) was overtaken by a later revision before it was pushed (a
