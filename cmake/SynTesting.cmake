@@ -4,6 +4,11 @@ include(GoogleTest)
 # One GoogleTest binary; each TEST becomes a CTest test carrying the labels.
 function(syn_add_test)
   cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  # The sanitizer build runs the unit tests only (CMakePresets.json: asan-unit); building the
+  # broker-backed test binaries there too cost the CI run minutes for nothing.
+  if(SYN_SANITIZE AND NOT "unit" IN_LIST T_LABELS)
+    return()
+  endif()
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)
   endif()
