@@ -280,6 +280,7 @@ struct runner::impl {
   /// unless they were lost (the commit would be refused), then forget them.
   void on_revoked(std::span<const kafka::topic_partition> parts, bool lost) {
     ++revocations;
+    committed_for.clear();  // caught_up() asks again for the next assignment
     if (!lost) commit_pending(&parts);
     for (const auto& tp : parts) {
       pending.erase({tp.topic, tp.partition});
@@ -427,20 +428,50 @@ struct runner::impl {
   /// Every assigned partition has been read to its end. Under read_committed the last offset
   /// of a partition is often a transaction marker, which is never delivered: a position one
   /// short of the high watermark after an idle poll counts as the end.
+  int unfetched_checks = 0;  ///< caught_up() calls that met a partition without fetched watermarks
+  /// The group's committed offsets when the current assignment began (what a partition's position
+  /// is until a record of it is consumed). Asked once per assignment: the OffsetFetch waits
+  /// behind the connection's held Fetch, like the watermark query.
+  std::vector<kafka::topic_partition> committed_for;
+  std::map<kafka::topic_partition, std::int64_t> committed_at_assignment;
   bool caught_up() {
     auto assigned = consumer.assignment();
     if (!assigned || assigned.value().empty()) return false;
     auto pos = consumer.position(assigned.value());
     if (!pos) return false;
-    auto committed = consumer.committed(assigned.value(), kafka::after(5s));
+    const bool unpositioned = std::any_of(pos.value().begin(), pos.value().end(),
+                                          [](const kafka::partition_offset& p) { return p.offset < 0; });
+    if (unpositioned && committed_for != assigned.value()) {
+      auto committed = consumer.committed(assigned.value(), kafka::after(5s));
+      if (!committed) return false;
+      committed_at_assignment.clear();
+      for (const auto& c : committed.value()) committed_at_assignment[{c.topic, c.partition}] = c.offset;
+      committed_for = assigned.value();
+    }
     for (std::size_t i = 0; i < pos.value().size(); ++i) {
       const auto& p = pos.value()[i];
-      auto marks = consumer.watermark_offsets(p.topic, p.partition, kafka::after(5s));
-      if (!marks) return false;
       std::int64_t off = p.offset;
-      if (off < 0 && committed && i < committed.value().size()) off = committed.value()[i].offset;
-      if (off < 0) off = marks.value().low;
-      if (off < marks.value().high - 1) return false;
+      if (off < 0) {
+        const auto c = committed_at_assignment.find({p.topic, p.partition});
+        if (c != committed_at_assignment.end()) off = c->second;
+      }
+      // What the fetcher last heard costs nothing; asking the leader waits behind the held Fetch
+      // (fetch.wait.max.ms per partition). A partition not fetched from yet will be soon (its
+      // first Fetch answers within fetch.wait.max.ms, empty or not): wait for that a few idle
+      // polls before asking.
+      kafka::watermarks marks;
+      if (auto cached = consumer.fetched_watermark_offsets(p.topic, p.partition);
+          cached && (off >= 0 || cached->low >= 0)) {
+        marks = *cached;
+      } else if (++unfetched_checks <= 10) {
+        return false;
+      } else {
+        auto asked = consumer.watermark_offsets(p.topic, p.partition, kafka::after(5s));
+        if (!asked) return false;
+        marks = asked.value();
+      }
+      if (off < 0) off = marks.low;
+      if (off < marks.high - 1) return false;
     }
     return true;
   }

@@ -34,6 +34,15 @@ for n in 01 02 03 04 05; do
   "$syndicate" archive get "cjrb-20240130-01-$n" --config "$cfg" --format text >/dev/null || fail "article $n not archived"
 done
 expect "search hits for 面粉" 1 "$("$syndicate" archive search 面粉 --config "$cfg" --json | grep -o '"id"' | wc -l)"
+# `archive index` moves what the consumer left queued (SQLite) into the full-text index; the same
+# search then finds the article there.
+"$syndicate" archive index --config "$cfg" | grep -q "the search index is up to date" || fail "archive index"
+if [ "$backend" = sqlite ]; then
+  expect "articles queued for the search index after archive index" 0 \
+    "$(sqlite3 "$work/archive.db" 'SELECT count(*) FROM search_pending')"
+  expect "articles in the search index" 5 "$(sqlite3 "$work/archive.db" 'SELECT count(*) FROM article_search')"
+fi
+expect "search hits for 面粉 after archive index" 1 "$("$syndicate" archive search 面粉 --config "$cfg" --json | grep -o '"id"' | wc -l)"
 
 # Replaying the same records changes nothing.
 "$syndicate" publish --config "$cfg" --force "$fixture" >/dev/null 2>&1

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "render.hpp"
+#include "syn/archive/sink.hpp"
 #include "syn/archive/store.hpp"
 #include "syn/core/config.hpp"
 
@@ -166,6 +167,28 @@ void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
         return to_output(*output, [&](std::ostream& out) {
           return cmd::export_issue(s, *issue, parse_format(*fmt), out);
         });
+      });
+    });
+  }
+
+  // index
+  {
+    auto* sub = archive->add_subcommand(
+        "index",
+        "Move the articles queued for search into the full-text index now (SQLite; `consume archive` "
+        "does it in the background and at its next start; search finds queued articles meanwhile)");
+    auto common = std::make_shared<common_options>();
+    common->add(sub);
+    dispatch.on(sub, [common] {
+      return with_store(*common, open_mode::read_write, true, [&](store& s) -> result<void> {
+        std::int64_t total = 0;
+        for (;;) {
+          BOOST_OUTCOME_TRY(n, s.index_pending(archive_sink::index_flush_batch));
+          total += n;
+          if (n < archive_sink::index_flush_batch) break;
+        }
+        std::cout << "indexed " << total << " queued article(s); the search index is up to date\n";
+        return success();
       });
     });
   }

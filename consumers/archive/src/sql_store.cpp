@@ -425,6 +425,14 @@ class sql_store final : public store {
     return moved;
   }
 
+  result<std::int64_t> queued_for_index() override {
+    const auto text = dialect_.count_pending();
+    if (text.empty()) return 0;
+    std::int64_t n = 0;
+    BOOST_OUTCOME_TRY(conn_->run_text(text, {}, [&](const sql::row& r) { n = r.int64(0); }));
+    return n;
+  }
+
   [[nodiscard]] std::string_view backend() const noexcept override { return dialect_.name(); }
   [[nodiscard]] int schema_version() const noexcept override { return version_; }
   [[nodiscard]] std::vector<std::string> notices() const override { return notices_; }

@@ -36,6 +36,9 @@ class dialect {
   /// delete them, run in order inside one transaction; the last one's change count is the number
   /// moved. Empty when the backend indexes inside write() (search_insert writes the index).
   [[nodiscard]] virtual std::vector<std::string> index_pending(std::int64_t /*limit*/) const { return {}; }
+  /// A query whose one row's first column counts the articles queued for the index; empty when
+  /// the backend indexes inside write().
+  [[nodiscard]] virtual std::string count_pending() const { return {}; }
   /// The search over article_search: columns article_id, issue_id, paper, issue_date, language,
   /// headline, body, current revision, score (higher = better); ordered, limited.
   /// `terms` is non-empty; the query is already validated.

@@ -229,6 +229,8 @@ class sqlite_dialect final : public dialect {
     };
   }
 
+  [[nodiscard]] std::string count_pending() const override { return "SELECT count(*) FROM search_pending"; }
+
   // Indexed articles (article_search, minus those queued again): terms of >= 3 characters go to
   // FTS5 MATCH (trigram index, ranked by bm25 with the headline weighted 5:1 against the body).
   // The trigram tokenizer cannot match shorter terms, so each of those becomes a LIKE over the

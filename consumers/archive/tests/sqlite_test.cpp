@@ -405,14 +405,24 @@ TEST_F(SqliteArchive, QueueLeftByAKilledConsumerIsIndexedByTheNextStart) {
   EXPECT_EQ(b_.scalar("SELECT count(*) FROM article_search"), 5);
 }
 
-TEST_F(SqliteArchive, SinkIndexesInTheBackgroundAndDrainsWhenDestroyed) {
+TEST_F(SqliteArchive, SinkLeavesTheQueueAtShutdownAndIndexesInTheBackground) {
   const sample_issue s;
   {
     archive_sink sink([&] { return open_sqlite(b_.path); });
     ASSERT_EQ(sink.write(envelopes(s)).kind, syn::sink::verdict::ok);
-  }  // destroyed right away: the rest of the queue is indexed synchronously
-  EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 0);
-  EXPECT_EQ(b_.scalar("SELECT count(*) FROM article_search"), 5);
+  }  // destroyed right away: the stop does not wait for the index; the queue stays, searchable
+  const auto queued = b_.scalar("SELECT count(*) FROM search_pending");
+  EXPECT_EQ(queued + b_.scalar("SELECT count(*) FROM article_search"), 5);
+  {
+    auto ro_opts = store_options{};
+    ro_opts.mode = open_mode::read_only;
+    auto ro = open_sqlite(b_.path, ro_opts);
+    ASSERT_TRUE(ro);
+    EXPECT_EQ(hit_ids(*ro.value(), "独特风光"), std::vector<std::string>{s.a3.id()});
+    auto left = ro.value()->queued_for_index();
+    ASSERT_TRUE(left);
+    EXPECT_EQ(left.value(), queued);
+  }
 
   archive_sink sink([&] { return open_sqlite(b_.path); });
   const Article fix = corrected(s.a3, "冰雕展今日开幕。");

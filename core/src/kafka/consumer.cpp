@@ -351,6 +351,17 @@ result<watermarks> consumer::watermark_offsets(const std::string& topic, std::in
   return w;
 }
 
+std::optional<watermarks> consumer::fetched_watermark_offsets(const std::string& topic, std::int32_t partition) {
+  if (!impl_) return std::nullopt;
+  watermarks w;
+  if (rd_kafka_get_watermark_offsets(impl_->rk(), topic.c_str(), partition, &w.low, &w.high) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
+      w.high < 0) {
+    return std::nullopt;
+  }
+  return w;
+}
+
 result<group_metadata> consumer::group_metadata_for_txn() {
   BOOST_OUTCOME_TRY(usable(impl_));
   return group_metadata(rd_kafka_consumer_group_metadata(impl_->rk()));

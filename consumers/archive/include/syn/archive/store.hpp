@@ -208,6 +208,8 @@ class store {
   /// Idempotent and safe against a concurrent write() on another connection: an article queued
   /// again meanwhile stays queued with its newer text. errc::read_only on a read-only store.
   [[nodiscard]] virtual result<std::int64_t> index_pending(std::int64_t max_articles) = 0;
+  /// Articles queued for the full-text index (always 0 on PostgreSQL).
+  [[nodiscard]] virtual result<std::int64_t> queued_for_index() = 0;
 
   /// `sqlite` or `postgres`.
   [[nodiscard]] virtual std::string_view backend() const noexcept = 0;

@@ -138,8 +138,13 @@ class consumer {
   result<void> pause(std::span<const topic_partition> parts);
   result<void> resume(std::span<const topic_partition> parts);
 
-  /// Low and high watermarks, asked of the partition leader.
+  /// Low and high watermarks, asked of the partition leader. The request queues behind the
+  /// connection's outstanding Fetch, which the broker holds up to fetch.wait.max.ms when there is
+  /// nothing new: up to half a second per partition on a caught-up consumer.
   result<watermarks> watermark_offsets(const std::string& topic, std::int32_t partition, deadline d);
+  /// The watermarks of the partition's last fetch response, without a request (under
+  /// read_committed, `high` is the last stable offset); nullopt before the first response.
+  std::optional<watermarks> fetched_watermark_offsets(const std::string& topic, std::int32_t partition);
 
   /// This member's group metadata for send_offsets_to_transaction.
   result<group_metadata> group_metadata_for_txn();
