@@ -51,16 +51,11 @@ int exit_for(const error& e) {
   return e == errc::bad_argument ? cli::exit_code::bad_input : cli::exit_code::failure;
 }
 
-/// Runs `body` on the configured store; config problems exit 2, store errors 1 (2 for bad arguments).
+/// Runs `body` on the configured store; store errors exit 1 (2 for bad arguments).
 template <class Body>
 int with_store(const common_options& common, open_mode mode, bool show_notices, Body&& body) {
-  config::archive_config cfg;
-  try {
-    cfg = common.archive();
-  } catch (const config::config_error& e) {
-    cli::print_error(std::string("config invalid: ") + e.what());
-    return cli::exit_code::bad_input;
-  }
+  // A bad config throws config_error: the dispatcher reports every problem (file:line:col), exit 2.
+  const config::archive_config cfg = common.archive();
   store_options options;
   options.mode = mode;
   auto s = open(cfg, options);
