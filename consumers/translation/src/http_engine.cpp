@@ -10,6 +10,7 @@
 
 #include "http_post.hpp"
 #include "syn/translation/job_builder.hpp"
+#include "syn/core/utf8.hpp"
 #include "text.hpp"
 
 namespace syn::translation {
@@ -73,10 +74,7 @@ std::string engine_message(const std::string& body) {
   std::replace_if(
       msg.begin(), msg.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
   if (msg.size() > 200) {
-    // Cut on a UTF-8 boundary.
-    std::size_t cut = 200;
-    while (cut > 0 && (static_cast<unsigned char>(msg[cut]) & 0xC0U) == 0x80U) --cut;
-    msg = msg.substr(0, cut) + "...";
+    msg = std::string(syn::utf8::prefix_bytes(msg, 200)) + "...";  // cut on a character boundary
   }
   return msg;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "syn/core/utf8.hpp"
 #include "text.hpp"
 
 namespace syn::translation {
@@ -28,12 +29,7 @@ void add_segment(std::vector<Segment>& out, std::string path, const std::string&
 }  // namespace
 
 std::uint32_t code_points(std::string_view utf8) noexcept {
-  std::uint32_t n = 0;
-  for (const char c : utf8) {
-    // Count every byte that is not a continuation byte (10xxxxxx).
-    if ((static_cast<unsigned char>(c) & 0xC0U) != 0x80U) ++n;
-  }
-  return n;
+  return static_cast<std::uint32_t>(syn::utf8::count(utf8));
 }
 
 bool language_matches(std::string_view rule, std::string_view language) noexcept {
