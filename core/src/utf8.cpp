@@ -82,6 +82,12 @@ std::string sanitize(std::string_view s) {
   return out;
 }
 
+char32_t next_slow(std::string_view s, std::size_t& i) noexcept {
+  const auto d = decode_at(s, i);
+  i += d.bytes;
+  return d.cp;
+}
+
 std::size_t count(std::string_view s) noexcept {
   std::size_t n = 0;
   for (std::size_t i = 0; i < s.size();) {
