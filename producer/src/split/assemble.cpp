@@ -43,7 +43,7 @@ bool is_heading(const chunk& c) {
   if (c.kind != chunk_kind::text || c.text.empty()) return false;
   // Shape is judged on the words: `<script>alert(1);</script>` in a headline is neither length
   // nor a sentence end (nor the quotes of `onerror="..."` an open quotation).
-  const bool markup = c.text.find_first_of("<&") != std::string::npos;
+  const bool markup = has_markup(c.text);
   const std::string plain = markup ? without_markup(c.text) : std::string();
   const std::string_view t = markup ? std::string_view(plain) : std::string_view(c.text);
   const std::size_t len = markup ? visible_length(t) : c.length;

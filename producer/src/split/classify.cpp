@@ -630,7 +630,7 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
     // Tags and script are not words (see is_heading); most lines have none and are not copied.
     std::string plain;
     std::string_view t = line;
-    if (line.find_first_of("<&") != std::string_view::npos) t = plain = without_markup(line);
+    if (has_markup(line)) t = plain = without_markup(line);
     if (visible_length(t, max_stacked_heading) > max_stacked_heading) return false;
     for (std::size_t i = 0; i < t.size();) {
       const char32_t c = next_cp(t, i);

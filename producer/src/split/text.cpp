@@ -231,7 +231,7 @@ std::size_t reference_end(std::string_view s, std::size_t i) noexcept {
 }  // namespace
 
 std::string without_markup(std::string_view s) {
-  if (s.find_first_of("<&") == std::string_view::npos) return std::string(s);
+  if (!has_markup(s)) return std::string(s);
   std::string out;
   out.reserve(s.size());
   std::size_t i = 0;

@@ -92,6 +92,12 @@ std::string remove_spaces(std::string_view s);
 /// `<中国>`) stays. Returns `s` unchanged when it holds no `<` or `&`.
 std::string without_markup(std::string_view s);
 
+/// Whether `s` has a '<' or '&' (markup that without_markup would look at). Two vectorised memchr
+/// passes: `find_first_of("<&")` calls memchr once per character of `s` (13% of `publish`).
+[[nodiscard]] inline bool has_markup(std::string_view s) noexcept {
+  return s.find('<') != std::string_view::npos || s.find('&') != std::string_view::npos;
+}
+
 /// Parses a non-negative decimal (ASCII or full-width digits) or a Chinese numeral up to 9999
 /// (`八`, `十二`, `二十四`). Returns -1 if `s` is not exactly that.
 long parse_number(std::string_view s) noexcept;
