@@ -9,9 +9,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -65,29 +69,57 @@ struct publish_args {
 
 int run_publish(const publish_args& a) {
   const config::root cfg = config::load(a.config_path);
-  // Split everything first: a bad file is reported before anything is published.
-  std::vector<split_result> issues;
-  int rc = cli::ok;
-  for (const auto& file : a.files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      cli::print_error(file + ": cannot open: " + std::strerror(errno));
-      rc = cli::bad_input;
-      continue;
+  // Split everything first: a bad file is reported before anything is published. Files are read
+  // and split on every core (the split was 59% of `publish`'s CPU on 2,000 issues); results and
+  // errors keep the order of the command line.
+  struct slot {
+    std::optional<split_result> issue;
+    std::string error;
+  };
+  std::vector<slot> slots(a.files.size());
+  const auto papers = papers_of(cfg);
+  std::atomic<std::size_t> next_file{0};
+  const auto work = [&] {
+    for (std::size_t i = next_file++; i < a.files.size(); i = next_file++) {
+      const auto& file = a.files[i];
+      std::ifstream in(file, std::ios::binary);
+      if (!in) {
+        slots[i].error = file + ": cannot open: " + std::strerror(errno);
+        continue;
+      }
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      split_options so;
+      so.source_name = file;
+      so.paper_code = a.paper;
+      so.issue_date = a.date;
+      so.papers = papers;
+      try {
+        std::string raw = std::move(ss).str();
+        slots[i].issue = split_issue(raw, so);
+        slots[i].issue->manifest.set_source(std::move(raw));  // archived by hash for re-splitting
+      } catch (const split_error& e) {
+        slots[i].error = e.what();
+      } catch (const std::exception& e) {  // e.g. bad_alloc: reported like a bad file
+        slots[i].error = file + ": " + e.what();
+      }
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    split_options so;
-    so.source_name = file;
-    so.paper_code = a.paper;
-    so.issue_date = a.date;
-    so.papers = papers_of(cfg);
-    try {
-      const std::string raw = std::move(ss).str();
-      issues.push_back(split_issue(raw, so));
-      issues.back().manifest.set_source(raw);  // archived by hash for re-splitting
-    } catch (const split_error& e) {
-      cli::print_error(e.what());
+  };
+  {
+    const std::size_t threads =
+        std::min<std::size_t>({a.files.size(), std::max(1U, std::thread::hardware_concurrency()), 8});
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+  }
+  std::vector<split_result> issues;
+  issues.reserve(slots.size());
+  int rc = cli::ok;
+  for (auto& sl : slots) {
+    if (sl.issue) {
+      issues.push_back(std::move(*sl.issue));
+    } else {
+      cli::print_error(sl.error);
       rc = cli::bad_input;
     }
   }
