@@ -281,6 +281,12 @@ struct runner::impl {
   void on_revoked(std::span<const kafka::topic_partition> parts, bool lost) {
     ++revocations;
     committed_for.clear();  // caught_up() asks again for the next assignment
+    // librdkafka keeps a partition's fetched watermarks across assignments: if it comes back,
+    // they are stale until a fetch of the new assignment changes them.
+    for (const auto& tp : parts) {
+      const auto cached = consumer.fetched_watermark_offsets(tp.topic, tp.partition);
+      stale_high[tp] = cached ? cached->high : -1;
+    }
     if (!lost) commit_pending(&parts);
     for (const auto& tp : parts) {
       pending.erase({tp.topic, tp.partition});
@@ -434,6 +440,8 @@ struct runner::impl {
   /// behind the connection's held Fetch, like the watermark query.
   std::vector<kafka::topic_partition> committed_for;
   std::map<kafka::topic_partition, std::int64_t> committed_at_assignment;
+  /// Fetched high watermark of each partition when it was revoked (see on_revoked()).
+  std::map<kafka::topic_partition, std::int64_t> stale_high;
   bool caught_up() {
     auto assigned = consumer.assignment();
     if (!assigned || assigned.value().empty()) return false;
@@ -460,8 +468,16 @@ struct runner::impl {
       // first Fetch answers within fetch.wait.max.ms, empty or not): wait for that a few idle
       // polls before asking.
       kafka::watermarks marks;
-      if (auto cached = consumer.fetched_watermark_offsets(p.topic, p.partition);
-          cached && (off >= 0 || cached->low >= 0)) {
+      auto cached = consumer.fetched_watermark_offsets(p.topic, p.partition);
+      if (cached) {  // the partition was ours before: is the cache from this assignment?
+        const auto stale = stale_high.find({p.topic, p.partition});
+        if (stale != stale_high.end() && stale->second == cached->high) {
+          cached.reset();
+        } else if (stale != stale_high.end()) {
+          stale_high.erase(stale);
+        }
+      }
+      if (cached && (off >= 0 || cached->low >= 0)) {
         marks = *cached;
       } else if (++unfetched_checks <= 10) {
         return false;
