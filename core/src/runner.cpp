@@ -431,9 +431,6 @@ struct runner::impl {
     return 0;
   }
 
-  /// Every assigned partition has been read to its end. Under read_committed the last offset
-  /// of a partition is often a transaction marker, which is never delivered: a position one
-  /// short of the high watermark after an idle poll counts as the end.
   int unfetched_checks = 0;  ///< caught_up() calls that met a partition without fetched watermarks
   /// The group's committed offsets when the current assignment began (what a partition's position
   /// is until a record of it is consumed). Asked once per assignment: the OffsetFetch waits
@@ -442,6 +439,9 @@ struct runner::impl {
   std::map<kafka::topic_partition, std::int64_t> committed_at_assignment;
   /// Fetched high watermark of each partition when it was revoked (see on_revoked()).
   std::map<kafka::topic_partition, std::int64_t> stale_high;
+  /// Every assigned partition has been read to its end. Under read_committed the last offset
+  /// of a partition is often a transaction marker, which is never delivered: a position one
+  /// short of the high watermark after an idle poll counts as the end.
   bool caught_up() {
     auto assigned = consumer.assignment();
     if (!assigned || assigned.value().empty()) return false;
