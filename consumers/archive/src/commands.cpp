@@ -176,12 +176,7 @@ void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
     common->add(sub);
     dispatch.on(sub, [common] {
       return with_store(*common, open_mode::read_write, true, [&](store& s) -> result<void> {
-        std::int64_t total = 0;
-        for (;;) {
-          BOOST_OUTCOME_TRY(n, s.index_pending(archive_sink::index_flush_batch));
-          total += n;
-          if (n < archive_sink::index_flush_batch) break;
-        }
+        BOOST_OUTCOME_TRY(total, index_all(s));
         std::cout << "indexed " << total << " queued article(s); the search index is up to date\n";
         return success();
       });

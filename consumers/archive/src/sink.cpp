@@ -134,15 +134,19 @@ void archive_sink::run_indexer() {
   }
 }
 
+result<std::int64_t> index_all(store& s) {
+  std::int64_t total = 0;
+  for (;;) {
+    BOOST_OUTCOME_TRY(n, s.index_pending(archive_sink::index_flush_batch));
+    total += n;
+    if (n < archive_sink::index_flush_batch) return total;
+  }
+}
+
 result<std::int64_t> archive_sink::flush_index() {
   stop_indexer();
   BOOST_OUTCOME_TRY(connect());
-  std::int64_t total = 0;
-  for (;;) {
-    BOOST_OUTCOME_TRY(n, store_->index_pending(index_flush_batch));
-    total += n;
-    if (n < index_flush_batch) return total;
-  }
+  return index_all(*store_);
 }
 
 result<bool> archive_sink::put_raw(std::string_view sha256, std::string_view bytes,
