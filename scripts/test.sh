@@ -5,16 +5,17 @@
 # integration tests and the reliability scenarios (docs/RELIABILITY.md).
 # The broker is stopped on every exit path. Exits non-zero if anything failed.
 #
-# Environment: SYN_FUZZ_SECONDS (default 60), SYN_TEST_KAFKA_PORT (default 39092),
-#              SYN_TEST_PG_PORT (default 55432),
+# Environment: SYN_FUZZ_SECONDS (default 60), SYN_TEST_KAFKA_PORT (default 29092),
+#              SYN_TEST_PG_PORT (default 25432): both below the kernel's ephemeral port range
+#              (32768-60999), which client sockets take ports from,
 #              SYN_SKIP_INSTALL=1 to skip scripts/install-deps.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 jobs=$(nproc)
 fuzz_seconds=${SYN_FUZZ_SECONDS:-60}
-kafka_port=${SYN_TEST_KAFKA_PORT:-39092}
-pg_port=${SYN_TEST_PG_PORT:-55432}
+kafka_port=${SYN_TEST_KAFKA_PORT:-29092}
+pg_port=${SYN_TEST_PG_PORT:-25432}
 failures=()
 
 stage() { printf '\n=== %s [%s]\n' "$*" "$(date +%T)"; }

@@ -28,6 +28,43 @@ YAML
 }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# free_port [N]: a port nothing is bound to (the first of N consecutive ones), not handed out
+# before in this script, and below the kernel's ephemeral range (ip_local_port_range), so no
+# client connection can take it before the server binds it or while a broker is restarted. A fixed
+# port inside that range once failed CI: a test broker's port was a client socket's by then.
+free_port() {
+  python3 - "${1:-1}" "$work/.ports-handed-out" <<'PY'
+import random, socket, sys
+n, handed_out = int(sys.argv[1]), sys.argv[2]
+lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+first, end = (10000, lo) if lo > 12000 else (hi + 1, 65536)
+try:
+    taken = {int(p) for p in open(handed_out).read().split()}
+except FileNotFoundError:
+    taken = set()
+for _ in range(2000):
+    p = random.randrange(first, end - n + 1)
+    ports = range(p, p + n)
+    if taken.intersection(ports):
+        continue
+    socks = []
+    try:
+        for q in ports:
+            s = socket.socket()
+            socks.append(s)
+            s.bind(("127.0.0.1", q))
+    except OSError:
+        continue
+    finally:
+        for s in socks:
+            s.close()
+    with open(handed_out, "a") as f:
+        f.write(" ".join(map(str, ports)) + "\n")
+    print(p)
+    sys.exit(0)
+sys.exit(f"free_port: no {n} free consecutive port(s) in {first}-{end - 1}")
+PY
+}
 expect() { echo "$1: expected $2, got $3"; [ "$2" = "$3" ] || fail "$1"; }
 
 # count_committed TOPIC [KEY_PREFIX]: records a read_committed consumer sees.

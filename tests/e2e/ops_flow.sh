@@ -34,7 +34,6 @@ fail() {
   for f in "$work"/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }; done
   exit 1
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wport=$(free_port)
 feed_metrics=$(free_port)
 archive_metrics=$(free_port)

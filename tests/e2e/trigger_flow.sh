@@ -8,11 +8,11 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 fixture=$src/tests/data/issues/changji-daily-2024-01-30-p1.txt
 work=$(mktemp -d)
 id=trg$(date +%s)$$
-port=$((20000 + RANDOM % 20000))
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 source "$src/tests/e2e/lib.sh"
+port=$(free_port)
 write_config "$work/cfg.yaml" "$id" <<YAML
 producer:
   trigger:

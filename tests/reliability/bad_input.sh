@@ -11,13 +11,13 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 fixture=$src/tests/data/issues/changji-daily-2024-01-30-p1.txt
 work=$(mktemp -d)
 id=bad$(date +%s)$$
-port=$((20000 + RANDOM % 20000))
 seed=${SYN_BAD_INPUT_SEED:-20240130}
 count=${SYN_BAD_INPUT_COUNT:-60}
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 source "$src/tests/e2e/lib.sh"
+port=$(free_port)
 t0=$(date +%s)
 write_config "$work/cfg.yaml" "$id" <<YAML
 producer:

@@ -4,15 +4,15 @@
 # that fails is retried (as the trigger's caller or the hot folder's operator would), and the
 # idempotent publisher skips what already committed. At the end every article is in every sink
 # exactly once: archive (SQLite), WeChat drafts, translation jobs. $1 is the syndicate binary.
-# Uses a broker of its own on port ${SYN_REL_BROKER_PORT:-39292} (and the next one).
+# Uses a broker of its own on port $SYN_REL_BROKER_PORT (and the next one), by default two free ones.
 set -euo pipefail
 syndicate=$1
 work=$(mktemp -d)
 src=$(cd "$(dirname "$0")/../.." && pwd)
 source "$src/tests/reliability/lib.sh"
 issues=${SYN_REL_ISSUES:-40}
-wechat_port=$((20000 + RANDOM % 20000))
-own_broker "${SYN_REL_BROKER_PORT:-39292}"
+wechat_port=$(free_port)
+own_broker "${SYN_REL_BROKER_PORT:-$(free_port 2)}"
 id=brk$(date +%s)
 cfg=$work/syndication.yaml
 rel_config "$cfg" "$id" "$wechat_port"

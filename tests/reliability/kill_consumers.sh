@@ -17,7 +17,7 @@ per_slice=${SYN_REL_ISSUES_PER_SLICE:-10}
 seed=${SYN_REL_SEED:-$$}
 RANDOM=$seed
 echo "seed: $seed"
-wechat_port=$((20000 + RANDOM % 20000))
+wechat_port=$(free_port)
 id=kill$(date +%s)$$
 cfg=$work/syndication.yaml
 rel_config "$cfg" "$id" "$wechat_port"
@@ -46,7 +46,7 @@ archive=0 feed=0 translation=0 translator=0
 for round in 1 2 3; do
   # archive: up and assigned, then the database is locked by another process and a slice is
   # published; SIGKILL once the consumer has taken records (its /metrics) it cannot write.
-  mport=$((40000 + RANDOM % 20000))
+  mport=$(free_port)
   "$syndicate" consume archive --config "$cfg" --metrics-listen "127.0.0.1:$mport" >"$work/archive-now.log" 2>&1 &
   pid=$!
   for _ in $(seq 150); do grep -q 'assigned' "$work/archive-now.log" && break; sleep 0.2; done

@@ -12,8 +12,8 @@ source "$src/tests/reliability/lib.sh"
 issues=${SYN_REL_LOAD_ISSUES:-1000}
 half=$((issues / 2))
 articles=$((issues * 5))
-wechat_port=$((20000 + RANDOM % 10000))
-trigger_port=$((30000 + RANDOM % 10000))
+wechat_port=$(free_port)
+trigger_port=$(free_port)
 id=load$(date +%s)$$
 cfg=$work/syndication.yaml
 start_wechat "$wechat_port"

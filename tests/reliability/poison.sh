@@ -13,7 +13,6 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 fixture=$src/tests/data/issues/changji-daily-2024-01-30-p1.txt
 work=$(mktemp -d)
 id=poi$(date +%s)$$
-wport=$((20000 + RANDOM % 20000))
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -22,6 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$src/tests/e2e/lib.sh"
+wport=$(free_port)
 t0=$(date +%s)
 
 printf '\xFF\xD8\xFF\xE0poison-cover' >"$work/cover.jpg"

@@ -13,9 +13,6 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 fixture=$src/tests/data/issues/changji-daily-2024-01-30-p1.txt
 work=$(mktemp -d)
 id=sec$(date +%s)$$
-port=$((20000 + RANDOM % 20000))
-fport=$((port + 1))
-wport=$((port + 2))
 marker=SYNSECRET$(date +%s%N)x
 pids=()
 cleanup() {
@@ -25,6 +22,9 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$src/tests/e2e/lib.sh"
+port=$(free_port 3)
+fport=$((port + 1))
+wport=$((port + 2))
 t0=$(date +%s)
 printf '\xFF\xD8\xFF\xE0sec-cover' >"$work/cover.jpg"
 write_config "$work/cfg.yaml" "$id" <<YAML

@@ -12,9 +12,9 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 source "$src/tests/reliability/lib.sh"
 outage=${SYN_REL_OUTAGE_SECONDS:-6}
 max_cpu=${SYN_REL_MAX_OUTAGE_CPU:-1.0}
-wechat_port=$((20000 + RANDOM % 10000))
-mt_port=$((30000 + RANDOM % 10000))
-pg_port=$((40000 + RANDOM % 10000))
+wechat_port=$(free_port)
+mt_port=$(free_port)
+pg_port=$(free_port)
 id=out$(date +%s)$$
 cfg=$work/syndication.yaml
 start_wechat "$wechat_port"
