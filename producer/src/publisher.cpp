@@ -297,6 +297,7 @@ bool publisher::publish_group(std::span<const split_result* const> issues, std::
       if (known && it->second != a.content_sha256()) ++p.revisions;
       Article stamped = a;
       *stamped.mutable_published_at() = now;
+      stamped.set_issue_article_count(static_cast<std::uint32_t>(issue.articles.size()));
       p.articles.emplace_back(&a, stamped.SerializeAsString());
     }
     p.manifest = issue.manifest;

@@ -72,6 +72,8 @@ expected.forEach((want, i) => {
   check(got.article.headline === want.headline, `record ${i}: headline ${got.article.headline}, expected ${want.headline}`);
   check(got.article.sequence === i + 1, `record ${i}: sequence ${got.article.sequence}, expected ${i + 1}`);
   check(got.article.issue_id === 'cjrb-20240130', `record ${i}: issue_id ${got.article.issue_id}`);
+  check(got.article.issue_article_count === expected.length,
+    `record ${i}: issue_article_count ${got.article.issue_article_count}, expected ${expected.length}`);
   check(/^[0-9a-f]{64}$/.test(got.article.content_sha256), `record ${i}: content_sha256 ${got.article.content_sha256}`);
   check(got.headers['content-type'] === 'application/x-protobuf', `record ${i}: content-type ${got.headers['content-type']}`);
   check(got.headers.schema === 'syndication.v1.Article', `record ${i}: schema ${got.headers.schema}`);

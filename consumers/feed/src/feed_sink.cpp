@@ -355,6 +355,24 @@ struct feed_sink::impl {
       };
       for (const auto& [account, issue] : overdue) add_group(account, issue, true);
       for (const auto& [account, issue] : from_batch_sources) add_group(account, issue, false);
+      // An account that takes whole issues (no page, kicker or headline filter; papers and
+      // languages select whole issues) has all of an issue once it stored `issue_article_count`
+      // of its articles in each language it got them in. Translations come one job per
+      // transaction, so an issue's can arrive in different batches: until the rest is in, or the
+      // grace window has passed, the group waits like the trailing issue of a full batch.
+      const auto incomplete = [&](const group& g) {
+        const auto& acc = cfg.accounts[g.account];
+        const auto& r = acc.rules;
+        if (!r.pages.empty() || !r.kickers.empty() || !r.headline_keywords.empty()) return false;
+        std::map<std::string, std::uint32_t> wanted;  ///< language -> articles in the issue
+        for (const auto* m : g.members) {
+          auto& n = wanted[m->article->language()];
+          n = std::max(n, m->article->issue_article_count());
+        }
+        return std::any_of(wanted.begin(), wanted.end(), [&](const auto& w) {
+          return w.second > 0 && state->issue_articles(acc.name, g.issue, w.first) < w.second;
+        });
+      };
       for (std::size_t gi = 0; gi < groups.size(); ++gi) {
         auto& g = groups[gi];
         const auto& acc = cfg.accounts[g.account];
@@ -371,7 +389,7 @@ struct feed_sink::impl {
           held_items.push_back({no_record, &held_articles.back(), held_articles.back().content_sha256()});
           g.members.push_back(&held_items.back());
         }
-        if (trailing.count(g.issue) != 0 && due.count({g.issue, g.account}) == 0) hold_group[gi] = 1;
+        if (due.count({g.issue, g.account}) == 0 && (trailing.count(g.issue) != 0 || incomplete(g))) hold_group[gi] = 1;
         if (has_held[gi] != 0 && g.members.empty()) state->release(acc.name, g.issue);  // all pushed before
       }
       for (std::size_t gi = 0; gi < groups.size(); ++gi) {

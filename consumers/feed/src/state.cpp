@@ -112,6 +112,7 @@ CREATE TABLE IF NOT EXISTS feed_entries (
   PRIMARY KEY (account, article_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS feed_order ON feed_entries (account, issue_date DESC, sequence ASC);
+CREATE INDEX IF NOT EXISTS articles_issue ON articles (issue_id, language);
 )sql";
 
 std::int64_t now_s() {
@@ -601,11 +602,13 @@ void state_store::hold(std::string_view account, std::string_view source,
   impl_->transaction([&] {
     for (const auto* a : articles) {
       // The first arrival keeps its time (the grace window runs from it); a newer revision of an
-      // article held replaces the older one.
+      // article held replaces the older one. Held again without a batch record of its issue (an
+      // incomplete issue re-examined), the group keeps the partition it came from.
       stmt q(impl_->db,
              "INSERT INTO held (account, issue_id, article_id, content_sha256, since_ms, source, article) "
              "VALUES (?,?,?,?,?,?,?) ON CONFLICT(account, issue_id, article_id) DO UPDATE SET "
-             "content_sha256=excluded.content_sha256, source=excluded.source, article=excluded.article",
+             "content_sha256=excluded.content_sha256, article=excluded.article, "
+             "source=CASE excluded.source WHEN '' THEN held.source ELSE excluded.source END",
              impl_->path);
       q.bind(1, account).bind(2, a->issue_id()).bind(3, a->id()).bind(4, a->content_sha256());
       q.bind(5, static_cast<std::int64_t>(now)).bind(6, source).bind_blob(7, a->SerializeAsString()).run();
@@ -671,6 +674,17 @@ std::optional<std::pair<std::string, int>> state_store::article_version(std::str
   q.bind(1, article_id);
   if (!q.step()) return std::nullopt;
   return std::make_pair(q.text(0), static_cast<int>(q.i64(1)));
+}
+
+std::size_t state_store::issue_articles(std::string_view account, std::string_view issue_id,
+                                       std::string_view language) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db,
+         "SELECT count(*) FROM articles a JOIN feed_entries f ON f.article_id = a.id AND f.account = ? "
+         "WHERE a.issue_id = ? AND a.language = ?",
+         impl_->path);
+  q.bind(1, account).bind(2, issue_id).bind(3, language);
+  return q.step() ? static_cast<std::size_t>(q.i64(0)) : 0;
 }
 
 std::vector<feed_entry> state_store::feed(std::string_view account, int limit) {

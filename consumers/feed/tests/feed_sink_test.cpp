@@ -384,6 +384,100 @@ TEST(FeedSink, NextBatchOfThePartitionCompletesAHeldIssue) {
   EXPECT_TRUE(sink->state().held("cjrb", a[0].issue_id()).empty());
 }
 
+namespace {
+
+/// `n` articles of one issue as the publisher sends them: each carries the issue's article count.
+std::vector<Article> published_issue(unsigned n) {
+  auto out = issue(n);
+  for (auto& a : out) a.set_issue_article_count(n);
+  return out;
+}
+
+std::vector<Article> translated(const std::vector<Article>& src) {
+  std::vector<Article> out;
+  for (const auto& a : src) out.push_back(hant(a));
+  return out;
+}
+
+/// The single draft of `app_id` in /__state (fails the test if there is not exactly one).
+std::vector<std::string> only_draft_of(const sink_env& env, const std::string& app_id) {
+  std::vector<std::vector<std::string>> found;
+  const auto st = env.server.state();  // not `: env.server.state()["drafts"]`: the temporary would die
+  for (const auto& d : st["drafts"]) {
+    if (d["app_id"] == app_id) found.push_back(draft_ids(d));
+  }
+  EXPECT_EQ(found.size(), 1U) << app_id;
+  return found.empty() ? std::vector<std::string>{} : found.front();
+}
+
+}  // namespace
+
+// Translations come one job per transaction, so an issue's zh-Hant articles can arrive in batches
+// that are not full (no batch boundary to see). The zh-Hant account waits for the issue's
+// `issue_article_count` before it makes the draft: one draft, not one per batch (it was 3 + 2).
+TEST(FeedSink, TranslationsOfAnIssueInTwoBatchesMakeOneDraft) {
+  sink_env env;
+  auto sink = env.make_sink(grouping(100));
+  const auto src = published_issue(5);
+  const auto t = translated(src);
+  ASSERT_EQ(sink->write(envelopes(src)).kind, verdict::ok);
+  EXPECT_EQ(only_draft_of(env, "wx_cjrb").size(), 5U) << "the originals are whole: pushed at once";
+  const auto v1 = sink->write(envelopes(slice(t, 0, 3)));
+  ASSERT_EQ(v1.kind, verdict::ok) << v1.reason;
+  EXPECT_TRUE(v1.rejected.empty());
+  EXPECT_EQ(env.drafts("wx_hant"), 0U);
+  EXPECT_EQ(sink->state().held("cjrb-hant", src[0].issue_id()).size(), 3U);
+  EXPECT_TRUE(sink->state().page(t[0].id())) << "the pages do not wait";
+  ASSERT_EQ(sink->write(envelopes(slice(t, 3, 5))).kind, verdict::ok);
+  EXPECT_EQ(only_draft_of(env, "wx_hant"),
+            (std::vector<std::string>{t[0].id(), t[1].id(), t[2].id(), t[3].id(), t[4].id()}));
+  EXPECT_TRUE(sink->state().held("cjrb-hant", src[0].issue_id()).empty());
+}
+
+// A correction republishes only the changed article; the account has the rest of the issue
+// already, so the revision is pushed at once instead of waiting for articles that will not come.
+TEST(FeedSink, ACorrectedArticleIsNotHeldForTheRestOfItsIssue) {
+  sink_env env;
+  auto sink = env.make_sink(grouping(100));
+  const auto src = published_issue(5);
+  ASSERT_EQ(sink->write(envelopes(src)).kind, verdict::ok);
+  auto fixed = src[2];
+  fixed.set_headline(fixed.headline() + "（更正）");
+  fixed.set_content_sha256("sha-corrected");
+  ASSERT_EQ(sink->write(envelopes(std::vector<Article>{fixed})).kind, verdict::ok);
+  EXPECT_EQ(env.drafts("wx_cjrb"), 2U);
+  EXPECT_TRUE(sink->state().pushed("cjrb", fixed.id(), "sha-corrected"));
+  EXPECT_TRUE(sink->state().held("cjrb", src[0].issue_id()).empty());
+}
+
+// A translation that never comes (its job dead-lettered): the rest goes out after the grace window.
+TEST(FeedSink, AnIssueMissingATranslationIsPushedAfterTheGraceWindow) {
+  sink_env env;
+  auto sink = env.make_sink(grouping(100, std::chrono::milliseconds(200)));
+  const auto t = translated(published_issue(5));
+  ASSERT_EQ(sink->write(envelopes(slice(t, 0, 4))).kind, verdict::ok);
+  EXPECT_EQ(env.drafts("wx_hant"), 0U);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (env.drafts("wx_hant") == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(only_draft_of(env, "wx_hant").size(), 4U);
+  EXPECT_TRUE(sink->state().held("cjrb-hant", t[0].issue_id()).empty());
+}
+
+// An account that takes only some pages (or columns, or headlines) cannot tell a partial issue
+// from all it will get: it does not wait.
+TEST(FeedSink, AnAccountWithAContentFilterDoesNotWaitForTheWholeIssue) {
+  sink_env env;
+  env.cfg.accounts[1].rules.pages = {1};
+  auto sink = env.make_sink(grouping(100));
+  const auto t = translated(published_issue(5));
+  const auto v = sink->write(envelopes(slice(t, 0, 3)));
+  ASSERT_EQ(v.kind, verdict::ok) << v.reason;
+  ASSERT_TRUE(v.rejected.empty()) << v.rejected.front().second;
+  EXPECT_EQ(only_draft_of(env, "wx_hant").size(), 3U);
+}
+
 // A held article's record was committed with an earlier batch, so the runner cannot dead-letter
 // it: when its draft fails permanently the sink hands it to `dead_letter_held` (`consume feed`
 // sends it to the dead-letter topic) instead of dropping it.

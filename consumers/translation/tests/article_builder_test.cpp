@@ -49,7 +49,8 @@ TEST(TranslatedArticle, LinksBackToTheSourceRevision) {
 }
 
 TEST(TranslatedArticle, PutsTextsBackByPathAndKeepsTheRest) {
-  const Article src = test::sample_article();
+  Article src = test::sample_article();
+  src.set_issue_article_count(5);
   const auto job = job_for(src);
   auto r = build_translated_article(src, job, tagged(job), test::fixed_now());
   ASSERT_TRUE(r) << r.error().message();
@@ -74,6 +75,7 @@ TEST(TranslatedArticle, PutsTextsBackByPathAndKeepsTheRest) {
   EXPECT_EQ(t.issue_date(), src.issue_date());
   EXPECT_EQ(t.dateline_lead(), src.dateline_lead());
   EXPECT_EQ(t.dateline(), src.dateline());
+  EXPECT_EQ(t.issue_article_count(), 5U) << "the feed waits for the issue's count of translations";
   ASSERT_EQ(t.contributors_size(), 1);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(t.contributors(0), src.contributors(0)));
 }

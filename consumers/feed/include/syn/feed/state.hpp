@@ -190,6 +190,10 @@ class state_store {
   [[nodiscard]] std::optional<article_page> page(std::string_view article_id);
   /// The stored hash and revision of an article, if stored.
   [[nodiscard]] std::optional<std::pair<std::string, int>> article_version(std::string_view article_id);
+  /// How many articles of `issue_id` in `language` were stored for `account` (with a feed entry
+  /// for it), whatever their revision.
+  [[nodiscard]] std::size_t issue_articles(std::string_view account, std::string_view issue_id,
+                                           std::string_view language);
   /// The newest `limit` entries of `account`'s feed (issue date, then sequence).
   [[nodiscard]] std::vector<feed_entry> feed(std::string_view account, int limit = 50);
   /// Accounts with at least one feed entry.
