@@ -6,6 +6,7 @@
   stamp OUT KCAT...                       run KCAT (lines `key<TAB>headers`) -> OUT `key issue_id recv_ms`
   latency SENDS KAFKA_ARTICLES KAFKA_TRANSLATED ARCHIVE_DB WECHAT_STATE_URL
                                           per sink: issues seen, p50, p99, max (ms), Markdown rows
+  latency-kafka NAME SENDS STAMPS         the same, one row: to one topic (a `stamp` OUT)
   count-delimited FILE DELIM              number of DELIM-terminated records in FILE
   pp-parse                                ProducerPerformance's summary line -> JSON
   gbench-parse FILE                       Google Benchmark JSON -> {case: MB/s (median)}
@@ -129,12 +130,27 @@ def iso_ms(s):
     return datetime.datetime.fromisoformat(s).timestamp() * 1000.0
 
 
-def cmd_latency(sends_path, articles_path, translated_path, db_path, state_url):
+def read_sends(path):
+    """issue -> when its (first accepted) HTTP request was sent, ms."""
     sends = {}
-    for line in open(sends_path):
+    for line in open(path):
         issue, sent, status = line.rstrip("\n").split("\t")
         if status == "202" and issue != "-":
             sends.setdefault(issue, float(sent))
+    return sends
+
+
+def print_row(name, v):
+    print(f"| {name} | {v['issues']} | {v['missing']} | {v['p50']} | **{v['p99']}** | {v['max']} |")
+
+
+def cmd_latency_kafka(name, sends_path, stamps_path):
+    """One row: the latency to a topic alone (stamps of a read_committed kcat)."""
+    print_row(name, summarise(read_sends(sends_path), read_stamps(stamps_path)[0]))
+
+
+def cmd_latency(sends_path, articles_path, translated_path, db_path, state_url):
+    sends = read_sends(sends_path)
     result = {}
     kafka_articles, issue_of = read_stamps(articles_path)
     result["kafka articles (read_committed)"] = summarise(sends, kafka_articles)
@@ -160,7 +176,7 @@ def cmd_latency(sends_path, articles_path, translated_path, db_path, state_url):
     for app, arr in sorted(per_app.items()):
         result[f"feed {app} (draft received)"] = summarise(sends, arr)
     for k, v in result.items():
-        print(f"| {k} | {v['issues']} | {v['missing']} | {v['p50']} | **{v['p99']}** | {v['max']} |")
+        print_row(k, v)
 
 
 def cmd_count_delimited(path, delim):
@@ -193,5 +209,5 @@ def cmd_gbench_parse(path):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"load": cmd_load, "stamp": cmd_stamp, "latency": cmd_latency, "count-delimited": cmd_count_delimited,
-     "pp-parse": cmd_pp_parse, "gbench-parse": cmd_gbench_parse}[cmd](*args)
+    {"load": cmd_load, "stamp": cmd_stamp, "latency": cmd_latency, "latency-kafka": cmd_latency_kafka,
+     "count-delimited": cmd_count_delimited, "pp-parse": cmd_pp_parse, "gbench-parse": cmd_gbench_parse}[cmd](*args)

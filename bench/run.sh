@@ -7,7 +7,8 @@
 #   2. consumers: `consume translation`, `translate` (OpenCC), `consume archive` (SQLite),
 #      `consume feed` (local WeChat test server), each vs `kcat -C -e` reading the same topics;
 #   3. splitter MB/s (Google Benchmark);
-#   4. latency from `serve trigger` (HTTP) to each sink at a steady RATE issues/s for SECONDS;
+#   4. latency from `serve trigger` (HTTP) to each sink at a steady RATE issues/s for SECONDS
+#      (and, before that, to Kafka with the trigger alone on the machine, for SECONDS/2);
 #   5. peak RSS of every process.
 # Prints the figures and ratios, and writes them as Markdown to FILE (default var/bench/summary.md).
 #
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
     --out) out=${2:?--out needs a file}; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument '$1' (--quick, --out FILE)" >&2; exit 2 ;;
   esac
   shift
@@ -280,6 +281,27 @@ start_role() {  # NAME CMD...
   pids+=($!)
   lpid[$name]=$!
 }
+trigger_url=http://127.0.0.1:$trigger_port
+wait_trigger() { for _ in $(seq 1 100); do curl -s "$trigger_url/healthz" >/dev/null && break; sleep 0.1; done; }
+# 4a. The trigger alone on the machine (topics of its own, no consumer): HTTP -> Kafka, for half
+# the time. Sets apart what the trigger and the broker take from what sharing two cores with
+# every consumer adds (BENCHMARKS.md).
+acfg=$work/a.yaml
+bench_config "$acfg" "${lid}a" "$lwxport"
+"$syn" topics create --config "$acfg" >/dev/null
+start_role alone "$syn" serve trigger --config "$acfg"
+$tools stamp "$work/stamp-alone" kcat -b "$bootstrap" -X isolation.level=read_committed -C -t "${lid}a.articles" -o end -u -q -f '%k\t%h\n' &
+alone_stamp=$!
+pids+=($alone_stamp)
+wait_trigger
+sleep 2
+load_alone=$($tools load "$trigger_url/v1/issues" "$SYN_BENCH_TOKEN" "$rate" "$(( (seconds + 1) / 2 ))" "$work/lat-issues" "$work/sends-alone.tsv")
+say "  trigger alone: $load_alone"
+sleep 1
+kill "${lpid[alone]}" "$alone_stamp" 2>/dev/null || true
+wait "${lpid[alone]}" "$alone_stamp" 2>/dev/null || true
+lat_alone=$($tools latency-kafka "kafka articles (read_committed), the trigger alone" "$work/sends-alone.tsv" "$work/stamp-alone")
+# 4b. Every role.
 start_role trigger "$syn" serve trigger --config "$lcfg"
 start_role archive "$syn" consume archive --config "$lcfg"
 start_role feed "$syn" consume feed --config "$lcfg" --state "$work/lat-feed-state.db"
@@ -290,8 +312,7 @@ for t in articles translated; do
   $tools stamp "$work/stamp-$t" kcat -b "$bootstrap" -X isolation.level=read_committed -C -t "$lid.$t" -o end -u -q -f '%k\t%h\n' &
   pids+=($!)
 done
-trigger_url=http://127.0.0.1:$trigger_port
-for _ in $(seq 1 100); do curl -s "$trigger_url/healthz" >/dev/null && break; sleep 0.1; done
+wait_trigger
 sleep 3  # consumers join their groups; kcat gets its assignment
 load=$($tools load "$trigger_url/v1/issues" "$SYN_BENCH_TOKEN" "$rate" "$seconds" "$work/lat-issues" "$work/sends.tsv")
 say "  load: $load"
@@ -311,10 +332,11 @@ lat=$($tools latency "$work/sends.tsv" "$work/stamp-articles" "$work/stamp-trans
   "http://127.0.0.1:$lwxport/__state")
 {
   echo -e "\n## End-to-end latency\n"
-  echo "\`serve trigger\` at $rate issues/s for $seconds s (load: $load), with \`consume archive\`, \`consume feed\`, \`consume translation\` and \`translate\` running. Per issue: the last of its records to arrive at the sink minus the time its HTTP request was sent (same clock)."
+  echo "\`serve trigger\` at $rate issues/s for $seconds s (load: $load), with \`consume archive\`, \`consume feed\`, \`consume translation\` and \`translate\` running. Per issue: the last of its records to arrive at the sink minus the time its HTTP request was sent (same clock). The first row: \`serve trigger\` alone on the machine before that, at the same rate for $(( (seconds + 1) / 2 )) s (load: $load_alone)."
   echo
   echo "| sink (arrival stamp) | issues | missing | p50 ms | p99 ms | max ms |"
   echo "| --- | --- | --- | --- | --- | --- |"
+  echo "$lat_alone"
   echo "$lat"
   echo -e "\n## Peak memory (VmHWM / max RSS, MB)\n"
   echo "| process | throughput runs | latency run ($rate issues/s) |"
