@@ -135,7 +135,7 @@ struct producer_config {
   hot_folder_config hot_folder;
   /// `publish` and `serve trigger` put every issue that is ready (up to this many) into one Kafka
   /// transaction; each issue stays whole (docs/TOPICS.md, "Ordering and atomicity").
-  int max_issues_per_transaction = 100;
+  int max_issues_per_transaction = 250;
 };
 
 // ---------------------------------------------------------------------------------------------
