@@ -145,7 +145,14 @@ result<std::vector<delivery_report>> producer::transact(deadline d,
                                                         const std::function<result<void>(producer&)>& body,
                                                         int max_attempts) {
   for (int attempt = 1;; ++attempt) {
-    BOOST_OUTCOME_TRY(begin_transaction());
+    if (auto b = begin_transaction(); !b) {
+      // An abort that ran out of time earlier (the broker was down past a deadline) leaves the
+      // transaction aborting, and librdkafka wants abort_transaction() called again before the
+      // next begin ("Operation not valid in state BeginAbort" otherwise).
+      if (b.error().code() != errc::state) return b.error();
+      BOOST_OUTCOME_TRY(abort_transaction(d));
+      BOOST_OUTCOME_TRY(begin_transaction());
+    }
     if (auto r = body(*this); !r) {
       const auto& err = r.error();
       if (err.fatal()) return err;
