@@ -1,6 +1,7 @@
 #include "syn/ops/common.hpp"
 
 #include "syn/core/kafka/properties.hpp"
+#include "syn/core/service.hpp"
 
 #include <stdexcept>
 
@@ -17,6 +18,7 @@ void add_common_options(CLI::App* sub, common_options& o) {
 
 config::root load_config(const common_options& o) {
   auto cfg = config::load(o.config_path);  // config_error -> exit 2 (cli::dispatcher)
+  service::setup_logging(cfg.observability);
   if (!o.bootstrap.empty()) cfg.kafka.bootstrap_servers = o.bootstrap;
   if (kafka::is_embedded(cfg.kafka)) {
     throw std::invalid_argument(

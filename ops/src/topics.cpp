@@ -4,6 +4,7 @@
 #include "syn/core/cli.hpp"
 #include "syn/core/config.hpp"
 #include "syn/core/kafka/admin.hpp"
+#include "syn/core/service.hpp"
 #include "syn/ops/lag.hpp"
 
 #include <chrono>
@@ -32,7 +33,9 @@ struct topics_options {
 };
 
 config::kafka_config load_kafka(const topics_options& o) {
-  auto cfg = config::load(o.config_path).kafka;  // config_error -> exit 2 (cli::dispatcher)
+  const auto root = config::load(o.config_path);  // config_error -> exit 2 (cli::dispatcher)
+  service::setup_logging(root.observability);
+  auto cfg = root.kafka;
   if (!o.bootstrap.empty()) cfg.bootstrap_servers = o.bootstrap;
   return cfg;
 }
@@ -105,6 +108,7 @@ int run_describe(const topics_options& o) {
 /// (each caches the partition count for its lifetime).
 int run_add_partitions(const topics_options& o) {
   const auto root = config::load(o.config_path);
+  service::setup_logging(root.observability);
   auto cfg = root.kafka;
   if (!o.bootstrap.empty()) cfg.bootstrap_servers = o.bootstrap;
   const auto d = kafka::after(std::chrono::seconds(o.timeout_s));

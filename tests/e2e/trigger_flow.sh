@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `syndicate serve trigger` on the real broker: every HTTP status of the API, a publication seen
-# by read_committed, and the hot folder (success, failure with .error, a .part file left alone).
+# by read_committed, the hot folder (success, failure with .error, a .part file left alone), and
+# observability.log_format: json honoured (one JSON object per log line).
 # Needs SYN_TEST_BOOTSTRAP; $1 is the syndicate binary.
 set -euo pipefail
 syndicate=$1
@@ -24,6 +25,8 @@ producer:
     dir: $work/hot
     poll_interval_ms: 200
     stable_wait_ms: 400
+observability:
+  log_format: json
 YAML
 fail() { echo "FAIL: $*" >&2; [ -f "$work/trigger.log" ] && tail -20 "$work/trigger.log" >&2; exit 1; }
 status() { curl -s -o "$work/body" -w '%{http_code}' "$@"; }
@@ -69,4 +72,14 @@ for _ in $(seq 1 100); do [ -f "$work/hot/done/mar.txt" ] && break; sleep 0.2; d
 expect "articles of the March issue from the hot folder" 5 "$(count cjrb-20240330-)"
 grep -q 'publication via=http who=127.0.0.1' "$work/trigger.log" || fail "no structured publication line for HTTP"
 grep -q 'publication via=hotfolder who=garbage.txt .*result=rejected' "$work/trigger.log" || fail "no structured line for the rejected file"
+# observability.log_format: json holds for the trigger too: every line it wrote is one object.
+python3 - "$work/trigger.log" <<'PY' || fail "trigger.log is not one JSON object per line"
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+assert lines, "empty log"
+for n, line in enumerate(lines, 1):
+    obj = json.loads(line)
+    assert {"time", "level", "msg"} <= obj.keys(), (n, line)
+assert any(json.loads(l)["msg"].startswith("publication via=http") for l in lines)
+PY
 echo "trigger_flow: ok"

@@ -32,6 +32,7 @@ struct serve_args {
 int serve_feeds(const serve_args& args) {
   // A config_error goes to the dispatcher, which reports every problem as the other commands do.
   const config::root cfg = config::load(args.config_path);
+  service::setup_logging(cfg.observability);
   std::pair<std::string, std::uint16_t> where;
   try {
     where = service::split_host_port(args.listen.empty() ? cfg.feed.server.listen : args.listen);
