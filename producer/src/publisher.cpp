@@ -49,6 +49,15 @@ std::vector<offset_range> ranges_of(const std::vector<kafka::delivery_report>& r
   return out;
 }
 
+/// A manifest as the index keeps it: without the issue's raw text and split warnings, which the
+/// publisher never reads back. A trigger that runs for months holds one per issue of the issues
+/// topic; with the text (tens of kB per issue) that grew without bound.
+IssueManifest slim(IssueManifest m) {
+  m.clear_source();
+  m.clear_warnings();
+  return m;
+}
+
 }  // namespace
 
 std::string_view to_string(publish_outcome::status s) noexcept {
@@ -136,7 +145,7 @@ struct publisher::impl {
         const auto& msg = *m.value();
         IssueManifest manifest;
         if (msg.has_key() && manifest.ParseFromArray(msg.value().data(), static_cast<int>(msg.value().size()))) {
-          idx.latest[std::string(msg.key())] = std::move(manifest);
+          idx.latest[std::string(msg.key())] = slim(std::move(manifest));
         }
         idx.next_offset = msg.offset() + 1;
       }
@@ -242,12 +251,17 @@ std::vector<publish_outcome> publisher::publish(std::span<const split_result* co
 
 bool publisher::publish_group(std::span<const split_result* const> issues, std::span<publish_outcome> out) {
   const auto& topics = impl_->kafka.topics;
+  const auto started = std::chrono::steady_clock::now();
+  const auto ms_since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+  };
   const auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
   std::vector<planned_issue> plan;
   plan.reserve(issues.size());
   // Manifests planned earlier in this group, by issue id: a later copy compares with them.
   std::map<std::string, const IssueManifest*, std::less<>> planned_latest;
   impl_->read_this_group.clear();
+  double read_ms = 0;  // of the planning: reading the issues topic (what is published already)
   for (std::size_t i = 0; i < issues.size(); ++i) {
     const split_result& issue = *issues[i];
     auto& o = out[i];
@@ -262,7 +276,9 @@ bool publisher::publish_group(std::span<const split_result* const> issues, std::
       previous = *it->second;
     } else {
       try {
+        const auto reading = std::chrono::steady_clock::now();
         previous = latest_manifest(o.issue_id);
+        read_ms += ms_since(reading);
         if (auto read = impl_->partition_of(topics.issues.name, o.issue_id)) impl_->read_this_group.insert(read.value());
       } catch (const std::exception& e) {
         o.error = e.what();
@@ -307,7 +323,10 @@ bool publisher::publish_group(std::span<const split_result* const> issues, std::
     planned_latest[out[i].issue_id] = &plan.back().manifest;  // reserved: no reallocation
   }
   impl_->read_this_group.clear();
+  spdlog::debug("publisher: planned {} of {} issues in {:.1f} ms ({:.1f} ms reading the issues topic)", plan.size(),
+                issues.size(), ms_since(started), read_ms);
   if (plan.empty()) return true;
+  const auto sending = std::chrono::steady_clock::now();
 
   std::size_t sent_in_attempt = 0;
   auto body = [&](kafka::producer& tx) -> kafka::result<void> {
@@ -353,6 +372,8 @@ bool publisher::publish_group(std::span<const split_result* const> issues, std::
 
   auto reports = impl_->producer.transact(kafka::after(std::chrono::milliseconds(impl_->kafka.transaction_timeout_ms)),
                                           body);
+  spdlog::debug("publisher: transaction of {} issues ({} records) {} in {:.1f} ms", plan.size(), sent_in_attempt,
+                reports ? "committed" : "failed", ms_since(sending));
   if (!reports) {
     std::string error = fail_line(reports.error());
     if (reports.error().fatal()) error += " (fatal: this publisher must be restarted)";
@@ -375,7 +396,7 @@ bool publisher::publish_group(std::span<const split_result* const> issues, std::
     o.revisions = p.revisions;
     o.ranges = ranges_of(mine);
     // Remember what we just committed without re-reading it.
-    impl_->index[p.issue_partition].latest[o.issue_id] = std::move(p.manifest);
+    impl_->index[p.issue_partition].latest[o.issue_id] = slim(std::move(p.manifest));
   }
   for (auto& [partition, offsets] : own) {
     auto& idx = impl_->index[partition];

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End to end on the real broker: topics, publish, republish (no-op), correction (revision),
-# group commit (a duplicate and an already-published issue in one group, a killed group),
+# group commit (a duplicate and an already-published issue in one group, a killed group, groups
+# sent as their files are split with a bad file among them),
 # whole-issue atomicity (publisher killed mid-transaction), and a Node.js subscriber (kafkajs +
 # protobufjs) that checks the contract. Needs SYN_TEST_BOOTSTRAP and the syndicate binary as $1.
 set -euo pipefail
@@ -96,4 +97,32 @@ grep -q "^cjrb-20240301: published 5 of 5 articles" <<<"$out" || fail "first iss
 grep -q "^cn62-0038-20240301: published 3 of 3 articles" <<<"$out" || fail "second issue after the killed group"
 expect "articles of the killed group visible after republishing" 8 \
   "$(count_committed "e2e.$run_id.articles" '\(cjrb\|cn62-0038\)-20240301-')"
+
+# Files are published a group at a time as they are split: with 2 issues per transaction, five
+# files (one bad) in two groups. Every outcome is printed in the order given, the bad file gets
+# one line on stderr and exit status 2, and a copy of an issue in a later group is unchanged.
+cfg2=$work/groups-of-2.yaml
+write_config "$cfg2" "e2e.$run_id" <<YAML
+producer:
+  max_issues_per_transaction: 2
+YAML
+python3 "$src/bench/gen_issues.py" --out "$work/gen" --count 3 --start 2019-01-01 \
+  "$fixture" "$hexi" "$beijiang" >/dev/null
+printf 'not \0 an issue' >"$work/gen/bad.txt"
+gen=("$work"/gen/0*.txt)
+[ "${#gen[@]}" = 3 ] || fail "gen_issues.py wrote ${#gen[@]} files, not 3"
+set +e
+out=$("$syndicate" publish --config "$cfg2" "${gen[0]}" "${gen[1]}" "$work/gen/bad.txt" "${gen[2]}" "${gen[0]}" \
+  2>"$work/groups.err")
+rc=$?
+set -e
+echo "$out"
+expect "exit status with one bad file" 2 "$rc"
+expect "error lines" 1 "$(grep -c '^syndicate: ' "$work/groups.err")"
+grep -q "bad.txt:1: binary input" "$work/groups.err" || fail "stderr: $(cat "$work/groups.err")"
+ids=$(for f in "${gen[@]}"; do "$syndicate" split "$f" | python3 -c 'import json,sys; print(json.load(sys.stdin)["manifest"]["issueId"])'; done)
+mapfile -t id <<<"$ids"
+expect "outcome lines, in the order given" \
+  "${id[0]}: published|${id[1]}: published|${id[2]}: published|${id[0]}: unchanged" \
+  "$(awk '{sub(/,$/, "", $2); print $1, $2}' <<<"$out" | paste -sd'|')"
 echo "publish_contract: ok"

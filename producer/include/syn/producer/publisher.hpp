@@ -87,7 +87,8 @@ class publisher {
   /// issues is published again in a transaction of its own, so one bad issue fails alone.
   std::vector<publish_outcome> publish(std::span<const split_result* const> issues);
 
-  /// The latest manifest of `issue_id` on the issues topic, if any (read_committed).
+  /// The latest manifest of `issue_id` on the issues topic, if any (read_committed), without its
+  /// `source` and `warnings` (the publisher keeps one per issue of the topic, and not those).
   std::optional<syndication::v1::IssueManifest> latest_manifest(const std::string& issue_id);
 
  private:
