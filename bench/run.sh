@@ -12,7 +12,7 @@
 #   5. peak RSS of every process.
 # Prints the figures and ratios, and writes them as Markdown to FILE (default var/bench/summary.md).
 #
-# Environment: SYN_BENCH_BOOTSTRAP (use this broker instead of starting one on 39392),
+# Environment: SYN_BENCH_BOOTSTRAP (use this broker instead of starting one on a free port),
 # SYN_BENCH_BUILD_DIR (build-bench), SYN_BENCH_NO_BUILD=1 (skip the build step),
 # SYN_BENCH_ISSUES, SYN_BENCH_RATE, SYN_BENCH_SECONDS (override the sizes below), SYN_BENCH_KEEP=1
 # (keep the work directory with every log).
@@ -44,7 +44,7 @@ cleanup() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ -n "$broker_dir" ]; then bash "$root/deploy/kafka/kafka.sh" stop --port 39392 --state-dir "$broker_dir" >/dev/null 2>&1 || true; fi
+  if [ -n "$broker_dir" ]; then bash "$root/deploy/kafka/kafka.sh" stop --port "$broker_port" --state-dir "$broker_dir" >/dev/null 2>&1 || true; fi
   if [ "${SYN_BENCH_KEEP:-0}" = 1 ]; then say "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -62,14 +62,19 @@ if [ "${SYN_BENCH_NO_BUILD:-0}" != 1 ]; then
     die "build failed: cmake --build $build"
 fi
 [ -x "$syn" ] && [ -x "$wxserver" ] || die "missing binaries in $build"
+# Ports: free ones below the kernel's ephemeral range (tests/e2e/lib.sh's free_port), so no
+# client socket of the run can hold one when its server binds it.
+source "$root/tests/e2e/lib.sh"
+broker_port=
 if [ -n "${SYN_BENCH_BOOTSTRAP:-}" ]; then
   bootstrap=$SYN_BENCH_BOOTSTRAP
 else
   broker_dir=$work/kafka
-  say "starting a Kafka broker on 127.0.0.1:39392 (state in $broker_dir) ..."
-  bash "$root/deploy/kafka/kafka.sh" start --port 39392 --controller-port 39393 --state-dir "$broker_dir" >/dev/null 2>"$work/kafka-start.log" ||
+  read -r broker_port controller_port <<<"$(free_port 2 | awk '{print $1, $1 + 1}')"
+  say "starting a Kafka broker on 127.0.0.1:$broker_port (state in $broker_dir) ..."
+  bash "$root/deploy/kafka/kafka.sh" start --port "$broker_port" --controller-port "$controller_port" --state-dir "$broker_dir" >/dev/null 2>"$work/kafka-start.log" ||
     { cat "$work/kafka-start.log" >&2; die "broker did not start"; }
-  bootstrap=127.0.0.1:39392
+  bootstrap=127.0.0.1:$broker_port
 fi
 id=bench$(date +%s)$$
 kc() { kcat -b "$bootstrap" -X isolation.level=read_committed "$@"; }
@@ -77,9 +82,8 @@ kc() { kcat -b "$bootstrap" -X isolation.level=read_committed "$@"; }
 # bench_config FILE PREFIX WXPORT: tests/e2e/lib.sh's config (topics `<PREFIX>.*`, groups and
 # transactional ids of their own, the SQLite archive in $work/<PREFIX>/archive.db), plus the
 # trigger on $trigger_port and two WeChat accounts on the local WeChat API.
-trigger_port=$((39400 + RANDOM % 500))
+trigger_port=$(free_port)
 SYN_TEST_BOOTSTRAP=$bootstrap
-source "$root/tests/e2e/lib.sh"
 bench_config() {
   local top=$work
   mkdir -p "$work/$2"
@@ -105,7 +109,8 @@ export SYN_BENCH_TOKEN=bench-token SYN_BENCH_WX_SECRET=bench-secret
 
 # start_wechat PORTVAR: the local WeChat API on a free port.
 start_wechat() {
-  local port=$((39900 + RANDOM % 90))
+  local port
+  port=$(free_port)
   "$wxserver" --port "$port" --threads 2 >"$work/wechat-$port.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
