@@ -49,7 +49,7 @@ TEST(KafkaProperties, ProducersAreIdempotentAndUseJavasPartitioner) {
   EXPECT_EQ(p.value().at("transactional.id"), "syndicate-publisher-1");
   EXPECT_EQ(p.value().at("transaction.timeout.ms"), "45000");
   EXPECT_EQ(p.value().at("partitioner"), "murmur2_random");
-  EXPECT_EQ(p.value().at("retry.backoff.ms"), "20") << "CONCURRENT_TRANSACTIONS after a commit: retry soon";
+  EXPECT_EQ(p.value().at("retry.backoff.ms"), "5") << "CONCURRENT_TRANSACTIONS after a commit: retry soon";
 
   auto plain = build_properties(cfg, role::producer);
   ASSERT_TRUE(plain);
