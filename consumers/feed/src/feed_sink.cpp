@@ -19,6 +19,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -212,6 +213,11 @@ struct feed_sink::impl {
                       it.article->id(), why);
       }
     };
+
+    // Steps 1-3 read and write the state db many times per article and call no WeChat API (only
+    // a dead letter for a held article that failed may wait on Kafka): one transaction, committed
+    // before the first WeChat call, so the holds are durable before the offsets are committed.
+    std::optional<state_store::batch_transaction> planning(std::in_place, *state);
 
     // 1. The articles of the batch, routed.
     std::vector<item> items;
@@ -410,6 +416,9 @@ struct feed_sink::impl {
                       groups[gi].issue, cfg.accounts[groups[gi].account].name, arts.size());
       }
     }
+
+    planning->commit();
+    planning.reset();
 
     // A transient failure (45009 quota, -1, 5xx, timeouts) holds back that account only: the other
     // accounts' groups are still pushed and recorded, and the batch is retried for the held one.

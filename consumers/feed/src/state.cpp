@@ -221,9 +221,14 @@ struct state_store::impl {
     }
   }
 
-  /// BEGIN IMMEDIATE ... COMMIT, rolled back if the body throws.
+  /// BEGIN IMMEDIATE ... COMMIT, rolled back if the body throws. Inside a batch_transaction the
+  /// body joins it (and a throw rolls the whole batch back, through its owner).
   template <class F>
   void transaction(F&& body) {
+    if (sqlite3_get_autocommit(db) == 0) {
+      body();
+      return;
+    }
     exec("BEGIN IMMEDIATE");
     try {
       body();
@@ -351,6 +356,23 @@ state_store::writer_guard::~writer_guard() {
 }
 
 state_store::writer_guard state_store::lock_writer() { return writer_guard(impl_->writer_fd); }
+
+state_store::batch_transaction::batch_transaction(state_store& s) : s_(&s) {
+  const std::lock_guard lock(s_->impl_->mu);
+  s_->impl_->exec("BEGIN IMMEDIATE");
+}
+
+state_store::batch_transaction::~batch_transaction() {
+  if (s_ == nullptr) return;
+  const std::lock_guard lock(s_->impl_->mu);
+  sqlite3_exec(s_->impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void state_store::batch_transaction::commit() {
+  const std::lock_guard lock(s_->impl_->mu);
+  s_->impl_->exec("COMMIT");
+  s_ = nullptr;
+}
 
 bool state_store::pushed(std::string_view account, std::string_view article_id, std::string_view sha256) {
   const std::lock_guard lock(impl_->mu);

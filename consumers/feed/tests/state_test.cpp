@@ -114,6 +114,49 @@ TEST(FeedState, SurvivesReopening) {
   std::filesystem::remove(path + "-shm");
 }
 
+// A batch transaction: calls made inside join it (record_draft's own transaction included),
+// another connection (`serve feeds`) sees nothing before commit(), and a batch destroyed without
+// commit() leaves nothing behind.
+TEST(FeedState, BatchTransactionCommitsOrRollsBackEverythingInIt) {
+  const auto path =
+      (std::filesystem::temp_directory_path() / ("feed-state-batch-" + std::to_string(::getpid()) + ".db")).string();
+  std::filesystem::remove(path);
+  const auto draft = [](const std::string& media_id, const std::string& article) {
+    draft_record d;
+    d.media_id = media_id;
+    d.account = "cjrb";
+    d.status = "added";
+    d.articles = {{article, "h1", 1, 1}};
+    return d;
+  };
+  {
+    state_store s(path);
+    state_store reader(path, true);
+    {
+      state_store::batch_transaction batch(s);
+      s.mark_superseded("cjrb", "old", "h0");
+      s.record_draft(draft("M1", "a1"), "wx1");
+      EXPECT_TRUE(s.pushed("cjrb", "a1", "h1"));  // its own writes, inside
+      EXPECT_FALSE(reader.pushed("cjrb", "a1", "h1"));
+      batch.commit();
+    }
+    EXPECT_TRUE(reader.pushed("cjrb", "a1", "h1"));
+    EXPECT_TRUE(reader.superseded("cjrb", "old", "h0"));
+    {
+      state_store::batch_transaction batch(s);
+      s.record_draft(draft("M2", "a2"), "wx1");
+      s.mark_superseded("cjrb", "a1", "h1");
+    }  // no commit(): rolled back
+    EXPECT_FALSE(s.pushed("cjrb", "a2", "h1"));
+    EXPECT_FALSE(s.superseded("cjrb", "a1", "h1"));
+    s.record_draft(draft("M3", "a3"), "wx1");  // and transactions of its own work again after it
+    EXPECT_TRUE(reader.pushed("cjrb", "a3", "h1"));
+  }
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + "-wal");
+  std::filesystem::remove(path + "-shm");
+}
+
 TEST(FeedState, UnopenablePathThrowsNamingIt) {
   try {
     state_store s("/proc/no-such-dir/state.db");

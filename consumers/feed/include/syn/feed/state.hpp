@@ -117,6 +117,23 @@ class state_store {
   };
   [[nodiscard]] writer_guard lock_writer();
 
+  /// One write transaction (BEGIN IMMEDIATE) around many calls: the calls made while it is open
+  /// join it instead of each being a transaction of its own. In WAL mode every transaction, a
+  /// read too, takes and drops file locks; one per call cost ~50 syscalls per draft pushed
+  /// (BENCHMARKS.md). Committed by commit(), rolled back if destroyed before. Not for calls that
+  /// wait on the network: other writers of the db (`serve feeds`) wait for it.
+  class batch_transaction {
+   public:
+    explicit batch_transaction(state_store& s);
+    ~batch_transaction();
+    batch_transaction(const batch_transaction&) = delete;
+    batch_transaction& operator=(const batch_transaction&) = delete;
+    void commit();
+
+   private:
+    state_store* s_;
+  };
+
   /// Whether (account, article, hash) was pushed.
   [[nodiscard]] bool pushed(std::string_view account, std::string_view article_id, std::string_view sha256);
   /// Whether (account, article, hash) was overtaken by a later revision before it was pushed (a
