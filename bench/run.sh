@@ -178,8 +178,7 @@ rec_bytes=$(kc -C -t "${id}w.articles" -o beginning -e -q -f '%K %S\n' | awk '{s
 rec_bytes=$((rec_bytes + $(kc -C -t "${id}w.issues" -o beginning -e -q -f '%K %S\n' | awk '{s+=$1+$2} END{print s+0}')))
 avg_size=$((rec_bytes / n_records))
 # kcat -P writes to one topic per round, and ProducerPerformance to one of its own.
-{
-  cat <<YAML
+cat >"$work/topics-base.yaml" <<YAML
 kafka:
   bootstrap_servers: $bootstrap
   topics:
@@ -189,7 +188,6 @@ kafka:
     translation_jobs: {name: $id.pp, partitions: 3, replication_factor: 1}
     deadletter: {name: $id.unused, partitions: 1, replication_factor: 1}
 YAML
-} >"$work/topics-base.yaml"
 "$syn" topics create --config "$work/topics-base.yaml" >/dev/null
 # median V...: the middle value (of an odd count).
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }

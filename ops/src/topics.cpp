@@ -32,13 +32,15 @@ struct topics_options {
   bool force = false;
 };
 
-config::kafka_config load_kafka(const topics_options& o) {
-  const auto root = config::load(o.config_path);  // config_error -> exit 2 (cli::dispatcher)
+/// The config with --bootstrap applied, and its logging set up.
+config::root load_root(const topics_options& o) {
+  auto root = config::load(o.config_path);  // config_error -> exit 2 (cli::dispatcher)
   service::setup_logging(root.observability);
-  auto cfg = root.kafka;
-  if (!o.bootstrap.empty()) cfg.bootstrap_servers = o.bootstrap;
-  return cfg;
+  if (!o.bootstrap.empty()) root.kafka.bootstrap_servers = o.bootstrap;
+  return root;
 }
+
+config::kafka_config load_kafka(const topics_options& o) { return load_root(o).kafka; }
 
 int fail(const kafka::error& e) {
   cli::print_error(e.to_string());
@@ -107,10 +109,8 @@ int run_describe(const topics_options& o) {
 /// group caught up on the topic, publishers stopped), then add, then restart the publishers
 /// (each caches the partition count for its lifetime).
 int run_add_partitions(const topics_options& o) {
-  const auto root = config::load(o.config_path);
-  service::setup_logging(root.observability);
-  auto cfg = root.kafka;
-  if (!o.bootstrap.empty()) cfg.bootstrap_servers = o.bootstrap;
+  const auto root = load_root(o);
+  const auto& cfg = root.kafka;
   const auto d = kafka::after(std::chrono::seconds(o.timeout_s));
   auto a = kafka::admin::create(cfg);
   if (!a) return fail(a.error());

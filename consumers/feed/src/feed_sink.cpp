@@ -217,7 +217,7 @@ struct feed_sink::impl {
     // Steps 1-3 read and write the state db many times per article and call no WeChat API (only
     // a dead letter for a held article that failed may wait on Kafka): one transaction, committed
     // before the first WeChat call, so the holds are durable before the offsets are committed.
-    std::optional<state_store::batch_transaction> planning(std::in_place, *state);
+    state_store::batch_transaction planning(*state);
 
     // 1. The articles of the batch, routed.
     std::vector<item> items;
@@ -417,8 +417,7 @@ struct feed_sink::impl {
       }
     }
 
-    planning->commit();
-    planning.reset();
+    planning.commit();
 
     // A transient failure (45009 quota, -1, 5xx, timeouts) holds back that account only: the other
     // accounts' groups are still pushed and recorded, and the batch is retried for the held one.
