@@ -1,6 +1,7 @@
 #include "syn/translation/commands.hpp"
 
 #include "syn/core/config.hpp"
+#include "syn/core/instance.hpp"
 #include "syn/core/runner.hpp"
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/service.hpp"
@@ -49,12 +50,6 @@ std::unique_ptr<http::server> serve_role_metrics(const args& a, const std::strin
 /// 1 MB record limit with room for the job's own fields.
 constexpr std::size_t max_source_bytes = 768U * 1024U;
 
-std::string host_instance(const std::string& given) {
-  if (!given.empty()) return given;
-  char buf[256] = {};
-  return gethostname(buf, sizeof buf - 1) == 0 ? buf : "localhost";
-}
-
 template <class T>
 std::optional<T> decode(const kafka::message& m, std::string_view schema) {
   if (m.header_value("schema") != std::optional<std::string_view>(schema)) return std::nullopt;
@@ -84,7 +79,8 @@ int run_jobs(const args& a) {
   transform::options o;
   o.group_id = cfg.consumers.groups.translation;
   o.topics = {cfg.kafka.topics.articles.name};
-  o.transactional_id = cfg.kafka.transactional_id_prefix + "-translation-" + host_instance(a.instance);
+  const auto lease = instance::acquire("translation", a.instance);  // held while the role runs
+  o.transactional_id = cfg.kafka.transactional_id_prefix + "-translation-" + lease.id();
   o.stop_when_idle = a.until_idle;
   runner::stats stats;
   o.stats = &stats;
@@ -190,7 +186,8 @@ int run_translate(const args& a) {
   transform::options o;
   o.group_id = cfg.consumers.groups.translator;
   o.topics = {cfg.kafka.topics.translation_jobs.name};
-  o.transactional_id = cfg.kafka.transactional_id_prefix + "-translator-" + host_instance(a.instance);
+  const auto lease = instance::acquire("translator", a.instance);  // held while the role runs
+  o.transactional_id = cfg.kafka.transactional_id_prefix + "-translator-" + lease.id();
   // An HTTP engine may take seconds per job: small transactions. OpenCC takes microseconds per
   // job, so its transactions carry as many jobs as the consumers' batches (a commit costs ~5-10 ms).
   const bool all_offline = std::all_of(cfg.translation.targets.begin(), cfg.translation.targets.end(),
@@ -266,7 +263,8 @@ int run_translate(const args& a) {
 
 void add_common(CLI::App* sub, args& a) {
   cli::add_config_option(sub, a.config_path);
-  sub->add_option("--instance", a.instance, "instance name in the transactional.id (default: the host name)");
+  sub->add_option("--instance", a.instance, "instance name in the transactional.id (default: $SYNDICATE_INSTANCE, else <hostname>-<N>, N the "
+                  "lowest slot no other process of this role on this host holds)");
   sub->add_flag("--until-idle", a.until_idle, "exit 0 after 5 s without records (batch jobs, tests)");
   sub->add_option("--metrics-listen", a.metrics_listen,
                   "HOST:PORT for /metrics, /healthz, /readyz (default: observability.metrics.<role>, off with "
