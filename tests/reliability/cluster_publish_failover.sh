@@ -90,6 +90,10 @@ for i in (acked_not_whole + missing_not_failed)[:5]:
 PY
 }
 val() { awk -v k="$2" '$1 == k {print $2}' "$work/check.$1"; }
+# `publish` returns once each commit is decided; the transaction markers that make the last
+# issues readable at read_committed follow. Wait (bounded) until what it reported is readable.
+acked_visible() { check first && val first acked_not_whole; }
+wait_for "issues reported published, readable (read_committed)" 0 30 acked_visible
 check first
 failed=$(val first failed)
 expect "scenario A issues partly on the topic after the first run" 0 "$(val first partial)"
@@ -107,6 +111,8 @@ if [ "$failed" -gt 0 ]; then
 fi
 
 articles=$((issues * per_issue))
+whole_now() { check final && val final whole; }
+wait_for "issues whole on the topic (read_committed)" "$issues" 30 whole_now
 check final
 records=$(count_records "$id.articles")
 distinct=$(count_distinct "$id.articles")
