@@ -558,6 +558,7 @@ cluster_stop() {
   t0=$(now_ms)
   for ((i = 1; i <= NODES; i++)); do
     node_vars "$i"
+    [[ -d $DATA ]] || continue # never formatted, so never started (spares running_pid's /proc scan)
     if pid=$(running_pid); then kill -TERM "$pid" 2>/dev/null || true; pids+=("$i:$pid"); else rm -f "$PIDFILE"; fi
   done
   deadline=$((SECONDS + STOP_TIMEOUT))

@@ -9,6 +9,8 @@
 #   leader_of TOPIC PARTITION        the node id leading the partition (cluster metadata)
 #   dump_committed TOPIC FILE        the read_committed view as `key<TAB>issue-id` lines
 #   count_records / count_distinct TOPIC   records and distinct keys of that view
+#   expect_once WHAT EXPECTED RECORDS DISTINCT   `WHAT lost: expected 0, got N` (EXPECTED - DISTINCT)
+#                                    and `WHAT duplicated: expected 0, got N` (RECORDS - DISTINCT)
 #   count_dead_letters TOPIC         DeadLetter records (schema header) of the dead-letter topic
 #   count_lines PATTERN FILE         lines of FILE matching PATTERN (grep -c, failing on a grep error)
 #   http_status URL                  the HTTP status of a GET (000: no answer)
@@ -53,6 +55,7 @@ dump_committed() { # TOPIC FILE
 count_records() { local f=$work/.count.$$.$RANDOM; dump_committed "$1" "$f" && wc -l <"$f"; }
 count_distinct() { local f=$work/.count.$$.$RANDOM; dump_committed "$1" "$f" && cut -f1 "$f" | sort -u | wc -l; }
 
+expect_once() { expect "$1 lost" 0 $(($2 - $4)); expect "$1 duplicated" 0 $(($3 - $4)); }
 count_dead_letters() {
   local f=$work/.dlq.$$.$RANDOM
   kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '%h\n' >"$f" ||
