@@ -105,7 +105,7 @@ observability:
   log_level: warn
 YAML
 }
-printf '\xFF\xD8\xFF\xE0bench cover' >"$work/cover.jpg"
+"$wxserver" --write-jpeg "$work/cover.jpg"  # a real JPEG: the WeChat API decodes covers
 export SYN_BENCH_TOKEN=bench-token SYN_BENCH_WX_SECRET=bench-secret
 
 # start_wechat PORTVAR: the local WeChat API on a free port.

@@ -965,6 +965,10 @@ const schema<feed_config>& schema_of<feed_config>() {
           field("max_articles_per_draft", &feed_config::max_articles_per_draft,
                 "Articles per WeChat draft (WeChat takes at most 8).", {in_range(1, 8)}),
           field("retry", &feed_config::retry, "Retries of WeChat API calls (5xx, timeouts, rate limits)."),
+          field("quota_reset_utc_minute", &feed_config::quota_reset_utc_minute,
+                "Minute of the UTC day when WeChat's daily API quotas reset (960: midnight China time); an "
+                "account paused by 45009 resumes then.",
+                {in_range(0, 1439)}),
           field("server", &feed_config::server, "`serve feeds`: the feed server."),
           field("accounts", &feed_config::accounts, "WeChat-style accounts and what each one gets."),
       },

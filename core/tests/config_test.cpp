@@ -68,6 +68,7 @@ TEST(ConfigDefaultFile, LoadsAndValidates) {
   EXPECT_THAT(c.producer.hot_folder.ignore_suffixes, ElementsAre(".part"));
   EXPECT_EQ(c.feed.api_base_url, "https://api.weixin.qq.com");
   EXPECT_EQ(c.feed.max_articles_per_draft, 8);
+  EXPECT_EQ(c.feed.quota_reset_utc_minute, 960);  // 00:00 China time
   EXPECT_EQ(c.archive.backend, cfg::archive_backend::sqlite);
   EXPECT_EQ(c.archive.sqlite.path, "var/archive.db");
   ASSERT_EQ(c.translation.targets.size(), 1U);

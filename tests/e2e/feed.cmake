@@ -16,3 +16,11 @@ add_test(NAME e2e.feed_callback
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/feed_callback.sh $<TARGET_FILE:syndicate>
           $<TARGET_FILE:syndicate-wechat-testserver>)
 set_tests_properties(e2e.feed_callback PROPERTIES LABELS integration TIMEOUT 300)
+
+# WeChat accounts through a real day (issue 17): a daily quota of 1 submit pauses one account
+# (nothing dead-lettered, the other flows) until `feed quota reset`; a deleted cover re-uploaded
+# once; drafts without multi-article digests or non-WeChat links; a real JPEG cover.
+add_test(NAME e2e.feed_quota
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/feed_quota.sh $<TARGET_FILE:syndicate>
+          $<TARGET_FILE:syndicate-wechat-testserver>)
+set_tests_properties(e2e.feed_quota PROPERTIES LABELS integration TIMEOUT 300)

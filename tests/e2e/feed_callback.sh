@@ -31,13 +31,9 @@ OK=wxfeedcbok00000001 BAD=wxfeedcbbad0000001
 export FEED_CB_OK_SECRET=ok-secret FEED_CB_BAD_SECRET=bad-secret
 export FEED_CB_OK_TOKEN=tok-ok-$id FEED_CB_BAD_TOKEN=tok-bad-$id
 
-"$wechat" --port 0 --app "$OK:ok-secret" --app "$BAD:bad-secret" >"$work/wechat.log" 2>&1 &
-api_pid=$!
-for _ in $(seq 100); do grep -q '^listening on ' "$work/wechat.log" && break; sleep 0.1; done
-api=$(sed -n 's/^listening on //p' "$work/wechat.log")
-[ -n "$api" ] || fail "the WeChat test server did not start: $(cat "$work/wechat.log")"
+start_wechat_api "$wechat" "$work/wechat.log" --app "$OK:ok-secret" --app "$BAD:bad-secret"
 
-printf '\xff\xd8\xff\xe0cover' >"$work/cover.jpg"
+"$wechat" --write-jpeg "$work/cover.jpg" || fail "writing the cover"
 write_config "$cfg" "$id" <<YAML
 feed:
   api_base_url: $api
@@ -100,4 +96,17 @@ expect "bad: drafts rejected in the ledger" "$bad_drafts" "$(status 'j["draft_st
 expect "bad: results with publish_status 4" "$bad_drafts" \
   "$(status 'sum(1 for r in j["publish_results"] if r["publish_status"] == 4)' bad)"
 expect "rejections logged as warnings" "$bad_drafts" "$(grep -c 'wechat publish bad: publish_id .* rejected (publish_status 4)' "$work/server.log" || true)"
+
+# A replay after the publish results (issue 17): the ledger decides what is posted, so rewinding
+# the feed group adds no draft and submits nothing (published and rejected drafts alike).
+drafts_before=$(state 'len(s["drafts"])')
+"$syndicate" replay --config "$cfg" --group "$id-feed" --topic "$id.articles" --to-earliest --execute >/dev/null ||
+  fail "replay"
+timeout 120 "$syndicate" consume feed --config "$cfg" --state "$work/state.db" --until-caught-up \
+  --metrics-listen "" >"$work/replay.log" 2>&1 || fail "consume feed (replay): $(tail -n 5 "$work/replay.log")"
+expect "drafts added by the replay" 0 "$(($(state 'len(s["drafts"])') - drafts_before))"
+expect "submits by the replay" "$submitted" "$(state 'len(s["publishes"])')"
+expect "freepublish/submit calls in all" "$submitted" "$(state 's["calls"].get("/cgi-bin/freepublish/submit", 0)')"
+expect "errors in the replay's log" 0 "$(grep -c 'failed permanently' "$work/replay.log" || true)"
+expect "bad: still rejected in the ledger" "$bad_drafts" "$(status 'j["draft_status_counts"].get("rejected", 0)' bad)"
 echo "PASS"

@@ -24,7 +24,7 @@ rel_cleanup() {
 trap rel_cleanup EXIT
 
 rel_config() { # FILE ID WECHAT_PORT
-  printf '\xff\xd8\xff\xe0cover' >"$work/cover.jpg"  # JPEG magic: WeChat checks the type
+  "$wechat_server" --write-jpeg "$work/cover.jpg"  # a real JPEG: the WeChat API decodes covers
   write_config "$1" "$2" "  retry: {initial_backoff_ms: 100, max_backoff_ms: 1000, max_attempts: 5}" <<YAML
 feed:
   api_base_url: http://127.0.0.1:$3

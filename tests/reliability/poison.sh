@@ -24,7 +24,7 @@ source "$src/tests/e2e/lib.sh"
 wport=$(free_port)
 t0=$(date +%s)
 
-printf '\xFF\xD8\xFF\xE0poison-cover' >"$work/cover.jpg"
+"$wechat" --write-jpeg "$work/cover.jpg"  # a real JPEG: the WeChat API decodes covers
 write_config "$work/cfg.yaml" "$id" <<YAML
 feed:
   api_base_url: http://127.0.0.1:$wport

@@ -26,7 +26,7 @@ port=$(free_port 3)
 fport=$((port + 1))
 wport=$((port + 2))
 t0=$(date +%s)
-printf '\xFF\xD8\xFF\xE0sec-cover' >"$work/cover.jpg"
+"$wechat" --write-jpeg "$work/cover.jpg"  # a real JPEG: the WeChat API decodes covers
 write_config "$work/cfg.yaml" "$id" <<YAML
 producer:
   trigger:

@@ -4,11 +4,13 @@
 //                               [--token-ttl 7200] [--classic-grace-ms 300000] [--threads 4]
 //
 // Prints `listening on http://ADDRESS:PORT` once ready; stops on SIGINT / SIGTERM.
+#include "images.hpp"
 #include "wechat_test_server.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <fstream>
 #include <iostream>
 #include <pthread.h>
 
@@ -25,10 +27,24 @@ int main(int argc, char** argv) {
   app.add_option("--classic-grace-ms", o.classic_grace_ms,
                  "how long a classic cgi-bin/token survives the next one")->capture_default_str();
   app.add_option("--threads", o.threads, "handler threads")->capture_default_str();
+  std::string write_jpeg;
+  std::uint32_t width = 360, height = 200;
+  app.add_option("--write-jpeg", write_jpeg, "write a real JPEG (a gradient, --width x --height) to FILE and exit");
+  app.add_option("--width", width, "--write-jpeg: width")->capture_default_str();
+  app.add_option("--height", height, "--write-jpeg: height")->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  if (!write_jpeg.empty()) {
+    std::ofstream out(write_jpeg, std::ios::binary);
+    out << syn::testing::make_test_jpeg(width, height);
+    if (!out.flush()) {
+      std::cerr << "syndicate-wechat-testserver: cannot write " << write_jpeg << '\n';
+      return 1;
+    }
+    return 0;
   }
   for (const auto& a : apps) {
     const auto colon = a.find(':');

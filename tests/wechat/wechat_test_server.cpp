@@ -1,4 +1,11 @@
+// The local WeChat API. Each rule cites the platform's page by its number in docs/FEED.md
+// "References" ([1] draft/add, [3] add_material, [4] uploadimg, [5] stable_token, [7]
+// freepublish/submit, [9] draft/batchget, [11][12] return codes, [13] PUBLISHJOBFINISH, [14]
+// material formats and temporary media, [15] del_material, [16] clear_quota, [17]
+// openapi/quota/get, [18] freepublish/batchget).
 #include "wechat_test_server.hpp"
+
+#include "images.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,12 +18,14 @@
 #include <cctype>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <regex>
+#include <set>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -61,13 +70,21 @@ http::response wx_error(int code, std::string_view msg) {
   return ok_json(json{{"errcode", code}, {"errmsg", std::string(msg) + " rid: test-" + std::to_string(code)}});
 }
 
-std::string_view image_type(std::string_view b) {
-  auto starts = [&](std::string_view m) { return b.size() >= m.size() && b.substr(0, m.size()) == m; };
-  if (starts("\xFF\xD8\xFF")) return "jpeg";
-  if (starts("\x89PNG\r\n\x1A\n")) return "png";
-  if (starts("GIF87a") || starts("GIF89a")) return "gif";
-  if (starts("BM")) return "bmp";
-  return {};
+/// The lower-case extension of an upload's file name, without the dot ("" if none).
+std::string extension(std::string_view filename) {
+  const auto dot = filename.rfind('.');
+  if (dot == std::string_view::npos) return {};
+  std::string e(filename.substr(dot + 1));
+  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return e;
+}
+
+/// Whether `href` points to a WeChat article (the only links the platform keeps in content).
+bool wechat_link(std::string_view href) {
+  for (const std::string_view prefix : {"https://mp.weixin.qq.com/", "http://mp.weixin.qq.com/"}) {
+    if (href.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
 }
 
 struct part {
@@ -141,7 +158,10 @@ struct stored_draft {
   std::int64_t received_ms = 0;  ///< system clock, ms since the epoch (latency benchmarks)
   bool published = false;
   std::string publish_id;
+  std::string article_id;  ///< once published
   int scripts_removed = 0;
+  int external_links_removed = 0;  ///< <a href> outside mp.weixin.qq.com, kept as text
+  int digests_dropped = 0;         ///< digests sent on a multi-article draft (the platform keeps none)
   int handlers_removed = 0;
   int external_images_filtered = 0;
 };
@@ -229,7 +249,17 @@ struct wechat_test_server::impl {
   std::map<std::string, std::string> classic_current;
   std::deque<fault> faults;
   std::vector<stored_draft> drafts;
-  std::map<std::string, json> materials;  ///< media_id -> {app, url, bytes, sha256, filename}
+  std::map<std::string, json> materials;  ///< media_id -> {app, url, bytes, sha256, filename, type, width, height}
+  std::vector<std::string> deleted_materials;
+  std::map<std::string, json> temp_media;  ///< media/upload: media_id -> {app, type, bytes, sha256}
+  /// Daily quotas: (app or "" for every app, API path without /cgi-bin/) -> calls a day (0: none).
+  std::map<std::pair<std::string, std::string>, std::int64_t> quota_limit;
+  std::map<std::pair<std::string, std::string>, std::int64_t> quota_used;   ///< (app, api) -> today
+  std::map<std::pair<std::string, std::string>, std::int64_t> quota_refused;
+  std::map<std::string, int> clears;  ///< clear_quota calls that took effect, per app (10 a month)
+  std::uint64_t quota_resets = 0;
+  /// force_refresh per app: when, this day (20 a day, 30 s apart [5]).
+  std::map<std::string, std::vector<steady::time_point>> forced;
   std::vector<json> images;
   std::vector<json> publishes;
   std::map<std::string, std::uint64_t> calls;
@@ -248,6 +278,61 @@ struct wechat_test_server::impl {
     s += '_';
     for (int i = 0; i < 24; ++i) s.push_back(alphabet[rng() % 64]);
     return s;
+  }
+
+  // ---- daily quotas (callers hold mu) ----
+
+  static std::string api_of(const std::string& path) {
+    constexpr std::string_view prefix = "/cgi-bin/";
+    return path.rfind(prefix, 0) == 0 ? path.substr(prefix.size()) : path;
+  }
+
+  [[nodiscard]] std::int64_t limit_of(const std::string& app, const std::string& api) const {
+    if (const auto it = quota_limit.find({app, api}); it != quota_limit.end()) return it->second;
+    if (const auto it = quota_limit.find({std::string(), api}); it != quota_limit.end()) return it->second;
+    return 0;
+  }
+
+  /// Counts a call of `path` for `app`; the 45009 answer once the day's quota is spent.
+  std::optional<http::response> spend_quota(const std::string& app, const std::string& path) {
+    const auto api = api_of(path);
+    const auto limit = limit_of(app, api);
+    auto& used = quota_used[{app, api}];
+    if (limit > 0 && used >= limit) {
+      ++quota_refused[{app, api}];
+      return wx_error(45009, "reach max api daily quota limit");
+    }
+    ++used;
+    return std::nullopt;
+  }
+
+  /// clear_quota [16]: resets the app's daily counts; `appid` must be the token's app (40013);
+  /// 10 times a month (48006).
+  http::response clear_quota(const http::request& req, const std::string& app) {
+    const auto j = json::parse(req.body, nullptr, false);
+    if (!j.is_object()) return wx_error(47001, "data format error");
+    if (j.value("appid", std::string()) != app) return wx_error(40013, "invalid appid");
+    if (clears[app] >= 10) return wx_error(48006, "forbid to clear quota because of reaching the limit");
+    ++clears[app];
+    for (auto it = quota_used.begin(); it != quota_used.end();) {
+      it = it->first.first == app ? quota_used.erase(it) : std::next(it);
+    }
+    return ok_json(json{{"errcode", 0}, {"errmsg", "ok"}});
+  }
+
+  /// openapi/quota/get [17]: {"cgi_path": "/cgi-bin/..."} -> quota {daily_limit, used, remain};
+  /// an API without a configured quota answers a daily_limit of 100000.
+  http::response quota_get(const http::request& req, const std::string& app) {
+    const auto j = json::parse(req.body, nullptr, false);
+    const auto cgi = j.is_object() ? j.value("cgi_path", std::string()) : std::string();
+    if (cgi.rfind("/cgi-bin/", 0) != 0) return wx_error(76021, "cgi_path not found");
+    const auto api = api_of(cgi);
+    const auto limit = limit_of(app, api) > 0 ? limit_of(app, api) : 100000;
+    const auto it = quota_used.find({app, api});
+    const auto used = it == quota_used.end() ? 0 : it->second;
+    return ok_json(json{{"errcode", 0},
+                        {"errmsg", "ok"},
+                        {"quota", {{"daily_limit", limit}, {"used", used}, {"remain", std::max<std::int64_t>(0, limit - used)}}}});
   }
 
   // ---- credentials and tokens (callers hold mu) ----
@@ -293,6 +378,14 @@ struct wechat_test_server::impl {
     const bool force = j.value("force_refresh", false);
     auto& cur = stable_current[app];
     if (force) {
+      // "强制刷新模式每天限用20次且需间隔30秒" [5].
+      auto& times = forced[app];
+      const auto now = steady::now();
+      if (!times.empty() && now - times.back() < std::chrono::milliseconds(options.force_refresh_interval_ms)) {
+        return wx_error(45011, "api minute-quota reach limit  mustslower  retry next minute (force_refresh 30 s apart)");
+      }
+      if (times.size() >= 20) return wx_error(45009, "reach max api daily quota limit (force_refresh 20 a day)");
+      times.push_back(now);
       ++force_refreshes;
       tokens.erase(cur);  // force_refresh invalidates the previous stable token at once
       cur.clear();
@@ -339,33 +432,78 @@ struct wechat_test_server::impl {
 
   // ---- API ----
 
-  http::response upload(const http::request& req, const std::string& app, bool permanent) {
-    if (permanent) {
-      const auto type = req.query.find("type");
-      if (type == req.query.end() || type->second != "image") {
-        return wx_error(40004, "invalid media type (this test server takes type=image)");
+  enum class upload_kind { permanent, body, temporary };
+
+  /// material/add_material [3], media/uploadimg [4], media/upload (temporary media [14]). The
+  /// media is decoded (libjpeg-turbo, libpng): a file that only starts like an image is refused.
+  ///   add_material type=image: bmp/png/jpeg/jpg/gif, at most 10 MB; type=thumb: JPG, 64 KB [3][14];
+  ///   uploadimg: jpg/png, under 1 MB, not in the material library [4];
+  ///   media/upload type=image: png/jpeg/jpg/gif, 10 MB, a media_id valid 3 days that is not a
+  ///   permanent media_id (draft/add's thumb_media_id must be permanent [1]).
+  /// The file name's extension must be one of the type's formats and match the content.
+  http::response upload(const http::request& req, const std::string& app, upload_kind kind) {
+    std::string type = "image";
+    if (kind != upload_kind::body) {
+      const auto t = req.query.find("type");
+      if (t == req.query.end() || (t->second != "image" && t->second != "thumb")) {
+        return wx_error(40004, "invalid media type (this test server takes type=image or type=thumb)");
       }
+      type = t->second;
     }
     const auto parts = parse_multipart(req.header("content-type"), req.body);
     const auto media = std::find_if(parts.begin(), parts.end(), [](const part& p) { return p.name == "media"; });
     if (media == parts.end()) return wx_error(41005, "media data missing");
     if (media->data.empty()) return wx_error(44001, "empty media data");
-    const auto kind = image_type(media->data);
-    if (kind.empty() || (!permanent && kind != "jpeg" && kind != "png")) return wx_error(40005, "invalid file type");
-    if (permanent ? media->data.size() > (10U << 20U) : media->data.size() >= (1U << 20U)) {
+    std::vector<std::string> formats;  // allowed extensions
+    std::size_t max_bytes = 10U << 20U;
+    bool strictly_under = false;
+    if (kind == upload_kind::body) {
+      formats = {"jpg", "jpeg", "png"}, max_bytes = 1U << 20U, strictly_under = true;
+    } else if (type == "thumb") {
+      formats = {"jpg", "jpeg"}, max_bytes = 64U << 10U;
+    } else if (kind == upload_kind::permanent) {
+      formats = {"bmp", "png", "jpeg", "jpg", "gif"};
+    } else {
+      formats = {"png", "jpeg", "jpg", "gif"};
+    }
+    const auto ext = extension(media->filename);
+    if (std::find(formats.begin(), formats.end(), ext) == formats.end()) {
+      return wx_error(40005, "invalid file type: extension '" + ext + "'");
+    }
+    const auto img = decode_image(media->data);
+    if (!img.ok) return wx_error(40005, "invalid file type: " + img.error);
+    const std::string ext_format = ext == "jpg" ? "jpeg" : ext;
+    if (img.format != ext_format) return wx_error(40005, "invalid file type: ." + ext + " holds a " + img.format + " image");
+    if (strictly_under ? media->data.size() >= max_bytes : media->data.size() > max_bytes) {
       return wx_error(40009, "invalid image size");
     }
     const auto sha = hex_sha256(media->data);
-    if (permanent) {
+    if (kind == upload_kind::permanent) {
       const auto id = fresh_id("MEDIA");
-      const auto url = "http://mmbiz.qpic.cn/test_material/" + id + "/0?wx_fmt=" + std::string(kind);
-      materials[id] = json{{"app_id", app}, {"url", url}, {"bytes", media->data.size()}, {"sha256", sha},
-                           {"filename", media->filename}};
+      const auto url = "http://mmbiz.qpic.cn/test_material/" + id + "/0?wx_fmt=" + img.format;
+      materials[id] = json{{"app_id", app},           {"url", url},   {"bytes", media->data.size()}, {"sha256", sha},
+                           {"filename", media->filename}, {"type", type}, {"width", img.width},        {"height", img.height}};
       return ok_json(json{{"media_id", id}, {"url", url}});
     }
-    const auto url = "http://mmbiz.qpic.cn/test_body/" + fresh_id("IMG") + "/0?wx_fmt=" + std::string(kind);
+    if (kind == upload_kind::temporary) {
+      const auto id = fresh_id("TEMP");
+      temp_media[id] = json{{"app_id", app}, {"type", type}, {"bytes", media->data.size()}, {"sha256", sha}};
+      return ok_json(json{{"type", type}, {"media_id", id}, {"created_at", std::time(nullptr)}});
+    }
+    const auto url = "http://mmbiz.qpic.cn/test_body/" + fresh_id("IMG") + "/0?wx_fmt=" + img.format;
     images.push_back(json{{"app_id", app}, {"url", url}, {"bytes", media->data.size()}, {"sha256", sha}});
     return ok_json(json{{"url", url}, {"errcode", 0}, {"errmsg", "ok"}});
+  }
+
+  /// material/del_material [15]: the media_id of a permanent material of the app.
+  http::response del_material(const http::request& req, const std::string& app) {
+    const auto j = json::parse(req.body, nullptr, false);
+    const auto id = j.is_object() ? j.value("media_id", std::string()) : std::string();
+    const auto m = materials.find(id);
+    if (m == materials.end() || m->second.value("app_id", "") != app) return wx_error(40007, "invalid media_id");
+    deleted_materials.push_back(id);
+    materials.erase(m);
+    return ok_json(json{{"errcode", 0}, {"errmsg", "ok"}});
   }
 
   /// Removes what WeChat removes from content; counts it.
@@ -397,6 +535,22 @@ struct wechat_test_server::impl {
     if (lower.find(" on") != std::string::npos) {
       count_and_replace(c, handler, d.handlers_removed, [](const std::smatch&) { return false; });
     }
+    if (lower.find("<a") != std::string::npos) {
+      // The platform keeps links to WeChat articles only ("图文消息支持正文中插入自己帐号和其他公众号
+      // 已群发文章链接的能力" [3]); any other link is removed, its text kept.
+      static const std::regex link(R"re(<a\b[^>]*?\bhref\s*=\s*"([^"]*)"[^>]*>([\s\S]*?)</a\s*>)re", std::regex::icase);
+      std::string out;
+      std::size_t last = 0;
+      for (auto it = std::sregex_iterator(c.begin(), c.end(), link); it != std::sregex_iterator(); ++it) {
+        if (wechat_link((*it)[1].str())) continue;
+        out.append(c, last, static_cast<std::size_t>(it->position()) - last);
+        out += (*it)[2].str();
+        last = static_cast<std::size_t>(it->position() + it->length());
+        ++d.external_links_removed;
+      }
+      out.append(c, last, std::string::npos);
+      c = std::move(out);
+    }
     if (lower.find("<img") != std::string::npos) {
       count_and_replace(c, img, d.external_images_filtered,
                         [](const std::smatch& m) { return m[1].str().rfind("http://mmbiz.qpic.cn/", 0) == 0; });
@@ -415,6 +569,11 @@ struct wechat_test_server::impl {
     stored_draft d;
     for (auto& a : articles) {
       if (!a.is_object()) return wx_error(47001, "data format error");
+      // "图文消息的摘要，仅有单图文消息才有摘要，多图文此处为空" [1]: dropped (and counted).
+      if (articles.size() > 1 && !a.value("digest", std::string()).empty()) {
+        ++d.digests_dropped;
+        a["digest"] = "";
+      }
       const auto title = a.value("title", std::string());
       if (title.empty()) return wx_error(44003, "empty news data: title missing");
       if (count_chars(title) > 32) return wx_error(45003, "title size out of limit");
@@ -511,6 +670,7 @@ struct wechat_test_server::impl {
     // Published drafts leave the draft box: a second submit finds nothing.
     if (d == nullptr || d->published) return wx_error(40007, "invalid media_id");
     d->published = true;
+    d->article_id = "ART" + std::to_string(2247483647LL + static_cast<long long>(publishes.size()) + 1);
     const auto publish_id = static_cast<long long>(2247483647LL + static_cast<long long>(publishes.size()) + 1);
     d->publish_id = std::to_string(publish_id);
     const auto msg_data_id = "MSG" + std::to_string(publish_id);
@@ -520,13 +680,15 @@ struct wechat_test_server::impl {
       start_push(*push, by_app != push->status_by_app.end() ? by_app->second : push->publish_status, d->publish_id,
                  d->articles.size());
     }
-    return ok_json(json{{"errcode", 0}, {"errmsg", "ok"}, {"publish_id", publish_id}, {"msg_data_id", msg_data_id}});
+    // publish_id is a string in the answer ("publish_id string", freepublish_submit [7]).
+    return ok_json(json{{"errcode", 0}, {"errmsg", "ok"}, {"publish_id", d->publish_id}, {"msg_data_id", msg_data_id}});
   }
 
   /// Called with `mu` held: a thread POSTs the signed PUBLISHJOBFINISH event after the delay.
   void start_push(const push_config& p, int publish_status, const std::string& publish_id, std::size_t articles) {
     std::string xml =
-        "<xml><ToUserName><![CDATA[gh_testserver]]></ToUserName><FromUserName><![CDATA[oTestServerOpenId]]>"
+        // FromUserName: "公众号群发助手的openid，为mphelper" (Callback_on_finish [13]).
+        "<xml><ToUserName><![CDATA[gh_testserver]]></ToUserName><FromUserName><![CDATA[mphelper]]>"
         "</FromUserName><CreateTime>" +
         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch())
@@ -556,6 +718,29 @@ struct wechat_test_server::impl {
       const std::lock_guard lock(mu);
       pushed_events.push_back(json{{"publish_id", publish_id}, {"publish_status", publish_status}, {"http_status", status}});
     });
+  }
+
+  /// freepublish/batchget [18]: the app's published articles, newest first, paged like
+  /// draft/batchget (offset, count 1-20, no_content).
+  http::response publish_batchget(const http::request& req, const std::string& app) {
+    const auto j = json::parse(req.body, nullptr, false);
+    if (!j.is_object()) return wx_error(47001, "data format error");
+    const int offset = j.value("offset", 0);
+    const int count = j.value("count", 20);
+    if (count < 1 || count > 20 || offset < 0) return wx_error(40035, "invalid args");
+    const bool no_content = j.value("no_content", 0) == 1;
+    std::vector<const stored_draft*> done;
+    for (auto it = drafts.rbegin(); it != drafts.rend(); ++it) {
+      if (it->app_id == app && it->published) done.push_back(&*it);
+    }
+    json items = json::array();
+    for (int i = offset; i < static_cast<int>(done.size()) && i < offset + count; ++i) {
+      const auto& d = *done[static_cast<std::size_t>(i)];
+      items.push_back(json{{"article_id", d.article_id},
+                           {"content", {{"news_item", news_items(d, !no_content)}}},
+                           {"update_time", d.update_time}});
+    }
+    return ok_json(json{{"total_count", done.size()}, {"item_count", items.size()}, {"item", items}});
   }
 
   http::response publish_get(const http::request& req, const std::string& app) {
@@ -593,8 +778,16 @@ struct wechat_test_server::impl {
     auto who = authorize(req);
     if (auto* e = std::get_if<http::response>(&who)) return *e;
     const auto& app = std::get<std::string>(who);
-    if (path == "/cgi-bin/material/add_material") return upload(req, app, true);
-    if (path == "/cgi-bin/media/uploadimg") return upload(req, app, false);
+    if (path == "/cgi-bin/clear_quota") return clear_quota(req, app);
+    if (path == "/cgi-bin/openapi/quota/get") return quota_get(req, app);
+    // Daily quota per (app, API) [11][12]: 45009 once the day's count is spent, until the reset
+    // (`quota_reset`) or clear_quota.
+    if (auto refused = spend_quota(app, path)) return *refused;
+    if (path == "/cgi-bin/material/add_material") return upload(req, app, upload_kind::permanent);
+    if (path == "/cgi-bin/material/del_material") return del_material(req, app);
+    if (path == "/cgi-bin/media/uploadimg") return upload(req, app, upload_kind::body);
+    if (path == "/cgi-bin/media/upload") return upload(req, app, upload_kind::temporary);
+    if (path == "/cgi-bin/freepublish/batchget") return publish_batchget(req, app);
     if (path == "/cgi-bin/draft/add") return add_draft(prepared, app);
     if (path == "/cgi-bin/draft/get") return draft_get(req, app);
     if (path == "/cgi-bin/draft/batchget") return draft_batchget(req, app);
@@ -684,6 +877,9 @@ struct wechat_test_server::impl {
                         {"scripts_removed", d.scripts_removed},
                         {"handlers_removed", d.handlers_removed},
                         {"external_images_filtered", d.external_images_filtered},
+                        {"external_links_removed", d.external_links_removed},
+                        {"digests_dropped", d.digests_dropped},
+                        {"article_id", d.article_id},
                         {"articles", std::move(arts)}});
     }
     json mats = json::array();
@@ -694,6 +890,21 @@ struct wechat_test_server::impl {
     }
     json c = json::object();
     for (const auto& [p, n] : calls) c[p] = n;
+    json quotas = json::array();
+    std::set<std::pair<std::string, std::string>> keys;
+    for (const auto& [k, v] : quota_used) keys.insert(k);
+    for (const auto& [k, v] : quota_refused) keys.insert(k);
+    for (const auto& [app, api] : keys) {
+      const auto u = quota_used.find({app, api});
+      const auto r = quota_refused.find({app, api});
+      quotas.push_back(json{{"app_id", app},
+                            {"api", api},
+                            {"daily_limit", limit_of(app, api)},
+                            {"used", u == quota_used.end() ? 0 : u->second},
+                            {"refused", r == quota_refused.end() ? 0 : r->second}});
+    }
+    json clears_j = json::object();
+    for (const auto& [app, n] : clears) clears_j[app] = n;
     return json{{"drafts", std::move(ds)},
                 {"materials", std::move(mats)},
                 {"images", images},
@@ -702,6 +913,11 @@ struct wechat_test_server::impl {
                 {"tokens", {{"stable_issued", stable_issued}, {"classic_issued", classic_issued},
                             {"force_refreshes", force_refreshes}}},
                 {"calls", std::move(c)},
+                {"quotas", std::move(quotas)},
+                {"quota_resets", quota_resets},
+                {"clear_quota", std::move(clears_j)},
+                {"deleted_materials", deleted_materials},
+                {"temp_media", temp_media.size()},
                 {"faults_injected", faults_injected},
                 {"faults_pending", faults.size()}};
   }
@@ -711,6 +927,8 @@ struct wechat_test_server::impl {
     if (j.value("reset", false)) {
       tokens.clear(), stable_current.clear(), classic_current.clear(), secrets.clear();
       faults.clear(), drafts.clear(), materials.clear(), images.clear(), publishes.clear(), calls.clear();
+      quota_limit.clear(), quota_used.clear(), quota_refused.clear(), clears.clear(), forced.clear();
+      temp_media.clear(), deleted_materials.clear();
       faults_injected = stable_issued = classic_issued = force_refreshes = 0;
     }
     if (j.contains("token_ttl_s")) options.token_ttl_s = j["token_ttl_s"].get<int>();
@@ -724,6 +942,20 @@ struct wechat_test_server::impl {
     }
     if (j.value("invalidate_tokens", false)) tokens.clear();
     if (j.value("clear_faults", false)) faults.clear();
+    // {"quota": {"api": "freepublish/submit", "daily_limit": 1, "app_id": "wx.."}}: a daily quota
+    // (no app_id: every app); {"quota_reset": true}: the day's counts start again (the daily reset).
+    if (j.contains("quota") && j["quota"].is_object()) {
+      const auto& q = j["quota"];
+      quota_limit[{q.value("app_id", std::string()), q.value("api", std::string())}] = q.value("daily_limit", 0LL);
+    }
+    if (j.value("quota_reset", false)) {
+      quota_used.clear();
+      ++quota_resets;
+    }
+    if (j.contains("delete_material")) {  // as material/del_material, without a token
+      const auto id = j["delete_material"].get<std::string>();
+      if (materials.erase(id) > 0) deleted_materials.push_back(id);
+    }
     if (j.contains("callback_url")) {
       const auto url = j["callback_url"].is_string() ? j["callback_url"].get<std::string>() : std::string();
       if (url.empty()) {

@@ -1,9 +1,14 @@
 #pragma once
 /// A local server that speaks the WeChat Official Account API as the feed uses it, for tests and
-/// trials: tokens (cgi-bin/stable_token and the classic cgi-bin/token, with their different
-/// invalidation rules), material/add_material and media/uploadimg (multipart `media`),
-/// draft/add (validating WeChat's documented limits and answering with WeChat's errcodes),
-/// draft/get, draft/batchget, freepublish/submit, freepublish/get; plus fault injection and an
+/// trials, at least as strictly as the platform's documentation (each rule cites its page in
+/// wechat_test_server.cpp; the numbers are docs/FEED.md's references): tokens
+/// (cgi-bin/stable_token, force_refresh 20 a day and 30 s apart; the classic cgi-bin/token, with
+/// their different invalidation rules), material/add_material (image, thumb), material/del_material,
+/// media/uploadimg and media/upload (multipart `media`, decoded with libjpeg-turbo / libpng, size
+/// and extension rules), draft/add (the documented limits with WeChat's errcodes; digests dropped
+/// on multi-article drafts, links outside WeChat removed), draft/get, draft/batchget,
+/// freepublish/submit (publish_id a string), freepublish/get, freepublish/batchget, daily quotas
+/// per app and API (45009) with clear_quota and openapi/quota/get; plus fault injection and an
 /// inspection endpoint:
 ///
 ///   POST /__control  {"fail_next": N, "path": "draft/add", "app_id": "wx..", "skip": M,
@@ -13,7 +18,9 @@
 ///                     "classic_grace_ms": 300000, "apps": {"wx..": "secret"}, "reset": true,
 ///                     "callback_url": "http://127.0.0.1:PORT/wechat/callback/ACCOUNT",
 ///                     "callback_token": "...", "publish_status": 0,
-///                     "publish_status_by_app": {"wx..": 4}, "callback_delay_ms": 200}
+///                     "publish_status_by_app": {"wx..": 4}, "callback_delay_ms": 200,
+///                     "quota": {"api": "freepublish/submit", "daily_limit": 1, "app_id": "wx.."},
+///                     "quota_reset": true, "delete_material": "MEDIA.."}
 ///   GET  /__state    drafts received (?full=1 with content), materials, images, publishes,
 ///                    pushed_events, tokens issued, calls per path, faults injected.
 ///
@@ -53,6 +60,8 @@ struct wechat_test_server_options {
   /// How long a classic cgi-bin/token stays valid after the next one is issued (the platform
   /// documents up to 5 minutes); 0 shows the invalidation at once.
   int classic_grace_ms = 300000;
+  /// stable_token force_refresh: at most 20 a day, this far apart (the platform: 30 s).
+  int force_refresh_interval_ms = 30000;
 };
 
 class wechat_test_server {

@@ -109,6 +109,7 @@ int serve_feeds(const serve_args& args) {
 
 void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
   register_consume_command(root, dispatch);
+  register_feed_command(root, dispatch);
 
   auto args = std::make_shared<serve_args>();
   auto* serve = root.get_subcommand("serve")->add_subcommand(

@@ -374,15 +374,10 @@ std::vector<draft_article> compose_article(const Article& a, const compose_optio
   }
 
   if (o.oversize == oversize_policy::truncate) {
-    // Keep whole units while they fit with the notice; the notice links "阅读原文" (WeChat removes
-    // most external links from content, the content_source_url is the reader's way out).
-    std::string notice = std::string(notice_open);
-    if (!base.content_source_url.empty()) {
-      notice += "<a href=\"" + text::html_escape(base.content_source_url) + "\">" + text::html_escape(l.read_more) + "</a>";
-    } else {
-      notice += text::html_escape(l.read_more);
-    }
-    notice += "</p>";
+    // Keep whole units while they fit with the notice. The notice is text that points to the
+    // "阅读原文" link WeChat shows under the article (content_source_url): the platform keeps only
+    // links to WeChat articles in content, so a link to our feed server would be removed.
+    std::string notice = std::string(notice_open) + text::html_escape(l.read_more) + "</p>";
     const budget room{whole.chars - std::min(whole.chars, html_len(notice)),
                       whole.bytes - std::min(whole.bytes, notice.size())};
     std::string content;
@@ -485,6 +480,13 @@ std::vector<draft> compose_drafts(std::span<const Article* const> articles, cons
     for (auto& p : parts) {
       if (out.back().articles.size() >= per) start(*a);
       out.back().articles.push_back(std::move(p));
+    }
+  }
+  // "图文消息的摘要，仅有单图文消息才有摘要，多图文此处为空" (draft/add [1]): a digest only on
+  // single-article drafts.
+  for (auto& d : out) {
+    if (d.articles.size() > 1) {
+      for (auto& a : d.articles) a.digest.clear();
     }
   }
   return out;

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <condition_variable>
 #include <mutex>
 #include <atomic>
@@ -46,6 +47,14 @@ std::int64_t now_ms() {
 struct group_failure {
   bool transient = false;
   std::string reason;
+  /// A daily-quota answer (45009): the account's calls of `api` are paused, nothing is rejected.
+  bool quota = false;
+  std::string api;  ///< the API that failed (`draft/add`, `freepublish/submit`, ...)
+  int errcode = 0;
+
+  group_failure() = default;
+  group_failure(bool t, std::string r, bool q = false, std::string a = {}, int code = 0)
+      : transient(t), reason(std::move(r)), quota(q), api(std::move(a)), errcode(code) {}
 };
 
 std::string draft_key(const draft& d) {
@@ -88,7 +97,7 @@ struct feed_sink::impl {
         drafts_submitted{0}, rejected{0}, held_dead_lettered{0};
   } stats;
   /// Per account (label `account`).
-  metrics::counter_family routed, drafts_created, drafts_submitted, failures, retries;
+  metrics::counter_family routed, drafts_created, drafts_submitted, failures, retries, paused_total;
   static metrics::labels of(const config::feed_account& acc) { return {{"account", acc.name}}; }
 
   struct cover_file {
@@ -98,6 +107,71 @@ struct feed_sink::impl {
     std::string bytes;
   };
   std::map<std::string, cover_file> covers;  ///< by path
+  std::mutex cover_mu;                       ///< cover(): `covers` and the upload (worker threads)
+
+  // Daily-quota pauses, (account, api) -> until (ms since the epoch): read from the state db at
+  // every batch and tick, since `syndicate feed quota reset` (another process) clears them there.
+  mutable std::mutex pause_mu;
+  std::map<std::pair<std::string, std::string>, std::int64_t> pauses;
+  /// Calls answered per (account, api): {ok, refused}; added to the state db's per-day counts once
+  /// per batch (`syndicate feed status`).
+  std::mutex count_mu;
+  std::map<std::pair<std::string, std::string>, std::pair<std::uint64_t, std::uint64_t>> counts;
+  /// After a transient failure of the resume pass (tick), an account waits before the next one.
+  std::map<std::string, std::int64_t> resume_after_ms;
+
+  void load_pauses() {
+    auto rows = state->quota_pauses();
+    const std::lock_guard lock(pause_mu);
+    pauses.clear();
+    for (auto& r : rows) pauses[{std::move(r.account), std::move(r.api)}] = r.until_ms;
+  }
+
+  [[nodiscard]] bool paused(const std::string& account, std::string_view api) const {
+    const std::lock_guard lock(pause_mu);
+    const auto it = pauses.find({account, std::string(api)});
+    return it != pauses.end() && it->second > now_ms();
+  }
+
+  /// No draft can be made for the account: draft/add or the cover upload is out of quota.
+  [[nodiscard]] bool add_paused(const std::string& account) const {
+    return paused(account, "draft/add") || paused(account, "material/add_material");
+  }
+
+  void count(const config::feed_account& acc, std::string_view api, bool refused) {
+    const std::lock_guard lock(count_mu);
+    auto& c = counts[{acc.name, std::string(api)}];
+    ++(refused ? c.second : c.first);
+  }
+
+  void flush_counts() {
+    decltype(counts) taken;
+    {
+      const std::lock_guard lock(count_mu);
+      taken.swap(counts);
+    }
+    if (taken.empty()) return;
+    const auto day = quota_day(now_ms(), cfg.quota_reset_utc_minute);
+    for (const auto& [key, c] : taken) state->count_calls(key.first, key.second, day, c.first, c.second);
+  }
+
+  /// A daily-quota answer: the account's calls of `api` wait for the next reset (durably).
+  group_failure pause(const config::feed_account& acc, std::string_view api, const wechat::error& e) {
+    const auto now = now_ms();
+    const auto until = next_quota_reset_ms(now, cfg.quota_reset_utc_minute);
+    state->pause_quota({acc.name, std::string(api), until, e.errcode(), e.message(), now});
+    {
+      const std::lock_guard lock(pause_mu);
+      pauses[{acc.name, std::string(api)}] = until;
+    }
+    count(acc, api, true);
+    state->note_error(acc.name, e.message());
+    paused_total.inc(of(acc));
+    spdlog::warn("feed account {}: daily quota of {} reached; its {} calls pause until the reset in {} s "
+                 "(records wait, nothing is dead-lettered; `syndicate feed quota reset {}` resumes now): {}",
+                 acc.name, api, api, (until - now) / 1000, acc.name, e.message());
+    return {false, e.message(), true, std::string(api), e.errcode()};
+  }
 
   compose_options compose_for(const std::string& thumb) const {
     compose_options co;
@@ -110,13 +184,17 @@ struct feed_sink::impl {
     return co;
   }
 
-  static group_failure fail(const wechat::error& e) { return {e.retriable(), e.message()}; }
+  static group_failure fail(const wechat::error& e, std::string_view api = {}) {
+    return {e.retriable(), e.message(), false, std::string(api), e.errcode()};
+  }
 
-  /// The account's cover as permanent material, uploaded once per (account, file sha256).
+  /// The account's cover as permanent material, uploaded once per (AppID, image sha256): a
+  /// changed `app_id` or cover file uploads it again; forget_app_cover() (after a 40007) too.
   std::variant<std::string, group_failure> cover(const config::feed_account& acc, const wechat::credentials& creds) {
     if (acc.cover_image.empty()) {
       return group_failure{false, "no cover_image configured (WeChat requires a thumb_media_id)"};
     }
+    const std::lock_guard lock(cover_mu);
     std::error_code ec;
     const auto mtime = std::filesystem::last_write_time(acc.cover_image, ec);
     const auto size = ec ? 0 : std::filesystem::file_size(acc.cover_image, ec);
@@ -134,23 +212,110 @@ struct feed_sink::impl {
       cf.mtime = mtime;
       cf.size = size;
     }
-    if (auto id = state->cover_media_id(acc.name, cf.sha)) return *id;
+    if (auto id = state->app_cover(acc.app_id, cf.sha)) return *id;
+    if (add_paused(acc.name)) return group_failure{false, "material/add_material paused by its daily quota", true};
     auto m = client->add_material(creds, std::filesystem::path(acc.cover_image).filename().string(), cf.bytes);
-    if (!m) return fail(m.error());
-    state->store_cover(acc.name, cf.sha, m.value().media_id, m.value().url);
-    spdlog::info("feed: cover uploaded account={} media_id={}", acc.name, m.value().media_id);
+    if (!m) {
+      if (wechat::is_daily_quota(m.error().code())) return pause(acc, "material/add_material", m.error());
+      return fail(m.error(), "material/add_material");
+    }
+    count(acc, "material/add_material", false);
+    state->store_app_cover(acc.app_id, cf.sha, m.value().media_id, m.value().url);
+    spdlog::info("feed: cover uploaded account={} app_id={} media_id={}", acc.name, acc.app_id, m.value().media_id);
     return m.value().media_id;
   }
 
+  /// freepublish/submit of a recorded draft. The intent is remembered before the call, so that an
+  /// unknown outcome (timeout, 5xx, a crash) is looked up (recover_submit()) before submitting again.
   std::optional<group_failure> submit(const config::feed_account& acc, const wechat::credentials& creds,
                                       const std::string& media_id) {
+    state->mark_submit_intent(media_id);
     auto t = client->submit_publish(creds, media_id);
-    if (!t) return fail(t.error());
+    if (!t) {
+      if (!t.error().ambiguous()) state->clear_submit_intent(media_id);
+      if (wechat::is_daily_quota(t.error().code())) return pause(acc, "freepublish/submit", t.error());
+      if (!t.error().retriable() && !t.error().ambiguous()) {
+        // Permanent: the draft is not submitted again at every batch (docs/FEED.md "Re-posting").
+        state->set_draft_status(media_id, "submit_failed");
+        state->note_error(acc.name, t.error().message());
+      }
+      return fail(t.error(), "freepublish/submit");
+    }
     state->record_submitted(media_id, t.value().publish_id, t.value().msg_data_id);
+    state->clear_submit_intent(media_id);
+    count(acc, "freepublish/submit", false);
     ++stats.drafts_submitted;
     drafts_submitted.inc(of(acc));
     spdlog::debug("feed: draft submitted account={} media_id={} publish_id={}", acc.name, media_id, t.value().publish_id);
     return std::nullopt;
+  }
+
+  /// The last freepublish/submit of `d` has no known outcome: asks the platform before submitting
+  /// again. true: settled and recorded (it went through); false: still in the draft box.
+  std::variant<bool, group_failure> recover_submit(const config::feed_account& acc, const wechat::credentials& creds,
+                                                   const draft_record& d) {
+    auto in_box = client->draft_exists(creds, d.media_id);
+    if (!in_box) return fail(in_box.error(), "draft/get");
+    if (in_box.value()) {
+      state->clear_submit_intent(d.media_id);
+      return false;
+    }
+    // A submitted draft leaves the draft box: it went through. Published already?
+    std::optional<wechat::published_article> pub;
+    if (!d.articles.empty()) {
+      auto found = client->find_published(creds, article_url(cfg.server.public_base_url, d.articles.front().article_id));
+      if (!found) return fail(found.error(), "freepublish/batchget");
+      pub = found.value();
+    }
+    state->set_draft_status(d.media_id, pub ? "published" : "submitted");
+    state->clear_submit_intent(d.media_id);
+    spdlog::warn("feed: the submission of draft {} (account {}) had no known outcome; the platform shows it {}{}; "
+                 "not submitted again",
+                 d.media_id, acc.name, pub ? "published as article_id " : "submitted (publish_id unknown)",
+                 pub ? pub->article_id : std::string());
+    return true;
+  }
+
+  /// Submits the account's drafts added and not submitted (a submit refused by the daily quota, a
+  /// transient failure, an unknown outcome): each once, oldest first. Stops at the first failure.
+  std::optional<group_failure> submit_waiting(const config::feed_account& acc, const wechat::credentials& creds) {
+    for (const auto& d : state->drafts_waiting(acc.name)) {
+      if (paused(acc.name, "freepublish/submit")) return std::nullopt;  // waits for the reset
+      if (state->submit_intent(d.media_id)) {
+        auto r = recover_submit(acc, creds, d);
+        if (auto* f = std::get_if<group_failure>(&r)) return *f;
+        if (std::get<bool>(r)) continue;
+      }
+      if (auto f = submit(acc, creds, d.media_id)) {
+        if (f->quota) return std::nullopt;
+        if (f->transient) return f;
+        failures.inc(of(acc));
+        spdlog::error("feed: freepublish/submit failed permanently account={} media_id={} reason=\"{}\"", acc.name,
+                      d.media_id, f->reason);
+      }
+    }
+    return std::nullopt;
+  }
+
+  /// The resume pass of every pushed account (held back: `skip`); returns the accounts whose
+  /// pass failed transiently, with the reason.
+  std::map<std::size_t, std::string> resume(const std::vector<char>& skip, bool tick) {
+    std::map<std::size_t, std::string> transient;
+    if (!opt.publish) return transient;
+    const auto now = now_ms();
+    for (std::size_t idx = 0; idx < cfg.accounts.size(); ++idx) {
+      const auto& acc = cfg.accounts[idx];
+      if (acc.app_id.empty() || (idx < skip.size() && skip[idx] != 0)) continue;
+      if (paused(acc.name, "freepublish/submit")) continue;
+      if (tick && resume_after_ms[acc.name] > now) continue;
+      const auto secret = acc.app_secret.resolve();
+      if (!secret || secret->empty()) continue;  // reported with the account's groups, if any
+      if (auto f = submit_waiting(acc, {acc.app_id, *secret}); f && f->transient) {
+        resume_after_ms[acc.name] = now + 30000;
+        transient.emplace(idx, f->reason);
+      }
+    }
+    return transient;
   }
 
   /// Pushes one draft; nullopt on success.
@@ -162,7 +327,7 @@ struct feed_sink::impl {
       std::vector<std::string> urls;
       for (const auto& a : d.articles) urls.push_back(a.content_source_url);
       auto found = client->find_draft(creds, urls);
-      if (!found) return fail(found.error());
+      if (!found) return fail(found.error(), "draft/batchget");
       if (found.value()) {
         media_id = *found.value();
         spdlog::info("feed: ambiguous draft/add resolved: draft exists account={} media_id={}", acc.name, media_id);
@@ -175,8 +340,10 @@ struct feed_sink::impl {
       auto added = client->add_draft(creds, d.articles);
       if (!added) {
         if (!added.error().ambiguous()) state->clear_ambiguous(acc.name, key);
-        return fail(added.error());
+        if (wechat::is_daily_quota(added.error().code())) return pause(acc, "draft/add", added.error());
+        return fail(added.error(), "draft/add");
       }
+      count(acc, "draft/add", false);
       media_id = added.value();
     }
     draft_record rec;
@@ -189,7 +356,9 @@ struct feed_sink::impl {
     ++stats.drafts_added;
     drafts_created.inc(of(acc));
     stats.articles_pushed += d.articles.size();
-    if (opt.publish) return submit(acc, creds, media_id);
+    // With the submit quota spent, the draft waits as `added`; the resume pass submits it.
+    if (!opt.publish || paused(acc.name, "freepublish/submit")) return std::nullopt;
+    if (auto f = submit(acc, creds, media_id); f && !f->quota) return f;
     return std::nullopt;
   }
 
@@ -217,6 +386,7 @@ struct feed_sink::impl {
     // Steps 1-3 read and write the state db many times per article and call no WeChat API (only
     // a dead letter for a held article that failed may wait on Kafka): one transaction, committed
     // before the first WeChat call, so the holds are durable before the offsets are committed.
+    load_pauses();
     state_store::batch_transaction planning(*state);
 
     // 1. The articles of the batch, routed.
@@ -289,7 +459,6 @@ struct feed_sink::impl {
     std::map<std::pair<std::string, std::size_t>, std::size_t> group_of;
     std::deque<item> held_items;  ///< articles held from earlier batches, merged into their groups
     std::deque<Article> held_articles;
-    std::map<std::size_t, std::set<std::string>> pending;  ///< account -> drafts to submit
     for (std::size_t k = 0; k < items.size(); ++k) {
       for (const auto idx : routes[k]) {
         const auto& acc = cfg.accounts[idx];
@@ -298,14 +467,11 @@ struct feed_sink::impl {
           ++stats.articles_skipped;
           continue;
         }
+        // The ledger decides: an article in a draft (added, submitted, published, rejected,
+        // deleted...) is never added again; a draft added and not submitted is submitted by the
+        // resume pass below, never by a replay of its records.
         if (state->pushed(acc.name, items[k].article->id(), items[k].sha)) {
           ++stats.articles_skipped;
-          if (opt.publish) {
-            if (auto d = state->draft_of(acc.name, items[k].article->id(), items[k].sha); d && d->status != "submitted" &&
-                                                                                          d->status != "kept") {
-              pending[idx].insert(d->media_id);
-            }
-          }
           continue;
         }
         const auto key = std::make_pair(items[k].article->issue_id(), idx);
@@ -330,9 +496,10 @@ struct feed_sink::impl {
     // 3b. Draft grouping across batches. Held articles of an issue join the batch's articles of it;
     // held groups past the grace window are pushed even without new records. An issue that may
     // continue in the next batch is held (durably: the records' offsets may then be committed)
-    // instead of pushed, unless it has waited the grace window already.
+    // instead of pushed, unless it has waited the grace window already. The groups of an account
+    // paused by a daily quota are held the same way until the quota resets (without batch_size too).
     std::vector<char> has_held(groups.size(), 0), hold_group(groups.size(), 0);
-    if (opt.batch_size > 0) {
+    {
       std::map<std::string, std::size_t> account_index;
       for (std::size_t i = 0; i < cfg.accounts.size(); ++i) account_index[cfg.accounts[i].name] = i;
       // Held groups past the grace window are pushed in any case.
@@ -352,6 +519,7 @@ struct feed_sink::impl {
           state->release(account, issue);  // the account is gone from the config, or is feed-only now
           return;
         }
+        if (add_paused(account)) return;  // waits for the quota reset, held
         if (overdue_group) due.emplace(issue, ai->second);
         if (group_of.emplace(std::make_pair(issue, ai->second), groups.size()).second) {
           groups.push_back({ai->second, issue, {}});
@@ -368,6 +536,7 @@ struct feed_sink::impl {
       // grace window has passed, the group waits like the trailing issue of a full batch. (Asking
       // the state db for every group slowed the throughput run, BENCHMARKS.md: only a short group asks.)
       const auto incomplete = [&](const group& g) {
+        if (opt.batch_size == 0) return false;
         const auto& acc = cfg.accounts[g.account];
         const auto& r = acc.rules;
         if (!r.pages.empty() || !r.kickers.empty() || !r.headline_keywords.empty()) return false;
@@ -404,6 +573,7 @@ struct feed_sink::impl {
           g.members.push_back(&held_items.back());
         }
         if (due.count({g.issue, g.account}) == 0 && (trailing.count(g.issue) != 0 || incomplete(g))) hold_group[gi] = 1;
+        if (!g.members.empty() && add_paused(acc.name)) hold_group[gi] = 1;
         if (has_held[gi] != 0 && g.members.empty()) state->release(acc.name, g.issue);  // all pushed before
       }
       for (std::size_t gi = 0; gi < groups.size(); ++gi) {
@@ -429,24 +599,9 @@ struct feed_sink::impl {
       if (held_reason.empty()) held_reason = "feed account " + cfg.accounts[idx].name + ": " + why;
     };
 
-    // Drafts added earlier whose submission failed: submit them, never add them again.
-    for (const auto& [idx, ids] : pending) {
-      const auto& acc = cfg.accounts[idx];
-      const auto secret = acc.app_secret.resolve();
-      if (!secret) continue;  // reported below with the account's groups, if any
-      const wechat::credentials creds{acc.app_id, *secret};
-      for (const auto& id : ids) {
-        if (auto f = submit(acc, creds, id)) {
-          if (f->transient) {
-            hold(idx, f->reason);
-            break;
-          }
-          failures.inc(of(acc));
-          spdlog::error("feed: freepublish/submit failed permanently account={} media_id={} reason=\"{}\"", acc.name, id,
-                        f->reason);
-        }
-      }
-    }
+    // Drafts added earlier and not submitted (a failed or quota-refused submit, an unknown
+    // outcome): submitted once each, never added again.
+    for (const auto& [idx, why] : resume(held, false)) hold(idx, why);
 
     // 4. Credentials and covers, one account at a time (a cover is uploaded once).
     struct job {
@@ -455,6 +610,14 @@ struct feed_sink::impl {
       const config::feed_account* acc;
       wechat::credentials creds;
       std::string thumb;
+      std::string source;  ///< the partition of the group's issue, if it came in this batch
+    };
+    // A group that cannot go on for its account's daily quota waits in the held table (durably,
+    // so the records' offsets are committed and nothing is dead-lettered) until the reset.
+    auto hold_for_quota = [&](const group& g, const std::string& source) {
+      std::vector<const Article*> arts;
+      for (const auto* m : g.members) arts.push_back(m->article);
+      state->hold(cfg.accounts[g.account].name, source, arts);
     };
     std::vector<job> jobs;
     for (std::size_t gi = 0; gi < groups.size(); ++gi) {
@@ -473,8 +636,14 @@ struct feed_sink::impl {
         continue;
       }
       wechat::credentials creds{acc.app_id, *secret};
+      const auto src = source_of.find(g.issue);
+      const std::string source = src == source_of.end() ? std::string() : src->second;
       auto thumb = cover(acc, creds);
       if (auto* f = std::get_if<group_failure>(&thumb)) {
+        if (f->quota) {
+          hold_for_quota(g, source);
+          continue;
+        }
         if (f->transient) {
           hold(g.account, f->reason);
           continue;
@@ -482,7 +651,7 @@ struct feed_sink::impl {
         reject_group(f->reason);
         continue;
       }
-      jobs.push_back({&g, has_held[gi] != 0, &acc, std::move(creds), std::get<std::string>(thumb)});
+      jobs.push_back({&g, has_held[gi] != 0, &acc, std::move(creds), std::get<std::string>(thumb), source});
     }
 
     // 5. Push the groups, in parallel across groups; a group's drafts in order. A transient failure
@@ -511,14 +680,41 @@ struct feed_sink::impl {
           by_id[m->article->id()] = m;
         }
         try {
-          for (const auto& d : compose_drafts(arts, compose_for(j.thumb))) {
+          std::string thumb = j.thumb;
+          bool cover_renewed = false;
+          bool quota_held = false;
+          for (auto& d : compose_drafts(arts, compose_for(thumb))) {
             if (stop || stop_account) {
               r.transient = true;
               r.reason = "stopped after another group's transient failure";
               break;
             }
+            if (add_paused(j.acc->name)) {  // another group of the account met the daily quota
+              quota_held = true;
+              break;
+            }
+            for (auto& a : d.articles) a.thumb_media_id = thumb;
             auto f = push(*j.acc, j.creds, d);
+            if (f && !cover_renewed && f->api == "draft/add" && f->errcode == static_cast<int>(wechat::errc::invalid_media_id)) {
+              // The cover (the draft's only media_id) is gone from the material library: upload it
+              // again, once, and retry the draft.
+              cover_renewed = true;
+              spdlog::warn("feed account {}: cover {} unknown to WeChat (40007): uploading it again", j.acc->name, thumb);
+              state->forget_app_cover(j.acc->app_id, thumb);
+              auto renewed = cover(*j.acc, j.creds);
+              if (auto* nf = std::get_if<group_failure>(&renewed)) {
+                f = *nf;
+              } else {
+                thumb = std::get<std::string>(renewed);
+                for (auto& a : d.articles) a.thumb_media_id = thumb;
+                f = push(*j.acc, j.creds, d);
+              }
+            }
             if (!f) continue;
+            if (f->quota) {
+              quota_held = true;
+              break;
+            }
             if (f->transient) {
               r.transient = true;
               r.reason = "feed account " + j.acc->name + ": " + f->reason;
@@ -533,7 +729,11 @@ struct feed_sink::impl {
               }
             }
           }
-          if (!r.transient && j.release) state->release(j.acc->name, j.g->issue);
+          if (quota_held) {
+            hold_for_quota(*j.g, j.source);  // what was pushed is skipped when it comes back
+          } else if (!r.transient && j.release) {
+            state->release(j.acc->name, j.g->issue);
+          }
         } catch (const std::exception& e) {  // the state db failed: nothing certain, retry
           r.transient = true;
           r.reason = std::string("feed: ") + e.what();
@@ -564,11 +764,42 @@ struct feed_sink::impl {
   }
 };
 
+std::int64_t next_quota_reset_ms(std::int64_t now_ms, int reset_utc_minute) {
+  constexpr std::int64_t minute = 60000;
+  constexpr std::int64_t day = 1440 * minute;
+  const std::int64_t offset = static_cast<std::int64_t>(reset_utc_minute) * minute;
+  // The resets are at offset + k * day; the first one strictly after now.
+  const std::int64_t k = (now_ms - offset) >= 0 ? (now_ms - offset) / day + 1 : -((offset - now_ms - 1) / day);
+  return offset + k * day;
+}
+
+std::string quota_day(std::int64_t now_ms, int reset_utc_minute) {
+  // Named after the date on the reset's clock: with a reset at 16:00 UTC (midnight China time)
+  // the day from 16:00 UTC on the 6th is the 7th, as in Beijing.
+  const auto shift = static_cast<std::int64_t>((1440 - reset_utc_minute % 1440) % 1440) * 60000;
+  const std::chrono::sys_days d{std::chrono::floor<std::chrono::days>(std::chrono::milliseconds(now_ms + shift))};
+  const std::chrono::year_month_day ymd{d};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
 feed_sink::feed_sink(config::feed_config cfg, feed_sink_options options)
     : impl_(std::make_unique<impl>(std::move(cfg), std::move(options))) {
-  if (impl_->opt.batch_size == 0) return;
+  // A changed AppID is noticed at start: its covers are uploaded again (they are per AppID); what
+  // the ledger holds for the account is not pushed again (`syndicate feed repost` does that).
+  for (const auto& a : impl_->cfg.accounts) {
+    if (a.app_id.empty()) continue;
+    if (auto before = impl_->state->remember_app_id(a.name, a.app_id)) {
+      spdlog::warn("feed account {}: app_id changed from {} to {} since the last run: covers are uploaded to the new "
+                   "AppID; articles already pushed are not pushed again (`syndicate feed repost` re-posts them)",
+                   a.name, *before, a.app_id);
+    }
+  }
   // Held issues that no further batch completes (the last issue before the topic goes quiet) are
-  // pushed once they have waited the grace window.
+  // pushed once they have waited the grace window; accounts paused by a daily quota resume once
+  // it resets (or `feed quota reset` clears the pause).
   flusher_ = std::jthread([this](const std::stop_token& stop) {
     std::mutex m;
     std::condition_variable_any cv;
@@ -596,12 +827,18 @@ void feed_sink::flush_held(bool all) {
   try {
     const std::lock_guard lock(write_mu_);
     const auto writer = impl_->state->lock_writer();  // another instance may share the state db
+    impl_->load_pauses();
+    for (const auto& [idx, why] : impl_->resume({}, true)) {
+      spdlog::warn("feed account {}: waiting drafts not submitted yet: {}", impl_->cfg.accounts[idx].name, why);
+    }
+    impl_->flush_counts();
     if (impl_->state->held_groups(all ? std::numeric_limits<std::int64_t>::max()
                                       : now_ms() - impl_->opt.hold_grace.count())
             .empty()) {
       return;
     }
     const auto v = impl_->write({}, all);
+    impl_->flush_counts();
     if (v.kind != ::syn::sink::verdict::ok) spdlog::warn("feed: held issues not pushed yet: {}", v.reason);
   } catch (const std::exception& e) {
     spdlog::warn("feed: held issues not pushed yet: {}", e.what());
@@ -612,7 +849,9 @@ void feed_sink::flush_held(bool all) {
   try {
     const std::lock_guard lock(write_mu_);
     const auto writer = impl_->state->lock_writer();  // another instance may share the state db
-    return impl_->write(batch);
+    auto v = impl_->write(batch);
+    impl_->flush_counts();
+    return v;
   } catch (const std::exception& e) {
     // The state db failed (disk full, locked beyond the busy timeout): nothing is certain, retry.
     return ::syn::sink::verdict::transient(std::string("feed: ") + e.what());
@@ -641,6 +880,27 @@ std::string feed_sink::prometheus_text() const {
   family("syndicate_feed_failures_total", "Permanent failures: article pushes rejected (dead-lettered).",
          impl_->failures);
   family("syndicate_feed_retries_total", "Transient failures that held the account back for a retry.", impl_->retries);
+  family("syndicate_feed_quota_pauses_total", "Daily-quota answers (45009) that paused one of the account's APIs.",
+         impl_->paused_total);
+  // Paused now and until when, from the state db (`feed quota reset` clears a pause there).
+  std::map<std::string, std::int64_t> until;
+  try {
+    const auto now = now_ms();
+    for (const auto& p : impl_->state->quota_pauses()) {
+      if (p.until_ms > now) until[p.account] = std::max(until[p.account], p.until_ms);
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("feed: metrics: quota pauses unreadable: {}", e.what());
+  }
+  w.family("syndicate_feed_quota_paused", "gauge",
+           "1 while a daily quota (45009) pauses the account's pushes (draft/add, cover upload or submit).");
+  for (const auto& a : impl_->cfg.accounts) w.sample(impl::of(a), std::int64_t{until.count(a.name) != 0 ? 1 : 0});
+  w.family("syndicate_feed_quota_resume_time_seconds", "gauge",
+           "When the account's paused pushes resume (the next quota reset, unix seconds); 0 when not paused.");
+  for (const auto& a : impl_->cfg.accounts) {
+    const auto it = until.find(a.name);
+    w.sample(impl::of(a), it == until.end() ? std::int64_t{0} : it->second / 1000);
+  }
   return w.text();
 }
 

@@ -115,6 +115,57 @@ CREATE INDEX IF NOT EXISTS feed_order ON feed_entries (account, issue_date DESC,
 CREATE INDEX IF NOT EXISTS articles_issue ON articles (issue_id, language);
 )sql";
 
+/// The WeChat account state (quotas, covers per AppID, unknown submissions, operator's actions):
+/// added tables only, so that a db of an older version opens as it is.
+constexpr const char* schema_accounts = R"sql(
+CREATE TABLE IF NOT EXISTS quota_pauses (
+  account  TEXT NOT NULL,
+  api      TEXT NOT NULL,
+  until_ms INTEGER NOT NULL,
+  errcode  INTEGER NOT NULL,
+  reason   TEXT NOT NULL,
+  since_ms INTEGER NOT NULL,
+  PRIMARY KEY (account, api)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS api_calls (
+  account TEXT NOT NULL,
+  api     TEXT NOT NULL,
+  day     TEXT NOT NULL,
+  ok      INTEGER NOT NULL DEFAULT 0,
+  refused INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (account, api, day)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS account_errors (
+  account TEXT NOT NULL,
+  at      INTEGER NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS account_errors_by ON account_errors (account, at);
+CREATE TABLE IF NOT EXISTS app_covers (
+  app_id       TEXT NOT NULL,
+  image_sha256 TEXT NOT NULL,
+  media_id     TEXT NOT NULL,
+  url          TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (app_id, image_sha256)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS account_apps (
+  account TEXT PRIMARY KEY,
+  app_id  TEXT NOT NULL,
+  seen_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS submit_intents (
+  media_id TEXT PRIMARY KEY,
+  since    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS operator_actions (
+  at      INTEGER NOT NULL,
+  action  TEXT NOT NULL,
+  account TEXT NOT NULL,
+  detail  TEXT NOT NULL
+);
+)sql";
+
 std::int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -161,7 +212,8 @@ class stmt {
   stmt& operator=(const stmt&) = delete;
 
   stmt& bind(int i, std::string_view v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    // A default string_view has no data: SQLite would bind NULL, not ''.
+    sqlite3_bind_text(s_, i, v.data() != nullptr ? v.data() : "", static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
   stmt& bind(int i, std::int64_t v) {
@@ -204,6 +256,13 @@ class stmt {
   const std::string& path_;
 };
 
+/// A draft from `SELECT media_id, account, issue_id, status, publish_id`.
+draft_record draft_row(const stmt& q) {
+  draft_record d;
+  d.media_id = q.text(0), d.account = q.text(1), d.issue_id = q.text(2), d.status = q.text(3), d.publish_id = q.text(4);
+  return d;
+}
+
 }  // namespace
 
 struct state_store::impl {
@@ -236,6 +295,17 @@ struct state_store::impl {
     } catch (...) {
       sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
+    }
+  }
+
+  /// The articles of each draft, in draft order (caller holds mu).
+  void fill_articles(std::vector<draft_record>& drafts) const {
+    for (auto& d : drafts) {
+      stmt a(db, "SELECT article_id, content_sha256, part, parts FROM pushed WHERE media_id = ? ORDER BY position", path);
+      a.bind(1, d.media_id);
+      while (a.step()) {
+        d.articles.push_back({a.text(0), a.text(1), static_cast<std::size_t>(a.i64(2)), static_cast<std::size_t>(a.i64(3))});
+      }
     }
   }
 
@@ -324,6 +394,7 @@ state_store::state_store(const std::string& path, bool read_only, bool durable) 
     impl_->exec("PRAGMA journal_mode=WAL");
     impl_->exec(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     impl_->exec(schema);
+    impl_->exec(schema_accounts);
     if (path != ":memory:" && path.rfind("file:", 0) != 0) {
       const auto lock_path = path + ".writer-lock";
       impl_->writer_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -734,6 +805,193 @@ std::vector<std::string> state_store::feed_accounts() {
   std::vector<std::string> out;
   stmt q(impl_->db, "SELECT DISTINCT account FROM feed_entries ORDER BY account", impl_->path);
   while (q.step()) out.push_back(q.text(0));
+  return out;
+}
+
+// ---- WeChat account state ----
+
+void state_store::pause_quota(const quota_pause& p) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db,
+         "INSERT OR REPLACE INTO quota_pauses (account, api, until_ms, errcode, reason, since_ms) VALUES (?,?,?,?,?,?)",
+         impl_->path);
+  q.bind(1, p.account).bind(2, p.api).bind(3, p.until_ms).bind(4, std::int64_t{p.errcode}).bind(5, p.reason);
+  q.bind(6, p.since_ms).run();
+}
+
+std::vector<state_store::quota_pause> state_store::quota_pauses(std::string_view account) {
+  const std::lock_guard lock(impl_->mu);
+  std::vector<quota_pause> out;
+  stmt q(impl_->db,
+         "SELECT account, api, until_ms, errcode, reason, since_ms FROM quota_pauses WHERE ? = '' OR account = ? "
+         "ORDER BY account, api",
+         impl_->path);
+  q.bind(1, account).bind(2, account);
+  while (q.step()) {
+    out.push_back({q.text(0), q.text(1), q.i64(2), static_cast<int>(q.i64(3)), q.text(4), q.i64(5)});
+  }
+  return out;
+}
+
+std::size_t state_store::clear_quota_pauses(std::string_view account) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "DELETE FROM quota_pauses WHERE account = ?", impl_->path);
+  q.bind(1, account).run();
+  return static_cast<std::size_t>(sqlite3_changes(impl_->db));
+}
+
+void state_store::count_calls(std::string_view account, std::string_view api, std::string_view day, std::uint64_t ok,
+                              std::uint64_t refused) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db,
+         "INSERT INTO api_calls (account, api, day, ok, refused) VALUES (?,?,?,?,?) ON CONFLICT(account, api, day) "
+         "DO UPDATE SET ok = ok + excluded.ok, refused = refused + excluded.refused",
+         impl_->path);
+  q.bind(1, account).bind(2, api).bind(3, day).bind(4, static_cast<std::int64_t>(ok)).bind(5, static_cast<std::int64_t>(refused));
+  q.run();
+}
+
+std::vector<state_store::call_count> state_store::calls_on(std::string_view account, std::string_view day) {
+  const std::lock_guard lock(impl_->mu);
+  std::vector<call_count> out;
+  stmt q(impl_->db, "SELECT api, ok, refused FROM api_calls WHERE account = ? AND day = ? ORDER BY api", impl_->path);
+  q.bind(1, account).bind(2, day);
+  while (q.step()) {
+    out.push_back({q.text(0), static_cast<std::uint64_t>(q.i64(1)), static_cast<std::uint64_t>(q.i64(2))});
+  }
+  return out;
+}
+
+void state_store::note_error(std::string_view account, std::string_view message) {
+  const std::lock_guard lock(impl_->mu);
+  impl_->transaction([&] {
+    stmt q(impl_->db, "INSERT INTO account_errors (account, at, message) VALUES (?,?,?)", impl_->path);
+    q.bind(1, account).bind(2, now_s()).bind(3, message).run();
+    // Only the last few are shown: keep 20 per account.
+    stmt d(impl_->db,
+           "DELETE FROM account_errors WHERE account = ? AND rowid NOT IN (SELECT rowid FROM account_errors WHERE "
+           "account = ? ORDER BY at DESC, rowid DESC LIMIT 20)",
+           impl_->path);
+    d.bind(1, account).bind(2, account).run();
+  });
+}
+
+std::vector<std::pair<std::int64_t, std::string>> state_store::last_errors(std::string_view account, int n) {
+  const std::lock_guard lock(impl_->mu);
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  stmt q(impl_->db, "SELECT at, message FROM account_errors WHERE account = ? ORDER BY at DESC, rowid DESC LIMIT ?",
+         impl_->path);
+  q.bind(1, account).bind(2, std::int64_t{n});
+  while (q.step()) out.emplace_back(q.i64(0), q.text(1));
+  return out;
+}
+
+std::optional<std::string> state_store::app_cover(std::string_view app_id, std::string_view image_sha256) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "SELECT media_id FROM app_covers WHERE app_id = ? AND image_sha256 = ?", impl_->path);
+  q.bind(1, app_id).bind(2, image_sha256);
+  if (!q.step()) return std::nullopt;
+  return q.text(0);
+}
+
+void state_store::store_app_cover(std::string_view app_id, std::string_view image_sha256, std::string_view media_id,
+                                  std::string_view url) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db,
+         "INSERT OR REPLACE INTO app_covers (app_id, image_sha256, media_id, url, created_at) VALUES (?,?,?,?,?)",
+         impl_->path);
+  q.bind(1, app_id).bind(2, image_sha256).bind(3, media_id).bind(4, url).bind(5, now_s()).run();
+}
+
+void state_store::forget_app_cover(std::string_view app_id, std::string_view media_id) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "DELETE FROM app_covers WHERE app_id = ? AND media_id = ?", impl_->path);
+  q.bind(1, app_id).bind(2, media_id).run();
+}
+
+std::optional<std::string> state_store::remember_app_id(std::string_view account, std::string_view app_id) {
+  const std::lock_guard lock(impl_->mu);
+  std::optional<std::string> before;
+  {
+    stmt q(impl_->db, "SELECT app_id FROM account_apps WHERE account = ?", impl_->path);
+    q.bind(1, account);
+    if (q.step() && q.text(0) != app_id) before = q.text(0);
+  }
+  stmt u(impl_->db,
+         "INSERT INTO account_apps (account, app_id, seen_at) VALUES (?,?,?) ON CONFLICT(account) DO UPDATE SET "
+         "app_id = excluded.app_id, seen_at = excluded.seen_at",
+         impl_->path);
+  u.bind(1, account).bind(2, app_id).bind(3, now_s()).run();
+  return before;
+}
+
+std::vector<draft_record> state_store::drafts_waiting(std::string_view account) {
+  const std::lock_guard lock(impl_->mu);
+  std::vector<draft_record> out;
+  stmt q(impl_->db,
+         "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = ? AND status = 'added' "
+         "ORDER BY created_at, rowid",
+         impl_->path);
+  q.bind(1, account);
+  while (q.step()) out.push_back(draft_row(q));
+  impl_->fill_articles(out);
+  return out;
+}
+
+void state_store::mark_submit_intent(std::string_view media_id) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "INSERT OR IGNORE INTO submit_intents (media_id, since) VALUES (?,?)", impl_->path);
+  q.bind(1, media_id).bind(2, now_s()).run();
+}
+
+bool state_store::submit_intent(std::string_view media_id) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "SELECT 1 FROM submit_intents WHERE media_id = ?", impl_->path);
+  q.bind(1, media_id);
+  return q.step();
+}
+
+void state_store::clear_submit_intent(std::string_view media_id) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "DELETE FROM submit_intents WHERE media_id = ?", impl_->path);
+  q.bind(1, media_id).run();
+}
+
+void state_store::set_draft_status(std::string_view media_id, std::string_view status, std::string_view publish_id) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db,
+         "UPDATE drafts SET status = ?, publish_id = CASE ? WHEN '' THEN publish_id ELSE ? END, updated_at = ? "
+         "WHERE media_id = ?",
+         impl_->path);
+  q.bind(1, status).bind(2, publish_id).bind(3, publish_id).bind(4, now_s()).bind(5, media_id).run();
+}
+
+std::size_t state_store::forget_pushed(std::string_view account, std::string_view article_id) {
+  const std::lock_guard lock(impl_->mu);
+  std::size_t n = 0;
+  impl_->transaction([&] {
+    stmt q(impl_->db, "DELETE FROM pushed WHERE account = ? AND article_id = ?", impl_->path);
+    q.bind(1, account).bind(2, article_id).run();
+    n = static_cast<std::size_t>(sqlite3_changes(impl_->db));
+    stmt s(impl_->db, "DELETE FROM superseded WHERE account = ? AND article_id = ?", impl_->path);
+    s.bind(1, account).bind(2, article_id).run();
+  });
+  return n;
+}
+
+void state_store::log_action(std::string_view what, std::string_view account, std::string_view detail) {
+  const std::lock_guard lock(impl_->mu);
+  stmt q(impl_->db, "INSERT INTO operator_actions (at, action, account, detail) VALUES (?,?,?,?)", impl_->path);
+  q.bind(1, now_s()).bind(2, what).bind(3, account).bind(4, detail).run();
+}
+
+std::vector<state_store::operator_action> state_store::actions(int limit) {
+  const std::lock_guard lock(impl_->mu);
+  std::vector<operator_action> out;
+  stmt q(impl_->db, "SELECT at, action, account, detail FROM operator_actions ORDER BY at DESC, rowid DESC LIMIT ?",
+         impl_->path);
+  q.bind(1, std::int64_t{limit});
+  while (q.step()) out.push_back({q.i64(0), q.text(1), q.text(2), q.text(3)});
   return out;
 }
 

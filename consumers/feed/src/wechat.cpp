@@ -50,6 +50,7 @@ class wechat_cat final : public std::error_category {
       case errc::minute_quota_reached: return "per-minute API quota reached";
       case errc::author_size_out_of_limit: return "author size out of limit";
       case errc::data_format_error: return "data format error";
+      case errc::clear_quota_limit: return "clear_quota refused: the monthly limit is reached";
       case errc::api_unauthorized: return "API unauthorized for this account";
       case errc::api_forbidden: return "API forbidden for this account";
     }
@@ -102,6 +103,8 @@ const std::error_category& wechat_http_category() noexcept {
   return c;
 }
 
+bool is_daily_quota(std::error_code ec) noexcept { return ec == errc::daily_quota_reached; }
+
 bool is_token_error(std::error_code ec) noexcept {
   return ec == errc::invalid_credential || ec == errc::invalid_access_token || ec == errc::access_token_expired;
 }
@@ -148,6 +151,7 @@ bool is_retriable(std::error_code ec) noexcept {
     case errc::data_format_error:
     case errc::api_unauthorized:
     case errc::api_forbidden:
+    case errc::clear_quota_limit:
       return false;
   }
 #pragma GCC diagnostic pop
@@ -251,7 +255,8 @@ struct client::impl {
                       retriable, false);
         }
       }
-      if (!err.retriable() || (err.ambiguous() && non_idempotent)) return err;
+      // A daily quota does not come back within a call's retries: the caller pauses instead.
+      if (!err.retriable() || (err.ambiguous() && non_idempotent) || is_daily_quota(err.code())) return err;
       if (++attempt >= options.retry.max_attempts) return err;
       const auto delay = backoff(attempt - 1);
       if (steady::now() + delay - start > options.retry_budget) return err;
@@ -531,23 +536,110 @@ result<publish_status> client::get_publish(const credentials& c, std::string_vie
   return s;
 }
 
+namespace {
+
+/// Pages through a listing (draft/batchget, freepublish/batchget: `offset`, `count` at most 20,
+/// `total_count`) until `found` returns true, the listing ends or `scan` items were seen.
+template <class Perform, class Found>
+result<bool> page_through(Perform&& perform, int scan, Found&& found) {
+  constexpr int page = 20;
+  for (int offset = 0; offset < std::max(scan, 1); offset += page) {
+    auto j = perform(json{{"offset", offset}, {"count", page}, {"no_content", 1}});
+    if (!j) return j.error();
+    const auto items = j.value().value("item", json::array());
+    for (const auto& item : items) {
+      if (found(item)) return true;
+    }
+    const auto total = j.value().value("total_count", 0LL);
+    if (items.empty() || offset + page >= total) break;
+  }
+  return false;
+}
+
+}  // namespace
+
 result<std::optional<std::string>> client::find_draft(const credentials& c, std::span<const std::string> urls, int scan) {
+  std::optional<std::string> hit;
+  auto r = page_through(
+      [&](const json& body) {
+        return impl_->perform(
+            "draft/batchget", c,
+            [&](const std::string& token) { return impl::json_post(impl_->api("/cgi-bin/draft/batchget", token), body); },
+            true, false);
+      },
+      scan,
+      [&](const json& item) {
+        const auto news = item.value("content", json::object()).value("news_item", json::array());
+        if (news.size() != urls.size()) return false;
+        for (std::size_t i = 0; i < urls.size(); ++i) {
+          if (news[i].value("content_source_url", "") != urls[i]) return false;
+        }
+        hit = as_string(item.value("media_id", json()));
+        return true;
+      });
+  if (!r) return r.error();
+  return hit;
+}
+
+result<bool> client::draft_exists(const credentials& c, std::string_view media_id) {
   auto j = impl_->perform(
-      "draft/batchget", c,
+      "draft/get", c,
       [&](const std::string& token) {
-        return impl::json_post(impl_->api("/cgi-bin/draft/batchget", token),
-                               json{{"offset", 0}, {"count", std::clamp(scan, 1, 20)}, {"no_content", 1}});
+        return impl::json_post(impl_->api("/cgi-bin/draft/get", token), json{{"media_id", media_id}});
+      },
+      true, false);
+  if (!j) {
+    if (j.error().code() == errc::invalid_media_id) return false;
+    return j.error();
+  }
+  return true;
+}
+
+
+result<std::optional<published_article>> client::find_published(const credentials& c, std::string_view source_url,
+                                                                 int scan) {
+  std::optional<published_article> hit;
+  auto r = page_through(
+      [&](const json& body) {
+        return impl_->perform(
+            "freepublish/batchget", c,
+            [&](const std::string& token) {
+              return impl::json_post(impl_->api("/cgi-bin/freepublish/batchget", token), body);
+            },
+            true, false);
+      },
+      scan,
+      [&](const json& item) {
+        const auto news = item.value("content", json::object()).value("news_item", json::array());
+        if (news.empty() || news[0].value("content_source_url", "") != source_url) return false;
+        hit = published_article{as_string(item.value("article_id", json())), news[0].value("url", "")};
+        return true;
+      });
+  if (!r) return r.error();
+  return hit;
+}
+
+result<bool> client::clear_quota(const credentials& c) {
+  auto j = impl_->perform(
+      "clear_quota", c,
+      [&](const std::string& token) {
+        return impl::json_post(impl_->api("/cgi-bin/clear_quota", token), json{{"appid", c.app_id}});
+      },
+      true, true);
+  if (!j) return j.error();
+  return true;
+}
+
+result<api_quota> client::get_quota(const credentials& c, std::string_view cgi_path) {
+  auto j = impl_->perform(
+      "openapi/quota/get", c,
+      [&](const std::string& token) {
+        return impl::json_post(impl_->api("/cgi-bin/openapi/quota/get", token), json{{"cgi_path", cgi_path}});
       },
       true, false);
   if (!j) return j.error();
-  for (const auto& item : j.value().value("item", json::array())) {
-    const auto news = item.value("content", json::object()).value("news_item", json::array());
-    if (news.size() != urls.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < urls.size() && same; ++i) same = news[i].value("content_source_url", "") == urls[i];
-    if (same) return std::optional<std::string>(as_string(item.value("media_id", json())));
-  }
-  return std::optional<std::string>();
+  const auto q = j.value().value("quota", json::object());
+  return api_quota{q.value("daily_limit", 0LL), q.value("used", 0LL), q.value("remain", 0LL)};
 }
 
 client_stats client::stats() const noexcept {

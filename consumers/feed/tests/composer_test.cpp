@@ -309,11 +309,14 @@ TEST(FeedComposer, OversizeArticleIsTruncatedAtABlockBoundaryWithContinueReading
   EXPECT_GT(text::wechat_length(d[0].content), 15000U);  // little is lost
   expect_balanced(d[0].content);
   const auto& c = d[0].content;
-  // The notice links the full article on our feed server, and is last.
-  const auto notice = c.rfind("<a href=\"https://feeds.example.cn/articles/cjrb-20240130-01-01\">");
+  // The notice points to WeChat's "阅读原文" link (content_source_url), is last, and links
+  // nothing: the platform keeps no link outside WeChat in content.
+  const auto notice = c.rfind("阅读原文");
   ASSERT_NE(notice, std::string::npos);
-  EXPECT_NE(c.find("阅读原文", notice), std::string::npos);
-  EXPECT_EQ(c.substr(c.size() - 8), "</a></p>");
+  EXPECT_EQ(c.find("</p>", notice) + 4, c.size());
+  EXPECT_EQ(c.find("<a "), std::string::npos);
+  EXPECT_EQ(c.find("feeds.example.cn"), std::string::npos);
+  EXPECT_EQ(d[0].content_source_url, "https://feeds.example.cn/articles/cjrb-20240130-01-01");
 }
 
 TEST(FeedComposer, OversizeArticleCanBeSplitIntoNumberedParts) {
@@ -365,7 +368,24 @@ TEST(FeedComposer, TheRealChangjiPageFitsEveryLimit) {
   for (const auto& d : drafts[0].articles) {
     expect_within_limits(d);
     expect_balanced(d.content);
-    EXPECT_FALSE(d.digest.empty()) << d.article_id;
+    // A multi-article draft carries no digest: the platform takes one only for single-article
+    // messages (draft/add).
+    EXPECT_TRUE(d.digest.empty()) << d.article_id;
     EXPECT_FALSE(d.truncated) << d.article_id;
   }
+}
+
+TEST(FeedComposer, OnlyASingleArticleDraftCarriesADigest) {
+  const auto arts = feedtest::changji_articles();
+  ASSERT_GE(arts.size(), 2U);
+  const Article* one[] = {&arts[0]};
+  const auto single = compose_drafts(one, opts());
+  ASSERT_EQ(single.size(), 1U);
+  ASSERT_EQ(single[0].articles.size(), 1U);
+  EXPECT_FALSE(single[0].articles[0].digest.empty());
+  const Article* two[] = {&arts[0], &arts[1]};
+  const auto pair = compose_drafts(two, opts());
+  ASSERT_EQ(pair.size(), 1U);
+  ASSERT_EQ(pair[0].articles.size(), 2U);
+  for (const auto& d : pair[0].articles) EXPECT_EQ(d.digest, "") << d.article_id;
 }

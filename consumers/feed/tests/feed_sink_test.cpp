@@ -114,23 +114,185 @@ TEST(FeedSink, NineteenArticleIssueMakesThreeDrafts) {
   EXPECT_EQ(st["drafts"][2]["articles"][2]["content_source_url"], "https://feeds.example.cn/articles/" + arts[18].id());
 }
 
-TEST(FeedSink, RateLimitIsTransientAndTheRetryDoesNotDuplicate) {
+TEST(FeedSink, DailyQuotaOnDraftAddHoldsTheIssueUntilTheQuotaIsBack) {
   sink_env env;
   auto sink = env.make_sink();
   const auto arts = issue(12);  // two drafts
   const auto batch = envelopes(arts);
-  // The second draft/add hits the daily quota on every attempt.
-  env.server.control({{"fail_next", 100}, {"path", "draft/add"}, {"errcode", 45009}});
+  env.server.control({{"fail_next", 100}, {"path", "draft/add"}, {"app_id", "wx_cjrb"}, {"errcode", 45009}});
   auto v = sink->write(batch);
-  ASSERT_EQ(v.kind, verdict::retry);
-  EXPECT_NE(v.reason.find("45009"), std::string::npos) << v.reason;
-  EXPECT_EQ(env.drafts("wx_cjrb"), 0U);
-  env.server.control({{"clear_faults", true}});
-  v = sink->write(batch);
+  // A quota is a state, not an error: the records are held durably, nothing is rejected.
   ASSERT_EQ(v.kind, verdict::ok) << v.reason;
+  EXPECT_TRUE(v.rejected.empty());
+  EXPECT_EQ(env.drafts("wx_cjrb"), 0U);
+  EXPECT_EQ(env.server.state()["faults_injected"], 1);  // one refusal, not retried
+  const auto pauses = sink->state().quota_pauses("cjrb");
+  ASSERT_EQ(pauses.size(), 1U);
+  EXPECT_EQ(pauses[0].api, "draft/add");
+  EXPECT_GT(pauses[0].until_ms, pauses[0].since_ms);
+  EXPECT_NE(sink->prometheus_text().find("syndicate_feed_quota_paused{account=\"cjrb\"} 1"), std::string::npos);
+  // While paused, a replay calls nothing.
+  ASSERT_EQ(sink->write(batch).kind, verdict::ok);
+  EXPECT_EQ(env.server.state()["faults_injected"], 1);
+  // The quota is back (`feed quota reset`): the held issue goes out once.
+  env.server.control({{"clear_faults", true}});
+  EXPECT_EQ(sink->state().clear_quota_pauses("cjrb"), 1U);
+  sink->flush_held(true);
   EXPECT_EQ(env.drafts("wx_cjrb"), 2U);
+  EXPECT_EQ(env.server.state()["publishes"].size(), 2U);
   ASSERT_EQ(sink->write(batch).kind, verdict::ok);
   EXPECT_EQ(env.drafts("wx_cjrb"), 2U);
+  EXPECT_NE(sink->prometheus_text().find("syndicate_feed_quota_paused{account=\"cjrb\"} 0"), std::string::npos);
+}
+
+TEST(FeedSink, SubmitQuotaOfOneStopsSubmittingKeepsOthersFlowingAndResumesOnce) {
+  sink_env env;
+  syn::feed::feed_sink_options o;
+  o.parallel_groups = 1;
+  auto sink = env.make_sink(o);
+  env.server.control({{"quota", {{"api", "freepublish/submit"}, {"daily_limit", 1}, {"app_id", "wx_cjrb"}}}});
+  std::vector<Article> arts;
+  for (const auto* paper : {"cjrb", "cjra", "cjrc"}) {  // three issues: three drafts per account
+    for (auto& a : issue(2, paper)) arts.push_back(a), arts.push_back(hant(a));
+  }
+  const auto batch = envelopes(arts);
+  auto v = sink->write(batch);
+  ASSERT_EQ(v.kind, verdict::ok) << v.reason;
+  EXPECT_TRUE(v.rejected.empty());
+  auto quota = [&](const std::string& app, const std::string& api, const char* what) {
+    const auto st = env.server.state();  // not `: env.server.state()["quotas"]`: the temporary would die
+    for (const auto& q : st["quotas"]) {
+      if (q["app_id"] == app && q["api"] == api) return q[what].get<int>();
+    }
+    return 0;
+  };
+  EXPECT_EQ(env.drafts("wx_cjrb"), 3U);  // draft/add is not paused
+  EXPECT_EQ(quota("wx_cjrb", "freepublish/submit", "used"), 1);
+  EXPECT_EQ(quota("wx_cjrb", "freepublish/submit", "refused"), 1);  // stopped after the first refusal
+  EXPECT_EQ(sink->state().drafts_waiting("cjrb").size(), 2U);
+  EXPECT_EQ(quota("wx_hant", "freepublish/submit", "used"), 3);  // the other account flows
+  // Replays and ticks spend no more submits while paused.
+  ASSERT_EQ(sink->write(batch).kind, verdict::ok);
+  sink->flush_held(false);
+  EXPECT_EQ(quota("wx_cjrb", "freepublish/submit", "refused"), 1);
+  EXPECT_EQ(quota("wx_cjrb", "draft/add", "used"), 3);
+  // The platform's daily reset, noticed at the reset time or through `feed quota reset`.
+  env.server.control({{"quota_reset", true}, {"quota", {{"api", "freepublish/submit"}, {"daily_limit", 10}, {"app_id", "wx_cjrb"}}}});
+  sink->state().clear_quota_pauses("cjrb");
+  sink->flush_held(false);
+  EXPECT_EQ(quota("wx_cjrb", "freepublish/submit", "used"), 2);  // each waiting draft once
+  EXPECT_TRUE(sink->state().drafts_waiting("cjrb").empty());
+  ASSERT_EQ(sink->write(batch).kind, verdict::ok);
+  sink->flush_held(true);
+  const auto st = env.server.state();
+  std::size_t published = 0;
+  for (const auto& d : st["drafts"]) published += d["app_id"] == "wx_cjrb" && d["published"].get<bool>() ? 1 : 0;
+  EXPECT_EQ(published, 3U);
+  EXPECT_EQ(quota("wx_cjrb", "freepublish/submit", "used"), 2);
+  EXPECT_EQ(quota("wx_cjrb", "draft/add", "used"), 0);  // nothing added again since the reset
+}
+
+TEST(FeedSink, ReplayAfterPublishResultsAddsAndSubmitsNothing) {
+  sink_env env;
+  auto sink = env.make_sink();
+  std::vector<Article> arts = issue(3);
+  for (auto& a : issue(2, "cjra")) arts.push_back(a);
+  const auto batch = envelopes(arts);
+  ASSERT_EQ(sink->write(batch).kind, verdict::ok);
+  const auto drafts = sink->state().drafts("cjrb");
+  ASSERT_EQ(drafts.size(), 2U);
+  // PUBLISHJOBFINISH: one published, one rejected by review (serve feeds records them).
+  ASSERT_TRUE(sink->state().record_publish_result({drafts[0].publish_id, 0, "ART1", "", "callback", 0}));
+  ASSERT_TRUE(sink->state().record_publish_result({drafts[1].publish_id, 4, "", "", "callback", 0}));
+  const auto before = env.server.state()["calls"];
+  // A replay (the group rewound) and a restart.
+  auto v = sink->write(batch);
+  ASSERT_EQ(v.kind, verdict::ok) << v.reason;
+  EXPECT_TRUE(v.rejected.empty());
+  sink = env.make_sink();
+  ASSERT_EQ(sink->write(batch).kind, verdict::ok);
+  sink->flush_held(true);
+  const auto after = env.server.state()["calls"];
+  EXPECT_EQ(after["/cgi-bin/draft/add"], before["/cgi-bin/draft/add"]);
+  EXPECT_EQ(after["/cgi-bin/freepublish/submit"], before["/cgi-bin/freepublish/submit"]);
+  EXPECT_EQ(sink->state().drafts("cjrb")[1].status, "rejected");
+}
+
+TEST(FeedSink, AnArticleIsRepostedOnlyAfterTheOperatorSaysSo) {
+  sink_env env;
+  auto sink = env.make_sink();
+  const auto arts = issue(2);
+  const auto batch = envelopes(arts);
+  ASSERT_EQ(sink->write(batch).kind, verdict::ok);
+  ASSERT_EQ(sink->write(batch).kind, verdict::ok);
+  EXPECT_EQ(env.drafts("wx_cjrb"), 1U);
+  EXPECT_EQ(sink->state().forget_pushed("cjrb", arts[1].id()), 1U);  // `feed repost cjrb <id> --execute`
+  ASSERT_EQ(sink->write(batch).kind, verdict::ok);
+  EXPECT_EQ(env.drafts("wx_cjrb"), 2U);
+  const auto st = env.server.state();
+  EXPECT_EQ(st["drafts"][1]["articles"].size(), 1U);
+  EXPECT_EQ(st["drafts"][1]["articles"][0]["content_source_url"], "https://feeds.example.cn/articles/" + arts[1].id());
+}
+
+TEST(FeedSink, ADeletedCoverIsUploadedAgainOnceAndNothingIsRejected) {
+  sink_env env;
+  auto sink = env.make_sink();
+  const auto first = issue(2);
+  ASSERT_EQ(sink->write(envelopes(first)).kind, verdict::ok);
+  auto st = env.server.state();
+  ASSERT_EQ(st["materials"].size(), 1U);
+  // Someone deletes the cover from the material library.
+  env.server.control({{"delete_material", st["materials"][0]["media_id"]}});
+  const auto second = issue(3, "cjra");
+  const auto v = sink->write(envelopes(second));
+  ASSERT_EQ(v.kind, verdict::ok) << v.reason;
+  EXPECT_TRUE(v.rejected.empty()) << v.rejected.front().second;
+  st = env.server.state();
+  EXPECT_EQ(st["materials"].size(), 1U);
+  EXPECT_EQ(st["deleted_materials"].size(), 1U);
+  EXPECT_EQ(env.drafts("wx_cjrb"), 2U);
+  const auto third = issue(2, "cjrc");
+  ASSERT_EQ(sink->write(envelopes(third)).kind, verdict::ok);
+  // Uploaded once again (two uploads in all), not at every draft.
+  EXPECT_EQ(env.server.state()["calls"]["/cgi-bin/material/add_material"], 2);
+  EXPECT_EQ(env.drafts("wx_cjrb"), 3U);
+}
+
+TEST(FeedSink, CoversArePerAppIdAndAChangedAppIdIsNoticed) {
+  sink_env env;
+  {
+    auto sink = env.make_sink();
+    ASSERT_EQ(sink->write(envelopes(issue(1))).kind, verdict::ok);
+  }
+  env.cfg.accounts[0].app_id = "wx_cjrb_new";
+  auto sink = env.make_sink();
+  const auto arts = issue(1, "cjra");
+  const auto v = sink->write(envelopes(arts));
+  ASSERT_EQ(v.kind, verdict::ok) << v.reason;
+  EXPECT_TRUE(v.rejected.empty());
+  EXPECT_EQ(env.drafts("wx_cjrb_new"), 1U);  // the cover of the old AppID is not used
+  EXPECT_EQ(env.server.state()["calls"]["/cgi-bin/material/add_material"], 2);
+}
+
+TEST(FeedSink, AnUnknownSubmitOutcomeIsLookedUpNotRepeated) {
+  sink_env env;
+  auto sink = env.make_sink();
+  const auto arts = issue(2);
+  const auto batch = envelopes(arts);
+  // freepublish/submit takes effect but the answer is lost (HTTP 502).
+  env.server.control({{"fail_next", 1}, {"path", "freepublish/submit"}, {"http_status", 502}, {"process", true}});
+  auto v = sink->write(batch);
+  ASSERT_EQ(v.kind, verdict::retry);
+  ASSERT_EQ(env.server.state()["publishes"].size(), 1U);
+  v = sink->write(batch);
+  ASSERT_EQ(v.kind, verdict::ok) << v.reason;
+  const auto st = env.server.state();
+  EXPECT_EQ(st["calls"]["/cgi-bin/freepublish/submit"], 1);  // not submitted again (it would get 40007)
+  EXPECT_GE(st["calls"]["/cgi-bin/freepublish/batchget"].get<int>(), 1);
+  const auto d = sink->state().drafts("cjrb");
+  ASSERT_EQ(d.size(), 1U);
+  EXPECT_EQ(d[0].status, "published");
+  EXPECT_FALSE(sink->state().submit_intent(d[0].media_id));
 }
 
 TEST(FeedSink, FailedSubmitIsRetriedWithoutAddingTheDraftAgain) {

@@ -8,6 +8,7 @@
 #include "syn/feed/feed_sink.hpp"
 #include "syn/feed/state.hpp"
 #include "syn/feed/wechat.hpp"
+#include "images.hpp"
 #include "wechat_test_server.hpp"
 
 #include <gtest/gtest.h>
@@ -29,7 +30,7 @@ struct sink_env {
     dir = fs::temp_directory_path() /
           ("feed-sink-" + std::to_string(::getpid()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
     fs::create_directories(dir);
-    std::ofstream(dir / "cover.jpg", std::ios::binary) << std::string("\xFF\xD8\xFF\xE0", 4) << "cover image bytes";
+    std::ofstream(dir / "cover.jpg", std::ios::binary) << syn::testing::make_test_jpeg(90, 50);
     ::setenv("FEEDTEST_CJRB_SECRET", "secret-cjrb", 1);
     ::setenv("FEEDTEST_HANT_SECRET", "secret-hant", 1);
     cfg.api_base_url = server.base_url();

@@ -1,10 +1,14 @@
 #include "syn/feed/state.hpp"
 
+#include "syn/feed/feed_sink.hpp"
+
 #include "article_fixtures.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+
+#include <unistd.h>
 
 using namespace syn::feed;
 
@@ -184,4 +188,51 @@ TEST(FeedState, ReplayOfAnOlderRevisionKeepsTheNewerPage) {
   EXPECT_EQ(s.page(a.id())->html, "<p>third</p>");
   EXPECT_EQ(s.page(a.id())->revision, 3);
   EXPECT_EQ(s.feed("cjrb").size(), 1U);
+}
+
+TEST(FeedQuota, TheDailyResetIsMidnightChinaTimeByDefault) {
+  using syn::feed::next_quota_reset_ms;
+  using syn::feed::quota_day;
+  constexpr std::int64_t at_1236_utc = 1796646960000;  // 2026-12-07 12:36 UTC = 20:36 in Beijing
+  EXPECT_EQ(next_quota_reset_ms(at_1236_utc, 960), 1796659200000);  // 16:00 UTC the same day
+  EXPECT_EQ(quota_day(at_1236_utc, 960), "2026-12-07");
+  constexpr std::int64_t at_1630_utc = 1796661000000;  // 00:30 on the 8th in Beijing
+  EXPECT_EQ(next_quota_reset_ms(at_1630_utc, 960), 1796745600000);
+  EXPECT_EQ(quota_day(at_1630_utc, 960), "2026-12-08");
+  EXPECT_EQ(next_quota_reset_ms(1796659200000, 960), 1796745600000);  // at the reset: the next one
+  EXPECT_EQ(quota_day(at_1236_utc, 0), "2026-12-07");
+  EXPECT_EQ(next_quota_reset_ms(at_1236_utc, 0) % (86400LL * 1000), 0);
+}
+
+TEST(FeedState, QuotaPausesCoversPerAppAndOperatorActionsPersist) {
+  const auto path = (std::filesystem::temp_directory_path() / ("feed-quota-" + std::to_string(::getpid()) + ".db")).string();
+  std::filesystem::remove(path);
+  {
+    state_store s(path);
+    s.pause_quota({"cjrb", "freepublish/submit", 2000, 45009, "reach max api daily quota limit", 1000});
+    s.store_app_cover("wx1", "sha", "MEDIA1", "http://mmbiz.qpic.cn/1");
+    EXPECT_FALSE(s.remember_app_id("cjrb", "wx1"));
+    s.log_action("quota reset", "cjrb", "clear_quota wx1 ok");
+    s.count_calls("cjrb", "draft/add", "2026-12-07", 3, 1);
+    s.count_calls("cjrb", "draft/add", "2026-12-07", 2, 0);
+  }
+  state_store s(path);
+  const auto p = s.quota_pauses("cjrb");
+  ASSERT_EQ(p.size(), 1U);
+  EXPECT_EQ(p[0].api, "freepublish/submit");
+  EXPECT_EQ(p[0].until_ms, 2000);
+  EXPECT_EQ(s.app_cover("wx1", "sha"), "MEDIA1");
+  EXPECT_FALSE(s.app_cover("wx2", "sha"));  // a cover belongs to its AppID
+  s.forget_app_cover("wx1", "MEDIA1");
+  EXPECT_FALSE(s.app_cover("wx1", "sha"));
+  EXPECT_EQ(s.remember_app_id("cjrb", "wx2"), "wx1");
+  const auto calls = s.calls_on("cjrb", "2026-12-07");
+  ASSERT_EQ(calls.size(), 1U);
+  EXPECT_EQ(calls[0].ok, 5U);
+  EXPECT_EQ(calls[0].refused, 1U);
+  ASSERT_EQ(s.actions().size(), 1U);
+  EXPECT_EQ(s.actions()[0].what, "quota reset");
+  EXPECT_EQ(s.clear_quota_pauses("cjrb"), 1U);
+  EXPECT_TRUE(s.quota_pauses().empty());
+  std::filesystem::remove(path);
 }

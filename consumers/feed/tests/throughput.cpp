@@ -10,6 +10,7 @@
 #include "article_fixtures.hpp"
 #include "syn/core/sink.hpp"
 #include "syn/feed/feed_sink.hpp"
+#include "images.hpp"
 #include "wechat_test_server.hpp"
 
 #include <spdlog/spdlog.h>
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   const fs::path dir = fs::temp_directory_path() / ("feed-throughput-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  std::ofstream(dir / "cover.jpg", std::ios::binary) << std::string("\xFF\xD8\xFF\xE0", 4) << "cover";
+  std::ofstream(dir / "cover.jpg", std::ios::binary) << syn::testing::make_test_jpeg(90, 50);
   ::setenv("FEED_BENCH_SECRET", "s", 1);
 
   syn::testing::wechat_test_server_options so;

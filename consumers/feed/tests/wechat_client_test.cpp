@@ -2,6 +2,7 @@
 
 #include "http_client.hpp"
 #include "syn/feed/text.hpp"
+#include "images.hpp"
 #include "wechat_test_server.hpp"
 
 #include <gtest/gtest.h>
@@ -15,9 +16,12 @@ using syn::testing::wechat_test_server;
 
 namespace {
 
-const std::string jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "fake jpeg body";
-const std::string png = std::string("\x89PNG\r\n\x1A\n", 8) + "fake png body";
-const std::string gif = "GIF89a fake gif body";
+// Real images (libjpeg-turbo, libpng): the local API decodes what it is sent, as the platform takes
+// only images (a file that merely starts like one is refused, below).
+const std::string jpeg = syn::testing::make_test_jpeg(64, 48);
+const std::string png = syn::testing::make_test_png(32, 32);
+const std::string gif = std::string("GIF89a\x20\x00\x10\x00\x00\x00\x00", 13) + ";";
+const std::string fake_jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "fake jpeg body";
 
 const wechat::credentials app{"wx_test_app", "s3cret"};
 
@@ -129,11 +133,19 @@ TEST_F(FeedWechatClient, ClassicTokenOfASecondInstanceInvalidatesTheFirst) {
 TEST_F(FeedWechatClient, RateLimitIsRetriedWithBackoff) {
   auto c = make();
   const auto t = thumb(*c);
-  server.control({{"fail_next", 2}, {"path", "draft/add"}, {"errcode", 45009}});
+  // The per-minute limit (45011) is retried inside the call; the daily quota (45009) is not (it
+  // cannot come back within the call's retries: the sink pauses the account instead).
+  server.control({{"fail_next", 2}, {"path", "draft/add"}, {"errcode", 45011}});
   auto id = c->add_draft(app, std::vector{article(t)});
   ASSERT_TRUE(id) << id.error().message();
   EXPECT_EQ(c->stats().retries, 2U);
   EXPECT_EQ(server.state()["drafts"].size(), 1U);
+  server.control({{"fail_next", 2}, {"path", "draft/add"}, {"errcode", 45009}});
+  auto daily = c->add_draft(app, std::vector{article(t)});
+  ASSERT_FALSE(daily);
+  EXPECT_TRUE(wechat::is_daily_quota(daily.error().code()));
+  EXPECT_EQ(c->stats().retries, 2U);  // not retried
+  EXPECT_EQ(server.state()["faults_pending"], 1);
 }
 
 TEST_F(FeedWechatClient, RateLimitOutlastingTheRetriesIsRetriableForTheRunner) {
@@ -302,7 +314,133 @@ TEST_F(FeedWechatClient, UploadsCoversAndBodyImages) {
   const auto st = server.state();
   EXPECT_EQ(st["materials"].size(), 1U);
   EXPECT_EQ(st["materials"][0]["filename"], "cover.png");
+  EXPECT_EQ(st["materials"][0]["width"], 32);
   EXPECT_EQ(st["images"].size(), 1U);
+}
+
+TEST_F(FeedWechatClient, OnlyRealImagesWithTheirExtensionAreTaken) {
+  auto c = make();
+  // Magic bytes are not an image: decoded and refused (issue 17: the e2e cover was 10 bytes).
+  auto fake = c->add_material(app, "cover.jpg", fake_jpeg);
+  ASSERT_FALSE(fake);
+  EXPECT_EQ(fake.error().errcode(), 40005);
+  EXPECT_NE(fake.error().message().find("jpeg"), std::string::npos) << fake.error().message();
+  // A truncated JPEG is refused too.
+  auto cut = c->add_material(app, "cover.jpg", jpeg.substr(0, jpeg.size() / 2));
+  ASSERT_FALSE(cut);
+  EXPECT_EQ(cut.error().errcode(), 40005);
+  // The extension must be an allowed format and match the content.
+  auto wrong_ext = c->add_material(app, "cover.png", jpeg);
+  ASSERT_FALSE(wrong_ext);
+  EXPECT_EQ(wrong_ext.error().errcode(), 40005);
+  auto no_ext = c->add_material(app, "cover", jpeg);
+  ASSERT_FALSE(no_ext);
+  EXPECT_EQ(no_ext.error().errcode(), 40005);
+  ASSERT_TRUE(c->add_material(app, "cover.JPEG", jpeg));
+  // uploadimg: under 1 MB.
+  const auto big = syn::testing::make_test_jpeg(1200, 1200, 100);
+  ASSERT_GE(big.size(), 1U << 20U) << "the test image must be over 1 MB";
+  auto too_big = c->upload_image(app, "big.jpg", big);
+  ASSERT_FALSE(too_big);
+  EXPECT_EQ(too_big.error().errcode(), 40009);
+  EXPECT_TRUE(c->add_material(app, "big.jpg", big));  // permanent images take up to 10 MB
+  EXPECT_EQ(server.state()["materials"].size(), 2U);
+}
+
+TEST_F(FeedWechatClient, DailyQuotaIsAStateNotRetriedUntilClearQuota) {
+  auto c = make();
+  const auto t = thumb(*c);
+  server.control(json{{"quota", {{"api", "freepublish/submit"}, {"daily_limit", 1}, {"app_id", app.app_id}}}});
+  auto d1 = c->add_draft(app, std::vector{article(t)});
+  auto d2 = c->add_draft(app, std::vector{article(t, "二")});
+  ASSERT_TRUE(d1 && d2);
+  ASSERT_TRUE(c->submit_publish(app, d1.value()));
+  const auto before = server.state()["calls"]["/cgi-bin/freepublish/submit"].get<int>();
+  auto refused = c->submit_publish(app, d2.value());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().errcode(), 45009);
+  EXPECT_TRUE(wechat::is_daily_quota(refused.error().code()));
+  // Not repeated inside the call: one request.
+  EXPECT_EQ(server.state()["calls"]["/cgi-bin/freepublish/submit"].get<int>(), before + 1);
+  auto q = c->get_quota(app, "/cgi-bin/freepublish/submit");
+  ASSERT_TRUE(q) << q.error().message();
+  EXPECT_EQ(q.value().daily_limit, 1);
+  EXPECT_EQ(q.value().remain, 0);
+  ASSERT_TRUE(c->clear_quota(app));
+  auto ok = c->submit_publish(app, d2.value());
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_FALSE(ok.value().publish_id.empty());
+  EXPECT_EQ(server.state()["clear_quota"][app.app_id], 1);
+}
+
+TEST_F(FeedWechatClient, PublishIdIsAStringAndPublishedDraftsAreFound) {
+  auto c = make();
+  const auto t = thumb(*c);
+  auto d = c->add_draft(app, std::vector{article(t)});
+  ASSERT_TRUE(d);
+  auto p = c->submit_publish(app, d.value());
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(server.state()["publishes"][0]["publish_id"].is_string());
+  auto gone = c->draft_exists(app, d.value());
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone.value());  // a submitted draft leaves the draft box
+  auto pub = c->find_published(app, "https://feeds.example.cn/articles/x");
+  ASSERT_TRUE(pub) << pub.error().message();
+  ASSERT_TRUE(pub.value());
+  EXPECT_FALSE(pub.value()->article_id.empty());
+}
+
+TEST_F(FeedWechatClient, FindDraftPagesThroughTheDraftBox) {
+  auto c = make();
+  const auto t = thumb(*c);
+  auto first = article(t);
+  first.content_source_url = "https://feeds.example.cn/articles/oldest";
+  auto oldest = c->add_draft(app, std::vector{first});
+  ASSERT_TRUE(oldest);
+  for (int i = 0; i < 45; ++i) {
+    auto a = article(t);
+    a.content_source_url = "https://feeds.example.cn/articles/n" + std::to_string(i);
+    ASSERT_TRUE(c->add_draft(app, std::vector{a}));
+  }
+  const std::vector<std::string> urls{"https://feeds.example.cn/articles/oldest"};
+  auto found = c->find_draft(app, urls);
+  ASSERT_TRUE(found) << found.error().message();
+  ASSERT_TRUE(found.value());
+  EXPECT_EQ(*found.value(), oldest.value());  // the 46th newest: three pages
+  auto bounded = c->find_draft(app, urls, 20);
+  ASSERT_TRUE(bounded);
+  EXPECT_FALSE(bounded.value());  // the scan is bounded
+}
+
+TEST_F(FeedWechatClient, LinksOutsideWechatAndMultiArticleDigestsAreDropped) {
+  auto c = make();
+  const auto t = thumb(*c);
+  auto a = article(t);
+  a.content = "<p><a href=\"https://feeds.example.cn/x\">全文</a> <a href=\"https://mp.weixin.qq.com/s/abc\">往期</a></p>";
+  ASSERT_TRUE(c->add_draft(app, std::vector{a, article(t, "二")}));
+  const auto st = server.state(true);
+  const auto& d = st["drafts"][0];
+  EXPECT_EQ(d["external_links_removed"], 1);
+  EXPECT_EQ(d["digests_dropped"], 2);
+  const auto content = d["articles"][0]["content"].get<std::string>();
+  EXPECT_EQ(content.find("feeds.example.cn"), std::string::npos) << content;
+  EXPECT_NE(content.find("全文"), std::string::npos) << content;
+  EXPECT_NE(content.find("https://mp.weixin.qq.com/s/abc"), std::string::npos) << content;
+}
+
+TEST(FeedWechatServer, ForceRefreshIsLimitedAsDocumented) {
+  wechat_test_server server;
+  auto post = [&](bool force) {
+    syn::http::request r;
+    r.method = "POST";
+    r.path = "/cgi-bin/stable_token";
+    r.body = json{{"grant_type", "client_credential"}, {"appid", "wx_force"}, {"secret", "s"}, {"force_refresh", force}}.dump();
+    return json::parse(server.handle(r).body);
+  };
+  EXPECT_TRUE(post(true).contains("access_token"));
+  const auto again = post(true);  // within 30 s
+  EXPECT_EQ(again.value("errcode", 0), 45011) << again.dump();
+  EXPECT_TRUE(post(false).contains("access_token"));  // normal mode is not limited so
 }
 
 TEST_F(FeedWechatClient, ScriptsInContentWouldBeStrippedByWechat) {

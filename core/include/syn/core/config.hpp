@@ -197,6 +197,9 @@ struct feed_config {
   /// WeChat takes at most 8 articles per draft.
   int max_articles_per_draft = 8;
   retry_config retry{std::chrono::milliseconds{1000}, std::chrono::milliseconds{60000}, 2.0, 6, 0.2};
+  /// Minute of the UTC day at which WeChat's daily API quotas reset: an account paused by a
+  /// daily-quota answer (45009) resumes then. Default 960 = 00:00 China time (UTC+8).
+  int quota_reset_utc_minute = 960;
   feed_server_config server;
   std::vector<feed_account> accounts{
       {"cjrb", "", {"SYNDICATE_WECHAT_CJRB_SECRET"}, "zh-Hans", "", {}, {"SYNDICATE_WECHAT_CJRB_CALLBACK_TOKEN"}},

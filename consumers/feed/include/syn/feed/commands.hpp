@@ -11,4 +11,7 @@ void register_commands(CLI::App& root, cli::dispatcher& dispatch);
 /// `consume feed` (consume_command.cpp).
 void register_consume_command(CLI::App& root, cli::dispatcher& dispatch);
 
+/// `feed status`, `feed quota reset`, `feed repost` (feed_command.cpp).
+void register_feed_command(CLI::App& root, cli::dispatcher& dispatch);
+
 }  // namespace syn::feed

@@ -11,16 +11,25 @@
 /// never added twice; a draft/add whose outcome is unknown (timeout after sending) is looked up
 /// with draft/batchget before being added again.
 ///
-/// Verdicts: a transient failure (WeChat rate limit 45009/45011, system busy, HTTP 5xx,
+/// Daily quotas: a 45009 answer pauses that account's calls of that API until the quota resets
+/// (config feed.quota_reset_utc_minute) or an operator resets it (`syndicate feed quota reset`);
+/// its records wait durably in the state db (held groups, drafts added and not submitted) and
+/// the batch goes on: nothing is dead-lettered, the other accounts are not delayed. The ledger
+/// decides what is posted: a draft added, submitted, published, rejected or deleted is never added
+/// or submitted again by a replay; drafts added and not submitted are submitted once each by the
+/// resume pass (each batch, and the sink's tick).
+///
+/// Verdicts: a transient failure (WeChat rate limit 45011, system busy, HTTP 5xx,
 /// timeouts) stops the batch with verdict::transient (what was pushed before it is recorded, so
 /// the retry goes on from there); a permanent failure of one (issue, account) group rejects that
 /// group's records with the errcode and errmsg and the batch goes on. Records that are not
 /// articles (manifests, translation jobs) are taken as they are. Never throws.
 ///
 /// Thread-safety: write() is called by one thread (the runner's); inside it, up to
-/// `parallel_groups` threads push different (issue, account) groups. With `batch_size` set, a
-/// timer thread of the sink pushes held issues after `hold_grace`, serialised with write(); the
-/// destructor stops it and pushes what is still held (bounded by `call_retry_budget` per call).
+/// `parallel_groups` threads push different (issue, account) groups. A timer thread of the sink
+/// (every `hold_grace` / 2, at least 100 ms) pushes held issues after `hold_grace` and resumes
+/// accounts whose quota pause ended, serialised with write(); the destructor stops it and pushes
+/// what is still held (bounded by `call_retry_budget` per call).
 /// The state db may be read concurrently by the feed server process.
 
 #include "syn/core/config.hpp"
@@ -79,6 +88,12 @@ struct feed_sink_options {
   std::function<void(const syndication::v1::Article&, const std::string&)> dead_letter_held;
 };
 
+/// The first daily-quota reset after `now_ms` (ms since the epoch), the platform resetting the
+/// quotas at minute `reset_utc_minute` of every UTC day (config feed.quota_reset_utc_minute).
+[[nodiscard]] std::int64_t next_quota_reset_ms(std::int64_t now_ms, int reset_utc_minute);
+/// The quota day `now_ms` falls in, `YYYY-MM-DD` (with the default reset, the date in China).
+[[nodiscard]] std::string quota_day(std::int64_t now_ms, int reset_utc_minute);
+
 class feed_sink final : public sink::sink {
  public:
   /// Opens the state db (creating it) and builds the WeChat client from `cfg` (api_base_url,
@@ -90,8 +105,10 @@ class feed_sink final : public sink::sink {
   feed_sink& operator=(const feed_sink&) = delete;
 
   ::syn::sink::verdict write(std::span<const ::syn::sink::envelope> batch) override;
-  /// Pushes the held issues that have waited `hold_grace` (`all`: every held issue). Called by
-  /// the sink's own timer thread and on destruction; serialised with write().
+  /// The tick: submits the drafts waiting in accounts no longer paused by a daily quota, then
+  /// pushes the held issues that have waited `hold_grace` (`all`: every held issue; the groups of
+  /// a paused account stay held). Called by the sink's own timer thread and on destruction;
+  /// serialised with write().
   void flush_held(bool all);
   [[nodiscard]] std::string_view name() const override { return "feed"; }
 

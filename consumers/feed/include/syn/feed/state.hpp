@@ -204,6 +204,67 @@ class state_store {
   };
   void store_articles(const std::vector<article_to_store>& items);
 
+  // ---- WeChat account state: daily-quota pauses, covers per AppID, submissions whose outcome
+  // is unknown, the operator's actions (docs/FEED.md "Quotas", "Covers", "Re-posting") ----
+
+  /// An account's calls of one API held back by a daily-quota answer until `until_ms`.
+  struct quota_pause {
+    std::string account;
+    std::string api;          ///< `draft/add`, `freepublish/submit`, ...
+    std::int64_t until_ms = 0;  ///< ms since the epoch (the next quota reset)
+    int errcode = 0;
+    std::string reason;
+    std::int64_t since_ms = 0;
+  };
+  /// Records (replaces) the pause of (account, api).
+  void pause_quota(const quota_pause& p);
+  /// The pauses recorded for `account` (every account when empty), whatever their time.
+  [[nodiscard]] std::vector<quota_pause> quota_pauses(std::string_view account = {});
+  /// Forgets the pauses of `account` (an operator reset the quota); returns how many there were.
+  std::size_t clear_quota_pauses(std::string_view account);
+  /// Adds answered calls of `api` for `account` on quota day `day` (`refused`: quota answers).
+  void count_calls(std::string_view account, std::string_view api, std::string_view day, std::uint64_t ok,
+                   std::uint64_t refused);
+  struct call_count {
+    std::string api;
+    std::uint64_t ok = 0;
+    std::uint64_t refused = 0;
+  };
+  [[nodiscard]] std::vector<call_count> calls_on(std::string_view account, std::string_view day);
+  /// The last `n` errors noted for `account`, newest first (`feed status`).
+  void note_error(std::string_view account, std::string_view message);
+  [[nodiscard]] std::vector<std::pair<std::int64_t, std::string>> last_errors(std::string_view account, int n = 3);
+
+  /// Covers per (AppID, image sha256): a cover belongs to the AppID that uploaded it.
+  [[nodiscard]] std::optional<std::string> app_cover(std::string_view app_id, std::string_view image_sha256);
+  void store_app_cover(std::string_view app_id, std::string_view image_sha256, std::string_view media_id,
+                       std::string_view url);
+  /// Forgets a cover WeChat no longer knows (40007): the next push uploads it again.
+  void forget_app_cover(std::string_view app_id, std::string_view media_id);
+  /// Records `app_id` as the account's AppID; returns the previous one when it was different.
+  std::optional<std::string> remember_app_id(std::string_view account, std::string_view app_id);
+
+  /// The drafts of `account` added and not submitted yet (status `added`), oldest first.
+  [[nodiscard]] std::vector<draft_record> drafts_waiting(std::string_view account);
+  /// A freepublish/submit about to be sent: remembered until its answer is recorded, so that an
+  /// unknown outcome (timeout, 5xx, crash) is looked up before the draft is submitted again.
+  void mark_submit_intent(std::string_view media_id);
+  [[nodiscard]] bool submit_intent(std::string_view media_id);
+  void clear_submit_intent(std::string_view media_id);
+  /// Sets a draft's status (a recovered outcome: `published` with its article_id, `submitted`).
+  void set_draft_status(std::string_view media_id, std::string_view status, std::string_view publish_id = {});
+
+  /// Re-posting is an operator's act: forgets that (account, article) was pushed, every hash, so
+  /// that its next delivery (a replay) posts it again as a new draft. Returns the rows forgotten.
+  std::size_t forget_pushed(std::string_view account, std::string_view article_id);
+  /// The operator's actions (`feed repost`, `feed quota reset`), kept in the db with the time.
+  void log_action(std::string_view what, std::string_view account, std::string_view detail);
+  struct operator_action {
+    std::int64_t at = 0;
+    std::string what, account, detail;
+  };
+  [[nodiscard]] std::vector<operator_action> actions(int limit = 50);
+
   [[nodiscard]] std::optional<article_page> page(std::string_view article_id);
   /// The stored hash and revision of an article, if stored.
   [[nodiscard]] std::optional<std::pair<std::string, int>> article_version(std::string_view article_id);

@@ -81,6 +81,7 @@ enum class errc : int {
   minute_quota_reached = 45011,  ///< "api minute-quota reach limit, must slower, retry next minute"
   author_size_out_of_limit = 45110,
   data_format_error = 47001,
+  clear_quota_limit = 48006,  ///< "forbid to clear quota because of reaching the limit" (10 a month)
   api_unauthorized = 48001,
   api_forbidden = 48004,
 };
@@ -95,6 +96,11 @@ inline std::error_code make_error_code(errc e) noexcept { return {static_cast<in
 /// (40001 / 40014 / 42001) count as retriable here: the client already refreshed the token once,
 /// and another instance may have force-refreshed it meanwhile.
 [[nodiscard]] bool is_retriable(std::error_code ec) noexcept;
+
+/// Whether `ec` is a daily-quota answer: 45009 ("reach max api daily quota limit"; the platform
+/// resets the counts daily, or on clear_quota). Such a call cannot succeed before the reset: the
+/// sink pauses that account's calls of that API instead of retrying (docs/FEED.md "Quotas").
+[[nodiscard]] bool is_daily_quota(std::error_code ec) noexcept;
 
 /// Whether `ec` says the access token was rejected (40001, 40014, 42001).
 [[nodiscard]] bool is_token_error(std::error_code ec) noexcept;
@@ -176,6 +182,19 @@ struct publish_status {
   std::vector<std::string> article_urls;
 };
 
+/// openapi/quota/get's answer for one API.
+struct api_quota {
+  std::int64_t daily_limit = 0;
+  std::int64_t used = 0;
+  std::int64_t remain = 0;
+};
+
+/// A published article found by freepublish/batchget.
+struct published_article {
+  std::string article_id;
+  std::string url;
+};
+
 /// Counters for tests and metrics.
 struct client_stats {
   std::uint64_t token_fetches = 0;
@@ -209,8 +228,20 @@ class client {
   [[nodiscard]] result<publish_status> get_publish(const credentials& c, std::string_view publish_id);
   /// draft/batchget (newest `scan` drafts, no content): the media_id of a draft whose articles have
   /// exactly these content_source_urls, in order; nullopt if none. Reconciles an ambiguous draft/add.
+  /// Pages through the draft box (`offset`, 20 a page) until the end or `scan` drafts.
   [[nodiscard]] result<std::optional<std::string>> find_draft(const credentials& c,
-                                                              std::span<const std::string> source_urls, int scan = 20);
+                                                              std::span<const std::string> source_urls, int scan = 200);
+  /// draft/get: whether the draft is still in the draft box (40007: it is not; a submitted draft
+  /// leaves it).
+  [[nodiscard]] result<bool> draft_exists(const credentials& c, std::string_view media_id);
+  /// freepublish/batchget, paged like find_draft(): the published article whose first news item
+  /// has `source_url` as its content_source_url, if any among the newest `scan`.
+  [[nodiscard]] result<std::optional<published_article>> find_published(const credentials& c,
+                                                                        std::string_view source_url, int scan = 200);
+  /// clear_quota: resets the AppID's daily API call counts (the platform allows 10 a month).
+  [[nodiscard]] result<bool> clear_quota(const credentials& c);
+  /// openapi/quota/get for one API path (`/cgi-bin/freepublish/submit`).
+  [[nodiscard]] result<api_quota> get_quota(const credentials& c, std::string_view cgi_path);
 
   [[nodiscard]] client_stats stats() const noexcept;
 
