@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   librdkafka-dev libprotobuf-dev protobuf-compiler libboost1.74-dev libyaml-cpp-dev
-  libgtest-dev libgmock-dev googletest libbenchmark-dev libsqlite3-dev libpq-dev libssl-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev libsqlite3-dev libpq-dev libssl-dev libexpat1-dev
   libopencc-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libjpeg62-turbo-dev libpng-dev
   kcat clang libclang-rt-14-dev clang-format postgresql chromium
   time sqlite3 curl procps python3 python3-yaml

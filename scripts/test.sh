@@ -48,7 +48,7 @@ run_stage "unit tests under ASan+UBSan" env ASAN_OPTIONS=detect_leaks=1:abort_on
 run_stage "proto: buf lint + buf breaking" bash scripts/check-proto.sh
 
 if [ -x tests/fuzz/run.sh ]; then
-  run_stage "fuzz splitter (${fuzz_seconds}s)" bash tests/fuzz/run.sh "$fuzz_seconds"
+  run_stage "fuzz splitter (${fuzz_seconds}s) and callback parser (20s)" bash tests/fuzz/run.sh "$fuzz_seconds"
 fi
 
 if [ -x build/bench/bench_splitter ]; then

@@ -927,6 +927,8 @@ const schema<feed_account>& schema_of<feed_account>() {
           field("rules", &feed_account::rules, "Which articles this account gets."),
           field("callback_token_env", &feed_account::callback_token,
                 "Environment variable holding the WeChat message-push Token (serve feeds' callback)."),
+          field("encoding_aes_key_env", &feed_account::encoding_aes_key,
+                "Environment variable holding the message-push EncodingAESKey (safe mode; recommended)."),
       },
       {[](const feed_account& a, validator& v, const std::string& path) {
         if (a.app_id.empty()) return;

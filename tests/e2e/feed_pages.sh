@@ -7,7 +7,9 @@
 #   - the account's message list: every headline, lead article first;
 #   - an article whose text carries <script> and an <img onerror>: shown as text, nothing runs;
 #   - the RSS feed is well-formed XML with the required channel and item elements;
-#   - the JSON Feed 1.1 and Atom feeds: valid, with their required members/elements and the full text.
+#   - the JSON Feed 1.1 and Atom feeds: valid, with their required members/elements and the full text;
+#   - every format (RSS, Atom, JSON Feed, the pages) parsed with a real parser holds no live markup
+#     from the article's text (tests/e2e/feed_markup_check.py).
 # Needs SYN_TEST_BOOTSTRAP; $1 is the syndicate binary.
 set -euo pipefail
 syndicate=$1
@@ -191,6 +193,9 @@ python3 - "$fixture" "$work/xss.txt" <<'PY'
 import sys
 t = open(sys.argv[1], encoding="utf-8").read()
 t = t.replace("大潮澎湃起", '大潮<script>document.title="pwned"</script>澎湃<img src=x onerror="document.title=\'pwned-img\'">起', 1)
+# The lead paragraph too: the summary that RSS descriptions and the list page carry.
+t = t.replace("智能化工厂,机械手臂运转如飞", '智能化工厂<script>document.title="pwned-lead"</script>,'
+              '机械手臂<img src=x onerror="document.title=\'pwned-lead-img\'">运转如飞', 1)
 open(sys.argv[2], "w", encoding="utf-8").write(t)
 PY
 "$syndicate" publish --config "$cfg" "$work/xss.txt" >/dev/null 2>&1 || fail "publish the issue with markup"
@@ -217,4 +222,8 @@ c = [e.find("a:content", ns).text for e in entries if e.find("a:id", ns).text.en
 assert c and "&lt;script&gt;document.title" in c[0] and "<script" not in c[0], "atom content"
 print("json feed and atom: the correction is revision 2, its markup escaped text")
 PY2
+# Every format parsed with a real parser: no markup from the article's text where text is
+# expected (RSS titles), no live element or handler where HTML is (issue 16: RSS held both).
+python3 "$src/tests/e2e/feed_markup_check.py" "$base" cjrb "$a-01" 'document.title' ||
+  fail "markup from article text in a feed format"
 echo "feed_pages: ok"

@@ -66,9 +66,42 @@ sys.exit(f"free_port: no {n} free consecutive port(s) in {first}-{end - 1}")
 PY
 }
 expect() { echo "$1: expected $2, got $3"; [ "$2" = "$3" ] || fail "$1"; }
+# tool_fail WHAT: a tool a check depends on failed (kcat, sqlite3, curl, ...): the script fails
+# now, also from inside $(...) (the subshell sends SIGTERM to the script, whose EXIT trap runs),
+# so a failing count is never read as 0.
+tool_fail() { echo "FAIL: $*" >&2; kill -TERM $$ 2>/dev/null; exit 1; }
+# is_count VALUE: VALUE is a non-negative integer.
+is_count() { [[ $1 =~ ^[0-9]+$ ]]; }
 
-# count_committed TOPIC [KEY_PREFIX]: records a read_committed consumer sees.
+# kcat_dump TOPIC FORMAT FILE: every record of TOPIC a read_committed consumer sees, one FORMAT
+# each, into FILE; fails the script when kcat fails.
+kcat_dump() {
+  timeout 120 kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f "$2" \
+    >"$3" 2>"$3.err" || tool_fail "kcat -C -t $1 on $SYN_TEST_BOOTSTRAP: $(head -c 300 "$3.err")"
+}
+# count_committed TOPIC [KEY_PREFIX]: records (raw: duplicates included) a read_committed
+# consumer sees, whose key starts with KEY_PREFIX (a grep basic regex).
 count_committed() {
-  kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '%k\n' 2>/dev/null |
-    grep -c "^${2:-}" || true
+  local f=$work/.kcat.$BASHPID n
+  kcat_dump "$1" '%k\n' "$f"
+  n=$(grep -c -- "^${2:-}" "$f" 2>&1; true)  # grep -c prints 0 (and exits 1) when nothing matches
+  rm -f "$f" "$f.err"
+  is_count "$n" || tool_fail "count_committed $1: $n"
+  echo "$n"
+}
+# count_distinct_committed TOPIC: distinct keys among them (count_committed minus duplicates).
+count_distinct_committed() {
+  local f=$work/.kcat.$BASHPID
+  kcat_dump "$1" '%k\n' "$f"
+  sort -u "$f" | awk 'NF {n++} END {print n + 0}'
+  rm -f "$f" "$f.err"
+}
+# sqlite_count DB SQL: the single number SQL yields on the SQLite database DB (read-only); fails
+# the script when the database is missing or the query fails.
+sqlite_count() {
+  local out
+  [ -f "$1" ] || tool_fail "sqlite_count: no database at $1"
+  out=$(sqlite3 -cmd '.timeout 10000' "file:$1?mode=ro" "$2" 2>"$1.sqlite-err") || tool_fail "sqlite3 $1 '$2': $(cat "$1.sqlite-err")"
+  is_count "$out" || tool_fail "sqlite3 $1 '$2': not a count: '$out'"
+  echo "$out"
 }

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Builds the splitter fuzzer with clang and runs it for a bounded time.
-#   tests/fuzz/run.sh [SECONDS]          (default 60)
+# Builds the fuzzers with clang and runs each for a bounded time.
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]   (default 60; targets: splitter callback, default both)
+# The splitter runs SECONDS; the WeChat callback parser min(SECONDS, SYN_FUZZ_CALLBACK_SECONDS
+# (default 20)): its input is small and its seeds reach every path in seconds.
 # Environment: SYN_FUZZ_BUILD_DIR (default build-fuzz), SYN_FUZZ_JOBS (default 1).
-# Seeds: tests/data/issues/*. New corpus entries and crash reproducers stay in the build dir.
+# Seeds: tests/data/issues/* (splitter), tests/fuzz/callback_seeds/* (callback). New corpus
+# entries and crash reproducers stay in the build dir.
 set -euo pipefail
 seconds="${1:-60}"
+shift || true
+targets=("$@")
+((${#targets[@]})) || targets=(splitter callback)
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${SYN_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 cxx="${CXX_FUZZ:-$(command -v clang++ || command -v clang++-14)}"
@@ -13,19 +19,26 @@ if [[ ! -f "$build/CMakeCache.txt" ]]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_COMPILER="$cxx" -DSYN_FUZZ=ON -DSYN_BENCH=OFF >/dev/null
 fi
-cmake --build "$build" --target fuzz_splitter
-
-corpus="$build/fuzz/corpus"
-artifacts="$build/fuzz/artifacts"
-mkdir -p "$corpus" "$artifacts"
-cp "$root"/tests/data/issues/* "$corpus/"
+cmake --build "$build" --target "${targets[@]/#/fuzz_}"
 
 parallel=()
 if [[ "${SYN_FUZZ_JOBS:-1}" -gt 1 ]]; then
   parallel=(-fork="$SYN_FUZZ_JOBS")
 fi
-echo "fuzz_splitter: ${seconds}s, corpus $corpus"
-# A crash, leak, sanitizer report or timeout exits non-zero and leaves a reproducer in $artifacts.
-"$build/tests/fuzz/fuzz_splitter" "$corpus" \
-  -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=262144 \
-  "${parallel[@]}" -artifact_prefix="$artifacts/" -print_final_stats=1
+for target in "${targets[@]}"; do
+  corpus="$build/fuzz/$target/corpus"
+  artifacts="$build/fuzz/$target/artifacts"
+  mkdir -p "$corpus" "$artifacts"
+  case "$target" in
+    splitter) cp "$root"/tests/data/issues/* "$corpus/"; t=$seconds; max_len=262144 ;;
+    callback) cp "$root"/tests/fuzz/callback_seeds/* "$corpus/"
+              t=$((seconds < ${SYN_FUZZ_CALLBACK_SECONDS:-20} ? seconds : ${SYN_FUZZ_CALLBACK_SECONDS:-20}))
+              max_len=70000 ;;  # past the parser's 64 KiB limit, so the limit itself is fuzzed
+    *) echo "run.sh: unknown fuzz target $target" >&2; exit 2 ;;
+  esac
+  echo "fuzz_$target: ${t}s, corpus $corpus"
+  # A crash, leak, sanitizer report or timeout exits non-zero and leaves a reproducer in $artifacts.
+  "$build/tests/fuzz/fuzz_$target" "$corpus" \
+    -max_total_time="$t" -timeout=5 -rss_limit_mb=2048 -max_len="$max_len" \
+    "${parallel[@]}" -artifact_prefix="$artifacts/" -print_final_stats=1
+done

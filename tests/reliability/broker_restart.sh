@@ -39,17 +39,28 @@ pids_to_stop+=("$archive_pid")
 publisher=$!
 
 # Kill the broker once a quarter of the issues are out, keep it down 5 s, start it again.
-lines() { cat "$1" 2>/dev/null | grep -c "${2:-.}" || true; }
-until [ "$(lines "$work/publish.out")" -ge $((issues / 4)) ]; do sleep 0.2; done
+# lines FILE [REGEX]: lines of FILE (matching REGEX); a missing file has none.
+lines() { [ -f "$1" ] || { echo 0; return; }; awk -v re="${2:-.}" '$0 ~ re {n++} END {print n + 0}' "$1"; }
+quarter_out() { [ "$(lines "$work/publish.out")" -ge $((issues / 4)) ]; }
+wait_until "a quarter of the issues published" 300 quarter_out
 pid=$(cat "$work/kafka/kafka.pid")
 kill -9 "$pid"
+broker_dead() { ! kill -0 "$pid" 2>/dev/null; }
+wait_until "the broker (pid $pid) gone after SIGKILL" 10 broker_dead
 down_at=$(lines "$work/publish.out")
-sleep 5
+# The fault hit the run: the broker died while issues were still to be published.
+[ "$down_at" -lt "$issues" ] || fail "the broker died after the last issue was published: no outage under load"
+sleep 5  # the outage itself
 bash "$src/deploy/kafka/kafka.sh" start --port "$own_broker_port" --controller-port "$((own_broker_port + 1))" \
   --state-dir "$work/kafka" >/dev/null
+[ "$(cat "$work/kafka/kafka.pid")" != "$pid" ] || fail "the broker was not restarted"
 wait "$publisher" || fail "publisher gave up: $(tail -5 "$work/publish.log")"
 retries=$(lines "$work/retries" '^retry')
-echo "broker killed after $down_at issues; publish retries: $retries"
+echo "broker killed after $down_at of $issues issues; publish retries: $retries"
+# The consumer running across the outage saw it (librdkafka's connection errors in its log).
+outage_seen=$(lines "$work/archive.log" 'Connection refused|brokers are down|Broker transport failure|Disconnected')
+echo "archive consumer log lines about the outage: $outage_seen"
+[ "$outage_seen" -gt 0 ] || fail "the archive consumer never saw the broker go down"
 
 kill -TERM "$archive_pid"; wait "$archive_pid" || true
 timeout 300 "$syndicate" consume archive --config "$cfg" --until-caught-up --metrics-listen "" >>"$work/archive.log" 2>&1
@@ -58,13 +69,15 @@ timeout 300 "$syndicate" consume feed --config "$cfg" --until-caught-up --metric
 timeout 300 "$syndicate" consume translation --config "$cfg" --until-idle >"$work/translation.log" 2>&1
 
 articles=$((issues * 5))
-expect "scenario 1 articles on the topic (read_committed, distinct)" "$articles" "$(count_distinct_committed "$id.articles")"
-expect "scenario 1 issue manifests (distinct)" "$issues" "$(count_distinct_committed "$id.issues")"
-expect "scenario 1 archive revisions" "$articles" "$(count_archive_revisions)"
-expect "scenario 1 archive distinct articles" "$articles" "$(count_archive_articles)"
+# Raw records and distinct keys apart: a duplicated issue (published twice across the outage)
+# shows as duplicated, not hidden by counting distinct keys. The issues topic is compacted, but
+# compaction does not run on a topic this young.
+expect_topic_once "scenario 1 articles on the topic (read_committed)" "$articles" "$id.articles"
+expect_topic_once "scenario 1 issue manifests (read_committed)" "$issues" "$id.issues"
+expect_once "scenario 1 archive" "$articles" "$(count_archive_revisions)" "$(count_archive_articles)"
 expect "scenario 1 archive revisions repeating a content hash" 0 "$(count_archive_repeated_hashes)"
-expect "scenario 1 WeChat draft articles" "$articles" "$(wechat_articles "$wechat_port")"
-expect "scenario 1 WeChat distinct articles" "$articles" "$(wechat_articles "$wechat_port" distinct)"
-expect "scenario 1 translation jobs (read_committed)" "$articles" "$(count_committed "$id.jobs")"
+expect_once "scenario 1 WeChat draft articles" "$articles" "$(wechat_articles "$wechat_port")" \
+  "$(wechat_articles "$wechat_port" distinct)"
+expect_topic_once "scenario 1 translation jobs (read_committed)" "$articles" "$id.jobs"
 expect "scenario 1 dead letters" 0 "$(count_dlq "$id.dlq")"
 echo "broker_restart: ok"

@@ -33,14 +33,27 @@ publish_slice() {
   "$syndicate" publish --config "$cfg" "$work"/slice/*.txt >/dev/null 2>>"$work/publish.log" || fail "publish: $(tail -3 "$work/publish.log")"
   rm -rf "$work/slice"; published=$((published + per_slice))
 }
-wechat_calls() { curl -sf "http://127.0.0.1:$wechat_port/__state" | python3 -c '
-import json, sys; print(json.load(sys.stdin).get("calls", {}).get(sys.argv[1], 0))' "$1"; }
-# sigkill_when NAME PID CONDITION...: waits (20 s at most) until CONDITION holds, then SIGKILL.
+wechat_calls() {
+  local state
+  state=$(wechat_state "$wechat_port") || tool_fail "GET /__state"
+  printf '%s' "$state" | python3 -c '
+import json, sys; print(json.load(sys.stdin).get("calls", {}).get(sys.argv[1], 0))' "$1"
+}
+# sigkill_when NAME PID CONDITION...: waits (20 s at most) until CONDITION holds, then SIGKILL
+# (and only then): the scenario fails if the condition never held or the process ended first.
 sigkill_when() {
-  local name=$1 pid=$2; shift 2
-  for _ in $(seq 100); do "$@" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  local name=$1 pid=$2 held=0; shift 2
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    if "$@"; then held=1; break; fi
+    sleep 0.2
+  done
   kill -0 "$pid" 2>/dev/null || fail "$name ended before it could be killed mid-batch: $(tail -3 "$work/$name.log")"
-  kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+  [ "$held" = 1 ] || fail "$name: the mid-batch condition ($*) never held in 20 s: not killed"
+  kill -9 "$pid"
+  local rc=0
+  wait "$pid" 2>/dev/null || rc=$?
+  expect "$name killed by SIGKILL (exit status 128+9)" 137 "$rc"
 }
 archive=0 feed=0 translation=0 translator=0
 for round in 1 2 3; do
@@ -49,14 +62,26 @@ for round in 1 2 3; do
   mport=$(free_port)
   "$syndicate" consume archive --config "$cfg" --metrics-listen "127.0.0.1:$mport" >"$work/archive-now.log" 2>&1 &
   pid=$!
-  for _ in $(seq 150); do grep -q 'assigned' "$work/archive-now.log" && break; sleep 0.2; done
-  sleep 0.5  # its first (empty) batch done
-  { echo 'BEGIN EXCLUSIVE;'; sleep 8; echo 'COMMIT;'; } | sqlite3 "$db" &
+  wait_until "archive consumer assigned partitions" 30 grep -q 'assigned' "$work/archive-now.log"
+  wait_until "archive consumer's /metrics answering" 30 curl -sf -o /dev/null "http://127.0.0.1:$mport/metrics"
+  # The locker waits (busy timeout) for a write the consumer may be doing: from round 2 on it
+  # first re-takes the slice its killed predecessor never committed.
+  { echo 'BEGIN EXCLUSIVE;'; sleep 8; echo 'COMMIT;'; } | sqlite3 -cmd '.timeout 20000' "$db" &
   locker=$!
-  sleep 0.3
+  # The lock is held when a writer cannot get one (no sleep: the observable state).
+  locked() { ! sqlite3 -cmd '.timeout 0' "$db" 'BEGIN IMMEDIATE; ROLLBACK;' 2>/dev/null; }
+  wait_until "archive database locked by another process" 20 locked
+  consumed() {
+    local m
+    m=$(curl -sf -m 5 "http://127.0.0.1:$mport/metrics") || tool_fail "GET the archive consumer's /metrics"
+    printf '%s\n' "$m" | awk '/^syndicate_records_consumed_total/ {n += $2} END {print n + 0}'
+  }
+  consumed0=$(consumed)
   publish_slice
-  taken() { curl -sf "http://127.0.0.1:$mport/metrics" | awk '/^syndicate_records_consumed_total/ {n += $2} END {exit !(n > 0)}'; }
-  sigkill_when archive "$pid" taken
+  # Mid-batch: records taken since the lock was held, and the database still locked (the batch
+  # cannot have been written).
+  taken_while_locked() { [ "$(consumed)" -gt "$consumed0" ] && kill -0 "$locker" 2>/dev/null && locked; }
+  sigkill_when archive "$pid" taken_while_locked
   cat "$work/archive-now.log" >>"$work/archive.log"
   wait "$locker"
   archive=$((archive + 1))
@@ -64,12 +89,15 @@ for round in 1 2 3; do
 
   # feed: draft/add hangs after a random number of drafts; SIGKILL while it hangs.
   skip=$((RANDOM % 3))
+  faults_before=$(wechat_faults_injected "$wechat_port")
   wechat_control "$wechat_port" "{\"fail_next\": 1, \"path\": \"draft/add\", \"skip\": $skip, \"hang_ms\": 4000}"
   calls=$(wechat_calls /cgi-bin/draft/add)
   "$syndicate" consume feed --config "$cfg" --metrics-listen "" --state "$work/feed.db" >>"$work/feed.log" 2>&1 &
   pid=$!
   hanging() { [ "$(wechat_calls /cgi-bin/draft/add)" -gt $((calls + skip)) ]; }
   sigkill_when feed "$pid" hanging
+  # The injected hang was hit (the server's own counter), not merely armed.
+  expect "feed round $round: WeChat faults injected" $((faults_before + 1)) "$(wechat_faults_injected "$wechat_port")"
   feed=$((feed + 1))
   wechat_control "$wechat_port" '{"clear_faults": true}'
   echo "feed: round $round killed at $(wechat_articles "$wechat_port") of $((published * 5)) articles (hang after $skip drafts)"
@@ -100,11 +128,11 @@ timeout 300 "$syndicate" translate --config "$cfg" --until-idle --done-store "$w
 expect "scenario 2 archive revisions" "$articles" "$(count_archive_revisions)"
 expect "scenario 2 archive distinct articles" "$articles" "$(count_archive_articles)"
 expect "scenario 2 archive revisions repeating a content hash" 0 "$(count_archive_repeated_hashes)"
-expect "scenario 2 WeChat draft articles" "$articles" "$(wechat_articles "$wechat_port")"
-expect "scenario 2 WeChat distinct articles" "$articles" "$(wechat_articles "$wechat_port" distinct)"
-expect "scenario 2 translation jobs (read_committed)" "$articles" "$(count_committed "$id.jobs")"
-expect "scenario 2 distinct translation jobs" "$articles" "$(count_distinct_committed "$id.jobs")"
-expect "scenario 2 translated articles (read_committed)" "$articles" "$(count_committed "$id.translated")"
-expect "scenario 2 distinct translated articles" "$articles" "$(count_distinct_committed "$id.translated")"
+expect_once "scenario 2 archive" "$articles" "$(count_archive_revisions)" "$(count_archive_articles)"
+expect_once "scenario 2 WeChat draft articles" "$articles" "$(wechat_articles "$wechat_port")" \
+  "$(wechat_articles "$wechat_port" distinct)"
+expect_topic_once "scenario 2 articles on the topic (read_committed)" "$articles" "$id.articles"
+expect_topic_once "scenario 2 translation jobs (read_committed)" "$articles" "$id.jobs"
+expect_topic_once "scenario 2 translated articles (read_committed)" "$articles" "$id.translated"
 expect "scenario 2 dead letters" 0 "$(count_dlq "$id.dlq")"
 echo "kill_consumers: ok"

@@ -108,10 +108,13 @@ good=35     # 7 issues of 5 articles
 poison=6
 echo "poison: published $good good articles and $poison poison records in $(($(date +%s) - t0)) s"
 
-archived() { sqlite3 "$work/archive.db" "select count(*) from articles" 2>/dev/null || echo 0; }
-pushed() { sqlite3 "$work/feed.db" "select count(distinct article_id) from pushed" 2>/dev/null || echo 0; }
+archived() { sqlite_count "$work/archive.db" "select count(*) from articles"; }
+pushed() { sqlite_count "$work/feed.db" "select count(distinct article_id) from pushed"; }
+pushed_raw() { sqlite_count "$work/feed.db" "select count(*) from pushed"; }
 jobs() { count_committed "$id.jobs" cjrb-; }
-dlq_json() { "$syndicate" dlq list --config "$work/cfg.yaml" --json --timeout 20 2>/dev/null || echo '{}'; }
+dlq_json() {
+  "$syndicate" dlq list --config "$work/cfg.yaml" --json --timeout 20 2>"$work/dlq.err" || tool_fail "dlq list: $(cat "$work/dlq.err")"
+}
 dead() { dlq_json | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("deadLetters", [])))'; }
 deadline=$(($(date +%s) + 120))
 while [ "$(date +%s)" -lt "$deadline" ]; do
@@ -119,12 +122,25 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
   for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || fail "a process died (pid $p)"; done
   sleep 2
 done
-sleep 3  # anything extra (a duplicate) would show up now
+# Nothing more to come: every group has committed to the end of its topic (then a duplicate
+# would already be counted below).
+caught_up() { # GROUP
+  "$syndicate" lag --config "$work/cfg.yaml" --group "$1" --json 2>"$work/lag.err" | python3 -c '
+import json, sys
+rows = [r for g in json.load(sys.stdin)["groups"] for r in g["partitions"] if (r["end"] or 0) > 0]
+sys.exit(0 if rows and all(r["caughtUp"] for r in rows) else 1)'
+}
+for g in archive feed translation; do
+  wait_caught_up() { caught_up "$id-$g"; }
+  for _ in $(seq 150); do wait_caught_up && break; sleep 0.2; done
+  wait_caught_up || fail "group $id-$g not caught up in 30 s: $(cat "$work/lag.err")"
+done
 echo "poison: drained in $(($(date +%s) - t0)) s"
 
 for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || fail "a consumer or the WeChat server exited (pid $p)"; done
 expect "poison: good articles in the archive" $good "$(archived)"
 expect "poison: good articles pushed to WeChat" $good "$(pushed)"
+expect "poison: articles pushed to WeChat twice" 0 $(($(pushed_raw) - $(pushed)))
 expect "poison: translation jobs for good articles" $good "$(jobs)"
 dlq_json >"$work/dlq.json"
 python3 - "$work/dlq.json" "$id" >"$work/reasons.txt" <<'PY'

@@ -2,9 +2,12 @@
 # Reliability scenario 8: security. The trigger refuses every wrong token (all lengths) and a
 # missing one with 401, compares in constant time, bounds bodies (413) and header fields (431);
 # `serve feeds` escapes article text (an article carrying <script> and <img onerror> is loaded in
-# headless Chromium and no script runs); the archive and feed stores build no SQL from values
-# and an archive search for `'; DROP TABLE` finds nothing and breaks nothing; secrets set to a
-# unique marker never show in logs (debug level) or in `config check` output.
+# headless Chromium and no script runs; RSS, Atom, JSON Feed and the pages parsed with real
+# parsers hold no live markup from it, tests/e2e/feed_markup_check.py); the archive and feed
+# stores build no SQL from values and an archive search for `'; DROP TABLE` exits 0, finds
+# nothing and breaks nothing (a plain search finds the article: the control); secrets set to a
+# unique marker never show in logs (debug level), in `config check` output, or in real scrapes
+# of the trigger's and a feed consumer's /metrics. Every check is black-box (no source greps).
 # Needs SYN_TEST_BOOTSTRAP; $1 is the syndicate binary, $2 the WeChat test server.
 set -euo pipefail
 syndicate=$1
@@ -22,9 +25,11 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$src/tests/e2e/lib.sh"
-port=$(free_port 3)
+port=$(free_port 5)
 fport=$((port + 1))
 wport=$((port + 2))
+mport=$((port + 3))   # the trigger's /metrics
+fmport=$((port + 4))  # consume feed's /metrics
 t0=$(date +%s)
 "$wechat" --write-jpeg "$work/cover.jpg"  # a real JPEG: the WeChat API decodes covers
 write_config "$work/cfg.yaml" "$id" <<YAML
@@ -49,7 +54,7 @@ translation:
     - {language: en, engine: http, url: "http://127.0.0.1:9/translate", api_key_env: SYN_SEC_MT_KEY}
   job_deadline_ms: 4000
 observability:
-  metrics: {trigger: "", feed: "", archive: "", translation: "", translator: "", feed_server: "", run: ""}
+  metrics: {trigger: "127.0.0.1:$mport", feed: "", archive: "", translation: "", translator: "", feed_server: "", run: ""}
   log_level: debug
 YAML
 fail() {
@@ -57,7 +62,9 @@ fail() {
   for f in "$work"/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -10 "$f" >&2; }; done
   exit 1
 }
-status() { curl -s -m 10 -o "$work/body" -w '%{http_code}' "$@" || true; }
+status() { curl -s -m 10 -o "$work/body" -w '%{http_code}' "$@" || true; }  # 000 when curl fails: never a 2xx/4xx
+# count_in FILE FIXED_STRING: lines of FILE holding the string; a missing file fails.
+count_in() { [ -f "$1" ] || tool_fail "count_in: no $1"; awk -v s="$2" 'index($0, s) {n++} END {print n + 0}' "$1"; }
 url=http://127.0.0.1:$port/v1/issues
 export SYN_SEC_TOKEN=$marker-token SYN_SEC_WECHAT_SECRET=$marker-wechat SYN_SEC_MT_KEY=$marker-mt
 "$syndicate" topics create --config "$work/cfg.yaml" >"$work/topics.log" 2>&1
@@ -65,12 +72,8 @@ export SYN_SEC_TOKEN=$marker-token SYN_SEC_WECHAT_SECRET=$marker-wechat SYN_SEC_
 pids+=($!)
 for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 
-# 1. Tokens. The comparison hashes both sides and compares the digests in a fixed-length loop.
-grep -q 'bool same_secret' "$src/producer/src/trigger.cpp" &&
-  sed -n '/bool same_secret/,/^}/p' "$src/producer/src/trigger.cpp" | grep -q 'sha256_hex(given)' ||
-  fail "the trigger's token comparison is not the digest comparison"
-! sed -n '/bool same_secret/,/^}/p' "$src/producer/src/trigger.cpp" | grep -q 'return false\|break;\|memcmp\|strcmp\|given ==\|a == b' ||
-  fail "the token comparison exits early"
+# 1. Tokens, black-box: real requests with every wrong token (the constant-time comparison is
+# the unit tests' and the code review's; a timed assertion here would be flaky).
 token=$SYN_SEC_TOKEN
 wrong=0 refused=0
 for len in $(seq 0 $((${#token} + 16))); do  # every length, a prefix of the token where it can be
@@ -108,6 +111,9 @@ t = open(sys.argv[1], encoding="utf-8").read()
 # (Not in the headline: the splitter takes a line with markup for a paragraph, and the article
 # would have no headline, which every consumer dead-letters.)
 t = t.replace("\n创新驱动\n", '\n创新<script>document.title="pwned-subhead"</script>驱动\n', 1)
+# The lead paragraph: the summary every feed format carries.
+t = t.replace("智能化工厂,机械手臂运转如飞", '智能化工厂<script>document.title="pwned-lead"</script>,'
+              '机械手臂<img src=x onerror="document.title=\'pwned-lead-img\'">运转如飞', 1)
 t = t.replace("新疆源一科创的发展之路,正是昌吉州持续推动产业转型升级的缩影。",
               '新疆源一科创<img src=x onerror="document.title=\'pwned-img\'">的发展之路<script>document.title="pwned-body"</script>,'
               '正是昌吉州持续推动产业转型升级的缩影</p><svg onload="document.title=\'pwned-svg\'">。', 1)
@@ -125,6 +131,23 @@ grep -q '"status":"published"' "$work/body" || fail "the issue with markup was n
 pids+=($!)
 timeout 120 "$syndicate" consume feed --config "$work/cfg.yaml" --state "$work/feed.db" --until-caught-up >"$work/feed.log" 2>&1 ||
   fail "consume feed --until-caught-up failed"
+# /metrics scraped for real with every secret set (the trigger's, and a feed consumer's, which
+# holds the WeChat AppSecret): the marker must not be in them, and they must hold metrics.
+"$syndicate" consume feed --config "$work/cfg.yaml" --state "$work/feed.db" --metrics-listen "127.0.0.1:$fmport" \
+  >"$work/feed-metrics.log" 2>&1 &
+feed_metrics_pid=$!
+pids+=($feed_metrics_pid)
+for m in "$mport" "$fmport"; do
+  wait_scrape() { curl -sf -m 5 "http://127.0.0.1:$m/metrics" >"$work/metrics-$m.txt"; }
+  for _ in $(seq 1 100); do wait_scrape && break; sleep 0.2; done
+  wait_scrape || fail "no /metrics on 127.0.0.1:$m"
+  expect "security: /metrics on port $m showing the secret marker" 0 "$(count_in "$work/metrics-$m.txt" "$marker")"
+  expect "security: control: /metrics on port $m holds syndicate metrics" 1 \
+    "$([ "$(count_in "$work/metrics-$m.txt" 'syndicate_')" -gt 0 ] && echo 1 || echo 0)"
+done
+kill -TERM "$feed_metrics_pid"
+rc=0; wait "$feed_metrics_pid" || rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 143 ] || fail "consume feed (metrics) ended with exit $rc on SIGTERM"
 "$syndicate" serve feeds --config "$work/cfg.yaml" --state "$work/feed.db" >"$work/feeds.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$fport/healthz" >/dev/null && break; sleep 0.2; done
@@ -147,33 +170,47 @@ for page in "articles/$article" "feeds/sec"; do
   case $got in *pwned* | "") fail "a script ran on /$page, or no DOM: title '$got'" ;; esac
 done
 chrome "http://127.0.0.1:$fport/articles/$article" >"$work/dom.html"
-expect "security: <script> elements from article text in the DOM" 0 "$(grep -c '<script>document.title' "$work/dom.html" || true)"
-expect "security: <img onerror> elements from article text in the DOM" 0 "$(grep -c '<img src="x" onerror' "$work/dom.html" || true)"
-curl -s "http://127.0.0.1:$fport/feeds/sec.xml" >"$work/feed.xml"
-python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$work/feed.xml" || fail "the RSS feed is not well-formed XML"
-expect "security: raw <script> in the RSS feed" 0 "$(grep -c '<script>' "$work/feed.xml" || true)"
+expect "security: <script> elements from article text in the DOM" 0 "$(count_in "$work/dom.html" '<script>document.title')"
+expect "security: <img onerror> elements from article text in the DOM" 0 "$(count_in "$work/dom.html" '<img src="x" onerror')"
+expect "security: control: the escaped markup is in the DOM as text" 1 \
+  "$([ "$(count_in "$work/dom.html" '&lt;script&gt;document.title')" -gt 0 ] && echo 1 || echo 0)"
+# Every format parsed with a real parser (RSS, Atom, JSON Feed, the HTML pages): no markup from
+# the article's text where text is expected, no live element or handler where HTML is.
+python3 "$src/tests/e2e/feed_markup_check.py" "http://127.0.0.1:$fport" sec "$article" 'document.title' ||
+  fail "markup from article text in a feed format"
 
 # 4. SQL: bound parameters only. No SQL text is built from values in the stores (a string
 # literal holding SQL glued with + or fmt/format to something), and a hostile search is inert.
 check_sql() { python3 "$src/tests/reliability/sql_concat_check.py" "$@"; }
 printf 'std::string q = "SELECT * FROM articles WHERE id = \x27" + id + "\x27";\n' >"$work/neg.cpp"
-expect "security: control: the SQL check flags a value glued into SQL" 1 "$(check_sql "$work/neg.cpp" | grep -c . || true)"
-sql_built=$(check_sql "$src"/consumers/archive/src/*.cpp "$src"/consumers/archive/src/*.hpp "$src"/consumers/feed/src/*.cpp || true)
-[ -z "$sql_built" ] || echo "$sql_built"
-expect "security: SQL strings built from values in consumers/archive and consumers/feed" 0 "$(printf '%s' "$sql_built" | grep -c . || true)"
+# sql_findings FILE...: lines the checker flags (it exits 1 when it flags any, 2 when it fails).
+sql_findings() {
+  local out rc=0
+  out=$(check_sql "$@") || rc=$?
+  [ "$rc" -le 1 ] || tool_fail "sql_concat_check.py failed (exit $rc)"
+  [ -z "$out" ] || echo "$out" >&2
+  printf '%s' "$out" | awk 'NF {n++} END {print n + 0}'
+}
+expect "security: control: the SQL check flags a value glued into SQL" 1 "$(sql_findings "$work/neg.cpp")"
+expect "security: SQL strings built from values in consumers/archive and consumers/feed" 0 \
+  "$(sql_findings "$src"/consumers/archive/src/*.cpp "$src"/consumers/archive/src/*.hpp "$src"/consumers/feed/src/*.cpp)"
 timeout 120 "$syndicate" consume archive --config "$work/cfg.yaml" --until-caught-up >"$work/archive.log" 2>&1 ||
   fail "consume archive --until-caught-up failed"
 before=$(sqlite3 "$work/archive.db" "select count(*) from articles")
 injected=0
 for q in "'; DROP TABLE articles; --" "\"; DROP TABLE articles; --" "x' OR '1'='1" "%' OR 1=1 --" "1); DELETE FROM articles; --"; do
-  set +e
-  "$syndicate" archive search --config "$work/cfg.yaml" "$q" >"$work/search.out" 2>"$work/search.err"
-  rc=$?
-  set -e
-  [ "$rc" -le 1 ] || fail "archive search $q: exit $rc: $(cat "$work/search.err")"
+  rc=0
+  "$syndicate" archive search --config "$work/cfg.yaml" "$q" >"$work/search.out" 2>"$work/search.err" || rc=$?
+  # A search that fails (exit 1: the query broke something) fails the check: only a clean
+  # "nothing found" passes.
+  expect "security: archive search $q exit status" 0 "$rc"
   grep -q "$article" "$work/search.out" && injected=$((injected + 1))
 done
 expect "security: hostile searches that matched an article" 0 "$injected"
+# Control: the same search finds the article by its words (the check above can fail).
+"$syndicate" archive search --config "$work/cfg.yaml" "源一科创" >"$work/search.out" 2>"$work/search.err" ||
+  fail "archive search 源一科创: $(cat "$work/search.err")"
+expect "security: control: a plain search finds the article" 1 "$(count_in "$work/search.out" "$article")"
 expect "security: articles in the archive after the hostile searches" "$before" "$(sqlite3 "$work/archive.db" "select count(*) from articles")"
 [ "$before" -gt 0 ] || fail "the archive is empty"
 
@@ -202,7 +239,12 @@ grep -q 'debug' "$work/trigger.log" "$work/feed.log" || echo "security: note: no
 expect "security: translation jobs the MT engine was tried on (with the key)" 5 "$(count_committed "$id.jobs" cjrb-)"
 rm -f "$work/wechat.log"  # the test double's own log, not ours
 lines=$(cat "$work"/*.log | wc -l)
-leaks=$(grep -l "$marker" "$work"/*.log || true)
-[ -z "$leaks" ] || grep -n "$marker" "$work"/*.log | cut -c1-300 | head -5
-expect "security: log and output files ($lines lines) showing the secret marker" 0 "$(printf '%s' "$leaks" | grep -c . || true)"
+[ "$lines" -gt 0 ] || fail "no log lines to check"
+leaks=0
+for f in "$work"/*.log; do
+  n=$(count_in "$f" "$marker")
+  [ "$n" = 0 ] || { echo "security: $f shows the secret marker:"; grep -n "$marker" "$f" | cut -c1-300 | head -3; }
+  leaks=$((leaks + n))
+done
+expect "security: log and output lines ($lines lines) showing the secret marker" 0 "$leaks"
 echo "security: ok in $(($(date +%s) - t0)) s"

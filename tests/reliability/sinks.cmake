@@ -5,3 +5,7 @@ foreach(scenario broker_restart kill_consumers sink_outage load)
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/${scenario}.sh $<TARGET_FILE:syndicate>)
   set_tests_properties(reliability.${scenario} PROPERTIES LABELS reliability TIMEOUT 600)
 endforeach()
+
+# The helpers above fail when their tools fail (a dead broker, a broken archive db): no broker needed.
+add_test(NAME reliability.helpers_fail COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/helpers_fail.sh)
+set_tests_properties(reliability.helpers_fail PROPERTIES LABELS reliability TIMEOUT 300)

@@ -168,11 +168,12 @@ struct stored_draft {
 
 }  // namespace
 
-/// SHA-1 hex of the sorted concatenation of token, timestamp and nonce: WeChat's push signature.
-std::string push_signature(std::string token, std::string timestamp, std::string nonce) {
-  std::array<std::string, 3> parts{std::move(token), std::move(timestamp), std::move(nonce)};
+/// SHA-1 hex of the sorted concatenation of the parts: WeChat's push `signature` (token,
+/// timestamp, nonce) and, in safe mode, `msg_signature` (the same and the Encrypt text).
+std::string push_signature(std::vector<std::string> parts) {
   std::sort(parts.begin(), parts.end());
-  const std::string joined = parts[0] + parts[1] + parts[2];
+  std::string joined;
+  for (const auto& p : parts) joined += p;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(joined.data(), joined.size(), md, &len, EVP_sha1(), nullptr);
@@ -185,9 +186,49 @@ std::string push_signature(std::string token, std::string timestamp, std::string
   return out;
 }
 
-/// POSTs `body` to `url` (http://host:port/path) with a signed query; returns the HTTP status
+/// Safe mode's Encrypt text, as the platform's technical plan describes it
+/// (developers.weixin.qq.com/doc/oplatform/en/Third-party_Platforms/Message_Encryption/Technical_Plan.html):
+/// AESKey = Base64_Decode(EncodingAESKey + "="); Base64(AES-256-CBC(random(16) + msg_len(4,
+/// network order) + msg + AppID, PKCS#7-padded to a multiple of 32)), IV = AESKey's first 16 bytes.
+/// Empty when the key is not 43 Base64 characters.
+std::string safe_mode_encrypt(const std::string& encoding_aes_key, const std::string& msg, const std::string& app_id) {
+  if (encoding_aes_key.size() != 43) return {};
+  const std::string b64 = encoding_aes_key + "=";
+  unsigned char key[48];
+  if (EVP_DecodeBlock(key, reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size())) != 33) {
+    return {};
+  }
+  std::string plain(16, '\0');
+  thread_local std::mt19937 random_bytes{std::random_device{}()};
+  for (auto& c : plain) c = static_cast<char>(random_bytes() & 0xFFU);
+  const auto n = static_cast<std::uint32_t>(msg.size());
+  for (int shift = 24; shift >= 0; shift -= 8) plain.push_back(static_cast<char>((n >> shift) & 0xFFU));
+  plain += msg;
+  plain += app_id;
+  const std::size_t pad = 32 - plain.size() % 32;  // 1..32
+  plain.append(pad, static_cast<char>(pad));
+  std::string cipher(plain.size(), '\0');
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  int len = 0;
+  int tail = 0;
+  const bool ok = ctx != nullptr && EVP_EncryptInit_ex(ctx, EVP_aes_256_cbc(), nullptr, key, key) == 1 &&
+                  EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+                  EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char*>(cipher.data()), &len,
+                                    reinterpret_cast<const unsigned char*>(plain.data()),
+                                    static_cast<int>(plain.size())) == 1 &&
+                  EVP_EncryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(cipher.data()) + len, &tail) == 1;
+  EVP_CIPHER_CTX_free(ctx);
+  if (!ok) return {};
+  std::string out(4 * ((cipher.size() + 2) / 3) + 1, '\0');
+  const int m = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(cipher.data()), static_cast<int>(cipher.size()));
+  out.resize(static_cast<std::size_t>(m));
+  return out;
+}
+
+/// POSTs `body` to `url` (http://host:port/path) with `query` appended; returns the HTTP status
 /// (0 when the connection failed).
-unsigned post_signed(const std::string& url, const std::string& token, const std::string& body, std::uint64_t nonce) {
+unsigned post_to(const std::string& url, const std::string& query, const std::string& body) {
   namespace beast = boost::beast;
   namespace bhttp = boost::beast::http;
   static const std::regex re(R"(^http://([^/:]+|\[[^\]]+\]):(\d+)(/.*)?$)");
@@ -195,13 +236,9 @@ unsigned post_signed(const std::string& url, const std::string& token, const std
   if (!std::regex_match(url, m, re)) return 0;
   std::string host = m[1].str();
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  const std::string ts = std::to_string(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-  const std::string n = std::to_string(nonce);
   std::string target = m[3].matched ? m[3].str() : "/";
   target += (target.find('?') == std::string::npos ? "?" : "&");
-  target += "signature=" + push_signature(token, ts, n) + "&timestamp=" + ts + "&nonce=" + n +
-            "&openid=oTestServerOpenId";
+  target += query;
   try {
     boost::asio::io_context io;
     boost::asio::ip::tcp::resolver resolver(io);
@@ -232,7 +269,44 @@ struct push_config {
   int publish_status = 0;
   std::map<std::string, int> status_by_app;  ///< overrides publish_status per AppID
   int delay_ms = 200;
+  /// Set: pushes in safe mode (encrypt_type=aes, msg_signature, an <Encrypt> body).
+  std::string encoding_aes_key;
+  /// Per AppID: each Official Account has its own push URL, Token and EncodingAESKey.
+  struct endpoint {
+    std::string url, token, encoding_aes_key;
+  };
+  std::map<std::string, endpoint> by_app;
+
+  /// The URL, Token and key the pushes for `app` use.
+  [[nodiscard]] push_config for_app(const std::string& app) const {
+    push_config p = *this;
+    if (const auto it = by_app.find(app); it != by_app.end()) {
+      p.url = it->second.url, p.token = it->second.token, p.encoding_aes_key = it->second.encoding_aes_key;
+    }
+    return p;
+  }
 };
+
+/// Pushes `xml` as WeChat's message push does: the query carries `signature`, `timestamp` (now),
+/// a random `nonce` and `openid`; in safe mode also `encrypt_type=aes` and `msg_signature`, and the
+/// body is `<xml><ToUserName/><Encrypt/></xml>` (the Official Account's 消息加解密说明,
+/// developers.weixin.qq.com/doc/subscription/guide/dev/push/encryption.md). Returns the HTTP status
+/// (0: no connection, or a key that cannot encrypt).
+unsigned push_message(const push_config& p, const std::string& xml, const std::string& app_id) {
+  thread_local std::mt19937_64 random_nonce{std::random_device{}()};
+  const std::string ts = std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  const std::string nonce = std::to_string(random_nonce() % 10000000000ULL);
+  std::string query = "signature=" + push_signature({p.token, ts, nonce}) + "&timestamp=" + ts + "&nonce=" + nonce +
+                      "&openid=oTestServerOpenId";
+  if (p.encoding_aes_key.empty()) return post_to(p.url, query, xml);
+  const std::string encrypt = safe_mode_encrypt(p.encoding_aes_key, xml, app_id);
+  if (encrypt.empty()) return 0;
+  query += "&encrypt_type=aes&msg_signature=" + push_signature({p.token, ts, nonce, encrypt});
+  return post_to(p.url, query,
+                 "<xml><ToUserName><![CDATA[gh_testserver]]></ToUserName><Encrypt><![CDATA[" + encrypt +
+                     "]]></Encrypt></xml>");
+}
 
 struct wechat_test_server::impl {
   explicit impl(wechat_test_server_options o) : options(std::move(o)) {}
@@ -677,15 +751,16 @@ struct wechat_test_server::impl {
     publishes.push_back(json{{"publish_id", d->publish_id}, {"media_id", id}, {"app_id", app}, {"msg_data_id", msg_data_id}});
     if (push) {
       const auto by_app = push->status_by_app.find(app);
-      start_push(*push, by_app != push->status_by_app.end() ? by_app->second : push->publish_status, d->publish_id,
-                 d->articles.size());
+      start_push(push->for_app(app), by_app != push->status_by_app.end() ? by_app->second : push->publish_status,
+                 d->publish_id, d->articles.size(), app);
     }
     // publish_id is a string in the answer ("publish_id string", freepublish_submit [7]).
     return ok_json(json{{"errcode", 0}, {"errmsg", "ok"}, {"publish_id", d->publish_id}, {"msg_data_id", msg_data_id}});
   }
 
   /// Called with `mu` held: a thread POSTs the signed PUBLISHJOBFINISH event after the delay.
-  void start_push(const push_config& p, int publish_status, const std::string& publish_id, std::size_t articles) {
+  void start_push(const push_config& p, int publish_status, const std::string& publish_id, std::size_t articles,
+                  const std::string& app) {
     std::string xml =
         // FromUserName: "公众号群发助手的openid，为mphelper" (Callback_on_finish [13]).
         "<xml><ToUserName><![CDATA[gh_testserver]]></ToUserName><FromUserName><![CDATA[mphelper]]>"
@@ -708,13 +783,12 @@ struct wechat_test_server::impl {
       xml += "<fail_idx>1</fail_idx>";
     }
     xml += "</PublishEventInfo></xml>";
-    const std::uint64_t nonce = ++seq;
-    pushers.emplace_back([this, p, publish_status, publish_id, xml = std::move(xml), nonce] {
+    pushers.emplace_back([this, p, publish_status, publish_id, xml = std::move(xml), app] {
       {
         std::unique_lock lock(mu);
         if (cv.wait_for(lock, std::chrono::milliseconds(p.delay_ms), [this] { return stopping; })) return;
       }
-      const unsigned status = post_signed(p.url, p.token, xml, nonce);
+      const unsigned status = push_message(p, xml, app);
       const std::lock_guard lock(mu);
       pushed_events.push_back(json{{"publish_id", publish_id}, {"publish_status", publish_status}, {"http_status", status}});
     });
@@ -969,6 +1043,14 @@ struct wechat_test_server::impl {
           for (const auto& [app_id, st] : j["publish_status_by_app"].items()) p.status_by_app[app_id] = st.get<int>();
         }
         p.delay_ms = j.value("callback_delay_ms", 200);
+        p.encoding_aes_key = j.value("callback_encoding_aes_key", std::string());
+        if (j.contains("callback_by_app") && j["callback_by_app"].is_object()) {
+          for (const auto& [app_id, e] : j["callback_by_app"].items()) {
+            if (!e.is_object()) continue;
+            p.by_app[app_id] = {e.value("url", p.url), e.value("token", p.token),
+                                e.value("encoding_aes_key", std::string())};
+          }
+        }
         push = std::move(p);
       }
     }

@@ -20,14 +20,21 @@
 ///                     "callback_token": "...", "publish_status": 0,
 ///                     "publish_status_by_app": {"wx..": 4}, "callback_delay_ms": 200,
 ///                     "quota": {"api": "freepublish/submit", "daily_limit": 1, "app_id": "wx.."},
-///                     "quota_reset": true, "delete_material": "MEDIA.."}
+///                     "quota_reset": true, "delete_material": "MEDIA..",
+///                     "callback_encoding_aes_key": "<43 characters>",
+///                     "callback_by_app": {"wx..": {"url": "...", "token": "...",
+///                                                  "encoding_aes_key": "..."}}}
 ///   GET  /__state    drafts received (?full=1 with content), materials, images, publishes,
 ///                    pushed_events, tokens issued, calls per path, faults injected.
 ///
 /// With `callback_url` set ("" turns it off), each later freepublish/submit POSTs a
 /// PUBLISHJOBFINISH event (plain-text XML, `signature`/`timestamp`/`nonce` in the query signed with
-/// `callback_token`) with `publish_status` (or the app's `publish_status_by_app`) to that URL from a thread, `callback_delay_ms` later, as
+/// `callback_token`, a random nonce) with `publish_status` (or the app's `publish_status_by_app`) to that URL from a thread, `callback_delay_ms` later, as
 /// WeChat's message push does; `pushed_events` records each push and the HTTP status answered.
+/// With `callback_encoding_aes_key` the push is in safe mode: `encrypt_type=aes`, `msg_signature`
+/// over the Encrypt text, the event AES-encrypted for the submitting AppID (docs/FEED.md).
+/// `callback_by_app` gives an AppID its own push URL, Token and EncodingAESKey (empty key: plain
+/// text), as each Official Account configures its own.
 ///
 /// A fault applies to the next N API calls whose path contains `path` (any API path if empty) and,
 /// with `app_id`, that are made for that app, after `skip` such calls were let through:

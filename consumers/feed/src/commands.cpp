@@ -46,6 +46,8 @@ int serve_feeds(const serve_args& args) {
   for (const auto& a : cfg.feed.accounts) {
     fo.accounts.push_back(a.name);
     if (auto token = a.callback_token.resolve(); token && !token->empty()) fo.callback_tokens[a.name] = *token;
+    if (auto key = a.encoding_aes_key.resolve(); key && !key->empty()) fo.encoding_aes_keys[a.name] = *key;
+    if (!a.app_id.empty()) fo.app_ids[a.name] = a.app_id;
   }
 
   // Block the stop signals before the server's threads start so only sigwait() sees them.
@@ -58,7 +60,15 @@ int serve_feeds(const serve_args& args) {
   http::server_options so;
   so.address = where.first;
   so.port = where.second;
-  http::server server(so, make_feed_handler(state, fo));
+  http::handler handler;
+  try {
+    handler = make_feed_handler(state, fo);
+  } catch (const std::invalid_argument& e) {
+    // A malformed EncodingAESKey: say which account and variable, before listening.
+    cli::print_error(std::string("feed.accounts: ") + e.what());
+    return cli::exit_code::bad_input;
+  }
+  http::server server(so, std::move(handler));
 
   // The freepublish/get fallback (publish_poller.hpp): a pass a minute for the pushed accounts.
   std::map<std::string, wechat::credentials> pushed;

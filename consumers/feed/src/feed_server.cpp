@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <map>
 #include <stdexcept>
 
@@ -36,9 +38,18 @@ std::string query(const http::request& req, const char* key) {
   return it == req.query.end() ? std::string() : it->second;
 }
 
-/// GET/POST /wechat/callback/<account>: WeChat's message push (plain-text mode).
-http::response wechat_callback(state_store& state, const feed_server_options& o, const std::string& account,
-                               const http::request& req) {
+/// What the WeChat callback needs beyond the options: decoded keys and the replay guard.
+struct callback_context {
+  explicit callback_context(std::chrono::seconds window) : guard(window) {}
+  std::map<std::string, callback::aes_key> keys;
+  callback::replay_guard guard;
+  std::function<std::int64_t()> now;
+  callback::xml_limits limits;
+};
+
+/// GET/POST /wechat/callback/<account>: WeChat's message push, plain-text or safe mode.
+http::response wechat_callback(state_store& state, const feed_server_options& o, callback_context& cx,
+                               const std::string& account, const http::request& req) {
   if (req.method != "GET" && req.method != "POST") {
     auto r = http::response::json_error(405, "method not allowed");
     r.headers.emplace_back("Allow", "GET, POST");
@@ -48,20 +59,65 @@ http::response wechat_callback(state_store& state, const feed_server_options& o,
     return plain(404, "no account " + account + "\n");
   }
   const auto token = o.callback_tokens.find(account);
+  const std::string ts = query(req, "timestamp");
+  const std::string nonce = query(req, "nonce");
+  const auto key = cx.keys.find(account);
+  const bool safe_mode = key != cx.keys.end();
+  const bool encrypted = req.method == "POST" && query(req, "encrypt_type") == "aes";
+  // In safe mode msg_signature is the one that matters (it covers the body); `signature`, when
+  // WeChat sends it too, must hold as well.
+  const bool has_plain_sig = !encrypted || req.query.contains("signature");
   if (token == o.callback_tokens.end() || token->second.empty() ||
-      !callback::signature_valid(token->second, query(req, "timestamp"), query(req, "nonce"), query(req, "signature"))) {
+      (has_plain_sig && !callback::signature_valid(token->second, ts, nonce, query(req, "signature")))) {
     spdlog::warn("wechat callback {}: bad signature from {} (or no callback token configured)", account, req.remote);
     return plain(403, "bad signature\n");
   }
-  if (req.method == "GET") return plain(200, query(req, "echostr"));
-  if (query(req, "encrypt_type") == "aes") {
-    spdlog::error("wechat callback {}: safe mode (encrypt_type=aes) is not supported; set the account to plain-text mode",
+  const std::int64_t now = cx.now();
+  if (req.method == "GET") {
+    // URL verification: a replayed GET only echoes, but a stale one is still refused.
+    if (const auto f = cx.guard.check(account + "/GET", ts, nonce, now); f != callback::freshness::fresh &&
+                                                                          f != callback::freshness::replayed) {
+      return plain(403, std::string(callback::freshness_name(f)) + "\n");
+    }
+    return plain(200, query(req, "echostr"));
+  }
+  if (req.body.size() > cx.limits.max_bytes) {
+    spdlog::warn("wechat callback {}: body of {} bytes from {} refused", account, req.body.size(), req.remote);
+    return plain(413, "message larger than " + std::to_string(cx.limits.max_bytes) + " bytes\n");
+  }
+  if (safe_mode && !encrypted) {
+    spdlog::warn("wechat callback {}: plain-text push from {} refused: the account is in safe mode", account, req.remote);
+    return plain(403, "plain-text push refused: this account takes safe-mode (encrypt_type=aes) messages only\n");
+  }
+  if (encrypted && !safe_mode) {
+    spdlog::error("wechat callback {}: safe-mode push but no EncodingAESKey configured (encoding_aes_key_env)",
                   account);
-    return plain(400, "encrypted messages are not supported: use plain-text mode\n");
+    return plain(400, "encrypted message but no EncodingAESKey configured for this account\n");
+  }
+  std::string message;
+  try {
+    if (encrypted) {
+      const std::string enc = callback::parse_encrypted_envelope(req.body, cx.limits);
+      if (!callback::msg_signature_valid(token->second, ts, nonce, enc, query(req, "msg_signature"))) {
+        spdlog::warn("wechat callback {}: bad msg_signature from {}", account, req.remote);
+        return plain(403, "bad msg_signature\n");
+      }
+      const auto app = o.app_ids.find(account);
+      message = callback::decrypt(key->second, enc, app == o.app_ids.end() ? std::string_view() : app->second);
+    }
+  } catch (const std::invalid_argument& e) {
+    spdlog::warn("wechat callback {}: {}", account, e.what());
+    return plain(400, std::string(e.what()) + "\n");
+  }
+  // Only a signed request gets here, so only those take room in the replay guard.
+  if (const auto f = cx.guard.check(account, ts, nonce, now); f != callback::freshness::fresh) {
+    spdlog::warn("wechat callback {}: {} from {} (timestamp {}, nonce {}), refused", account,
+                 callback::freshness_name(f), req.remote, ts.substr(0, 20), nonce.substr(0, 40));
+    return plain(f == callback::freshness::full ? 503 : 403, std::string(callback::freshness_name(f)) + "\n");
   }
   std::optional<callback::publish_event> ev;
   try {
-    ev = callback::parse_message(req.body);
+    ev = callback::parse_message(encrypted ? std::string_view(message) : std::string_view(req.body), cx.limits);
   } catch (const std::invalid_argument& e) {
     spdlog::warn("wechat callback {}: {}", account, e.what());
     return plain(400, std::string(e.what()) + "\n");
@@ -70,7 +126,15 @@ http::response wechat_callback(state_store& state, const feed_server_options& o,
   publish_result r;
   r.publish_id = ev->publish_id, r.status = ev->publish_status, r.article_id = ev->article_id;
   r.fail_idx = ev->fail_idx, r.source = "callback";
-  const auto owner = state.record_publish_result(r);
+  std::optional<std::string> owner;
+  try {
+    owner = state.record_publish_result(r);
+  } catch (const std::exception& e) {
+    // Not taken: WeChat's retry (same timestamp and nonce) must get through.
+    cx.guard.release(account, ts, nonce);
+    spdlog::error("wechat callback {}: recording publish_id {}: {}", account, r.publish_id, e.what());
+    return plain(500, "not recorded\n");
+  }
   if (!owner) {
     spdlog::warn("wechat callback {}: PUBLISHJOBFINISH for unknown publish_id {} (status {}), ignored", account,
                  r.publish_id, r.status);
@@ -113,10 +177,22 @@ http::response status_json(state_store& state, const std::string& account) {
 
 http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_options o) {
   while (!o.public_base_url.empty() && o.public_base_url.back() == '/') o.public_base_url.pop_back();
-  auto serve = [state = std::move(state), o = std::move(o)](const http::request& req) -> http::response {
+  auto cx = std::make_shared<callback_context>(o.callback_window);
+  for (const auto& [account, k] : o.encoding_aes_keys) {
+    try {
+      cx->keys[account] = callback::decode_aes_key(k);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("account " + account + ": EncodingAESKey: " + e.what());
+    }
+  }
+  cx->now = o.now ? o.now : [] {
+    return static_cast<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  };
+  auto serve = [state = std::move(state), o = std::move(o), cx](const http::request& req) -> http::response {
     if (req.path.rfind("/wechat/callback/", 0) == 0) {
       const std::string account = http::url_decode(req.path.substr(17));
-      return wechat_callback(*state, o, account, req);
+      return wechat_callback(*state, o, *cx, account, req);
     }
     if (req.method != "GET" && req.method != "HEAD") {
       auto r = http::response::json_error(405, "method not allowed");

@@ -165,13 +165,36 @@ std::string rfc822(std::int64_t t) {
   return buf;
 }
 
+namespace {
+
+/// RSS 2.0 does not say whether <title> and <category> hold text or HTML, and readers differ: many
+/// render a title as HTML. So a title is made inert in both readings: '<' and '>' become the
+/// full-width ＜ ＞ (no tag can open: an entity decoded by an HTML reader yields a character,
+/// never a tag), and the result is XML-escaped.
+std::string rss_text(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    if (c == '<') {
+      out += "\xEF\xBC\x9C";  // U+FF1C
+    } else if (c == '>') {
+      out += "\xEF\xBC\x9E";  // U+FF1E
+    } else {
+      out += c;
+    }
+  }
+  return text::xml_escape(out);
+}
+
+}  // namespace
+
 std::string render_rss(std::string_view account, const std::vector<feed_entry>& entries, std::string_view base) {
   using text::xml_escape;
   const std::string link = std::string(base) + "/feeds/" + std::string(account);
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" "
                   "xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n";
-  x += "<title>" + xml_escape(account) + "</title>\n<link>" + xml_escape(link) + "</link>\n";
-  x += "<description>" + xml_escape(std::string(account) + " — syndicate feed") + "</description>\n";
+  x += "<title>" + rss_text(account) + "</title>\n<link>" + xml_escape(link) + "</link>\n";
+  x += "<description>" + xml_escape(text::html_escape(std::string(account) + " — syndicate feed")) + "</description>\n";
   x += "<atom:link href=\"" + xml_escape(link + ".xml") + "\" rel=\"self\" type=\"application/rss+xml\"/>\n";
   if (!entries.empty()) x += "<language>" + xml_escape(entries.front().language) + "</language>\n";
   std::int64_t newest = 0;
@@ -179,11 +202,16 @@ std::string render_rss(std::string_view account, const std::vector<feed_entry>& 
   if (newest > 0) x += "<lastBuildDate>" + rfc822(newest) + "</lastBuildDate>\n";
   for (const auto& e : entries) {
     const auto url = article_url(base, e.article_id);
-    x += "<item>\n<title>" + xml_escape(e.headline) + "</title>\n<link>" + xml_escape(url) + "</link>\n";
+    x += "<item>\n<title>" + rss_text(e.headline) + "</title>\n<link>" + xml_escape(url) + "</link>\n";
     x += "<guid isPermaLink=\"false\">" + xml_escape(e.article_id + "#r" + std::to_string(e.revision)) + "</guid>\n";
-    if (!e.kicker.empty()) x += "<category>" + xml_escape(e.kicker) + "</category>\n";
+    if (!e.kicker.empty()) x += "<category>" + rss_text(e.kicker) + "</category>\n";
     x += "<pubDate>" + rfc822(e.updated_at) + "</pubDate>\n";
-    if (!e.summary.empty()) x += "<description>" + xml_escape(e.summary) + "</description>\n";
+    // <description> is HTML (RSS 2.0: "entity-encoded HTML is allowed"): the summary as one
+    // escaped paragraph, then XML-escaped; after XML decoding the reader finds <p> and the
+    // article's markup as text (&lt;script&gt;), never as elements.
+    if (!e.summary.empty()) {
+      x += "<description>" + xml_escape("<p>" + text::html_escape(e.summary) + "</p>") + "</description>\n";
+    }
     x += "</item>\n";
   }
   x += "</channel>\n</rss>\n";

@@ -32,15 +32,21 @@ std::string event_xml(const std::string& publish_id, int status, const std::stri
   return cb::publish_event_xml(e);
 }
 
+constexpr std::int64_t test_now = 1700000000;
+
+/// A signed request; each call takes a new nonce unless one is given.
 syn::http::request callback_request(const std::string& method, const std::string& account, const std::string& token,
-                                    std::string body = {}) {
+                                    std::string body = {}, std::string nonce = {},
+                                    const std::string& timestamp = std::to_string(test_now)) {
+  static int next_nonce = 8812;
+  if (nonce.empty()) nonce = std::to_string(++next_nonce);
   syn::http::request r;
   r.method = method;
   r.path = "/wechat/callback/" + account;
   r.target = r.path;
-  r.query["timestamp"] = "1700000000";
-  r.query["nonce"] = "8812";
-  r.query["signature"] = cb::signature(token, "1700000000", "8812");
+  r.query["timestamp"] = timestamp;
+  r.query["nonce"] = nonce;
+  r.query["signature"] = cb::signature(token, timestamp, nonce);
   r.query["echostr"] = "5938475643";
   r.body = std::move(body);
   return r;
@@ -150,6 +156,7 @@ TEST(WechatCallback, FeedServerVerifiesAndRecords) {
   syn::feed::feed_server_options o;
   o.accounts = {"cjrb", "notoken"};
   o.callback_tokens = {{"cjrb", "tok-cjrb"}};
+  o.now = [] { return test_now; };
   const auto h = syn::feed::make_feed_handler(s, o);
 
   // URL verification: echostr back with the right signature, 403 otherwise.
@@ -188,4 +195,217 @@ TEST(WechatCallback, FeedServerVerifiesAndRecords) {
   EXPECT_EQ(j["publish_results"][1]["status"], "rejected");
   st.path = "/feeds/nobody/status.json";
   EXPECT_EQ(h(st).status, 404U);
+}
+
+namespace {
+
+std::string nested(int depth) {
+  std::string x = "<xml>";
+  for (int i = 0; i < depth; ++i) x += "<a>";
+  for (int i = 0; i < depth; ++i) x += "</a>";
+  return x + "</xml>";
+}
+
+// A safe-mode push made outside our code (Python `cryptography`, per the platform's technical
+// plan): EncodingAESKey below, AppID wx5823bf96d3bd56c7, random "0123456789abcdef", a
+// PUBLISHJOBFINISH (publish_id 2247503051, status 0, article_id ART1); its PKCS#7 pad is 17 bytes,
+// which only 32-byte padding allows. msg_signature for token tok-cjrb, timestamp 1700000000, nonce 991.
+constexpr const char* vector_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+constexpr const char* vector_app = "wx5823bf96d3bd56c7";
+constexpr const char* vector_encrypt =
+    "Q3stYC6hdFzMh9T8HCvyDNK4PVS7hWLHD7nQ7zqEmjyv5lkB+kPqEUxS8BQecQNsXepaNAy9lvz4/ZCUx8yvblcwRRdqQwWlcpweC3yWi840O2r2"
+    "AEwvWz1tglfIKVsMDih4hc9YRCu01axYlOduaXAwqsygD1Guuk0lHVk0kiESweQoEoTG6iaqr1PbuvoITWLFoDytUcr0ZVXzKOo0W1EQiLHcMdkx"
+    "OfbYJ/7yp6+9shugMnXzfII63uC54UHzRRrj1BDq0S7v2AbYyONPwTPhrMLB4QJFA4SUUcaae/AoRWG8cH/XVYE0TItbk9HQ/TgmrukSKkQPCWlv"
+    "r1TCjUwjzJBsU2IpAsDTgZkzSkg2Ef/3NNqWkvg9rVOITB5Nk/aUijuaXI5idGFqGNE3+UR4osr1vadk0sp7FdaiUPuzHOfG6P+zTsi7tbEbj9uc"
+    "dtOScNDecRiqKd7qwhJr3zFdpYc1HMRXd+NRRFCOU2dJM36cL2k7VCR9adkGmttzb3rmTpumyXzR5FDcwIqRUvwGLEeJvuLc1axJpG9eqlTu1MuD"
+    "stjMDemQq/Alxi091VvJjVOQsIIzt+Q0V+7VMQ==";
+constexpr const char* vector_msg_signature = "1195e7d143679e0fa675f73767212ab8fe87969b";
+
+std::string envelope(const std::string& encrypt) {
+  return "<xml><ToUserName><![CDATA[gh_4d00ed8d6399]]></ToUserName><Encrypt><![CDATA[" + encrypt +
+         "]]></Encrypt></xml>";
+}
+
+}  // namespace
+
+// Issue 16: 50,000 nested elements crashed `serve feeds` (the recursive parser overflowed the stack).
+TEST(WechatCallback, DeepNestingIsRefusedNotACrash) {
+  const std::string deep = nested(50000);
+  EXPECT_GT(deep.size(), 300000U);
+  try {
+    (void)cb::parse_message(deep);
+    ADD_FAILURE() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("more than 65536"), std::string::npos) << e.what();
+  }
+  // With the size limit out of the way the depth limit holds, at any nesting.
+  cb::xml_limits roomy;
+  roomy.max_bytes = 1 << 20;
+  roomy.max_elements = 1 << 20;
+  try {
+    (void)cb::parse_message(deep, roomy);
+    ADD_FAILURE() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()), "elements nested deeper than 16");
+  }
+  EXPECT_THROW((void)cb::parse_message(nested(9000)), std::invalid_argument);
+  EXPECT_FALSE(cb::parse_message(nested(14)).has_value());  // within the limits: a message, not an event
+  std::string wide = "<xml>";
+  for (int i = 0; i < 3000; ++i) wide += "<b/>";
+  EXPECT_THROW((void)cb::parse_message(wide + "</xml>"), std::invalid_argument);
+}
+
+TEST(WechatCallback, DoctypesEntitiesAndDuplicateFieldsAreRefused) {
+  const std::string laughs =
+      "<?xml version=\"1.0\"?><!DOCTYPE xml [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]>"
+      "<xml><MsgType>&b;</MsgType></xml>";
+  try {
+    (void)cb::parse_message(laughs);
+    ADD_FAILURE() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()), "a DOCTYPE is not allowed");
+  }
+  EXPECT_THROW((void)cb::parse_message("<!DOCTYPE xml SYSTEM \"file:///etc/passwd\"><xml/>"), std::invalid_argument);
+  // Two publish_ids (which one would be recorded?) or two MsgTypes: refused, not guessed.
+  const std::string two_ids =
+      "<xml><MsgType>event</MsgType><Event>PUBLISHJOBFINISH</Event><PublishEventInfo><publish_id>1</publish_id>"
+      "<publish_id>2</publish_id><publish_status>0</publish_status></PublishEventInfo></xml>";
+  EXPECT_THROW((void)cb::parse_message(two_ids), std::invalid_argument);
+  EXPECT_THROW((void)cb::parse_message("<xml><MsgType>event</MsgType><MsgType>text</MsgType></xml>"),
+               std::invalid_argument);
+  // Text of nested elements is not the field's text.
+  EXPECT_FALSE(cb::parse_message("<xml><MsgType>ev<x>ent</x></MsgType><Event>PUBLISHJOBFINISH</Event></xml>"));
+}
+
+TEST(WechatCallback, SafeModeDecryptsThePlatformsFormat) {
+  const auto key = cb::decode_aes_key(vector_key);
+  EXPECT_EQ(cb::msg_signature("tok-cjrb", "1700000000", "991", vector_encrypt), vector_msg_signature);
+  EXPECT_TRUE(cb::msg_signature_valid("tok-cjrb", "1700000000", "991", vector_encrypt, vector_msg_signature));
+  EXPECT_FALSE(cb::msg_signature_valid("tok-cjrb", "1700000000", "992", vector_encrypt, vector_msg_signature));
+  EXPECT_FALSE(cb::msg_signature_valid("", "1700000000", "991", vector_encrypt, vector_msg_signature));
+  EXPECT_EQ(cb::parse_encrypted_envelope(envelope(vector_encrypt)), vector_encrypt);
+
+  const std::string msg = cb::decrypt(key, vector_encrypt, vector_app);
+  const auto e = cb::parse_message(msg);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->publish_id, "2247503051");
+  EXPECT_EQ(e->article_id, "ART1");
+  EXPECT_EQ(cb::decrypt(key, vector_encrypt, ""), msg);  // AppID not checked when none is configured
+
+  auto refused = [&](const cb::aes_key& k, const std::string& enc, const char* app, const std::string& why) {
+    try {
+      (void)cb::decrypt(k, enc, app);
+      ADD_FAILURE() << "accepted: " << why;
+    } catch (const std::invalid_argument& ex) {
+      EXPECT_NE(std::string(ex.what()).find(why), std::string::npos) << ex.what();
+    }
+  };
+  refused(key, vector_encrypt, "wx0000000000000000", "another AppID");
+  refused(cb::decode_aes_key("Abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"), vector_encrypt, vector_app, "padding");
+  refused(key, "not base64!", vector_app, "not Base64");
+  refused(key, "", vector_app, "not Base64");
+  refused(key, std::string(vector_encrypt).substr(0, 128), vector_app, "padding");  // a 96-byte prefix
+  refused(key, "QUJD", vector_app, "not a multiple of 32");
+
+  EXPECT_THROW((void)cb::decode_aes_key("short"), std::invalid_argument);
+  EXPECT_THROW((void)cb::decode_aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEF+"), std::invalid_argument);
+  EXPECT_THROW((void)cb::parse_encrypted_envelope("<xml><ToUserName>x</ToUserName></xml>"), std::invalid_argument);
+}
+
+TEST(WechatCallback, ReplayGuardRefusesStaleTimestampsAndSeenNonces) {
+  cb::replay_guard g(std::chrono::seconds(300), 3);
+  const std::int64_t now = test_now;
+  EXPECT_EQ(g.check("a", "1700000000", "n1", now), cb::freshness::fresh);
+  EXPECT_EQ(g.check("a", "1700000000", "n1", now), cb::freshness::replayed);
+  EXPECT_EQ(g.check("b", "1700000000", "n1", now), cb::freshness::fresh);  // scoped per account
+  EXPECT_EQ(g.check("a", "1699999700", "n2", now), cb::freshness::fresh);  // the window's edge
+  EXPECT_EQ(g.check("a", "1699999699", "n3", now), cb::freshness::stale);
+  EXPECT_EQ(g.check("a", "1700000301", "n3", now), cb::freshness::stale);
+  EXPECT_EQ(g.check("a", "1000000000", "n3", now), cb::freshness::stale);  // 2001
+  for (const char* bad : {"", "-5", "17e8", "1700000000x", "99999999999999999999999"}) {
+    EXPECT_EQ(g.check("a", bad, "n4", now), cb::freshness::bad_timestamp) << bad;
+  }
+  EXPECT_EQ(g.check("a", "1700000000", "n5", now), cb::freshness::full);
+  g.release("a", "1700000000", "n1");
+  EXPECT_EQ(g.check("a", "1700000000", "n1", now), cb::freshness::fresh);
+  // Entries leave with their timestamp's window: 400 s later all three have, room again, and
+  // the old nonce is stale.
+  EXPECT_EQ(g.check("a", "1700000400", "n6", now + 400), cb::freshness::fresh);
+  EXPECT_EQ(g.size(), 1U);
+  EXPECT_EQ(g.check("a", "1700000000", "n1", now + 400), cb::freshness::stale);
+}
+
+TEST(WechatCallback, FeedServerRefusesReplaysStaleAndOversizeCallbacks) {
+  auto s = std::make_shared<syn::feed::state_store>(":memory:");
+  submitted_draft(*s, "cjrb", "M1", "P1");
+  syn::feed::feed_server_options o;
+  o.accounts = {"cjrb"};
+  o.callback_tokens = {{"cjrb", "tok-cjrb"}};
+  o.now = [] { return test_now; };
+  const auto h = syn::feed::make_feed_handler(s, o);
+
+  const auto first = callback_request("POST", "cjrb", "tok-cjrb", event_xml("P1", 3), "777");
+  EXPECT_EQ(h(first).status, 200U);
+  EXPECT_EQ(s->drafts("cjrb")[0].status, "failed");
+  // The same signed URL again, with another body: refused, the ledger keeps the first.
+  auto replay = first;
+  replay.body = event_xml("P1", 0, "FORGED");
+  const auto r = h(replay);
+  EXPECT_EQ(r.status, 403U);
+  EXPECT_EQ(r.body, "replayed nonce\n");
+  EXPECT_EQ(s->drafts("cjrb")[0].status, "failed");
+  // A correctly signed request from 2001, or from 301 s ahead.
+  EXPECT_EQ(h(callback_request("POST", "cjrb", "tok-cjrb", event_xml("P1", 0), "", "1000000000")).body,
+            "stale timestamp\n");
+  EXPECT_EQ(h(callback_request("POST", "cjrb", "tok-cjrb", event_xml("P1", 0), "", "1700000301")).status, 403U);
+  EXPECT_EQ(h(callback_request("GET", "cjrb", "tok-cjrb", "", "", "1000000000")).status, 403U);
+  EXPECT_EQ(s->drafts("cjrb")[0].status, "failed");
+  // 50,000 nested elements: 413 before any parsing; 9,000 (within the size): 400. Alive after.
+  EXPECT_EQ(h(callback_request("POST", "cjrb", "tok-cjrb", nested(50000))).status, 413U);
+  const auto deep = h(callback_request("POST", "cjrb", "tok-cjrb", nested(9000)));
+  EXPECT_EQ(deep.status, 400U);
+  EXPECT_EQ(deep.body, "elements nested deeper than 16\n");
+  EXPECT_EQ(h(callback_request("POST", "cjrb", "tok-cjrb", event_xml("P1", 0, "ART1"))).status, 200U);
+  EXPECT_EQ(s->drafts("cjrb")[0].status, "published");
+}
+
+TEST(WechatCallback, FeedServerInSafeModeTakesOnlyEncryptedSignedBodies) {
+  auto s = std::make_shared<syn::feed::state_store>(":memory:");
+  submitted_draft(*s, "cjrb", "M1", "2247503051");
+  syn::feed::feed_server_options o;
+  o.accounts = {"cjrb", "plain"};
+  o.callback_tokens = {{"cjrb", "tok-cjrb"}, {"plain", "tok-cjrb"}};
+  o.encoding_aes_keys = {{"cjrb", vector_key}};
+  o.app_ids = {{"cjrb", vector_app}};
+  o.now = [] { return test_now; };
+  const auto h = syn::feed::make_feed_handler(s, o);
+  auto encrypted = [](const std::string& account, std::string body, const std::string& msg_sig,
+                      const std::string& nonce = "991") {
+    auto r = callback_request("POST", account, "tok-cjrb", std::move(body), nonce);
+    r.query["encrypt_type"] = "aes";
+    r.query["msg_signature"] = msg_sig;
+    return r;
+  };
+
+  // A plain-text push to a safe-mode account: refused, whatever its signature.
+  EXPECT_EQ(h(callback_request("POST", "cjrb", "tok-cjrb", event_xml("2247503051", 0))).status, 403U);
+  // The body changed under a valid URL: msg_signature does not hold.
+  std::string tampered = vector_encrypt;
+  tampered[10] = tampered[10] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(h(encrypted("cjrb", envelope(tampered), vector_msg_signature)).status, 403U);
+  EXPECT_EQ(h(encrypted("cjrb", envelope(vector_encrypt), std::string(40, '0'))).status, 403U);
+  EXPECT_EQ(s->drafts("cjrb")[0].status, "submitted");
+
+  const auto ok = h(encrypted("cjrb", envelope(vector_encrypt), vector_msg_signature));
+  EXPECT_EQ(ok.status, 200U);
+  EXPECT_EQ(ok.body, "success");
+  EXPECT_EQ(s->drafts("cjrb")[0].status, "published");
+  EXPECT_EQ(s->publish_results("cjrb")[0].article_id, "ART1");
+  // The same push again (same nonce): refused.
+  EXPECT_EQ(h(encrypted("cjrb", envelope(vector_encrypt), vector_msg_signature)).status, 403U);
+  // An account without an EncodingAESKey cannot read it.
+  EXPECT_EQ(h(encrypted("plain", envelope(vector_encrypt), vector_msg_signature)).status, 400U);
+
+  o.encoding_aes_keys = {{"cjrb", "not-a-key"}};
+  EXPECT_THROW((void)syn::feed::make_feed_handler(s, o), std::invalid_argument);
 }

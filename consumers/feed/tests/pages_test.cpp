@@ -54,7 +54,8 @@ TEST(FeedPages, RssListsEntriesWithEscapedText) {
   const auto x = render_rss("cjrb", entries, "https://feeds.example.cn");
   EXPECT_EQ(x.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 0), 0U);
   EXPECT_NE(x.find("<rss version=\"2.0\""), std::string::npos);
-  EXPECT_NE(x.find("<title>A &amp; B &lt;c&gt;</title>"), std::string::npos);
+  EXPECT_NE(x.find("<title>A &amp; B ＜c＞</title>"), std::string::npos);
+  EXPECT_NE(x.find("<description>&lt;p&gt;摘要&lt;/p&gt;</description>"), std::string::npos);
   EXPECT_NE(x.find("<link>https://feeds.example.cn/articles/cjrb-20240130-01-01</link>"), std::string::npos);
   EXPECT_NE(x.find("<guid isPermaLink=\"false\">cjrb-20240130-01-01#r2</guid>"), std::string::npos);
   EXPECT_NE(x.find("<pubDate>Tue, 30 Jan 2024 00:00:00 GMT</pubDate>"), std::string::npos);
@@ -269,4 +270,27 @@ TEST(FeedPages, ArticleFragmentIsTheArticleElement) {
   EXPECT_EQ(f.find("<html"), std::string::npos);
   EXPECT_NE(f.find("<h1>"), std::string::npos);
   EXPECT_EQ(article_fragment("<p>no article</p>"), "");
+}
+
+// Issue 16: after XML decoding, RSS <title> and <description> held <script> and <img onerror> as
+// markup, which feed readers render.
+TEST(FeedPages, RssHoldsNoLiveMarkupFromArticleText) {
+  auto entries = hostile_entries();
+  entries[0].summary = "摘要 <img src=x onerror=\"alert(1)\"> <script>alert(2)</script> ]]> & 更多";
+  entries[0].kicker = "<b onmouseover=alert(3)>栏目</b>";
+  const auto x = render_rss("cjrb", entries, "https://feeds.example.cn");
+  const auto d = parse_xml(x);
+  ASSERT_TRUE(d.error.empty()) << d.error << "\n" << x;
+  // Title and category: text that opens no tag in either reading (text or HTML).
+  EXPECT_NE(x.find("<title>A &amp; B ＜script＞alert(1)＜/script＞ &quot;引&quot;</title>"), std::string::npos) << x;
+  EXPECT_NE(x.find("<category>＜b onmouseover=alert(3)＞栏目＜/b＞</category>"), std::string::npos) << x;
+  // Description: escaped HTML whose only element is <p>; the article's markup is text in it
+  // (&lt;img ... after XML decoding).
+  EXPECT_NE(x.find("<description>&lt;p&gt;摘要 &amp;lt;img src=x onerror=&amp;quot;alert(1)&amp;quot;&amp;gt; "
+                   "&amp;lt;script&amp;gt;alert(2)&amp;lt;/script&amp;gt; ]]&amp;gt; &amp;amp; 更多&lt;/p&gt;</description>"),
+            std::string::npos)
+      << x;
+  for (const char* live : {"<script", "<img", "&lt;script", "&lt;img", "&lt;b "}) {
+    EXPECT_EQ(x.find(live), std::string::npos) << live << " in\n" << x;
+  }
 }

@@ -183,6 +183,9 @@ struct feed_account {
   /// Token of the WeChat message-push callback (`serve feeds`, /wechat/callback/<name>); unset =
   /// the callback answers 403 for this account.
   secret callback_token;
+  /// EncodingAESKey of the callback's safe mode (安全模式, recommended): set = the callback takes
+  /// only encrypted pushes for this account; unset = plain-text pushes (docs/FEED.md).
+  secret encoding_aes_key;
 };
 
 struct feed_server_config {
@@ -202,8 +205,9 @@ struct feed_config {
   int quota_reset_utc_minute = 960;
   feed_server_config server;
   std::vector<feed_account> accounts{
-      {"cjrb", "", {"SYNDICATE_WECHAT_CJRB_SECRET"}, "zh-Hans", "", {}, {"SYNDICATE_WECHAT_CJRB_CALLBACK_TOKEN"}},
-      {"cjrb-hant", "", {"SYNDICATE_WECHAT_CJRB_HANT_SECRET"}, "zh-Hant", "", {}, {"SYNDICATE_WECHAT_CJRB_HANT_CALLBACK_TOKEN"}},
+      {"cjrb", "", {"SYNDICATE_WECHAT_CJRB_SECRET"}, "zh-Hans", "", {}, {"SYNDICATE_WECHAT_CJRB_CALLBACK_TOKEN"}, {"SYNDICATE_WECHAT_CJRB_AES_KEY"}},
+      {"cjrb-hant", "", {"SYNDICATE_WECHAT_CJRB_HANT_SECRET"}, "zh-Hant", "", {}, {"SYNDICATE_WECHAT_CJRB_HANT_CALLBACK_TOKEN"},
+       {"SYNDICATE_WECHAT_CJRB_HANT_AES_KEY"}},
   };
 };
 

@@ -14,6 +14,9 @@
 #include "syn/core/config.hpp"
 #include "syn/core/http_server.hpp"
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,6 +38,18 @@ struct feed_server_options {
   /// `/wechat/callback/<account>` verifies signatures with it; an account in `accounts` without a
   /// token answers 403, an account not in `accounts` 404.
   std::map<std::string, std::string> callback_tokens;
+  /// EncodingAESKey per account (config encoding_aes_key_env, resolved): such an account takes
+  /// only safe-mode pushes (`encrypt_type=aes`, checked `msg_signature`, decrypted body); a
+  /// plain-text push is 403. An account without one takes plain-text pushes and answers a
+  /// safe-mode push 400. make_feed_handler throws std::invalid_argument for a malformed key.
+  std::map<std::string, std::string> encoding_aes_keys;
+  /// AppID per account: a decrypted message naming another AppID is refused (400).
+  std::map<std::string, std::string> app_ids;
+  /// How far a callback's `timestamp` may be from now (either way); beyond it, or with a nonce
+  /// already taken within it, the callback is 403 (callback.hpp replay_guard).
+  std::chrono::seconds callback_window{300};
+  /// Unix seconds now (tests set it); empty = the system clock.
+  std::function<std::int64_t()> now;
 };
 
 /// The request handler of the feed server: `/`, `/feeds/<account>[.xml|.json|.atom]`,
