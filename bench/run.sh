@@ -4,6 +4,7 @@
 #   1. producer: `syndicate publish` of ISSUES generated issues vs `kcat -P` sending the same
 #      records (keys, values, same-size headers), taking turns for 3 rounds after a warm-up, vs
 #      Kafka's ProducerPerformance (same count and average size);
+#      and the floor of a producer that splits: kcat -P's wall + the split's CPU over the cores;
 #   2. consumers: `consume translation`, `translate` (OpenCC), `consume archive` (SQLite),
 #      `consume feed` (local WeChat test server), each vs `kcat -C -e` reading the same topics;
 #   3. splitter MB/s (Google Benchmark);
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
     --out) out=${2:?--out needs a file}; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument '$1' (--quick, --out FILE)" >&2; exit 2 ;;
   esac
   shift
