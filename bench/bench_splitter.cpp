@@ -1,12 +1,17 @@
-// Splitter throughput on the real fixture (page 1 of 昌吉日报), in MB/s of input.
+// Splitter throughput on the real fixture (page 1 of 昌吉日报), in MB/s of input; and on the four
+// test issues together, the mix bench/gen_issues.py makes `publish`'s input of (bench/run.sh
+// takes the split's CPU for its floor from that one).
 #include "syn/producer/splitter.hpp"
 
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -19,13 +24,18 @@ std::string read_issue(const char* name) {
   return s.str();
 }
 
-void run(benchmark::State& state, const char* name, bool json) {
-  const std::string bytes = read_issue(name);
+syn::producer::split_options options_for(const char* name) {
   syn::producer::split_options options;
   options.source_name = name;
   options.papers = syn::producer::default_papers();
   options.paper_code = "bench";  // the test issues are not all in the default papers
   options.issue_date = "2024-01-30";
+  return options;
+}
+
+void run(benchmark::State& state, const char* name, bool json) {
+  const std::string bytes = read_issue(name);
+  const auto options = options_for(name);
   for (auto _ : state) {
     auto r = syn::producer::split_issue(bytes, options);
     if (json) {
@@ -41,9 +51,28 @@ void BM_SplitFixture(benchmark::State& s) { run(s, "changji-daily-2024-01-30-p1.
 void BM_SplitFixtureToJson(benchmark::State& s) { run(s, "changji-daily-2024-01-30-p1.txt", true); }
 void BM_SplitGb18030(benchmark::State& s) { run(s, "hexi-business-2024-05-20-p3.txt", false); }
 
+void BM_SplitTestIssues(benchmark::State& state) {
+  const std::array names{"beijiang-daily-2024-03-12-p1.txt", "binhai-metro-2024-06-18-p2.txt",
+                         "changji-daily-2024-01-30-p1.txt", "hexi-business-2024-05-20-p3.txt"};
+  std::vector<std::pair<std::string, syn::producer::split_options>> issues;
+  std::int64_t bytes = 0;
+  for (const char* name : names) {
+    issues.emplace_back(read_issue(name), options_for(name));
+    bytes += static_cast<std::int64_t>(issues.back().first.size());
+  }
+  for (auto _ : state) {
+    for (const auto& [raw, options] : issues) {
+      auto r = syn::producer::split_issue(raw, options);
+      benchmark::DoNotOptimize(r);
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * bytes);
+}
+
 }  // namespace
 
 BENCHMARK(BM_SplitFixture);
 BENCHMARK(BM_SplitFixtureToJson);
 BENCHMARK(BM_SplitGb18030);
+BENCHMARK(BM_SplitTestIssues);
 BENCHMARK_MAIN();

@@ -4,6 +4,7 @@
 #   1. producer: `syndicate publish` of ISSUES generated issues vs `kcat -P` sending the same
 #      records (keys, values, same-size headers), taking turns for 3 rounds after a warm-up, vs
 #      Kafka's ProducerPerformance (same count and average size);
+#      and the floor of a producer that splits: kcat -P's wall + the split's CPU over the cores;
 #   2. consumers: `consume translation`, `translate` (OpenCC), `consume archive` (SQLite),
 #      `consume feed` (local WeChat test server), each vs `kcat -C -e` reading the same topics;
 #   3. splitter MB/s (Google Benchmark);
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
     --out) out=${2:?--out needs a file}; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument '$1' (--quick, --out FILE)" >&2; exit 2 ;;
   esac
   shift
@@ -145,6 +146,15 @@ md=$work/summary.md
   echo "build $(grep -m1 CMAKE_BUILD_TYPE: "$build/CMakeCache.txt" | cut -d= -f2); broker $bootstrap; load average at start: $(cut -d' ' -f1-3 /proc/loadavg); git $(git -C "$root" rev-parse --short HEAD)."
 } >"$md"
 
+# ------------------------------------------------------------------ 3. splitter (run first: the
+# producer's floor below takes the split's CPU from it; its table is written in its place below)
+say "splitter: bench_splitter ..."
+"$build/bench/bench_splitter" --benchmark_min_time="$min_time" --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true --benchmark_format=json >"$work/splitter.json" 2>/dev/null ||
+  die "bench_splitter failed"
+splitter=$($tools gbench-parse "$work/splitter.json")
+split_mbs=$(python3 -c "import json,sys; print(json.loads(sys.argv[1]).get('BM_SplitTestIssues', 0))" "$splitter")
+
 # ------------------------------------------------------------------ 1. producer
 say "generating $issues issues ..."
 input_bytes=$(python3 "$root/bench/gen_issues.py" --out "$work/issues" --count "$issues" "$root"/tests/data/issues/*.txt)
@@ -224,6 +234,13 @@ pp_rps=$(python3 -c "import json,sys; print(json.loads(sys.argv[1]).get('records
 pp_mbs=$(python3 -c "import json,sys; print(json.loads(sys.argv[1]).get('mb_per_s', 0))" "$pp")
 syn_rps=$(per_s "$n_records" "${wall[publish]}")
 kcat_rps=$(per_s "$n_records" "${wall[kcat_p]}")
+# The floor of a producer that splits, on this machine: kcat -P's wall (sending the records) plus
+# the split's CPU (the input at BM_SplitTestIssues' MB/s, the same mix of test issues) over the cores.
+ncores=$(nproc)
+split_cpu=$(awk -v b="$input_bytes" -v r="$split_mbs" 'BEGIN{ if (r > 0) printf "%.3f", b/1e6/r; else print 0 }')
+floor_s=$(awk -v k="${wall[kcat_p]}" -v c="$split_cpu" -v n="$ncores" 'BEGIN{printf "%.3f", k + c/n}')
+floor_rps=$(per_s "$n_records" "$floor_s")
+say "producer: publish ${wall[publish]} s, floor $floor_s s (kcat -P ${wall[kcat_p]} s + split $split_cpu s CPU / $ncores cores)"
 {
   echo
   echo "## Producer"
@@ -236,6 +253,9 @@ kcat_rps=$(per_s "$n_records" "${wall[kcat_p]}")
   echo "| \`syndicate publish\`, first to last article timestamp | $span_s | $(per_s "$n_records" "$span_s") | $(per_s "$n_articles" "$span_s") | $(mb_s "$rec_bytes" "$span_s") | $(ratio "$(per_s "$n_records" "$span_s")" "$kcat_rps")× | |"
   echo "| \`kcat -P\` (same records, acks=all, idempotent) | ${wall[kcat_p]} | $kcat_rps | | $(mb_s "$rec_bytes" "${wall[kcat_p]}") | 1.00× | ${rss[kcat_p]} |"
   echo "| ProducerPerformance ($n_records × $avg_size B, acks=all; JVM start excluded) | | ${pp_rps%.*} | | $pp_mbs | $(ratio "$pp_rps" "$kcat_rps")× | |"
+  echo "| **floor** of a splitting producer: kcat -P + split CPU ($split_cpu s at $split_mbs MB/s) / $ncores cores | $floor_s | $floor_rps | | $(mb_s "$rec_bytes" "$floor_s") | $(ratio "$floor_rps" "$kcat_rps")× | |"
+  echo
+  echo "\`syndicate publish\` is at **$(ratio "$floor_s" "${wall[publish]}")×** of that floor's speed (floor $floor_s s / publish ${wall[publish]} s)."
 } >>"$md"
 
 # ------------------------------------------------------------------ 2. consumers
@@ -289,16 +309,12 @@ echo >>"$md"
 echo "The feed pushed $drafts drafts (\`draft/add\` + \`freepublish/submit\` each) to the WeChat test server on the same cores; the archive holds $(sqlite3 "$work/$id/archive.db" 'SELECT count(*) FROM article_revisions') article revisions." >>"$md"
 kill "$wxpid" 2>/dev/null || true
 
-# ------------------------------------------------------------------ 3. splitter
-say "splitter: bench_splitter ..."
-"$build/bench/bench_splitter" --benchmark_min_time="$min_time" --benchmark_repetitions=3 \
-  --benchmark_report_aggregates_only=true --benchmark_format=json >"$work/splitter.json" 2>/dev/null ||
-  die "bench_splitter failed"
+# ------------------------------------------------------------------ 3. splitter (measured first, above)
 {
   echo -e "\n## Splitter\n"
   echo "| case | MB/s (median of 3) |"
   echo "| --- | --- |"
-  $tools gbench-parse "$work/splitter.json" | python3 -c 'import json,sys; [print(f"| `{k}` | {v} |") for k,v in json.load(sys.stdin).items()]'
+  echo "$splitter" | python3 -c 'import json,sys; [print(f"| `{k}` | {v} |") for k,v in json.load(sys.stdin).items()]'
 } >>"$md"
 
 # ------------------------------------------------------------------ 4. latency

@@ -81,13 +81,14 @@ void print_outcome(const publish_outcome& o) {
   }
 }
 
-/// The files of one `publish` command, read and split on a pool of threads, handed out in the
-/// order given. The pool runs at most `ahead` files past the last one taken, so a batch of any
+/// The files of one `publish` command, read, split and encoded on a pool of threads, handed out
+/// in the order given. The pool runs at most `ahead` files past the last one taken, so a batch of any
 /// size holds a bounded number of split issues in memory.
 class split_pipeline {
  public:
   struct slot {
     std::optional<split_result> issue;
+    encoded_issue encoded;  // issue's records, but for the publish time (the raw text is here only)
     std::string error;
     bool done = false;
   };
@@ -154,6 +155,10 @@ class split_pipeline {
       std::string raw = std::move(ss).str();
       out.issue = split_issue(raw, so);
       out.issue->manifest.set_source(std::move(raw));  // archived by hash for re-splitting
+      // Encoded here, so that the sending thread only sends; the raw text then lives only in the
+      // encoded manifest, not twice.
+      out.encoded = encode_issue(*out.issue);
+      std::string().swap(*out.issue->manifest.mutable_source());
     } catch (const split_error& e) {
       out.error = e.what();
     } catch (const std::exception& e) {  // e.g. bad_alloc: reported like a bad file
@@ -199,12 +204,15 @@ int run_publish(const publish_args& a) {
   int rc = cli::ok;
   json all = json::array();
   std::vector<split_result> issues;  // the group being gathered
+  std::vector<encoded_issue> encoded;
   const auto publish_gathered = [&] {
     if (issues.empty()) return;
     if (!pub) pub.emplace(cfg.kafka, po);
     std::vector<const split_result*> ready;
     for (const auto& issue : issues) ready.push_back(&issue);
-    for (const auto& o : pub->publish(ready)) {
+    std::vector<const encoded_issue*> records;
+    for (const auto& e : encoded) records.push_back(&e);
+    for (const auto& o : pub->publish(ready, records)) {
       log_publication("cli", po.instance, o);
       if (o.state == publish_outcome::status::failed && rc == cli::ok) rc = cli::failure;
       if (a.as_json) {
@@ -215,11 +223,13 @@ int run_publish(const publish_args& a) {
     }
     std::cout.flush();
     issues.clear();  // their text and articles are on the broker now
+    encoded.clear();
   };
   for (std::size_t i = 0; i < files.size(); ++i) {
     auto sl = files.take(i);
     if (sl.issue) {
       issues.push_back(std::move(*sl.issue));
+      encoded.push_back(std::move(sl.encoded));
     } else {
       cli::print_error(sl.error);
       rc = cli::bad_input;

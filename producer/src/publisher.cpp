@@ -207,13 +207,14 @@ namespace {
 struct planned_issue {
   std::size_t slot = 0;  // index into the caller's issues and outcomes
   const split_result* issue = nullptr;
+  const encoded_issue* encoded = nullptr;  // the caller's, or `own`
+  std::unique_ptr<encoded_issue> own;      // encoded here: the caller gave none
   std::int32_t article_partition = -1;
   std::int32_t issue_partition = -1;
-  std::vector<std::pair<const Article*, std::string>> articles;  // article, encoded
+  std::vector<std::size_t> articles;  // indices of the articles to send
   std::size_t revisions = 0;
-  IssueManifest manifest;
-  std::string manifest_bytes;
-  std::vector<std::uint64_t> record_ids;  // of the current attempt
+  std::uint64_t first_record = 0;  // the ids send() gave its records in the current attempt
+  std::uint64_t last_record = 0;
 };
 
 bool same_articles(const IssueManifest& a, const IssueManifest& b) {
@@ -229,7 +230,15 @@ publish_outcome publisher::publish(const split_result& issue) {
   return std::move(publish(one).front());
 }
 
-std::vector<publish_outcome> publisher::publish(std::span<const split_result* const> issues) {
+std::vector<publish_outcome> publisher::publish(std::span<const split_result* const> issues,
+                                                std::span<const encoded_issue* const> encoded) {
+  if (!encoded.empty() && encoded.size() != issues.size()) {
+    throw std::invalid_argument("publisher::publish: " + std::to_string(encoded.size()) + " encodings for " +
+                                std::to_string(issues.size()) + " issues");
+  }
+  const auto encodings = [&](std::size_t first, std::size_t n) {
+    return encoded.empty() ? encoded : encoded.subspan(first, n);
+  };
   std::vector<publish_outcome> out(issues.size());
   for (std::size_t i = 0; i < issues.size(); ++i) {
     auto& o = out[i];
@@ -240,19 +249,22 @@ std::vector<publish_outcome> publisher::publish(std::span<const split_result* co
   const std::size_t group = std::max<std::size_t>(1, impl_->options.max_issues_per_transaction);
   for (std::size_t first = 0; first < issues.size(); first += group) {
     const std::size_t n = std::min(group, issues.size() - first);
-    if (publish_group(issues.subspan(first, n), std::span(out).subspan(first, n)) || n == 1) continue;
+    if (publish_group(issues.subspan(first, n), encodings(first, n), std::span(out).subspan(first, n)) || n == 1) {
+      continue;
+    }
     // The group's transaction failed (aborted: none of it is visible). Each issue again on its
     // own, as one issue was always retried, so that one bad issue does not fail the others.
     spdlog::warn("publisher: a transaction of {} issues failed ({}); publishing them one by one", n,
                  out[first].error);
     for (std::size_t i = first; i < first + n; ++i) {
-      (void)publish_group(issues.subspan(i, 1), std::span(out).subspan(i, 1));
+      (void)publish_group(issues.subspan(i, 1), encodings(i, 1), std::span(out).subspan(i, 1));
     }
   }
   return out;
 }
 
-bool publisher::publish_group(std::span<const split_result* const> issues, std::span<publish_outcome> out) {
+bool publisher::publish_group(std::span<const split_result* const> issues,
+                              std::span<const encoded_issue* const> encoded, std::span<publish_outcome> out) {
   const auto& topics = impl_->kafka.topics;
   const auto started = std::chrono::steady_clock::now();
   const auto ms_since = [](std::chrono::steady_clock::time_point t) {
@@ -307,23 +319,24 @@ bool publisher::publish_group(std::span<const split_result* const> issues, std::
     planned_issue p;
     p.slot = i;
     p.issue = &issue;
+    if (!encoded.empty()) {
+      p.encoded = encoded[i];
+    } else {
+      p.own = std::make_unique<encoded_issue>(encode_issue(issue));
+      p.encoded = p.own.get();
+    }
     p.article_partition = article_partition.value();
     p.issue_partition = issue_partition.value();
-    for (const auto& a : issue.articles) {
+    for (std::size_t k = 0; k < issue.articles.size(); ++k) {
+      const auto& a = issue.articles[k];
       auto it = held.find(a.id());
       const bool known = it != held.end();
       if (known && it->second == a.content_sha256() && !impl_->options.force) continue;
       if (known && it->second != a.content_sha256()) ++p.revisions;
-      Article stamped = a;
-      *stamped.mutable_published_at() = now;
-      stamped.set_issue_article_count(static_cast<std::uint32_t>(issue.articles.size()));
-      p.articles.emplace_back(&a, stamped.SerializeAsString());
+      p.articles.push_back(k);
     }
-    p.manifest = issue.manifest;
-    *p.manifest.mutable_published_at() = now;
-    p.manifest_bytes = p.manifest.SerializeAsString();
     plan.push_back(std::move(p));
-    planned_latest[out[i].issue_id] = &plan.back().manifest;  // reserved: no reallocation
+    planned_latest[out[i].issue_id] = &issue.manifest;  // the same ids and hashes as published
   }
   impl_->read_this_group.clear();
   spdlog::debug("publisher: planned {} of {} issues in {:.1f} ms ({:.1f} ms reading the issues topic)", plan.size(),
@@ -331,11 +344,14 @@ bool publisher::publish_group(std::span<const split_result* const> issues, std::
   if (plan.empty()) return true;
   const auto sending = std::chrono::steady_clock::now();
 
+  // Values are stamped into one buffer (the producer copies what it sends).
+  const publish_stamp stamp_now(now);
+  std::string stamped;
   std::size_t sent_in_attempt = 0;
   auto body = [&](kafka::producer& tx) -> kafka::result<void> {
     sent_in_attempt = 0;
     for (auto& p : plan) {
-      p.record_ids.clear();
+      p.first_record = p.last_record = 0;
       const std::string& issue_id = out[p.slot].issue_id;
       auto send = [&](const std::string& topic, std::int32_t partition, const std::string& key,
                       const std::string& value, std::string_view schema, std::string_view language) -> kafka::result<void> {
@@ -346,7 +362,8 @@ bool publisher::publish_group(std::span<const split_result* const> issues, std::
         kafka::outgoing_record rec{topic, key, value, headers, partition, std::nullopt};
         auto r = tx.send(rec, kafka::after(10s));
         if (!r) return r.error();
-        p.record_ids.push_back(r.value());
+        if (p.first_record == 0) p.first_record = r.value();
+        p.last_record = r.value();
         ++sent_in_attempt;
         if (impl_->exit_after && sent_in_attempt >= *impl_->exit_after) {
           (void)tx.flush(kafka::after(10s));
@@ -355,17 +372,19 @@ bool publisher::publish_group(std::span<const split_result* const> issues, std::
         }
         return kafka::success();
       };
-      for (const auto& [article, bytes] : p.articles) {
-        if (auto r = send(topics.articles.name, p.article_partition, article->id(), bytes, "syndication.v1.Article",
-                          article->language());
+      const auto& articles = p.issue->articles;
+      for (const std::size_t k : p.articles) {
+        stamp(p.encoded->articles[k], stamp_now.article, stamped);
+        if (auto r = send(topics.articles.name, p.article_partition, articles[k].id(), stamped, "syndication.v1.Article",
+                          articles[k].language());
             !r) {
           return r.error();
         }
       }
-      const auto& articles = p.issue->articles;
       const std::string language = articles.empty() ? "zh-Hans" : articles.front().language();
-      if (auto r = send(topics.issues.name, p.issue_partition, issue_id, p.manifest_bytes,
-                        "syndication.v1.IssueManifest", language);
+      stamp(p.encoded->manifest, stamp_now.manifest, stamped);
+      if (auto r = send(topics.issues.name, p.issue_partition, issue_id, stamped, "syndication.v1.IssueManifest",
+                        language);
           !r) {
         return r.error();
       }
@@ -384,22 +403,30 @@ bool publisher::publish_group(std::span<const split_result* const> issues, std::
     // A fatal error fails every issue alike: retrying them one by one cannot help.
     return reports.error().fatal();
   }
+  // Each report to its issue: send() numbers records in order, so an issue's ids are one run.
+  std::vector<std::vector<kafka::delivery_report>> mine(plan.size());
+  for (auto& r : reports.value()) {
+    const auto it = std::upper_bound(plan.begin(), plan.end(), r.id,
+                                     [](std::uint64_t id, const planned_issue& p) { return id < p.first_record; });
+    if (it == plan.begin() || r.id > std::prev(it)->last_record) continue;  // not of this attempt
+    mine[static_cast<std::size_t>(std::prev(it) - plan.begin())].push_back(std::move(r));
+  }
   // Per issues-topic partition: the offsets of the manifests just committed.
   std::map<std::int32_t, std::vector<std::int64_t>> own;
-  for (auto& p : plan) {
+  for (std::size_t k = 0; k < plan.size(); ++k) {
+    const auto& p = plan[k];
     auto& o = out[p.slot];
-    std::vector<kafka::delivery_report> mine;
-    for (const auto& r : reports.value()) {
-      if (std::find(p.record_ids.begin(), p.record_ids.end(), r.id) == p.record_ids.end()) continue;
+    for (const auto& r : mine[k]) {
       if (r.topic == topics.issues.name && r.partition == p.issue_partition) own[p.issue_partition].push_back(r.offset);
-      mine.push_back(r);
     }
     o.state = publish_outcome::status::published;
     o.articles_sent = p.articles.size();
     o.revisions = p.revisions;
-    o.ranges = ranges_of(mine);
+    o.ranges = ranges_of(mine[k]);
     // Remember what we just committed without re-reading it.
-    impl_->index[p.issue_partition].latest[o.issue_id] = slim(std::move(p.manifest));
+    IssueManifest committed = slim(p.issue->manifest);
+    *committed.mutable_published_at() = now;
+    impl_->index[p.issue_partition].latest[o.issue_id] = std::move(committed);
   }
   for (auto& [partition, offsets] : own) {
     auto& idx = impl_->index[partition];

@@ -15,6 +15,7 @@
 #include "syn/core/config.hpp"
 #include "syn/core/kafka/consumer.hpp"
 #include "syn/core/kafka/producer.hpp"
+#include "syn/producer/encode.hpp"
 #include "syn/producer/splitter.hpp"
 
 #include <cstdint>
@@ -85,7 +86,11 @@ class publisher {
   /// a later copy with other hashes is a correction of the earlier one. If a group's transaction
   /// fails (after the retries of abortable errors), nothing of it is visible and each of its
   /// issues is published again in a transaction of its own, so one bad issue fails alone.
-  std::vector<publish_outcome> publish(std::span<const split_result* const> issues);
+  /// `encoded`: empty, or `encode_issue()` of each issue, in the same order (encoded beforehand,
+  /// on other threads, so that this one only sends; the issues' `manifest.source` may then be
+  /// empty: the encoding holds it).
+  std::vector<publish_outcome> publish(std::span<const split_result* const> issues,
+                                       std::span<const encoded_issue* const> encoded = {});
 
   /// The latest manifest of `issue_id` on the issues topic, if any (read_committed), without its
   /// `source` and `warnings` (the publisher keeps one per issue of the topic, and not those).
@@ -94,7 +99,8 @@ class publisher {
  private:
   /// One transaction for `issues`; fills `out`. False if the transaction failed, not fatally
   /// (nothing of it is committed), so the caller may try its issues one by one.
-  bool publish_group(std::span<const split_result* const> issues, std::span<publish_outcome> out);
+  bool publish_group(std::span<const split_result* const> issues, std::span<const encoded_issue* const> encoded,
+                     std::span<publish_outcome> out);
   struct impl;
   std::unique_ptr<impl> impl_;
 };
