@@ -1,6 +1,7 @@
 // `syndicate publish FILE...` and `syndicate serve trigger`.
 #include "syn/core/config.hpp"
 #include "syn/core/http_server.hpp"
+#include "syn/core/instance.hpp"
 #include "syn/core/service.hpp"
 #include "syn/producer/commands.hpp"
 #include "syn/producer/publisher.hpp"
@@ -31,12 +32,6 @@ std::vector<known_paper> papers_of(const config::root& cfg) {
   std::vector<known_paper> out;
   for (const auto& p : cfg.papers) out.push_back({p.code, p.name, p.aliases});
   return out;
-}
-
-std::string host_name() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
-  return buf;
 }
 
 std::string describe_ranges(const std::vector<offset_range>& ranges) {
@@ -182,8 +177,11 @@ class split_pipeline {
 int run_publish(const publish_args& a) {
   const config::root cfg = config::load(a.config_path);
   service::setup_logging(cfg.observability);
+  // Held while the command runs: a second `publish` on this host takes the next slot instead of
+  // fencing this one (both used to be "cli-<hostname>").
+  const auto lease = instance::acquire("cli", a.instance);
   publisher_options po;
-  po.instance = a.instance.empty() ? "cli-" + host_name() : a.instance;
+  po.instance = lease.given() ? lease.id() : "cli-" + lease.id();
   po.force = a.force;
   po.max_issues_per_transaction = static_cast<std::size_t>(cfg.producer.max_issues_per_transaction);
   const std::size_t group = std::max<std::size_t>(1, po.max_issues_per_transaction);
@@ -264,8 +262,9 @@ int run_trigger(const std::string& config_path, const std::string& listen_overri
   to.hot_folder.stable_for = hf.stable_wait;
   to.hot_folder.ignore_suffixes = hf.ignore_suffixes;
 
+  const auto lease = instance::acquire("trigger", instance);
   publisher_options po;
-  po.instance = instance.empty() ? "trigger-" + host_name() : instance;
+  po.instance = lease.given() ? lease.id() : "trigger-" + lease.id();
   po.max_issues_per_transaction = static_cast<std::size_t>(cfg.producer.max_issues_per_transaction);
   to.max_issues_per_transaction = po.max_issues_per_transaction;
   publisher pub(cfg.kafka, po);
@@ -308,7 +307,8 @@ void register_publish_commands(CLI::App& root, cli::dispatcher& dispatch) {
   publish->add_option("--paper", args->paper, "paper code override (default: from the masthead)");
   publish->add_option("--date", args->date, "issue date override, YYYY-MM-DD");
   publish->add_option("--instance", args->instance,
-                      "publisher instance name; transactional.id = <prefix>-<instance> (default: cli-<hostname>)");
+                      "publisher instance name; transactional.id = <prefix>-<instance> (default: $SYNDICATE_INSTANCE, else "
+                      "cli-<hostname>-<N>, N the lowest slot no other publish on this host holds)");
   publish->add_flag("--force", args->force, "publish even if the topic already holds the same articles");
   publish->add_flag("--json", args->as_json, "print the outcome as JSON");
   dispatch.on(publish, [args] { return run_publish(*args); });
@@ -322,7 +322,8 @@ void register_publish_commands(CLI::App& root, cli::dispatcher& dispatch) {
       "(producer.hot_folder); both publish through one pipeline. GET /v1/issues/{id} reports status.");
   cli::add_config_option(trig, *config_path);
   trig->add_option("--listen", *listen, "HOST:PORT to listen on (default: producer.trigger.listen)");
-  trig->add_option("--instance", *instance, "publisher instance name (default: trigger-<hostname>)");
+  trig->add_option("--instance", *instance, "publisher instance name (default: $SYNDICATE_INSTANCE, else trigger-<hostname>-<N>, N the "
+                  "lowest slot no other trigger on this host holds)");
   auto metrics_listen = std::make_shared<std::string>();
   auto* metrics_opt = trig->add_option(
       "--metrics-listen", *metrics_listen,
