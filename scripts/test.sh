@@ -2,11 +2,13 @@
 # The whole test suite, from a fresh Debian 12 machine: installs what is missing, builds,
 # runs unit tests (also under ASan+UBSan), proto lint/breaking checks, the fuzzer for a bounded
 # time, a benchmark smoke run, then starts a real Kafka broker and PostgreSQL and runs the
-# integration tests and the reliability scenarios (docs/RELIABILITY.md).
-# The broker is stopped on every exit path. Exits non-zero if anything failed.
+# integration tests and the reliability scenarios (docs/RELIABILITY.md), then a three-broker
+# cluster for the failover scenarios (label `cluster`).
+# The brokers are stopped on every exit path. Exits non-zero if anything failed.
 #
 # Environment: SYN_FUZZ_SECONDS (default 60), SYN_TEST_KAFKA_PORT (default 29092),
-#              SYN_TEST_PG_PORT (default 25432): both below the kernel's ephemeral port range
+#              SYN_TEST_PG_PORT (default 25432), SYN_TEST_CLUSTER_PORT (default 29192, the
+#              cluster uses it and the next 5): all below the kernel's ephemeral port range
 #              (32768-60999), which client sockets take ports from,
 #              SYN_SKIP_INSTALL=1 to skip scripts/install-deps.sh.
 set -euo pipefail
@@ -16,6 +18,7 @@ jobs=$(nproc)
 fuzz_seconds=${SYN_FUZZ_SECONDS:-60}
 kafka_port=${SYN_TEST_KAFKA_PORT:-29092}
 pg_port=${SYN_TEST_PG_PORT:-25432}
+cluster_port=${SYN_TEST_CLUSTER_PORT:-29192}
 failures=()
 
 stage() { printf '\n=== %s [%s]\n' "$*" "$(date +%T)"; }
@@ -56,6 +59,7 @@ stage "start Kafka on 127.0.0.1:$kafka_port and PostgreSQL on port $pg_port"
 pg_dir=$root/build/pg
 cleanup() {
   bash "$root/deploy/kafka/kafka.sh" stop --port "$kafka_port" || true
+  bash "$root/deploy/kafka/kafka.sh" stop --nodes 3 --port "$cluster_port" || true
   bash "$root/consumers/archive/tests/pg.sh" stop "$pg_dir" || true
 }
 trap cleanup EXIT
@@ -66,7 +70,18 @@ SYN_TEST_PG_CONNINFO=$(bash consumers/archive/tests/pg.sh start "$pg_dir" "$pg_p
 export SYN_TEST_PG_CONNINFO
 
 run_stage "integration tests (real Kafka)" ctest --preset integration -j 1
-run_stage "reliability scenarios (real Kafka + PostgreSQL)" ctest --preset reliability -j 2
+run_stage "reliability scenarios (real Kafka + PostgreSQL)" ctest --preset reliability -LE cluster -j 2
+
+stage "start a three-broker Kafka cluster on 127.0.0.1:$cluster_port-$((cluster_port + 5))"
+bash deploy/kafka/kafka.sh stop --port "$kafka_port" # done with it: its CPU and memory to the cluster
+bash deploy/kafka/kafka.sh wipe --nodes 3 --port "$cluster_port" >/dev/null 2>&1 # a fresh cluster
+if bash deploy/kafka/kafka.sh start --nodes 3 --port "$cluster_port"; then
+  run_stage "failover scenarios (three-broker cluster + PostgreSQL)" \
+    env SYN_TEST_CLUSTER_PORT="$cluster_port" ctest --preset reliability -L cluster -j 1
+  bash deploy/kafka/kafka.sh stop --port "$cluster_port" || true
+else
+  failures+=("three-broker cluster start"); echo "!!! three-broker cluster start failed"
+fi
 
 stage "summary"
 if ((${#failures[@]})); then
