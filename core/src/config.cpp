@@ -1041,6 +1041,14 @@ const schema<translation_target>& schema_of<translation_target>() {
           field("request_timeout_ms", &translation_target::request_timeout, "Bound on one HTTP engine call.",
                 {positive_ms()}),
           field("rules", &translation_target::rules, "Which articles are translated for this target."),
+          field("engine_source_language", &translation_target::engine_source_language,
+                "Code the HTTP engine expects for zh-Hans (e.g. zh for LibreTranslate before 1.6); empty = zh-Hans."),
+          field("max_chars_per_request", &translation_target::max_chars_per_request,
+                "HTTP: most code points in one request (the engine's char_limit).", {positive<std::size_t>()}),
+          field("max_segments_per_request", &translation_target::max_segments_per_request,
+                "HTTP: most texts in one request (the engine's batch_limit).", {positive<std::size_t>()}),
+          field("keep_names_as_printed", &translation_target::keep_names_as_printed,
+                "OpenCC: names, dateline and photo credits stay as printed instead of converted."),
       },
       {[](const translation_target& t, validator& v, const std::string& path) {
         if (t.engine == translation_engine::http && t.url.empty()) {

@@ -62,7 +62,12 @@ syndication::v1::DeadLetter make_dead_letter(const kafka::message& m, int reason
 
 output dead_letter(const config::kafka_config& kafka, const kafka::message& m, int reason, const std::string& error,
                    const std::string& group, std::uint32_t attempts) {
-  const syndication::v1::DeadLetter d = make_dead_letter(m, reason, error, group, attempts);
+  return dead_letter(kafka, make_dead_letter(m, reason, error, group, attempts));
+}
+
+output dead_letter(const config::kafka_config& kafka, const syndication::v1::DeadLetter& d) {
+  const std::string& group = d.consumer_group();
+  const std::string& error = d.error();
   output o;
   o.topic = kafka.topics.deadletter.name;
   o.key = d.id();
@@ -87,20 +92,53 @@ std::optional<std::uint64_t> exit_in_batch() {
 }  // namespace
 
 int run(const config::kafka_config& kafka, const options& opts, const transform_fn& fn, std::atomic<bool>& stop) {
+  // Nothing waits and nothing is reordered: no reading ahead beyond one batch.
+  options o = opts;
+  o.max_pending = std::min(o.max_pending, o.batch_size);
+  return run(kafka, o, step_fn([&fn](const kafka::message& m) { return step{fn(m), std::nullopt}; }), stop);
+}
+
+namespace {
+using partition_key = std::pair<std::string, std::int32_t>;
+
+/// A polled record not done yet: not taken yet, or waiting for its next attempt.
+struct pending_record {
+  kafka::message msg;
+  kafka::clock::time_point due;
+  int priority = 0;
+};
+
+/// The offset a partition can commit: up to its first record not done, else past its last done.
+std::optional<std::int64_t> committable(const partition_key& tp, const std::map<partition_key, std::int64_t>& done_upto,
+                                        const std::vector<pending_record>& pending) {
+  const auto d = done_upto.find(tp);
+  if (d == done_upto.end()) return std::nullopt;
+  std::int64_t off = d->second;
+  for (const auto& p : pending) {
+    if (p.msg.partition() == tp.second && p.msg.topic() == tp.first) off = std::min(off, p.msg.offset());
+  }
+  return off;
+}
+}  // namespace
+
+int run(const config::kafka_config& kafka, const options& opts, const step_fn& fn, std::atomic<bool>& stop) {
   const auto exit_in = exit_in_batch();
   std::uint64_t batches = 0;
   kafka::consumer_options co;
   co.group_id = opts.group_id;
   co.client_id = "syndicate-" + opts.group_id;
-  // Partitions revoked while a batch is being gathered: their records must leave the batch. The
+  // Partitions revoked: their records leave the pending set (polled, waiting or gathered). The
   // new owner starts from the committed offset and takes them itself, and under eager
   // rebalancing a partition assigned back to this member is fetched again from that offset, so
   // keeping them produced duplicates (measured: 25 extra jobs of 2,000 with a second instance
   // joining and leaving six times, tests/reliability/rebalance.sh).
-  auto revoked = std::make_shared<std::set<std::pair<std::string, std::int32_t>>>();
+  auto revoked = std::make_shared<std::set<partition_key>>();
   co.hooks.on_revoked = [revoked](std::span<const kafka::topic_partition> parts, bool) {
     for (const auto& tp : parts) revoked->insert({tp.topic, tp.partition});
   };
+  if (opts.on_assigned) {
+    co.hooks.on_assigned = [&opts](std::span<const kafka::topic_partition>) { opts.on_assigned(); };
+  }
   kafka::statistics_fn on_statistics;
   if (opts.stats != nullptr) on_statistics = [stats = opts.stats](std::string_view json) { stats->update_lag(json); };
   auto c = kafka::consumer::create(kafka, co, on_statistics);
@@ -112,35 +150,86 @@ int run(const config::kafka_config& kafka, const options& opts, const transform_
   auto& producer = p.value();
   if (auto r = producer.init_transactions(kafka::after(60s)); !r) throw std::runtime_error(r.error().to_string());
 
+  std::vector<pending_record> pending;
+  std::map<partition_key, std::int64_t> done_upto;  // per partition: past the last record done
+  std::map<partition_key, std::int64_t> sent;       // per partition: the offset last committed
+  bool paused = false;
+  auto drop_revoked = [&] {
+    if (revoked->empty()) return;
+    const auto before = pending.size();
+    std::erase_if(pending, [&](const pending_record& r) {
+      return revoked->contains({std::string(r.msg.topic()), r.msg.partition()});
+    });
+    if (pending.size() != before) {
+      spdlog::info("{}: {} record(s) of revoked partitions dropped (their new owner takes them)", opts.group_id,
+                   before - pending.size());
+    }
+    for (const auto& tp : *revoked) {
+      done_upto.erase(tp);
+      sent.erase(tp);
+    }
+    revoked->clear();
+    paused = false;  // a new assignment starts unpaused
+  };
+
   auto idle_since = kafka::clock::now();
   while (!stop) {
-    std::vector<kafka::message> batch;
-    const auto until = kafka::clock::now() + opts.batch_max_wait;
-    while (batch.size() < opts.batch_size && kafka::clock::now() < until) {
+    // Poll: at most until the first pending record is due, and only while there is room. Full
+    // with records due: take them first, without polling. Full with every record waiting for
+    // its retry: pause the partitions and poll on, which keeps the member in its group.
+    const auto now = kafka::clock::now();
+    auto until = now + opts.batch_max_wait;
+    for (const auto& r : pending) until = std::min(until, std::max(r.due, now));
+    const bool any_due = until <= now;
+    const bool full = pending.size() >= opts.max_pending;
+    const bool pause = full && !any_due;
+    if (pause != paused) {
+      if (auto assigned = consumer.assignment(); assigned) {
+        (void)(pause ? consumer.pause(assigned.value()) : consumer.resume(assigned.value()));
+      }
+      paused = pause;
+      if (pause) {
+        spdlog::info("{}: {} record(s) waiting; partitions paused until some are done", opts.group_id, pending.size());
+      }
+    }
+    std::size_t polled = 0;
+    bool first = true;
+    while (!(full && any_due) && !stop) {
       // Wait for the first record only; then stop at the first short poll that finds nothing
       // (as the runner does): no idle wait until batch_max_wait with records in hand.
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - kafka::clock::now());
-      auto m = consumer.poll(batch.empty() ? std::max(1ms, left) : std::clamp(left, 0ms, batch_linger));
-      if (!revoked->empty()) {
-        const auto before = batch.size();
-        std::erase_if(batch, [&](const kafka::message& r) {
-          return revoked->contains({std::string(r.topic()), r.partition()});
-        });
-        if (batch.size() != before) {
-          spdlog::info("{}: {} record(s) of revoked partitions left the batch", opts.group_id, before - batch.size());
-        }
-        revoked->clear();
-      }
+      auto m = consumer.poll(first ? std::max(1ms, left) : std::clamp(left, 0ms, batch_linger));
+      first = false;
+      drop_revoked();
       if (!m) {
         if (m.error().fatal()) throw std::runtime_error(m.error().to_string());
         spdlog::warn("{}: {}", opts.group_id, m.error().to_string());
-        continue;
+      } else if (m.value()) {
+        // Kept even over max_pending (fetched before a pause took hold): a record skipped here
+        // would be committed past by the records after it.
+        const int prio = opts.priority_of ? opts.priority_of(*m.value()) : 0;
+        pending.push_back({std::move(*m.value()), kafka::clock::now(), prio});
+        ++polled;
+      } else {
+        break;
       }
-      if (!m.value()) break;
-      batch.push_back(std::move(*m.value()));
+      if (pending.size() >= opts.max_pending || kafka::clock::now() >= until) break;
     }
-    if (batch.empty()) {
-      if (opts.stop_when_idle) {
+    if (opts.stats != nullptr) opts.stats->consumed += polled;
+
+    // Take the due records: higher priority first, then offset order per partition.
+    const auto t0 = kafka::clock::now();
+    std::vector<std::size_t> due;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      if (pending[i].due <= t0) due.push_back(i);
+    }
+    std::stable_sort(due.begin(), due.end(), [&](std::size_t a, std::size_t b) {
+      return pending[a].priority > pending[b].priority;
+    });
+    if (due.size() > opts.batch_size) due.resize(opts.batch_size);
+    if (due.empty()) {
+      if (opts.on_tick) opts.on_tick();
+      if (opts.stop_when_idle && pending.empty()) {
         // Idle time counts only while this member holds partitions: a member restarted after a
         // crash may wait for the group to drop its predecessor (session.timeout.ms) first.
         auto assigned = consumer.assignment();
@@ -155,15 +244,40 @@ int run(const config::kafka_config& kafka, const options& opts, const transform_
     idle_since = kafka::clock::now();
 
     std::vector<output> outputs;
-    std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
-    for (const auto& m : batch) {
-      auto out = fn(m);
-      for (auto& o : out) outputs.push_back(std::move(o));
-      auto& off = next[{std::string(m.topic()), m.partition()}];
-      off = std::max(off, m.offset() + 1);
+    std::vector<std::size_t> finished;
+    std::set<partition_key> touched;
+    for (const std::size_t i : due) {
+      auto& r = pending[i];
+      if (kafka::clock::now() - t0 > opts.batch_time_budget) break;  // the rest: next turn
+      auto st = fn(r.msg);
+      const partition_key tp{std::string(r.msg.topic()), r.msg.partition()};
+      touched.insert(tp);
+      auto& upto = done_upto[tp];
+      upto = std::max(upto, r.msg.offset() + 1);
+      if (st.retry_at) {
+        r.due = *st.retry_at;
+        continue;
+      }
+      for (auto& o : st.outputs) outputs.push_back(std::move(o));
+      finished.push_back(i);
+    }
+    // The records done leave pending (indexes from the back, so the others stay valid).
+    std::sort(finished.begin(), finished.end(), std::greater<>());
+    std::vector<pending_record> done_records;
+    for (const std::size_t i : finished) {
+      done_records.push_back(std::move(pending[i]));
+      pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(i));
     }
     std::vector<kafka::partition_offset> offsets;
-    for (const auto& [tp, off] : next) offsets.push_back({tp.first, tp.second, off, std::nullopt});
+    for (const auto& tp : touched) {
+      const auto off = committable(tp, done_upto, pending);
+      const auto s = sent.find(tp);
+      if (off && (s == sent.end() || *off > s->second)) offsets.push_back({tp.first, tp.second, *off, std::nullopt});
+    }
+    if (outputs.empty() && offsets.empty()) {
+      if (opts.on_tick) opts.on_tick();
+      continue;  // only retries scheduled: nothing to commit
+    }
     auto group = consumer.group_metadata_for_txn();
     if (!group) throw std::runtime_error(group.error().to_string());
 
@@ -181,10 +295,10 @@ int run(const config::kafka_config& kafka, const options& opts, const transform_
         spdlog::warn("test hook: exiting in batch {} with {} records in an open transaction", batches, outputs.size());
         std::_Exit(70);
       }
+      if (offsets.empty()) return kafka::success();
       return tx.send_offsets_to_transaction(offsets, group.value(), kafka::after(30s));
     });
     if (opts.stats != nullptr) {
-      opts.stats->consumed += batch.size();
       ++opts.stats->batches;
       if (committed) {
         const auto dlq = static_cast<std::uint64_t>(std::count_if(
@@ -203,8 +317,11 @@ int run(const config::kafka_config& kafka, const options& opts, const transform_
                     committed.error().to_string());
       return 1;
     }
-    spdlog::debug("{}: {} records in, {} out, committed", opts.group_id, batch.size(), outputs.size());
+    for (const auto& o : offsets) sent[{o.topic, o.partition}] = o.offset;
+    spdlog::debug("{}: {} records done, {} out, {} waiting, committed", opts.group_id, done_records.size(),
+                  outputs.size(), pending.size());
     if (opts.on_committed) opts.on_committed();
+    if (opts.on_tick) opts.on_tick();
   }
   (void)consumer.close(kafka::after(10s));
   return 0;

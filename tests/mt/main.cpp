@@ -1,7 +1,7 @@
 // syndicate-mt-testserver: a LibreTranslate-compatible test server (see mt_server.hpp).
 //
 //   syndicate-mt-testserver --port 5000 [--address 127.0.0.1] [--api-key-env VAR]
-//                           [--char-limit N] [--batch-limit N]
+//                           [--char-limit N] [--batch-limit N] [--languages zh,en]
 //
 // Prints `listening on http://ADDRESS:PORT` once it accepts connections, then serves until
 // SIGINT or SIGTERM.
@@ -29,6 +29,10 @@ int main(int argc, char** argv) {
   app.add_option("--batch-limit", options.batch_limit, "Most texts per request (-1: unlimited)")
       ->default_val(-1);
   app.add_option("--threads", options.threads, "Server threads")->default_val(4);
+  app.add_option("--languages", options.languages,
+                 "Language codes served and accepted, comma-separated (default: ar de en es fr it ja ko pt ru ug zh "
+                 "zh-Hans zh-Hant)")
+      ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
 
   if (!api_key_env.empty()) {

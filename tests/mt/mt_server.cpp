@@ -7,6 +7,7 @@
 #include <deque>
 #include <mutex>
 #include <stdexcept>
+#include <vector>
 
 #include "syn/core/http_server.hpp"
 
@@ -21,9 +22,6 @@ constexpr std::size_t kLogSize = 100;
 constexpr std::array<std::string_view, 14> kLanguages{"ar", "de", "en", "es", "fr", "it",      "ja",
                                                       "ko", "pt", "ru", "ug", "zh", "zh-Hans", "zh-Hant"};
 
-bool supported(std::string_view code) {
-  return std::find(kLanguages.begin(), kLanguages.end(), code) != kLanguages.end();
-}
 
 std::size_t code_points(std::string_view s) {
   return static_cast<std::size_t>(std::count_if(
@@ -65,12 +63,24 @@ struct mt_server::impl {
   std::condition_variable wake;
   bool stopping = false;
   std::deque<fault> faults;
+  /// `fail_always`: every /translate request not taken by `faults` answers this, until cleared.
+  std::optional<fault> outage;
+  /// What /languages lists and /translate accepts.
+  std::vector<std::string> languages;
   std::uint64_t requests = 0, ok = 0, failed = 0, injected = 0, texts = 0, total_chars = 0;
   std::size_t max_request_chars = 0, max_request_texts = 0;
   std::deque<json> log;
   std::unique_ptr<http::server> server;  // last: stopped before the state above goes away
 
-  explicit impl(mt_server_options o) : options(std::move(o)) {}
+  explicit impl(mt_server_options o) : options(std::move(o)) {
+    languages = options.languages.empty() ? std::vector<std::string>(kLanguages.begin(), kLanguages.end())
+                                          : options.languages;
+  }
+
+  bool supported(std::string_view code) const {
+    const std::lock_guard lock(mutex);
+    return std::find(languages.begin(), languages.end(), code) != languages.end();
+  }
 
   void record(json entry, unsigned status) {
     const std::lock_guard lock(mutex);
@@ -93,6 +103,9 @@ struct mt_server::impl {
       if (!faults.empty()) {
         f = faults.front();
         faults.pop_front();
+        ++injected;
+      } else if (outage) {
+        f = outage;
         ++injected;
       }
     }
@@ -205,11 +218,16 @@ struct mt_server::impl {
     return json_response(200, out);
   }
 
-  static http::response languages() {
+  http::response list_languages() const {
+    std::vector<std::string> codes;
+    {
+      const std::lock_guard lock(mutex);
+      codes = languages;
+    }
     json arr = json::array();
-    for (const auto code : kLanguages) {
+    for (const auto& code : codes) {
       json targets = json::array();
-      for (const auto t : kLanguages) {
+      for (const auto& t : codes) {
         if (t != code) targets.push_back(t);
       }
       arr.push_back({{"code", code}, {"name", code}, {"targets", targets}});
@@ -222,7 +240,7 @@ struct mt_server::impl {
       if (req.method != "POST") return http::response::json_error(405, "use POST");
       return translate(req);
     }
-    if (req.path == "/languages" && req.method == "GET") return languages();
+    if (req.path == "/languages" && req.method == "GET") return list_languages();
     if (req.path == "/__state" && req.method == "GET") return json_response(200, state());
     if (req.path == "/__control" && req.method == "POST") {
       json cmd;
@@ -254,11 +272,24 @@ struct mt_server::impl {
     const std::lock_guard lock(mutex);
     if (cmd.value("reset", false)) {
       faults.clear();
+      outage.reset();
       requests = ok = failed = injected = texts = total_chars = 0;
       max_request_chars = max_request_texts = 0;
       log.clear();
     }
-    const bool any = cmd.contains("fail_next") || cmd.contains("status") || cmd.contains("hang_ms");
+    if (cmd.contains("languages")) {
+      const auto& l = cmd["languages"];
+      if (!l.is_array() || l.empty() || !std::all_of(l.begin(), l.end(), [](const json& v) { return v.is_string(); })) {
+        throw std::invalid_argument("languages must be a non-empty array of codes");
+      }
+      languages = l.get<std::vector<std::string>>();
+    }
+    if (cmd.contains("fail_always") && !cmd["fail_always"].is_boolean()) {
+      throw std::invalid_argument("fail_always must be true or false");
+    }
+    const bool always = cmd.value("fail_always", false);
+    if (cmd.contains("fail_always") && !always) outage.reset();
+    const bool any = cmd.contains("fail_next") || always || cmd.contains("status") || cmd.contains("hang_ms");
     if (any) {
       fault f;
       f.status = static_cast<unsigned>(integer("status", 500));
@@ -266,10 +297,14 @@ struct mt_server::impl {
       f.hang = std::chrono::milliseconds(integer("hang_ms", 0));
       if (cmd.contains("retry_after")) f.retry_after = integer("retry_after", 0);
       if (cmd.contains("error") && cmd["error"].is_string()) f.message = cmd["error"].get<std::string>();
-      const long n = integer("fail_next", 1);
-      for (long i = 0; i < n; ++i) faults.push_back(f);
+      if (always) {
+        outage = f;
+      } else {
+        const long n = integer("fail_next", 1);
+        for (long i = 0; i < n; ++i) faults.push_back(f);
+      }
     }
-    return {{"ok", true}, {"pending_faults", faults.size()}};
+    return {{"ok", true}, {"pending_faults", faults.size()}, {"fail_always", outage.has_value()}};
   }
 
   json state() const {
@@ -283,6 +318,7 @@ struct mt_server::impl {
             {"max_request_chars", max_request_chars},
             {"max_request_texts", max_request_texts},
             {"pending_faults", faults.size()},
+            {"fail_always", outage ? json(outage->status) : json(nullptr)},
             {"log", json(log)}};
   }
 

@@ -13,7 +13,10 @@
 /// - `POST /__control` `{"fail_next": N, "status": 500|429|..., "hang_ms": H, "retry_after": S,
 ///   "error": "..."}`: the next N `/translate` requests (default 1) first wait H ms (default 0),
 ///   then answer `status` (default 500; 200 = answer normally after the wait) with the error text
-///   and, when given, `Retry-After: S`. `{"reset": true}` clears faults and counters first.
+///   and, when given, `Retry-After: S`. `{"fail_always": true, "status": ..., ...}`: every request
+///   not taken by `fail_next` fails that way until `{"fail_always": false}` (an outage: 500
+///   nonstop, or 429 with `Retry-After`, 400/403 for good). `{"languages": [...]}` replaces the
+///   language list. `{"reset": true}` clears faults (including an outage) and counters first.
 /// - `GET /__state`: counters and the last requests (see state()).
 ///
 /// Thread-safe. Waits of hanging requests end early when the server stops.
@@ -40,6 +43,10 @@ struct mt_server_options {
   /// LibreTranslate's --batch-limit: most texts in one request; -1 = unlimited.
   long batch_limit = -1;
   unsigned threads = 4;
+  /// Language codes served (GET /languages) and accepted; empty = the default list
+  /// (ar de en es fr it ja ko pt ru ug zh zh-Hans zh-Hant). `{"zh", "en"}` is an engine older
+  /// than LibreTranslate 1.6, which calls Simplified Chinese `zh`.
+  std::vector<std::string> languages;
 };
 
 /// Deterministic stand-in for a translation: `[<target>] <text>`, or "" for a blank text.

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "syn/producer/splitter.hpp"
+#include "syn/translation/engine.hpp"
 #include "syn/translation/job_builder.hpp"
 #include "text.hpp"
 
@@ -89,6 +90,31 @@ result<Article> build_translated_article(const Article& source, const Translatio
   detail::set_timestamp(*out.mutable_published_at(), translated_at);
   out.set_content_sha256(producer::content_sha256(out));
   return out;
+}
+
+result<void> convert_printed_fields(syndication::v1::Article& article, translation_engine& engine) {
+  std::vector<std::string*> fields;
+  for (auto& c : *article.mutable_contributors()) fields.push_back(c.mutable_name());
+  fields.push_back(article.mutable_dateline());
+  for (auto& p : *article.mutable_photos()) fields.push_back(p.mutable_credit());
+  syndication::v1::TranslationJob job;
+  job.set_job_id(article.id() + " (printed fields)");
+  job.set_source_language(std::string(source_language));
+  job.set_target_language(article.language());
+  for (const auto* f : fields) {
+    auto* seg = job.add_segments();
+    seg->set_text(*f);
+    seg->set_chars(static_cast<std::uint32_t>(code_points(*f)));
+  }
+  auto converted = engine.translate(job);
+  if (!converted) return converted.error();
+  if (converted.value().size() != fields.size()) {
+    return error(errc::invalid_job, article.id() + ": the engine returned " + std::to_string(converted.value().size()) +
+                                        " texts for " + std::to_string(fields.size()) + " printed fields");
+  }
+  for (std::size_t i = 0; i < fields.size(); ++i) *fields[i] = std::move(converted.value()[i]);
+  article.set_content_sha256(producer::content_sha256(article));
+  return success();
 }
 
 }  // namespace syn::translation

@@ -2,6 +2,7 @@
 
 #include "syn/core/config.hpp"
 #include "syn/core/instance.hpp"
+#include "syn/core/metrics.hpp"
 #include "syn/core/runner.hpp"
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/service.hpp"
@@ -12,6 +13,7 @@
 #include "syn/translation/job_builder.hpp"
 #include "syndication/v1/dead_letter.pb.h"
 
+#include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -19,6 +21,9 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <random>
+#include <set>
+#include <tuple>
 #include <thread>
 #include <unistd.h>
 
@@ -40,10 +45,11 @@ struct args {
 
 /// Serves /metrics (the transactional loop's counters), /healthz and /readyz while it lives.
 std::unique_ptr<http::server> serve_role_metrics(const args& a, const std::string& configured, const std::string& role,
-                                                 runner::stats& stats) {
+                                                 runner::stats& stats, std::function<std::string()> more = {}) {
   const std::string listen = a.metrics_listen ? *a.metrics_listen : a.until_idle ? std::string() : configured;
-  return service::serve_metrics(listen, role, [&stats, role] { return runner::prometheus_text(stats, role); },
-                                [] { return !g_stop.load(); });
+  return service::serve_metrics(
+      listen, role, [&stats, role, more] { return runner::prometheus_text(stats, role) + (more ? more() : ""); },
+      [] { return !g_stop.load(); });
 }
 
 /// The largest article turned into jobs: each job embeds it, and must stay under Kafka's default
@@ -160,14 +166,83 @@ void catch_up(done_store& store, const config::kafka_config& kafka, const std::s
   spdlog::info("translator: done store learned {} translation(s) from {}", learned, topic);
 }
 
+/// Per target: the circuit breaker and the numbers /metrics shows. The breaker opens after
+/// `breaker_threshold` failed calls in a row; while open, the target's jobs wait without calling
+/// the engine; when it is due, the next job is the probe: success closes it, failure keeps it
+/// open twice as long (up to consumers.retry.max_backoff).
+struct target_state {
+  static constexpr int breaker_threshold = 5;
+  std::string language;
+  std::string engine;
+  int failures_in_row = 0;
+  bool open = false;
+  kafka::clock::time_point open_until{};
+  std::chrono::milliseconds open_for{0};
+  // Read by the /metrics thread.
+  std::atomic<std::uint64_t> retries{0};
+  std::atomic<std::uint64_t> translated{0};
+  std::atomic<std::uint64_t> breaker_opened{0};
+  std::atomic<int> breaker_open{0};
+  std::atomic<std::int64_t> waiting{0};
+};
+
+/// A job that failed at least once (or waits for its target's breaker), by record coordinates.
+struct waiting_job {
+  std::string target;
+  std::uint32_t attempts = 0;  ///< engine calls that failed
+  std::chrono::system_clock::time_point first_failure{};
+  std::chrono::system_clock::time_point last_failure{};
+  std::chrono::system_clock::time_point deadline{};
+};
+using record_key = std::tuple<std::string, std::int32_t, std::int64_t>;
+
+/// The job's deadline counted from when its record was written: a redriven job (a new record)
+/// gets a fresh one, as long as the original's (deadline - created_at).
+std::chrono::system_clock::time_point effective_deadline(const syndication::v1::TranslationJob& job,
+                                                         const kafka::message& m) {
+  auto deadline = job_deadline(job).value_or(std::chrono::system_clock::time_point::max());
+  const auto ts = m.timestamp();
+  if (ts && job.has_created_at() && job.has_deadline()) {
+    using google::protobuf::util::TimeUtil;
+    const auto span = std::chrono::milliseconds(TimeUtil::DurationToMilliseconds(job.deadline() - job.created_at()));
+    deadline = std::max(deadline, *ts + span);
+  }
+  return deadline;
+}
+
+google::protobuf::Timestamp to_proto(std::chrono::system_clock::time_point t) {
+  return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
 /// translation jobs -> translated articles.
 int run_translate(const args& a) {
+  using namespace std::chrono_literals;
+  using sys_clock = std::chrono::system_clock;
   const config::root cfg = config::load(a.config_path);
   service::setup_logging(cfg.observability);
   std::map<std::string, std::unique_ptr<translation_engine>> engines;
+  std::map<std::string, std::unique_ptr<target_state>> targets;
+  std::set<std::string> convert_printed;  // targets whose names, dateline and credits are converted
+  engine_options eo;
+  // One request per call, no sleeping inside the engine: the loop below schedules the retries,
+  // and keeps polling and committing while a job waits.
+  eo.retry.max_attempts = 1;
   for (const auto& t : cfg.translation.targets) {
-    auto e = make_engine(t);
+    auto e = make_engine(t, eo);
     if (!e) throw std::runtime_error("translation.targets[" + t.language + "]: " + e.error().message());
+    if (auto ok = e.value()->check_languages(std::string(source_language), t.language); !ok) {
+      if (!ok.error().retriable()) {
+        throw std::runtime_error("translation.targets[" + t.language + "]: " + ok.error().message());
+      }
+      spdlog::warn("translator: cannot ask the {} engine of {} for its languages ({}); going on",
+                   e.value()->name(), t.language, ok.error().message());
+    }
+    if (t.engine == config::translation_engine::opencc && !t.keep_names_as_printed) convert_printed.insert(t.language);
+    auto st = std::make_unique<target_state>();
+    st->language = t.language;
+    st->engine = std::string(e.value()->name());
+    targets[t.language] = std::move(st);
     engines[t.language] = std::move(e).value();
   }
   std::optional<done_store> store;
@@ -182,82 +257,210 @@ int run_translate(const args& a) {
   // Translations produced in the open transaction; marked done once it commits.
   std::vector<done_record> pending;
   std::uint64_t skipped = 0;
+  std::map<record_key, waiting_job> waiting;
+  std::mt19937_64 rng{std::random_device{}()};
 
   transform::options o;
   o.group_id = cfg.consumers.groups.translator;
   o.topics = {cfg.kafka.topics.translation_jobs.name};
   const auto lease = instance::acquire("translator", a.instance);  // held while the role runs
   o.transactional_id = cfg.kafka.transactional_id_prefix + "-translator-" + lease.id();
+  spdlog::info("translator: instance {} (transactional.id {})", lease.id(), o.transactional_id);
   // An HTTP engine may take seconds per job: small transactions. OpenCC takes microseconds per
   // job, so its transactions carry as many jobs as the consumers' batches (a commit costs ~5-10 ms).
   const bool all_offline = std::all_of(cfg.translation.targets.begin(), cfg.translation.targets.end(),
                                        [](const auto& t) { return t.engine == config::translation_engine::opencc; });
   o.batch_size = all_offline ? static_cast<std::size_t>(cfg.consumers.poll_batch_size) : 10;
   o.stop_when_idle = a.until_idle;
+  o.priority_of = [](const kafka::message& m) {
+    syndication::v1::TranslationJob job;
+    return job.ParseFromArray(m.value().data(), static_cast<int>(m.value().size())) ? job.priority() : 0;
+  };
   runner::stats stats;
   o.stats = &stats;
-  const auto metrics = serve_role_metrics(a, cfg.observability.metrics.translator, "translator", stats);
+  const auto metrics = serve_role_metrics(a, cfg.observability.metrics.translator, "translator", stats, [&targets] {
+    metrics::writer w;
+    w.family("syndicate_translation_retries_total", "counter",
+             "Translation jobs scheduled for another attempt after a transient engine error.");
+    for (const auto& [lang, t] : targets) w.sample({{"target", lang}, {"engine", t->engine}}, t->retries.load());
+    w.family("syndicate_translation_translated_total", "counter", "Jobs translated by the engine.");
+    for (const auto& [lang, t] : targets) w.sample({{"target", lang}, {"engine", t->engine}}, t->translated.load());
+    w.family("syndicate_translation_breaker_open", "gauge",
+             "1 while the target's circuit breaker is open (its jobs wait without calling the engine).");
+    for (const auto& [lang, t] : targets) {
+      w.sample({{"target", lang}, {"engine", t->engine}}, static_cast<std::int64_t>(t->breaker_open.load()));
+    }
+    w.family("syndicate_translation_breaker_opened_total", "counter", "Times the target's breaker opened.");
+    for (const auto& [lang, t] : targets) w.sample({{"target", lang}, {"engine", t->engine}}, t->breaker_opened.load());
+    w.family("syndicate_translation_jobs_waiting", "gauge", "Jobs waiting for their next attempt, per target.");
+    for (const auto& [lang, t] : targets) w.sample({{"target", lang}, {"engine", t->engine}}, t->waiting.load());
+    return w.text();
+  });
   o.on_committed = [&] {
     for (const auto& d : pending) {
       if (auto r = store->mark_done(d); !r) spdlog::warn("translator: done store: {}", r.error().message());
     }
     pending.clear();
   };
+  if (store) {
+    // Jobs another member translated before a rebalance gave us their partition (those after a
+    // job it left waiting, whose offsets it could not commit yet) are in the translated topic:
+    // learn them before taking the partition's jobs.
+    o.on_assigned = [&] {
+      try {
+        catch_up(*store, cfg.kafka, cfg.kafka.topics.translated.name);
+      } catch (const std::exception& e) {
+        spdlog::warn("translator: done store catch-up on assignment: {} (a job done elsewhere may be translated again)",
+                     e.what());
+      }
+    };
+  }
+  o.on_tick = [&] {
+    // Forget jobs whose partitions went to another member (they never come back due): past
+    // their deadline by a minute.
+    const auto now = sys_clock::now();
+    std::erase_if(waiting, [&](const auto& w) { return now - 60s > w.second.deadline; });
+    std::map<std::string, std::int64_t> per_target;
+    for (const auto& [k, w] : waiting) ++per_target[w.target];
+    for (const auto& [lang, t] : targets) t->waiting = per_target[lang];
+  };
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  const int rc = transform::run(cfg.kafka, o, [&](const kafka::message& m) -> std::vector<transform::output> {
+
+  const auto& retry = cfg.consumers.retry;
+  const int rc = transform::run(cfg.kafka, o, [&](const kafka::message& m) -> transform::step {
     auto job = decode<syndication::v1::TranslationJob>(m, "syndication.v1.TranslationJob");
     if (!job || !job->has_source()) {
-      return {transform::dead_letter(cfg.kafka, m, DeadLetter::DECODE_FAILED,
-                                     "not a syndication.v1.TranslationJob with its source article", o.group_id, 1)};
+      return {{transform::dead_letter(cfg.kafka, m, DeadLetter::DECODE_FAILED,
+                                      "not a syndication.v1.TranslationJob with its source article", o.group_id, 1)},
+              std::nullopt};
     }
+    const record_key rk{std::string(m.topic()), m.partition(), m.offset()};
     const done_key key{job->source_id(), job->source_sha256(), job->target_language()};
     if (store) {
       auto done = store->contains(key);
       if (done && done.value()) {
         ++skipped;
+        waiting.erase(rk);
         spdlog::debug("translator: {} already done; skipped", job->job_id());
         return {};
       }
     }
     auto engine = engines.find(job->target_language());
     if (engine == engines.end()) {
-      return {transform::dead_letter(cfg.kafka, m, DeadLetter::VALIDATION_FAILED,
-                                     "no translation target configured for " + job->target_language(), o.group_id, 1)};
+      return {{transform::dead_letter(cfg.kafka, m, DeadLetter::VALIDATION_FAILED,
+                                      "no translation target configured for " + job->target_language(), o.group_id, 1)},
+              std::nullopt};
     }
-    // Retriable engine errors: capped exponential backoff until the job's deadline.
-    std::uint32_t attempt = 0;
-    while (true) {
-      ++attempt;
-      auto texts = engine->second->translate(*job);
-      if (texts) {
-        auto translated = build_translated_article(job->source(), *job, texts.value(), std::chrono::system_clock::now());
-        if (!translated) {
-          return {transform::dead_letter(cfg.kafka, m, DeadLetter::VALIDATION_FAILED, translated.error().message(),
-                                         o.group_id, attempt)};
-        }
-        if (store) {
-          pending.push_back({key, translated.value().id(), translated.value().content_sha256(),
-                             std::chrono::system_clock::now()});
-        }
-        return {record(cfg.kafka.topics.translated.name, translated.value().id(), translated.value().SerializeAsString(),
-                       "syndication.v1.Article", translated.value().issue_id(), translated.value().language())};
+    auto& ts = *targets[job->target_language()];
+    const auto deadline = effective_deadline(*job, m);
+    // Dead letter with the job's failure history.
+    auto give_up = [&](DeadLetter::Reason reason, const std::string& why) -> transform::step {
+      const auto w = waiting.find(rk);
+      const std::uint32_t attempts = w == waiting.end() ? 1 : std::max<std::uint32_t>(w->second.attempts, 1);
+      DeadLetter d = transform::make_dead_letter(m, reason, why, o.group_id, attempts);
+      if (w != waiting.end() && w->second.attempts > 0) {
+        *d.mutable_first_failure_time() = to_proto(w->second.first_failure);
+        *d.mutable_last_failure_time() = to_proto(w->second.last_failure);
+        *d.mutable_time_spent() = google::protobuf::util::TimeUtil::MillisecondsToDuration(
+            std::chrono::duration_cast<std::chrono::milliseconds>(sys_clock::now() - w->second.first_failure).count());
       }
-      const bool expired = job_expired(*job, std::chrono::system_clock::now());
-      if (!texts.error().retriable() || expired || g_stop ||
-          static_cast<int>(attempt) >= cfg.consumers.retry.max_attempts) {
-        return {transform::dead_letter(cfg.kafka, m, DeadLetter::RETRIES_EXHAUSTED,
-                                       std::string(engine->second->name()) + ": " + texts.error().message(), o.group_id,
-                                       attempt)};
-      }
-      const auto wait = std::min(cfg.consumers.retry.max_backoff,
-                                 cfg.consumers.retry.initial_backoff * (1 << std::min<std::uint32_t>(attempt, 10)));
-      spdlog::warn("translator: {} failed ({}), attempt {}; retrying in {} ms", job->job_id(),
-                   texts.error().message(), attempt, wait.count());
-      std::this_thread::sleep_for(wait);
+      waiting.erase(rk);
+      return {{transform::dead_letter(cfg.kafka, d)}, std::nullopt};
+    };
+    // A job that waited for another attempt is not tried past its deadline. A fresh one goes to
+    // its engine, which decides: the HTTP engine refuses an expired job, OpenCC converts it (an
+    // instant conversion is worth more late than dead-lettered).
+    if (waiting.contains(rk) && sys_clock::now() >= deadline) {
+      return give_up(DeadLetter::DEADLINE_EXCEEDED,
+                     ts.engine + ": " + job->job_id() + ": deadline passed while waiting for the engine");
     }
+    if (job->has_deadline()) *job->mutable_deadline() = to_proto(deadline);  // the engine bounds its requests by it
+    // The breaker is open: wait for the probe without calling the engine.
+    if (ts.open && kafka::clock::now() < ts.open_until) {
+      auto& w = waiting[rk];
+      w.target = ts.language;
+      w.deadline = deadline;
+      return {{}, ts.open_until};
+    }
+
+    failure_info info;
+    auto texts = engine->second->translate_reporting(*job, info);
+    if (texts) {
+      if (ts.open) spdlog::info("translator: breaker closed engine={} target={}: the probe succeeded", ts.engine, ts.language);
+      ts.open = false;
+      ts.breaker_open = 0;
+      ts.failures_in_row = 0;
+      ts.open_for = 0ms;
+      auto translated = build_translated_article(job->source(), *job, texts.value(), sys_clock::now());
+      if (!translated) return give_up(DeadLetter::VALIDATION_FAILED, translated.error().message());
+      // A script conversion converts the names, dateline and credits too (the edition is wholly
+      // zh-Hant), unless the paper keeps them as printed.
+      if (convert_printed.contains(ts.language)) {
+        if (auto c = convert_printed_fields(translated.value(), *engine->second); !c) {
+          return give_up(DeadLetter::VALIDATION_FAILED, ts.engine + ": " + c.error().message());
+        }
+      }
+      waiting.erase(rk);
+      ++ts.translated;
+      if (store) pending.push_back({key, translated.value().id(), translated.value().content_sha256(), sys_clock::now()});
+      return {{record(cfg.kafka.topics.translated.name, translated.value().id(), translated.value().SerializeAsString(),
+                      "syndication.v1.Article", translated.value().issue_id(), translated.value().language())},
+              std::nullopt};
+    }
+    const auto& err = texts.error();
+    auto& w = waiting[rk];
+    w.target = ts.language;
+    w.deadline = deadline;
+    const auto now = sys_clock::now();
+    if (w.attempts++ == 0) w.first_failure = now;
+    w.last_failure = now;
+    const std::string status = info.http_status == 0 ? "none" : std::to_string(info.http_status);
+    if (err.value() == errc::deadline_exceeded) return give_up(DeadLetter::DEADLINE_EXCEEDED, ts.engine + ": " + err.message());
+    if (!err.retriable()) return give_up(DeadLetter::SINK_REJECTED, ts.engine + ": " + err.message());
+
+    // Transient: the breaker counts it; the job waits for its next attempt.
+    ++ts.failures_in_row;
+    const auto steady_now = kafka::clock::now();
+    if (ts.open) {  // the probe failed
+      ts.open_for = std::min(retry.max_backoff, ts.open_for * 2);
+      ts.open_until = steady_now + ts.open_for;
+      spdlog::warn("translator: breaker stays open engine={} target={} status={}: next probe in {} ms", ts.engine,
+                   ts.language, status, ts.open_for.count());
+    } else if (ts.failures_in_row >= target_state::breaker_threshold) {
+      ts.open = true;
+      ts.breaker_open = 1;
+      ++ts.breaker_opened;
+      ts.open_for = std::max(retry.initial_backoff, std::chrono::milliseconds(1000));
+      ts.open_until = steady_now + ts.open_for;
+      spdlog::warn("translator: breaker open engine={} target={} after {} failed calls in a row (status={}): "
+                   "its jobs wait; next probe in {} ms",
+                   ts.engine, ts.language, ts.failures_in_row, status, ts.open_for.count());
+    }
+    if (static_cast<int>(w.attempts) >= retry.max_attempts) {
+      return give_up(DeadLetter::RETRIES_EXHAUSTED, ts.engine + ": " + err.message() + " (" +
+                                                        std::to_string(w.attempts) + " attempts)");
+    }
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    auto delay = runner::backoff(retry, static_cast<int>(w.attempts) - 1, unit(rng));
+    if (info.retry_after) delay = std::max(delay, *info.retry_after);  // the engine's Retry-After wins
+    auto due = steady_now + delay;
+    if (ts.open) due = std::max(due, ts.open_until);
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(due - steady_now);
+    if (now + wait >= deadline) {
+      return give_up(DeadLetter::DEADLINE_EXCEEDED, ts.engine + ": " + err.message() +
+                                                        " (the job's deadline passes before the next attempt)");
+    }
+    ++ts.retries;
+    ++stats.retries;
+    spdlog::warn("translator: retry engine={} target={} job={} status={} attempt={}/{} next_attempt_in_ms={}{}: {}",
+                 ts.engine, ts.language, job->job_id(), status, w.attempts, retry.max_attempts, wait.count(),
+                 info.retry_after ? " (Retry-After)" : "", err.message());
+    return {{}, due};
   }, g_stop);
-  spdlog::info("translator: {} job(s) skipped as already done", skipped);
+  std::uint64_t translated = 0;
+  for (const auto& [lang, t] : targets) translated += t->translated.load();
+  spdlog::info("translator: {} job(s) translated; {} job(s) skipped as already done", translated, skipped);
   return rc;
 }
 

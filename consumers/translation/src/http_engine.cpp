@@ -211,7 +211,7 @@ struct http_engine::impl {
   /// One request: the translations, or the error of this attempt (and its Retry-After).
   result<std::vector<std::string>> send_once(const std::vector<std::string>& texts, const std::string& source,
                                              const std::string& target, milliseconds timeout,
-                                             std::optional<milliseconds>& retry_after) {
+                                             failure_info& info) {
     nlohmann::json body{{"q", texts}, {"source", source}, {"target", target}, {"format", "text"}};
     if (options.api_key) body["api_key"] = *options.api_key;
     requests.fetch_add(1, std::memory_order_relaxed);
@@ -219,6 +219,7 @@ struct http_engine::impl {
                                    timeout, {options.verify_peer, options.ca_file});
     if (!reply) return reply.error();
     const auto& r = reply.value();
+    info.http_status = static_cast<int>(r.status);
     const std::string what = "POST " + url.str() + ": HTTP " + std::to_string(r.status);
     if (r.status == 200) {
       try {
@@ -242,12 +243,12 @@ struct http_engine::impl {
     }
     const std::string msg = what + ": " + engine_message(r.body);
     if (r.status == 429) {
-      retry_after = parse_retry_after(r.retry_after);
+      info.retry_after = parse_retry_after(r.retry_after);
       return error(errc::rate_limited, msg);
     }
     if (r.status == 408) return error(errc::timed_out, msg);
     if (r.status >= 500) {
-      retry_after = parse_retry_after(r.retry_after);
+      info.retry_after = parse_retry_after(r.retry_after);
       return error(errc::engine_failed, msg);
     }
     return error(errc::rejected, msg);
@@ -255,7 +256,7 @@ struct http_engine::impl {
 
   result<std::vector<std::string>> send(const std::vector<std::string>& texts, const std::string& source,
                                         const std::string& target,
-                                        std::optional<sys_clock::time_point> deadline) {
+                                        std::optional<sys_clock::time_point> deadline, failure_info& info) {
     const int attempts = std::max(options.retry.max_attempts, 1);
     for (int attempt = 0;; ++attempt) {
       milliseconds timeout = options.request_timeout;
@@ -265,15 +266,15 @@ struct http_engine::impl {
         timeout = std::min(timeout, left);
       }
       if (attempt > 0) retries.fetch_add(1, std::memory_order_relaxed);
-      std::optional<milliseconds> retry_after;
-      auto r = send_once(texts, source, target, timeout, retry_after);
+      info = {};
+      auto r = send_once(texts, source, target, timeout, info);
       if (r || !r.error().retriable()) return r;
       if (attempt + 1 >= attempts) {
         return error(r.error().value(),
                      r.error().message() + " (gave up after " + std::to_string(attempts) + " attempts)");
       }
       auto delay = backoff_delay(options.retry, attempt, random_unit());
-      if (retry_after) delay = std::max(delay, std::min(*retry_after, options.retry.max_backoff));
+      if (info.retry_after) delay = std::max(delay, std::min(*info.retry_after, options.retry.max_backoff));
       if (deadline && sys_clock::now() + delay >= *deadline) {
         return error(errc::deadline_exceeded,
                      "job deadline passes before the next attempt; last error: " + r.error().message());
@@ -301,12 +302,58 @@ result<std::unique_ptr<http_engine>> http_engine::create(http_engine_options opt
   return std::unique_ptr<http_engine>(new http_engine(std::move(p)));
 }
 
+result<void> http_engine::check_languages(const std::string& source, const std::string& target) {
+  const std::string& src = impl_->options.source_language.empty() ? source : impl_->options.source_language;
+  const std::string& tgt = impl_->options.target_language.empty() ? target : impl_->options.target_language;
+  detail::http_url url = impl_->url;
+  // LibreTranslate serves /languages beside /translate (https://libretranslate.com/docs).
+  const auto slash = url.target.rfind('/');
+  url.target = (slash == std::string::npos ? std::string() : url.target.substr(0, slash)) + "/languages";
+  auto reply = detail::send_request(url, "GET", {}, impl_->options.request_timeout,
+                                    {impl_->options.verify_peer, impl_->options.ca_file});
+  if (!reply) return reply.error();
+  const std::string what = "GET " + url.str();
+  if (reply.value().status != 200) {
+    return error(errc::engine_failed, what + ": HTTP " + std::to_string(reply.value().status));
+  }
+  std::vector<std::string> codes;
+  bool pair = false;
+  try {
+    const auto doc = nlohmann::json::parse(reply.value().body);
+    if (!doc.is_array()) return error(errc::bad_response, what + ": not a JSON array of languages");
+    for (const auto& lang : doc) {
+      if (!lang.is_object() || !lang.contains("code") || !lang["code"].is_string()) continue;
+      const auto code = lang["code"].get<std::string>();
+      codes.push_back(code);
+      if (code != src) continue;
+      // Without a `targets` list (older releases), any listed language is a target.
+      const auto t = lang.find("targets");
+      pair = t == lang.end() || !t->is_array() || std::find(t->begin(), t->end(), tgt) != t->end();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return error(errc::bad_response, what + ": answer is not JSON: " + e.what());
+  }
+  const bool knows_target = std::find(codes.begin(), codes.end(), tgt) != codes.end();
+  if (pair && knows_target) return success();
+  std::string known;
+  for (const auto& c : codes) known += (known.empty() ? "" : " ") + c;
+  return error(errc::engine_config, "the engine at " + url.str() + " does not translate " + src + " -> " + tgt +
+                                        " (its languages: " + known +
+                                        "); set engine_source_language / engine_language to its codes");
+}
+
 http_engine::counters http_engine::stats() const noexcept {
   return {impl_->requests.load(std::memory_order_relaxed), impl_->retries.load(std::memory_order_relaxed),
           impl_->failures.load(std::memory_order_relaxed)};
 }
 
 result<std::vector<std::string>> http_engine::translate(const syndication::v1::TranslationJob& job) {
+  failure_info ignored;
+  return translate_reporting(job, ignored);
+}
+
+result<std::vector<std::string>> http_engine::translate_reporting(const syndication::v1::TranslationJob& job,
+                                                                  failure_info& info) {
   const auto deadline = job_deadline(job);
   if (deadline && *deadline <= sys_clock::now()) {
     impl_->failures.fetch_add(1, std::memory_order_relaxed);
@@ -325,7 +372,7 @@ result<std::vector<std::string>> http_engine::translate(const syndication::v1::T
 
   std::vector<std::vector<std::string>> pieces(texts.size());
   for (std::size_t i = 0; i < plans.size(); ++i) {
-    auto r = impl_->send(plans[i].texts, source, target, deadline);
+    auto r = impl_->send(plans[i].texts, source, target, deadline, info);
     if (!r) {
       impl_->failures.fetch_add(1, std::memory_order_relaxed);
       return error(r.error().value(), job.job_id() + ": request " + std::to_string(i + 1) + "/" +

@@ -165,5 +165,28 @@ TEST(TranslatedArticle, EndToEndWithOpenCC) {
   EXPECT_EQ(r.value().content_sha256(), producer::content_sha256(r.value()));
 }
 
+// Issue 19, item 7: the zh-Hant edition is wholly zh-Hant: names, dateline and credits too.
+TEST(TranslatedArticle, PrintedFieldsConvertedForTheZhHantEdition) {
+  const auto src = test::sample_article();
+  auto jobs = build_jobs(src, test::opencc_config(), test::fixed_now());
+  ASSERT_TRUE(jobs);
+  auto engine = opencc_engine::open(config::opencc_variant::s2t);
+  ASSERT_TRUE(engine) << engine.error().message();
+  auto texts = engine.value()->translate(jobs.value().front());
+  ASSERT_TRUE(texts);
+  auto out = build_translated_article(src, jobs.value().front(), texts.value(), test::fixed_now());
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out.value().contributors(0).name(), "刘茜");  // the builder keeps them as printed
+  const auto kept_hash = out.value().content_sha256();
+  ASSERT_TRUE(convert_printed_fields(out.value(), *engine.value()));
+  EXPECT_EQ(out.value().contributors(0).name(), "劉茜");
+  EXPECT_EQ(out.value().dateline(), "本報訊");
+  EXPECT_EQ(out.value().photos(0).credit(), "本報記者 楊鶴");
+  EXPECT_EQ(out.value().photos(0).caption(), "工人在生產線上組裝鼠標");
+  EXPECT_EQ(out.value().contributors(0).role(), src.contributors(0).role());
+  EXPECT_NE(out.value().content_sha256(), kept_hash);
+  EXPECT_EQ(out.value().content_sha256(), producer::content_sha256(out.value()));
+}
+
 }  // namespace
 }  // namespace syn::translation

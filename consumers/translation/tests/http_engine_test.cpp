@@ -385,3 +385,112 @@ TEST(Backoff, CappedExponentialWithJitter) {
 
 }  // namespace
 }  // namespace syn::translation
+
+// Issue 19, item 3: engine settings per target.
+namespace syn::translation {
+namespace {
+
+config::translation_target http_target(const mt::mt_server& server) {
+  config::translation_target t;
+  t.language = "en";
+  t.engine = config::translation_engine::http;
+  t.url = server.translate_url();
+  return t;
+}
+
+/// LibreTranslate before 1.6 knows Simplified Chinese as `zh` only: without a mapping the start-up
+/// check refuses the pair in one line, and every job would be rejected.
+TEST(EngineSettings, EngineThatKnowsOnlyZhWorksThroughTheCodeMapping) {
+  mt::mt_server_options so;
+  so.languages = {"zh", "en"};
+  mt::mt_server server(so);
+  auto t = http_target(server);
+  auto plain = make_engine(t);
+  ASSERT_TRUE(plain) << plain.error().message();
+  auto refused = plain.value()->check_languages("zh-Hans", "en");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(), errc::engine_config);
+  EXPECT_FALSE(refused.error().retriable());
+  EXPECT_NE(refused.error().message().find("does not translate zh-Hans -> en"), std::string::npos)
+      << refused.error().message();
+  EXPECT_EQ(refused.error().message().find('\n'), std::string::npos);
+  EXPECT_FALSE(plain.value()->translate(job_of({"你好"})));  // 400 zh-Hans is not supported
+
+  t.engine_source_language = "zh";
+  auto mapped = make_engine(t);
+  ASSERT_TRUE(mapped) << mapped.error().message();
+  EXPECT_TRUE(mapped.value()->check_languages("zh-Hans", "en"));
+  auto r = mapped.value()->translate(job_of({"你好"}));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_THAT(r.value(), ElementsAre("[en] 你好"));
+  EXPECT_EQ(server.state()["log"].back()["source"], "zh");
+}
+
+TEST(EngineSettings, ServerCharLimitOfAThousandWorksThroughTheTargetsLimit) {
+  mt::mt_server_options so;
+  so.char_limit = 1000;
+  mt::mt_server server(so);
+  const std::string long_text = [] {
+    std::string s;
+    for (int i = 0; i < 260; ++i) s += "长文本测试。";  // 1,560 code points
+    return s;
+  }();
+  auto t = http_target(server);
+  auto over = make_engine(t);  // default 2000 per request: over the server's limit
+  ASSERT_TRUE(over);
+  auto rejected = over.value()->translate(job_of({long_text, "短"}));
+  ASSERT_FALSE(rejected);
+  EXPECT_EQ(rejected.error(), errc::rejected);
+
+  server.control({{"reset", true}});  // max_request_chars of the requests below only
+  t.max_chars_per_request = 1000;
+  auto within = make_engine(t);
+  ASSERT_TRUE(within);
+  auto r = within.value()->translate(job_of({long_text, "短"}));
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r.value().size(), 2U);
+  EXPECT_EQ(r.value()[1], "[en] 短");
+  EXPECT_LE(server.state()["max_request_chars"].get<std::size_t>(), 1000U);
+}
+
+TEST(EngineSettings, FailureReportsStatusAndRetryAfter) {
+  mt::mt_server server({});
+  auto e = make_engine(http_target(server), [] {
+    engine_options o;
+    o.retry.max_attempts = 1;
+    return o;
+  }());
+  ASSERT_TRUE(e);
+  server.control({{"fail_next", 1}, {"status", 429}, {"retry_after", 3}});
+  failure_info info;
+  auto r = e.value()->translate_reporting(job_of({"你好"}), info);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().retriable());
+  EXPECT_EQ(info.http_status, 429);
+  ASSERT_TRUE(info.retry_after.has_value());
+  EXPECT_EQ(*info.retry_after, milliseconds(3000));
+  EXPECT_EQ(server.state()["requests"], 1);  // one request: no retry inside the engine
+
+  server.control({{"fail_next", 1}, {"status", 403}, {"error", "Invalid API key"}});
+  info = {};
+  r = e.value()->translate_reporting(job_of({"你好"}), info);
+  ASSERT_FALSE(r);
+  EXPECT_FALSE(r.error().retriable());
+  EXPECT_EQ(info.http_status, 403);
+  EXPECT_NE(r.error().message().find("HTTP 403: Invalid API key"), std::string::npos) << r.error().message();
+}
+
+TEST(EngineSettings, LanguageCheckThatCannotAskIsRetriable) {
+  config::translation_target t;
+  t.language = "en";
+  t.engine = config::translation_engine::http;
+  t.url = "http://127.0.0.1:1/translate";
+  auto e = make_engine(t);
+  ASSERT_TRUE(e);
+  auto r = e.value()->check_languages("zh-Hans", "en");
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().retriable());
+}
+
+}  // namespace
+}  // namespace syn::translation

@@ -135,5 +135,43 @@ TEST(MtServer, ListsLanguages) {
   EXPECT_TRUE(has_en);
 }
 
+/// An outage on demand: every request fails until told otherwise (fail_next still goes first).
+TEST(MtServer, FailsAlwaysUntilRecovered) {
+  mt_server s({});
+  const std::string body = R"({"q": ["你好"], "source": "zh-Hans", "target": "en"})";
+  s.control({{"fail_always", true}, {"status", 429}, {"retry_after", 7}});
+  for (int i = 0; i < 3; ++i) {
+    const auto r = call(s, "POST", "/translate", body);
+    EXPECT_EQ(r.status, 429U);
+    EXPECT_EQ(r.retry_after, "7");
+  }
+  s.control({{"fail_next", 1}, {"status", 403}, {"error", "Invalid API key"}});
+  EXPECT_EQ(call(s, "POST", "/translate", body).status, 403U);
+  EXPECT_EQ(call(s, "POST", "/translate", body).status, 429U);
+  EXPECT_EQ(s.state()["fail_always"], 429);
+  s.control({{"fail_always", false}});
+  EXPECT_EQ(call(s, "POST", "/translate", body).status, 200U);
+  EXPECT_EQ(s.state()["injected"], 5);
+  EXPECT_TRUE(s.state()["fail_always"].is_null());
+}
+
+/// LibreTranslate before 1.6: Simplified Chinese is `zh`, and `zh-Hans` is refused.
+TEST(MtServer, LanguageListOnDemand) {
+  mt_server_options o;
+  o.languages = {"zh", "en"};
+  mt_server s(o);
+  auto langs = call(s, "GET", "/languages");
+  ASSERT_EQ(langs.body.size(), 2U);
+  EXPECT_EQ(langs.body[0]["code"], "zh");
+  EXPECT_EQ(langs.body[0]["targets"], nlohmann::json::array({"en"}));
+  auto r = call(s, "POST", "/translate", R"({"q": ["你好"], "source": "zh-Hans", "target": "en"})");
+  EXPECT_EQ(r.status, 400U);
+  EXPECT_EQ(r.body["error"], "zh-Hans is not supported");
+  EXPECT_EQ(call(s, "POST", "/translate", R"({"q": ["你好"], "source": "zh", "target": "en"})").status, 200U);
+  s.control({{"languages", nlohmann::json::array({"zh-Hans", "en"})}});
+  EXPECT_EQ(call(s, "POST", "/translate", R"({"q": ["你好"], "source": "zh-Hans", "target": "en"})").status, 200U);
+  EXPECT_THROW(s.control({{"languages", nlohmann::json::array()}}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace syn::mt

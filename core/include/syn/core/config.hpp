@@ -255,26 +255,31 @@ struct translation_target {
   std::string engine_language;
   std::chrono::milliseconds request_timeout{30000};
   route_rules rules;
+  /// Code the HTTP engine expects for the source language (zh-Hans); empty = zh-Hans.
+  /// LibreTranslate before 1.6 calls Simplified Chinese `zh`.
+  std::string engine_source_language;
+  /// HTTP: most code points and texts in one request (the engine's char_limit / batch_limit).
+  std::size_t max_chars_per_request = 2000;
+  std::size_t max_segments_per_request = 32;
+  /// OpenCC: contributors' names, the dateline and photo credits stay as printed (Simplified)
+  /// instead of being converted with the rest.
+  bool keep_names_as_printed = false;
 };
 
 /// Job priority 0 (lowest) to 9; the translator takes higher priorities first.
 struct translation_priorities {
+  /// Articles on other pages (key `default`).
   int normal = 5;
   /// Articles on page 1.
   int front_page = 8;
 };
 
 struct translation_config {
-  std::vector<translation_target> targets{
-      {"zh-Hant",
-       translation_engine::opencc,
-       opencc_variant::s2t,
-       "",
-       {},
-       "",
-       std::chrono::milliseconds{30000},
-       {}},
-  };
+  std::vector<translation_target> targets{[] {
+    translation_target t;
+    t.language = "zh-Hant";
+    return t;
+  }()};
   /// A job not done by then is dead-lettered instead of retried.
   std::chrono::milliseconds job_deadline{600000};
   translation_priorities priorities;

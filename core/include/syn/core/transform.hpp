@@ -50,7 +50,37 @@ struct options {
   /// dead-lettered, commits (= transactions committed), errors (= transactions aborted),
   /// sink latency (= one batch's transaction), lag from librdkafka statistics. Optional.
   runner::stats* stats = nullptr;
+
+  /// Records held in memory between polls: those waiting for a later attempt (see step) and
+  /// those polled but not yet taken. When this many are held the assigned partitions are paused
+  /// (polling goes on, so the member stays in its group) until some are done.
+  std::size_t max_pending = 1000;
+  /// Higher first among the records due (a job's priority); records of equal priority in offset
+  /// order. Unset: offset order.
+  std::function<int(const kafka::message&)> priority_of;
+  /// Bound on the transform calls of one transaction: records not reached wait for the next one,
+  /// so a slow transform never keeps the loop from polling for long (max.poll.interval.ms).
+  std::chrono::milliseconds batch_time_budget{30000};
+  /// Called after every loop turn (after a commit, or an idle poll); for gauges.
+  std::function<void()> on_tick;
+  /// Called on the polling thread when partitions are assigned, before their records are
+  /// polled: for local state that must learn what other members did (the translator's done
+  /// store catches up with the translated topic). Must not throw.
+  std::function<void()> on_assigned;
 };
+
+/// What a step function returns for one record: its outputs, or "not yet": call again with the
+/// same record at or after `retry_at`. A record waiting for its retry holds back its partition's
+/// committed offset (a restart takes it again), but not the records after it: their outputs and
+/// offsets commit as they are done, and the partition's committed offset moves past the waiting
+/// record once it is done too. A record after a waiting one is therefore produced again if the
+/// process dies before the waiting one is done: the step function must recognise work already
+/// done (the translator's done store does).
+struct step {
+  std::vector<output> outputs;
+  std::optional<std::chrono::steady_clock::time_point> retry_at;
+};
+using step_fn = std::function<step(const kafka::message&)>;
 
 /// Turns one consumed record into output records (possibly a dead letter). Must not throw.
 using transform_fn = std::function<std::vector<output>(const kafka::message&)>;
@@ -58,6 +88,8 @@ using transform_fn = std::function<std::vector<output>(const kafka::message&)>;
 /// Runs until `stop` is set (or idle, see options). A transaction that cannot commit aborts and
 /// the process returns 1: its offsets were not committed, so a restart takes the batch again.
 int run(const config::kafka_config& kafka, const options& opts, const transform_fn& fn, std::atomic<bool>& stop);
+/// The same loop, with records that may wait for a later attempt (see step).
+int run(const config::kafka_config& kafka, const options& opts, const step_fn& fn, std::atomic<bool>& stop);
 
 /// A dead letter keeps at most this many bytes of the original value (`original_value_size`
 /// says how many there were), so that it fits under Kafka's default 1 MB record limit.
@@ -72,5 +104,7 @@ syndication::v1::DeadLetter make_dead_letter(const kafka::message& m, int reason
 /// A dead letter for `m` as an output record on the dead-letter topic.
 output dead_letter(const config::kafka_config& kafka, const kafka::message& m, int reason, const std::string& error,
                    const std::string& group, std::uint32_t attempts);
+/// A prepared dead letter (make_dead_letter(), then amended) as an output record.
+output dead_letter(const config::kafka_config& kafka, const syndication::v1::DeadLetter& d);
 
 }  // namespace syn::transform

@@ -40,4 +40,12 @@ namespace syn::translation {
     const syndication::v1::Article& source, const syndication::v1::TranslationJob& job,
     std::span<const std::string> translated, std::chrono::system_clock::time_point translated_at);
 
+class translation_engine;
+
+/// Script conversion of what a translation keeps as printed (issue 19): contributors' names, the
+/// dateline and photo credits of `article` go through `engine` (an OpenCC conversion, so
+/// `刘茜` -> `劉茜`, `本报讯` -> `本報訊`), and the content hash is recomputed. For engines that
+/// convert scripts only; names must not be machine-translated. Errors are the engine's.
+[[nodiscard]] result<void> convert_printed_fields(syndication::v1::Article& article, translation_engine& engine);
+
 }  // namespace syn::translation

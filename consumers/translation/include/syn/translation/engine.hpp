@@ -14,7 +14,9 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +26,14 @@
 #include "syndication/v1/translation.pb.h"
 
 namespace syn::translation {
+
+/// What a failed call reports besides its error: what the retry schedule and the logs need.
+struct failure_info {
+  /// HTTP status of the engine's answer; 0 = no answer (connection, timeout) or not an HTTP engine.
+  int http_status = 0;
+  /// The engine's `Retry-After` (seconds form), when it sent one.
+  std::optional<std::chrono::milliseconds> retry_after;
+};
 
 class translation_engine {
  public:
@@ -35,6 +45,20 @@ class translation_engine {
   /// Translates every segment of `job` (see the contract above).
   [[nodiscard]] virtual result<std::vector<std::string>> translate(
       const syndication::v1::TranslationJob& job) = 0;
+  /// translate(), also filling `info` when it fails. The default fills nothing.
+  [[nodiscard]] virtual result<std::vector<std::string>> translate_reporting(
+      const syndication::v1::TranslationJob& job, failure_info& info) {
+    (void)info;
+    return translate(job);
+  }
+  /// Start-up check that the engine translates `source` into `target` (job language codes;
+  /// the engine maps them to its own). errc::engine_config: it answered and does not; a
+  /// retriable error: it could not be asked (the caller goes on). The default: success.
+  [[nodiscard]] virtual result<void> check_languages(const std::string& source, const std::string& target) {
+    (void)source;
+    (void)target;
+    return success();
+  }
   /// `opencc` or `http`, as in config and TranslationJob.engine.
   [[nodiscard]] virtual std::string_view name() const noexcept = 0;
 };
@@ -45,18 +69,17 @@ struct engine_options {
   /// search (the Debian package installs them in /usr/share/opencc).
   std::string opencc_data_dir;
 
-  /// HTTP: largest sum of code points sent in one request (LibreTranslate's `char_limit`; the
-  /// public instances use 2000 or 5000). A longer segment is cut at sentence ends and put back
-  /// together after translation.
-  std::size_t max_chars_per_request = 2000;
-  /// HTTP: most texts in one request (LibreTranslate's `batch_limit`).
-  std::size_t max_segments_per_request = 32;
+  /// HTTP: caps on the target's `max_chars_per_request` / `max_segments_per_request` (the
+  /// smaller wins; tests use them). A segment longer than the character limit is cut at sentence
+  /// ends and put back together after translation.
+  std::size_t max_chars_per_request = std::numeric_limits<std::size_t>::max();
+  std::size_t max_segments_per_request = std::numeric_limits<std::size_t>::max();
   /// HTTP: retries of one request on 429, 5xx, timeouts and connection failures, inside one
   /// translate() call. Kept short: the runner retries the whole job again (consumers.retry) until
   /// the job's deadline.
   config::retry_config retry{std::chrono::milliseconds{500}, std::chrono::milliseconds{10000}, 2.0, 4, 0.2};
-  /// HTTP: engine code of the source language; empty = the job's source_language (`zh-Hans`).
-  /// LibreTranslate before 1.6 calls Simplified Chinese `zh`.
+  /// HTTP: engine code of the source language when the target sets none
+  /// (`engine_source_language`); empty = the job's source_language (`zh-Hans`).
   std::string engine_source_language;
   /// HTTP (https): verify the server certificate and host name against `ca_file` or the system
   /// trust store.
