@@ -73,7 +73,7 @@ split_result split_issue(std::string_view raw_bytes, const split_options& option
 
   const decoded_input input = decode_input(raw_bytes, source);
   std::vector<chunk> chunks = make_chunks(input.lines);
-  const masthead mh = read_masthead(chunks, options.papers, source);
+  const masthead mh = read_masthead(chunks, input.lines, options.papers, source);
   classify_chunks(chunks);
 
   split_result result;
