@@ -166,6 +166,7 @@ class assembler {
   }
 
   Article& start(const chunk& c) {
+    note_open_end();
     drafts_.push_back({});
     drafts_.back().line = c.line;
     st_ = {};
@@ -181,6 +182,13 @@ class assembler {
     add_people(a, pending_people_);
     pending_people_.clear();
     return a;
+  }
+
+  /// The current article's text ends mid-sentence (a paragraph left open).
+  void note_open_end() {
+    if (!drafts_.empty() && st_.open_paragraph && has_body(drafts_.back().article)) {
+      drafts_.back().doubts.emplace_back(doubt::ends_mid_sentence);
+    }
   }
 
   void add_people(Article& a, const std::vector<person>& people) {
@@ -325,6 +333,7 @@ class assembler {
         a->set_kicker(a->headline());
         a->set_headline(h);
         stacked_kicker_ = true;
+        drafts_.back().doubts.emplace_back(doubt::stacked_overline);
       } else if (a->subheadline().empty()) {
         a->set_subheadline(strip_leading_dashes(h));
       } else if (a->kicker().empty() || (st_.from_briefs && a->kicker() == briefs_label_)) {
@@ -348,7 +357,9 @@ class assembler {
         finish_paragraph(*a, c.text, Block::PARAGRAPH, false);
         return;
       }
-      fresh = true;
+      start(c).set_headline(h);
+      drafts_.back().doubts.emplace_back(doubt::length_headline);
+      return;
     }
     if (fresh) {
       start(c).set_headline(h);
@@ -476,6 +487,7 @@ class assembler {
   }
 
   std::vector<draft> finish() {
+    note_open_end();
     std::vector<draft> out;
     out.reserve(drafts_.size());
     for (auto& d : drafts_) {
