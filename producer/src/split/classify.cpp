@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 
 namespace syn::producer::detail {
 
@@ -12,27 +13,43 @@ namespace {
 
 using Contributor = syndication::v1::Contributor;
 
-/// The role word at `s[i]` (spaces inside it tolerated), and where it ends. The words are the
-/// data table `role_words()` (lexicon.cpp).
-const role_word* role_at(std::string_view s, std::size_t i, std::size_t* end = nullptr) noexcept {
-  // Quick reject on the first character: the first characters of all role words.
-  static const std::u32string starts = [] {
-    std::u32string out;
+/// The role words grouped by their first character, each group in table order (longest first
+/// where one is a prefix of another), so a lookup tries only the words that can match.
+struct role_index {
+  std::vector<std::pair<char32_t, std::vector<const role_word*>>> groups;
+  role_index() {
     for (const auto& w : role_words()) {
       std::size_t k = 0;
       const char32_t c = next_cp(w.word, k);
-      if (out.find(c) == std::u32string::npos) out.push_back(c);
+      auto it = std::find_if(groups.begin(), groups.end(), [c](const auto& g) { return g.first == c; });
+      if (it == groups.end()) {
+        groups.push_back({c, {}});
+        it = groups.end() - 1;
+      }
+      it->second.push_back(&w);
     }
-    return out;
-  }();
+  }
+  [[nodiscard]] const std::vector<const role_word*>* find(char32_t c) const noexcept {
+    for (const auto& g : groups) {
+      if (g.first == c) return &g.second;
+    }
+    return nullptr;
+  }
+};
+
+/// The role word at `s[i]` (spaces inside it tolerated), and where it ends. The words are the
+/// data table `role_words()` (lexicon.cpp).
+const role_word* role_at(std::string_view s, std::size_t i, std::size_t* end = nullptr) noexcept {
+  static const role_index index;
   if (i >= s.size()) return nullptr;
   std::size_t k = i;
-  if (starts.find(next_cp(s, k)) == std::u32string::npos) return nullptr;
-  for (const auto& w : role_words()) {
-    const std::size_t e = match_loose(s, i, w.word);
-    if (e != std::string_view::npos && lexicon_active(w.origin)) {
+  const auto* group = index.find(next_cp(s, k));
+  if (group == nullptr) return nullptr;
+  for (const role_word* w : *group) {
+    const std::size_t e = match_loose(s, i, w->word);
+    if (e != std::string_view::npos && lexicon_active(w->origin)) {
       if (end != nullptr) *end = e;
-      return &w;
+      return w;
     }
   }
   return nullptr;
@@ -309,7 +326,10 @@ std::optional<jump> match_jump(std::string_view s, std::size_t at) {
 
 /// A source credit on its own: `据新华社`, `（据人民网）`, `据《工人日报》`: `据` and an outlet's name.
 bool is_source_credit(std::string_view line) {
-  std::string_view s = strip_brackets(trim(line));
+  line = trim(line);
+  const char32_t first = first_cp(line);
+  if (first != U'据' && !is_bracket_open(first)) return false;  // every source credit opens with 据
+  std::string_view s = strip_brackets(line);
   if (visible_length(s, 14) > 12) return false;
   for (const auto& e : source_credit_prefixes()) {
     if (s == e.word && lexicon_active(e.origin)) return true;
@@ -486,7 +506,22 @@ std::uint32_t page_label_at(std::string_view s, std::size_t i, std::size_t* end)
 
 bool is_furniture(std::string_view line) {
   line = trim(line);
-  if (line.empty() || visible_length(line, 40) > 40) return false;
+  if (line.empty()) return false;
+  // Quick reject: furniture opens with a digit, a capital, 第, a bracket or a furniture word.
+  static const std::u32string starts = [] {
+    std::u32string out = U"第（(【[";
+    for (const auto& w : furniture_words()) {
+      std::size_t k = 0;
+      const char32_t c = next_cp(w.word, k);
+      if (out.find(c) == std::u32string::npos) out.push_back(c);
+    }
+    return out;
+  }();
+  const char32_t first = first_cp(line);
+  if (!(is_digit(first) || (first >= U'A' && first <= U'Z') || starts.find(first) != std::u32string::npos)) {
+    return false;
+  }
+  if (visible_length(line, 40) > 40) return false;
   // A stray page number: one to three digits alone.
   {
     std::size_t i = 0;
@@ -777,10 +812,10 @@ std::optional<credit_split> find_credit(std::string_view raw) {
     }
   }
   // A prefix form after the caption on the same line: `…进行了深入采访。 摄影/记者 袁永红`.
-  if (lexicon_active("beifang-xinbao")) {
+  if (lexicon_active("beifang-xinbao") && s.find('/') != std::string_view::npos) {
     std::size_t from = s.size();
     for (int n = 0; n < 40 && from > 0; ++n) prev_cp(s, from);
-    for (std::string_view p : {"摄影/", "摄影／", "图/", "图／"}) {
+    for (std::string_view p : {"摄影/", "图/"}) {
       const std::size_t at = s.find(p, from);
       if (at == std::string_view::npos || at == 0) continue;
       std::size_t k = at;
@@ -916,11 +951,10 @@ bool ends_with_sentence(std::string_view line) noexcept {
 /// The column width of a page extracted one visual line per line: the most common length of
 /// lines of 4 to 64 letters, when it is at least 12 and common enough (at least 3 lines and 30%
 /// of them) to be a column rather than chance. 0 when the page has no such column.
-std::size_t column_width(const std::vector<source_line>& lines) {
+std::size_t column_width(const std::vector<std::size_t>& line_letters) {
   std::array<std::size_t, 65> count{};
   std::size_t total = 0;
-  for (const auto& l : lines) {
-    const std::size_t n = letters(l.text);
+  for (const std::size_t n : line_letters) {
     if (n >= 4 && n <= 64) {
       ++count[n];
       ++total;
@@ -942,10 +976,11 @@ bool ends_with_credit(std::string_view line) noexcept {
 /// Is every line of 30 letters or more (and there is one) a whole paragraph, ending a sentence
 /// or a credit?
 /// Then the page was extracted one paragraph per line.
-bool lines_are_paragraphs(const std::vector<source_line>& lines) {
+bool lines_are_paragraphs(const std::vector<source_line>& lines, const std::vector<std::size_t>& line_letters) {
   std::size_t long_lines = 0;
-  for (const auto& l : lines) {
-    if (letters(l.text) < 30) continue;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto& l = lines[i];
+    if (line_letters[i] < 30) continue;
     if (!ends_with_sentence(l.text) && !ends_with_credit(l.text)) return false;
     ++long_lines;
   }
@@ -960,8 +995,11 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
   bool prev_structural = false;
   // In a column of wrapped lines with no blank line or indentation between paragraphs, a line
   // that ends a sentence well short of the column width is the last line of its paragraph.
-  const std::size_t width = column_width(lines);
-  const bool whole_paragraphs = width == 0 && lines_are_paragraphs(lines);
+  std::vector<std::size_t> line_letters;
+  line_letters.reserve(lines.size());
+  for (const auto& l : lines) line_letters.push_back(letters(l.text));
+  const std::size_t width = column_width(line_letters);
+  const bool whole_paragraphs = width == 0 && lines_are_paragraphs(lines, line_letters);
   bool prev_short_end = false;
   std::size_t stack_letters = 0;  // the longest line of the title stack being read
   // The lines of the chunk being built, while they could all be heading lines.
@@ -989,7 +1027,8 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
       out.back().raw = std::string(trim(l->text));
     }
   };
-  for (const auto& line : lines) {
+  for (std::size_t li = 0; li < lines.size(); ++li) {
+    const auto& line = lines[li];
     const std::string_view t = trim(line.text);
     if (t.empty()) {
       unstack();
@@ -999,16 +1038,17 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
       continue;
     }
     const bool standalone = is_standalone(t);
+    const std::size_t n = line_letters[li];
     // (In a column, a line of exactly the column's width is text, not a title line; a title may be
     // wider than the column.)
-    const bool column_line = width != 0 && letters(t) + 1 >= width && letters(t) <= width + 1;
+    const bool column_line = width != 0 && n + 1 >= width && n <= width + 1;
     const bool heading_like = !standalone && heading_line(t) && !column_line;
     // Title lines directly above their text, no blank line between. In a column, a full-width
     // line after title lines of less than half the width starts the text; on a page whose long
     // lines are whole paragraphs, so does any longer line that is not a title line.
     const bool after_title =
-        open && !heading_like && !stack.empty() && stack.front() != nullptr && letters(t) >= stack_letters + 4 &&
-        (width != 0 ? stack_letters * 2 < width && letters(t) + 2 >= width : whole_paragraphs);
+        open && !heading_like && !stack.empty() && stack.front() != nullptr && n >= stack_letters + 4 &&
+        (width != 0 ? stack_letters * 2 < width && n + 2 >= width : whole_paragraphs);
     if (!open || is_indented(line.text) || standalone || prev_structural || prev_short_end || after_title ||
         starts_paragraph(t)) {
       unstack();
@@ -1022,13 +1062,13 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
     if (heading_like) {
       if (stack.empty()) stack_letters = 0;
       if (stack.size() < 4) stack.push_back(&line);
-      stack_letters = std::max(stack_letters, letters(t));
+      stack_letters = std::max(stack_letters, n);
     } else {
       stack.assign(4, nullptr);  // poisoned: a chunk with a sentence line is a paragraph
     }
     open = true;
     prev_structural = standalone;
-    prev_short_end = (width != 0 && letters(t) + 2 <= width && ends_with_sentence(t)) ||
+    prev_short_end = (width != 0 && n + 2 <= width && ends_with_sentence(t)) ||
                      (whole_paragraphs && ends_with_sentence(t));
   }
   unstack();
