@@ -10,6 +10,7 @@
 #include "split/text.hpp"
 #include "syn/core/sha256.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace syn::producer {
@@ -43,6 +44,41 @@ std::string code_from_cn(std::string_view cn) {
   return out;
 }
 
+/// Articles below this confidence get a warning naming the reasons.
+constexpr float warn_below = 0.8F;
+
+/// One factor of the confidence model (docs/SPLITTING.md, "Confidence").
+struct factor {
+  const char* reason;
+  float weight;
+};
+
+/// How sure the splitter is of one article, and why not more: the product of the factors that
+/// apply, rounded to two decimals (so the JSON shows 0.68, not 0.68000001).
+float assess(const detail::draft& d, std::vector<std::string>& reasons) {
+  const auto& a = d.article;
+  std::vector<factor> hit;
+  if (a.headline().empty()) hit.push_back({"no headline", 0.3F});
+  for (const auto& doubt : d.doubts) {
+    if (doubt == detail::doubt::length_headline) hit.push_back({detail::doubt::length_headline, 0.8F});
+    if (doubt == detail::doubt::stacked_overline) hit.push_back({detail::doubt::stacked_overline, 0.95F});
+    if (doubt == detail::doubt::ends_mid_sentence) hit.push_back({detail::doubt::ends_mid_sentence, 0.8F});
+  }
+  if (a.contributors_size() == 0 && a.dateline().empty()) {
+    hit.push_back({"no byline or dateline: where the article starts is a guess", 0.85F});
+  }
+  std::size_t text = 0;
+  for (const auto& b : a.blocks()) text += detail::visible_length(b.text(), 64);
+  const bool photo_news = a.photos_size() > 0 && !a.photos(0).caption().empty();
+  if (text < 30 && !photo_news) hit.push_back({"very little text", 0.7F});
+  float c = 1.0F;
+  for (const auto& f : hit) {
+    c *= f.weight;
+    reasons.emplace_back(f.reason);
+  }
+  return static_cast<float>(static_cast<int>(c * 100.0F + 0.5F)) / 100.0F;
+}
+
 std::string two_digits(std::uint32_t n) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%02u", n);
@@ -73,7 +109,7 @@ split_result split_issue(std::string_view raw_bytes, const split_options& option
 
   const decoded_input input = decode_input(raw_bytes, source);
   std::vector<chunk> chunks = make_chunks(input.lines);
-  const masthead mh = read_masthead(chunks, options.papers, source);
+  const masthead mh = read_masthead(chunks, input.lines, options.papers, source);
   classify_chunks(chunks);
 
   split_result result;
@@ -138,6 +174,38 @@ split_result split_issue(std::string_view raw_bytes, const split_options& option
   manifest.add_pages(page);
   manifest.set_source_name(source);
   manifest.set_splitter_version(std::string(splitter_version));
+
+  // Confidence: per article from what the assembler had to guess, for the issue the lowest of
+  // them and what the masthead left open. Doubtful articles are named in the warnings.
+  float issue_confidence = 1.0F;
+  for (auto& d : drafts) {
+    std::vector<std::string> reasons;
+    const float c = assess(d, reasons);
+    d.article.set_confidence(c);
+    issue_confidence = std::min(issue_confidence, c);
+    if (c < warn_below) {
+      std::string reason = "low confidence " + std::to_string(c).substr(0, 4) + ":";
+      for (std::size_t i = 0; i < reasons.size(); ++i) reason += (i == 0 ? " " : "; ") + reasons[i];
+      syndication::v1::SplitWarning w;
+      w.set_line(d.line);
+      w.set_reason(reason);
+      w.set_text(d.article.headline());
+      warnings.push_back(std::move(w));
+    }
+  }
+  if (mh.paper_name.empty() && paper_name.empty()) {
+    issue_confidence *= 0.9F;
+    syndication::v1::SplitWarning w;
+    w.set_reason("low confidence: the masthead names no paper");
+    warnings.push_back(std::move(w));
+  }
+  if (mh.date.empty()) {
+    issue_confidence *= 0.9F;
+    syndication::v1::SplitWarning w;
+    w.set_reason("low confidence: no date in the masthead (given by the caller)");
+    warnings.push_back(std::move(w));
+  }
+  manifest.set_confidence(static_cast<float>(static_cast<int>(issue_confidence * 100.0F + 0.5F)) / 100.0F);
 
   result.articles.reserve(drafts.size());
   std::uint32_t sequence = 0;

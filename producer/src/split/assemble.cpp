@@ -1,5 +1,6 @@
 #include "split/assemble.hpp"
 
+#include "split/lexicon.hpp"
 #include "split/repair.hpp"
 #include "split/text.hpp"
 
@@ -57,7 +58,7 @@ bool is_heading(const chunk& c) {
       case U'？': case U'！': case U'?': case U'!':
         if (i < t.size()) return false;
         break;
-      case U'，': case U',': case U'、':
+      case U'，': case U',':
         if (++clauses > 1) return false;
         break;
       default:
@@ -77,6 +78,21 @@ bool is_heading(const chunk& c) {
   return !c.lead;
 }
 
+/// An overline (引题) that does not look like a heading because of how it ends: a short line
+/// ending in `：` or `……` (`公安部交管局提醒广大驾乘人员:`, `邻居帮忙收大葱、搬车子、捎垃圾……`).
+/// Taken as a kicker when a heading follows it.
+bool is_overline(const chunk& c) {
+  if (c.kind != chunk_kind::text || c.lead || c.length == 0 || c.length > 30) return false;
+  const std::string_view t = c.text;
+  const char32_t last = last_cp(t);
+  if (!(last == U'：' || last == U':' || last == U'…')) return false;
+  for (std::size_t i = 0; i < t.size();) {
+    const char32_t ch = next_cp(t, i);
+    if (ch == U'。' || ch == U'；' || ch == U';' || ch == U'！' || ch == U'？') return false;
+  }
+  return !unbalanced(t);
+}
+
 /// `一、`, `（一）`, `1.`: numbered sub-heads.
 bool is_numbered(std::string_view t) {
   const char32_t c = first_cp(t);
@@ -86,6 +102,11 @@ bool is_numbered(std::string_view t) {
   const char32_t d = i < t.size() ? next_cp(t, i) : 0;
   return (parse_number(t.substr(0, t.size() > 3 ? 3 : t.size())) >= 0 || is_digit(c)) &&
          (d == U'、' || d == U'.' || d == U'．' || d == U'是');
+}
+
+bool starts_with_dash(std::string_view s) {
+  const char32_t c = first_cp(s);
+  return c == U'—' || c == U'-' || c == U'－' || c == U'―' || c == U'–';
 }
 
 std::string strip_leading_dashes(std::string_view s) {
@@ -117,7 +138,8 @@ class assembler {
         case chunk_kind::jump: on_jump(c); break;
         case chunk_kind::editor_label: note_next_ = true; break;
         case chunk_kind::text: on_text(c); break;
-        case chunk_kind::masthead: break;
+        case chunk_kind::masthead:
+        case chunk_kind::furniture: break;
       }
     }
     return finish();
@@ -132,15 +154,24 @@ class assembler {
 
   Article* cur() { return drafts_.empty() ? nullptr : &drafts_.back().article; }
   static bool has_body(const Article& a) { return a.blocks_size() > 0; }
+  /// Contributors other than photographers (who may come from a photo above the title).
+  static bool has_byline(const Article& a) {
+    for (const auto& c : a.contributors()) {
+      if (c.role() != syndication::v1::Contributor::PHOTOGRAPHER) return true;
+    }
+    return false;
+  }
   static bool has_head(const Article& a) {
     return !a.headline().empty() || !a.kicker().empty() || a.contributors_size() > 0 || !a.dateline().empty();
   }
 
   Article& start(const chunk& c) {
+    note_open_end();
     drafts_.push_back({});
     drafts_.back().line = c.line;
     st_ = {};
     note_next_ = false;
+    stacked_kicker_ = false;
     if (in_briefs_) {
       drafts_.back().article.set_kicker(briefs_label_);
       st_.from_briefs = true;
@@ -151,6 +182,13 @@ class assembler {
     add_people(a, pending_people_);
     pending_people_.clear();
     return a;
+  }
+
+  /// The current article's text ends mid-sentence (a paragraph left open).
+  void note_open_end() {
+    if (!drafts_.empty() && st_.open_paragraph && has_body(drafts_.back().article)) {
+      drafts_.back().doubts.emplace_back(doubt::ends_mid_sentence);
+    }
   }
 
   void add_people(Article& a, const std::vector<person>& people) {
@@ -237,15 +275,15 @@ class assembler {
     a->set_continued_from_page(c.jump_page);
   }
 
-  /// Is there a byline or a dateline lead right after chunk `i`, possibly behind one more
-  /// heading (a sub-headline)? That makes the heading at `i` a headline.
+  /// Is there a byline or a dateline lead right after chunk `i`, possibly behind one or two more
+  /// headings (the rest of a title stack)? That makes the heading at `i` a headline.
   bool new_article_follows(std::size_t i) const {
     std::size_t headings = 0;
     std::size_t seen = 0;
     // Bounded in chunks too, photos included, so a run of photos cannot make this quadratic.
     for (std::size_t j = i + 1; j < chunks_.size() && j <= i + 4 * max_lookahead && seen < max_lookahead; ++j) {
       const chunk& n = chunks_[j];
-      if (n.dropped || n.kind == chunk_kind::photo) continue;
+      if (n.dropped || n.kind == chunk_kind::photo || n.kind == chunk_kind::furniture) continue;
       ++seen;
       switch (n.kind) {
         case chunk_kind::byline:
@@ -255,7 +293,8 @@ class assembler {
           return !n.jump_out;
         case chunk_kind::text:
           if (n.lead) return true;
-          if (is_heading(n) && headings == 0) {
+          // Up to two more title lines: a stack of three is overline, headline, sub-headline.
+          if ((is_heading(n) || is_overline(n)) && headings < 2) {
             ++headings;
             continue;
           }
@@ -280,13 +319,22 @@ class assembler {
       start(c).set_headline(h);
       return;
     }
-    const bool bare = !has_body(*a) && a->contributors_size() == 0 && a->dateline().empty();
+    // (A photo credit above the title names photographers only: the title is still open.)
+    const bool bare = !has_body(*a) && !has_byline(*a) && a->dateline().empty();
     if (bare && a->headline().empty()) {
       a->set_headline(h);
       return;
     }
     if (bare && !st_.closed) {
-      if (a->subheadline().empty()) {
+      if (a->subheadline().empty() && a->kicker().empty() && !starts_with_dash(h)) {
+        // Two title lines, the second not led by a dash: an overline (引题) and the headline
+        // (`邻居帮忙收大葱、搬车子、捎垃圾……` / `雨天无寒意 邻里处处暖`). A third line is the
+        // sub-headline.
+        a->set_kicker(a->headline());
+        a->set_headline(h);
+        stacked_kicker_ = true;
+        drafts_.back().doubts.emplace_back(doubt::stacked_overline);
+      } else if (a->subheadline().empty()) {
         a->set_subheadline(strip_leading_dashes(h));
       } else if (a->kicker().empty() || (st_.from_briefs && a->kicker() == briefs_label_)) {
         // Three headings before the byline: kicker, headline, sub-headline.
@@ -309,7 +357,9 @@ class assembler {
         finish_paragraph(*a, c.text, Block::PARAGRAPH, false);
         return;
       }
-      fresh = true;
+      start(c).set_headline(h);
+      drafts_.back().doubts.emplace_back(doubt::length_headline);
+      return;
     }
     if (fresh) {
       start(c).set_headline(h);
@@ -339,8 +389,23 @@ class assembler {
       finish_paragraph(*a, normalise_body(inline_note), Block::EDITOR_NOTE, false);
       return;
     }
+    if (is_overline(c) && next_is_heading(i_)) {
+      // Start the title stack: kicker now, the heading after it is the headline.
+      if (a == nullptr || has_body(*a) || !a->headline().empty() || a->contributors_size() > 0 || st_.closed) {
+        a = &start(c);
+      }
+      a->set_kicker(normalise_heading(c.raw));
+      return;
+    }
     if (is_heading(c)) {
       on_heading(c);
+      return;
+    }
+    if (a != nullptr && is_question_subtitle(c) && !has_body(*a) && !a->headline().empty() &&
+        a->contributors_size() == 0 && a->dateline().empty()) {
+      // `是因陋就简,满足更多人的需要?还是富丽堂皇,只够少数人享用?` under a question headline:
+      // more title, not text.
+      a->set_subheadline(a->subheadline() + normalise_heading(c.raw));
       return;
     }
     std::string text = c.text;
@@ -355,7 +420,28 @@ class assembler {
                (in_briefs_ && c.marked && has_body(*a))) {
       a = &start(c);
     }
+    add_people(*a, c.people);  // a byline glued to the paragraph's start
     finish_paragraph(*a, std::move(text), Block::PARAGRAPH, false);
+  }
+
+  /// Is the next chunk that counts (photos and furniture skipped) a heading?
+  bool next_is_heading(std::size_t i) const {
+    for (std::size_t j = i + 1; j < chunks_.size() && j <= i + 8; ++j) {
+      const chunk& n = chunks_[j];
+      if (n.dropped || n.kind == chunk_kind::photo || n.kind == chunk_kind::furniture) continue;
+      return is_heading(n);
+    }
+    return false;
+  }
+
+  /// Title lines that ask: at most 80 characters (two printed lines), ending in `？`/`?`, no
+  /// sentence end but `？`.
+  static bool is_question_subtitle(const chunk& c) {
+    if (c.kind != chunk_kind::text || c.lead || c.length > 80 || !lexicon_active("renmin-ribao")) return false;
+    const std::string_view t = c.text;
+    const char32_t last = last_cp(t);
+    if (last != U'？' && last != U'?') return false;
+    return t.find("。") == std::string_view::npos && t.find("；") == std::string_view::npos;
   }
 
   static bool is_editor_label_text(std::string_view raw, std::string_view& rest) {
@@ -401,11 +487,15 @@ class assembler {
   }
 
   std::vector<draft> finish() {
+    note_open_end();
     std::vector<draft> out;
     out.reserve(drafts_.size());
     for (auto& d : drafts_) {
       Article& a = d.article;
-      if (!has_body(a)) {
+      // Photo news: a headline over a captioned photo and no text of its own.
+      const bool photo_news = !a.headline().empty() && a.photos_size() > 0 && !a.photos(0).caption().empty() &&
+                              lexicon_active("ningbo-wanbao");
+      if (!has_body(a) && !photo_news) {
         if (has_head(a) || a.photos_size() > 0) {
           warnings_.push_back(make_warning(d.line, "heading without article text; dropped",
                                            a.headline().empty() ? a.kicker() : a.headline()));
@@ -437,6 +527,7 @@ class assembler {
   std::vector<person> pending_people_;
   std::size_t i_ = 0;
   state st_;
+  bool stacked_kicker_ = false;  ///< the current article's kicker is the overline of a title stack
   bool in_briefs_ = false;
   bool note_next_ = false;
   std::string briefs_label_;

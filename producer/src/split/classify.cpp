@@ -1,8 +1,11 @@
 #include "split/classify.hpp"
 
+#include "split/lexicon.hpp"
 #include "split/text.hpp"
 
+#include <algorithm>
 #include <array>
+#include <vector>
 
 namespace syn::producer::detail {
 
@@ -10,71 +13,74 @@ namespace {
 
 using Contributor = syndication::v1::Contributor;
 
-struct role_word {
-  std::string_view word;
-  role_t primary;
-  bool also_photographer;
+/// The role words grouped by their first character, each group in table order (longest first
+/// where one is a prefix of another), so a lookup tries only the words that can match.
+struct role_index {
+  std::vector<std::pair<char32_t, std::vector<const role_word*>>> groups;
+  role_index() {
+    for (const auto& w : role_words()) {
+      std::size_t k = 0;
+      const char32_t c = next_cp(w.word, k);
+      auto it = std::find_if(groups.begin(), groups.end(), [c](const auto& g) { return g.first == c; });
+      if (it == groups.end()) {
+        groups.push_back({c, {}});
+        it = groups.end() - 1;
+      }
+      it->second.push_back(&w);
+    }
+  }
+  [[nodiscard]] const std::vector<const role_word*>* find(char32_t c) const noexcept {
+    for (const auto& g : groups) {
+      if (g.first == c) return &g.second;
+    }
+    return nullptr;
+  }
 };
 
-// Longest first where one word is a prefix of another at the same position.
-constexpr std::array<role_word, 40> role_words{{
-    {"本报特约通讯员", Contributor::CORRESPONDENT, false},
-    {"本报全媒体记者", Contributor::REPORTER, false},
-    {"本报融媒体记者", Contributor::REPORTER, false},
-    {"本报特约记者", Contributor::REPORTER, false},
-    {"本报摄影记者", Contributor::PHOTOGRAPHER, false},
-    {"本报见习记者", Contributor::INTERN, false},
-    {"本报实习记者", Contributor::INTERN, false},
-    {"本报首席记者", Contributor::REPORTER, false},
-    {"本报实习生", Contributor::INTERN, false},
-    {"本报记者", Contributor::REPORTER, false},
-    {"本报通讯员", Contributor::CORRESPONDENT, false},
-    {"新华社记者", Contributor::REPORTER, false},
-    {"中新社记者", Contributor::REPORTER, false},
-    {"特约通讯员", Contributor::CORRESPONDENT, false},
-    {"全媒体记者", Contributor::REPORTER, false},
-    {"融媒体记者", Contributor::REPORTER, false},
-    {"融媒记者", Contributor::REPORTER, false},
-    {"特约记者", Contributor::REPORTER, false},
-    {"首席记者", Contributor::REPORTER, false},
-    {"摄影记者", Contributor::PHOTOGRAPHER, false},
-    {"见习记者", Contributor::INTERN, false},
-    {"实习记者", Contributor::INTERN, false},
-    {"实习生", Contributor::INTERN, false},
-    {"记者", Contributor::REPORTER, false},
-    {"通讯员", Contributor::CORRESPONDENT, false},
-    {"责任编辑", Contributor::EDITOR, false},
-    {"责编", Contributor::EDITOR, false},
-    {"编辑", Contributor::EDITOR, false},
-    {"摄影", Contributor::PHOTOGRAPHER, false},
-    {"文/图", Contributor::REPORTER, true},
-    {"文／图", Contributor::REPORTER, true},
-    {"图/文", Contributor::REPORTER, true},
-    {"图／文", Contributor::REPORTER, true},
-    {"文图", Contributor::REPORTER, true},
-    {"文/", Contributor::REPORTER, false},
-    {"文／", Contributor::REPORTER, false},
-    {"图/", Contributor::PHOTOGRAPHER, false},
-    {"图／", Contributor::PHOTOGRAPHER, false},
-    {"撰文", Contributor::REPORTER, false},
-    {"供图", Contributor::PHOTOGRAPHER, false},
-}};
-
-/// The role word at `s[i]` (spaces inside it tolerated), and where it ends.
+/// The role word at `s[i]` (spaces inside it tolerated), and where it ends. The words are the
+/// data table `role_words()` (lexicon.cpp).
 const role_word* role_at(std::string_view s, std::size_t i, std::size_t* end = nullptr) noexcept {
-  // Quick reject on the first character; every role word starts with one of these.
-  static constexpr std::u32string_view starts = U"本新中特全融首摄见实记通责编文图撰供";
+  static const role_index index;
   if (i >= s.size()) return nullptr;
   std::size_t k = i;
-  if (starts.find(next_cp(s, k)) == std::u32string_view::npos) return nullptr;
-  for (const auto& w : role_words) {
-    const std::size_t e = match_loose(s, i, w.word);
-    if (e != std::string_view::npos) {
+  const auto* group = index.find(next_cp(s, k));
+  if (group == nullptr) return nullptr;
+  for (const role_word* w : *group) {
+    const std::size_t e = match_loose(s, i, w->word);
+    if (e != std::string_view::npos && lexicon_active(w->origin)) {
       if (end != nullptr) *end = e;
-      return &w;
+      return w;
     }
   }
   return nullptr;
+}
+
+/// An outlet's name right before a role word at `s[i]` (`德州晚报全媒体记者`, `读创/深圳商报记者`,
+/// `大众日报客户端记者`): where the role word starts, or npos. The name is a run of 2 to 16 Han
+/// characters (one `/` allowed inside) ending in one of `outlet_suffixes()`.
+std::size_t outlet_end(std::string_view s, std::size_t i) noexcept {
+  static constexpr std::u32string_view suffix_ends = U"报社端网台心媒";
+  std::size_t j = i;
+  std::size_t n = 0;
+  bool slash = false;
+  while (j < s.size() && n < 16) {
+    std::size_t k = j;
+    const char32_t c = next_cp(s, k);
+    if (c == U'/' || c == U'／') {
+      if (slash || n == 0) return std::string_view::npos;
+      slash = true;
+      j = k;
+      continue;
+    }
+    if (!is_han(c)) return std::string_view::npos;
+    j = k;
+    if (++n < 2 || suffix_ends.find(c) == std::u32string_view::npos || role_at(s, j) == nullptr) continue;
+    const std::string_view run = s.substr(i, j - i);
+    for (const auto& o : outlet_suffixes()) {
+      if (ends_with(run, o.word) && lexicon_active(o.origin)) return j;
+    }
+  }
+  return std::string_view::npos;
 }
 
 bool is_name_char(char32_t c) noexcept {
@@ -87,14 +93,10 @@ bool is_list_separator(char32_t c) noexcept {
 }
 
 bool is_marker(char32_t c) noexcept {
-  switch (c) {
-    case U'□': case U'■': case U'◎': case U'●': case U'○': case U'◆': case U'◇': case U'▲':
-    case U'△': case U'★': case U'☆': case U'◼': case U'▪': case U'•': case U'※': case U'▌':
-    case U'▍': case U'◉': case U'⊙':
-      return true;
-    default:
-      return false;
+  for (const char32_t m : marker_chars()) {
+    if (c == m) return true;
   }
+  return false;
 }
 
 /// Rejoins one space-separated run of name pieces: single characters pair up (`杨 鹤`), a
@@ -140,6 +142,53 @@ std::string_view strip_brackets(std::string_view s) noexcept {
     if (b <= e) return trim(s.substr(b, e - b));
   }
   return s;
+}
+
+/// A dateline naming an outlet at `raw[i]`: `羊城晚报讯`, `福州新闻网7月23日讯`, `中原网讯`: a Han run
+/// of 2 to 10 characters ending in a paper's or outlet's name suffix, or in `网`, then up to 12
+/// characters of place and date, then 讯 or 电 followed by a space, a bracket, a colon or the end.
+/// Returns where it ends (npos if it is none); `own_paper` when the outlet is a paper.
+std::size_t outlet_dateline(std::string_view raw, std::size_t i, bool& own_paper) noexcept {
+  std::size_t j = i;
+  std::size_t name_end = std::string_view::npos;
+  bool paper = false;
+  for (std::size_t n = 0; j < raw.size() && n < 10; ++n) {
+    std::size_t k = j;
+    const char32_t c = next_cp(raw, k);
+    if (!is_han(c)) break;
+    j = k;
+    if (n < 1) continue;
+    const std::string_view run = raw.substr(i, j - i);
+    bool outlet = ends_with(run, "网");
+    bool is_paper = false;
+    for (const auto& p : paper_suffixes()) {
+      if (ends_with(run, p.word) && lexicon_active(p.origin)) is_paper = outlet = true;
+    }
+    if (outlet) {
+      name_end = j;
+      paper = is_paper;
+    }
+  }
+  if (name_end == std::string_view::npos) return std::string_view::npos;
+  std::size_t k = name_end;
+  for (std::size_t n = 0; k < raw.size() && n < 13; ++n) {
+    std::size_t m = k;
+    const char32_t c = next_cp(raw, m);
+    if (c == U'讯' || c == U'电') {
+      if (m < raw.size()) {
+        std::size_t q = m;
+        const char32_t after = next_cp(raw, q);
+        if (!(is_space(after) || is_bracket_open(after) || is_bracket_close(after) || after == U'：' || after == U':')) {
+          return std::string_view::npos;
+        }
+      }
+      own_paper = paper;
+      return m;
+    }
+    if (!(is_han(c) || is_digit(c))) return std::string_view::npos;
+    k = m;
+  }
+  return std::string_view::npos;
 }
 
 // ---------------------------------------------------------------- kickers, labels
@@ -275,6 +324,111 @@ std::optional<jump> match_jump(std::string_view s, std::size_t at) {
   return j;
 }
 
+/// A source credit on its own: `据新华社`, `（据人民网）`, `据《工人日报》`: `据` and an outlet's name.
+bool is_source_credit(std::string_view line) {
+  line = trim(line);
+  const char32_t first = first_cp(line);
+  if (first != U'据' && !is_bracket_open(first)) return false;  // every source credit opens with 据
+  std::string_view s = strip_brackets(line);
+  if (visible_length(s, 14) > 12) return false;
+  for (const auto& e : source_credit_prefixes()) {
+    if (s == e.word && lexicon_active(e.origin)) return true;
+  }
+  if (!starts_with(s, "据") || !lexicon_active("qilu-wanbao")) return false;
+  std::string name;
+  for (std::size_t i = std::string_view("据").size(); i < s.size();) {
+    const std::size_t at = i;
+    const char32_t c = next_cp(s, i);
+    if (c == U'《' || c == U'》' || is_space(c)) continue;
+    if (!is_han(c)) return false;
+    name.append(s.substr(at, i - at));
+  }
+  if (visible_length(name) < 2) return false;
+  for (const auto& o : outlet_suffixes()) {
+    if (ends_with(name, o.word) && lexicon_active(o.origin)) return true;
+  }
+  return ends_with(name, "社") || ends_with(name, "网");
+}
+
+/// A byline glued to the start of a paragraph: `城市快报记者 张清 通讯员 焦轩 昨日是…`. Returns the
+/// people and where the text starts; the text must start after a space and be a sentence, not
+/// one more name.
+std::optional<std::pair<std::vector<person>, std::size_t>> leading_byline(std::string_view raw) {
+  if (!lexicon_active("chengshi-kuaibao")) return std::nullopt;
+  if (role_at(raw, 0) == nullptr && outlet_end(raw, 0) == std::string_view::npos) return std::nullopt;
+  std::optional<std::vector<person>> best;
+  std::size_t best_end = 0;
+  std::size_t i = 0;
+  for (int n = 0; n < 12 && i < raw.size(); ++n) {
+    while (i < raw.size()) {
+      std::size_t k = i;
+      if (!is_space(next_cp(raw, k))) break;
+      i = k;
+    }
+    std::size_t e = i;
+    std::size_t len = 0;
+    bool punct = false;
+    while (e < raw.size() && len <= 16) {
+      std::size_t k = e;
+      const char32_t c = next_cp(raw, k);
+      if (is_space(c)) break;
+      punct = punct || !(is_name_char(c) || c == U'/' || c == U'／');
+      e = k;
+      ++len;
+    }
+    if (punct || len > 16 || e == i) break;
+    // A prefix ending in a role word (`城市快报记者`) names nobody yet: read on.
+    if (auto people = parse_people(raw.substr(0, e), Contributor::REPORTER, true)) {
+      best = std::move(people);
+      best_end = e;
+    } else if (role_at(raw, i) == nullptr && outlet_end(raw, i) == std::string_view::npos) {
+      break;
+    }
+    i = e;
+  }
+  if (!best || best_end >= raw.size()) return std::nullopt;
+  std::size_t k = best_end;
+  if (!is_space(next_cp(raw, k))) return std::nullopt;
+  if (visible_length(trim(raw.substr(best_end)), 9) < 8) return std::nullopt;
+  return std::make_pair(std::move(*best), best_end);
+}
+
+/// `…共同上演水上速度与激情。周社根 顾秀文 毛晓华 摄影报道`: the names after the last sentence
+/// end, before `摄影报道`, wrote and photographed; read on the raw text, where the spaces between
+/// names are still there.
+void take_trailing_report_credit(chunk& c) {
+  const std::string_view s = c.raw;
+  for (std::string_view tail : {"摄影报道", "摄影报导"}) {
+    if (!ends_with(s, tail)) continue;
+    std::size_t b = s.size() - tail.size();
+    for (int n = 0; n < 40 && b > 0; ++n) {
+      std::size_t k = b;
+      const char32_t ch = prev_cp(s, k);
+      if (ends_sentence(ch) || ch == U'”') break;
+      b = k;
+    }
+    if (b == 0) return;
+    auto people = parse_people(s.substr(b, s.size() - tail.size() - b), Contributor::REPORTER, false);
+    if (!people) return;
+    for (auto& p : *people) {
+      c.people.push_back({p.name, Contributor::REPORTER});
+      c.people.push_back({p.name, Contributor::PHOTOGRAPHER});
+    }
+    c.raw = std::string(trim(s.substr(0, b)));
+    c.text = normalise_body(c.raw, &c.length);
+    return;
+  }
+}
+
+/// Moves a byline glued to the start of a text chunk into its people.
+void take_leading_byline(chunk& c) {
+  if (auto b = leading_byline(c.raw)) {
+    c.people = std::move(b->first);
+    c.raw = std::string(trim(std::string_view(c.raw).substr(b->second)));
+    c.text = normalise_body(c.raw, &c.length);
+  }
+}
+
 // ---------------------------------------------------------------- chunking
 
 bool is_indented(std::string_view line) noexcept {
@@ -300,6 +454,7 @@ bool is_standalone(std::string_view line) {
     return true;
   }
   return kicker_text(line) || is_editor_label(line) || is_briefs_label(line) || find_jump(line, true) ||
+         is_furniture(line) || is_source_credit(line) ||
          find_credit(line) || parse_people(unmarked, Contributor::REPORTER, true) ||
          parse_people(strip_brackets(unmarked), Contributor::REPORTER, true);
 }
@@ -313,6 +468,85 @@ bool starts_paragraph(std::string_view line) {
 }
 
 }  // namespace
+
+std::uint32_t page_label_at(std::string_view s, std::size_t i, std::size_t* end) noexcept {
+  std::size_t k = i;
+  bool di = false;
+  if (starts_with(s.substr(k), "第")) {
+    k += std::string_view("第").size();
+    di = true;
+  }
+  bool letter = false;
+  if (!di && k < s.size() && s[k] >= 'A' && s[k] <= 'Z') {
+    ++k;
+    letter = true;
+  }
+  long page = 0;
+  std::size_t digits = 0;
+  while (k < s.size() && digits < 3) {
+    std::size_t m = k;
+    const int d = digit_value(next_cp(s, m));
+    if (d < 0) break;
+    page = page * 10 + d;
+    k = m;
+    ++digits;
+  }
+  if (digits == 0 || page == 0 || (letter && digits > 2)) return 0;
+  const bool ban = starts_with(s.substr(k), "版");
+  if (ban) k += std::string_view("版").size();
+  if (!ban && !letter) return 0;  // `3` alone is a number, `第3` no label
+  if (k < s.size()) {
+    std::size_t m = k;
+    const char32_t c = next_cp(s, m);
+    if (!(is_space(c) || c == U':' || c == U'：' || (ban && is_han(c)))) return 0;
+  }
+  if (end != nullptr) *end = k;
+  return static_cast<std::uint32_t>(page);
+}
+
+bool is_furniture(std::string_view line) {
+  line = trim(line);
+  if (line.empty()) return false;
+  // Quick reject: furniture opens with a digit, a capital, 第, a bracket or a furniture word.
+  static const std::u32string starts = [] {
+    std::u32string out = U"第（(【[";
+    for (const auto& w : furniture_words()) {
+      std::size_t k = 0;
+      const char32_t c = next_cp(w.word, k);
+      if (out.find(c) == std::u32string::npos) out.push_back(c);
+    }
+    return out;
+  }();
+  const char32_t first = first_cp(line);
+  if (!(is_digit(first) || (first >= U'A' && first <= U'Z') || starts.find(first) != std::u32string::npos)) {
+    return false;
+  }
+  if (visible_length(line, 40) > 40) return false;
+  // A stray page number: one to three digits alone.
+  {
+    std::size_t i = 0;
+    std::size_t digits = 0;
+    while (i < line.size() && is_digit(next_cp(line, i))) ++digits;
+    if (i == line.size() && digits > 0 && digits <= 3) return true;
+  }
+  // A page label alone or with a section name: `A03`, `04版`, `第3版:要闻·综合`.
+  std::size_t end = 0;
+  if (page_label_at(line, 0, &end) != 0) {
+    std::string_view rest = trim(line.substr(end));
+    if (starts_with(rest, ":") ) rest = trim(rest.substr(1));
+    if (starts_with(rest, "：")) rest = trim(rest.substr(std::string_view("：").size()));
+    if (visible_length(rest, 12) <= 10 && rest.find("。") == std::string_view::npos) return true;
+  }
+  // An editor's or proofreader's credit: `责任编辑：X`, `（审读:X Y）`, `本版编辑/X`.
+  const std::string_view inner = strip_brackets(line);
+  for (const auto& w : furniture_words()) {
+    if (!starts_with(inner, w.word) || !lexicon_active(w.origin)) continue;
+    std::string_view rest = trim(inner.substr(w.word.size()));
+    const char32_t c = first_cp(rest);
+    if (c == U':' || c == U'：' || c == U'/' || c == U'／') return true;
+  }
+  return false;
+}
 
 std::string_view strip_marker(std::string_view s, bool* had_marker) noexcept {
   s = trim(s);
@@ -334,6 +568,7 @@ std::optional<std::vector<person>> parse_people(std::string_view s, role_t defau
   std::vector<role_t> roles{default_role};
   bool names_since_role = true;
   bool had_role = false;
+  bool outlet_before_role = false;
   std::string print;
   auto flush = [&] {
     for (auto& name : merge_names(pieces)) {
@@ -370,7 +605,8 @@ std::optional<std::vector<person>> parse_people(std::string_view s, role_t defau
       if (w->also_photographer) roles.push_back(Contributor::PHOTOGRAPHER);
       had_role = true;
       names_since_role = false;
-      if (!print.empty()) print += ' ';
+      if (!print.empty() && !outlet_before_role) print += ' ';
+      outlet_before_role = false;
       std::string_view word = w->word;
       while (!word.empty() && (word.back() == '/' || ends_with(word, "／"))) {
         word.remove_suffix(word.back() == '/' ? 1 : std::string_view("／").size());
@@ -378,6 +614,23 @@ std::optional<std::vector<person>> parse_people(std::string_view s, role_t defau
       print += word;
       i = word_end;
       continue;
+    }
+    // The reporter's outlet before the role word: kept in the printed credit, not a name.
+    if (const std::size_t e = outlet_end(s, i); e != std::string_view::npos) {
+      if (!flush()) return std::nullopt;
+      if (!print.empty()) print += ' ';
+      print += remove_spaces(s.substr(i, e - i));
+      outlet_before_role = true;
+      i = e;
+      continue;
+    }
+    // `报道` closes the names of a credit: `（记者 X 通讯员 Y 报道 策划 Z）`.
+    if (had_role && lexicon_active("dazhong-ribao")) {
+      if (const std::size_t e = match_loose(s, i, "报道"); e != std::string_view::npos) {
+        if (!flush()) return std::nullopt;
+        i = e;
+        continue;
+      }
     }
     // A byline starts with its role: `本报讯 记者X` is not a list of names.
     if (require_role && !had_role) return std::nullopt;
@@ -417,6 +670,11 @@ std::optional<dateline> parse_dateline(std::string_view raw) {
   raw = trim(raw);
   dateline d;
   std::size_t i = 0;
+  // `【新华社重庆十四日电】`: the dateline in brackets.
+  std::size_t open = 0;
+  for (std::string_view b : {"【", "["}) {
+    if (starts_with(raw, b) && lexicon_active("renmin-ribao")) open = b.size();
+  }
   // The place/date part between the agency and 讯/电: Han, digits, spaces; bounded.
   auto scan_to = [&](std::size_t from, std::size_t limit) -> std::size_t {
     std::size_t k = from;
@@ -442,14 +700,27 @@ std::optional<dateline> parse_dateline(std::string_view raw) {
       return std::nullopt;
     }
     d.own_paper = true;
-  } else if (const std::size_t x = std::min(match_loose(raw, 0, "新华社"), match_loose(raw, 0, "中新社"));
+  } else if (const std::size_t x = std::min(match_loose(raw, open, "新华社"), match_loose(raw, open, "中新社"));
              x != std::string_view::npos) {
     i = scan_to(x, 20);
-    if (i == std::string::npos || last_cp(raw.substr(0, i)) != U'电') return std::nullopt;
+    if (i == std::string::npos) return std::nullopt;
+  } else if (const std::size_t o = outlet_dateline(raw, open, d.own_paper); o != std::string_view::npos) {
+    i = o;
   } else {
     return std::nullopt;
   }
-  d.text = remove_spaces(raw.substr(0, i));
+  // 讯/电 closes the dateline: a word goes on after it only in running text (`…电子版`).
+  if (i < raw.size() && open == 0) {
+    std::size_t k = i;
+    const char32_t after = next_cp(raw, k);
+    if (is_han(after) && !d.own_paper) return std::nullopt;
+  }
+  d.text = remove_spaces(raw.substr(open, i - open));
+  if (open != 0) {
+    std::size_t k = i;
+    if (i < raw.size() && is_bracket_close(next_cp(raw, k))) i = k;
+    else return std::nullopt;
+  }
   auto skip_spaces = [&] {
     while (i < raw.size()) {
       std::size_t k = i;
@@ -540,15 +811,44 @@ std::optional<credit_split> find_credit(std::string_view raw) {
       }
     }
   }
+  // A prefix form after the caption on the same line: `…进行了深入采访。 摄影/记者 袁永红`.
+  if (lexicon_active("beifang-xinbao") && s.find('/') != std::string_view::npos) {
+    std::size_t from = s.size();
+    for (int n = 0; n < 40 && from > 0; ++n) prev_cp(s, from);
+    for (std::string_view p : {"摄影/", "图/"}) {
+      const std::size_t at = s.find(p, from);
+      if (at == std::string_view::npos || at == 0) continue;
+      std::size_t k = at;
+      const char32_t before = prev_cp(s, k);
+      if (!(is_space(before) || ends_sentence(before))) continue;
+      credit_split c;
+      if (auto people = parse_people(s.substr(at + p.size()), Contributor::PHOTOGRAPHER, false, &c.credit)) {
+        for (auto& q : *people) c.people.push_back({q.name, Contributor::PHOTOGRAPHER});
+        c.caption = std::string(trim(s.substr(0, at)));
+        return c;
+      }
+    }
+  }
+  // `… 本报记者 X 摄影报道`: photographed and written by. On its own line a credit; after a long
+  // text, the closing credit of a report (see take_trailing_attribution), not a caption.
+  bool reported = false;
+  for (std::string_view tail : {"摄影报道", "摄影报导"}) {
+    if (ends_with(s, tail)) {
+      s.remove_suffix(tail.size());
+      reported = true;
+      break;
+    }
+  }
   // Suffix forms: `... 本报记者 杨鹤摄`, `...（记者 X 摄）`.
   bool bracketed = false;
-  if (is_bracket_close(last_cp(s))) {
+  if (!reported && is_bracket_close(last_cp(s))) {
     std::size_t e = s.size();
     prev_cp(s, e);
     s = trim(s.substr(0, e));
     bracketed = true;
   }
-  if (ends_with(s, "摄影")) s.remove_suffix(std::string_view("摄影").size());
+  if (reported) s = trim(s);
+  else if (ends_with(s, "摄影")) s.remove_suffix(std::string_view("摄影").size());
   else if (ends_with(s, "摄")) s.remove_suffix(std::string_view("摄").size());
   else return std::nullopt;
   s = trim(s);
@@ -562,7 +862,7 @@ std::optional<credit_split> find_credit(std::string_view raw) {
   std::vector<person> people;
   std::string printed;
   for (std::size_t i = from; i < s.size();) {
-    if (role_at(s, i) != nullptr) {
+    if (role_at(s, i) != nullptr || outlet_end(s, i) != std::string_view::npos) {
       if (auto p = parse_people(s.substr(i), Contributor::PHOTOGRAPHER, false, &printed)) {
         start = i;
         people = std::move(*p);
@@ -607,7 +907,10 @@ std::optional<credit_split> find_credit(std::string_view raw) {
   }
   credit_split c;
   c.credit = printed;
-  for (auto& q : people) c.people.push_back({q.name, Contributor::PHOTOGRAPHER});
+  for (auto& q : people) {
+    if (reported) c.people.push_back({q.name, Contributor::REPORTER});
+    c.people.push_back({q.name, Contributor::PHOTOGRAPHER});
+  }
   std::string_view caption = trim(s.substr(0, start));
   // Drop the marker or bracket that introduced the credit.
   while (!caption.empty()) {
@@ -616,14 +919,89 @@ std::optional<credit_split> find_credit(std::string_view raw) {
     if (!(is_marker(ch) || (bracketed && is_bracket_open(ch)))) break;
     caption = trim(caption.substr(0, e));
   }
+  // A long text before `摄影报道` is a report with its closing credit, not a caption.
+  if (reported && visible_length(caption, 61) > 60) return std::nullopt;
   c.caption = std::string(caption);
   return c;
 }
+
+namespace {
+
+/// Letters of a line, spaces not counted, up to 128.
+std::size_t letters(std::string_view line) noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < line.size() && n < 128;) {
+    if (!is_space(next_cp(line, i))) ++n;
+  }
+  return n;
+}
+
+/// Does the line end a sentence (`。`, `！`, `？`, possibly inside closing quotes)?
+bool ends_with_sentence(std::string_view line) noexcept {
+  line = trim(line);
+  std::size_t e = line.size();
+  for (int n = 0; n < 3 && e > 0; ++n) {
+    const char32_t c = prev_cp(line, e);
+    if (ends_sentence(c)) return true;
+    if (!(c == U'”' || c == U'’' || c == U'」' || c == U'』' || c == U'"' || c == U'）' || c == U')')) return false;
+  }
+  return false;
+}
+
+/// The column width of a page extracted one visual line per line: the most common length of
+/// lines of 4 to 64 letters, when it is at least 12 and common enough (at least 3 lines and 30%
+/// of them) to be a column rather than chance. 0 when the page has no such column.
+std::size_t column_width(const std::vector<std::size_t>& line_letters) {
+  std::array<std::size_t, 65> count{};
+  std::size_t total = 0;
+  for (const std::size_t n : line_letters) {
+    if (n >= 4 && n <= 64) {
+      ++count[n];
+      ++total;
+    }
+  }
+  std::size_t best = 0;
+  for (std::size_t n = 4; n <= 64; ++n) {
+    if (count[n] > count[best]) best = n;
+  }
+  return best >= 12 && count[best] >= 3 && count[best] * 10 >= total * 3 ? best : 0;
+}
+
+/// Does the line end with a photo or report credit (`… 记者 X 摄`, `… 摄影报道`)?
+bool ends_with_credit(std::string_view line) noexcept {
+  line = trim(line);
+  return ends_with(line, "摄") || ends_with(line, "摄影") || ends_with(line, "摄影报道");
+}
+
+/// Is every line of 30 letters or more (and there is one) a whole paragraph, ending a sentence
+/// or a credit?
+/// Then the page was extracted one paragraph per line.
+bool lines_are_paragraphs(const std::vector<source_line>& lines, const std::vector<std::size_t>& line_letters) {
+  std::size_t long_lines = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto& l = lines[i];
+    if (line_letters[i] < 30) continue;
+    if (!ends_with_sentence(l.text) && !ends_with_credit(l.text)) return false;
+    ++long_lines;
+  }
+  return long_lines > 0;
+}
+
+}  // namespace
 
 std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
   std::vector<chunk> out;
   bool open = false;
   bool prev_structural = false;
+  // In a column of wrapped lines with no blank line or indentation between paragraphs, a line
+  // that ends a sentence well short of the column width is the last line of its paragraph.
+  std::vector<std::size_t> line_letters;
+  line_letters.reserve(lines.size());
+  for (const auto& l : lines) line_letters.push_back(letters(l.text));
+  const std::size_t width = column_width(line_letters);
+  const bool whole_paragraphs = width == 0 && lines_are_paragraphs(lines, line_letters);
+  bool prev_short_end = false;
+  std::size_t stack_letters = 0;  // the longest line of the title stack being read
   // The lines of the chunk being built, while they could all be heading lines.
   std::vector<const source_line*> stack;
   auto heading_line = [](std::string_view line) {
@@ -634,7 +1012,7 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
     if (visible_length(t, max_stacked_heading) > max_stacked_heading) return false;
     for (std::size_t i = 0; i < t.size();) {
       const char32_t c = next_cp(t, i);
-      if (c == U'。' || c == U'，' || c == U',' || c == U'、' || c == U'；' || c == U';' || c == U'：') return false;
+      if (c == U'。' || c == U'，' || c == U',' || c == U'；' || c == U';') return false;
     }
     return true;
   };
@@ -649,16 +1027,30 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
       out.back().raw = std::string(trim(l->text));
     }
   };
-  for (const auto& line : lines) {
+  for (std::size_t li = 0; li < lines.size(); ++li) {
+    const auto& line = lines[li];
     const std::string_view t = trim(line.text);
     if (t.empty()) {
       unstack();
       stack.clear();
       open = false;
+      prev_short_end = false;
       continue;
     }
     const bool standalone = is_standalone(t);
-    if (!open || is_indented(line.text) || standalone || prev_structural || starts_paragraph(t)) {
+    const std::size_t n = line_letters[li];
+    // (In a column, a line of exactly the column's width is text, not a title line; a title may be
+    // wider than the column.)
+    const bool column_line = width != 0 && n + 1 >= width && n <= width + 1;
+    const bool heading_like = !standalone && heading_line(t) && !column_line;
+    // Title lines directly above their text, no blank line between. In a column, a full-width
+    // line after title lines of less than half the width starts the text; on a page whose long
+    // lines are whole paragraphs, so does any longer line that is not a title line.
+    const bool after_title =
+        open && !heading_like && !stack.empty() && stack.front() != nullptr && n >= stack_letters + 4 &&
+        (width != 0 ? stack_letters * 2 < width && n + 2 >= width : whole_paragraphs);
+    if (!open || is_indented(line.text) || standalone || prev_structural || prev_short_end || after_title ||
+        starts_paragraph(t)) {
       unstack();
       stack.clear();
       out.push_back({});
@@ -667,13 +1059,17 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
     } else {
       append_joined(out.back().raw, t);
     }
-    if (!standalone && heading_line(t)) {
+    if (heading_like) {
+      if (stack.empty()) stack_letters = 0;
       if (stack.size() < 4) stack.push_back(&line);
+      stack_letters = std::max(stack_letters, n);
     } else {
       stack.assign(4, nullptr);  // poisoned: a chunk with a sentence line is a paragraph
     }
     open = true;
     prev_structural = standalone;
+    prev_short_end = (width != 0 && n + 2 <= width && ends_with_sentence(t)) ||
+                     (whole_paragraphs && ends_with_sentence(t));
   }
   unstack();
   return out;
@@ -687,7 +1083,9 @@ void classify_chunks(std::vector<chunk>& chunks) {
     c.text = normalise_body(raw, &c.length);
     if (c.length > max_short_chunk) {
       c.kind = chunk_kind::text;
-      c.lead = parse_dateline(raw).has_value();
+      take_leading_byline(c);
+      take_trailing_report_credit(c);
+      c.lead = parse_dateline(c.raw).has_value();
       continue;
     }
     c.text.clear();
@@ -695,6 +1093,14 @@ void classify_chunks(std::vector<chunk>& chunks) {
       c.kind = chunk_kind::jump;
       c.jump_out = j->out;
       c.jump_page = j->page;
+      continue;
+    }
+    if (is_furniture(raw)) {
+      c.kind = chunk_kind::furniture;
+      continue;
+    }
+    if (is_source_credit(raw)) {
+      c.kind = chunk_kind::attribution;  // closes the article, names nobody
       continue;
     }
     std::string_view note;
@@ -737,6 +1143,8 @@ void classify_chunks(std::vector<chunk>& chunks) {
     c.kind = chunk_kind::text;
     c.marked = marked;
     c.raw = std::string(unmarked);
+    take_leading_byline(c);
+    take_trailing_report_credit(c);
     c.text = normalise_body(c.raw, &c.length);
     c.lead = parse_dateline(c.raw).has_value();
   }

@@ -34,6 +34,7 @@ enum class chunk_kind {
   editor_label,  ///< `编者按` on its own line
   briefs_label,  ///< `简讯` and other briefs column headings
   masthead,      ///< consumed by the masthead reader
+  furniture,     ///< page furniture: `责任编辑：X`, a stray page label `A03`, `3`; not part of any article
 };
 
 /// One paragraph-sized piece of the input: a run of non-blank lines (see `make_chunks`).
@@ -102,6 +103,15 @@ struct credit_split {
   std::vector<person> people;
 };
 std::optional<credit_split> find_credit(std::string_view raw);
+
+/// Page furniture on a line of its own: an editor's or proofreader's credit (`责任编辑：X`,
+/// `（审读:X）`), or a bare page label or number (`A03`, `04版`, `第3版:要闻`, `3`).
+bool is_furniture(std::string_view line);
+
+/// A page label at `s[i]`: `第3版`, `03版`, `A03`, `C5` (a capital and one or two digits). Returns
+/// the page and sets `end` past it, or 0. Must be followed by the end, a space, a colon or a Han
+/// section name.
+std::uint32_t page_label_at(std::string_view s, std::size_t i, std::size_t* end = nullptr) noexcept;
 
 /// Strips a ■ ● ◆ ▲ ◎ ○ □ ★ marker (and following spaces) from the start of `s`.
 std::string_view strip_marker(std::string_view s, bool* had_marker = nullptr) noexcept;

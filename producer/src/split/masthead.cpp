@@ -1,7 +1,9 @@
 #include "split/masthead.hpp"
 
+#include "split/lexicon.hpp"
 #include "split/text.hpp"
 
+#include <cstdint>
 #include <cstdio>
 
 namespace syn::producer::detail {
@@ -74,6 +76,48 @@ long number_between(std::string_view s, std::string_view prefix, std::string_vie
   return -1;
 }
 
+/// A page label (`第3版`, `04版`, `A03`) at the start of `s` or after a space: the page, or 0.
+std::uint32_t page_label_in(std::string_view s) noexcept {
+  bool at_start = true;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t k = i;
+    const char32_t c = next_cp(s, k);
+    if (is_space(c) || c == U'\n') {
+      at_start = true;
+      i = k;
+      continue;
+    }
+    if (at_start) {
+      if (const std::uint32_t page = page_label_at(s, i)) return page;
+    }
+    at_start = false;
+    i = k;
+  }
+  return 0;
+}
+
+/// A paper's name opening a page-header line: `太原晚报　2023年11月6日`, `人民日报`: a run of 3 to
+/// 10 Han characters ending in a paper's name suffix (`paper_suffixes()`), followed by a space, a
+/// digit or the end of the line. Empty if there is none.
+std::string_view leading_paper_name(std::string_view s) noexcept {
+  std::string_view best;
+  std::size_t j = 0;
+  for (std::size_t n = 1; j < s.size() && n <= 10; ++n) {
+    std::size_t k = j;
+    if (!is_han(next_cp(s, k))) break;
+    j = k;
+    if (n < 3) continue;
+    std::size_t m = j;
+    const char32_t after = j < s.size() ? next_cp(s, m) : U' ';
+    if (!(is_space(after) || after == U'\n' || is_digit(after))) continue;
+    const std::string_view run = s.substr(0, j);
+    for (const auto& p : paper_suffixes()) {
+      if (ends_with(run, p.word) && lexicon_active(p.origin)) best = run;
+    }
+  }
+  return best;
+}
+
 bool masthead_like(std::string_view s, const std::vector<known_paper>& papers, bool day_missing) {
   if (s.size() > max_masthead_chunk * 3 || contains(s, "。") || find_jump(s, true)) return false;
   for (std::string_view w : {"出版", "主办", "主管", "星期", "总第", "刊号", "邮发代号", "热线", "邮箱", "网址",
@@ -81,6 +125,8 @@ bool masthead_like(std::string_view s, const std::vector<known_paper>& papers, b
     if (contains(s, w)) return true;
   }
   if (has_year_month(s)) return true;
+  // A page header: `04版　关注降雪`, `A03　综合`, `第02版:要闻·综合`.
+  if (visible_length(s, 40) <= 40 && page_label_in(s) != 0) return true;
   if (is_short_number(s)) return day_missing || s.size() <= 2;
   if (number_between(s, "今日", "版") > 0 || number_between(s, "第", "版") > 0) return true;
   if (visible_length(s, 24) > 24) return false;
@@ -91,9 +137,12 @@ bool masthead_like(std::string_view s, const std::vector<known_paper>& papers, b
       if (compact == a) return true;
     }
   }
-  // A bare paper name: `昌吉日报`, `北疆晚报`.
-  return visible_length(compact, 8) <= 8 && (ends_with(compact, "日报") || ends_with(compact, "晚报") ||
-                                          ends_with(compact, "商报") || ends_with(compact, "都市报"));
+  // A bare paper name: `昌吉日报`, `北疆晚报`, `北方新报` (suffixes: `paper_suffixes()`).
+  if (visible_length(compact, 9) > 8) return false;
+  for (const auto& p : paper_suffixes()) {
+    if (ends_with(compact, p.word) && lexicon_active(p.origin)) return true;
+  }
+  return false;
 }
 
 std::string normalise_dashes(std::string_view s) {
@@ -264,8 +313,8 @@ bool valid_iso_date(std::string_view d) noexcept {
   return da <= days[mo - 1] + ((mo == 2 && leap) ? 1 : 0);
 }
 
-masthead read_masthead(std::vector<chunk>& chunks, const std::vector<known_paper>& papers,
-                       const std::string& source) {
+masthead read_masthead(std::vector<chunk>& chunks, const std::vector<source_line>& input_lines,
+                       const std::vector<known_paper>& papers, const std::string& source) {
   masthead m;
   std::string all;
   std::vector<std::pair<std::size_t, std::uint32_t>> lines;
@@ -293,6 +342,19 @@ masthead read_masthead(std::vector<chunk>& chunks, const std::vector<known_paper
     if (c.kind != chunk_kind::masthead) break;
     if (m.paper_name.empty() && is_bare_paper_name(c.raw)) m.paper_name = remove_spaces(c.raw);
   }
+  // A page header names the paper at the start of a line: `太原晚报　2022年1月22日`. (Lines, not
+  // chunks: a masthead's lines are often joined into one chunk.)
+  std::uint32_t last_line = UINT32_MAX;
+  for (const chunk& c : chunks) {
+    if (c.kind != chunk_kind::masthead) {
+      last_line = c.line;
+      break;
+    }
+  }
+  for (const auto& l : input_lines) {
+    if (!m.paper_name.empty() || l.number >= last_line) break;
+    if (const std::string_view name = leading_paper_name(trim(l.text)); !name.empty()) m.paper_name = std::string(name);
+  }
   read_lunar(s, m);
   if (const std::size_t at = s.find("星期"); at != std::string_view::npos) {
     std::size_t i = at + std::string_view("星期").size();
@@ -317,6 +379,7 @@ masthead read_masthead(std::vector<chunk>& chunks, const std::vector<known_paper
       break;
     }
   }
+  if (m.page == 0) m.page = page_label_in(s);  // `04版`, `A03`
   const std::string dashed = normalise_dashes(s);
   const std::string_view d = dashed;
   if (const std::size_t at = d.find("CN"); at != std::string_view::npos) {

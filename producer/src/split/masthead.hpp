@@ -30,10 +30,11 @@ struct masthead {
   std::uint32_t page = 0;  ///< from `第N版`
 };
 
-/// Marks the leading masthead chunks of `chunks` as `chunk_kind::masthead` and reads them.
+/// Marks the leading masthead chunks of `chunks` as `chunk_kind::masthead` and reads them;
+/// `lines` are the input lines the chunks were made of (a page header's paper name is read per line).
 /// \throws split_error for a printed date that is not a calendar date.
-masthead read_masthead(std::vector<chunk>& chunks, const std::vector<known_paper>& papers,
-                       const std::string& source);
+masthead read_masthead(std::vector<chunk>& chunks, const std::vector<source_line>& lines,
+                       const std::vector<known_paper>& papers, const std::string& source);
 
 /// True if `date` is `YYYY-MM-DD` and a real calendar date.
 bool valid_iso_date(std::string_view date) noexcept;

@@ -1,5 +1,6 @@
 #include "split/repair.hpp"
 
+#include "split/lexicon.hpp"
 #include "split/text.hpp"
 
 #include <algorithm>
@@ -196,6 +197,18 @@ std::optional<std::vector<person>> take_trailing_attribution(std::string& text) 
     const char32_t c = prev_cp(s, k);
     if (c == U'（' || c == U'(') {
       auto people = parse_people(s.substr(b, e - b), Contributor::REPORTER, true);
+      // `…猛料。(张小磊)`: names alone, after a finished sentence, each opening with a surname.
+      if (!people && k > 0 && lexicon_active("yangcheng-wanbao")) {
+        std::size_t q = k;
+        if (ends_sentence(prev_cp(s, q))) {
+          people = parse_people(s.substr(b, e - b), Contributor::REPORTER, false);
+          bool all_names = people.has_value();
+          for (const auto& p : people ? *people : std::vector<person>{}) {
+            all_names = all_names && common_surnames().find(first_cp(p.name)) != std::u32string_view::npos;
+          }
+          if (!all_names) people.reset();
+        }
+      }
       if (!people) return std::nullopt;
       text = std::string(trim(s.substr(0, k)));
       return people;

@@ -74,7 +74,7 @@ inline constexpr std::size_t max_input_bytes = 16U * 1024U * 1024U;
 
 /// Version stamped into manifests (`splitter_version`); bump when the output for a given input
 /// may change.
-inline constexpr std::string_view splitter_version = "syndicate-splitter/1";
+inline constexpr std::string_view splitter_version = "syndicate-splitter/2";
 
 /// Splits `raw_bytes` (UTF-8 with or without BOM, or GB18030/GBK; LF, CRLF or CR line ends) into
 /// articles in reading order and fills the manifest. `published_at` is left unset.

@@ -1,0 +1,168 @@
+#include "split/lexicon.hpp"
+
+#include <array>
+
+namespace syn::producer::detail {
+
+namespace {
+
+using Contributor = syndication::v1::Contributor;
+
+// Longest first where one word is a prefix of another at the same position.
+constexpr std::array<role_word, 53> roles{{
+    {"本报特约通讯员", Contributor::CORRESPONDENT, false, "base"},
+    {"本报全媒体记者", Contributor::REPORTER, false, "base"},
+    {"本报融媒体记者", Contributor::REPORTER, false, "base"},
+    {"本报特约评论员", Contributor::REPORTER, false, "issue"},
+    {"本报特约记者", Contributor::REPORTER, false, "base"},
+    {"本报特派记者", Contributor::REPORTER, false, "issue"},
+    {"本报摄影记者", Contributor::PHOTOGRAPHER, false, "base"},
+    {"本报见习记者", Contributor::INTERN, false, "base"},
+    {"本报实习记者", Contributor::INTERN, false, "base"},
+    {"本报首席记者", Contributor::REPORTER, false, "base"},
+    {"本报评论员", Contributor::REPORTER, false, "issue"},
+    {"本报实习生", Contributor::INTERN, false, "base"},
+    {"本报记者", Contributor::REPORTER, false, "base"},
+    {"本报通讯员", Contributor::CORRESPONDENT, false, "base"},
+    {"新华社记者", Contributor::REPORTER, false, "base"},
+    {"中新社记者", Contributor::REPORTER, false, "base"},
+    {"特约通讯员", Contributor::CORRESPONDENT, false, "base"},
+    {"特约评论员", Contributor::REPORTER, false, "issue"},
+    {"全媒体记者", Contributor::REPORTER, false, "base"},
+    {"融媒体记者", Contributor::REPORTER, false, "base"},
+    {"融媒记者", Contributor::REPORTER, false, "base"},
+    {"特约记者", Contributor::REPORTER, false, "base"},
+    {"特派记者", Contributor::REPORTER, false, "issue"},
+    {"首席记者", Contributor::REPORTER, false, "base"},
+    {"摄影记者", Contributor::PHOTOGRAPHER, false, "base"},
+    {"见习记者", Contributor::INTERN, false, "base"},
+    {"实习记者", Contributor::INTERN, false, "base"},
+    {"评论员", Contributor::REPORTER, false, "issue"},
+    {"实习生", Contributor::INTERN, false, "base"},
+    {"记者", Contributor::REPORTER, false, "base"},
+    {"通讯员", Contributor::CORRESPONDENT, false, "base"},
+    {"责任编辑", Contributor::EDITOR, false, "base"},
+    {"责编", Contributor::EDITOR, false, "base"},
+    {"编辑", Contributor::EDITOR, false, "base"},
+    {"摄影", Contributor::PHOTOGRAPHER, false, "base"},
+    {"文/摄", Contributor::REPORTER, true, "fuzhou-wanbao"},
+    {"文/图", Contributor::REPORTER, true, "base"},
+    {"文／图", Contributor::REPORTER, true, "base"},
+    {"图/文", Contributor::REPORTER, true, "base"},
+    {"图／文", Contributor::REPORTER, true, "base"},
+    {"文图", Contributor::REPORTER, true, "base"},
+    {"文/", Contributor::REPORTER, false, "base"},
+    {"文／", Contributor::REPORTER, false, "base"},
+    {"图/", Contributor::PHOTOGRAPHER, false, "base"},
+    {"图／", Contributor::PHOTOGRAPHER, false, "base"},
+    {"撰文", Contributor::REPORTER, false, "base"},
+    {"供图", Contributor::PHOTOGRAPHER, false, "base"},
+    {"作者", Contributor::REPORTER, false, "bozhou-wanbao"},
+    {"策划", Contributor::OTHER, false, "dazhong-ribao"},
+    {"主持人", Contributor::OTHER, false, "issue"},
+    {"整理", Contributor::REPORTER, false, "issue"},
+    {"口述", Contributor::OTHER, false, "issue"},
+    {"翻译", Contributor::OTHER, false, "issue"},
+}};
+
+// Longest first where one is a suffix of another (the longest match wins anyway: the scan keeps
+// the longest outlet run).
+constexpr std::array<lexicon_entry, 19> outlets{{
+    {"融媒体中心", "issue"},
+    {"广播电视台", "base"},
+    {"日报社", "lanzhou-wanbao beifang-xinbao"},
+    {"晚报社", "issue"},
+    {"客户端", "dazhong-ribao"},
+    {"新闻网", "fuzhou-wanbao"},
+    {"电视台", "base"},
+    {"都市报", "base"},
+    {"报社", "lanzhou-wanbao beifang-xinbao"},
+    {"日报", "dazhong-ribao"},
+    {"晚报", "dezhou-wanbao yangcheng-wanbao fuzhou-wanbao"},
+    {"商报", "shenzhen-shangbao"},
+    {"快报", "chengshi-kuaibao"},
+    {"新报", "base"},
+    {"早报", "base"},
+    {"晨报", "base"},
+    {"时报", "base"},
+    {"融媒", "base"},
+    {"新华社", "base"},
+}};
+
+constexpr std::array<lexicon_entry, 11> papers{{
+    {"都市报", "base"},
+    {"日报", "base"},
+    {"晚报", "base"},
+    {"商报", "base"},
+    {"快报", "xiandai-kuaibao chengshi-kuaibao"},
+    {"新报", "beifang-xinbao"},
+    {"早报", "base"},
+    {"晨报", "base"},
+    {"时报", "base"},
+    {"周报", "base"},
+    {"导报", "base"},
+}};
+
+constexpr std::array<char32_t, 19> markers{U'□', U'■', U'◎', U'●', U'○', U'◆', U'◇', U'▲', U'△', U'★',
+                                           U'☆', U'◼', U'▪', U'•', U'※', U'▌', U'▍', U'◉', U'⊙'};
+
+constexpr std::array<lexicon_entry, 14> furniture{{
+    {"责任编辑", "base dazhong-ribao chengshi-kuaibao bozhou-wanbao"},
+    {"本版编辑", "dezhou-wanbao"},
+    {"值班编委", "dezhou-wanbao"},
+    {"值班主任", "lanzhou-wanbao"},
+    {"首席编辑", "lanzhou-wanbao"},
+    {"总值班", "lanzhou-wanbao"},
+    {"责编", "base"},
+    {"编辑", "base"},
+    {"美编", "dezhou-wanbao lanzhou-wanbao"},
+    {"校对", "lanzhou-wanbao"},
+    {"文检", "dezhou-wanbao"},
+    {"审读", "shenzhen-shangbao"},
+    {"审核", "base"},
+    {"组版", "base"},
+}};
+
+constexpr std::array<lexicon_entry, 24> sections{{
+    {"要闻", "issue"},     {"综合", "taizhou-ribao"}, {"经济", "issue"},   {"社会", "base"},
+    {"评论", "base"},      {"时评", "base"},          {"城事", "xiandai-kuaibao"}, {"国内", "base"},
+    {"国际", "base"},      {"体育", "base"},          {"文化", "base"},    {"副刊", "base"},
+    {"专版", "base"},      {"民生", "base"},          {"法治", "base"},    {"教育", "base"},
+    {"健康", "base"},      {"旅游", "base"},          {"财经", "base"},    {"热线新闻", "taiyuan-wanbao"},
+    {"关注", "base"},      {"县域", "base"},          {"视觉", "base"},    {"锐评观点", "zhoukou-wanbao"},
+}};
+
+constexpr std::array<lexicon_entry, 4> source_credits{{
+    {"据新华社", "qilu-wanbao"},
+    {"据人民网", "base"},
+    {"据央视新闻", "base"},
+    {"据中新网", "base"},
+}};
+
+// The 200 most common surnames (2020 household register), single characters only; origin base.
+constexpr std::u32string_view surnames =
+    U"王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩邓冯曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任"
+    U"卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔"
+    U"向常汤康易乔赖文施洪辛柯庄傅聂耿祝葛安齐邢梅温颜欧牛章鲁车米甘翟项阎申焦关涂仇骆成鲍包景卓胥滕商"
+    U"吉邬纪苗邝池娄强饶单尚尤岳凌霍农宁连俞柴阮时裴殷蔺穆季桂兰麦伍褚路冉晏房蓝艾樊左巫丛鞠钮靳佘谷";
+
+thread_local std::string_view withheld;
+
+}  // namespace
+
+std::span<const role_word> role_words() noexcept { return roles; }
+std::span<const lexicon_entry> outlet_suffixes() noexcept { return outlets; }
+std::span<const lexicon_entry> paper_suffixes() noexcept { return papers; }
+std::span<const char32_t> marker_chars() noexcept { return markers; }
+std::span<const lexicon_entry> furniture_words() noexcept { return furniture; }
+std::span<const lexicon_entry> section_names() noexcept { return sections; }
+std::span<const lexicon_entry> source_credit_prefixes() noexcept { return source_credits; }
+
+std::u32string_view common_surnames() noexcept { return surnames; }
+
+bool lexicon_active(std::string_view origin) noexcept { return withheld.empty() || origin != withheld; }
+
+withhold_origin::withhold_origin(std::string_view paper) noexcept { withheld = paper; }
+withhold_origin::~withhold_origin() { withheld = {}; }
+
+}  // namespace syn::producer::detail
