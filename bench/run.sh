@@ -93,6 +93,7 @@ producer:
   trigger:
     listen: 127.0.0.1:$trigger_port
     token_env: SYN_BENCH_TOKEN
+    spool_dir: $work/spool    # accepted issues: this run's own, never replayed by another
 feed:
   api_base_url: http://127.0.0.1:$3
   server: {listen: 127.0.0.1:39399, public_base_url: http://bench.invalid}

@@ -20,6 +20,7 @@ producer:
     listen: 127.0.0.1:$port
     max_body_bytes: 100000
     token_env: SYN_E2E_TOKEN
+    spool_dir: $work/spool    # accepted issues: this run's own, never replayed by another
   hot_folder:
     enabled: true
     dir: $work/hot

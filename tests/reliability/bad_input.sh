@@ -25,6 +25,7 @@ producer:
     listen: 127.0.0.1:$port
     max_body_bytes: 1048576
     token_env: SYN_BAD_TOKEN
+    spool_dir: $work/spool    # accepted issues: this run's own, never replayed by another
     request_timeout_ms: 2000
   hot_folder:
     enabled: true

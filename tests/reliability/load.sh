@@ -23,6 +23,7 @@ producer:
   trigger:
     listen: 127.0.0.1:$trigger_port
     token_env: SYN_REL_TOKEN
+    spool_dir: $work/spool    # accepted issues: this run's own, never replayed by another
   hot_folder:
     enabled: true
     dir: $work/hot

@@ -33,6 +33,7 @@ producer:
     listen: 127.0.0.1:$port
     max_body_bytes: 262144
     token_env: SYN_SEC_TOKEN
+    spool_dir: $work/spool    # accepted issues: this run's own, never replayed by another
     request_timeout_ms: 3000
 feed:
   api_base_url: http://127.0.0.1:$wport
