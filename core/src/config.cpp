@@ -817,7 +817,8 @@ const schema<trigger_config>& schema_of<trigger_config>() {
           field("request_timeout_ms", &trigger_config::request_timeout,
                 "Bound on reading one request's body (and on writing the answer).", {positive_ms()}),
           field("header_timeout_ms", &trigger_config::header_timeout,
-                "Bound on reading a request's line and headers, and on a keep-alive connection's idle time.",
+                "Bound on reading a request's line and headers, and on a keep-alive connection's idle time "
+                "(at most request_timeout_ms).",
                 {positive_ms()}),
           field("max_connections", &trigger_config::max_connections,
                 "Open connections at most; more are answered 503 and closed.",

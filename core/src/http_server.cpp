@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <map>
@@ -117,7 +118,7 @@ class session : public std::enable_shared_from_this<session> {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(kHeaderLimit);
-    stream_.expires_after(options_.header_timeout);
+    stream_.expires_after(std::min(options_.header_timeout, options_.io_timeout));
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }

@@ -60,7 +60,8 @@ struct server_options {
   std::size_t body_limit = 4U * 1024U * 1024U;
   /// Bound on reading the body of one request, and on writing the answer.
   std::chrono::milliseconds io_timeout{10000};
-  /// Bound on reading a request's line and header fields (also the keep-alive idle time).
+  /// Bound on reading a request's line and header fields (also the keep-alive idle time); never
+  /// more than io_timeout, which bounds a whole request.
   std::chrono::milliseconds header_timeout{10000};
   /// Open connections at most, in total and from one client address.
   std::size_t max_connections = 256;
