@@ -319,7 +319,7 @@ start_role() {  # NAME CMD...
   lpid[$name]=$!
 }
 trigger_url=http://127.0.0.1:$trigger_port
-wait_trigger() { for _ in $(seq 1 100); do curl -s "$trigger_url/healthz" >/dev/null && break; sleep 0.1; done; }
+wait_trigger() { for _ in $(seq 1 100); do curl -sf "$trigger_url/healthz" >/dev/null && break; sleep 0.1; done; }
 # 4a. The trigger alone on the machine (topics of its own, no consumer): HTTP -> Kafka, for half
 # the time. Sets apart what the trigger and the broker take from what sharing two cores with
 # every consumer adds (BENCHMARKS.md).

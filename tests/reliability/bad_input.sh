@@ -45,7 +45,7 @@ alive() { kill -0 "$pid" 2>/dev/null || fail "serve trigger exited"; }
 "$syndicate" topics create --config "$work/cfg.yaml" >/dev/null
 SYN_BAD_TOKEN=t0ken-bad-input "$syndicate" serve trigger --config "$work/cfg.yaml" >"$work/trigger.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 
 # A good request between the bad ones, each its own issue (the date makes the id).
 good_sent=0 good_ok=0

@@ -64,7 +64,7 @@ export SYN_SEC_TOKEN=$marker-token SYN_SEC_WECHAT_SECRET=$marker-wechat SYN_SEC_
 "$syndicate" topics create --config "$work/cfg.yaml" >"$work/topics.log" 2>&1
 "$syndicate" serve trigger --config "$work/cfg.yaml" >"$work/trigger.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 
 # 1. Tokens. The comparison hashes both sides and compares the digests in a fixed-length loop.
 grep -q 'bool same_secret' "$src/producer/src/trigger.cpp" &&
