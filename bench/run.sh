@@ -94,6 +94,7 @@ producer:
   trigger:
     listen: 127.0.0.1:$trigger_port
     token_env: SYN_BENCH_TOKEN
+    spool_dir: $work/spool    # accepted issues: this run's own, never replayed by another
 feed:
   api_base_url: http://127.0.0.1:$3
   server: {listen: 127.0.0.1:39399, public_base_url: http://bench.invalid}
@@ -334,7 +335,7 @@ start_role() {  # NAME CMD...
   lpid[$name]=$!
 }
 trigger_url=http://127.0.0.1:$trigger_port
-wait_trigger() { for _ in $(seq 1 100); do curl -s "$trigger_url/healthz" >/dev/null && break; sleep 0.1; done; }
+wait_trigger() { for _ in $(seq 1 100); do curl -sf "$trigger_url/healthz" >/dev/null && break; sleep 0.1; done; }
 # 4a. The trigger alone on the machine (topics of its own, no consumer): HTTP -> Kafka, for half
 # the time. Sets apart what the trigger and the broker take from what sharing two cores with
 # every consumer adds (BENCHMARKS.md).

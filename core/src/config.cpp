@@ -814,8 +814,22 @@ const schema<trigger_config>& schema_of<trigger_config>() {
           field("token_env", &trigger_config::token,
                 "Environment variable holding the bearer token clients must send; empty = no authentication "
                 "(loopback listen only)."),
-          field("request_timeout_ms", &trigger_config::request_timeout, "Bound on reading one request.",
+          field("request_timeout_ms", &trigger_config::request_timeout,
+                "Bound on reading one request's body (and on writing the answer).", {positive_ms()}),
+          field("header_timeout_ms", &trigger_config::header_timeout,
+                "Bound on reading a request's line and headers, and on a keep-alive connection's idle time "
+                "(at most request_timeout_ms).",
                 {positive_ms()}),
+          field("max_connections", &trigger_config::max_connections,
+                "Open connections at most; more are answered 503 and closed.",
+                {positive<std::size_t>("a positive number")}),
+          field("max_connections_per_client", &trigger_config::max_connections_per_client,
+                "Open connections at most from one client address; more are answered 503 and closed.",
+                {positive<std::size_t>("a positive number")}),
+          field("spool_dir", &trigger_config::spool_dir,
+                "Accepted issues are written here (fsync'd, one file per issue, a subfolder per instance) before "
+                "the 202, and replayed at start-up.",
+                {not_empty("a directory")}),
       },
       {[](const trigger_config& t, validator& v, const std::string& path) {
         const auto hp = parse_host_port(t.listen);
@@ -843,7 +857,12 @@ const schema<hot_folder_config>& schema_of<hot_folder_config>() {
           field("poll_interval_ms", &hot_folder_config::poll_interval, "How often incoming is scanned.",
                 {positive_ms()}),
           field("stable_wait_ms", &hot_folder_config::stable_wait,
-                "A file is taken once its size has not changed for this long.", {non_negative_ms()}),
+                "Fallback for writers that neither rename a .part file nor write a .ready marker: a file is taken "
+                "once its size, mtime and inode have not changed for this long.",
+                {non_negative_ms()}),
+          field("max_file_bytes", &hot_folder_config::max_file_bytes,
+                "A larger file is moved to failed/ (with a .error note) without being read.",
+                {positive<std::size_t>("a positive number of bytes")}),
           field("ignore_suffixes", &hot_folder_config::ignore_suffixes,
                 "Files with these suffixes are still being written and never taken.",
                 {each(not_empty("a non-empty suffix"))}),

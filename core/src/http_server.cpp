@@ -8,7 +8,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <cctype>
 #include <future>
 #include <optional>
@@ -39,7 +43,7 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-request to_request(const bhttp::request<bhttp::string_body>& r, const std::string& remote) {
+request to_request(const bhttp::request<bhttp::string_body>& r, const std::string& remote, bool with_body) {
   request out;
   out.method = std::string(r.method_string());
   out.target = std::string(r.target());
@@ -60,20 +64,52 @@ request to_request(const bhttp::request<bhttp::string_body>& r, const std::strin
     }
   }
   for (const auto& f : r) out.headers[lower(std::string(f.name_string()))] = std::string(f.value());
-  out.body = r.body();
+  if (with_body) out.body = r.body();
   out.remote = remote;
   return out;
 }
 
-/// One connection: read a request, answer, repeat while keep-alive.
+/// Open connections, in total and per client address. Shared by the sessions, which may
+/// outlive the server's members while the pool is torn down.
+struct connection_limits {
+  std::mutex mu;
+  std::size_t total = 0;
+  std::map<std::string, std::size_t> per_client;
+
+  /// Takes a slot for `client`; false if a cap is reached.
+  bool take(const std::string& client, const server_options& o) {
+    std::lock_guard lock(mu);
+    auto& mine = per_client[client];
+    if (total >= o.max_connections || mine >= o.max_connections_per_client) {
+      if (mine == 0) per_client.erase(client);
+      return false;
+    }
+    ++total;
+    ++mine;
+    return true;
+  }
+  void give_back(const std::string& client) {
+    std::lock_guard lock(mu);
+    --total;
+    if (auto it = per_client.find(client); it != per_client.end() && --it->second == 0) per_client.erase(it);
+  }
+};
+
+/// One connection: read a request's head, authorise it, read its body, answer, repeat while
+/// keep-alive.
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(tcp::socket s, const server_options& o, const handler& h)
-      : stream_(std::move(s)), options_(o), handler_(h) {
+  session(tcp::socket s, const server_options& o, const handler& h, const authoriser& a,
+          std::shared_ptr<connection_limits> limits, std::string client)
+      : stream_(std::move(s)), options_(o), handler_(h), authorise_(a), limits_(std::move(limits)),
+        client_(std::move(client)) {
     beast::error_code ec;
     const auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
+  ~session() { limits_->give_back(client_); }
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
 
   void start() { read(); }
 
@@ -82,39 +118,89 @@ class session : public std::enable_shared_from_this<session> {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(kHeaderLimit);
+    stream_.expires_after(std::min(options_.header_timeout, options_.io_timeout));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  /// Answers a read error; true if there was one.
+  bool failed(beast::error_code ec) {
+    if (!ec) return false;
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::eof) {
+      close();
+    } else if (ec == bhttp::error::header_limit) {
+      refuse(response::json_error(431, "request header fields over the limit of " + std::to_string(kHeaderLimit) +
+                                           " bytes"));
+    } else if (ec == bhttp::error::body_limit) {
+      refuse(too_large());
+    } else {
+      refuse(response::json_error(400, "malformed HTTP request: " + ec.message()));
+    }
+    return true;
+  }
+
+  response too_large() const {
+    return response::json_error(413, "request body over the limit of " + std::to_string(options_.body_limit) +
+                                         " bytes");
+  }
+
+  void on_header(beast::error_code ec) {
+    if (failed(ec)) return;
+    const auto& req = parser_->get();
+    // Refused before a byte of the body is read: too large as announced, or not authorised.
+    if (const auto length = parser_->content_length(); length && *length > options_.body_limit) {
+      return refuse(too_large());
+    }
+    if (authorise_) {
+      std::optional<response> no;
+      try {
+        no = authorise_(to_request(req, remote_, false));
+      } catch (const std::exception& e) {
+        spdlog::error("http: authoriser failed on {} {}: {}", std::string(req.method_string()),
+                      std::string(req.target()), e.what());
+        no = response::json_error(500, std::string("internal error: ") + e.what());
+      }
+      if (no) return refuse(std::move(*no));
+    }
+    if (parser_->is_done()) return on_read({});
+    if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
+      // The client waits for this before sending the body (curl does for bodies over 1 MiB).
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, req.version());
+      stream_.expires_after(options_.io_timeout);
+      bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+        if (wec) return self->close();
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     stream_.expires_after(options_.io_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout) {
-      return close();
-    }
-    if (ec == bhttp::error::header_limit) {
-      return write(response::json_error(431, "request header fields over the limit of " +
-                                                 std::to_string(kHeaderLimit) + " bytes"),
-                   false, 11);
-    }
-    if (ec == bhttp::error::body_limit) {
-      return write(response::json_error(413, "request body over the limit of " +
-                                                 std::to_string(options_.body_limit) + " bytes"),
-                   false, 11);
-    }
-    if (ec) {
-      if (ec == asio::error::connection_reset || ec == asio::error::eof) return close();
-      return write(response::json_error(400, "malformed HTTP request: " + ec.message()), false, 11);
-    }
+    if (failed(ec)) return;
     const auto& req = parser_->get();
     response res;
     try {
-      res = handler_(to_request(req, remote_));
+      res = handler_(to_request(req, remote_, true));
     } catch (const std::exception& e) {
       spdlog::error("http: handler failed on {} {}: {}", std::string(req.method_string()), std::string(req.target()),
                     e.what());
       res = response::json_error(500, std::string("internal error: ") + e.what());
     }
     write(std::move(res), req.keep_alive(), req.version());
+  }
+
+  /// Answers and closes without reading what is left of the request.
+  void refuse(response res) {
+    const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
+    write(std::move(res), false, version);
   }
 
   void write(response res, bool keep_alive, unsigned version) {
@@ -127,8 +213,26 @@ class session : public std::enable_shared_from_this<session> {
     msg->prepare_payload();
     stream_.expires_after(options_.io_timeout);
     bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg, keep_alive](beast::error_code ec, std::size_t) {
-      if (ec || !keep_alive) return self->close();
+      if (ec) return self->close();
+      if (!keep_alive) return self->linger();
       self->read();
+    });
+  }
+
+  /// After the answer, half-close and drain what the client still sends, into a small fixed
+  /// buffer, for a short while: closing with unread bytes would reset the connection, and the
+  /// client could lose the answer (RFC 9112 section 9.6). Memory stays bounded whatever is sent.
+  void linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(asio::buffer(sink_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->drain();
     });
   }
 
@@ -139,12 +243,28 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{kHeaderLimit + 1024};
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const server_options& options_;
   const handler& handler_;
+  const authoriser& authorise_;
+  std::shared_ptr<connection_limits> limits_;
+  std::string client_;
   std::string remote_;
+  std::array<char, 16384> sink_{};
 };
+
+/// One over a connection cap: a short 503, written without waiting, then closed.
+void turn_away(tcp::socket s) {
+  static constexpr std::string_view answer =
+      "HTTP/1.1 503 Service Unavailable\r\nServer: syndicate\r\nContent-Type: application/json\r\n"
+      "Retry-After: 1\r\nConnection: close\r\nContent-Length: 35\r\n\r\n{\"error\": \"too many connections\"}\r\n";
+  beast::error_code ec;
+  s.non_blocking(true, ec);
+  s.write_some(asio::buffer(answer.data(), answer.size()), ec);
+  s.shutdown(tcp::socket::shutdown_both, ec);
+  s.close(ec);
+}
 
 }  // namespace
 
@@ -179,23 +299,42 @@ std::string url_decode(std::string_view s) {
 struct server::impl {
   server_options options;
   handler h;
+  authoriser authorise;
+  std::shared_ptr<connection_limits> limits = std::make_shared<connection_limits>();
   asio::thread_pool pool;
   tcp::acceptor acceptor;
   std::atomic<bool> stopped{false};
+  std::atomic<std::uint64_t> turned_away{0};
 
-  impl(server_options o, handler hh)
-      : options(std::move(o)), h(std::move(hh)), pool(options.threads), acceptor(asio::make_strand(pool)) {}
+  impl(server_options o, handler hh, authoriser a)
+      : options(std::move(o)), h(std::move(hh)), authorise(std::move(a)), pool(options.threads),
+        acceptor(asio::make_strand(pool)) {}
 
   void accept() {
     acceptor.async_accept(asio::make_strand(pool), [this](beast::error_code ec, tcp::socket s) {
       if (stopped) return;
-      if (!ec) std::make_shared<session>(std::move(s), options, h)->start();
+      if (!ec) {
+        beast::error_code pec;
+        const auto peer = s.remote_endpoint(pec);
+        const std::string client = pec ? std::string("?") : peer.address().to_string();
+        if (limits->take(client, options)) {
+          std::make_shared<session>(std::move(s), options, h, authorise, limits, client)->start();
+        } else {
+          // Logged once per 100, so a flood cannot flood the log too.
+          if (turned_away++ % 100 == 0) {
+            spdlog::warn("http: {}:{}: connection from {} turned away (cap {} in total, {} per client)", options.address, options.port,
+                         client, options.max_connections, options.max_connections_per_client);
+          }
+          turn_away(std::move(s));
+        }
+      }
       accept();
     });
   }
 };
 
-server::server(server_options options, handler h) : impl_(std::make_unique<impl>(std::move(options), std::move(h))) {
+server::server(server_options options, handler h, authoriser authorise)
+    : impl_(std::make_unique<impl>(std::move(options), std::move(h), std::move(authorise))) {
   beast::error_code ec;
   const auto addr = asio::ip::make_address(impl_->options.address, ec);
   if (ec) throw std::runtime_error("http: bad listen address '" + impl_->options.address + "': " + ec.message());

@@ -59,10 +59,15 @@ void setup_logging(const config::observability_config& o) {
   }
 }
 
-int wait_for_termination() {
+int wait_for_termination() { return wait_for_termination([] { return false; }); }
+
+int wait_for_termination(const std::function<bool()>& give_up) {
   std::signal(SIGINT, record_signal);
   std::signal(SIGTERM, record_signal);
-  while (g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (g_signal == 0) {
+    if (give_up()) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   return g_signal.load();
 }
 

@@ -271,33 +271,87 @@ int run_trigger(const std::string& config_path, const std::string& listen_overri
   to.hot_folder.poll_interval = hf.poll_interval;
   to.hot_folder.stable_for = hf.stable_wait;
   to.hot_folder.ignore_suffixes = hf.ignore_suffixes;
+  to.hot_folder.max_file_bytes = hf.max_file_bytes;
 
   const auto lease = instance::acquire("trigger", instance);
   publisher_options po;
   po.instance = lease.given() ? lease.id() : "trigger-" + lease.id();
   po.max_issues_per_transaction = static_cast<std::size_t>(cfg.producer.max_issues_per_transaction);
   to.max_issues_per_transaction = po.max_issues_per_transaction;
-  publisher pub(cfg.kafka, po);
-  trigger trig(
-      to, [&](std::span<const split_result* const> ready) { return pub.publish(ready); },
-      [&](const std::string& id) { return pub.latest_manifest(id); });
+  // One spool per instance: two triggers on one host never replay each other's issues.
+  to.spool_dir = std::filesystem::path(tc.spool_dir) / po.instance;
+  std::atomic<bool> fatal{false};
+  to.on_fatal = [&fatal](const std::string&) { fatal = true; };
 
+  // Bind both listeners BEFORE touching Kafka: a second instance started by mistake on a taken
+  // port must exit here, before its init_transactions fences the running one. Until the
+  // publisher is up, the API answers 503 and /readyz is not ready.
+  std::atomic<trigger*> live{nullptr};
+  std::atomic<bool> running{true};
   http::server_options so;
   so.address = host;
   so.port = port;
   so.body_limit = tc.max_body_bytes;
   so.io_timeout = tc.request_timeout;
-  http::server server(so, [&](const http::request& r) { return trig.handle(r); });
-  std::atomic<bool> running{true};
-  const auto metrics = service::serve_metrics(
+  so.header_timeout = tc.header_timeout;
+  so.max_connections = tc.max_connections;
+  so.max_connections_per_client = tc.max_connections_per_client;
+  const auto starting = [] {
+    auto res = http::response::json_error(503, "the trigger is starting (connecting to Kafka)");
+    res.headers.emplace_back("Retry-After", "5");
+    return res;
+  };
+  http::server server(
+      so,
+      [&live, &starting](const http::request& r) {
+        trigger* t = live.load();
+        return t != nullptr ? t->handle(r) : starting();
+      },
+      // The token is checked from the headers, before a byte of the body is read.
+      [&live, &starting](const http::request& head) -> std::optional<http::response> {
+        trigger* t = live.load();
+        if (t == nullptr) return head.path == "/healthz" ? std::nullopt : std::optional(starting());
+        return t->authorise(head);
+      });
+  auto metrics = service::serve_metrics(
       metrics_override != nullptr ? *metrics_override : cfg.observability.metrics.trigger, "trigger",
-      [&trig] { return trig.metrics_text(); }, [&] { return running.load() && trig.ready(); });
-  spdlog::info("trigger: listening on http://{}:{} (POST /v1/issues){}", host, server.port(),
-               hf.enabled ? ", hot folder " + to.hot_folder.incoming.string() : std::string());
-  spdlog::info("trigger: signal {}, stopping", service::wait_for_termination());
+      [&live] {
+        trigger* t = live.load();
+        return t != nullptr ? t->metrics_text() : std::string();
+      },
+      [&] {
+        trigger* t = live.load();
+        return running.load() && t != nullptr && t->ready();
+      });
+
+  std::optional<publisher> pub;
+  std::optional<trigger> trig;
+  try {
+    pub.emplace(cfg.kafka, po);
+    trig.emplace(
+        to, [&](std::span<const split_result* const> ready) { return pub->publish(ready); },
+        [&](const std::string& id) { return pub->latest_manifest(id); });
+  } catch (...) {
+    server.stop();
+    throw;
+  }
+  live = &*trig;
+  spdlog::info("trigger: listening on http://{}:{} (POST /v1/issues), spool {}{}", host, server.port(),
+               to.spool_dir.string(), hf.enabled ? ", hot folder " + to.hot_folder.incoming.string() : std::string());
+  const int sig = service::wait_for_termination([&fatal] { return fatal.load(); });
   running = false;
   server.stop();
-  trig.drain(std::chrono::seconds(30));
+  live = nullptr;
+  metrics.reset();  // its handlers read the trigger, which goes first
+  if (auto why = trig->fatal_error()) {
+    // A fenced producer stays fenced: exit for the supervisor, which starts a fresh one (it
+    // replays the spool). Recreating it here could fence the instance that fenced us in turn.
+    throw std::runtime_error("trigger: the publisher failed fatally (" + *why +
+                             "); exiting so that the supervisor restarts it; accepted issues are kept in " +
+                             to.spool_dir.string());
+  }
+  spdlog::info("trigger: signal {}, stopping", sig);
+  trig->drain(std::chrono::seconds(30));
   return cli::ok;
 }
 

@@ -33,6 +33,15 @@ std::optional<std::size_t> exit_after_records() {
 
 std::string fail_line(const kafka::error& e) { return e.to_string(); }
 
+/// A record the broker (or librdkafka's message.max.bytes) will never take: retrying is useless.
+/// A commit that failed on it reports the delivery error in its message, hence the text match.
+bool too_large(const kafka::error& e) {
+  const int code = e.code().value();
+  return code == 10 /* MSG_SIZE_TOO_LARGE */ || code == 4 /* INVALID_MSG_SIZE */ ||
+         e.message().find("Message size too large") != std::string::npos ||
+         e.message().find("MSG_SIZE_TOO_LARGE") != std::string::npos;
+}
+
 /// Groups delivery reports into one offset range per topic partition, in first-seen order.
 std::vector<offset_range> ranges_of(const std::vector<kafka::delivery_report>& reports) {
   std::vector<offset_range> out;
@@ -285,6 +294,7 @@ bool publisher::publish_group(std::span<const split_result* const> issues,
     o.articles_sent = o.revisions = 0;
     o.ranges.clear();
     o.error.clear();
+    o.fatal = o.permanent = false;
     // What the topic (or this group, ahead of it) already holds for this issue.
     std::optional<IssueManifest> previous;
     if (auto it = planned_latest.find(o.issue_id); it != planned_latest.end()) {
@@ -398,8 +408,14 @@ bool publisher::publish_group(std::span<const split_result* const> issues,
                 reports ? "committed" : "failed", ms_since(sending));
   if (!reports) {
     std::string error = fail_line(reports.error());
-    if (reports.error().fatal()) error += " (fatal: this publisher must be restarted)";
-    for (const auto& p : plan) out[p.slot].error = error;
+    const bool fatal = reports.error().fatal();
+    if (fatal) error += " (fatal: this publisher must be restarted)";
+    for (const auto& p : plan) {
+      out[p.slot].error = error;
+      out[p.slot].fatal = fatal;
+      // Only an issue alone is known to be the one too large (a group is retried one by one).
+      out[p.slot].permanent = !fatal && plan.size() == 1 && too_large(reports.error());
+    }
     // A fatal error fails every issue alike: retrying them one by one cannot help.
     return reports.error().fatal();
   }

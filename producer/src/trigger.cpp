@@ -7,8 +7,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
 #include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <atomic>
 #include <deque>
 #include <fstream>
@@ -46,12 +51,14 @@ bool same_secret(std::string_view given, std::string_view secret) {
   return diff == 0;
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw std::runtime_error(p.string() + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return std::move(ss).str();
+/// `s` as is if it is plain (no space, quote, backslash or control character), else JSON-quoted:
+/// a file name with a newline must not split a log line, nor forge one.
+std::string log_safe(std::string_view s) {
+  const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u != 0x7f && c != '"' && c != '\\';
+  });
+  return plain ? std::string(s) : json(std::string(s)).dump();
 }
 
 /// `dir/name`, or `dir/name.<n>` if taken, so done/ and failed/ never lose a file.
@@ -80,7 +87,7 @@ void log_publication(std::string_view via, std::string_view who, const publish_o
     ranges += r.topic + "[" + std::to_string(r.partition) + "]@" + std::to_string(r.first) + ".." + std::to_string(r.last);
   }
   spdlog::info("publication via={} who={} source={} issue={} result={} articles={} sent={} revisions={} ranges={} error={}",
-               via, who, json(o.source_name).dump(), o.issue_id, to_string(o.state), o.article_ids.size(),
+               via, log_safe(who), json(o.source_name).dump(), o.issue_id, to_string(o.state), o.article_ids.size(),
                o.articles_sent, o.revisions, ranges.empty() ? "-" : ranges, json(o.error).dump());
 }
 
@@ -88,6 +95,7 @@ struct trigger::impl {
   trigger_options options;
   publish_group_fn publish;
   lookup_fn lookup;
+  std::unique_ptr<spool> durable;  // null without options.spool_dir
 
   // Metrics, updated where the event happens; rendered by metrics_text().
   metrics::counter_family requests;      // route, method, code
@@ -104,15 +112,18 @@ struct trigger::impl {
     split_result issue;
     std::string via;
     std::string who;
+    fs::path spool_file;  // set: retried until published or permanently failed
     std::promise<publish_outcome> done;
   };
-  std::mutex mu;
+  mutable std::mutex mu;
   std::condition_variable cv;
   std::condition_variable idle_cv;
   std::deque<std::shared_ptr<job>> queue;
   bool busy = false;
   bool stopping = false;
+  std::optional<std::string> fatal;    // the publisher is unusable: publish nothing more
   std::map<std::string, json> status;  // issue id -> last known status
+  std::mutex key_mu;                   // one Idempotency-Key request at a time
 
   std::mutex publisher_mu;  // publish and lookup share the publisher
   std::thread worker;
@@ -121,63 +132,128 @@ struct trigger::impl {
   // Hot folder: what each candidate file looked like at the last scan.
   struct seen {
     std::uintmax_t size;
-    fs::file_time_type mtime;
+    struct timespec mtime;
+    ino_t inode;
     std::chrono::steady_clock::time_point since;
+    int attempts = 0;                                  // transient failures so far
+    std::chrono::steady_clock::time_point not_before;  // backoff
   };
   std::mutex scan_mu;
-  std::map<fs::path, seen> candidates;
+  std::map<std::string, seen> candidates;  // by name in incoming/
 
+  /// Publishes what is queued, a group at a time. Spooled (HTTP) issues that fail transiently go
+  /// back to the front of the queue and are tried again after a capped, doubling pause.
   void run_worker() {
+    std::chrono::milliseconds backoff{0};
     while (true) {
       // Every issue queued by now (up to the bound) goes out in one transaction: at 100 issues/s
       // one transaction per issue could not keep up, and the queue grew (BENCHMARKS.md).
       std::vector<std::shared_ptr<job>> jobs;
+      bool unusable = false;
       {
         std::unique_lock lock(mu);
+        if (backoff.count() > 0) cv.wait_for(lock, backoff, [&] { return stopping; });
         cv.wait(lock, [&] { return stopping || !queue.empty(); });
         if (queue.empty()) return;
         const std::size_t n = std::min(queue.size(), std::max<std::size_t>(1, options.max_issues_per_transaction));
         jobs.assign(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
         queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
         busy = true;
+        unusable = fatal.has_value();
       }
       std::vector<const split_result*> ready;
       for (const auto& j : jobs) ready.push_back(&j->issue);
       std::vector<publish_outcome> outcomes;
       const auto t0 = std::chrono::steady_clock::now();
-      try {
-        std::lock_guard plock(publisher_mu);
-        outcomes = publish(ready);
-        if (outcomes.size() != jobs.size()) throw std::logic_error("publisher returned the wrong number of outcomes");
-      } catch (const std::exception& e) {
+      const auto fail_all = [&](const std::string& why, bool is_fatal) {
         outcomes.assign(jobs.size(), publish_outcome{});
         for (std::size_t i = 0; i < jobs.size(); ++i) {
           auto& o = outcomes[i];
           o.issue_id = jobs[i]->issue.manifest.issue_id();
           o.source_name = jobs[i]->issue.manifest.source_name();
           o.state = publish_outcome::status::failed;
-          o.error = e.what();
+          o.error = why;
+          o.fatal = is_fatal;
         }
+      };
+      if (unusable) {
+        fail_all("the publisher failed fatally; not publishing (restart the trigger)", true);
+      } else {
+        try {
+          std::lock_guard plock(publisher_mu);
+          outcomes = publish(ready);
+          if (outcomes.size() != jobs.size()) throw std::logic_error("publisher returned the wrong number of outcomes");
+        } catch (const std::exception& e) {
+          fail_all(e.what(), false);
+        }
+        publish_latency.observe(
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
       }
-      publish_latency.observe(
-          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
+      std::optional<std::string> newly_fatal;
+      bool retry = false;
+      bool succeeded = false;
+      std::vector<std::shared_ptr<job>> again;
       for (std::size_t i = 0; i < jobs.size(); ++i) {
         const auto& o = outcomes[i];
         count_issue(jobs[i]->via, to_string(o.state));
         if (o.state == publish_outcome::status::failed) {
           errors.inc({{"kind", "publish_failed"}});
+          if (o.fatal && !unusable && !newly_fatal) newly_fatal = o.error;
         } else {
           articles_produced += o.articles_sent;
+          succeeded = true;
         }
-        log_publication(jobs[i]->via, jobs[i]->who, o);
+        if (!unusable) log_publication(jobs[i]->via, jobs[i]->who, o);
       }
       {
         std::lock_guard lock(mu);
-        for (const auto& o : outcomes) status[o.issue_id] = outcome_json(o);
+        if (newly_fatal && !fatal) fatal = newly_fatal;
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+          const auto& o = outcomes[i];
+          auto& j = jobs[i];
+          if (j->spool_file.empty() || o.state != publish_outcome::status::failed || o.permanent) {
+            status[o.issue_id] = outcome_json(o);
+            continue;
+          }
+          // Accepted with a 202: stays in the spool (replayed at start-up) and, unless the
+          // publisher is gone or we are stopping, is tried again here.
+          json& s = status[o.issue_id];
+          s["status"] = "queued";
+          s["lastError"] = o.error;
+          s["updatedAt"] = now_iso8601();
+          if (!fatal && !stopping) again.push_back(j);
+        }
+        queue.insert(queue.begin(), again.begin(), again.end());
+        retry = !again.empty();
         busy = false;
       }
+      for (std::size_t i = 0; i < jobs.size(); ++i) {
+        auto& j = jobs[i];
+        const auto& o = outcomes[i];
+        if (j->spool_file.empty()) {
+          j->done.set_value(o);
+        } else if (o.state != publish_outcome::status::failed) {
+          durable->done(j->spool_file);
+          j->done.set_value(o);
+        } else if (o.permanent) {
+          spdlog::error("trigger: issue {} can never be published ({}); spooled request moved to {}", o.issue_id,
+                        o.error, (durable->dir() / "failed").string());
+          durable->reject(j->spool_file, o.error);
+          j->done.set_value(o);
+        }
+      }
       idle_cv.notify_all();
-      for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i]->done.set_value(std::move(outcomes[i]));
+      if (newly_fatal) {
+        spdlog::critical("trigger: the publisher failed fatally: {}; no longer accepting issues (POST answers 503, "
+                         "/readyz not ready); accepted issues stay in the spool for the next start",
+                         *newly_fatal);
+        if (options.on_fatal) options.on_fatal(*newly_fatal);
+      }
+      if (retry) {
+        backoff = std::min(options.retry_max, succeeded ? options.retry_min : std::max(options.retry_min, backoff * 2));
+      } else {
+        backoff = std::chrono::milliseconds{0};
+      }
     }
   }
 
@@ -187,11 +263,12 @@ struct trigger::impl {
             {"source", o.source_name},        {"error", o.error},            {"updatedAt", now_iso8601()}};
   }
 
-  std::future<publish_outcome> enqueue(split_result issue, std::string via, std::string who) {
+  std::future<publish_outcome> enqueue(split_result issue, std::string via, std::string who, fs::path spool_file = {}) {
     auto j = std::make_shared<job>();
     j->issue = std::move(issue);
     j->via = std::move(via);
     j->who = std::move(who);
+    j->spool_file = std::move(spool_file);
     auto f = j->done.get_future();
     {
       std::lock_guard lock(mu);
@@ -203,21 +280,67 @@ struct trigger::impl {
       status[j->issue.manifest.issue_id()] = std::move(queued);
       queue.push_back(std::move(j));
     }
-    cv.notify_one();
+    cv.notify_all();  // the scanner waits on the same condition variable: notify_one could wake only it
     return f;
   }
 
-  http::response post_issue(const http::request& req) {
+  split_options options_for(const std::string& paper, const std::string& date, const std::string& source) const {
     split_options so;
-    so.source_name = "http:" + req.remote;
+    so.source_name = source;
     so.papers = options.papers;
+    so.paper_code = paper;
+    so.issue_date = date;
+    return so;
+  }
+
+  /// Re-queues what the spool holds (issues accepted before a restart), oldest first.
+  void replay_spool() {
+    std::size_t n = 0;
+    for (auto& s : durable->pending()) {
+      try {
+        split_result issue = split_issue(s.body, options_for(s.request.paper, s.request.date, s.request.source));
+        issue.manifest.set_source(s.body);
+        (void)enqueue(std::move(issue), "http", s.request.who, s.file);
+        ++n;
+      } catch (const split_error& e) {
+        // It split when accepted: only a changed splitter can get here. Keep it for a look.
+        spdlog::error("trigger: spooled issue {} no longer splits: {}", s.file.filename().string(), e.what());
+        durable->reject(s.file, e.what());
+      }
+    }
+    if (n > 0) spdlog::info("trigger: replaying {} issue(s) accepted before the restart, from {}", n, durable->dir().string());
+  }
+
+  static http::response accepted(const std::string& id, const std::vector<std::string>& article_ids) {
+    json body = {{"issueId", id}, {"articleIds", article_ids}, {"status", "queued"}};
+    http::response r;
+    r.status = 202;
+    r.body = body.dump() + "\n";
+    r.headers.emplace_back("Location", "/v1/issues/" + id);
+    return r;
+  }
+
+  static http::response unavailable(const std::string& why) {
+    auto r = http::response::json_error(503, why);
+    r.headers.emplace_back("Retry-After", "30");
+    return r;
+  }
+
+  http::response post_issue(const http::request& req) {
+    {
+      std::lock_guard lock(mu);
+      if (fatal) return unavailable("the trigger's publisher failed fatally (" + *fatal + "); it is restarting");
+      if (stopping) return unavailable("the trigger is shutting down");
+    }
+    std::string paper;
+    std::string date;
     if (auto it = req.query.find("paper"); it != req.query.end()) {
       static const std::regex code_re("[a-z0-9][a-z0-9_-]{0,31}");
       if (!std::regex_match(it->second, code_re)) {
         return http::response::json_error(400, "query parameter paper: expected a paper code like 'cjrb', got " +
                                                    json(it->second).dump());
       }
-      so.paper_code = it->second;
+      paper = it->second;
     }
     if (auto it = req.query.find("date"); it != req.query.end()) {
       static const std::regex date_re("[0-9]{4}-[0-9]{2}-[0-9]{2}");
@@ -225,12 +348,20 @@ struct trigger::impl {
         return http::response::json_error(400, "query parameter date: expected YYYY-MM-DD, got " +
                                                    json(it->second).dump());
       }
-      so.issue_date = it->second;
+      date = it->second;
     }
-    if (auto it = req.query.find("source"); it != req.query.end()) so.source_name = it->second;
+    // draft-ietf-httpapi-idempotency-key-header: a string the client picks per request.
+    const std::string key = req.header("idempotency-key");
+    if (!key.empty() && (key.size() > 255 || std::any_of(key.begin(), key.end(), [](char c) {
+                           return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e;
+                         }))) {
+      return http::response::json_error(400, "header Idempotency-Key: expected 1 to 255 printable ASCII characters");
+    }
+    std::string source = "http:" + req.remote;
+    if (auto it = req.query.find("source"); it != req.query.end()) source = it->second;
     split_result issue;
     try {
-      issue = split_issue(req.body, so);
+      issue = split_issue(req.body, options_for(paper, date, source));
       issue.manifest.set_source(req.body);  // archived by hash for re-splitting
     } catch (const split_error& e) {
       count_issue("http", "rejected");
@@ -240,12 +371,55 @@ struct trigger::impl {
       return r;
     }
     const std::string id = issue.manifest.issue_id();
-    json body = {{"issueId", id}, {"articleIds", issue.manifest.article_ids()}, {"status", "queued"}};
-    (void)enqueue(std::move(issue), "http", req.remote);
-    http::response r;
-    r.status = 202;
-    r.body = body.dump() + "\n";
-    r.headers.emplace_back("Location", "/v1/issues/" + id);
+    const std::vector<std::string> article_ids(issue.manifest.article_ids().begin(), issue.manifest.article_ids().end());
+    if (!durable) {
+      (void)enqueue(std::move(issue), "http", req.remote);
+      return accepted(id, article_ids);
+    }
+    // One keyed request at a time, so two concurrent retries cannot both be spooled.
+    std::unique_lock klock(key_mu, std::defer_lock);
+    const std::string request_sha = sha256_hex(req.target + "\n" + req.body);
+    if (!key.empty()) {
+      klock.lock();
+      if (auto a = durable->answered(key)) {
+        if (a->request_sha256 != request_sha) {
+          return http::response::json_error(
+              422, "Idempotency-Key " + json(key).dump() + " was used for another request (issue " + a->issue_id + ")");
+        }
+        auto r = accepted(a->issue_id, a->article_ids);
+        r.headers.emplace_back("Idempotent-Replayed", "true");
+        return r;
+      }
+    }
+    fs::path file;
+    try {
+      file = durable->put({paper, date, source, req.remote, id, key}, req.body);
+    } catch (const std::exception& e) {
+      errors.inc({{"kind", "spool"}});
+      spdlog::error("trigger: cannot accept issue {}: {}", id, e.what());
+      return unavailable(std::string("cannot make the issue durable: ") + e.what());
+    }
+    (void)enqueue(std::move(issue), "http", req.remote, file);
+    if (!key.empty()) {
+      try {
+        durable->remember(key, {request_sha, id, article_ids});
+      } catch (const std::exception& e) {
+        // The issue is durable; only a retry's dedup is lost, and that retry would be `unchanged`.
+        errors.inc({{"kind", "spool"}});
+        spdlog::error("trigger: Idempotency-Key of issue {} not recorded: {}", id, e.what());
+      }
+    }
+    return accepted(id, article_ids);
+  }
+
+  /// 401 unless the request carries the bearer token (or none is configured).
+  std::optional<http::response> check_token(const http::request& req) const {
+    const std::string auth = req.header("authorization");
+    if (options.token.empty() || (auth.starts_with("Bearer ") && same_secret(auth.substr(7), options.token))) {
+      return std::nullopt;
+    }
+    auto r = http::response::json_error(401, "missing or wrong bearer token");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"syndicate\"");
     return r;
   }
 
@@ -271,65 +445,137 @@ struct trigger::impl {
     return http::response::json_error(404, "no issue " + json(id).dump() + " known");
   }
 
-  /// A stable file of incoming/, read and split: queued for publication, or rejected.
+  // ---- hot folder ----
+
+  /// A file of incoming/ after one attempt: queued for publication, rejected, or to be retried.
   struct taken_file {
-    fs::path file;
-    std::string error;                           // did not split
-    std::future<publish_outcome> publication;    // valid if queued
+    std::string name;
+    std::string error;                         // rejected (permanently) with this reason
+    std::future<publish_outcome> publication;  // valid if queued
   };
 
-  /// Reads and splits one stable file; queues it unless it does not split. Nullopt if it cannot
-  /// be read now (vanished or unreadable: tried again next scan).
-  std::optional<taken_file> take_file(const fs::path& file) {
-    const std::string name = file.filename().string();
-    std::string raw;
-    try {
-      raw = read_file(file);
-    } catch (const std::exception& e) {
-      spdlog::warn("hot folder: {}", e.what());
+  /// incoming/, opened once per scan: names are opened relative to it and never followed.
+  struct dir_handle {
+    int fd = -1;
+    explicit dir_handle(const fs::path& p) : fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
+    ~dir_handle() {
+      if (fd >= 0) ::close(fd);
+    }
+    dir_handle(const dir_handle&) = delete;
+    dir_handle& operator=(const dir_handle&) = delete;
+  };
+
+  /// Opens `name` in incoming/ without following a symbolic link, checks what it is and its size
+  /// on the open descriptor, reads at most max_file_bytes, splits and queues it. A file that is
+  /// not ours to read or cannot ever be published is rejected with the reason; nullopt if it
+  /// changed under us or vanished (looked at again next scan).
+  std::optional<taken_file> take_file(int dirfd, const std::string& name) {
+    taken_file t{name, {}, {}};
+    const auto reject = [&](std::string why) {
+      t.error = std::move(why);
+      count_issue("hotfolder", "rejected");
+      return std::optional<taken_file>(std::move(t));
+    };
+    const int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+      const int err = errno;
+      if (err == ENOENT) return std::nullopt;
+      if (err == ELOOP) return reject(name + ": a symbolic link; the hot folder never follows links (copy the file in)");
+      return reject(name + ": cannot open: " + std::strerror(err));
+    }
+    struct closer {
+      int fd;
+      ~closer() { ::close(fd); }
+    } close_fd{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return reject(name + ": cannot stat: " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return reject(name + ": not a regular file");
+    if (st.st_nlink != 1) {
+      return reject(name + ": has " + std::to_string(st.st_nlink) +
+                    " hard links; a hot-folder file must have no other name (copy it in)");
+    }
+    const auto size = static_cast<std::uintmax_t>(st.st_size);
+    if (size > options.hot_folder.max_file_bytes) {
+      return reject(name + ": " + std::to_string(size) + " bytes, over the limit of " +
+                    std::to_string(options.hot_folder.max_file_bytes) + " (producer.hot_folder.max_file_bytes)");
+    }
+    // Read what fstat promised plus one byte: more means a writer is still at it.
+    std::string raw(static_cast<std::size_t>(size) + 1, '\0');
+    std::size_t got = 0;
+    while (got < raw.size()) {
+      const ssize_t n = ::read(fd, raw.data() + got, raw.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return reject(name + ": cannot read: " + std::strerror(errno));
+      if (n == 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    if (got != size) {
+      spdlog::info("hot folder: {} changed while read ({} bytes, {} expected); waiting for it to settle",
+                   json(name).dump(), got, size);
+      candidates.erase(name);
       return std::nullopt;
     }
+    raw.resize(got);
     split_options so;
     so.source_name = name;
     so.papers = options.papers;
-    taken_file t{file, {}, {}};
     try {
       split_result issue = split_issue(raw, so);
       issue.manifest.set_source(raw);
       t.publication = enqueue(std::move(issue), "hotfolder", name);
     } catch (const split_error& e) {
-      t.error = e.what();
-      count_issue("hotfolder", "rejected");
+      return reject(e.what());
     }
     return t;
   }
 
-  /// Waits for a taken file's publication and moves it to done/ or failed/; true if moved.
-  bool finish_file(taken_file& t) {
-    const std::string name = t.file.filename().string();
-    if (t.publication.valid()) {
-      const publish_outcome o = t.publication.get();
-      if (o.state == publish_outcome::status::failed) {
-        // Kafka trouble is not the file's fault: keep it in incoming/ and try again.
-        spdlog::warn("hot folder: {} not published ({}); will retry", name, o.error);
-        return false;
-      }
-    }
+  /// Moves `name` out of incoming/ (and its `.ready` marker away); true if moved.
+  bool move_out(const std::string& name, const fs::path& to_dir, const std::string& note) {
+    const fs::path target = free_name(to_dir, name);
     std::error_code ec;
-    if (t.error.empty()) {
-      fs::rename(t.file, free_name(options.hot_folder.done, name), ec);
-    } else {
-      const fs::path target = free_name(options.hot_folder.failed, name);
-      fs::rename(t.file, target, ec);
-      std::ofstream(target.string() + ".error") << t.error << '\n';
-      spdlog::info("publication via=hotfolder who={} source={} result=rejected error={}", name, json(name).dump(),
-                   json(t.error).dump());
-    }
+    fs::rename(options.hot_folder.incoming / name, target, ec);
     if (ec) {
       errors.inc({{"kind", "hot_folder"}});
-      spdlog::error("hot folder: cannot move {}: {}", t.file.string(), ec.message());
+      spdlog::error("hot folder: cannot move {} to {}: {}", json(name).dump(), to_dir.string(), ec.message());
+      return false;
     }
-    return !ec;
+    if (!note.empty()) {
+      try {
+        write_durably(to_dir, target.filename().string() + ".error", note + "\n");
+      } catch (const std::exception& e) {
+        spdlog::error("hot folder: {}", e.what());
+      }
+    }
+    std::error_code ignored;
+    fs::remove(options.hot_folder.incoming / (name + ".ready"), ignored);
+    return true;
+  }
+
+  /// Waits for a taken file's publication and moves it to done/ or failed/; true if moved.
+  bool finish_file(taken_file& t) {
+    const std::string& name = t.name;
+    if (t.publication.valid()) {
+      const publish_outcome o = t.publication.get();
+      if (o.state == publish_outcome::status::failed && !o.permanent) {
+        // Kafka trouble is not the file's fault: keep it in incoming/ and try again later.
+        if (auto it = candidates.find(name); it != candidates.end() && !o.fatal) {
+          auto& s = it->second;
+          ++s.attempts;
+          const auto base = std::max(options.hot_folder.poll_interval, std::chrono::milliseconds{0});
+          const auto pause = std::min(options.hot_folder.retry_max,
+                                      std::chrono::milliseconds(base.count() << std::min(s.attempts - 1, 20)));
+          s.not_before = std::chrono::steady_clock::now() + pause;
+          spdlog::warn("hot folder: {} not published ({}); retry {} in {} ms", json(name).dump(), o.error, s.attempts,
+                       pause.count());
+        }
+        return false;
+      }
+      if (o.state == publish_outcome::status::failed) t.error = o.error;  // permanent: too large for Kafka
+    }
+    if (t.error.empty()) return move_out(name, options.hot_folder.done, {});
+    spdlog::info("publication via=hotfolder who={} source={} result=rejected error={}", log_safe(name),
+                 json(name).dump(), json(t.error).dump());
+    return move_out(name, options.hot_folder.failed, t.error);
   }
 
   void run_scanner() {
@@ -347,42 +593,69 @@ struct trigger::impl {
     }
   }
 
+  bool ignored(const std::string& name) const {
+    return name.starts_with('.') ||
+           std::any_of(options.hot_folder.ignore_suffixes.begin(), options.hot_folder.ignore_suffixes.end(),
+                       [&](const std::string& suffix) { return name.ends_with(suffix); });
+  }
+
   std::size_t scan() {
     std::lock_guard lock(scan_mu);
-    const fs::path& incoming = options.hot_folder.incoming;
+    const dir_handle dir(options.hot_folder.incoming);
+    if (dir.fd < 0) {
+      throw std::runtime_error("cannot open " + options.hot_folder.incoming.string() + ": " + std::strerror(errno));
+    }
     const auto now = std::chrono::steady_clock::now();
-    std::map<fs::path, seen> next;
-    std::vector<fs::path> ready;
-    for (const auto& entry : fs::directory_iterator(incoming)) {
+    std::map<std::string, seen> next;
+    std::set<std::string> markers;  // names with a `.ready` marker
+    std::vector<std::string> ready;
+    std::vector<taken_file> taken;
+    std::vector<std::pair<std::string, struct stat>> entries;
+    for (const auto& entry : fs::directory_iterator(options.hot_folder.incoming)) {
       const std::string name = entry.path().filename().string();
-      if (!entry.is_regular_file() || name.starts_with('.') || name.ends_with(".error")) continue;
-      if (std::any_of(options.hot_folder.ignore_suffixes.begin(), options.hot_folder.ignore_suffixes.end(),
-                      [&](const std::string& suffix) { return name.ends_with(suffix); })) {
+      if (ignored(name)) continue;
+      if (name.ends_with(".ready") && name.size() > 6) {
+        markers.insert(name.substr(0, name.size() - 6));
         continue;
       }
-      std::error_code ec;
-      const auto size = entry.file_size(ec);
-      const auto mtime = entry.last_write_time(ec);
-      if (ec) continue;
-      auto it = candidates.find(entry.path());
-      seen s{size, mtime, now};
-      if (it != candidates.end() && it->second.size == size && it->second.mtime == mtime) {
-        s.since = it->second.since;
-        if (now - s.since >= options.hot_folder.stable_for) ready.push_back(entry.path());
+      struct stat st {};
+      if (::fstatat(dir.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // vanished
+      entries.emplace_back(name, st);
+    }
+    for (const auto& [name, st] : entries) {
+      if (!S_ISREG(st.st_mode)) {
+        // A link, a directory, a FIFO...: never read; rejected at once with the reason.
+        taken_file t{name, S_ISLNK(st.st_mode) ? name + ": a symbolic link; the hot folder never follows links "
+                                                        "(copy the file in)"
+                                                 : name + ": not a regular file",
+                     {}};
+        count_issue("hotfolder", "rejected");
+        taken.push_back(std::move(t));
+        continue;
       }
-      next[entry.path()] = s;
+      seen s{static_cast<std::uintmax_t>(st.st_size), st.st_mtim, st.st_ino, now, 0, {}};
+      auto it = candidates.find(name);
+      const bool same = it != candidates.end() && it->second.size == s.size && it->second.inode == s.inode &&
+                        it->second.mtime.tv_sec == s.mtime.tv_sec && it->second.mtime.tv_nsec == s.mtime.tv_nsec;
+      if (same) {
+        s.since = it->second.since;
+        s.attempts = it->second.attempts;
+        s.not_before = it->second.not_before;
+      }
+      const bool complete = markers.contains(name) || (same && now - s.since >= options.hot_folder.stable_for);
+      if (complete && now >= s.not_before) ready.push_back(name);
+      next[name] = s;
     }
     candidates = std::move(next);
     // Queue every ready file before waiting for any: they are published together (group commit).
-    std::vector<taken_file> taken;
-    for (const auto& f : ready) {
-      if (auto t = take_file(f)) taken.push_back(std::move(*t));
+    for (const auto& name : ready) {
+      if (auto t = take_file(dir.fd, name)) taken.push_back(std::move(*t));
     }
     std::size_t moved = 0;
     for (auto& t : taken) {
       if (finish_file(t)) {
         ++moved;
-        candidates.erase(t.file);
+        candidates.erase(t.name);
       }
     }
     return moved;
@@ -412,6 +685,11 @@ trigger::trigger(trigger_options options, publish_group_fn publish, lookup_fn lo
       if (ec) throw std::invalid_argument("hot folder: cannot create " + dir->string() + ": " + ec.message());
     }
   }
+  if (!impl_->options.spool_dir.empty()) {
+    impl_->durable = std::make_unique<spool>(impl_->options.spool_dir, impl_->options.idempotency_ttl,
+                                             impl_->options.idempotency_max_keys);
+    impl_->replay_spool();
+  }
   impl_->worker = std::thread([this] { impl_->run_worker(); });
   if (impl_->options.hot_folder.enabled && impl_->options.hot_folder.poll_interval.count() > 0) {
     impl_->scanner = std::thread([this] { impl_->run_scanner(); });
@@ -428,18 +706,26 @@ trigger::~trigger() {
   if (impl_->worker.joinable()) impl_->worker.join();
 }
 
-http::response trigger::handle(const http::request& req) {
-  // Bounded label values: the route pattern, never the raw path.
-  std::string route = "other";
-  if (req.path == "/v1/issues") {
-    route = "/v1/issues";
-  } else if (req.path.starts_with("/v1/issues/")) {
-    route = "/v1/issues/{id}";
-  } else if (req.path == "/healthz") {
-    route = "/healthz";
-  }
+namespace {
+
+/// Bounded label values: the route pattern, never the raw path.
+std::string route_of(const http::request& req) {
+  if (req.path == "/v1/issues") return "/v1/issues";
+  if (req.path.starts_with("/v1/issues/")) return "/v1/issues/{id}";
+  if (req.path == "/healthz") return "/healthz";
+  return "other";
+}
+
+std::string method_of(const http::request& req) {
   static const std::set<std::string, std::less<>> methods{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
-  const std::string method = methods.contains(req.method) ? req.method : "other";
+  return methods.contains(req.method) ? req.method : "other";
+}
+
+}  // namespace
+
+http::response trigger::handle(const http::request& req) {
+  const std::string route = route_of(req);
+  const std::string method = method_of(req);
   unsigned status = 500;
   try {
     http::response r = route_request(req);
@@ -453,20 +739,38 @@ http::response trigger::handle(const http::request& req) {
   }
 }
 
+std::optional<http::response> trigger::authorise(const http::request& head) {
+  // Everything route_request() can answer without the body, answered before the body is read.
+  std::optional<http::response> r;
+  if (head.path == "/healthz") return r;
+  const bool issues = head.path == "/v1/issues";
+  const bool one_issue =
+      head.path.starts_with("/v1/issues/") && head.path.size() > std::string_view("/v1/issues/").size();
+  if (!issues && !one_issue) {
+    r = http::response::json_error(404, "no such resource: " + head.path);
+  } else if (auto denied = impl_->check_token(head)) {
+    r = std::move(denied);
+  } else if (issues && head.method != "POST") {
+    r = http::response::json_error(405, "use POST on /v1/issues");
+    r->headers.emplace_back("Allow", "POST");
+  } else if (issues) {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->fatal) {
+      r = impl::unavailable("the trigger's publisher failed fatally (" + *impl_->fatal + "); it is restarting");
+    }
+  }
+  if (r) {
+    impl_->requests.inc({{"route", route_of(head)}, {"method", method_of(head)}, {"code", std::to_string(r->status)}});
+  }
+  return r;
+}
+
 http::response trigger::route_request(const http::request& req) {
   if (req.path == "/healthz") return {200, "text/plain", "ok\n", {}};
   const bool issues = req.path == "/v1/issues";
   const bool one_issue = req.path.starts_with("/v1/issues/") && req.path.size() > std::string_view("/v1/issues/").size();
   if (!issues && !one_issue) return http::response::json_error(404, "no such resource: " + req.path);
-
-  const std::string auth = req.header("authorization");
-  const bool authorised =
-      impl_->options.token.empty() || (auth.starts_with("Bearer ") && same_secret(auth.substr(7), impl_->options.token));
-  if (!authorised) {
-    auto r = http::response::json_error(401, "missing or wrong bearer token");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"syndicate\"");
-    return r;
-  }
+  if (auto denied = impl_->check_token(req)) return *denied;
   if (issues) {
     if (req.method != "POST") {
       auto r = http::response::json_error(405, "use POST on /v1/issues");
@@ -504,9 +808,10 @@ std::string trigger::metrics_text() const {
            "Time to publish the issues queued together (one Kafka transaction, up to max_issues_per_transaction).")
       .observations({}, impl_->publish_latency);
   w.family("syndicate_trigger_errors_total", "counter",
-           "Errors: publish_failed (transaction not committed), hot_folder (scan or move), handler (HTTP 500).");
+           "Errors: publish_failed (transaction not committed), hot_folder (scan or move), handler (HTTP 500), "
+           "spool (an issue could not be made durable: 503).");
   auto errs = impl_->errors.snapshot();
-  for (const char* kind : {"publish_failed", "hot_folder", "handler"}) {
+  for (const char* kind : {"publish_failed", "hot_folder", "handler", "spool"}) {
     const metrics::labels l{{"kind", kind}};
     const auto it = std::find_if(errs.begin(), errs.end(), [&](const auto& e) { return e.first == l; });
     w.sample(l, it == errs.end() ? std::uint64_t{0} : it->second);
@@ -523,7 +828,12 @@ std::string trigger::metrics_text() const {
 
 bool trigger::ready() const {
   std::lock_guard lock(impl_->mu);
-  return !impl_->stopping;
+  return !impl_->stopping && !impl_->fatal;
+}
+
+std::optional<std::string> trigger::fatal_error() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->fatal;
 }
 
 std::size_t trigger::scan_hot_folder() { return impl_->scan(); }

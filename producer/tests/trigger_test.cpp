@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -44,7 +45,7 @@ std::string reply::header(const std::string& name) const {
 
 /// One HTTP/1.1 request on a fresh connection.
 reply send(std::uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
-           const std::string& token = "s3cret") {
+           const std::string& token = "s3cret", const std::map<std::string, std::string>& headers = {}) {
   boost::asio::io_context io;
   beast::tcp_stream stream(io);
   stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
@@ -52,6 +53,7 @@ reply send(std::uint16_t port, const std::string& method, const std::string& tar
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
   req.set(bhttp::field::host, "127.0.0.1");
   if (!token.empty()) req.set(bhttp::field::authorization, "Bearer " + token);
+  for (const auto& [name, value] : headers) req.set(name, value);
   req.body() = body;
   req.prepare_payload();
   bhttp::write(stream, req);
@@ -66,19 +68,28 @@ reply send(std::uint16_t port, const std::string& method, const std::string& tar
   return r;
 }
 
-/// Records what it is asked to publish; fails while `fail` is set.
+/// Records what it is asked to publish; fails while `fail` is set (fatally with `fatal`, for
+/// good with `permanent`).
 struct fake_publisher {
   std::mutex mu;
   std::vector<std::string> published;  // issue ids
   std::atomic<bool> fail{false};
+  std::atomic<bool> fatal{false};
+  std::atomic<bool> permanent{false};
+  std::atomic<int> calls{0};
 
   publish_outcome operator()(const split_result& issue) {
+    ++calls;
     publish_outcome o;
     o.issue_id = issue.manifest.issue_id();
     o.source_name = issue.manifest.source_name();
     for (const auto& id : issue.manifest.article_ids()) o.article_ids.push_back(id);
-    if (fail) {
-      o.error = "kafka: broker down";
+    if (fail || fatal || permanent) {
+      o.error = fatal ? "kafka: Producer fenced (fatal: this publisher must be restarted)"
+                : permanent ? "kafka: Broker: Message size too large"
+                            : "kafka: broker down";
+      o.fatal = fatal;
+      o.permanent = permanent;
       return o;
     }
     std::lock_guard lock(mu);
@@ -101,7 +112,9 @@ class TriggerHttp : public ::testing::Test {
     so.body_limit = 64 * 1024;
     so.io_timeout = 1500ms;
     so.threads = 2;
-    server = std::make_unique<syn::http::server>(so, [this](const syn::http::request& r) { return trig->handle(r); });
+    server = std::make_unique<syn::http::server>(
+        so, [this](const syn::http::request& r) { return trig->handle(r); },
+        [this](const syn::http::request& head) { return trig->authorise(head); });
   }
 
   fake_publisher fake;
@@ -270,7 +283,9 @@ TEST_F(TriggerHttp, SlowPartialRequestTimesOutWhileOthersAreServed) {
   boost::asio::io_context io;
   tcp::socket slow(io);
   slow.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server->port()));
-  const std::string partial = "POST /v1/issues HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc";
+  // Authorised, so that the head is accepted and the server waits for the rest of the body.
+  const std::string partial =
+      "POST /v1/issues HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\nContent-Length: 1000\r\n\r\nabc";
   boost::asio::write(slow, boost::asio::buffer(partial));
 
   const auto other = send(server->port(), "GET", "/healthz");
@@ -367,6 +382,207 @@ TEST_F(HotFolder, KafkaFailureKeepsTheFileForRetry) {
   fake.fail = false;
   EXPECT_EQ(trig->scan_hot_folder(), 1U);
   EXPECT_TRUE(fs::exists(root / "done" / "cjrb-p1.txt"));
+}
+
+
+TEST_F(HotFolder, ReadyMarkerTakesAFileAtOnceAndLeavesWithIt) {
+  drop("marked.txt", syn::producer::testing::fixture());
+  drop("marked.txt.ready", "");
+  EXPECT_EQ(trig->scan_hot_folder(), 1U);  // no quiet period with a marker
+  EXPECT_TRUE(fs::exists(root / "done" / "marked.txt"));
+  EXPECT_FALSE(fs::exists(root / "incoming" / "marked.txt.ready"));
+}
+
+// Regression: a symbolic link was followed out of the folder (an issue outside it was published,
+// /etc/shadow was read). It is rejected with a reason, and the target is never read.
+TEST_F(HotFolder, SymlinkIsRejectedNotFollowed) {
+  const fs::path outside = root / "outside.txt";
+  std::ofstream(outside) << syn::producer::testing::fixture();
+  fs::create_symlink(outside, root / "incoming" / "link.txt");
+  trig->scan_hot_folder();
+  ASSERT_TRUE(fs::is_symlink(root / "failed" / "link.txt"));
+  EXPECT_NE(read(root / "failed" / "link.txt.error").find("symbolic link"), std::string::npos);
+  EXPECT_EQ(fake.calls.load(), 0);
+  EXPECT_TRUE(fs::exists(outside));
+}
+
+// Regression: files were read whole before any size check (+218 MB RSS for a 200 MB file).
+TEST_F(HotFolder, TooLargeFileIsRejectedWithoutReading) {
+  {
+    std::ofstream big(root / "incoming" / "big.txt", std::ios::binary);
+    big << std::string((4U << 20U) + 1, 'x');
+  }
+  trig->scan_hot_folder();
+  EXPECT_EQ(trig->scan_hot_folder(), 1U);
+  EXPECT_TRUE(fs::exists(root / "failed" / "big.txt"));
+  EXPECT_NE(read(root / "failed" / "big.txt.error").find("over the limit"), std::string::npos);
+}
+
+// Regression: a record too large for Kafka was retried forever and never moved to failed/.
+TEST_F(HotFolder, PermanentPublishFailureGoesToFailedAtOnce) {
+  fake.permanent = true;
+  drop("huge-article.txt", syn::producer::testing::fixture());
+  trig->scan_hot_folder();
+  EXPECT_EQ(trig->scan_hot_folder(), 1U);
+  EXPECT_TRUE(fs::exists(root / "failed" / "huge-article.txt"));
+  EXPECT_NE(read(root / "failed" / "huge-article.txt.error").find("Message size too large"), std::string::npos);
+}
+
+// Regression: a file named *.error was silently never processed; every name is published or
+// rejected, a newline in it included.
+TEST_F(HotFolder, AnyNameIsProcessed) {
+  drop("issue.error", syn::producer::testing::fixture());
+  drop("bad\nname.txt", "\x01\x02");
+  trig->scan_hot_folder();
+  EXPECT_EQ(trig->scan_hot_folder(), 2U);
+  EXPECT_TRUE(fs::exists(root / "done" / "issue.error"));
+  EXPECT_TRUE(fs::exists(root / "failed" / "bad\nname.txt.error"));
+}
+
+class TriggerSpool : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() / ("syn-spool-" + std::to_string(::getpid()) + "-" +
+                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    start();
+  }
+  void TearDown() override {
+    server.reset();
+    trig.reset();
+    fs::remove_all(dir);
+  }
+  void start() {
+    server.reset();
+    trig.reset();
+    syn::producer::trigger_options o;
+    o.papers = syn::producer::testing::test_papers();
+    o.spool_dir = dir;
+    o.retry_min = 10ms;
+    o.retry_max = 50ms;
+    o.on_fatal = [this](const std::string&) { ++fatal_calls; };
+    trig = std::make_unique<syn::producer::trigger>(o, [this](const split_result& r) { return fake(r); });
+    server = std::make_unique<syn::http::server>(
+        syn::http::server_options{}, [this](const syn::http::request& r) { return trig->handle(r); },
+        [this](const syn::http::request& head) { return trig->authorise(head); });
+  }
+  std::size_t spooled() const {
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir)) n += e.path().extension() == ".issue" ? 1 : 0;
+    return n;
+  }
+  reply post(const std::string& target, const std::string& body, const std::string& key = "") {
+    std::map<std::string, std::string> headers;
+    if (!key.empty()) headers["Idempotency-Key"] = key;
+    return send(server->port(), "POST", target, body, "", headers);
+  }
+
+  fs::path dir;
+  fake_publisher fake;
+  std::atomic<int> fatal_calls{0};
+  std::unique_ptr<syn::producer::trigger> trig;
+  std::unique_ptr<syn::http::server> server;
+};
+
+// Regression: 202 was given while the issue was only in memory; 97 of 100 were lost to a kill -9.
+// Accepted means spooled: the issue survives the trigger and is published by the next one.
+TEST_F(TriggerSpool, AcceptedIssueSurvivesARestartAndIsPublishedThen) {
+  fake.fail = true;  // Kafka down: the issue stays spooled
+  ASSERT_EQ(post("/v1/issues", syn::producer::testing::fixture()).status, 202U);
+  EXPECT_EQ(spooled(), 1U);
+  for (int i = 0; i < 200 && fake.calls.load() < 2; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_GE(fake.calls.load(), 2) << "a spooled issue is retried";
+  server.reset();
+  trig.reset();  // stopped while Kafka is down: the issue stays spooled
+  EXPECT_EQ(spooled(), 1U);
+  EXPECT_TRUE(fake.published.empty());
+  fake.fail = false;
+  start();  // a new trigger on the same spool: it replays
+  ASSERT_TRUE(trig->drain(10s));
+  EXPECT_EQ(fake.published, std::vector<std::string>{"cjrb-20240130"});
+  EXPECT_EQ(spooled(), 0U);
+  const auto r = send(server->port(), "GET", "/v1/issues/cjrb-20240130", "", "");
+  ASSERT_EQ(r.status, 200U) << r.body;
+  EXPECT_EQ(json::parse(r.body)["status"], "published");
+}
+
+TEST_F(TriggerSpool, IdempotencyKeyReplaysTheFirstAnswerEvenAfterARestart) {
+  const std::string text = syn::producer::testing::fixture();
+  auto first = post("/v1/issues", text, "order-1");
+  ASSERT_EQ(first.status, 202U) << first.body;
+  auto again = post("/v1/issues", text, "order-1");
+  ASSERT_EQ(again.status, 202U) << again.body;
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(json::parse(again.body)["issueId"], "cjrb-20240130");
+  // The same key with another request: refused (draft-ietf-httpapi-idempotency-key-header, 2.7).
+  EXPECT_EQ(post("/v1/issues?date=2024-03-01", text, "order-1").status, 422U);
+  ASSERT_TRUE(trig->drain(10s));
+  start();
+  again = post("/v1/issues", text, "order-1");
+  EXPECT_EQ(again.status, 202U);
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+  ASSERT_TRUE(trig->drain(10s));
+  EXPECT_EQ(fake.published, std::vector<std::string>{"cjrb-20240130"});
+  EXPECT_EQ(post("/v1/issues", text, std::string(300, 'k')).status, 400U);
+}
+
+// Regression: a fenced trigger kept answering 202 and /readyz "ready" while nothing was published.
+TEST_F(TriggerSpool, FatalPublisherStopsAcceptingAndKeepsTheSpool) {
+  fake.fatal = true;
+  ASSERT_EQ(post("/v1/issues", syn::producer::testing::fixture()).status, 202U);
+  for (int i = 0; i < 500 && fatal_calls.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(fatal_calls.load(), 1);
+  EXPECT_FALSE(trig->ready());
+  ASSERT_TRUE(trig->fatal_error().has_value());
+  const auto r = post("/v1/issues?date=2024-03-01", syn::producer::testing::fixture());
+  EXPECT_EQ(r.status, 503U) << r.body;
+  EXPECT_EQ(fake.calls.load(), 1) << "nothing more is sent through a fatally failed publisher";
+  EXPECT_EQ(spooled(), 1U);
+}
+
+// Regression: bodies were read (up to 4 MiB each) before the token was checked. The head alone
+// is answered: the client is refused before it has sent a byte of its body.
+TEST_F(TriggerHttp, UnauthorisedIsAnsweredFromTheHeadBeforeTheBody) {
+  boost::asio::io_context io;
+  tcp::socket s(io);
+  s.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server->port()));
+  const std::string head = "POST /v1/issues HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n";
+  boost::asio::write(s, boost::asio::buffer(head));
+  beast::flat_buffer buf;
+  bhttp::response<bhttp::string_body> res;
+  bhttp::read(s, buf, res);
+  EXPECT_EQ(res.result_int(), 401U);
+  // Announced over the limit: 413 without the body, even with the token.
+  tcp::socket t(io);
+  t.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server->port()));
+  const std::string big =
+      "POST /v1/issues HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\nContent-Length: 99999999\r\n\r\n";
+  boost::asio::write(t, boost::asio::buffer(big));
+  beast::flat_buffer buf2;
+  bhttp::response<bhttp::string_body> res2;
+  bhttp::read(t, buf2, res2);
+  EXPECT_EQ(res2.result_int(), 413U);
+}
+
+TEST(HttpServer, ConnectionsOverThePerClientCapAreTurnedAway) {
+  syn::http::server_options so;
+  so.max_connections_per_client = 2;
+  syn::http::server server(so, [](const syn::http::request&) { return syn::http::response{200, "text/plain", "ok", {}}; });
+  boost::asio::io_context io;
+  std::vector<tcp::socket> idle;
+  for (int i = 0; i < 2; ++i) {
+    idle.emplace_back(io);
+    idle.back().connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server.port()));
+  }
+  const auto turned = send(server.port(), "GET", "/", "", "");
+  EXPECT_EQ(turned.status, 503U) << turned.body;
+  idle.clear();  // closed: the slots come back
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    served = send(server.port(), "GET", "/", "", "").status == 200U;
+    if (!served) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(served);
 }
 
 }  // namespace

@@ -56,6 +56,7 @@ producer:
   trigger:
     listen: 127.0.0.1:$trigger_port
     token_env: SYN_OPS_TRIGGER_TOKEN
+    spool_dir: $work/spool    # accepted issues: this run's own, never replayed by another
 observability:
   kafka_statistics_interval_ms: 500
 YAML

@@ -20,6 +20,7 @@ producer:
     listen: 127.0.0.1:$port
     max_body_bytes: 100000
     token_env: SYN_E2E_TOKEN
+    spool_dir: $work/spool    # accepted issues: this run's own, never replayed by another
   hot_folder:
     enabled: true
     dir: $work/hot
@@ -35,7 +36,7 @@ url=http://127.0.0.1:$port/v1/issues
 "$syndicate" topics create --config "$work/cfg.yaml" >/dev/null
 SYN_E2E_TOKEN=tok3n "$syndicate" serve trigger --config "$work/cfg.yaml" >"$work/trigger.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 
 expect "POST without token" 401 "$(status -X POST --data-binary @"$fixture" "$url")"
 expect "POST with a wrong token" 401 "$(status -X POST -H 'Authorization: Bearer nope' --data-binary @"$fixture" "$url")"

@@ -23,6 +23,7 @@ producer:
   trigger:
     listen: 127.0.0.1:$trigger_port
     token_env: SYN_REL_TOKEN
+    spool_dir: $work/spool    # accepted issues: this run's own, never replayed by another
   hot_folder:
     enabled: true
     dir: $work/hot
@@ -52,7 +53,7 @@ run_timed archive consume archive --config "$cfg" --metrics-listen ""
 run_timed feed consume feed --config "$cfg" --metrics-listen "" --state "$work/feed.db"
 run_timed translation consume translation --config "$cfg" --metrics-listen ""
 run_timed translator translate --config "$cfg" --done-store "$work/done.db" --metrics-listen ""
-for _ in $(seq 100); do curl -s "http://127.0.0.1:$trigger_port/healthz" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$trigger_port/healthz" >/dev/null && break; sleep 0.1; done
 
 # HTTP, 8 concurrent clients, and the hot folder at the same time.
 (

@@ -38,6 +38,7 @@ producer:
     listen: 127.0.0.1:$port
     max_body_bytes: 262144
     token_env: SYN_SEC_TOKEN
+    spool_dir: $work/spool    # accepted issues: this run's own, never replayed by another
     request_timeout_ms: 3000
 feed:
   api_base_url: http://127.0.0.1:$wport
@@ -70,7 +71,7 @@ export SYN_SEC_TOKEN=$marker-token SYN_SEC_WECHAT_SECRET=$marker-wechat SYN_SEC_
 "$syndicate" topics create --config "$work/cfg.yaml" >"$work/topics.log" 2>&1
 "$syndicate" serve trigger --config "$work/cfg.yaml" >"$work/trigger.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 
 # 1. Tokens, black-box: real requests with every wrong token (the constant-time comparison is
 # the unit tests' and the code review's; a timed assertion here would be flaky).

@@ -112,6 +112,13 @@ struct trigger_config {
   /// Bearer token clients must send; empty `env` = no authentication (loopback `listen` only).
   secret token{"SYNDICATE_TRIGGER_TOKEN"};
   std::chrono::milliseconds request_timeout{30000};
+  /// Accepted issues are made durable here (one subfolder per instance) before the 202.
+  std::string spool_dir = "var/trigger/spool";
+  /// Bound on reading a request's line and headers (and on a keep-alive connection's idle time).
+  std::chrono::milliseconds header_timeout{10000};
+  /// Open connections at most, in total and from one client address (more are answered 503).
+  std::size_t max_connections = 256;
+  std::size_t max_connections_per_client = 32;
 };
 
 /// Hot folder: files dropped into `dir/incoming` are published and moved to `done` or `failed`.
@@ -123,8 +130,11 @@ struct hot_folder_config {
   std::string done = "done";
   std::string failed = "failed";
   std::chrono::milliseconds poll_interval{1000};
-  /// A file is taken once its size has not changed for this long (the writer is done).
-  std::chrono::milliseconds stable_wait{2000};
+  /// Fallback for writers that neither rename a `.part` nor drop a `.ready` marker: a file is
+  /// taken once its size, mtime and inode have not changed for this long.
+  std::chrono::milliseconds stable_wait{10000};
+  /// A larger file is rejected to `failed` without being read.
+  std::size_t max_file_bytes = std::size_t{4} << 20U;
   /// Files still being written; never picked up.
   std::vector<std::string> ignore_suffixes{".part"};
 };

@@ -1,17 +1,21 @@
 #pragma once
 /// A small HTTP/1.1 server on Boost.Beast for the trigger, the feed server and /metrics.
 ///
-/// Each connection reads one request at a time with a deadline on every read and write (a slow
-/// or stalled client is cut off after `io_timeout`), a header limit (16 KiB for the request line
-/// and fields together; more gets 431) and a body limit (a larger body gets 413 without being
-/// read). Handlers run on the server's thread pool and may block
-/// briefly; they must be thread-safe. A handler that throws yields a 500 with a JSON error.
+/// Each connection reads one request at a time: first the request line and header fields (16 KiB
+/// at most, else 431; within `header_timeout`), then, only if the route's `authoriser` lets it
+/// through and its Content-Length is within `body_limit` (else 413), the body (within
+/// `io_timeout`; a chunked body that outgrows the limit is cut off with 413). A request refused
+/// from its head is answered and the connection closed without the body ever being buffered.
+/// Connections are capped in total and per client address; one over a cap is answered 503 and
+/// closed at once. Handlers run on the server's thread pool and may block briefly; they must be
+/// thread-safe. A handler that throws yields a 500 with a JSON error.
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,7 +29,7 @@ struct request {
   std::string path;    ///< target without the query, percent-decoding not applied
   std::map<std::string, std::string> query;  ///< decoded query parameters
   std::map<std::string, std::string> headers;  ///< lower-case names
-  std::string body;
+  std::string body;    ///< empty when given to an authoriser (not read yet)
   std::string remote;  ///< peer address:port
 
   /// Header value or "" (name in lower case).
@@ -43,12 +47,25 @@ struct response {
 };
 
 using handler = std::function<response(const request&)>;
+/// Decides from a request's head (method, target, query, headers; `body` empty) whether its
+/// body may be read: nullopt to go on, or the answer to give instead (401, 403, 404...), after
+/// which the connection is closed unread. Runs on the server's threads; must be thread-safe and
+/// must not block. Use it for anything that can refuse a request without its body (tokens,
+/// signatures carried in the query), so that a refused client costs no memory.
+using authoriser = std::function<std::optional<response>(const request&)>;
 
 struct server_options {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  ///< 0: any free port (see server::port())
   std::size_t body_limit = 4U * 1024U * 1024U;
+  /// Bound on reading the body of one request, and on writing the answer.
   std::chrono::milliseconds io_timeout{10000};
+  /// Bound on reading a request's line and header fields (also the keep-alive idle time); never
+  /// more than io_timeout, which bounds a whole request.
+  std::chrono::milliseconds header_timeout{10000};
+  /// Open connections at most, in total and from one client address.
+  std::size_t max_connections = 256;
+  std::size_t max_connections_per_client = 32;
   unsigned threads = 2;
 };
 
@@ -56,7 +73,7 @@ struct server_options {
 class server {
  public:
   /// Binds and starts serving. \throws std::runtime_error naming the address if it cannot bind.
-  server(server_options options, handler h);
+  server(server_options options, handler h, authoriser authorise = {});
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;

@@ -18,6 +18,8 @@ void setup_logging(const config::observability_config& o);
 
 /// Installs SIGINT/SIGTERM handlers and blocks until one arrives; returns the signal.
 int wait_for_termination();
+/// The same, but also returns 0 as soon as `give_up()` (polled every 100 ms) is true.
+int wait_for_termination(const std::function<bool()>& give_up);
 
 /// Serves GET /metrics (`text()`, Prometheus text format), /healthz (200 while the process
 /// runs) and /readyz (200 if `ready()`, else 503) on `listen` (HOST:PORT) until the returned

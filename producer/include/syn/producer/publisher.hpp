@@ -51,6 +51,11 @@ struct publish_outcome {
   std::size_t revisions = 0;             ///< of those, articles that existed with another hash
   std::vector<offset_range> ranges;      ///< where the sent records landed
   std::string error;                     ///< why it failed (state == failed)
+  /// state == failed because the publisher is unusable (fenced by another instance with the same
+  /// transactional.id, or another fatal Kafka error): nothing more will succeed through it.
+  bool fatal = false;
+  /// state == failed for a reason that no retry can cure (a record larger than Kafka accepts).
+  bool permanent = false;
 };
 
 std::string_view to_string(publish_outcome::status s) noexcept;

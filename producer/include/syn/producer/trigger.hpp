@@ -11,8 +11,10 @@
 #include "syn/core/http_server.hpp"
 #include "syn/producer/publisher.hpp"
 #include "syn/producer/splitter.hpp"
+#include "syn/producer/spool.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -32,9 +34,15 @@ struct hot_folder_options {
   /// Names ending in one of these are still being written and never taken.
   std::vector<std::string> ignore_suffixes{".part"};
   std::chrono::milliseconds poll_interval{1000};
-  /// A file is taken once its size and mtime have not changed for this long. Files ending in
-  /// `.part` and hidden files are never taken: write `x.txt.part`, then rename to `x.txt`.
-  std::chrono::milliseconds stable_for{2000};
+  /// The convention: write `x.txt.part` and rename it to `x.txt`, or write `x.txt` and then an
+  /// empty `x.txt.ready` marker; either is taken at the next scan. Hidden files and `*.part` are
+  /// never taken. As a fallback for writers that follow neither, a file is taken once its size,
+  /// mtime and inode have not changed for this long: long enough for a slow writer's pauses.
+  std::chrono::milliseconds stable_for{10000};
+  /// A larger file is rejected to failed/ without being read.
+  std::uintmax_t max_file_bytes = std::uintmax_t{4} << 20U;
+  /// Transient failures (Kafka down) are retried after poll_interval, doubling up to this.
+  std::chrono::milliseconds retry_max{300000};
 };
 
 struct trigger_options {
@@ -45,6 +53,21 @@ struct trigger_options {
   std::vector<known_paper> papers = default_papers();
   /// The worker takes every queued issue, up to this many, for one publication (one transaction).
   std::size_t max_issues_per_transaction = 100;
+  /// Where HTTP-accepted issues are made durable before the 202 (see spool.hpp); replayed at
+  /// construction. Empty: no spool (unit tests only: a 202 is then in memory, and
+  /// `Idempotency-Key` is not honoured).
+  std::filesystem::path spool_dir;
+  /// How long, and how many, `Idempotency-Key`s are remembered.
+  std::chrono::seconds idempotency_ttl{86400};
+  std::size_t idempotency_max_keys = 100000;
+  /// Transient publication failures of spooled issues are retried after this, doubling up to
+  /// retry_max (the worker waits; the spool keeps the issues).
+  std::chrono::milliseconds retry_min{500};
+  std::chrono::milliseconds retry_max{30000};
+  /// Called once, on the worker thread, when the publisher fails fatally (fenced by another
+  /// instance with the same transactional.id, ...). From then on the trigger publishes nothing,
+  /// answers POST with 503 and is not ready; the command exits non-zero for its supervisor.
+  std::function<void(const std::string&)> on_fatal;
 };
 
 /// Publishes one split issue; returns what happened. Called on the worker thread only.
@@ -69,6 +92,10 @@ class trigger {
 
   /// The HTTP API; give it to http::server.
   http::response handle(const http::request& req);
+  /// The API's check of a request's head, before its body is read (http::server's authoriser):
+  /// 401 without the bearer token, 404/405 for what no body can make valid, 503 when not
+  /// accepting. Nullopt: read the body and call handle().
+  std::optional<http::response> authorise(const http::request& head);
 
   /// One pass over incoming/ (the scanner thread calls this every poll interval; tests call it
   /// directly): every stable file is split and queued before any is waited for, so they are
@@ -81,8 +108,10 @@ class trigger {
   /// Prometheus text: HTTP requests by route, method and status; issues by way in and result;
   /// articles produced; publish latency; errors; queue length. Thread-safe.
   [[nodiscard]] std::string metrics_text() const;
-  /// False once shutdown has begun (for /readyz).
+  /// False once shutdown has begun or the publisher failed fatally (for /readyz).
   [[nodiscard]] bool ready() const;
+  /// Why the publisher failed fatally, if it did.
+  [[nodiscard]] std::optional<std::string> fatal_error() const;
 
  private:
   http::response route_request(const http::request& req);
