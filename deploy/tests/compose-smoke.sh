@@ -97,10 +97,16 @@ echo "stack up and healthy after $((SECONDS - t0)) s"
 
 TRIGGER_URL=http://127.0.0.1:$SYNDICATE_TRIGGER_PORT
 PG_CTR=$(ctr postgres) WECHAT_CTR=$(ctr wechat) KAFKA_CTR=$(ctr kafka-1) KAFKA_BOOTSTRAP=kafka-1:9092
-kill_kafka() { podman kill "$(ctr kafka-2)" >/dev/null; }
-kill_archive() { podman kill "$(ctr archive)" >/dev/null; }
+sigkill() { # SERVICE: SIGKILL its container, require that it died of it (exit status 137)
+  podman kill "$(ctr "$1")" >/dev/null
+  expect "$1 killed (exit status after SIGKILL)" 137 "$(podman wait "$(ctr "$1")")"
+}
+kill_kafka() { sigkill kafka-2; }
+kill_archive() { sigkill archive; }
 start_kafka() { podman start "$(ctr kafka-2)" >/dev/null; }
 start_archive() { podman start "$(ctr archive)" >/dev/null; }
+down_state() { echo "$(podman inspect -f '{{.State.Running}}' "$(ctr kafka-2)") $(podman inspect -f '{{.State.Running}}' "$(ctr archive)")"; }
+DOWN_STATE=down_state
 KILL_KAFKA=kill_kafka KILL_ARCHIVE=kill_archive START_KAFKA=start_kafka START_ARCHIVE=start_archive
 smoke_flow "$root/tests/data/issues/changji-daily-2024-01-30-p1.txt" "$work"
 wait_until "kafka-2 and the archive healthy again" 300 all_healthy

@@ -103,6 +103,7 @@ smoke_flow() {
   "$KILL_ARCHIVE"
   sed 's/2024年1月/2024年3月/' "$fixture" >"$work/march.txt"
   expect "POST of a second issue with one broker and the archive down (HTTP status)" 202 "$(post_issue "$work/march.txt")"
+  [ -z "${DOWN_STATE:-}" ] || expect "the broker and the archive still down after the POST" "false false" "$("$DOWN_STATE")"
   wait_until "issue cjrb-20240330 published" 180 issue_published cjrb-20240330
   "$START_KAFKA"
   "$START_ARCHIVE"
