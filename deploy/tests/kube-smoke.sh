@@ -9,9 +9,10 @@
 #     with the keys of deploy/k8s/secret.example.yaml (podman reads secretKeyRef from there);
 #   - topics-job.yaml: podman 4.3 plays no Job, so its pod template runs as a Pod (restartPolicy
 #     Never) and must exit 0;
-#   - every Deployment file as it is (podman plays one replica per Deployment, starts liveness
-#     probes as health checks, and ignores Services, PodDisruptionBudgets, the Namespace and
-#     readiness probes);
+#   - every Deployment file as it is (podman plays each replica as a pod, starts liveness probes
+#     as health checks, and ignores Services, PodDisruptionBudgets and the Namespace).
+#     NOT YET PASSING: podman 4.3 publishes each containerPort on the host, so the second trigger
+#     replica fails on :8080 (docs/DEPLOYMENT.md);
 #   - every liveness probe must pass, then the smoke flow of deploy/tests/smoke_lib.sh (one
 #     broker and the archive pod's container killed meanwhile), then `podman kube down` and
 #     `podman-compose down -v` leave nothing.
@@ -69,7 +70,7 @@ network=$(podman inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}
 
 # The ConfigMap, the Secret, the topics Job as a Pod.
 python3 - "$k8s" "$work" "$here/smoke_config.py" "$TOKEN" "$PG_PASSWORD" <<'EOF'
-import base64, subprocess, sys, yaml
+import base64, json, subprocess, sys, yaml
 k8s, work, smoke_config, token, pg_password = sys.argv[1:]
 cm = yaml.safe_load(open(f"{k8s}/configmap.yaml"))
 open(f"{work}/cm-in.yaml", "w").write(cm["data"]["syndication.yaml"])
@@ -86,16 +87,15 @@ keys = set(secret.get("stringData") or {}) | set(secret.get("data") or {})
 missing = keys - set(values)
 if missing:
     sys.exit(f"secret.example.yaml has keys the smoke test does not fill: {sorted(missing)}")
-secret.pop("data", None)
-secret["stringData"] = {k: values[k] for k in sorted(keys)}
-yaml.safe_dump(secret, open(f"{work}/secret.yaml", "w"), sort_keys=False)
+# podman 4.3 reads secretKeyRef from a podman secret holding a JSON object: key -> base64 value.
+json.dump({k: base64.b64encode(values[k].encode()).decode() for k in sorted(keys)}, open(f"{work}/secret.json", "w"))
 job = yaml.safe_load(open(f"{k8s}/topics-job.yaml"))
 pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": job["metadata"]["name"], "labels": {"app": "syndicate-topics"}},
        "spec": dict(job["spec"]["template"]["spec"], restartPolicy="Never")}
 yaml.safe_dump(pod, open(f"{work}/topics.yaml", "w"), sort_keys=False)
 EOF
 for f in trigger feed archive translation translator; do cp "$k8s/$f.yaml" "$work/$f.yaml"; done
-podman secret create syndicate-secrets "$work/secret.yaml" >/dev/null
+podman secret create syndicate-secrets "$work/secret.json" >/dev/null
 
 play() { # NAME: podman kube play of work/NAME.yaml with the ConfigMap, on the compose network
   podman kube play --network "$network" --configmap "$work/configmap.yaml" "$work/$1.yaml" >"$work/play-$1.log" 2>&1 ||
@@ -114,7 +114,7 @@ all_live() {
   local c
   for c in $(role_ctrs); do podman healthcheck run "$c" >/dev/null 2>&1 || return 1; done
 }
-expect "role containers (trigger, feed + feeds, archive, translation, translator)" 6 "$(role_ctrs | wc -l)"
+expect "role containers (trigger, feed + feeds, archive, translation, translator)" 6 "$(role_ctrs | wc -l)"  # TODO: replicas
 wait_until "every liveness probe to pass" 300 all_live
 echo "pods up and live after $((SECONDS - t0)) s"
 
