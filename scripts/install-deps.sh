@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev libsqlite3-dev libpq-dev libssl-dev libexpat1-dev
   libopencc-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libjpeg62-turbo-dev libpng-dev
   kcat clang libclang-rt-14-dev clang-format postgresql chromium
-  time sqlite3 curl procps python3 python3-yaml
+  time sqlite3 curl procps python3 python3-yaml python3-pip systemd
   openjdk-17-jdk-headless maven nodejs npm
 )
 
@@ -26,6 +26,8 @@ for p in "${packages[@]}"; do
     maven) command -v mvn >/dev/null && continue ;;
     python3) command -v python3 >/dev/null && continue ;;
     python3-yaml) python3 -c 'import yaml' 2>/dev/null && continue ;;  # deploy/check.py
+    python3-pip) python3 -m pip --version >/dev/null 2>&1 && continue ;;
+    systemd) command -v systemd-analyze >/dev/null && continue ;;       # deploy/check.py
   esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
@@ -48,3 +50,12 @@ fi
 
 # Kafka broker + tools jars (cached in deploy/kafka/.cache, fetched once).
 bash deploy/kafka/kafka.sh fetch
+
+# kubernetes-validate (PyPI; the Kubernetes schemas ship in the package, so it works offline):
+# deploy/tests/k8s_validate.sh, a unit test.
+if ! command -v kubernetes-validate >/dev/null; then
+  echo "install-deps: pip install kubernetes-validate"
+  pip_flags=()
+  python3 -m pip install --help | grep -q -- --break-system-packages && pip_flags=(--break-system-packages)
+  python3 -m pip install -q --disable-pip-version-check "${pip_flags[@]}" kubernetes-validate==1.37.0
+fi

@@ -50,7 +50,12 @@ std::string diagnostic::str() const {
 namespace {
 std::string join_lines(const std::vector<diagnostic>& errors) {
   std::string s;
-  for (const auto& e : errors) s += (s.empty() ? "" : "\n") + e.str();
+  for (const auto& e : errors) {
+    // Not `"\n" + e.str()`: GCC 12 -O3 reports a false -Wrestrict in operator+(const char*,
+    // string&&) (GCC PR 105329), which -Werror turns into a broken release build.
+    if (!s.empty()) s += '\n';
+    s += e.str();
+  }
   return s;
 }
 }  // namespace

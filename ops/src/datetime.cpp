@@ -41,7 +41,10 @@ bool digits(std::string_view s, std::size_t& pos, std::size_t n, int& out) {
 }  // namespace
 
 std::optional<std::int64_t> parse_datetime(std::string_view text, std::string& error) {
-  const std::string shown = "`" + std::string(text) + "`";
+  // Not `"`" + std::string(text)`: GCC 12 -O3 reports a false -Wrestrict in
+  // operator+(const char*, string&&) (GCC PR 105329).
+  std::string shown = "`";
+  shown.append(text).append("`");
   const std::string expected = " (expected e.g. 2024-01-30T00:00:00+08:00)";
   std::size_t pos = 0;
   int year = 0;

@@ -244,7 +244,11 @@ class pg_dialect final : public dialect {
     out.values.reserve(terms.size() * 2 + 6);
     const auto bind = [&](std::string v) {
       out.values.push_back(std::move(v));
-      return "$" + std::to_string(out.values.size());
+      // Not `"$" + std::to_string(...)`: GCC 12 -O3 reports a false -Wrestrict in
+      // operator+(const char*, string&&) (GCC PR 105329).
+      std::string placeholder = "$";
+      placeholder += std::to_string(out.values.size());
+      return placeholder;
     };
     std::string where;
     std::string score;

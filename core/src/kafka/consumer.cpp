@@ -262,7 +262,11 @@ result<std::optional<message>> consumer::poll(std::chrono::milliseconds timeout)
       if (auto f = impl_->fatal_error()) return *f;
     }
     std::string context = "consume";
-    if (m->rkt != nullptr) context += " " + std::string(msg.topic()) + "[" + std::to_string(m->partition) + "]";
+    // append(), not `" " + std::string(...)`: GCC 12 -O3 reports a false -Wrestrict in
+    // operator+(const char*, string&&) (GCC PR 105329).
+    if (m->rkt != nullptr) {
+      context.append(" ").append(msg.topic()).append("[").append(std::to_string(m->partition)).append("]");
+    }
     return error(make_error_code(static_cast<errc>(m->err)), context + ": " + rd_kafka_message_errstr(m));
   }
   return std::optional<message>(std::move(msg));
