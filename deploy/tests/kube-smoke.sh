@@ -141,10 +141,18 @@ smoke_flow "$root/tests/data/issues/changji-daily-2024-01-30-p1.txt" "$work"
 echo "smoke flow done after $((SECONDS - t0)) s"
 
 if [ "${SYN_SMOKE_KEEP:-0}" != 1 ]; then
+  # Volumes of every container (the images' anonymous VOLUMEs too), removed after the teardown.
+  vols=$(podman ps -a -q | xargs -r podman inspect -f '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}' | tr ' ' '\n' | sort -u)
   for f in "${plays[@]}"; do podman kube down "$work/$f.yaml" >/dev/null; done
   podman volume rm -f syndicate-feed-state >/dev/null 2>&1 || true
   podman secret rm syndicate-secrets >/dev/null
   compose down -v -t 10 >/dev/null 2>&1
-  expect "containers, pods, volumes, secrets left after kube down and compose down -v" 0 "$(leftovers)"
+  expect "containers, pods, named volumes, secrets left after kube down and compose down -v" 0 "$(leftovers)"
+  n=0
+  for v in $vols; do podman volume exists "$v" && { n=$((n + 1)); podman volume rm "$v" >/dev/null; }; done
+  echo "anonymous volumes left by the teardown, removed: $n"
+  left=0
+  for v in $vols; do podman volume exists "$v" && left=$((left + 1)); done
+  expect "volumes of the run left" 0 "$left"
   echo "kube smoke test passed in $((SECONDS - t0)) s"
 fi
