@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
 # The deployment tests, in containers (docs/DEPLOYMENT.md, "Tested here"): installs podman and
 # the tools, builds the images (deploy/tests/images.sh), runs the compose stack with the smoke
-# test (deploy/tests/compose-smoke.sh); the stage `kube` (not yet by default: written, not yet
-# passed, docs/DEPLOYMENT.md) plays the Kubernetes manifests under `podman kube play` with the
+# test (deploy/tests/compose-smoke.sh), then the Kubernetes manifests under `podman kube play` with the
 # same smoke test (deploy/tests/kube-smoke.sh). Each leaves nothing running. Separate
 # from scripts/test.sh (which runs the cheap deployment checks in its unit tests): this one takes
 # several minutes and needs root. Exits non-zero if anything failed.
 #
 # Environment: SYN_SKIP_INSTALL=1 (skip the installs), SYN_DEPLOY_STAGES (default
-# "images compose"; add "kube"), SYN_SMOKE_TRIGGER_PORT / SYN_SMOKE_FEEDS_PORT (21180 / 21181, host
+# "images compose kube"), SYN_SMOKE_TRIGGER_PORT / SYN_SMOKE_FEEDS_PORT (21180 / 21181, host
 # ports the compose stack publishes), CONTAINERS_CONF (default deploy/tests/containers.conf).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-stages=${SYN_DEPLOY_STAGES:-images compose}
+stages=${SYN_DEPLOY_STAGES:-images compose kube}
 failures=()
 stage() { printf '\n=== %s [%s]\n' "$*" "$(date +%T)"; }
 run_stage() {
