@@ -34,7 +34,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto& a = r.articles[i];
       check(a.id() == r.manifest.article_ids(static_cast<int>(i)));
       check(a.content_sha256() == syn::producer::content_sha256(a));
-      check(a.blocks_size() > 0);
+      // Text, or photo news (docs/SPLITTING.md): a headline over a captioned photo, no text.
+      check(a.blocks_size() > 0 ||
+            (!a.headline().empty() && a.photos_size() > 0 && !a.photos(0).caption().empty()));
       for (const auto& p : a.photos()) check(p.after_block() <= static_cast<std::uint32_t>(a.blocks_size()));
     }
     // Serialisers must cope with whatever the splitter produced (valid UTF-8 everywhere).

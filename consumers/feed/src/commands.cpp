@@ -3,6 +3,7 @@
 #include "syn/core/config.hpp"
 #include "syn/core/http_server.hpp"
 #include "syn/core/service.hpp"
+#include "syn/feed/callback.hpp"
 #include "syn/feed/feed_server.hpp"
 #include "syn/feed/publish_poller.hpp"
 #include "syn/feed/state.hpp"
@@ -68,7 +69,9 @@ int serve_feeds(const serve_args& args) {
     cli::print_error(std::string("feed.accounts: ") + e.what());
     return cli::exit_code::bad_input;
   }
-  http::server server(so, std::move(handler));
+  // The server takes no body larger than a callback message: 413 from the Content-Length alone.
+  so.body_limit = callback::xml_limits{}.max_bytes;
+  http::server server(so, std::move(handler), make_feed_authoriser(fo));
 
   // The freepublish/get fallback (publish_poller.hpp): a pass a minute for the pushed accounts.
   std::map<std::string, wechat::credentials> pushed;

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -174,6 +175,45 @@ http::response status_json(state_store& state, const std::string& account) {
 }
 
 }  // namespace
+
+http::authoriser make_feed_authoriser(feed_server_options o) {
+  std::function<std::int64_t()> now = o.now ? o.now : [] {
+    return static_cast<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  };
+  return [o = std::move(o), now = std::move(now)](const http::request& req) -> std::optional<http::response> {
+    if (req.path.rfind("/wechat/callback/", 0) != 0) {
+      if (req.method == "GET" || req.method == "HEAD") return std::nullopt;
+      auto r = http::response::json_error(405, "method not allowed");
+      r.headers.emplace_back("Allow", "GET, HEAD");
+      return r;
+    }
+    if (req.method != "POST") return std::nullopt;  // GET (URL verification) and 405s carry no body
+    const std::string account = http::url_decode(req.path.substr(17));
+    if (std::find(o.accounts.begin(), o.accounts.end(), account) == o.accounts.end()) {
+      return plain(404, "no account " + account + "\n");
+    }
+    const auto token = o.callback_tokens.find(account);
+    const std::string ts = query(req, "timestamp");
+    const bool encrypted = query(req, "encrypt_type") == "aes";
+    const bool has_plain_sig = !encrypted || req.query.contains("signature");
+    if (token == o.callback_tokens.end() || token->second.empty() ||
+        (has_plain_sig && !callback::signature_valid(token->second, ts, query(req, "nonce"), query(req, "signature"))) ||
+        (encrypted && query(req, "msg_signature").empty())) {
+      spdlog::warn("wechat callback {}: bad signature from {}, refused before its body", account, req.remote);
+      return plain(403, "bad signature\n");
+    }
+    std::int64_t t = 0;
+    const auto [end, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), t);
+    if (ec != std::errc() || end != ts.data() + ts.size() || ts.empty()) return plain(403, "bad timestamp\n");
+    const std::int64_t skew = now() - t;
+    if (skew > o.callback_window.count() || -skew > o.callback_window.count()) {
+      spdlog::warn("wechat callback {}: stale timestamp {} from {}, refused before its body", account, ts, req.remote);
+      return plain(403, "stale timestamp\n");
+    }
+    return std::nullopt;
+  };
+}
 
 http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_options o) {
   while (!o.public_base_url.empty() && o.public_base_url.back() == '/') o.public_base_url.pop_back();

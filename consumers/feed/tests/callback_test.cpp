@@ -369,6 +369,46 @@ TEST(WechatCallback, FeedServerRefusesReplaysStaleAndOversizeCallbacks) {
   EXPECT_EQ(s->drafts("cjrb")[0].status, "published");
 }
 
+// Issue 16: 30 unsigned 4 MiB callback bodies raised `serve feeds` from 17 to 136 MB, because the
+// signature was checked after the body was read. The authoriser sees only the head.
+TEST(WechatCallback, UnsignedStaleOrUnknownCallbacksAreRefusedFromTheirHead) {
+  syn::feed::feed_server_options o;
+  o.accounts = {"cjrb", "safe"};
+  o.callback_tokens = {{"cjrb", "tok-cjrb"}, {"safe", "tok-safe"}};
+  o.now = [] { return test_now; };
+  const auto authorise = syn::feed::make_feed_authoriser(o);
+
+  EXPECT_FALSE(authorise(callback_request("POST", "cjrb", "tok-cjrb")).has_value());
+  EXPECT_FALSE(authorise(callback_request("GET", "cjrb", "wrong")).has_value());  // GET has no body
+  auto unsigned_post = callback_request("POST", "cjrb", "wrong-token");
+  const auto bad = authorise(unsigned_post);
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(bad->status, 403U);
+  EXPECT_EQ(bad->body, "bad signature\n");
+  unsigned_post.query.erase("signature");
+  EXPECT_EQ(authorise(unsigned_post).value_or(syn::http::response{}).status, 403U);
+  const auto stale = authorise(callback_request("POST", "cjrb", "tok-cjrb", "", "", "1000000000"));
+  ASSERT_TRUE(stale.has_value());
+  EXPECT_EQ(stale->body, "stale timestamp\n");
+  EXPECT_EQ(authorise(callback_request("POST", "cjrb", "tok-cjrb", "", "", "17x")).value_or(syn::http::response{}).status,
+            403U);
+  EXPECT_EQ(authorise(callback_request("POST", "nobody", "tok-cjrb")).value_or(syn::http::response{}).status, 404U);
+  // Safe mode without msg_signature cannot be checked later either: refused now.
+  auto safe = callback_request("POST", "safe", "tok-safe");
+  safe.query.erase("signature");
+  safe.query["encrypt_type"] = "aes";
+  EXPECT_EQ(authorise(safe).value_or(syn::http::response{}).status, 403U);
+  safe.query["msg_signature"] = "checked-with-the-body";
+  EXPECT_FALSE(authorise(safe).has_value());
+  // The pages take no bodies at all.
+  syn::http::request page;
+  page.method = "POST";
+  page.path = page.target = "/feeds/cjrb.xml";
+  EXPECT_EQ(authorise(page).value_or(syn::http::response{}).status, 405U);
+  page.method = "GET";
+  EXPECT_FALSE(authorise(page).has_value());
+}
+
 TEST(WechatCallback, FeedServerInSafeModeTakesOnlyEncryptedSignedBodies) {
   auto s = std::make_shared<syn::feed::state_store>(":memory:");
   submitted_draft(*s, "cjrb", "M1", "2247503051");

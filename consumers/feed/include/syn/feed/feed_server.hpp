@@ -57,4 +57,12 @@ struct feed_server_options {
 /// `GET|POST /wechat/callback/<account>` (WeChat message push, see callback.hpp and docs/FEED.md).
 [[nodiscard]] http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_options options);
 
+/// What the feed server refuses from a request's head, before its body is read (issue 16: an
+/// unsigned 4 MiB body cost 4 MiB of memory each): a body-carrying method on the pages (405); a
+/// POST to `/wechat/callback/<account>` for an unknown account (404), without a callback token,
+/// with a wrong `signature`, a safe-mode push without `msg_signature` (403), or a `timestamp`
+/// outside `callback_window` (403 "stale timestamp"). What needs the body (msg_signature, the
+/// nonce cache, the XML) stays with the handler. Thread-safe.
+[[nodiscard]] http::authoriser make_feed_authoriser(feed_server_options options);
+
 }  // namespace syn::feed
