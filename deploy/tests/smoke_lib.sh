@@ -33,7 +33,8 @@ for s in d["services"].values(): s.pop("depends_on", None)
 yaml.safe_dump(d, open(sys.argv[2], "w"), sort_keys=False)' "$root/deploy/docker-compose.yml" "$work/docker-compose.yml"
   mkdir -p "$work/config" "$work/secrets"
   python3 "$root/deploy/tests/smoke_config.py" "$root/deploy/config/syndication.yaml" "$work/config/syndication.yaml"
-  printf '\xff\xd8\xff\xe0smoke-cover' >"$work/cover.jpg"
+  # A real JPEG (written by tests/wechat's --write-jpeg): the WeChat test server decodes covers.
+  cp "$root/deploy/tests/cover.jpg" "$work/cover.jpg"
   TOKEN=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
   PG_PASSWORD=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
   printf '%s\n' "$PG_PASSWORD" >"$work/secrets/postgres_password"

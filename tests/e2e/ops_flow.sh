@@ -40,7 +40,8 @@ archive_metrics=$(free_port)
 trigger_port=$(free_port)
 trigger_metrics=$(free_port)
 
-printf '\xff\xd8\xff\xe0cover' >"$work/cover.jpg"
+# A real JPEG: the WeChat test server decodes covers as the platform does (issue 17).
+"$wechat" --write-jpeg "$work/cover.jpg" || fail "writing the cover"
 write_config "$cfg" "$id" <<YAML
 feed:
   api_base_url: http://127.0.0.1:$wport
