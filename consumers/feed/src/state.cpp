@@ -652,23 +652,6 @@ void state_store::clear_ambiguous(std::string_view account, std::string_view key
   q.bind(1, account).bind(2, key).run();
 }
 
-std::optional<std::string> state_store::cover_media_id(std::string_view account, std::string_view file_sha256) {
-  const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "SELECT media_id FROM covers WHERE account = ? AND file_sha256 = ?", impl_->path);
-  q.bind(1, account).bind(2, file_sha256);
-  if (!q.step()) return std::nullopt;
-  return q.text(0);
-}
-
-void state_store::store_cover(std::string_view account, std::string_view file_sha256, std::string_view media_id,
-                              std::string_view url) {
-  const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db,
-         "INSERT OR REPLACE INTO covers (account, file_sha256, media_id, url, created_at) VALUES (?,?,?,?,?)",
-         impl_->path);
-  q.bind(1, account).bind(2, file_sha256).bind(3, media_id).bind(4, url).bind(5, now_s()).run();
-}
-
 void state_store::store_article(const syndication::v1::Article& a, std::string_view html,
                                 const std::vector<std::string>& accounts) {
   const std::lock_guard lock(impl_->mu);

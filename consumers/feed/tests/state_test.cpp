@@ -42,10 +42,11 @@ TEST(FeedState, RecordsDraftsAndAnswersIdempotenceQueries) {
 
 TEST(FeedState, CoversAndAmbiguousDrafts) {
   state_store s(":memory:");
-  EXPECT_FALSE(s.cover_media_id("cjrb", "sha"));
-  s.store_cover("cjrb", "sha", "MEDIA1", "http://u");
-  EXPECT_EQ(s.cover_media_id("cjrb", "sha").value_or(""), "MEDIA1");
-  EXPECT_FALSE(s.cover_media_id("cjrb", "other-sha"));
+  // The cover cache, per (AppID, image sha256): the per-account cache it replaced is gone.
+  EXPECT_FALSE(s.app_cover("wx1", "sha"));
+  s.store_app_cover("wx1", "sha", "MEDIA1", "http://u");
+  EXPECT_EQ(s.app_cover("wx1", "sha").value_or(""), "MEDIA1");
+  EXPECT_FALSE(s.app_cover("wx1", "other-sha"));
   EXPECT_FALSE(s.is_ambiguous("cjrb", "k"));
   s.mark_ambiguous("cjrb", "k");
   EXPECT_TRUE(s.is_ambiguous("cjrb", "k"));

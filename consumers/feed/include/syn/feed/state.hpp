@@ -188,11 +188,6 @@ class state_store {
   /// Forgets the held articles of (account, issue) (after their drafts are recorded).
   void release(std::string_view account, std::string_view issue_id);
 
-  /// Cover material cache: per account and cover-file sha256.
-  [[nodiscard]] std::optional<std::string> cover_media_id(std::string_view account, std::string_view file_sha256);
-  void store_cover(std::string_view account, std::string_view file_sha256, std::string_view media_id,
-                   std::string_view url);
-
   /// Stores the article and its rendered page and adds it to the feeds of `accounts`, in one
   /// transaction. A new hash replaces the page and counts a revision; the same hash is a no-op.
   void store_article(const syndication::v1::Article& a, std::string_view html, const std::vector<std::string>& accounts);
