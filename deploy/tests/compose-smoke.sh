@@ -54,7 +54,8 @@ cleanup() {
     echo "--- container states and the last log lines of each"
     podman ps -a --filter "label=com.docker.compose.project=$project" --format '{{.Names}} {{.Status}}' || true
     for c in $(podman ps -a -q --filter "label=com.docker.compose.project=$project"); do
-      echo "--- $(podman inspect -f '{{.Name}}' "$c")"; podman logs --tail 15 "$c" 2>&1 || true
+      echo "--- $(podman inspect -f '{{.Name}}: status {{.State.Status}}, exit code {{.State.ExitCode}}, OOM killed {{.State.OOMKilled}}, restarts {{.RestartCount}} {{.State.Error}}' "$c")"
+      podman logs --tail 15 "$c" 2>&1 || true
     done
   fi
   if [ "${SYN_SMOKE_KEEP:-0}" = 1 ]; then echo "kept: $work (compose project $project)"; return; fi

@@ -42,7 +42,8 @@ cleanup() {
   if [ $rc != 0 ]; then
     podman pod ps || true
     for c in $(podman ps -a --filter name=syndicate- --format '{{.Names}}'); do
-      echo "--- $c"; podman logs --tail 15 "$c" 2>&1 || true
+      echo "--- $c ($(podman inspect -f 'status {{.State.Status}}, exit code {{.State.ExitCode}}, OOM killed {{.State.OOMKilled}}, restarts {{.RestartCount}} {{.State.Error}}' "$c" 2>&1))"
+      podman logs --tail 15 "$c" 2>&1 || true
     done
   fi
   if [ "${SYN_SMOKE_KEEP:-0}" = 1 ]; then echo "kept: $work"; return; fi

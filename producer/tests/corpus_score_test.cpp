@@ -8,7 +8,7 @@ namespace {
 
 using namespace syn::producer;
 
-const char* const page =
+const char* const taiyuan_page =
     "太原晚报　2022年1月22日\n"
     "04版　关注降雪\n"
     "\n"
@@ -38,7 +38,7 @@ TEST(CorpusScore, SentencesAndNormalisation) {
 TEST(CorpusScore, ARightSplitScoresEveryField) {
   split_options o;
   o.paper_code = "tywb";
-  const auto r = split_issue(page, o);
+  const auto r = split_issue(taiyuan_page, o);
   const auto s = corpus::score_page(truth, &r);
   EXPECT_EQ(s.truth_articles, 1U);
   EXPECT_EQ(s.predicted_articles, 1U);
@@ -50,7 +50,7 @@ TEST(CorpusScore, ARightSplitScoresEveryField) {
 TEST(CorpusScore, WrongFieldsAndSpuriousArticlesCount) {
   split_options o;
   o.paper_code = "tywb";
-  auto r = split_issue(page, o);
+  auto r = split_issue(taiyuan_page, o);
   r.articles[0].set_kicker("多出来的引题");
   r.articles[0].mutable_contributors()->RemoveLast();
   r.articles.push_back(r.articles[0]);

@@ -61,9 +61,7 @@ std::string rewrap(const std::string& text, std::size_t every, const std::string
   return join(lines);
 }
 
-std::vector<std::string> hashes(const split_result& r) {
-  return {r.manifest.article_hashes().begin(), r.manifest.article_hashes().end()};
-}
+using syn::producer::testing::hashes;
 
 std::vector<std::string> ids(const split_result& r) {
   return {r.manifest.article_ids().begin(), r.manifest.article_ids().end()};

@@ -15,9 +15,7 @@ namespace {
 
 using namespace syn::producer;
 
-std::vector<std::string> hashes(const split_result& r) {
-  return {r.manifest.article_hashes().begin(), r.manifest.article_hashes().end()};
-}
+using syn::producer::testing::hashes;
 
 using syn::producer::testing::fixture;
 using syn::producer::testing::split;

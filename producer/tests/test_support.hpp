@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace syn::producer::testing {
 
@@ -40,6 +41,11 @@ inline split_options options(const std::string& source = "test.txt") {
 
 inline split_result split(const std::string& bytes, const std::string& source = "test.txt") {
   return split_issue(bytes, options(source));
+}
+
+/// The manifest's article content hashes, in article order.
+inline std::vector<std::string> hashes(const split_result& r) {
+  return {r.manifest.article_hashes().begin(), r.manifest.article_hashes().end()};
 }
 
 }  // namespace syn::producer::testing

@@ -89,7 +89,7 @@ constexpr std::array<lexicon_entry, 19> outlets{{
     {"新华社", "base"},
 }};
 
-constexpr std::array<lexicon_entry, 11> papers{{
+constexpr std::array<lexicon_entry, 11> paper_suffix_table{{
     {"都市报", "base"},
     {"日报", "base"},
     {"晚报", "base"},
@@ -152,7 +152,7 @@ thread_local std::string_view withheld;
 
 std::span<const role_word> role_words() noexcept { return roles; }
 std::span<const lexicon_entry> outlet_suffixes() noexcept { return outlets; }
-std::span<const lexicon_entry> paper_suffixes() noexcept { return papers; }
+std::span<const lexicon_entry> paper_suffixes() noexcept { return paper_suffix_table; }
 std::span<const char32_t> marker_chars() noexcept { return markers; }
 std::span<const lexicon_entry> furniture_words() noexcept { return furniture; }
 std::span<const lexicon_entry> section_names() noexcept { return sections; }
