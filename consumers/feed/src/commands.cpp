@@ -50,6 +50,8 @@ int serve_feeds(const serve_args& args) {
     if (auto key = a.encoding_aes_key.resolve(); key && !key->empty()) fo.encoding_aes_keys[a.name] = *key;
     if (!a.app_id.empty()) fo.app_ids[a.name] = a.app_id;
   }
+  // Beside the state db: the nonces of the last callback window survive a restart.
+  fo.callback_nonce_file = args.state_path + ".nonces";
 
   // Block the stop signals before the server's threads start so only sigwait() sees them.
   sigset_t stop_signals;
