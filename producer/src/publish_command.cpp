@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <fstream>
@@ -241,6 +242,9 @@ int run_publish(const publish_args& a) {
   return rc;
 }
 
+/// How long a fenced or fatally failed trigger keeps answering 503 before it exits.
+constexpr std::chrono::seconds fatal_linger{3};
+
 bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host == "localhost"; }
 
 int run_trigger(const std::string& config_path, const std::string& listen_override, const std::string& instance,
@@ -338,7 +342,15 @@ int run_trigger(const std::string& config_path, const std::string& listen_overri
   live = &*trig;
   spdlog::info("trigger: listening on http://{}:{} (POST /v1/issues), spool {}{}", host, server.port(),
                to.spool_dir.string(), hf.enabled ? ", hot folder " + to.hot_folder.incoming.string() : std::string());
-  const int sig = service::wait_for_termination([&fatal] { return fatal.load(); });
+  int sig = service::wait_for_termination([&fatal] { return fatal.load(); });
+  if (fatal.load() && sig == 0) {
+    // Fenced or fatally failed: POST already answers 503 and /readyz "not ready". Keep saying so
+    // for a moment before the listeners close, so a load balancer's health check and the clients
+    // in flight see why (503 with the reason) rather than "connection refused"; a stop signal
+    // ends the wait at once.
+    const auto until = std::chrono::steady_clock::now() + fatal_linger;
+    sig = service::wait_for_termination([until] { return std::chrono::steady_clock::now() >= until; });
+  }
   running = false;
   server.stop();
   live = nullptr;

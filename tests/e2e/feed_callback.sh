@@ -9,7 +9,10 @@
 # `rejected`, logged as a warning; the URL verification GET echoes echostr; a wrong signature is
 # 403, malformed XML 400, an unknown account 404; a replayed or stale callback 403 and not
 # recorded; a plain-text push to the safe-mode account 403; 50,000 nested elements 413 and 9,000
-# 400, with `serve feeds` alive and answering after them (issue 16: it died of SIGSEGV).
+# 400, with `serve feeds` alive and answering after them (issue 16: it died of SIGSEGV); 30
+# unsigned 4 MiB POSTs at once (half with Content-Length, half chunked) refused from their heads
+# (413/403) without growing the RSS (they grew it by ~120 MB); a callback replayed after a
+# restart of `serve feeds` still refused (the nonces of the window are kept in <state>.nonces).
 # Needs SYN_TEST_BOOTSTRAP; $1 is the syndicate binary, $2 syndicate-wechat-testserver.
 set -euo pipefail
 syndicate=$1
@@ -95,6 +98,41 @@ expect "serve feeds after the deep XML: /healthz" 200 "$(curl -s -o /dev/null -w
 expect "nothing recorded from the refused callbacks" "[]" \
   "$(curl -sf "$base/feeds/bad/status.json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["publish_results"])')"
 
+# 30 unsigned 4 MiB bodies at once (the issue's measurement: +119 MB), 15 announced by
+# Content-Length (413 from the length) and 15 chunked (no length to refuse them by: 403 from the
+# signature): each answered from its head, none buffered. 30 stays under the per-client
+# connection cap (32), past which the rest would be 503. No `Expect:`: the body comes at once.
+head -c $((4 * 1024 * 1024)) /dev/zero | tr '\0' 'x' >"$work/4mib"
+rss() { awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status"; }
+rss_before=$(rss)
+hostile=()
+for i in $(seq 1 30); do
+  chunked=()
+  [ $((i % 2)) = 0 ] && chunked=(-H 'Transfer-Encoding: chunked')
+  curl -s -m 60 -o /dev/null -w '%{http_code}\n' -H 'Expect:' "${chunked[@]}" --data-binary @"$work/4mib" \
+    "$base/wechat/callback/bad?signature=0000&timestamp=$ts&nonce=h$i" >>"$work/hostile.codes" &
+  hostile+=($!)
+done
+for c in "${hostile[@]}"; do wait "$c" || fail "a hostile curl failed (no answer)"; done
+rss_after=$(rss)
+echo "unsigned 4 MiB POSTs: HTTP statuses $(sort "$work/hostile.codes" | uniq -c | tr -s ' \n' ' ')"
+expect "unsigned 4 MiB POSTs with Content-Length answered 413" 15 "$(grep -c '^413$' "$work/hostile.codes")"
+expect "unsigned chunked 4 MiB POSTs answered 403" 15 "$(grep -c '^403$' "$work/hostile.codes")"
+echo "serve feeds RSS before ${rss_before} kB, after 30 unsigned 4 MiB POSTs ${rss_after} kB"
+[ $((rss_after - rss_before)) -lt 20480 ] || fail "serve feeds' RSS grew by $((rss_after - rss_before)) kB (bound 20 MB)"
+expect "serve feeds after the 4 MiB POSTs: /healthz" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")"
+
+# A restart of `serve feeds` within the window does not forget the nonces taken: the first signed
+# POST above, replayed as it was, is still refused.
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "serve feeds did not stop cleanly on SIGTERM"
+[ -s "$work/state.db.nonces" ] || fail "no nonce journal beside the state db"
+mv "$work/server.log" "$work/server-before-restart.log"
+start_serve_feeds "$syndicate" "$cfg" "$work/state.db" "$work/server.log"
+expect "the first signed POST replayed after a restart: HTTP" 403 "$(post bad "$FEED_CB_BAD_TOKEN" "$ts" 5001 "$work/event.xml")"
+expect "its answer" "replayed nonce" "$(cat "$work/answer")"
+expect "a new nonce after the restart: HTTP" 200 "$(post bad "$FEED_CB_BAD_TOKEN" "$ts" 5007 "$work/event.xml")"
+
 # Every later freepublish/submit pushes PUBLISHJOBFINISH: 0 for OK's drafts (safe mode, to
 # /wechat/callback/ok), 4 for BAD's (plain text, to /wechat/callback/bad).
 curl -sf -XPOST "$api/__control" -d "{\"callback_url\": \"$base/wechat/callback/ok\",
@@ -131,9 +169,9 @@ expect "bad: drafts rejected in the ledger" "$bad_drafts" "$(status 'j["draft_st
 expect "bad: results with publish_status 4" "$bad_drafts" \
   "$(status 'sum(1 for r in j["publish_results"] if r["publish_status"] == 4)' bad)"
 expect "rejections logged as warnings" "$bad_drafts" \
-  "$(awk '/wechat publish bad: publish_id .* rejected \(publish_status 4\)/ {n++} END {print n + 0}' "$work/server.log")"
+  "$(awk '/wechat publish bad: publish_id .* rejected \(publish_status 4\)/ {n++} END {print n + 0}' "$work/server-before-restart.log" "$work/server.log")"
 expect "plain-text pushes refused on the safe-mode account (the one sent above)" 1 \
-  "$(awk '/wechat callback ok: plain-text push .* refused/ {n++} END {print n + 0}' "$work/server.log")"
+  "$(awk '/wechat callback ok: plain-text push .* refused/ {n++} END {print n + 0}' "$work/server-before-restart.log" "$work/server.log")"
 
 # A replay after the publish results (issue 17): the ledger decides what is posted, so rewinding
 # the feed group adds no draft and submits nothing (published and rejected drafts alike).

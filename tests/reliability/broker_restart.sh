@@ -57,13 +57,13 @@ bash "$src/deploy/kafka/kafka.sh" start --port "$own_broker_port" --controller-p
 wait "$publisher" || fail "publisher gave up: $(tail -5 "$work/publish.log")"
 retries=$(lines "$work/retries" '^retry')
 echo "broker killed after $down_at of $issues issues; publish retries: $retries"
-# The consumer running across the outage saw it (librdkafka's connection errors in its log).
-outage_seen=$(lines "$work/archive.log" 'Connection refused|brokers are down|Broker transport failure|Disconnected')
-echo "archive consumer log lines about the outage: $outage_seen"
-# Reported, not asserted: after the merge of stop 16 this count was 0 in two runs in a row on a
-# 5 s outage (the broker's death and restart are asserted above by pid); why librdkafka's
-# connection errors no longer reach the log is open (issue 16's closing note).
-[ "$outage_seen" -gt 0 ] || echo "note: the archive consumer's log shows no connection error for the outage"
+# The consumer running across the outage saw it: its Kafka client logs the first connection
+# failure after a quiet spell as a warning (core/src/kafka/client.cpp). After stop 16's merge this
+# count was 0: every reconnect failure went to debug, and "cannot reach" is only logged when a wait
+# runs out, which a 5 s outage never does.
+outage_seen=$(lines "$work/archive.log" 'broker connection failed')
+expect_at_least() { echo "$1: expected at least $2, got $3"; [ "$3" -ge "$2" ] || fail "$1"; }
+expect_at_least "archive consumer log lines about the outage" 1 "$outage_seen"
 
 kill -TERM "$archive_pid"; wait "$archive_pid" || true
 timeout 300 "$syndicate" consume archive --config "$cfg" --until-caught-up --metrics-listen "" >>"$work/archive.log" 2>&1

@@ -138,10 +138,19 @@ done
 echo "poison: drained in $(($(date +%s) - t0)) s"
 
 for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || fail "a consumer or the WeChat server exited (pid $p)"; done
+# Lost and duplicated apart for every sink: raw rows/records against distinct articles.
+archived_raw() { sqlite_count "$work/archive.db" "select count(*) from article_revisions"; }
+archived_distinct() { sqlite_count "$work/archive.db" "select count(distinct article_id) from article_revisions"; }
+jobs_distinct() { kcat_dump "$id.jobs" '%k\n' "$work/jobs.keys"; awk '/^cjrb-/' "$work/jobs.keys" | sort -u | awk 'END {print NR}'; }
 expect "poison: good articles in the archive" $good "$(archived)"
+expect "poison: archive lost" 0 $((good - $(archived_distinct)))
+expect "poison: archive duplicated (revisions - distinct articles)" 0 $(($(archived_raw) - $(archived_distinct)))
 expect "poison: good articles pushed to WeChat" $good "$(pushed)"
-expect "poison: articles pushed to WeChat twice" 0 $(($(pushed_raw) - $(pushed)))
+expect "poison: WeChat lost" 0 $((good - $(pushed)))
+expect "poison: WeChat duplicated (articles pushed twice)" 0 $(($(pushed_raw) - $(pushed)))
 expect "poison: translation jobs for good articles" $good "$(jobs)"
+expect "poison: translation jobs lost" 0 $((good - $(jobs_distinct)))
+expect "poison: translation jobs duplicated (raw - distinct)" 0 $(($(jobs) - $(jobs_distinct)))
 dlq_json >"$work/dlq.json"
 python3 - "$work/dlq.json" "$id" >"$work/reasons.txt" <<'PY'
 import json, sys

@@ -1,5 +1,7 @@
 #include "syn/feed/callback.hpp"
 
+#include "syn/feed/nonce_journal.hpp"
+
 #include <expat.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -16,12 +18,7 @@ namespace syn::feed::callback {
 namespace {
 
 template <std::size_t N>
-std::string sorted_sha1(std::array<std::string_view, N> parts) {
-  std::sort(parts.begin(), parts.end());
-  std::string joined;
-  for (auto p : parts) joined += p;
-  std::array<unsigned char, SHA_DIGEST_LENGTH> md{};
-  SHA1(reinterpret_cast<const unsigned char*>(joined.data()), joined.size(), md.data());
+std::string to_hex(const std::array<unsigned char, N>& md) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(md.size() * 2);
@@ -30,6 +27,16 @@ std::string sorted_sha1(std::array<std::string_view, N> parts) {
     out += hex[c & 0xf];
   }
   return out;
+}
+
+template <std::size_t N>
+std::string sorted_sha1(std::array<std::string_view, N> parts) {
+  std::sort(parts.begin(), parts.end());
+  std::string joined;
+  for (auto p : parts) joined += p;
+  std::array<unsigned char, SHA_DIGEST_LENGTH> md{};
+  SHA1(reinterpret_cast<const unsigned char*>(joined.data()), joined.size(), md.data());
+  return to_hex(md);
 }
 
 bool same(std::string_view got, const std::string& want) {
@@ -278,8 +285,30 @@ std::string decrypt(const aes_key& key, std::string_view encrypt, std::string_vi
   return plain.substr(20, len);
 }
 
+namespace {
+
+/// The guard's key: SHA-256 (hex) of scope, timestamp and nonce, so a key has a fixed size and
+/// no separator of the journal's lines in it whatever the query held.
+std::string guard_key(std::string_view scope, std::string_view timestamp, std::string_view nonce) {
+  std::string joined;
+  joined.reserve(scope.size() + timestamp.size() + nonce.size() + 2);
+  joined.append(scope).append(1, '\n').append(timestamp).append(1, '\n').append(nonce);
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> md{};
+  SHA256(reinterpret_cast<const unsigned char*>(joined.data()), joined.size(), md.data());
+  return to_hex(md);
+}
+
+}  // namespace
+
 replay_guard::replay_guard(std::chrono::seconds window, std::size_t max_entries)
     : window_(window), max_entries_(max_entries) {}
+
+replay_guard::~replay_guard() = default;
+
+void replay_guard::persist(const std::filesystem::path& file, std::int64_t now) {
+  const std::lock_guard lock(mu_);
+  journal_ = std::make_unique<nonce_journal>(file, now, seen_);
+}
 
 freshness replay_guard::check(std::string_view scope, std::string_view timestamp, std::string_view nonce,
                               std::int64_t now) {
@@ -290,23 +319,26 @@ freshness replay_guard::check(std::string_view scope, std::string_view timestamp
   }
   const std::int64_t w = window_.count();
   if (ts < now - w || ts > now + w) return freshness::stale;
-  std::string key;
-  key.reserve(scope.size() + timestamp.size() + nonce.size() + 2);
-  key.append(scope).append(1, '\n').append(timestamp).append(1, '\n').append(nonce);
+  std::string key = guard_key(scope, timestamp, nonce);
   const std::lock_guard lock(mu_);
   if (seen_.size() >= max_entries_) std::erase_if(seen_, [now](const auto& e) { return e.second < now; });
   if (seen_.contains(key)) return freshness::replayed;
   if (seen_.size() >= max_entries_) return freshness::full;
-  // Once its timestamp leaves the window the request is refused as stale: forget it then.
+  // Once its timestamp leaves the window the request is refused as stale: forget it then. On
+  // disk first: a request taken must stay refused after a restart.
+  if (journal_ && !journal_->add(key, ts + w)) return freshness::unrecorded;
   seen_.emplace(std::move(key), ts + w);
+  if (journal_) {
+    std::erase_if(seen_, [now](const auto& e) { return e.second < now; });
+    journal_->maybe_compact(seen_);
+  }
   return freshness::fresh;
 }
 
 void replay_guard::release(std::string_view scope, std::string_view timestamp, std::string_view nonce) {
-  std::string key;
-  key.append(scope).append(1, '\n').append(timestamp).append(1, '\n').append(nonce);
+  const std::string key = guard_key(scope, timestamp, nonce);
   const std::lock_guard lock(mu_);
-  seen_.erase(key);
+  if (seen_.erase(key) > 0 && journal_) journal_->remove(key);
 }
 
 std::size_t replay_guard::size() const {
@@ -321,6 +353,7 @@ std::string_view freshness_name(freshness f) noexcept {
     case freshness::stale: return "stale timestamp";
     case freshness::replayed: return "replayed nonce";
     case freshness::full: return "replay cache full";
+    case freshness::unrecorded: return "nonce not recorded";
   }
   return "unknown";
 }

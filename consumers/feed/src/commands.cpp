@@ -28,6 +28,7 @@ struct serve_args {
   std::string config_path;
   std::string state_path = "var/feed-state.db";
   std::string listen;  ///< overrides feed.server.listen
+  std::string nonce_journal;  ///< the callback's nonces; empty: <state_path>.nonces
 };
 
 int serve_feeds(const serve_args& args) {
@@ -50,6 +51,8 @@ int serve_feeds(const serve_args& args) {
     if (auto key = a.encoding_aes_key.resolve(); key && !key->empty()) fo.encoding_aes_keys[a.name] = *key;
     if (!a.app_id.empty()) fo.app_ids[a.name] = a.app_id;
   }
+  // Beside the state db: the nonces of the last callback window survive a restart.
+  fo.callback_nonce_file = args.nonce_journal.empty() ? args.state_path + ".nonces" : args.nonce_journal;
 
   // Block the stop signals before the server's threads start so only sigwait() sees them.
   sigset_t stop_signals;
@@ -130,6 +133,8 @@ void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
   cli::add_config_option(serve, args->config_path);
   serve->add_option("--state", args->state_path, "the feed sink's state database")->capture_default_str();
   serve->add_option("--listen", args->listen, "host:port to listen on (default: feed.server.listen)");
+  serve->add_option("--nonce-journal", args->nonce_journal,
+                    "file keeping the WeChat callback's nonces of the last 300 s across restarts (default: <state>.nonces)");
   dispatch.on(serve, [args] { return serve_feeds(*args); });
 }
 

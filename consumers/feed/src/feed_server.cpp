@@ -114,7 +114,8 @@ http::response wechat_callback(state_store& state, const feed_server_options& o,
   if (const auto f = cx.guard.check(account, ts, nonce, now); f != callback::freshness::fresh) {
     spdlog::warn("wechat callback {}: {} from {} (timestamp {}, nonce {}), refused", account,
                  callback::freshness_name(f), req.remote, ts.substr(0, 20), nonce.substr(0, 40));
-    return plain(f == callback::freshness::full ? 503 : 403, std::string(callback::freshness_name(f)) + "\n");
+    const bool ours = f == callback::freshness::full || f == callback::freshness::unrecorded;  // WeChat retries a 5xx
+    return plain(ours ? 503 : 403, std::string(callback::freshness_name(f)) + "\n");
   }
   std::optional<callback::publish_event> ev;
   try {
@@ -229,6 +230,7 @@ http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_
     return static_cast<std::int64_t>(
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   };
+  if (!o.callback_nonce_file.empty()) cx->guard.persist(o.callback_nonce_file, cx->now());
   auto serve = [state = std::move(state), o = std::move(o), cx](const http::request& req) -> http::response {
     if (req.path.rfind("/wechat/callback/", 0) == 0) {
       const std::string account = http::url_decode(req.path.substr(17));

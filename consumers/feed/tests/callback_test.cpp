@@ -8,7 +8,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
+
+#include <unistd.h>
 
 namespace cb = syn::feed::callback;
 
@@ -333,6 +339,75 @@ TEST(WechatCallback, ReplayGuardRefusesStaleTimestampsAndSeenNonces) {
   EXPECT_EQ(g.check("a", "1700000400", "n6", now + 400), cb::freshness::fresh);
   EXPECT_EQ(g.size(), 1U);
   EXPECT_EQ(g.check("a", "1700000000", "n1", now + 400), cb::freshness::stale);
+}
+
+// Issue 16: the nonces lived in memory only, so a signed callback replayed after a restart of
+// `serve feeds` (within the window) was taken.
+TEST(WechatCallback, ReplayGuardWithAJournalRefusesAReplayAfterARestart) {
+  const auto dir = std::filesystem::temp_directory_path() / ("syn-nonces-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "state.db.nonces";
+  const std::int64_t now = test_now;
+  {
+    cb::replay_guard g;
+    g.persist(file, now);
+    EXPECT_EQ(g.check("a", "1700000000", "n1", now), cb::freshness::fresh);
+    EXPECT_EQ(g.check("a", "1700000000", "n2", now), cb::freshness::fresh);
+    EXPECT_EQ(g.check("a", "1699999800", "old", now), cb::freshness::fresh);  // expires at now + 100
+    g.release("a", "1700000000", "n2");  // not taken (our error): WeChat's retry must pass
+  }
+  {
+    std::ofstream torn(file, std::ios::app);
+    torn << "17000";  // an append cut short by a crash: ignored
+  }
+  {
+    cb::replay_guard g;  // "restarted" 150 s later
+    g.persist(file, now + 150);
+    EXPECT_EQ(g.size(), 1U) << "n1 only: n2 was released, `old` left the window";
+    EXPECT_EQ(g.check("a", "1700000000", "n1", now + 150), cb::freshness::replayed);
+    EXPECT_EQ(g.check("a", "1700000000", "n2", now + 150), cb::freshness::fresh);
+    EXPECT_EQ(g.check("b", "1700000000", "n1", now + 150), cb::freshness::fresh);
+  }
+  {
+    cb::replay_guard g;  // and again: what the second run took is kept too
+    g.persist(file, now + 200);
+    EXPECT_EQ(g.check("a", "1700000000", "n2", now + 200), cb::freshness::replayed);
+    EXPECT_EQ(g.check("b", "1700000000", "n1", now + 200), cb::freshness::replayed);
+  }
+  // Opening compacts: only live entries stay in the file.
+  {
+    cb::replay_guard g;
+    g.persist(file, now + 301);  // every timestamp above is out of the window now
+    EXPECT_EQ(g.size(), 0U);
+  }
+  EXPECT_EQ(std::filesystem::file_size(file), 0U);
+  // A symlink in the journal's place is refused, not written through.
+  std::filesystem::remove(file);
+  std::filesystem::create_symlink(dir / "elsewhere", file);
+  cb::replay_guard g;
+  EXPECT_THROW(g.persist(file, now), std::runtime_error);
+  EXPECT_FALSE(std::filesystem::exists(dir / "elsewhere"));
+  std::filesystem::remove_all(dir);
+}
+
+// Many signed callbacks: the journal is rewritten as entries expire and stays bounded.
+TEST(WechatCallback, NonceJournalStaysBoundedByTheWindow) {
+  const auto dir = std::filesystem::temp_directory_path() / ("syn-nonces-b-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "j";
+  cb::replay_guard g(std::chrono::seconds(10));
+  g.persist(file, test_now);
+  for (int i = 0; i < 1500; ++i) {
+    const std::int64_t t = test_now + i / 10;  // 10 callbacks a second for 150 s
+    ASSERT_EQ(g.check("a", std::to_string(t), "n" + std::to_string(i), t), cb::freshness::fresh);
+  }
+  EXPECT_LE(g.size(), 110U);
+  std::ifstream in(file);
+  const auto lines = std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
+  EXPECT_LE(lines, 1025 + 110) << "the journal was never compacted";
+  std::filesystem::remove_all(dir);
 }
 
 TEST(WechatCallback, FeedServerRefusesReplaysStaleAndOversizeCallbacks) {

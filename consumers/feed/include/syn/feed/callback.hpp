@@ -21,13 +21,17 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace syn::feed::callback {
+
+class nonce_journal;
 
 /// The signature WeChat sends for (token, timestamp, nonce).
 [[nodiscard]] std::string signature(std::string_view token, std::string_view timestamp, std::string_view nonce);
@@ -92,17 +96,26 @@ using aes_key = std::array<unsigned char, 32>;
 [[nodiscard]] std::string decrypt(const aes_key& key, std::string_view encrypt, std::string_view app_id);
 
 /// What the replay guard says about a signed request.
-enum class freshness { fresh, bad_timestamp, stale, replayed, full };
+enum class freshness { fresh, bad_timestamp, stale, replayed, full, unrecorded };
 
 /// Refuses what an observer of a signed request could replay: a `timestamp` more than `window`
 /// from now, and a (timestamp, nonce) seen before within the window. Entries expire with their
 /// timestamp, so memory is bounded by the rate of *signed* requests times the window, and capped
-/// at `max_entries` (beyond: `full`, the caller answers 503). In memory: a restart forgets the
-/// nonces seen in the last window (safe mode's msg_signature still binds each body to its nonce).
-/// Thread-safe.
+/// at `max_entries` (beyond: `full`, the caller answers 503). In memory only unless `persist`
+/// is called: then every reservation is on disk (nonce_journal.hpp) before `check` says `fresh`
+/// (`unrecorded`, answered 503, when it cannot be written), and a restart within the window
+/// still refuses a replay. Thread-safe.
 class replay_guard {
  public:
   explicit replay_guard(std::chrono::seconds window = std::chrono::seconds(300), std::size_t max_entries = 100000);
+  ~replay_guard();
+  replay_guard(const replay_guard&) = delete;
+  replay_guard& operator=(const replay_guard&) = delete;
+
+  /// Keeps the reservations in `file` from now on, first taking over those it holds that are
+  /// still in the window at `now`. Throws std::runtime_error naming the file when it cannot be
+  /// opened or read.
+  void persist(const std::filesystem::path& file, std::int64_t now);
 
   /// Checks `timestamp` (decimal unix seconds) against `now` and reserves (scope, timestamp,
   /// nonce) when fresh.
@@ -116,10 +129,12 @@ class replay_guard {
   std::chrono::seconds window_;
   std::size_t max_entries_;
   mutable std::mutex mu_;
-  std::map<std::string, std::int64_t> seen_;  ///< key -> expiry (unix seconds)
+  std::map<std::string, std::int64_t> seen_;  ///< SHA-256 (hex) of scope, timestamp, nonce -> expiry (unix s)
+  std::unique_ptr<nonce_journal> journal_;
 };
 
-/// "fresh", "bad timestamp", "stale timestamp", "replayed nonce", "replay cache full".
+/// "fresh", "bad timestamp", "stale timestamp", "replayed nonce", "replay cache full",
+/// "nonce not recorded".
 [[nodiscard]] std::string_view freshness_name(freshness f) noexcept;
 
 }  // namespace syn::feed::callback

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -48,6 +49,10 @@ struct feed_server_options {
   /// How far a callback's `timestamp` may be from now (either way); beyond it, or with a nonce
   /// already taken within it, the callback is 403 (callback.hpp replay_guard).
   std::chrono::seconds callback_window{300};
+  /// Where the callback's replay guard keeps the nonces of the window, so a restart does not
+  /// forget them (nonce_journal.hpp); empty: in memory only. make_feed_handler throws
+  /// std::runtime_error naming the file when it cannot be opened.
+  std::filesystem::path callback_nonce_file;
   /// Unix seconds now (tests set it); empty = the system clock.
   std::function<std::int64_t()> now;
 };
