@@ -164,9 +164,14 @@ class pg_connection final : public connection {
     return rows(r.get(), on_row);
   }
 
-  result<void> begin() override { return execute("BEGIN"); }
+  result<void> begin() override {
+    BOOST_OUTCOME_TRY(execute("BEGIN"));
+    in_tx_ = true;
+    return success();
+  }
 
   result<void> commit() override {
+    in_tx_ = false;
     pg_result r(PQexec(c_, "COMMIT"));
     BOOST_OUTCOME_TRY(check(r.get(), "committing"));
     // COMMIT of a transaction that failed earlier "succeeds" with the tag ROLLBACK.
@@ -177,21 +182,24 @@ class pg_connection final : public connection {
   }
 
   void rollback() noexcept override {
+    in_tx_ = false;
     if (PQstatus(c_) != CONNECTION_OK) return;
     if (PQtransactionStatus(c_) == PQTRANS_IDLE) return;
     PQclear(PQexec(c_, "ROLLBACK"));
   }
 
-  [[nodiscard]] bool in_transaction() const noexcept override {
-    const auto st = PQtransactionStatus(c_);
-    return st == PQTRANS_INTRANS || st == PQTRANS_INERROR || st == PQTRANS_ACTIVE;
-  }
+  [[nodiscard]] bool in_transaction() const noexcept override { return in_tx_; }
 
  private:
   /// A connection lost earlier (server restart, network) is reset before the next call; never
-  /// inside a transaction, whose work the server has rolled back (the caller retries it).
+  /// inside a transaction, whose work the server has rolled back: every call fails until the
+  /// caller's rollback(), so that nothing of it runs outside the transaction (or without the
+  /// session's advisory locks) and the caller retries it whole.
   result<void> reconnect_if_lost() {
     if (PQstatus(c_) == CONNECTION_OK) return success();
+    if (in_tx_) {
+      return error(errc::unavailable, where_ + ": the connection was lost inside a transaction (rolled back)");
+    }
     PQreset(c_);
     std::fill(prepared_.begin(), prepared_.end(), false);  // a new connection has none of them
     if (PQstatus(c_) != CONNECTION_OK) {
@@ -238,6 +246,7 @@ class pg_connection final : public connection {
   std::vector<bool> prepared_;
   std::string session_;
   std::string where_;
+  bool in_tx_ = false;  ///< between begin() and commit()/rollback()
 };
 
 std::string seconds_ceil(std::chrono::milliseconds ms) {

@@ -63,4 +63,38 @@ TEST(FeedStatePostgres, ConnectionFailuresNameTheServerNotTheConninfo) {
   }
 }
 
+// A connection lost in the middle of a batch (server restart, network): the rest of the batch
+// fails instead of running outside the transaction (and without the writer lock, which went with
+// the session), nothing of it stays, and the next call reconnects.
+TEST(FeedStatePostgres, ALostConnectionFailsTheRestOfTheBatchAndTheNextCallReconnects) {
+  pg_backend b;
+  b.setup();
+  if (::testing::Test::HasFatalFailure()) return;
+  const auto draft = [](const std::string& media_id, const std::string& article) {
+    draft_record d;
+    d.media_id = media_id;
+    d.account = "cjrb";
+    d.status = "added";
+    d.articles = {{article, "h1", 1, 1}};
+    return d;
+  };
+  auto s = b.open(false);
+  {
+    state_store::batch_transaction batch(*s);
+    s->record_draft(draft("M1", "a1"), "wx1");
+    pg_backend::admin(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'syndicate-feed' "
+        "AND datname = current_database()");
+    EXPECT_THROW(s->record_draft(draft("M2", "a2"), "wx1"), std::runtime_error);  // finds it lost
+    // Known lost now: still no reconnect (a new session would write M2 outside the batch).
+    EXPECT_THROW(s->record_draft(draft("M2", "a2"), "wx1"), std::runtime_error);
+    EXPECT_THROW(batch.commit(), std::runtime_error);
+  }
+  EXPECT_FALSE(s->pushed("cjrb", "a1", "h1"));  // rolled back with the session
+  EXPECT_FALSE(s->pushed("cjrb", "a2", "h1"));  // never written outside the batch
+  s->record_draft(draft("M3", "a3"), "wx1");
+  EXPECT_TRUE(s->pushed("cjrb", "a3", "h1"));
+  b.teardown();
+}
+
 }  // namespace syn::feed::test
