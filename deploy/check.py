@@ -36,6 +36,8 @@ ROLES = {
     ("serve", "feeds"): {"metrics": None, "group": None, "topics": []},
 }
 ONE_SHOT = [("topics", "create")]
+# The roles that open the feed state (--state / --state-backend / --state-pg-env).
+FEED_STATE_ROLES = {("consume", "feed"), ("serve", "feeds")}
 PRODUCTION_RF = 3
 PRODUCTION_MIN_ISR = 2
 # scripts/install-deps.sh packages that are tools for tests, not for building `syndicate`.
@@ -193,6 +195,7 @@ class Checker:
         services = docs[0].get("services") or {}
         kafka_nodes = {}
         seen_roles = set()
+        instances: dict[tuple, list] = {}
         for name, svc in services.items():
             where = f"services.{name}"
             image = svc.get("image")
@@ -222,11 +225,25 @@ class Checker:
                 want = f":{port}/healthz"
                 if want not in test:
                     self.error(path, where + ".healthcheck.test", f"expected a GET of http://127.0.0.1{want}, got {test or 'none'}")
-                self.check_secrets_supplied(path, where, role, cfg, self.compose_env_names(path, svc))
+                self.check_secrets_supplied(path, where, role, cfg, self.compose_env_names(path, svc), args)
+            replicas = int(((svc.get("deploy") or {}).get("replicas")) or 1)
+            instances.setdefault(role, []).append((where, args, replicas))
+        # Instances of a role: the replicas of every service running it.
+        for role, runs in instances.items():
+            total = sum(r for _, _, r in runs)
+            for where, args, _ in runs:
+                self.check_feed_state_shared(path, where, role, args, total)
         for role in list(ROLES) + ONE_SHOT:
             if role not in seen_roles:
                 self.error(path, "services", f"no service runs `syndicate {' '.join(role)}`")
         self.check_compose_kafka(path, kafka_nodes)
+
+    def check_feed_state_shared(self, path: Path, where: str, role: tuple, args: list[str], replicas: int) -> None:
+        """Several instances of `consume feed` / `serve feeds` need the PostgreSQL feed state: a SQLite
+        file is one host's (docs/FEED.md "Several instances")."""
+        if role in FEED_STATE_ROLES and replicas > 1 and option_value(args, "--state-backend", "sqlite") != "postgres":
+            self.error(path, where, f"{replicas} instances of `syndicate {' '.join(role)}` on a SQLite feed state: "
+                                    "give --state-backend postgres (one database shared by every instance)")
 
     def compose_env_names(self, path: Path, svc: dict) -> set[str]:
         names = set(svc.get("environment") or {})
@@ -282,8 +299,9 @@ class Checker:
             self.error(path, "services", f"Kafka node ids must be distinct, got {sorted(map(str, ids))}")
 
     # ----------------------------------------------------------------------------- secrets
-    def check_secrets_supplied(self, path: Path, where: str, role: tuple, cfg: dict, names: set[str]) -> None:
-        for var in needed_secrets(cfg, role):
+    def check_secrets_supplied(self, path: Path, where: str, role: tuple, cfg: dict, names: set[str],
+                               args: list[str] | None = None) -> None:
+        for var in needed_secrets(cfg, role, args or []):
             if var not in names:
                 self.error(path, where, f"`syndicate {' '.join(role)}` needs the secret variable {var}, which is not set")
 
@@ -401,8 +419,9 @@ class Checker:
                 self.error(f, cw, f"spec.replicas: {replicas} exceeds the {parts} partitions of "
                                   f"{', '.join(info['topics'])}: the extra consumers of group "
                                   f"{((cfg.get('consumers') or {}).get('groups') or {}).get(info['group'])} would sit idle")
+        self.check_feed_state_shared(f, cw + ": spec.replicas", role, args, replicas)
         names = {e.get("name") for e in c.get("env") or []}
-        self.check_secrets_supplied(f, cw, role, cfg, names)
+        self.check_secrets_supplied(f, cw, role, cfg, names, args)
         for e in c.get("env") or []:
             if "value" in e and e.get("name") in secret_variables(cfg):
                 self.error(f, cw, f"env {e['name']}: a secret as a literal value: use valueFrom.secretKeyRef")
@@ -472,7 +491,7 @@ class Checker:
             if role is None:
                 continue
             seen.add(role)
-            self.check_secrets_supplied(env, "SYNDICATE_ARGS", role, cfg, names)
+            self.check_secrets_supplied(env, "SYNDICATE_ARGS", role, cfg, names, args)
         for role in ROLES:
             if role not in seen:
                 self.error(roles_dir, "", f"no role file runs `syndicate {' '.join(role)}`")
@@ -576,8 +595,19 @@ def secret_variables(cfg) -> set[str]:
     return out
 
 
-def needed_secrets(cfg: dict, role: tuple) -> set[str]:
-    """The variables a role reads at start-up, per docs/CONFIGURATION.md."""
+def option_value(args: list[str], name: str, default: str) -> str:
+    """The value of `name VALUE` or `name=VALUE` in args, else default."""
+    for i, a in enumerate(args):
+        if a == name and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith(name + "="):
+            return a.split("=", 1)[1]
+    return default
+
+
+def needed_secrets(cfg: dict, role: tuple, args: list[str] = ()) -> set[str]:
+    """The variables a role reads at start-up, per docs/CONFIGURATION.md (and docs/FEED.md for the
+    feed state's --state-pg-env)."""
     out = {str(v) for v in ((cfg.get("kafka") or {}).get("client_env") or {}).values()}
     if role == ("serve", "trigger"):
         token = ((cfg.get("producer") or {}).get("trigger") or {}).get("token_env")
@@ -588,6 +618,8 @@ def needed_secrets(cfg: dict, role: tuple) -> set[str]:
     if role == ("consume", "feed"):
         out |= {a["app_secret_env"] for a in (cfg.get("feed") or {}).get("accounts") or []
                 if a.get("app_id") and a.get("app_secret_env")}
+    if role in FEED_STATE_ROLES and option_value(list(args), "--state-backend", "sqlite") == "postgres":
+        out.add(option_value(list(args), "--state-pg-env", "SYNDICATE_FEED_PG"))
     if role == ("translate",):
         out |= {t["api_key_env"] for t in (cfg.get("translation") or {}).get("targets") or [] if t.get("api_key_env")}
     return out

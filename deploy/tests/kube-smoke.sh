@@ -83,6 +83,7 @@ yaml.safe_dump(cm, open(f"{work}/configmap.yaml", "w"), allow_unicode=True, sort
 secret = yaml.safe_load(open(f"{k8s}/secret.example.yaml"))
 values = {"trigger-token": token,
           "archive-pg-conninfo": f"host=postgres port=5432 dbname=syndicate user=syndicate password={pg_password}",
+          "feed-pg-conninfo": f"host=postgres port=5432 dbname=syndicate user=syndicate password={pg_password}",
           "wechat-cjrb-secret": "smoke-hans-secret", "wechat-cjrb-hant-secret": "smoke-hant-secret"}
 keys = set(secret.get("stringData") or {}) | set(secret.get("data") or {})
 missing = keys - set(values)
@@ -120,12 +121,12 @@ expect "topics pod: exit code" 0 "$(podman inspect -f '{{.State.ExitCode}}' "$(p
 for f in trigger feed archive translation translator; do echo "--- kube play $f.yaml"; play "$f"; done
 grep -h -i "ignor\|not supported\|unsupported" "$work"/play-*.log | sort -u | sed 's/^/podman kube play says: /' || true
 
-role_ctrs() { podman ps -a --format '{{.Names}}' | grep -E '^syndicate-(trigger|feed|archive|translation|translator)-pod-' || true; }
+role_ctrs() { podman ps -a --format '{{.Names}}' | grep -E '^syndicate-(trigger|feed|feeds|archive|translation|translator)-pod-' || true; }
 all_live() {
   local c
   for c in $(role_ctrs); do podman healthcheck run "$c" >/dev/null 2>&1 || return 1; done
 }
-expect "role containers (trigger, feed + feeds, archive, translation, translator)" 6 "$(role_ctrs | wc -l)"
+expect "role containers (trigger, feed, feeds, archive, translation, translator)" 6 "$(role_ctrs | wc -l)"
 wait_until "every liveness probe to pass" 300 all_live
 echo "pods up and live after $((SECONDS - t0)) s"
 

@@ -40,6 +40,7 @@ yaml.safe_dump(d, open(sys.argv[2], "w"), sort_keys=False)' "$root/deploy/docker
   printf '%s\n' "$PG_PASSWORD" >"$work/secrets/postgres_password"
   printf '%s\n' "SYNDICATE_TRIGGER_TOKEN=$TOKEN" \
     "SYNDICATE_ARCHIVE_PG=host=postgres port=5432 dbname=syndicate user=syndicate password=$PG_PASSWORD" \
+    "SYNDICATE_FEED_PG=host=postgres port=5432 dbname=syndicate user=syndicate password=$PG_PASSWORD" \
     "SYNDICATE_WECHAT_CJRB_SECRET=smoke-hans-secret" "SYNDICATE_WECHAT_CJRB_HANT_SECRET=smoke-hant-secret" \
     >"$work/secrets.env"
   chmod 0644 "$work/secrets.env" "$work/secrets/postgres_password" "$work/cover.jpg"

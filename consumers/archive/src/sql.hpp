@@ -1,43 +1,24 @@
 #pragma once
-// The small database layer both backends implement: prepared statements by id, parameters,
-// row access, transactions. The archive logic (sql_store) is written once on top of it.
+// The archive's statements over core's database layer (syn/core/sql.hpp): the archive logic
+// (sql_store) is written once on top of it, each backend supplies the statements' SQL.
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
-#include <variant>
-#include <vector>
+#include <utility>
 
 #include "syn/archive/error.hpp"
+#include "syn/core/sql.hpp"
 
 namespace syn::archive::sql {
 
-/// Bytes bound as a BLOB / bytea.
-struct blob {
-  std::string_view bytes;
-};
-
-/// A statement parameter: NULL, integer, text or bytes. Views must outlive the call.
-using param = std::variant<std::nullptr_t, std::int64_t, std::string_view, blob>;
-
-/// One result row, valid only inside the row callback.
-class row {
- public:
-  virtual ~row() = default;
-  row() = default;
-  row(const row&) = delete;
-  row& operator=(const row&) = delete;
-  [[nodiscard]] virtual bool is_null(int col) const = 0;
-  [[nodiscard]] virtual std::int64_t int64(int col) const = 0;
-  [[nodiscard]] virtual double real(int col) const = 0;
-  [[nodiscard]] virtual std::string text(int col) const = 0;
-  [[nodiscard]] virtual std::string bytes(int col) const = 0;
-};
-
-using row_fn = std::function<void(const row&)>;
+using syn::sql::blob;
+using syn::sql::param;
+using syn::sql::row;
+using syn::sql::row_fn;
 
 /// The statements the archive logic runs, prepared once per connection. Their SQL lives in
 /// sql_store.cpp (shared, `$N` placeholders) with per-dialect variants where the SQL differs.
@@ -67,33 +48,54 @@ enum class stmt : std::size_t {
 
 inline constexpr std::size_t stmt_count = static_cast<std::size_t>(stmt::count_);
 
-/// One database connection. Not thread-safe.
+/// Core's error as the archive's: the same meaning, the archive's category.
+[[nodiscard]] inline error adopt(const syn::sql::error& e) {
+  switch (e.value()) {
+    case syn::sql::errc::ok:
+      return {errc::ok, e.message()};
+    case syn::sql::errc::unavailable:
+      return {errc::unavailable, e.message()};
+    case syn::sql::errc::busy:
+      return {errc::busy, e.message()};
+    case syn::sql::errc::storage:
+      return {errc::storage, e.message()};
+    case syn::sql::errc::read_only:
+      return {errc::read_only, e.message()};
+  }
+  return {errc::storage, e.message()};
+}
+
+template <class T>
+[[nodiscard]] result<T> adopt(syn::sql::result<T>&& r) {
+  if (!r) return adopt(r.error());
+  if constexpr (std::is_void_v<T>) {
+    return success();
+  } else {
+    return std::move(r).value();
+  }
+}
+
+/// One connection of core's database layer (syn/core/sql.hpp), answering with the archive's
+/// errors. Not thread-safe.
 class connection {
  public:
-  virtual ~connection() = default;
-  connection() = default;
-  connection(const connection&) = delete;
-  connection& operator=(const connection&) = delete;
+  explicit connection(std::unique_ptr<syn::sql::connection> c) : c_(std::move(c)) {}
 
-  /// Runs SQL text without parameters (several statements allowed): DDL, PRAGMAs, BEGIN...
-  [[nodiscard]] virtual result<void> execute(std::string_view sql_text) = 0;
+  [[nodiscard]] const std::string& where() const noexcept { return c_->where(); }
+  [[nodiscard]] result<void> execute(std::string_view sql_text) { return adopt(c_->execute(sql_text)); }
+  [[nodiscard]] result<std::int64_t> run(stmt s, std::span<const param> params, const row_fn& on_row) {
+    return adopt(c_->run(s, params, on_row));
+  }
+  [[nodiscard]] result<std::int64_t> run_text(const std::string& sql_text, std::span<const param> params,
+                                              const row_fn& on_row) {
+    return adopt(c_->run_text(sql_text, params, on_row));
+  }
+  [[nodiscard]] result<void> begin() { return adopt(c_->begin()); }
+  [[nodiscard]] result<void> commit() { return adopt(c_->commit()); }
+  void rollback() noexcept { c_->rollback(); }
 
-  /// Runs prepared statement `s` (prepared on first use, then reused) and calls `on_row` per row.
-  /// Returns the number of rows changed (INSERT/UPDATE/DELETE) or returned.
-  [[nodiscard]] virtual result<std::int64_t> run(stmt s, std::span<const param> params,
-                                                 const row_fn& on_row) = 0;
-
-  /// As run(), for SQL built per call (searches). Not cached.
-  [[nodiscard]] virtual result<std::int64_t> run_text(const std::string& sql_text,
-                                                      std::span<const param> params,
-                                                      const row_fn& on_row) = 0;
-
-  /// Starts a write transaction (SQLite: BEGIN IMMEDIATE, so the write lock is taken up front and
-  /// waits at most the busy timeout).
-  [[nodiscard]] virtual result<void> begin() = 0;
-  [[nodiscard]] virtual result<void> commit() = 0;
-  /// Best effort; never fails (a lost connection has rolled back already).
-  virtual void rollback() noexcept = 0;
+ private:
+  std::unique_ptr<syn::sql::connection> c_;
 };
 
 }  // namespace syn::archive::sql

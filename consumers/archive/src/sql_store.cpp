@@ -98,6 +98,13 @@ std::string_view dialect::sql(stmt s) const noexcept {
   return {};
 }
 
+syn::sql::statements statements_of(const dialect& d) {
+  syn::sql::statements out;
+  out.reserve(sql::stmt_count);
+  for (std::size_t i = 0; i < sql::stmt_count; ++i) out.emplace_back(d.sql(static_cast<stmt>(i)));
+  return out;
+}
+
 std::string like_pattern(std::string_view term) {
   std::string out = "%";
   for (const char c : term) {

@@ -51,6 +51,9 @@ class dialect {
   dialect& operator=(const dialect&) = default;
 };
 
+/// The SQL of every statement of `d`, by index (what a connection is opened with).
+syn::sql::statements statements_of(const dialect& d);
+
 /// Creates schema_migrations and applies pending migrations in one transaction (read_write), or
 /// checks that the schema is complete (read_only). Returns the schema version.
 result<int> migrate(sql::connection& conn, const dialect& d, open_mode mode);

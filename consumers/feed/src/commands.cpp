@@ -26,7 +26,7 @@ namespace {
 
 struct serve_args {
   std::string config_path;
-  std::string state_path = "var/feed-state.db";
+  state_args state;
   std::string listen;  ///< overrides feed.server.listen
   std::string nonce_journal;  ///< the callback's nonces; empty: <state_path>.nonces
 };
@@ -42,7 +42,14 @@ int serve_feeds(const serve_args& args) {
     cli::print_error(e.what());
     return cli::exit_code::bad_input;
   }
-  auto state = std::make_shared<state_store>(args.state_path);
+  state_backend state_at;
+  try {
+    state_at = args.state.where();
+  } catch (const std::invalid_argument& e) {
+    cli::print_error(e.what());
+    return cli::exit_code::bad_input;
+  }
+  auto state = std::make_shared<state_store>(state_at);
   feed_server_options fo;
   fo.public_base_url = cfg.feed.server.public_base_url;
   for (const auto& a : cfg.feed.accounts) {
@@ -107,7 +114,7 @@ int serve_feeds(const serve_args& args) {
     });
   }
   spdlog::info("feed server: listening on {}:{} state={} public_base_url={}", where.first, server.port(),
-               args.state_path, fo.public_base_url);
+               state->path(), fo.public_base_url);
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("feed server: signal {}, stopping", sig);
@@ -123,6 +130,17 @@ int serve_feeds(const serve_args& args) {
 
 }  // namespace
 
+void add_state_options(CLI::App* sub, state_args& args) {
+  sub->add_option("--state", args.path, "the feed state database file (--state-backend sqlite)")->capture_default_str();
+  sub->add_option("--state-backend", args.backend,
+                  "sqlite (one host) or postgres (several `consume feed` / `serve feeds` instances)")
+      ->check(CLI::IsMember({"sqlite", "postgres"}))
+      ->capture_default_str();
+  sub->add_option("--state-pg-env", args.pg_env,
+                  "environment variable holding the PostgreSQL conninfo (--state-backend postgres)")
+      ->capture_default_str();
+}
+
 void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
   register_consume_command(root, dispatch);
   register_feed_command(root, dispatch);
@@ -131,7 +149,7 @@ void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
   auto* serve = root.get_subcommand("serve")->add_subcommand(
       "feeds", "Serve the feed pages, RSS 2.0, JSON Feed 1.1 and Atom (/feeds/<account>, /feeds/<account>.xml, .json, .atom, /articles/<id>)");
   cli::add_config_option(serve, args->config_path);
-  serve->add_option("--state", args->state_path, "the feed sink's state database")->capture_default_str();
+  add_state_options(serve, args->state);
   serve->add_option("--listen", args->listen, "host:port to listen on (default: feed.server.listen)");
   serve->add_option("--nonce-journal", args->nonce_journal,
                     "file keeping the WeChat callback's nonces of the last 300 s across restarts (default: <state>.nonces)");

@@ -54,19 +54,21 @@ syndication::v1::DeadLetter held_dead_letter(const config::root& cfg, const synd
 
 void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
   auto args = std::make_shared<service::consumer_args>();
-  auto state = std::make_shared<std::string>("var/feed-state.db");
+  auto state = std::make_shared<state_args>();
   auto* consume = root.get_subcommand("consume")->add_subcommand(
       "feed",
       "Route articles (originals and translations) to the configured accounts, compose WeChat drafts (8 articles "
       "at most, lead first), push them through the Official Account API and keep the pages the feed server "
       "serves (consumer group consumers.groups.feed, read_committed; idempotent on account, id and hash).");
   service::add_consumer_options(consume, *args);
-  consume->add_option("--state", *state, "the feed state database (shared with `serve feeds`)")->capture_default_str();
+  add_state_options(consume, *state);
   dispatch.on(consume, [args, state, consume] {
     const config::root cfg = config::load(args->config_path);
     service::setup_logging(cfg.observability);
     feed_sink_options fo;
-    fo.state_path = *state;
+    const state_backend where = state->where();
+    fo.state_path = where.path;
+    fo.state_pg_conninfo = where.conninfo;
     fo.batch_size = static_cast<std::size_t>(cfg.consumers.poll_batch_size);  // draft grouping across batches
     // Held articles that fail permanently go to the dead-letter topic from the sink (any thread).
     auto dlq = kafka::producer::create(cfg.kafka, {"syndicate-feed-held-dlq", ""});

@@ -26,7 +26,7 @@ using json = nlohmann::json;
 
 struct feed_args {
   std::string config_path;
-  std::string state_path = "var/feed-state.db";
+  state_args state;
   bool json_out = false;
   bool offline = false;   ///< status: no openapi/quota/get calls
   bool execute = false;
@@ -65,17 +65,19 @@ std::string utc(std::int64_t ms) {
   return buf;
 }
 
-/// The state db of `consume feed`; a missing file is an error (opening would create an empty one).
-std::unique_ptr<state_store> open_state(const std::string& path) {
-  if (!std::filesystem::exists(path)) {
-    throw std::runtime_error("feed state " + path + ": no such file (give `consume feed`'s --state)");
+/// The state db of `consume feed`; a missing SQLite file is an error (opening would create an
+/// empty one).
+std::unique_ptr<state_store> open_state(const state_args& args) {
+  const state_backend where = args.where();
+  if (where.kind == state_backend::sqlite && !std::filesystem::exists(where.path)) {
+    throw std::runtime_error("feed state " + where.path + ": no such file (give `consume feed`'s --state)");
   }
-  return std::make_unique<state_store>(path);
+  return std::make_unique<state_store>(where);
 }
 
 int status(const feed_args& args) {
   const config::root cfg = config::load(args.config_path);
-  auto owned = open_state(args.state_path);
+  auto owned = open_state(args.state);
   auto& state = *owned;
   const auto now = now_ms();
   const auto day = quota_day(now, cfg.feed.quota_reset_utc_minute);
@@ -175,7 +177,7 @@ int quota_reset(const feed_args& args) {
     cli::print_error("feed quota reset " + acc->name + ": the app secret (" + acc->app_secret.env + ") is not set");
     return cli::exit_code::bad_input;
   }
-  auto owned = open_state(args.state_path);
+  auto owned = open_state(args.state);
   auto& state = *owned;
   const auto pauses = state.quota_pauses(acc->name);
   if (!args.execute) {
@@ -205,7 +207,7 @@ int repost(const feed_args& args) {
     cli::print_error("feed repost: no account '" + args.account + "' in " + args.config_path);
     return cli::exit_code::bad_input;
   }
-  auto owned = open_state(args.state_path);
+  auto owned = open_state(args.state);
   auto& state = *owned;
   const auto writer = state.lock_writer();  // not in the middle of a consumer's batch
   std::size_t total = 0;
@@ -243,7 +245,7 @@ void register_feed_command(CLI::App& root, cli::dispatcher& dispatch) {
   auto* feed = root.add_subcommand("feed", "The WeChat accounts: status, daily quotas, re-posting")->require_subcommand(1);
   auto common = [&](CLI::App* sub) {
     cli::add_config_option(sub, args->config_path);
-    sub->add_option("--state", args->state_path, "the feed state database (of `consume feed`)")->capture_default_str();
+    add_state_options(sub, args->state);
   };
   auto* st = feed->add_subcommand("status",
                                   "Per account: paused APIs and until when, drafts waiting, today's calls, quota left "

@@ -74,7 +74,10 @@ std::string draft_key(const draft& d) {
 
 struct feed_sink::impl {
   impl(config::feed_config c, feed_sink_options o) : cfg(std::move(c)), opt(std::move(o)) {
-    state = std::make_unique<state_store>(opt.state_path, false, opt.durable);
+    state = std::make_unique<state_store>(
+        state_backend{opt.state_pg_conninfo.empty() ? state_backend::sqlite : state_backend::postgres, opt.state_path,
+                      opt.state_pg_conninfo},
+        false, opt.durable);
     client = opt.client;
     if (!client) {
       wechat::client_options wo;

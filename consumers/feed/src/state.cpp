@@ -1,21 +1,24 @@
 #include "syn/feed/state.hpp"
 
-#include <sqlite3.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <map>
+#include <initializer_list>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
+
+#include "syn/core/sql.hpp"
 
 namespace syn::feed {
 namespace {
 
+// The SQLite schema, as it always was (a db of an older version opens as it is).
 constexpr const char* schema = R"sql(
 CREATE TABLE IF NOT EXISTS pushed (
   account        TEXT NOT NULL,
@@ -166,146 +169,479 @@ CREATE TABLE IF NOT EXISTS operator_actions (
 );
 )sql";
 
+
+// The same schema on PostgreSQL: BIGINT for INTEGER, BYTEA for BLOB, and a `seq` identity column
+// where SQLite orders by rowid (drafts, publish results, errors, operator actions). Created under
+// an advisory lock, so that instances starting together create it once.
+constexpr const char* schema_postgres = R"sql(
+SELECT pg_advisory_xact_lock(8315161358823240497);
+CREATE TABLE IF NOT EXISTS pushed (
+  account        TEXT NOT NULL,
+  article_id     TEXT NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  media_id       TEXT NOT NULL,
+  part           BIGINT NOT NULL DEFAULT 1,
+  parts          BIGINT NOT NULL DEFAULT 1,
+  position       BIGINT NOT NULL DEFAULT 0,
+  pushed_at      BIGINT NOT NULL,
+  PRIMARY KEY (account, article_id, content_sha256, part)
+);
+CREATE INDEX IF NOT EXISTS pushed_media ON pushed (media_id, position);
+CREATE TABLE IF NOT EXISTS drafts (
+  media_id     TEXT PRIMARY KEY,
+  account      TEXT NOT NULL,
+  app_id       TEXT NOT NULL,
+  issue_id     TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  publish_id   TEXT NOT NULL DEFAULT '',
+  msg_data_id  TEXT NOT NULL DEFAULT '',
+  created_at   BIGINT NOT NULL,
+  updated_at   BIGINT NOT NULL,
+  seq          BIGINT GENERATED ALWAYS AS IDENTITY
+);
+CREATE INDEX IF NOT EXISTS drafts_account ON drafts (account, created_at);
+CREATE INDEX IF NOT EXISTS drafts_publish ON drafts (publish_id);
+CREATE TABLE IF NOT EXISTS publish_results (
+  publish_id     TEXT PRIMARY KEY,
+  account        TEXT NOT NULL,
+  publish_status BIGINT NOT NULL,
+  article_id     TEXT NOT NULL DEFAULT '',
+  fail_idx       TEXT NOT NULL DEFAULT '',
+  source         TEXT NOT NULL,
+  received_at    BIGINT NOT NULL,
+  seq            BIGINT GENERATED ALWAYS AS IDENTITY
+);
+CREATE TABLE IF NOT EXISTS superseded (
+  account        TEXT NOT NULL,
+  article_id     TEXT NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  at             BIGINT NOT NULL,
+  PRIMARY KEY (account, article_id, content_sha256)
+);
+CREATE TABLE IF NOT EXISTS ambiguous (
+  account   TEXT NOT NULL,
+  draft_key TEXT NOT NULL,
+  since     BIGINT NOT NULL,
+  PRIMARY KEY (account, draft_key)
+);
+CREATE TABLE IF NOT EXISTS articles (
+  id             TEXT PRIMARY KEY,
+  content_sha256 TEXT NOT NULL,
+  issue_id       TEXT NOT NULL,
+  issue_date     TEXT NOT NULL,
+  paper          TEXT NOT NULL,
+  language       TEXT NOT NULL,
+  sequence       BIGINT NOT NULL,
+  page           BIGINT NOT NULL,
+  headline       TEXT NOT NULL,
+  kicker         TEXT NOT NULL,
+  summary        TEXT NOT NULL,
+  revision       BIGINT NOT NULL,
+  updated_at     BIGINT NOT NULL,
+  article        BYTEA NOT NULL,
+  html           TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS held (
+  account        TEXT NOT NULL,
+  issue_id       TEXT NOT NULL,
+  article_id     TEXT NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  since_ms       BIGINT NOT NULL,
+  source         TEXT NOT NULL,
+  article        BYTEA NOT NULL,
+  PRIMARY KEY (account, issue_id, article_id)
+);
+CREATE TABLE IF NOT EXISTS article_hashes (
+  article_id     TEXT NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  revision       BIGINT NOT NULL,
+  PRIMARY KEY (article_id, content_sha256)
+);
+CREATE TABLE IF NOT EXISTS feed_entries (
+  account    TEXT NOT NULL,
+  article_id TEXT NOT NULL,
+  issue_date TEXT NOT NULL,
+  sequence   BIGINT NOT NULL,
+  added_at   BIGINT NOT NULL,
+  PRIMARY KEY (account, article_id)
+);
+CREATE INDEX IF NOT EXISTS feed_order ON feed_entries (account, issue_date DESC, sequence ASC);
+CREATE INDEX IF NOT EXISTS articles_issue ON articles (issue_id, language);
+CREATE TABLE IF NOT EXISTS quota_pauses (
+  account  TEXT NOT NULL,
+  api      TEXT NOT NULL,
+  until_ms BIGINT NOT NULL,
+  errcode  BIGINT NOT NULL,
+  reason   TEXT NOT NULL,
+  since_ms BIGINT NOT NULL,
+  PRIMARY KEY (account, api)
+);
+CREATE TABLE IF NOT EXISTS api_calls (
+  account TEXT NOT NULL,
+  api     TEXT NOT NULL,
+  day     TEXT NOT NULL,
+  ok      BIGINT NOT NULL DEFAULT 0,
+  refused BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (account, api, day)
+);
+CREATE TABLE IF NOT EXISTS account_errors (
+  account TEXT NOT NULL,
+  at      BIGINT NOT NULL,
+  message TEXT NOT NULL,
+  seq     BIGINT GENERATED ALWAYS AS IDENTITY
+);
+CREATE INDEX IF NOT EXISTS account_errors_by ON account_errors (account, at);
+CREATE TABLE IF NOT EXISTS app_covers (
+  app_id       TEXT NOT NULL,
+  image_sha256 TEXT NOT NULL,
+  media_id     TEXT NOT NULL,
+  url          TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  PRIMARY KEY (app_id, image_sha256)
+);
+CREATE TABLE IF NOT EXISTS account_apps (
+  account TEXT PRIMARY KEY,
+  app_id  TEXT NOT NULL,
+  seen_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS submit_intents (
+  media_id TEXT PRIMARY KEY,
+  since    BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS operator_actions (
+  at      BIGINT NOT NULL,
+  action  TEXT NOT NULL,
+  account TEXT NOT NULL,
+  detail  TEXT NOT NULL,
+  seq     BIGINT GENERATED ALWAYS AS IDENTITY
+);
+)sql";
+
+/// The writer lock of a PostgreSQL state (lock_writer()): a session advisory lock, the bytes of
+/// "synfeedw". Instances on any host share it the way instances on one host share the flock.
+constexpr std::int64_t pg_writer_lock_key = 8315161358823240567;
+
+/// The statements, by index into `texts` below.
+enum class q : std::size_t {
+  pushed_exists,
+  superseded_exists,
+  superseded_mark,
+  pushed_revisions,
+  pushed_media,
+  draft_by_media,
+  draft_insert,
+  pushed_insert,
+  ambiguous_delete,
+  draft_submitted,
+  draft_account_by_publish,
+  draft_status_by_publish,
+  publish_result_upsert,
+  publish_results_of,
+  unsettled,
+  touch_publish,
+  drafts_of,
+  draft_articles,
+  ambiguous_mark,
+  ambiguous_exists,
+  article_head,
+  hash_insert,
+  hash_exists,
+  article_upsert,
+  feed_entry_upsert,
+  held_upsert,
+  held_of,
+  held_groups,
+  held_groups_from,
+  held_release,
+  page,
+  issue_articles,
+  feed,
+  feed_accounts,
+  quota_pause_upsert,
+  quota_pauses,
+  quota_clear,
+  count_calls,
+  calls_on,
+  error_insert,
+  error_trim,
+  last_errors,
+  app_cover,
+  app_cover_upsert,
+  app_cover_forget,
+  account_app_get,
+  account_app_upsert,
+  drafts_waiting,
+  submit_intent_mark,
+  submit_intent_exists,
+  submit_intent_clear,
+  draft_set_status,
+  pushed_forget,
+  superseded_forget,
+  action_insert,
+  actions,
+  writer_try_lock,
+  writer_unlock,
+  count_,
+};
+
+/// One statement: its SQLite text and, where PostgreSQL's differs, that one (empty: the same).
+struct text_pair {
+  q id;
+  std::string_view sqlite;
+  std::string_view postgres;
+};
+
+// SQLite keeps its statements as they were (INSERT OR REPLACE, rowid order); PostgreSQL gets the
+// ON CONFLICT and `seq` equivalents.
+constexpr text_pair texts[] = {
+    {q::pushed_exists, "SELECT 1 FROM pushed WHERE account = $1 AND article_id = $2 AND content_sha256 = $3 LIMIT 1", {}},
+    {q::superseded_exists, "SELECT 1 FROM superseded WHERE account = $1 AND article_id = $2 AND content_sha256 = $3", {}},
+    {q::superseded_mark,
+     "INSERT OR IGNORE INTO superseded (account, article_id, content_sha256, at) VALUES ($1,$2,$3,$4)",
+     "INSERT INTO superseded (account, article_id, content_sha256, at) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING"},
+    {q::pushed_revisions, "SELECT COUNT(DISTINCT content_sha256) FROM pushed WHERE account = $1 AND article_id = $2", {}},
+    {q::pushed_media,
+     "SELECT media_id FROM pushed WHERE account = $1 AND article_id = $2 AND content_sha256 = $3 LIMIT 1", {}},
+    {q::draft_by_media, "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE media_id = $1", {}},
+    {q::draft_insert,
+     "INSERT OR REPLACE INTO drafts (media_id, account, app_id, issue_id, status, publish_id, created_at, "
+     "updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+     "INSERT INTO drafts (media_id, account, app_id, issue_id, status, publish_id, created_at, updated_at) "
+     "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (media_id) DO UPDATE SET account = excluded.account, "
+     "app_id = excluded.app_id, issue_id = excluded.issue_id, status = excluded.status, "
+     "publish_id = excluded.publish_id, msg_data_id = '', created_at = excluded.created_at, "
+     "updated_at = excluded.updated_at"},
+    {q::pushed_insert,
+     "INSERT OR REPLACE INTO pushed (account, article_id, content_sha256, media_id, part, parts, position, "
+     "pushed_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+     "INSERT INTO pushed (account, article_id, content_sha256, media_id, part, parts, position, pushed_at) "
+     "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (account, article_id, content_sha256, part) DO UPDATE SET "
+     "media_id = excluded.media_id, parts = excluded.parts, position = excluded.position, "
+     "pushed_at = excluded.pushed_at"},
+    {q::ambiguous_delete, "DELETE FROM ambiguous WHERE account = $1 AND draft_key = $2", {}},
+    {q::draft_submitted,
+     "UPDATE drafts SET status = 'submitted', publish_id = $1, msg_data_id = $2, updated_at = $3 WHERE media_id = $4", {}},
+    {q::draft_account_by_publish, "SELECT account FROM drafts WHERE publish_id = $1 AND publish_id != ''", {}},
+    {q::draft_status_by_publish, "UPDATE drafts SET status = $1, updated_at = $2 WHERE publish_id = $3", {}},
+    {q::publish_result_upsert,
+     "INSERT OR REPLACE INTO publish_results (publish_id, account, publish_status, article_id, fail_idx, source, "
+     "received_at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+     "INSERT INTO publish_results (publish_id, account, publish_status, article_id, fail_idx, source, received_at) "
+     "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (publish_id) DO UPDATE SET account = excluded.account, "
+     "publish_status = excluded.publish_status, article_id = excluded.article_id, fail_idx = excluded.fail_idx, "
+     "source = excluded.source, received_at = excluded.received_at"},
+    {q::publish_results_of,
+     "SELECT publish_id, publish_status, article_id, fail_idx, source, received_at FROM publish_results "
+     "WHERE account = $1 ORDER BY received_at, rowid",
+     "SELECT publish_id, publish_status, article_id, fail_idx, source, received_at FROM publish_results "
+     "WHERE account = $1 ORDER BY received_at, seq"},
+    {q::unsettled,
+     "SELECT account, publish_id FROM drafts WHERE status IN ('submitted', 'publishing') AND publish_id != '' "
+     "AND updated_at <= $1 ORDER BY updated_at, rowid",
+     "SELECT account, publish_id FROM drafts WHERE status IN ('submitted', 'publishing') AND publish_id != '' "
+     "AND updated_at <= $1 ORDER BY updated_at, seq"},
+    {q::touch_publish, "UPDATE drafts SET updated_at = $1 WHERE publish_id = $2", {}},
+    {q::drafts_of,
+     "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = $1 ORDER BY created_at, rowid",
+     "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = $1 ORDER BY created_at, seq"},
+    {q::draft_articles,
+     "SELECT article_id, content_sha256, part, parts FROM pushed WHERE media_id = $1 ORDER BY position", {}},
+    {q::ambiguous_mark, "INSERT OR IGNORE INTO ambiguous (account, draft_key, since) VALUES ($1,$2,$3)",
+     "INSERT INTO ambiguous (account, draft_key, since) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING"},
+    {q::ambiguous_exists, "SELECT 1 FROM ambiguous WHERE account = $1 AND draft_key = $2", {}},
+    {q::article_head, "SELECT content_sha256, revision FROM articles WHERE id = $1", {}},
+    {q::hash_insert, "INSERT OR IGNORE INTO article_hashes (article_id, content_sha256, revision) VALUES ($1,$2,$3)",
+     "INSERT INTO article_hashes (article_id, content_sha256, revision) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING"},
+    {q::hash_exists, "SELECT 1 FROM article_hashes WHERE article_id = $1 AND content_sha256 = $2", {}},
+    {q::article_upsert,
+     "INSERT INTO articles (id, content_sha256, issue_id, issue_date, paper, language, sequence, page, "
+     "headline, kicker, summary, revision, updated_at, article, html) "
+     "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT(id) DO UPDATE SET "
+     "content_sha256=excluded.content_sha256, issue_id=excluded.issue_id, issue_date=excluded.issue_date, "
+     "paper=excluded.paper, language=excluded.language, sequence=excluded.sequence, page=excluded.page, "
+     "headline=excluded.headline, kicker=excluded.kicker, summary=excluded.summary, "
+     "revision=excluded.revision, updated_at=excluded.updated_at, article=excluded.article, html=excluded.html",
+     {}},
+    {q::feed_entry_upsert,
+     "INSERT INTO feed_entries (account, article_id, issue_date, sequence, added_at) VALUES ($1,$2,$3,$4,$5) "
+     "ON CONFLICT(account, article_id) DO UPDATE SET issue_date=excluded.issue_date, sequence=excluded.sequence",
+     {}},
+    // The first arrival keeps its time (the grace window runs from it); a newer revision of an
+    // article held replaces the older one. Held again without a batch record of its issue (an
+    // incomplete issue re-examined), the group keeps the partition it came from.
+    {q::held_upsert,
+     "INSERT INTO held (account, issue_id, article_id, content_sha256, since_ms, source, article) "
+     "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT(account, issue_id, article_id) DO UPDATE SET "
+     "content_sha256=excluded.content_sha256, article=excluded.article, "
+     "source=CASE excluded.source WHEN '' THEN held.source ELSE excluded.source END",
+     {}},
+    {q::held_of, "SELECT article FROM held WHERE account = $1 AND issue_id = $2 ORDER BY article_id", {}},
+    {q::held_groups,
+     "SELECT account, issue_id FROM held GROUP BY account, issue_id HAVING MIN(since_ms) <= $1 ORDER BY MIN(since_ms)",
+     {}},
+    {q::held_groups_from, "SELECT DISTINCT account, issue_id FROM held WHERE source = $1", {}},
+    {q::held_release, "DELETE FROM held WHERE account = $1 AND issue_id = $2", {}},
+    {q::page, "SELECT id, content_sha256, html, revision, updated_at, article FROM articles WHERE id = $1", {}},
+    {q::issue_articles,
+     "SELECT count(*) FROM articles a JOIN feed_entries f ON f.article_id = a.id AND f.account = $1 "
+     "WHERE a.issue_id = $2 AND a.language = $3",
+     {}},
+    {q::feed,
+     "SELECT a.id, a.headline, a.kicker, a.summary, a.issue_id, a.issue_date, a.paper, a.language, a.sequence, "
+     "a.page, a.updated_at, a.revision FROM feed_entries f JOIN articles a ON a.id = f.article_id "
+     "WHERE f.account = $1 ORDER BY f.issue_date DESC, f.sequence ASC, a.id ASC LIMIT $2",
+     {}},
+    {q::feed_accounts, "SELECT DISTINCT account FROM feed_entries ORDER BY account", {}},
+    {q::quota_pause_upsert,
+     "INSERT OR REPLACE INTO quota_pauses (account, api, until_ms, errcode, reason, since_ms) VALUES ($1,$2,$3,$4,$5,$6)",
+     "INSERT INTO quota_pauses (account, api, until_ms, errcode, reason, since_ms) VALUES ($1,$2,$3,$4,$5,$6) "
+     "ON CONFLICT (account, api) DO UPDATE SET until_ms = excluded.until_ms, errcode = excluded.errcode, "
+     "reason = excluded.reason, since_ms = excluded.since_ms"},
+    {q::quota_pauses,
+     "SELECT account, api, until_ms, errcode, reason, since_ms FROM quota_pauses WHERE $1 = '' OR account = $2 "
+     "ORDER BY account, api",
+     "SELECT account, api, until_ms, errcode, reason, since_ms FROM quota_pauses WHERE $1::text = '' "
+     "OR account = $2 ORDER BY account, api"},
+    {q::quota_clear, "DELETE FROM quota_pauses WHERE account = $1", {}},
+    {q::count_calls,
+     "INSERT INTO api_calls (account, api, day, ok, refused) VALUES ($1,$2,$3,$4,$5) ON CONFLICT(account, api, day) "
+     "DO UPDATE SET ok = ok + excluded.ok, refused = refused + excluded.refused",
+     "INSERT INTO api_calls (account, api, day, ok, refused) VALUES ($1,$2,$3,$4,$5) ON CONFLICT(account, api, day) "
+     "DO UPDATE SET ok = api_calls.ok + excluded.ok, refused = api_calls.refused + excluded.refused"},
+    {q::calls_on, "SELECT api, ok, refused FROM api_calls WHERE account = $1 AND day = $2 ORDER BY api", {}},
+    {q::error_insert, "INSERT INTO account_errors (account, at, message) VALUES ($1,$2,$3)", {}},
+    // Only the last few are shown: keep 20 per account.
+    {q::error_trim,
+     "DELETE FROM account_errors WHERE account = $1 AND rowid NOT IN (SELECT rowid FROM account_errors WHERE "
+     "account = $2 ORDER BY at DESC, rowid DESC LIMIT 20)",
+     "DELETE FROM account_errors WHERE account = $1 AND seq NOT IN (SELECT seq FROM account_errors WHERE "
+     "account = $2 ORDER BY at DESC, seq DESC LIMIT 20)"},
+    {q::last_errors,
+     "SELECT at, message FROM account_errors WHERE account = $1 ORDER BY at DESC, rowid DESC LIMIT $2",
+     "SELECT at, message FROM account_errors WHERE account = $1 ORDER BY at DESC, seq DESC LIMIT $2"},
+    {q::app_cover, "SELECT media_id FROM app_covers WHERE app_id = $1 AND image_sha256 = $2", {}},
+    {q::app_cover_upsert,
+     "INSERT OR REPLACE INTO app_covers (app_id, image_sha256, media_id, url, created_at) VALUES ($1,$2,$3,$4,$5)",
+     "INSERT INTO app_covers (app_id, image_sha256, media_id, url, created_at) VALUES ($1,$2,$3,$4,$5) "
+     "ON CONFLICT (app_id, image_sha256) DO UPDATE SET media_id = excluded.media_id, url = excluded.url, "
+     "created_at = excluded.created_at"},
+    {q::app_cover_forget, "DELETE FROM app_covers WHERE app_id = $1 AND media_id = $2", {}},
+    {q::account_app_get, "SELECT app_id FROM account_apps WHERE account = $1", {}},
+    {q::account_app_upsert,
+     "INSERT INTO account_apps (account, app_id, seen_at) VALUES ($1,$2,$3) ON CONFLICT(account) DO UPDATE SET "
+     "app_id = excluded.app_id, seen_at = excluded.seen_at",
+     {}},
+    {q::drafts_waiting,
+     "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = $1 AND status = 'added' "
+     "ORDER BY created_at, rowid",
+     "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = $1 AND status = 'added' "
+     "ORDER BY created_at, seq"},
+    {q::submit_intent_mark, "INSERT OR IGNORE INTO submit_intents (media_id, since) VALUES ($1,$2)",
+     "INSERT INTO submit_intents (media_id, since) VALUES ($1,$2) ON CONFLICT DO NOTHING"},
+    {q::submit_intent_exists, "SELECT 1 FROM submit_intents WHERE media_id = $1", {}},
+    {q::submit_intent_clear, "DELETE FROM submit_intents WHERE media_id = $1", {}},
+    {q::draft_set_status,
+     "UPDATE drafts SET status = $1, publish_id = CASE $2 WHEN '' THEN publish_id ELSE $3 END, updated_at = $4 "
+     "WHERE media_id = $5",
+     "UPDATE drafts SET status = $1, publish_id = CASE $2::text WHEN '' THEN publish_id ELSE $3::text END, "
+     "updated_at = $4 WHERE media_id = $5"},
+    {q::pushed_forget, "DELETE FROM pushed WHERE account = $1 AND article_id = $2", {}},
+    {q::superseded_forget, "DELETE FROM superseded WHERE account = $1 AND article_id = $2", {}},
+    {q::action_insert, "INSERT INTO operator_actions (at, action, account, detail) VALUES ($1,$2,$3,$4)", {}},
+    {q::actions,
+     "SELECT at, action, account, detail FROM operator_actions ORDER BY at DESC, rowid DESC LIMIT $1",
+     "SELECT at, action, account, detail FROM operator_actions ORDER BY at DESC, seq DESC LIMIT $1"},
+    {q::writer_try_lock, {}, "SELECT CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END"},
+    {q::writer_unlock, {}, "SELECT pg_advisory_unlock($1)"},
+};
+
+static_assert(std::size(texts) == static_cast<std::size_t>(q::count_), "one text per statement");
+
+sql::statements statements_for(bool postgres) {
+  sql::statements out(static_cast<std::size_t>(q::count_));
+  for (const auto& t : texts) {
+    out[static_cast<std::size_t>(t.id)] = std::string(postgres && !t.postgres.empty() ? t.postgres : t.sqlite);
+  }
+  return out;
+}
+
 std::int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-/// Prepared statements are cached per connection and SQL text (the text is always a literal):
-/// preparing is a good part of the cost of the small queries the sink makes per article.
-std::mutex cache_mu;
-std::map<std::pair<sqlite3*, const char*>, sqlite3_stmt*> cache;
-
-void drop_cache(sqlite3* db) {
-  const std::lock_guard lock(cache_mu);
-  for (auto it = cache.begin(); it != cache.end();) {
-    if (it->first.first == db) {
-      sqlite3_finalize(it->second);
-      it = cache.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
-/// A prepared statement taken from the cache (or prepared), reset and returned on scope exit.
-class stmt {
- public:
-  stmt(sqlite3* db, const char* sql, const std::string& path) : db_(db), sql_(sql), path_(path) {
-    {
-      const std::lock_guard lock(cache_mu);
-      if (const auto it = cache.find({db, sql}); it != cache.end()) {
-        s_ = it->second;
-        cache.erase(it);  // taken: a nested use of the same text prepares its own
-      }
-    }
-    if (s_ == nullptr && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) != SQLITE_OK) {
-      fail("prepare");
-    }
-  }
-  ~stmt() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-    const std::lock_guard lock(cache_mu);
-    if (!cache.emplace(std::make_pair(db_, sql_), s_).second) sqlite3_finalize(s_);
-  }
-  stmt(const stmt&) = delete;
-  stmt& operator=(const stmt&) = delete;
-
-  stmt& bind(int i, std::string_view v) {
-    // A default string_view has no data: SQLite would bind NULL, not ''.
-    sqlite3_bind_text(s_, i, v.data() != nullptr ? v.data() : "", static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  stmt& bind(int i, std::int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  stmt& bind_blob(int i, std::string_view v) {
-    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  /// true: a row is available.
-  bool step() {
-    const int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    fail("step");
-    return false;
-  }
-  void run() {
-    while (step()) {
-    }
-  }
-  std::string text(int col) const {
-    const auto* p = sqlite3_column_text(s_, col);
-    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, col));
-  }
-  std::string blob(int col) const {
-    const auto* p = sqlite3_column_blob(s_, col);
-    return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), sqlite3_column_bytes(s_, col));
-  }
-  std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
-
- private:
-  [[noreturn]] void fail(const char* what) const {
-    throw std::runtime_error("feed state " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));
-  }
-  sqlite3* db_;
-  const char* sql_;
-  sqlite3_stmt* s_ = nullptr;
-  const std::string& path_;
-};
+std::int64_t i64(std::size_t v) { return static_cast<std::int64_t>(v); }
 
 /// A draft from `SELECT media_id, account, issue_id, status, publish_id`.
-draft_record draft_row(const stmt& q) {
+draft_record draft_row(const sql::row& r) {
   draft_record d;
-  d.media_id = q.text(0), d.account = q.text(1), d.issue_id = q.text(2), d.status = q.text(3), d.publish_id = q.text(4);
+  d.media_id = r.text(0), d.account = r.text(1), d.issue_id = r.text(2), d.status = r.text(3), d.publish_id = r.text(4);
   return d;
 }
 
+bool is_file(const std::string& path) { return path != ":memory:" && !path.starts_with("file:"); }
+
 }  // namespace
 
-struct state_store::impl {
-  std::string path;
-  sqlite3* db = nullptr;
-  std::mutex mu;
-  int writer_fd = -1;  ///< `<path>.writer-lock`, for lock_writer(); -1 when there is none
+state_backend state_backend_of(std::string_view backend, const std::string& path, const std::string& pg_env) {
+  if (backend == "sqlite") return {state_backend::sqlite, path, {}};
+  if (backend != "postgres") {
+    throw std::invalid_argument("--state-backend: expected sqlite or postgres, got '" + std::string(backend) + "'");
+  }
+  const char* conninfo = pg_env.empty() ? nullptr : std::getenv(pg_env.c_str());
+  if (conninfo == nullptr || *conninfo == '\0') {
+    throw std::invalid_argument("feed state: --state-pg-env names " + pg_env +
+                                ", which is not set (the PostgreSQL conninfo comes from the environment)");
+  }
+  return {state_backend::postgres, {}, conninfo};
+}
 
-  void exec(const char* sql) const {
-    char* err = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err != nullptr ? err : "unknown error";
-      sqlite3_free(err);
-      throw std::runtime_error("feed state " + path + ": " + msg);
-    }
+struct state_store::impl {
+  std::string path;  ///< the SQLite path, or the PostgreSQL connection's "postgres host:port/db"
+  std::unique_ptr<sql::connection> conn;
+  bool postgres = false;
+  std::mutex mu;
+  int writer_fd = -1;  ///< SQLite: `<path>.writer-lock`, for lock_writer(); -1 when there is none
+
+  [[noreturn]] static void fail(const sql::error& e) { throw std::runtime_error("feed state: " + e.message()); }
+
+  std::int64_t run(q id, std::initializer_list<sql::param> params, const sql::row_fn& on_row = {}) {
+    auto r = conn->run(id, std::span<const sql::param>(params.begin(), params.size()), on_row);
+    if (!r) fail(r.error());
+    return r.value();
   }
 
-  /// BEGIN IMMEDIATE ... COMMIT, rolled back if the body throws. Inside a batch_transaction the
-  /// body joins it (and a throw rolls the whole batch back, through its owner).
+  /// Whether `id` returns a row.
+  bool exists(q id, std::initializer_list<sql::param> params) { return run(id, params) > 0; }
+
+  void exec(std::string_view text) {
+    if (auto r = conn->execute(text); !r) fail(r.error());
+  }
+
+  /// One write transaction, rolled back if the body throws. Inside a batch_transaction the body
+  /// joins it (and a throw rolls the whole batch back, through its owner).
   template <class F>
   void transaction(F&& body) {
-    if (sqlite3_get_autocommit(db) == 0) {
+    if (conn->in_transaction()) {
       body();
       return;
     }
-    exec("BEGIN IMMEDIATE");
+    if (auto r = conn->begin(); !r) fail(r.error());
     try {
       body();
-      exec("COMMIT");
+      if (auto r = conn->commit(); !r) fail(r.error());
     } catch (...) {
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      conn->rollback();
       throw;
     }
   }
 
   /// The articles of each draft, in draft order (caller holds mu).
-  void fill_articles(std::vector<draft_record>& drafts) const {
+  void fill_articles(std::vector<draft_record>& drafts) {
     for (auto& d : drafts) {
-      stmt a(db, "SELECT article_id, content_sha256, part, parts FROM pushed WHERE media_id = ? ORDER BY position", path);
-      a.bind(1, d.media_id);
-      while (a.step()) {
-        d.articles.push_back({a.text(0), a.text(1), static_cast<std::size_t>(a.i64(2)), static_cast<std::size_t>(a.i64(3))});
-      }
+      run(q::draft_articles, {d.media_id}, [&](const sql::row& a) {
+        d.articles.push_back(
+            {a.text(0), a.text(1), static_cast<std::size_t>(a.int64(2)), static_cast<std::size_t>(a.int64(3))});
+      });
     }
   }
 
@@ -313,17 +649,19 @@ struct state_store::impl {
                  std::int64_t now) {
     int revision = 1;
     bool same = false;
-    {
-      stmt q(db, "SELECT content_sha256, revision FROM articles WHERE id = ?", path);
-      q.bind(1, a.id());
-      if (q.step()) {
-        same = q.text(0) == a.content_sha256();
-        revision = static_cast<int>(q.i64(1)) + (same ? 0 : 1);
-        if (!same) {  // a db from before article_hashes: the current hash was not recorded there
-          stmt r(db, "INSERT OR IGNORE INTO article_hashes (article_id, content_sha256, revision) VALUES (?,?,?)", path);
-          r.bind(1, a.id()).bind(2, q.text(0)).bind(3, q.i64(1));
-          r.run();
-        }
+    bool stored = false;
+    std::string stored_hash;
+    std::int64_t stored_revision = 0;
+    run(q::article_head, {a.id()}, [&](const sql::row& r) {
+      stored = true;
+      stored_hash = r.text(0);
+      stored_revision = r.int64(1);
+    });
+    if (stored) {
+      same = stored_hash == a.content_sha256();
+      revision = static_cast<int>(stored_revision) + (same ? 0 : 1);
+      if (!same) {  // a db from before article_hashes: the current hash was not recorded there
+        run(q::hash_insert, {a.id(), stored_hash, stored_revision});
       }
     }
     if (!same) {
@@ -331,14 +669,10 @@ struct state_store::impl {
       // replay): the page keeps the newer text. (Same text => same hash, so a correction that
       // reverts to earlier text is indistinguishable from a replay; the WeChat ledger, keyed on
       // the hash too, does not post it again either.)
-      stmt h(db, "SELECT 1 FROM article_hashes WHERE article_id = ? AND content_sha256 = ?", path);
-      h.bind(1, a.id()).bind(2, a.content_sha256());
-      same = h.step();
+      same = exists(q::hash_exists, {a.id(), a.content_sha256()});
     }
     if (!same) {
-      stmt r(db, "INSERT OR IGNORE INTO article_hashes (article_id, content_sha256, revision) VALUES (?,?,?)", path);
-      r.bind(1, a.id()).bind(2, a.content_sha256()).bind(3, static_cast<std::int64_t>(revision));
-      r.run();
+      run(q::hash_insert, {a.id(), a.content_sha256(), std::int64_t{revision}});
       std::string summary;
       for (const auto& b : a.blocks()) {
         if (b.kind() == syndication::v1::Block::PARAGRAPH) {
@@ -346,56 +680,60 @@ struct state_store::impl {
           break;
         }
       }
-      stmt u(db,
-             "INSERT INTO articles (id, content_sha256, issue_id, issue_date, paper, language, sequence, page, "
-             "headline, kicker, summary, revision, updated_at, article, html) "
-             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-             "content_sha256=excluded.content_sha256, issue_id=excluded.issue_id, issue_date=excluded.issue_date, "
-             "paper=excluded.paper, language=excluded.language, sequence=excluded.sequence, page=excluded.page, "
-             "headline=excluded.headline, kicker=excluded.kicker, summary=excluded.summary, "
-             "revision=excluded.revision, updated_at=excluded.updated_at, article=excluded.article, html=excluded.html",
-             path);
-      u.bind(1, a.id()).bind(2, a.content_sha256()).bind(3, a.issue_id()).bind(4, a.issue_date()).bind(5, a.paper());
-      u.bind(6, a.language().empty() ? std::string_view("zh-Hans") : std::string_view(a.language()));
-      u.bind(7, static_cast<std::int64_t>(a.sequence())).bind(8, static_cast<std::int64_t>(a.page()));
-      u.bind(9, a.headline()).bind(10, a.kicker()).bind(11, summary).bind(12, static_cast<std::int64_t>(revision));
-      u.bind(13, now).bind_blob(14, a.SerializeAsString()).bind(15, html);
-      u.run();
+      const std::string bytes = a.SerializeAsString();
+      const std::string_view language = a.language().empty() ? std::string_view("zh-Hans") : std::string_view(a.language());
+      run(q::article_upsert,
+          {a.id(), a.content_sha256(), a.issue_id(), a.issue_date(), a.paper(), language, std::int64_t{a.sequence()},
+           std::int64_t{a.page()}, a.headline(), a.kicker(), summary, std::int64_t{revision}, now, sql::blob{bytes},
+           html});
     }
     for (const auto& acc : accounts) {
-      stmt f(db,
-             "INSERT INTO feed_entries (account, article_id, issue_date, sequence, added_at) VALUES (?,?,?,?,?) "
-             "ON CONFLICT(account, article_id) DO UPDATE SET issue_date=excluded.issue_date, sequence=excluded.sequence",
-             path);
-      f.bind(1, acc).bind(2, a.id()).bind(3, a.issue_date()).bind(4, static_cast<std::int64_t>(a.sequence()));
-      f.bind(5, now).run();
+      run(q::feed_entry_upsert, {acc, a.id(), a.issue_date(), std::int64_t{a.sequence()}, now});
     }
+  }
+
+  /// A draft's head and articles from the drafts query `id` with `params`.
+  std::vector<draft_record> drafts_by(q id, std::initializer_list<sql::param> params) {
+    std::vector<draft_record> out;
+    run(id, params, [&](const sql::row& r) { out.push_back(draft_row(r)); });
+    fill_articles(out);
+    return out;
   }
 };
 
-state_store::state_store(const std::string& path, bool read_only, bool durable) : impl_(std::make_unique<impl>()) {
+state_store::state_store(const std::string& path, bool read_only, bool durable)
+    : state_store(state_backend{state_backend::sqlite, path, {}}, read_only, durable) {}
+
+state_store::state_store(const state_backend& where, bool read_only, bool durable)
+    : impl_(std::make_unique<impl>()) {
+  if (where.kind == state_backend::postgres) {
+    sql::postgres_options po;
+    po.conninfo = where.conninfo;
+    po.application_name = "syndicate-feed";
+    po.read_only = read_only;
+    auto c = sql::open_postgres(po, statements_for(true));
+    if (!c) impl::fail(c.error());
+    impl_->conn = std::move(c).value();
+    impl_->postgres = true;
+    impl_->path = impl_->conn->where();
+    if (!read_only) {
+      impl_->transaction([&] { impl_->exec(schema_postgres); });
+    }
+    return;
+  }
+  const std::string& path = where.path;
   impl_->path = path;
-  if (!read_only && path != ":memory:" && path.rfind("file:", 0) != 0) {
-    // Like the archive: the parent directories of the db are created.
-    const auto parent = std::filesystem::path(path).parent_path();
-    std::error_code ec;
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  }
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_FULLMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &impl_->db, flags, nullptr) != SQLITE_OK) {
-    std::string msg = impl_->db != nullptr ? sqlite3_errmsg(impl_->db) : "out of memory";
-    sqlite3_close(impl_->db);
-    impl_->db = nullptr;
-    throw std::runtime_error("feed state " + path + ": cannot open: " + msg);
-  }
-  sqlite3_busy_timeout(impl_->db, 5000);
+  sql::sqlite_options so;
+  so.path = path;
+  so.read_only = read_only;
+  so.synchronous = durable ? "FULL" : "NORMAL";
+  auto c = sql::open_sqlite(so, statements_for(false));
+  if (!c) impl::fail(c.error());
+  impl_->conn = std::move(c).value();
   if (!read_only) {
-    impl_->exec("PRAGMA journal_mode=WAL");
-    impl_->exec(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     impl_->exec(schema);
     impl_->exec(schema_accounts);
-    if (path != ":memory:" && path.rfind("file:", 0) != 0) {
+    if (is_file(path)) {
       const auto lock_path = path + ".writer-lock";
       impl_->writer_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
       if (impl_->writer_fd < 0) {
@@ -406,14 +744,12 @@ state_store::state_store(const std::string& path, bool read_only, bool durable) 
 }
 
 state_store::~state_store() {
-  if (impl_ && impl_->db != nullptr) {
-    drop_cache(impl_->db);
-    sqlite3_close(impl_->db);
-  }
   if (impl_ && impl_->writer_fd >= 0) ::close(impl_->writer_fd);
 }
 
 const std::string& state_store::path() const noexcept { return impl_->path; }
+
+std::string_view state_store::backend() const noexcept { return impl_->conn->backend(); }
 
 state_store::writer_guard::writer_guard(int fd) : fd_(fd) {
   if (fd_ < 0) return;
@@ -422,78 +758,93 @@ state_store::writer_guard::writer_guard(int fd) : fd_(fd) {
   }
 }
 
-state_store::writer_guard::~writer_guard() {
-  if (fd_ >= 0) ::flock(fd_, LOCK_UN);
+state_store::writer_guard::writer_guard(state_store& pg) : pg_(&pg) {
+  // pg_try_advisory_lock in a loop rather than pg_advisory_lock: a wait inside the server would
+  // hold this store's connection (and its mutex) and run into lock_timeout.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  for (;;) {
+    {
+      const std::lock_guard lock(pg.impl_->mu);
+      bool got = false;
+      pg.impl_->run(q::writer_try_lock, {pg_writer_lock_key}, [&](const sql::row& r) { got = r.int64(0) == 1; });
+      if (got) return;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      pg_ = nullptr;
+      throw std::runtime_error("feed state " + pg.impl_->path + ": the writer lock is held by another instance for "
+                               "more than 2 minutes");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
-state_store::writer_guard state_store::lock_writer() { return writer_guard(impl_->writer_fd); }
+state_store::writer_guard::~writer_guard() {
+  if (fd_ >= 0) ::flock(fd_, LOCK_UN);
+  if (pg_ != nullptr) {
+    const std::lock_guard lock(pg_->impl_->mu);
+    // A lost connection has released the lock already; nothing to report then.
+    const sql::param key[] = {pg_writer_lock_key};
+    (void)pg_->impl_->conn->run(q::writer_unlock, key, {});
+  }
+}
+
+state_store::writer_guard state_store::lock_writer() {
+  if (impl_->postgres) return writer_guard(*this);
+  return writer_guard(impl_->writer_fd);
+}
 
 state_store::batch_transaction::batch_transaction(state_store& s) : s_(&s) {
   const std::lock_guard lock(s_->impl_->mu);
-  s_->impl_->exec("BEGIN IMMEDIATE");
+  if (auto r = s_->impl_->conn->begin(); !r) impl::fail(r.error());
 }
 
 state_store::batch_transaction::~batch_transaction() {
   if (s_ == nullptr) return;
   const std::lock_guard lock(s_->impl_->mu);
-  sqlite3_exec(s_->impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+  s_->impl_->conn->rollback();
 }
 
 void state_store::batch_transaction::commit() {
   const std::lock_guard lock(s_->impl_->mu);
-  s_->impl_->exec("COMMIT");
+  auto r = s_->impl_->conn->commit();
+  if (!r) {
+    s_->impl_->conn->rollback();
+    s_ = nullptr;
+    impl::fail(r.error());
+  }
   s_ = nullptr;
 }
 
 bool state_store::pushed(std::string_view account, std::string_view article_id, std::string_view sha256) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "SELECT 1 FROM pushed WHERE account = ? AND article_id = ? AND content_sha256 = ? LIMIT 1",
-         impl_->path);
-  q.bind(1, account).bind(2, article_id).bind(3, sha256);
-  return q.step();
+  return impl_->exists(q::pushed_exists, {account, article_id, sha256});
 }
 
 bool state_store::superseded(std::string_view account, std::string_view article_id, std::string_view sha256) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "SELECT 1 FROM superseded WHERE account = ? AND article_id = ? AND content_sha256 = ?",
-         impl_->path);
-  q.bind(1, account).bind(2, article_id).bind(3, sha256);
-  return q.step();
+  return impl_->exists(q::superseded_exists, {account, article_id, sha256});
 }
 
 void state_store::mark_superseded(std::string_view account, std::string_view article_id, std::string_view sha256) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "INSERT OR IGNORE INTO superseded (account, article_id, content_sha256, at) VALUES (?,?,?,?)",
-         impl_->path);
-  q.bind(1, account).bind(2, article_id).bind(3, sha256).bind(4, now_s()).run();
+  impl_->run(q::superseded_mark, {account, article_id, sha256, now_s()});
 }
 
 int state_store::pushed_revisions(std::string_view account, std::string_view article_id) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "SELECT COUNT(DISTINCT content_sha256) FROM pushed WHERE account = ? AND article_id = ?",
-         impl_->path);
-  q.bind(1, account).bind(2, article_id);
-  return q.step() ? static_cast<int>(q.i64(0)) : 0;
+  int n = 0;
+  impl_->run(q::pushed_revisions, {account, article_id}, [&](const sql::row& r) { n = static_cast<int>(r.int64(0)); });
+  return n;
 }
 
 std::optional<draft_record> state_store::draft_of(std::string_view account, std::string_view article_id,
                                                   std::string_view sha256) {
   const std::lock_guard lock(impl_->mu);
-  std::string media_id;
-  {
-    stmt q(impl_->db,
-           "SELECT media_id FROM pushed WHERE account = ? AND article_id = ? AND content_sha256 = ? LIMIT 1",
-           impl_->path);
-    q.bind(1, account).bind(2, article_id).bind(3, sha256);
-    if (!q.step()) return std::nullopt;
-    media_id = q.text(0);
-  }
-  stmt q(impl_->db, "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE media_id = ?",
-         impl_->path);
-  q.bind(1, media_id);
-  if (!q.step()) return std::nullopt;
-  draft_record d;
-  d.media_id = q.text(0), d.account = q.text(1), d.issue_id = q.text(2), d.status = q.text(3), d.publish_id = q.text(4);
+  std::optional<std::string> media_id;
+  impl_->run(q::pushed_media, {account, article_id, sha256}, [&](const sql::row& r) { media_id = r.text(0); });
+  if (!media_id) return std::nullopt;
+  std::optional<draft_record> d;
+  impl_->run(q::draft_by_media, {*media_id}, [&](const sql::row& r) { d = draft_row(r); });
   return d;
 }
 
@@ -501,35 +852,19 @@ void state_store::record_draft(const draft_record& d, std::string_view app_id, s
   const std::lock_guard lock(impl_->mu);
   const auto now = now_s();
   impl_->transaction([&] {
-    stmt q(impl_->db,
-           "INSERT OR REPLACE INTO drafts (media_id, account, app_id, issue_id, status, publish_id, created_at, "
-           "updated_at) VALUES (?,?,?,?,?,?,?,?)",
-           impl_->path);
-    q.bind(1, d.media_id).bind(2, d.account).bind(3, app_id).bind(4, d.issue_id).bind(5, d.status);
-    q.bind(6, d.publish_id).bind(7, now).bind(8, now).run();
+    impl_->run(q::draft_insert, {d.media_id, d.account, app_id, d.issue_id, d.status, d.publish_id, now, now});
     std::int64_t position = 0;
     for (const auto& a : d.articles) {
-      stmt p(impl_->db,
-             "INSERT OR REPLACE INTO pushed (account, article_id, content_sha256, media_id, part, parts, position, "
-             "pushed_at) VALUES (?,?,?,?,?,?,?,?)",
-             impl_->path);
-      p.bind(1, d.account).bind(2, a.article_id).bind(3, a.content_sha256).bind(4, d.media_id);
-      p.bind(5, static_cast<std::int64_t>(a.part)).bind(6, static_cast<std::int64_t>(a.parts)).bind(7, position++);
-      p.bind(8, now).run();
+      impl_->run(q::pushed_insert,
+                 {d.account, a.article_id, a.content_sha256, d.media_id, i64(a.part), i64(a.parts), position++, now});
     }
-    if (!resolved_draft_key.empty()) {
-      stmt c(impl_->db, "DELETE FROM ambiguous WHERE account = ? AND draft_key = ?", impl_->path);
-      c.bind(1, d.account).bind(2, resolved_draft_key).run();
-    }
+    if (!resolved_draft_key.empty()) impl_->run(q::ambiguous_delete, {d.account, resolved_draft_key});
   });
 }
 
 void state_store::record_submitted(std::string_view media_id, std::string_view publish_id, std::string_view msg_data_id) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db,
-         "UPDATE drafts SET status = 'submitted', publish_id = ?, msg_data_id = ?, updated_at = ? WHERE media_id = ?",
-         impl_->path);
-  q.bind(1, publish_id).bind(2, msg_data_id).bind(3, now_s()).bind(4, media_id).run();
+  impl_->run(q::draft_submitted, {publish_id, msg_data_id, now_s(), media_id});
 }
 
 std::string_view publish_status_name(int status) noexcept {
@@ -547,109 +882,60 @@ std::string_view publish_status_name(int status) noexcept {
 
 std::optional<std::string> state_store::record_publish_result(const publish_result& r) {
   const std::lock_guard lock(impl_->mu);
-  std::string account;
-  {
-    stmt q(impl_->db, "SELECT account FROM drafts WHERE publish_id = ? AND publish_id != ''", impl_->path);
-    q.bind(1, r.publish_id);
-    if (!q.step()) return std::nullopt;
-    account = q.text(0);
-  }
+  std::optional<std::string> account;
+  impl_->run(q::draft_account_by_publish, {r.publish_id}, [&](const sql::row& row) { account = row.text(0); });
+  if (!account) return std::nullopt;
   const std::int64_t now = now_s();
-  impl_->exec("BEGIN IMMEDIATE");
-  try {
-    stmt u(impl_->db, "UPDATE drafts SET status = ?, updated_at = ? WHERE publish_id = ?", impl_->path);
-    u.bind(1, publish_status_name(r.status)).bind(2, now).bind(3, r.publish_id).run();
-    stmt p(impl_->db,
-           "INSERT OR REPLACE INTO publish_results (publish_id, account, publish_status, article_id, fail_idx, "
-           "source, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-           impl_->path);
-    p.bind(1, r.publish_id).bind(2, account).bind(3, std::int64_t{r.status}).bind(4, r.article_id);
-    p.bind(5, r.fail_idx).bind(6, r.source).bind(7, now).run();
-    impl_->exec("COMMIT");
-  } catch (...) {
-    impl_->exec("ROLLBACK");
-    throw;
-  }
+  impl_->transaction([&] {
+    impl_->run(q::draft_status_by_publish, {publish_status_name(r.status), now, r.publish_id});
+    impl_->run(q::publish_result_upsert,
+               {r.publish_id, *account, std::int64_t{r.status}, r.article_id, r.fail_idx, r.source, now});
+  });
   return account;
 }
 
 std::vector<publish_result> state_store::publish_results(std::string_view account) {
   const std::lock_guard lock(impl_->mu);
   std::vector<publish_result> out;
-  stmt q(impl_->db,
-         "SELECT publish_id, publish_status, article_id, fail_idx, source, received_at FROM publish_results "
-         "WHERE account = ? ORDER BY received_at, rowid",
-         impl_->path);
-  q.bind(1, account);
-  while (q.step()) {
+  impl_->run(q::publish_results_of, {account}, [&](const sql::row& x) {
     publish_result r;
-    r.publish_id = q.text(0), r.status = static_cast<int>(q.i64(1)), r.article_id = q.text(2);
-    r.fail_idx = q.text(3), r.source = q.text(4), r.received_at = q.i64(5);
+    r.publish_id = x.text(0), r.status = static_cast<int>(x.int64(1)), r.article_id = x.text(2);
+    r.fail_idx = x.text(3), r.source = x.text(4), r.received_at = x.int64(5);
     out.push_back(std::move(r));
-  }
+  });
   return out;
 }
 
 std::vector<std::pair<std::string, std::string>> state_store::unsettled_publishes(std::int64_t submitted_at_most) {
   const std::lock_guard lock(impl_->mu);
   std::vector<std::pair<std::string, std::string>> out;
-  stmt q(impl_->db,
-         "SELECT account, publish_id FROM drafts WHERE status IN ('submitted', 'publishing') AND publish_id != '' "
-         "AND updated_at <= ? ORDER BY updated_at, rowid",
-         impl_->path);
-  q.bind(1, submitted_at_most);
-  while (q.step()) out.emplace_back(q.text(0), q.text(1));
+  impl_->run(q::unsettled, {submitted_at_most}, [&](const sql::row& r) { out.emplace_back(r.text(0), r.text(1)); });
   return out;
 }
 
 void state_store::touch_publish(std::string_view publish_id) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "UPDATE drafts SET updated_at = ? WHERE publish_id = ?", impl_->path);
-  q.bind(1, now_s()).bind(2, publish_id).run();
+  impl_->run(q::touch_publish, {now_s(), publish_id});
 }
 
 std::vector<draft_record> state_store::drafts(std::string_view account) {
   const std::lock_guard lock(impl_->mu);
-  std::vector<draft_record> out;
-  stmt q(impl_->db,
-         "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = ? ORDER BY created_at, rowid",
-         impl_->path);
-  q.bind(1, account);
-  while (q.step()) {
-    draft_record d;
-    d.media_id = q.text(0), d.account = q.text(1), d.issue_id = q.text(2), d.status = q.text(3);
-    d.publish_id = q.text(4);
-    out.push_back(std::move(d));
-  }
-  for (auto& d : out) {
-    stmt a(impl_->db,
-           "SELECT article_id, content_sha256, part, parts FROM pushed WHERE media_id = ? ORDER BY position",
-           impl_->path);
-    a.bind(1, d.media_id);
-    while (a.step()) {
-      d.articles.push_back({a.text(0), a.text(1), static_cast<std::size_t>(a.i64(2)), static_cast<std::size_t>(a.i64(3))});
-    }
-  }
-  return out;
+  return impl_->drafts_by(q::drafts_of, {account});
 }
 
 void state_store::mark_ambiguous(std::string_view account, std::string_view key) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "INSERT OR IGNORE INTO ambiguous (account, draft_key, since) VALUES (?,?,?)", impl_->path);
-  q.bind(1, account).bind(2, key).bind(3, now_s()).run();
+  impl_->run(q::ambiguous_mark, {account, key, now_s()});
 }
 
 bool state_store::is_ambiguous(std::string_view account, std::string_view key) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "SELECT 1 FROM ambiguous WHERE account = ? AND draft_key = ?", impl_->path);
-  q.bind(1, account).bind(2, key);
-  return q.step();
+  return impl_->exists(q::ambiguous_exists, {account, key});
 }
 
 void state_store::clear_ambiguous(std::string_view account, std::string_view key) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "DELETE FROM ambiguous WHERE account = ? AND draft_key = ?", impl_->path);
-  q.bind(1, account).bind(2, key).run();
+  impl_->run(q::ambiguous_delete, {account, key});
 }
 
 void state_store::store_article(const syndication::v1::Article& a, std::string_view html,
@@ -672,22 +958,13 @@ void state_store::hold(std::string_view account, std::string_view source,
                        const std::vector<const syndication::v1::Article*>& articles) {
   if (articles.empty()) return;
   const std::lock_guard lock(impl_->mu);
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
   impl_->transaction([&] {
     for (const auto* a : articles) {
-      // The first arrival keeps its time (the grace window runs from it); a newer revision of an
-      // article held replaces the older one. Held again without a batch record of its issue (an
-      // incomplete issue re-examined), the group keeps the partition it came from.
-      stmt q(impl_->db,
-             "INSERT INTO held (account, issue_id, article_id, content_sha256, since_ms, source, article) "
-             "VALUES (?,?,?,?,?,?,?) ON CONFLICT(account, issue_id, article_id) DO UPDATE SET "
-             "content_sha256=excluded.content_sha256, article=excluded.article, "
-             "source=CASE excluded.source WHEN '' THEN held.source ELSE excluded.source END",
-             impl_->path);
-      q.bind(1, account).bind(2, a->issue_id()).bind(3, a->id()).bind(4, a->content_sha256());
-      q.bind(5, static_cast<std::int64_t>(now)).bind(6, source).bind_blob(7, a->SerializeAsString()).run();
+      const std::string bytes = a->SerializeAsString();
+      impl_->run(q::held_upsert, {account, a->issue_id(), a->id(), a->content_sha256(), now, source, sql::blob{bytes}});
     }
   });
 }
@@ -695,99 +972,80 @@ void state_store::hold(std::string_view account, std::string_view source,
 std::vector<syndication::v1::Article> state_store::held(std::string_view account, std::string_view issue_id) {
   const std::lock_guard lock(impl_->mu);
   std::vector<syndication::v1::Article> out;
-  stmt q(impl_->db, "SELECT article FROM held WHERE account = ? AND issue_id = ? ORDER BY article_id", impl_->path);
-  q.bind(1, account).bind(2, issue_id);
-  while (q.step()) {
+  impl_->run(q::held_of, {account, issue_id}, [&](const sql::row& r) {
     out.emplace_back();
-    (void)out.back().ParseFromString(q.blob(0));
-  }
+    (void)out.back().ParseFromString(r.bytes(0));
+  });
   return out;
 }
 
 std::vector<std::pair<std::string, std::string>> state_store::held_groups(std::int64_t since_ms_at_most) {
   const std::lock_guard lock(impl_->mu);
   std::vector<std::pair<std::string, std::string>> out;
-  stmt q(impl_->db,
-         "SELECT account, issue_id FROM held GROUP BY account, issue_id HAVING MIN(since_ms) <= ? "
-         "ORDER BY MIN(since_ms)",
-         impl_->path);
-  q.bind(1, since_ms_at_most);
-  while (q.step()) out.emplace_back(q.text(0), q.text(1));
+  impl_->run(q::held_groups, {since_ms_at_most}, [&](const sql::row& r) { out.emplace_back(r.text(0), r.text(1)); });
   return out;
 }
 
 std::vector<std::pair<std::string, std::string>> state_store::held_groups_from(std::string_view source) {
   const std::lock_guard lock(impl_->mu);
   std::vector<std::pair<std::string, std::string>> out;
-  stmt q(impl_->db, "SELECT DISTINCT account, issue_id FROM held WHERE source = ?", impl_->path);
-  q.bind(1, source);
-  while (q.step()) out.emplace_back(q.text(0), q.text(1));
+  impl_->run(q::held_groups_from, {source}, [&](const sql::row& r) { out.emplace_back(r.text(0), r.text(1)); });
   return out;
 }
 
 void state_store::release(std::string_view account, std::string_view issue_id) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "DELETE FROM held WHERE account = ? AND issue_id = ?", impl_->path);
-  q.bind(1, account).bind(2, issue_id).run();
+  impl_->run(q::held_release, {account, issue_id});
 }
 
 std::optional<article_page> state_store::page(std::string_view article_id) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "SELECT id, content_sha256, html, revision, updated_at, article FROM articles WHERE id = ?",
-         impl_->path);
-  q.bind(1, article_id);
-  if (!q.step()) return std::nullopt;
-  article_page p;
-  p.article_id = q.text(0), p.content_sha256 = q.text(1), p.html = q.text(2);
-  p.revision = static_cast<int>(q.i64(3)), p.updated_at = q.i64(4);
-  (void)p.article.ParseFromString(q.blob(5));
-  return p;
+  std::optional<article_page> out;
+  impl_->run(q::page, {article_id}, [&](const sql::row& r) {
+    article_page p;
+    p.article_id = r.text(0), p.content_sha256 = r.text(1), p.html = r.text(2);
+    p.revision = static_cast<int>(r.int64(3)), p.updated_at = r.int64(4);
+    (void)p.article.ParseFromString(r.bytes(5));
+    out = std::move(p);
+  });
+  return out;
 }
 
 std::optional<std::pair<std::string, int>> state_store::article_version(std::string_view article_id) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "SELECT content_sha256, revision FROM articles WHERE id = ?", impl_->path);
-  q.bind(1, article_id);
-  if (!q.step()) return std::nullopt;
-  return std::make_pair(q.text(0), static_cast<int>(q.i64(1)));
+  std::optional<std::pair<std::string, int>> out;
+  impl_->run(q::article_head, {article_id},
+             [&](const sql::row& r) { out = std::make_pair(r.text(0), static_cast<int>(r.int64(1))); });
+  return out;
 }
 
 std::size_t state_store::issue_articles(std::string_view account, std::string_view issue_id,
                                        std::string_view language) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db,
-         "SELECT count(*) FROM articles a JOIN feed_entries f ON f.article_id = a.id AND f.account = ? "
-         "WHERE a.issue_id = ? AND a.language = ?",
-         impl_->path);
-  q.bind(1, account).bind(2, issue_id).bind(3, language);
-  return q.step() ? static_cast<std::size_t>(q.i64(0)) : 0;
+  std::size_t n = 0;
+  impl_->run(q::issue_articles, {account, issue_id, language},
+             [&](const sql::row& r) { n = static_cast<std::size_t>(r.int64(0)); });
+  return n;
 }
 
 std::vector<feed_entry> state_store::feed(std::string_view account, int limit) {
   const std::lock_guard lock(impl_->mu);
   std::vector<feed_entry> out;
-  stmt q(impl_->db,
-         "SELECT a.id, a.headline, a.kicker, a.summary, a.issue_id, a.issue_date, a.paper, a.language, a.sequence, "
-         "a.page, a.updated_at, a.revision FROM feed_entries f JOIN articles a ON a.id = f.article_id "
-         "WHERE f.account = ? ORDER BY f.issue_date DESC, f.sequence ASC, a.id ASC LIMIT ?",
-         impl_->path);
-  q.bind(1, account).bind(2, static_cast<std::int64_t>(limit));
-  while (q.step()) {
+  impl_->run(q::feed, {account, std::int64_t{limit}}, [&](const sql::row& x) {
     feed_entry e;
-    e.article_id = q.text(0), e.headline = q.text(1), e.kicker = q.text(2), e.summary = q.text(3);
-    e.issue_id = q.text(4), e.issue_date = q.text(5), e.paper = q.text(6), e.language = q.text(7);
-    e.sequence = static_cast<std::uint32_t>(q.i64(8)), e.page = static_cast<std::uint32_t>(q.i64(9));
-    e.updated_at = q.i64(10), e.revision = static_cast<int>(q.i64(11));
+    e.article_id = x.text(0), e.headline = x.text(1), e.kicker = x.text(2), e.summary = x.text(3);
+    e.issue_id = x.text(4), e.issue_date = x.text(5), e.paper = x.text(6), e.language = x.text(7);
+    e.sequence = static_cast<std::uint32_t>(x.int64(8)), e.page = static_cast<std::uint32_t>(x.int64(9));
+    e.updated_at = x.int64(10), e.revision = static_cast<int>(x.int64(11));
     out.push_back(std::move(e));
-  }
+  });
   return out;
 }
 
 std::vector<std::string> state_store::feed_accounts() {
   const std::lock_guard lock(impl_->mu);
   std::vector<std::string> out;
-  stmt q(impl_->db, "SELECT DISTINCT account FROM feed_entries ORDER BY account", impl_->path);
-  while (q.step()) out.push_back(q.text(0));
+  impl_->run(q::feed_accounts, {}, [&](const sql::row& r) { out.push_back(r.text(0)); });
   return out;
 }
 
@@ -795,186 +1053,127 @@ std::vector<std::string> state_store::feed_accounts() {
 
 void state_store::pause_quota(const quota_pause& p) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db,
-         "INSERT OR REPLACE INTO quota_pauses (account, api, until_ms, errcode, reason, since_ms) VALUES (?,?,?,?,?,?)",
-         impl_->path);
-  q.bind(1, p.account).bind(2, p.api).bind(3, p.until_ms).bind(4, std::int64_t{p.errcode}).bind(5, p.reason);
-  q.bind(6, p.since_ms).run();
+  impl_->run(q::quota_pause_upsert, {p.account, p.api, p.until_ms, std::int64_t{p.errcode}, p.reason, p.since_ms});
 }
 
 std::vector<state_store::quota_pause> state_store::quota_pauses(std::string_view account) {
   const std::lock_guard lock(impl_->mu);
   std::vector<quota_pause> out;
-  stmt q(impl_->db,
-         "SELECT account, api, until_ms, errcode, reason, since_ms FROM quota_pauses WHERE ? = '' OR account = ? "
-         "ORDER BY account, api",
-         impl_->path);
-  q.bind(1, account).bind(2, account);
-  while (q.step()) {
-    out.push_back({q.text(0), q.text(1), q.i64(2), static_cast<int>(q.i64(3)), q.text(4), q.i64(5)});
-  }
+  impl_->run(q::quota_pauses, {account, account}, [&](const sql::row& r) {
+    out.push_back({r.text(0), r.text(1), r.int64(2), static_cast<int>(r.int64(3)), r.text(4), r.int64(5)});
+  });
   return out;
 }
 
 std::size_t state_store::clear_quota_pauses(std::string_view account) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "DELETE FROM quota_pauses WHERE account = ?", impl_->path);
-  q.bind(1, account).run();
-  return static_cast<std::size_t>(sqlite3_changes(impl_->db));
+  return static_cast<std::size_t>(impl_->run(q::quota_clear, {account}));
 }
 
 void state_store::count_calls(std::string_view account, std::string_view api, std::string_view day, std::uint64_t ok,
                               std::uint64_t refused) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db,
-         "INSERT INTO api_calls (account, api, day, ok, refused) VALUES (?,?,?,?,?) ON CONFLICT(account, api, day) "
-         "DO UPDATE SET ok = ok + excluded.ok, refused = refused + excluded.refused",
-         impl_->path);
-  q.bind(1, account).bind(2, api).bind(3, day).bind(4, static_cast<std::int64_t>(ok)).bind(5, static_cast<std::int64_t>(refused));
-  q.run();
+  impl_->run(q::count_calls,
+             {account, api, day, static_cast<std::int64_t>(ok), static_cast<std::int64_t>(refused)});
 }
 
 std::vector<state_store::call_count> state_store::calls_on(std::string_view account, std::string_view day) {
   const std::lock_guard lock(impl_->mu);
   std::vector<call_count> out;
-  stmt q(impl_->db, "SELECT api, ok, refused FROM api_calls WHERE account = ? AND day = ? ORDER BY api", impl_->path);
-  q.bind(1, account).bind(2, day);
-  while (q.step()) {
-    out.push_back({q.text(0), static_cast<std::uint64_t>(q.i64(1)), static_cast<std::uint64_t>(q.i64(2))});
-  }
+  impl_->run(q::calls_on, {account, day}, [&](const sql::row& r) {
+    out.push_back({r.text(0), static_cast<std::uint64_t>(r.int64(1)), static_cast<std::uint64_t>(r.int64(2))});
+  });
   return out;
 }
 
 void state_store::note_error(std::string_view account, std::string_view message) {
   const std::lock_guard lock(impl_->mu);
   impl_->transaction([&] {
-    stmt q(impl_->db, "INSERT INTO account_errors (account, at, message) VALUES (?,?,?)", impl_->path);
-    q.bind(1, account).bind(2, now_s()).bind(3, message).run();
-    // Only the last few are shown: keep 20 per account.
-    stmt d(impl_->db,
-           "DELETE FROM account_errors WHERE account = ? AND rowid NOT IN (SELECT rowid FROM account_errors WHERE "
-           "account = ? ORDER BY at DESC, rowid DESC LIMIT 20)",
-           impl_->path);
-    d.bind(1, account).bind(2, account).run();
+    impl_->run(q::error_insert, {account, now_s(), message});
+    impl_->run(q::error_trim, {account, account});
   });
 }
 
 std::vector<std::pair<std::int64_t, std::string>> state_store::last_errors(std::string_view account, int n) {
   const std::lock_guard lock(impl_->mu);
   std::vector<std::pair<std::int64_t, std::string>> out;
-  stmt q(impl_->db, "SELECT at, message FROM account_errors WHERE account = ? ORDER BY at DESC, rowid DESC LIMIT ?",
-         impl_->path);
-  q.bind(1, account).bind(2, std::int64_t{n});
-  while (q.step()) out.emplace_back(q.i64(0), q.text(1));
+  impl_->run(q::last_errors, {account, std::int64_t{n}}, [&](const sql::row& r) { out.emplace_back(r.int64(0), r.text(1)); });
   return out;
 }
 
 std::optional<std::string> state_store::app_cover(std::string_view app_id, std::string_view image_sha256) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "SELECT media_id FROM app_covers WHERE app_id = ? AND image_sha256 = ?", impl_->path);
-  q.bind(1, app_id).bind(2, image_sha256);
-  if (!q.step()) return std::nullopt;
-  return q.text(0);
+  std::optional<std::string> out;
+  impl_->run(q::app_cover, {app_id, image_sha256}, [&](const sql::row& r) { out = r.text(0); });
+  return out;
 }
 
 void state_store::store_app_cover(std::string_view app_id, std::string_view image_sha256, std::string_view media_id,
                                   std::string_view url) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db,
-         "INSERT OR REPLACE INTO app_covers (app_id, image_sha256, media_id, url, created_at) VALUES (?,?,?,?,?)",
-         impl_->path);
-  q.bind(1, app_id).bind(2, image_sha256).bind(3, media_id).bind(4, url).bind(5, now_s()).run();
+  impl_->run(q::app_cover_upsert, {app_id, image_sha256, media_id, url, now_s()});
 }
 
 void state_store::forget_app_cover(std::string_view app_id, std::string_view media_id) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "DELETE FROM app_covers WHERE app_id = ? AND media_id = ?", impl_->path);
-  q.bind(1, app_id).bind(2, media_id).run();
+  impl_->run(q::app_cover_forget, {app_id, media_id});
 }
 
 std::optional<std::string> state_store::remember_app_id(std::string_view account, std::string_view app_id) {
   const std::lock_guard lock(impl_->mu);
   std::optional<std::string> before;
-  {
-    stmt q(impl_->db, "SELECT app_id FROM account_apps WHERE account = ?", impl_->path);
-    q.bind(1, account);
-    if (q.step() && q.text(0) != app_id) before = q.text(0);
-  }
-  stmt u(impl_->db,
-         "INSERT INTO account_apps (account, app_id, seen_at) VALUES (?,?,?) ON CONFLICT(account) DO UPDATE SET "
-         "app_id = excluded.app_id, seen_at = excluded.seen_at",
-         impl_->path);
-  u.bind(1, account).bind(2, app_id).bind(3, now_s()).run();
+  impl_->run(q::account_app_get, {account}, [&](const sql::row& r) {
+    if (r.text(0) != app_id) before = r.text(0);
+  });
+  impl_->run(q::account_app_upsert, {account, app_id, now_s()});
   return before;
 }
 
 std::vector<draft_record> state_store::drafts_waiting(std::string_view account) {
   const std::lock_guard lock(impl_->mu);
-  std::vector<draft_record> out;
-  stmt q(impl_->db,
-         "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = ? AND status = 'added' "
-         "ORDER BY created_at, rowid",
-         impl_->path);
-  q.bind(1, account);
-  while (q.step()) out.push_back(draft_row(q));
-  impl_->fill_articles(out);
-  return out;
+  return impl_->drafts_by(q::drafts_waiting, {account});
 }
 
 void state_store::mark_submit_intent(std::string_view media_id) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "INSERT OR IGNORE INTO submit_intents (media_id, since) VALUES (?,?)", impl_->path);
-  q.bind(1, media_id).bind(2, now_s()).run();
+  impl_->run(q::submit_intent_mark, {media_id, now_s()});
 }
 
 bool state_store::submit_intent(std::string_view media_id) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "SELECT 1 FROM submit_intents WHERE media_id = ?", impl_->path);
-  q.bind(1, media_id);
-  return q.step();
+  return impl_->exists(q::submit_intent_exists, {media_id});
 }
 
 void state_store::clear_submit_intent(std::string_view media_id) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "DELETE FROM submit_intents WHERE media_id = ?", impl_->path);
-  q.bind(1, media_id).run();
+  impl_->run(q::submit_intent_clear, {media_id});
 }
 
 void state_store::set_draft_status(std::string_view media_id, std::string_view status, std::string_view publish_id) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db,
-         "UPDATE drafts SET status = ?, publish_id = CASE ? WHEN '' THEN publish_id ELSE ? END, updated_at = ? "
-         "WHERE media_id = ?",
-         impl_->path);
-  q.bind(1, status).bind(2, publish_id).bind(3, publish_id).bind(4, now_s()).bind(5, media_id).run();
+  impl_->run(q::draft_set_status, {status, publish_id, publish_id, now_s(), media_id});
 }
 
 std::size_t state_store::forget_pushed(std::string_view account, std::string_view article_id) {
   const std::lock_guard lock(impl_->mu);
   std::size_t n = 0;
   impl_->transaction([&] {
-    stmt q(impl_->db, "DELETE FROM pushed WHERE account = ? AND article_id = ?", impl_->path);
-    q.bind(1, account).bind(2, article_id).run();
-    n = static_cast<std::size_t>(sqlite3_changes(impl_->db));
-    stmt s(impl_->db, "DELETE FROM superseded WHERE account = ? AND article_id = ?", impl_->path);
-    s.bind(1, account).bind(2, article_id).run();
+    n = static_cast<std::size_t>(impl_->run(q::pushed_forget, {account, article_id}));
+    impl_->run(q::superseded_forget, {account, article_id});
   });
   return n;
 }
 
 void state_store::log_action(std::string_view what, std::string_view account, std::string_view detail) {
   const std::lock_guard lock(impl_->mu);
-  stmt q(impl_->db, "INSERT INTO operator_actions (at, action, account, detail) VALUES (?,?,?,?)", impl_->path);
-  q.bind(1, now_s()).bind(2, what).bind(3, account).bind(4, detail).run();
+  impl_->run(q::action_insert, {now_s(), what, account, detail});
 }
 
 std::vector<state_store::operator_action> state_store::actions(int limit) {
   const std::lock_guard lock(impl_->mu);
   std::vector<operator_action> out;
-  stmt q(impl_->db, "SELECT at, action, account, detail FROM operator_actions ORDER BY at DESC, rowid DESC LIMIT ?",
-         impl_->path);
-  q.bind(1, std::int64_t{limit});
-  while (q.step()) out.push_back({q.i64(0), q.text(1), q.text(2), q.text(3)});
+  impl_->run(q::actions, {std::int64_t{limit}},
+             [&](const sql::row& r) { out.push_back({r.int64(0), r.text(1), r.text(2), r.text(3)}); });
   return out;
 }
 

@@ -2,8 +2,23 @@
 /// Subcommands of the feed component.
 
 #include "syn/core/cli.hpp"
+#include "syn/feed/state.hpp"
+
+#include <string>
 
 namespace syn::feed {
+
+/// The options that name the feed state, the same on `consume feed`, `serve feeds` and `feed ...`.
+struct state_args {
+  std::string path = "var/feed-state.db";
+  std::string backend = "sqlite";
+  std::string pg_env = "SYNDICATE_FEED_PG";
+  /// state_backend_of(); throws std::invalid_argument for an unknown backend or an unset variable.
+  [[nodiscard]] state_backend where() const { return state_backend_of(backend, path, pg_env); }
+};
+
+/// Adds `--state FILE`, `--state-backend sqlite|postgres` and `--state-pg-env VAR` to `sub`.
+void add_state_options(CLI::App* sub, state_args& args);
 
 /// Adds this component's subcommands to the root `syndicate` app.
 void register_commands(CLI::App& root, cli::dispatcher& dispatch);

@@ -58,8 +58,10 @@ class client;
 class state_store;
 
 struct feed_sink_options {
-  /// SQLite state db (the feed server reads it too). Not in the config file yet.
+  /// SQLite state db (the feed server reads it too), unless state_pg_conninfo is set.
   std::string state_path = "var/feed-state.db";
+  /// The state on PostgreSQL (config feed.state.backend: postgres): the libpq conninfo.
+  std::string state_pg_conninfo;
   /// fsync every commit (SQLite synchronous=FULL); default NORMAL, see state.hpp.
   bool durable = false;
   /// Submit each draft for publication (freepublish/submit); false keeps drafts in the draft box.

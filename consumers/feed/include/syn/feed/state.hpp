@@ -1,5 +1,6 @@
 #pragma once
-/// The feed's state database (SQLite): what was pushed to which account, the drafts and their
+/// The feed's state database (SQLite, the embedded default, or PostgreSQL for several instances):
+/// what was pushed to which account, the drafts and their
 /// publication, the cover materials uploaded, and the article pages the feed server serves.
 ///
 /// Idempotence key: (account, article id, content sha256). A key present means "in a WeChat
@@ -10,8 +11,14 @@
 /// crash; a power loss may lose the last transactions, after which a replay can post them again),
 /// `FULL` with `durable = true` (every commit fsynced).
 ///
-/// Thread-safe (one connection behind a mutex). Methods throw std::runtime_error naming the file
-/// and SQLite's message on failure (callers on the message path catch it).
+/// On PostgreSQL (`--state-backend postgres`) commits are durable as the server's are,
+/// and any number of `consume feed` and `serve feeds` instances share one database: the writer
+/// lock (lock_writer()) is a session advisory lock there, so two instances never push the same
+/// article (docs/FEED.md "Several instances").
+///
+/// Thread-safe (one connection behind a mutex; the SQL layer is syn/core/sql.hpp). Methods throw
+/// std::runtime_error naming the database and its message on failure (callers on the message
+/// path catch it).
 
 #include "syndication/v1/article.pb.h"
 
@@ -90,30 +97,57 @@ struct article_page {
   syndication::v1::Article article;
 };
 
+/// Where the state lives.
+struct state_backend {
+  enum kind_t { sqlite, postgres } kind = sqlite;
+  /// sqlite: the database file (`:memory:` for tests).
+  std::string path;
+  /// postgres: the libpq conninfo or postgresql:// URI (never printed).
+  std::string conninfo;
+};
+
+/// The state the command line names: `--state-backend sqlite` (default) with the file `path`, or
+/// `postgres` with the conninfo read now from the environment variable `pg_env`
+/// (`--state-pg-env`, default SYNDICATE_FEED_PG). Throws std::invalid_argument naming the backend
+/// or the variable when it is unknown, unset or empty.
+[[nodiscard]] state_backend state_backend_of(std::string_view backend, const std::string& path,
+                                             const std::string& pg_env);
+
 class state_store {
  public:
   /// Opens (creating it and its parent directories if needed, unless `read_only`) the database at
   /// `path`; `:memory:` for tests.
   explicit state_store(const std::string& path, bool read_only = false, bool durable = false);
+  /// Opens the SQLite or PostgreSQL state `where` names; read-write creates the schema (on
+  /// PostgreSQL under an advisory lock, so that instances starting together create it once).
+  /// `durable`: SQLite synchronous=FULL (PostgreSQL commits are durable anyway).
+  explicit state_store(const state_backend& where, bool read_only = false, bool durable = false);
   ~state_store();
   state_store(const state_store&) = delete;
   state_store& operator=(const state_store&) = delete;
 
+  /// The SQLite path, or "postgres HOST:PORT/DB".
   [[nodiscard]] const std::string& path() const noexcept;
+  /// `sqlite` or `postgres`.
+  [[nodiscard]] std::string_view backend() const noexcept;
 
   /// Holds the db's writer lock (an exclusive flock(2) on `<path>.writer-lock`) while alive.
   /// Several `consume feed` processes on one host may share a state db: each takes this lock
   /// around a whole batch (check the ledger, push, record), so two of them never push the same
   /// article. A no-op for `:memory:` and read-only stores. Not re-entrant within a process.
+  /// On PostgreSQL: a session advisory lock, shared by the instances on every host (waits at most
+  /// 2 minutes, then throws).
   class writer_guard {
    public:
     explicit writer_guard(int fd);
+    explicit writer_guard(state_store& postgres);
     ~writer_guard();
     writer_guard(const writer_guard&) = delete;
     writer_guard& operator=(const writer_guard&) = delete;
 
    private:
-    int fd_;
+    int fd_ = -1;
+    state_store* pg_ = nullptr;
   };
   [[nodiscard]] writer_guard lock_writer();
 
