@@ -28,7 +28,7 @@ struct serve_args {
   std::string config_path;
   state_args state;
   std::string listen;  ///< overrides feed.server.listen
-  std::string nonce_journal;  ///< the callback's nonces; empty: <state_path>.nonces
+  std::string nonce_journal;  ///< the callback's nonces; empty: <state.path>.nonces
 };
 
 int serve_feeds(const serve_args& args) {
@@ -58,8 +58,9 @@ int serve_feeds(const serve_args& args) {
     if (auto key = a.encoding_aes_key.resolve(); key && !key->empty()) fo.encoding_aes_keys[a.name] = *key;
     if (!a.app_id.empty()) fo.app_ids[a.name] = a.app_id;
   }
-  // Beside the state db: the nonces of the last callback window survive a restart.
-  fo.callback_nonce_file = args.nonce_journal.empty() ? args.state_path + ".nonces" : args.nonce_journal;
+  // Beside the SQLite state db: the nonces of the last callback window survive a restart. On a
+  // PostgreSQL state each instance keeps its own file (--nonce-journal; docs/FEED.md).
+  fo.callback_nonce_file = args.nonce_journal.empty() ? args.state.path + ".nonces" : args.nonce_journal;
 
   // Block the stop signals before the server's threads start so only sigwait() sees them.
   sigset_t stop_signals;

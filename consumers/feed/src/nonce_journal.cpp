@@ -36,7 +36,12 @@ int open_append(const std::filesystem::path& file) {
 
 nonce_journal::nonce_journal(std::filesystem::path file, std::int64_t now, std::map<std::string, std::int64_t>& live)
     : file_(std::move(file)) {
-  // Create it first (O_NOFOLLOW: a symlink planted in its place is refused, never written through).
+  // Its folder as the SQLite state's is made (a fresh `var/`), then the file (O_NOFOLLOW: a
+  // symlink planted in its place is refused, never written through).
+  if (const auto dir = file_.parent_path(); !dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);  // a failure shows in the open below
+  }
   fd_ = open_append(file_);
   if (fd_ < 0) throw std::runtime_error("callback nonce journal " + file_.string() + ": " + errno_text());
   {

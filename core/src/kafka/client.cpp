@@ -196,10 +196,12 @@ void client::on_log(int level, const char* fac, const char* buf) {
 void client::record_transport_error(rd_kafka_resp_err_t err, std::string_view reason) {
   std::lock_guard lock(mu_);
   const auto now = clock::now();
-  // The first failure after 30 s without one is a warning: an outage shorter than any wait's
-  // deadline (a broker restart) otherwise left no trace at the default level, since the rest of
-  // the reconnect attempts go to debug and "cannot reach" is only said when a wait runs out.
-  if (last_transport_error_at_ == clock::time_point{} || now - last_transport_error_at_ > std::chrono::seconds(30)) {
+  // For a long-running group consumer (warn_on_outage_), the first failure after 30 s without
+  // one is a warning: an outage shorter than any wait's deadline (a broker restart) otherwise left
+  // no trace at the default level, since the reconnect attempts go to debug and "cannot reach" is
+  // only said when a wait runs out. A one-shot command says it in its one error line instead.
+  if (warn_on_outage_ &&
+      (last_transport_error_at_ == clock::time_point{} || now - last_transport_error_at_ > std::chrono::seconds(30))) {
     log_->warn("{} broker connection failed: {} (more within 30 s at debug level)", name_, reason);
   }
   // "1/1 brokers are down" says less than the connect failure before it.

@@ -90,6 +90,13 @@ class client {
   /// `customize` add role callbacks, and creates the handle.
   result<void> open(rd_kafka_type_t type, properties props, const std::function<void(rd_kafka_conf_t*)>& customize);
 
+  /// A role that runs for days (a group consumer) logs the first broker connection failure after
+  /// 30 quiet seconds as a warning; a one-shot command leaves it to its one error line.
+  void warn_on_outage(bool on) noexcept {
+    std::lock_guard lock(mu_);
+    warn_on_outage_ = on;
+  }
+
  protected:
   /// Destroys the handle now (derived destructors call this first, so no callback reaches a
   /// half-destroyed object). `flags`: rd_kafka_destroy_flags().
@@ -109,6 +116,8 @@ class client {
   std::string last_transport_error_;
   rd_kafka_resp_err_t last_transport_error_code_ = RD_KAFKA_RESP_ERR_NO_ERROR;
   clock::time_point last_transport_error_at_{};
+  /// Log the first broker connection failure after a quiet spell as a warning (group consumers).
+  bool warn_on_outage_ = false;
 };
 
 /// Polls `q` for one event until `d`; nullptr on timeout.

@@ -210,6 +210,7 @@ result<consumer> consumer::create(const config::kafka_config& cfg, consumer_opti
   auto p = std::make_unique<impl>();
   p->hooks = std::move(opts.hooks);
   p->group_id = opts.group_id;
+  p->warn_on_outage(true);
   if (on_statistics && cfg.statistics_interval.count() > 0) {
     p->on_statistics = std::move(on_statistics);
     // Not in build_properties: `kafka.client` may not set it (observability owns it), and a
