@@ -2,6 +2,8 @@
 #include "syn/ops/dlq.hpp"
 
 #include "rdk.hpp"
+#include "syn/contract/headers.hpp"
+#include "syn/contract/schema.hpp"
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/kafka/producer.hpp"
 #include "syn/ops/table.hpp"
@@ -76,14 +78,14 @@ std::optional<std::string> header_of(const DeadLetter& d, std::string_view name)
 
 /// A fresh message of the type a `schema` header names, for the types syndicate publishes.
 std::unique_ptr<google::protobuf::Message> message_for(const std::string& schema) {
-  if (schema == syndication::v1::Article::descriptor()->full_name()) return std::make_unique<syndication::v1::Article>();
-  if (schema == syndication::v1::IssueManifest::descriptor()->full_name()) {
+  if (schema == contract::schema::article) return std::make_unique<syndication::v1::Article>();
+  if (schema == contract::schema::issue_manifest) {
     return std::make_unique<syndication::v1::IssueManifest>();
   }
-  if (schema == syndication::v1::TranslationJob::descriptor()->full_name()) {
+  if (schema == contract::schema::translation_job) {
     return std::make_unique<syndication::v1::TranslationJob>();
   }
-  if (schema == DeadLetter::descriptor()->full_name()) return std::make_unique<DeadLetter>();
+  if (schema == contract::schema::dead_letter) return std::make_unique<DeadLetter>();
   return nullptr;
 }
 
@@ -238,12 +240,12 @@ std::string dlq_topic_of(const dlq_options& o, const config::kafka_config& cfg) 
 bool value_truncated(const DeadLetter& d) noexcept { return d.original_value_size() != 0; }
 
 const std::string& dead_letter_schema() {
-  static const std::string s = DeadLetter::descriptor()->full_name();
+  static const std::string s(contract::schema::dead_letter);
   return s;
 }
 
 const std::string& resolution_schema() {
-  static const std::string s = DeadLetterResolution::descriptor()->full_name();
+  static const std::string s(contract::schema::dead_letter_resolution);
   return s;
 }
 
@@ -682,7 +684,7 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     res.set_redriven_partition(oc.delivered.partition);
     res.set_redriven_offset(oc.delivered.offset);
     const std::string value = res.SerializeAsString();
-    const std::vector<kafka::header> headers{{"content-type", "application/x-protobuf"}, {"schema", resolution_schema()}};
+    const auto headers = contract::plain_headers(contract::schema::dead_letter_resolution);
     kafka::outgoing_record rec;
     rec.topic = topic;
     rec.key = oc.id;
