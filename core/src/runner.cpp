@@ -1,6 +1,7 @@
 #include "syn/core/runner.hpp"
 #include "syn/core/log.hpp"
 
+#include "syn/contract/headers.hpp"
 #include "syn/contract/schema.hpp"
 #include "syn/core/dead_letter.hpp"
 #include "syn/core/kafka/consumer.hpp"
@@ -156,7 +157,7 @@ struct runner::impl {
       return std::pair{DeadLetter::TOO_LARGE, "record of " + std::to_string(m.value().size()) + " bytes exceeds " +
                                                   std::to_string(opts.max_record_bytes)};
     }
-    const auto schema = m.header_value("schema");
+    const auto schema = m.header_value(contract::header_name::schema);
     if (!schema) return std::pair{DeadLetter::WRONG_SCHEMA, std::string("no `schema` header")};
     const std::string s(*schema);
     if (!opts.schemas.contains(s)) {

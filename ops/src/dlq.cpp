@@ -103,7 +103,7 @@ std::string kept_of(const DeadLetter& d) {
 
 decoded_value decode_value(const DeadLetter& d) {
   decoded_value out;
-  out.schema = header_of(d, "schema");
+  out.schema = header_of(d, contract::header_name::schema);
   if (value_truncated(d)) {
     // The head of a message may still parse (cut at a field boundary): never show it as whole.
     out.why_not = "the value is truncated";
@@ -190,7 +190,7 @@ kafka::result<dlq_contents> read_dlq(const config::kafka_config& cfg, const std:
   auto r = reader.value().read(
       topic, ranges,
       [&](const kafka::message& m) {
-        if (m.header_value("schema") == resolution_schema()) {
+        if (m.header_value(contract::header_name::schema) == resolution_schema()) {
           dlq_resolution res;
           res.dlq_partition = m.partition();
           res.dlq_offset = m.offset();
@@ -437,7 +437,7 @@ redrive_record make_redrive(const DeadLetter& d) {
     r.headers.emplace_back(h.key(), h.value());
   }
   r.headers.emplace_back(std::string(redriven_from_header), d.id());
-  r.partition_key = header_of(d, "issue-id");
+  r.partition_key = header_of(d, contract::header_name::issue_id);
   return r;
 }
 

@@ -1,6 +1,7 @@
 #include "syn/translation/commands.hpp"
 #include "syn/core/log.hpp"
 
+#include "syn/contract/headers.hpp"
 #include "syn/contract/schema.hpp"
 #include "syn/core/config.hpp"
 #include "syn/core/dead_letter.hpp"
@@ -61,7 +62,7 @@ constexpr std::size_t max_source_bytes = 768U * 1024U;
 
 template <class T>
 std::optional<T> decode(const kafka::message& m, std::string_view schema) {
-  if (m.header_value("schema") != std::optional<std::string_view>(schema)) return std::nullopt;
+  if (m.header_value(contract::header_name::schema) != std::optional<std::string_view>(schema)) return std::nullopt;
   T msg;
   if (!msg.ParseFromArray(m.value().data(), static_cast<int>(m.value().size()))) return std::nullopt;
   return msg;
