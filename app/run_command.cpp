@@ -5,12 +5,14 @@
 
 #include "syn/archive/sink.hpp"
 #include "syn/archive/store.hpp"
+#include "syn/contract/schema.hpp"
 #include "syn/core/config.hpp"
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/kafka/embedded.hpp"
 #include "syn/core/kafka/producer.hpp"
 #include "syn/core/runner.hpp"
 #include "syn/core/service.hpp"
+#include "syn/core/transform.hpp"
 #include "syn/feed/feed_sink.hpp"
 #include "syn/feed/state.hpp"
 #include "syn/producer/publisher.hpp"
@@ -120,10 +122,14 @@ int run_all(const run_args& a, bool config_given) {
   auto out = kafka::producer::create(cfg.kafka, {"syndicate-run-translator", ""});
   if (!out) throw std::runtime_error(out.error().to_string());
   std::map<std::string, std::unique_ptr<translation::translation_engine>> engines;
+  std::map<std::uint64_t, std::pair<std::size_t, std::size_t>> sent_by;  // send id -> trace, translation line
   const auto now = std::chrono::system_clock::now();
   for (std::size_t i = 0; i < published.size(); ++i) {
     auto jobs = translation::build_jobs(published[i], cfg.translation, now);
-    if (!jobs) continue;
+    if (!jobs) {
+      traces[i].translations.push_back("no jobs: " + jobs.error().message());
+      continue;
+    }
     for (auto& job : jobs.value()) {
       *job.mutable_source() = published[i];
       const config::translation_target* target = nullptr;
@@ -146,28 +152,50 @@ int run_all(const run_args& a, bool config_given) {
         continue;
       }
       auto translated = translation::build_translated_article(published[i], job, texts.value(), now);
-      if (!translated) continue;
-      const std::string job_bytes = job.SerializeAsString();
-      const std::string art_bytes = translated.value().SerializeAsString();
-      const std::array<kafka::header, 4> jh{{{"content-type", "application/x-protobuf"},
-                                             {"schema", "syndication.v1.TranslationJob"},
-                                             {"issue-id", job.issue_id()},
-                                             {"language", job.target_language()}}};
-      const std::array<kafka::header, 4> ah{{{"content-type", "application/x-protobuf"},
-                                             {"schema", "syndication.v1.Article"},
-                                             {"issue-id", job.issue_id()},
-                                             {"language", translated.value().language()}}};
-      (void)out.value().send({cfg.kafka.topics.translation_jobs.name, job.job_id(), job_bytes, jh, std::nullopt,
-                              std::string_view(job.issue_id())},
-                             kafka::after(10s));
-      (void)out.value().send({cfg.kafka.topics.translated.name, translated.value().id(), art_bytes, ah, std::nullopt,
-                              std::string_view(job.issue_id())},
-                             kafka::after(10s));
+      if (!translated) {
+        traces[i].translations.push_back("job " + job.job_id() + " failed: " + translated.error().message());
+        continue;
+      }
+      // The records the real roles produce (transform::issue_record: the contract's headers, the
+      // issue's partition); a send that fails is reported and fails the run.
+      const std::size_t at = traces[i].translations.size();
       traces[i].translations.push_back("job " + job.job_id() + " -> " + translated.value().id() + " (OpenCC " +
                                        std::string(config::to_string(target->opencc)) + ")");
+      for (const auto& rec : {transform::issue_record(cfg.kafka.topics.translation_jobs.name, job.job_id(),
+                                                      job.SerializeAsString(), contract::schema::translation_job,
+                                                      job.issue_id(), job.target_language()),
+                              transform::issue_record(cfg.kafka.topics.translated.name, translated.value().id(),
+                                                      translated.value().SerializeAsString(), contract::schema::article,
+                                                      job.issue_id(), translated.value().language())}) {
+        std::vector<kafka::header> headers;
+        for (const auto& [k, v] : rec.headers) headers.push_back({k, v});
+        auto sent = out.value().send({rec.topic, rec.key, rec.value, headers, std::nullopt,
+                                      std::string_view(rec.partition_key)},
+                                     kafka::after(10s));
+        if (!sent) {
+          traces[i].translations[at] += " NOT SENT: " + sent.error().to_string();
+          rc = 1;
+          break;
+        }
+        sent_by[sent.value()] = {i, at};
+      }
     }
   }
-  if (!out.value().flush(kafka::after(30s)).complete()) throw std::runtime_error("translations not delivered");
+  // Every translation record delivered, or the run fails saying which was not.
+  const auto flushed = out.value().flush(kafka::after(30s));
+  for (const auto& r : out.value().take_delivery_reports()) {
+    const auto at = sent_by.find(r.id);
+    if (at == sent_by.end()) continue;
+    if (r.err) {
+      traces[at->second.first].translations[at->second.second] += " NOT DELIVERED: " + r.err->to_string();
+      rc = 1;
+    }
+    sent_by.erase(at);
+  }
+  if (!flushed.complete() || !sent_by.empty()) {
+    std::cerr << "syndicate run: " << flushed.undelivered << " translation record(s) not delivered in 30 s\n";
+    rc = 1;
+  }
 
   // 3. The archive consumer, until it has read everything.
   {
@@ -175,7 +203,8 @@ int run_all(const run_args& a, bool config_given) {
     runner::options o;
     o.group_id = "syndicate-run-archive";
     o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name, cfg.kafka.topics.issues.name};
-    o.schemas = {"syndication.v1.Article", "syndication.v1.IssueManifest"};
+    o.schemas = contract::schemas_of({contract::topic_role::articles, contract::topic_role::translated,
+                                      contract::topic_role::issues});
     o.stop_at_end = true;
     o.retry = cfg.consumers.retry;
     runner::runner r(cfg.kafka, o, sink);
@@ -191,7 +220,7 @@ int run_all(const run_args& a, bool config_given) {
     runner::options o;
     o.group_id = "syndicate-run-feed";
     o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name};
-    o.schemas = {"syndication.v1.Article"};
+    o.schemas = contract::schemas_of({contract::topic_role::articles, contract::topic_role::translated});
     o.stop_at_end = true;
     o.retry = cfg.consumers.retry;
     runner::runner r(cfg.kafka, o, sink);

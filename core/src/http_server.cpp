@@ -1,4 +1,5 @@
 #include "syn/core/http_server.hpp"
+#include "syn/core/log.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
@@ -157,7 +158,7 @@ class session : public std::enable_shared_from_this<session> {
       try {
         no = authorise_(to_request(req, remote_, false));
       } catch (const std::exception& e) {
-        spdlog::error("http: authoriser failed on {} {}: {}", std::string(req.method_string()),
+        log::get("http").error("authoriser failed on {} {}: {}", std::string(req.method_string()),
                       std::string(req.target()), e.what());
         no = response::json_error(500, std::string("internal error: ") + e.what());
       }
@@ -190,7 +191,7 @@ class session : public std::enable_shared_from_this<session> {
     try {
       res = handler_(to_request(req, remote_, true));
     } catch (const std::exception& e) {
-      spdlog::error("http: handler failed on {} {}: {}", std::string(req.method_string()), std::string(req.target()),
+      log::get("http").error("handler failed on {} {}: {}", std::string(req.method_string()), std::string(req.target()),
                     e.what());
       res = response::json_error(500, std::string("internal error: ") + e.what());
     }
@@ -322,7 +323,7 @@ struct server::impl {
         } else {
           // Logged once per 100, so a flood cannot flood the log too.
           if (turned_away++ % 100 == 0) {
-            spdlog::warn("http: {}:{}: connection from {} turned away (cap {} in total, {} per client)", options.address, options.port,
+            log::get("http").warn("{}:{}: connection from {} turned away (cap {} in total, {} per client)", options.address, options.port,
                          client, options.max_connections, options.max_connections_per_client);
           }
           turn_away(std::move(s));

@@ -1,8 +1,11 @@
 #include "syn/core/runner.hpp"
+#include "syn/core/log.hpp"
 
+#include "syn/contract/headers.hpp"
+#include "syn/contract/schema.hpp"
+#include "syn/core/dead_letter.hpp"
 #include "syn/core/kafka/consumer.hpp"
 #include "syn/core/kafka/producer.hpp"
-#include "syn/core/transform.hpp"
 #include "syndication/v1/dead_letter.pb.h"
 
 #include <nlohmann/json.hpp>
@@ -154,18 +157,18 @@ struct runner::impl {
       return std::pair{DeadLetter::TOO_LARGE, "record of " + std::to_string(m.value().size()) + " bytes exceeds " +
                                                   std::to_string(opts.max_record_bytes)};
     }
-    const auto schema = m.header_value("schema");
+    const auto schema = m.header_value(contract::header_name::schema);
     if (!schema) return std::pair{DeadLetter::WRONG_SCHEMA, std::string("no `schema` header")};
     const std::string s(*schema);
     if (!opts.schemas.contains(s)) {
       return std::pair{DeadLetter::WRONG_SCHEMA, "schema header `" + s + "` is not one this consumer takes"};
     }
     bool ok = false;
-    if (s == "syndication.v1.Article") {
+    if (s == contract::schema::article) {
       ok = parse<syndication::v1::Article>(m.value(), env);
-    } else if (s == "syndication.v1.IssueManifest") {
+    } else if (s == contract::schema::issue_manifest) {
       ok = parse<syndication::v1::IssueManifest>(m.value(), env);
-    } else if (s == "syndication.v1.TranslationJob") {
+    } else if (s == contract::schema::translation_job) {
       ok = parse<syndication::v1::TranslationJob>(m.value(), env);
     }
     if (!ok) return std::pair{DeadLetter::DECODE_FAILED, "value is not a valid " + s};
@@ -175,18 +178,16 @@ struct runner::impl {
 
   /// Queues a dead letter for `m`; delivered by flush_dead_letters().
   bool dead_letter(const kafka::message& m, DeadLetter::Reason reason, const std::string& error, std::uint32_t attempts) {
-    const DeadLetter d = transform::make_dead_letter(m, reason, error, opts.group_id, attempts);
+    const DeadLetter d = dead_letter_for(m, reason, error, opts.group_id, attempts);
     const std::string bytes = d.SerializeAsString();
-    const std::array<kafka::header, 3> headers{{{"content-type", "application/x-protobuf"},
-                                                {"schema", "syndication.v1.DeadLetter"},
-                                                {"consumer-group", opts.group_id}}};
+    const auto headers = contract::dead_letter_headers(opts.group_id);
     kafka::outgoing_record rec{kafka.topics.deadletter.name, d.id(), bytes, headers, std::nullopt, std::nullopt};
     auto r = dlq.send(rec, kafka::after(10s));
     if (!r) {
-      spdlog::error("{}: cannot queue dead letter for {}: {}", opts.group_id, d.id(), r.error().to_string());
+      log::get("runner").error("{}: cannot queue dead letter for {}: {}", opts.group_id, d.id(), r.error().to_string());
       return false;
     }
-    spdlog::warn("{}: dead-lettered {} ({}): {}", opts.group_id, d.id(), DeadLetter::Reason_Name(reason), error);
+    log::get("runner").warn("{}: dead-lettered {} ({}): {}", opts.group_id, d.id(), DeadLetter::Reason_Name(reason), error);
     ++counters.dead_lettered;
     return true;
   }
@@ -197,7 +198,7 @@ struct runner::impl {
     bool ok = f.complete();
     for (const auto& r : dlq.take_delivery_reports()) {
       if (r.err) {
-        spdlog::error("{}: dead letter not delivered: {}", opts.group_id, r.err->to_string());
+        log::get("runner").error("{}: dead letter not delivered: {}", opts.group_id, r.err->to_string());
         ok = false;
       }
     }
@@ -242,7 +243,7 @@ struct runner::impl {
       ++counters.errors;
       pending_retry_at = kafka::clock::now() + 1s;
       verify_until = kafka::clock::now() + 60s;  // librdkafka's socket.timeout.ms bounds a late retry
-      spdlog::error("{}: offset commit failed: {} (kept: committed again with the next batch or when idle; if the "
+      log::get("runner").error("{}: offset commit failed: {} (kept: committed again with the next batch or when idle; if the "
                     "partitions move first, their new owner gets the records again and sinks are idempotent)",
                     opts.group_id, r.error().to_string());
       return false;
@@ -267,7 +268,7 @@ struct runner::impl {
     for (const auto& po : got.value()) {
       auto it = committed_to.find({po.topic, po.partition});
       if (it == committed_to.end() || po.offset >= it->second) continue;
-      spdlog::warn("{}: committed offset of {}[{}] went back to {} (a commit that had timed out landed late); "
+      log::get("runner").warn("{}: committed offset of {}[{}] went back to {} (a commit that had timed out landed late); "
                    "committing {} again",
                    opts.group_id, po.topic, po.partition, po.offset, it->second);
       auto& o = pending[it->first];
@@ -353,10 +354,10 @@ struct runner::impl {
       ++counters.errors;
       std::uniform_real_distribution<double> unit(0.0, 1.0);
       const auto wait = backoff(opts.retry, std::min(attempt, 30), unit(rng));
-      spdlog::warn("{}: {} write failed ({}), attempt {}; retrying in {} ms", opts.group_id, target.name(), v.reason,
+      log::get("runner").warn("{}: {} write failed ({}), attempt {}; retrying in {} ms", opts.group_id, target.name(), v.reason,
                    attempt + 1, wait.count());
       if (!pause_for(wait, held)) {
-        spdlog::info("{}: partitions revoked while retrying; the batch goes to their new owner", opts.group_id);
+        log::get("runner").info("{}: partitions revoked while retrying; the batch goes to their new owner", opts.group_id);
         return true;
       }
       if (stopping) return true;  // uncommitted: delivered again after restart
@@ -370,7 +371,7 @@ struct runner::impl {
   /// re-polling after a pause (the records are redelivered on restart or rebalance).
   bool retry_later(std::vector<item>& batch, std::deque<kafka::message>& held) {
     ++counters.errors;
-    spdlog::error("{}: dead-letter topic unavailable; pausing", opts.group_id);
+    log::get("runner").error("{}: dead-letter topic unavailable; pausing", opts.group_id);
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     pause_for(backoff(opts.retry, 3, unit(rng)), held);
     // Put the batch back in front of what is held, to be processed again.
@@ -406,10 +407,10 @@ struct runner::impl {
         if (!m) {
           ++counters.errors;
           if (m.error().fatal()) {
-            spdlog::critical("{}: fatal consumer error: {}", opts.group_id, m.error().to_string());
+            log::get("runner").critical("{}: fatal consumer error: {}", opts.group_id, m.error().to_string());
             return 1;
           }
-          spdlog::warn("{}: {}", opts.group_id, m.error().to_string());
+          log::get("runner").warn("{}: {}", opts.group_id, m.error().to_string());
           continue;
         }
         if (!m.value()) {

@@ -1,4 +1,5 @@
 #include "syn/core/service.hpp"
+#include "syn/core/log.hpp"
 
 #include "syn/core/http_server.hpp"
 #include "syn/core/metrics.hpp"
@@ -128,7 +129,7 @@ std::unique_ptr<http::server> serve_metrics(const std::string& listen, std::stri
         }
         return http::response::json_error(404, "no such resource: " + req.path);
       });
-  spdlog::info("{}: metrics on http://{}:{}/metrics", name, host, server->port());
+  log::get("service").info("{}: metrics on http://{}:{}/metrics", name, host, server->port());
   return server;
 }
 
@@ -147,7 +148,7 @@ int run_consumer(runner::runner& r, std::string_view sink_name, const std::strin
   std::thread watcher([&] {
     while (running && g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (g_signal != 0) {
-      spdlog::info("{}: signal {}: finishing the current batch and stopping", sink_name, g_signal.load());
+      log::get("service").info("{}: signal {}: finishing the current batch and stopping", sink_name, g_signal.load());
       running = false;
       r.stop();
     }

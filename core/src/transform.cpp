@@ -1,6 +1,10 @@
 #include "syn/core/transform.hpp"
+#include "syn/core/log.hpp"
 
+#include "syn/contract/headers.hpp"
+#include "syn/core/dead_letter.hpp"
 #include "syn/core/kafka/producer.hpp"
+#include "syn/core/test_hooks.hpp"
 #include "syndication/v1/dead_letter.pb.h"
 
 #include <google/protobuf/util/time_util.h>
@@ -19,50 +23,10 @@ using namespace std::chrono_literals;
 /// How long a batch that holds a record waits for the next one before it is processed.
 constexpr std::chrono::milliseconds batch_linger{2};
 
-syndication::v1::DeadLetter make_dead_letter(const kafka::message& m, int reason, const std::string& error,
-                                             const std::string& group, std::uint32_t attempts) {
-  using google::protobuf::util::TimeUtil;
-  syndication::v1::DeadLetter d;
-  d.set_id(std::string(m.topic()) + "-" + std::to_string(m.partition()) + "-" + std::to_string(m.offset()) + "-" +
-           group);
-  d.set_topic(std::string(m.topic()));
-  d.set_partition(m.partition());
-  d.set_offset(m.offset());
-  d.set_key(std::string(m.key()));
-  // A dead letter must fit where an ordinary record fits (the producer's message.max.bytes and
-  // the topic's max.message.bytes, 1 MB by default), or the record that is too large for its
-  // consumer could never be dead-lettered and would stall the partition: keep the head only.
-  if (m.value().size() > max_dead_letter_value_bytes) {
-    d.set_value(std::string(m.value().substr(0, max_dead_letter_value_bytes)));
-    d.set_original_value_size(m.value().size());
-  } else {
-    d.set_value(std::string(m.value()));
-  }
-  for (const auto& h : m.headers()) {
-    auto* rh = d.add_headers();
-    rh->set_key(std::string(h.name));
-    rh->set_value(std::string(h.value));
-  }
-  d.set_reason(static_cast<syndication::v1::DeadLetter::Reason>(reason));
-  d.set_error(d.original_value_size() == 0
-                  ? error
-                  : error + " (dead letter keeps the first " + std::to_string(max_dead_letter_value_bytes) + " of " +
-                        std::to_string(m.value().size()) + " bytes)");
-  d.set_consumer_group(group);
-  d.set_attempts(attempts);
-  const auto now = TimeUtil::GetCurrentTime();
-  *d.mutable_first_failure_time() = now;
-  *d.mutable_last_failure_time() = now;
-  if (auto ts = m.timestamp()) {
-    *d.mutable_record_time() = TimeUtil::MillisecondsToTimestamp(
-        std::chrono::duration_cast<std::chrono::milliseconds>(ts->time_since_epoch()).count());
-  }
-  return d;
-}
-
-output dead_letter(const config::kafka_config& kafka, const kafka::message& m, int reason, const std::string& error,
-                   const std::string& group, std::uint32_t attempts) {
-  return dead_letter(kafka, make_dead_letter(m, reason, error, group, attempts));
+output dead_letter(const config::kafka_config& kafka, const kafka::message& m,
+                   syndication::v1::DeadLetter::Reason reason, const std::string& error, const std::string& group,
+                   std::uint32_t attempts) {
+  return dead_letter(kafka, dead_letter_for(m, reason, error, group, attempts));
 }
 
 output dead_letter(const config::kafka_config& kafka, const syndication::v1::DeadLetter& d) {
@@ -72,24 +36,22 @@ output dead_letter(const config::kafka_config& kafka, const syndication::v1::Dea
   o.topic = kafka.topics.deadletter.name;
   o.key = d.id();
   o.value = d.SerializeAsString();
-  o.headers = {{"content-type", "application/x-protobuf"},
-               {"schema", "syndication.v1.DeadLetter"},
-               {"consumer-group", group}};
+  for (const auto& h : contract::dead_letter_headers(group)) o.headers.emplace_back(h.name, h.value);
   o.partition_key = d.id();
-  spdlog::warn("{}: dead-lettered {}: {}", group, d.id(), error);
+  log::get("transform").warn("{}: dead-lettered {}: {}", group, d.id(), error);
   return o;
 }
 
-namespace {
-/// Test hook for the kill-mid-transaction tests: in the Nth batch, once its output records are on
-/// the broker and before the offsets and the commit, the process exits as if killed. Unset in
-/// production.
-std::optional<std::uint64_t> exit_in_batch() {
-  const char* v = std::getenv("SYNDICATE_TEST_EXIT_IN_TRANSACTION");
-  if (v == nullptr || *v == '\0') return std::nullopt;
-  return std::strtoull(v, nullptr, 10);
+output issue_record(std::string topic, std::string key, std::string value, std::string_view schema,
+                    const std::string& issue_id, std::string_view language) {
+  output o;
+  o.topic = std::move(topic);
+  o.key = std::move(key);
+  o.value = std::move(value);
+  for (const auto& h : contract::record_headers(schema, issue_id, language)) o.headers.emplace_back(h.name, h.value);
+  o.partition_key = issue_id;
+  return o;
 }
-}  // namespace
 
 int run(const config::kafka_config& kafka, const options& opts, const transform_fn& fn, std::atomic<bool>& stop) {
   // Nothing waits and nothing is reordered: no reading ahead beyond one batch.
@@ -122,7 +84,8 @@ std::optional<std::int64_t> committable(const partition_key& tp, const std::map<
 }  // namespace
 
 int run(const config::kafka_config& kafka, const options& opts, const step_fn& fn, std::atomic<bool>& stop) {
-  const auto exit_in = exit_in_batch();
+  // Crash point of the kill-mid-transaction tests (syn/core/test_hooks.hpp; none in production).
+  const auto exit_in = test_hooks::points().exit_in_transaction;
   std::uint64_t batches = 0;
   kafka::consumer_options co;
   co.group_id = opts.group_id;
@@ -161,7 +124,7 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
       return revoked->contains({std::string(r.msg.topic()), r.msg.partition()});
     });
     if (pending.size() != before) {
-      spdlog::info("{}: {} record(s) of revoked partitions dropped (their new owner takes them)", opts.group_id,
+      log::get("transform").info("{}: {} record(s) of revoked partitions dropped (their new owner takes them)", opts.group_id,
                    before - pending.size());
     }
     for (const auto& tp : *revoked) {
@@ -189,7 +152,7 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
       }
       paused = pause;
       if (pause) {
-        spdlog::info("{}: {} record(s) waiting; partitions paused until some are done", opts.group_id, pending.size());
+        log::get("transform").info("{}: {} record(s) waiting; partitions paused until some are done", opts.group_id, pending.size());
       }
     }
     std::size_t polled = 0;
@@ -203,7 +166,7 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
       drop_revoked();
       if (!m) {
         if (m.error().fatal()) throw std::runtime_error(m.error().to_string());
-        spdlog::warn("{}: {}", opts.group_id, m.error().to_string());
+        log::get("transform").warn("{}: {}", opts.group_id, m.error().to_string());
       } else if (m.value()) {
         // Kept even over max_pending (fetched before a pause took hold): a record skipped here
         // would be committed past by the records after it.
@@ -292,7 +255,7 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
       }
       if (exit_in && ++batches == *exit_in) {
         (void)tx.flush(kafka::after(10s));
-        spdlog::warn("test hook: exiting in batch {} with {} records in an open transaction", batches, outputs.size());
+        log::get("transform").warn("test hook: exiting in batch {} with {} records in an open transaction", batches, outputs.size());
         std::_Exit(70);
       }
       if (offsets.empty()) return kafka::success();
@@ -313,12 +276,12 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
       }
     }
     if (!committed) {
-      spdlog::error("{}: transaction aborted: {}; exiting so that a restart takes the batch again", opts.group_id,
+      log::get("transform").error("{}: transaction aborted: {}; exiting so that a restart takes the batch again", opts.group_id,
                     committed.error().to_string());
       return 1;
     }
     for (const auto& o : offsets) sent[{o.topic, o.partition}] = o.offset;
-    spdlog::debug("{}: {} records done, {} out, {} waiting, committed", opts.group_id, done_records.size(),
+    log::get("transform").debug("{}: {} records done, {} out, {} waiting, committed", opts.group_id, done_records.size(),
                   outputs.size(), pending.size());
     if (opts.on_committed) opts.on_committed();
     if (opts.on_tick) opts.on_tick();

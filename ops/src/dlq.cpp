@@ -2,6 +2,8 @@
 #include "syn/ops/dlq.hpp"
 
 #include "rdk.hpp"
+#include "syn/contract/headers.hpp"
+#include "syn/contract/schema.hpp"
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/kafka/producer.hpp"
 #include "syn/ops/table.hpp"
@@ -76,14 +78,14 @@ std::optional<std::string> header_of(const DeadLetter& d, std::string_view name)
 
 /// A fresh message of the type a `schema` header names, for the types syndicate publishes.
 std::unique_ptr<google::protobuf::Message> message_for(const std::string& schema) {
-  if (schema == syndication::v1::Article::descriptor()->full_name()) return std::make_unique<syndication::v1::Article>();
-  if (schema == syndication::v1::IssueManifest::descriptor()->full_name()) {
+  if (schema == contract::schema::article) return std::make_unique<syndication::v1::Article>();
+  if (schema == contract::schema::issue_manifest) {
     return std::make_unique<syndication::v1::IssueManifest>();
   }
-  if (schema == syndication::v1::TranslationJob::descriptor()->full_name()) {
+  if (schema == contract::schema::translation_job) {
     return std::make_unique<syndication::v1::TranslationJob>();
   }
-  if (schema == DeadLetter::descriptor()->full_name()) return std::make_unique<DeadLetter>();
+  if (schema == contract::schema::dead_letter) return std::make_unique<DeadLetter>();
   return nullptr;
 }
 
@@ -101,7 +103,7 @@ std::string kept_of(const DeadLetter& d) {
 
 decoded_value decode_value(const DeadLetter& d) {
   decoded_value out;
-  out.schema = header_of(d, "schema");
+  out.schema = header_of(d, contract::header_name::schema);
   if (value_truncated(d)) {
     // The head of a message may still parse (cut at a field boundary): never show it as whole.
     out.why_not = "the value is truncated";
@@ -188,7 +190,7 @@ kafka::result<dlq_contents> read_dlq(const config::kafka_config& cfg, const std:
   auto r = reader.value().read(
       topic, ranges,
       [&](const kafka::message& m) {
-        if (m.header_value("schema") == resolution_schema()) {
+        if (m.header_value(contract::header_name::schema) == resolution_schema()) {
           dlq_resolution res;
           res.dlq_partition = m.partition();
           res.dlq_offset = m.offset();
@@ -238,12 +240,12 @@ std::string dlq_topic_of(const dlq_options& o, const config::kafka_config& cfg) 
 bool value_truncated(const DeadLetter& d) noexcept { return d.original_value_size() != 0; }
 
 const std::string& dead_letter_schema() {
-  static const std::string s = DeadLetter::descriptor()->full_name();
+  static const std::string s(contract::schema::dead_letter);
   return s;
 }
 
 const std::string& resolution_schema() {
-  static const std::string s = DeadLetterResolution::descriptor()->full_name();
+  static const std::string s(contract::schema::dead_letter_resolution);
   return s;
 }
 
@@ -435,7 +437,7 @@ redrive_record make_redrive(const DeadLetter& d) {
     r.headers.emplace_back(h.key(), h.value());
   }
   r.headers.emplace_back(std::string(redriven_from_header), d.id());
-  r.partition_key = header_of(d, "issue-id");
+  r.partition_key = header_of(d, contract::header_name::issue_id);
   return r;
 }
 
@@ -682,7 +684,7 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     res.set_redriven_partition(oc.delivered.partition);
     res.set_redriven_offset(oc.delivered.offset);
     const std::string value = res.SerializeAsString();
-    const std::vector<kafka::header> headers{{"content-type", "application/x-protobuf"}, {"schema", resolution_schema()}};
+    const auto headers = contract::plain_headers(contract::schema::dead_letter_resolution);
     kafka::outgoing_record rec;
     rec.topic = topic;
     rec.key = oc.id;

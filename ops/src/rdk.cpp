@@ -1,4 +1,5 @@
 #include "rdk.hpp"
+#include "syn/core/log.hpp"
 
 #include "syn/core/kafka/properties.hpp"
 
@@ -55,7 +56,7 @@ void log_cb(const rd_kafka_t* /*rk*/, int level, const char* fac, const char* bu
 }
 
 void error_cb(rd_kafka_t* /*rk*/, int err, const char* reason, void* /*opaque*/) {
-  spdlog::debug("kafka: {}: {}", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
+  log::get("kafka").debug("{}: {}", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
 }
 
 kafka::result<handle> open(rd_kafka_type_t type, const kafka::properties& props) {
@@ -315,7 +316,7 @@ kafka::result<void> reader::read(const std::string& topic, const std::map<std::i
                                                     : "reading " + topic;
       kafka::error e = from_code(raw->err, what);
       if (e.retriable()) {
-        spdlog::debug("{}", e.to_string());
+        log::get("ops").debug("{}", e.to_string());
         continue;
       }
       return e;

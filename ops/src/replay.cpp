@@ -2,6 +2,7 @@
 #include "syn/ops/replay.hpp"
 
 #include "rdk.hpp"
+#include "syn/contract/headers.hpp"
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/kafka/partitioner.hpp"
 #include "syn/core/kafka/producer.hpp"
@@ -23,7 +24,7 @@ using json = nlohmann::ordered_json;
 
 /// Header naming the record a copy came from: `topic/partition/offset`.
 constexpr std::string_view replayed_from_header = "replayed-from";
-constexpr std::string_view issue_id_header = "issue-id";
+constexpr std::string_view issue_id_header = contract::header_name::issue_id;
 
 std::string kind_name(rewind_kind k) {
   switch (k) {

@@ -1,5 +1,6 @@
 // `syndicate publish FILE...` and `syndicate serve trigger`.
 #include "syn/core/config.hpp"
+#include "syn/core/log.hpp"
 #include "syn/core/http_server.hpp"
 #include "syn/core/instance.hpp"
 #include "syn/core/service.hpp"
@@ -340,7 +341,7 @@ int run_trigger(const std::string& config_path, const std::string& listen_overri
     throw;
   }
   live = &*trig;
-  spdlog::info("trigger: listening on http://{}:{} (POST /v1/issues), spool {}{}", host, server.port(),
+  log::get("trigger").info("listening on http://{}:{} (POST /v1/issues), spool {}{}", host, server.port(),
                to.spool_dir.string(), hf.enabled ? ", hot folder " + to.hot_folder.incoming.string() : std::string());
   int sig = service::wait_for_termination([&fatal] { return fatal.load(); });
   if (fatal.load() && sig == 0) {
@@ -362,7 +363,7 @@ int run_trigger(const std::string& config_path, const std::string& listen_overri
                              "); exiting so that the supervisor restarts it; accepted issues are kept in " +
                              to.spool_dir.string());
   }
-  spdlog::info("trigger: signal {}, stopping", sig);
+  log::get("trigger").info("signal {}, stopping", sig);
   trig->drain(std::chrono::seconds(30));
   return cli::ok;
 }

@@ -1,6 +1,10 @@
 #include "syn/producer/publisher.hpp"
+#include "syn/core/log.hpp"
 
+#include "syn/contract/headers.hpp"
+#include "syn/contract/schema.hpp"
 #include "syn/core/kafka/partitioner.hpp"
+#include "syn/core/test_hooks.hpp"
 
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
@@ -20,16 +24,6 @@ namespace {
 using namespace std::chrono_literals;
 using syndication::v1::Article;
 using syndication::v1::IssueManifest;
-
-constexpr std::string_view content_type = "application/x-protobuf";
-
-/// Test hook for the whole-issue atomicity test: after this many records of a transaction are
-/// on the broker, the process exits as if killed. Read once; unset in production.
-std::optional<std::size_t> exit_after_records() {
-  const char* v = std::getenv("SYNDICATE_TEST_EXIT_AFTER_RECORDS");
-  if (v == nullptr || *v == '\0') return std::nullopt;
-  return static_cast<std::size_t>(std::strtoul(v, nullptr, 10));
-}
 
 std::string fail_line(const kafka::error& e) { return e.to_string(); }
 
@@ -86,7 +80,8 @@ struct publisher::impl {
   publisher_options options;
   kafka::producer producer;
   kafka::consumer reader;
-  std::optional<std::size_t> exit_after = exit_after_records();
+  /// Crash point of the whole-issue atomicity test (syn/core/test_hooks.hpp; none in production).
+  std::optional<std::size_t> exit_after = test_hooks::points().exit_after_records;
 
   /// What the issues topic holds, read incrementally per partition.
   struct partition_index {
@@ -144,7 +139,7 @@ struct publisher::impl {
     std::size_t read = 0;
     const auto done = [&] {
       (void)reader.assign(std::span<const kafka::partition_offset>{});
-      spdlog::debug("publisher: read {} manifest(s) of {}[{}], offsets {}..{}", read, topic, p, start, high - 1);
+      log::get("publisher").debug("read {} manifest(s) of {}[{}], offsets {}..{}", read, topic, p, start, high - 1);
       return kafka::success();
     };
     while (true) {
@@ -263,7 +258,7 @@ std::vector<publish_outcome> publisher::publish(std::span<const split_result* co
     }
     // The group's transaction failed (aborted: none of it is visible). Each issue again on its
     // own, as one issue was always retried, so that one bad issue does not fail the others.
-    spdlog::warn("publisher: a transaction of {} issues failed ({}); publishing them one by one", n,
+    log::get("publisher").warn("a transaction of {} issues failed ({}); publishing them one by one", n,
                  out[first].error);
     for (std::size_t i = first; i < first + n; ++i) {
       (void)publish_group(issues.subspan(i, 1), encodings(i, 1), std::span(out).subspan(i, 1));
@@ -365,10 +360,7 @@ bool publisher::publish_group(std::span<const split_result* const> issues,
       const std::string& issue_id = out[p.slot].issue_id;
       auto send = [&](const std::string& topic, std::int32_t partition, const std::string& key,
                       const std::string& value, std::string_view schema, std::string_view language) -> kafka::result<void> {
-        const std::array<kafka::header, 4> headers{{{"content-type", content_type},
-                                                    {"schema", schema},
-                                                    {"issue-id", issue_id},
-                                                    {"language", language}}};
+        const auto headers = contract::record_headers(schema, issue_id, language);
         kafka::outgoing_record rec{topic, key, value, headers, partition, std::nullopt};
         auto r = tx.send(rec, kafka::after(10s));
         if (!r) return r.error();
@@ -385,7 +377,7 @@ bool publisher::publish_group(std::span<const split_result* const> issues,
       const auto& articles = p.issue->articles;
       for (const std::size_t k : p.articles) {
         stamp(p.encoded->articles[k], stamp_now.article, stamped);
-        if (auto r = send(topics.articles.name, p.article_partition, articles[k].id(), stamped, "syndication.v1.Article",
+        if (auto r = send(topics.articles.name, p.article_partition, articles[k].id(), stamped, contract::schema::article,
                           articles[k].language());
             !r) {
           return r.error();
@@ -393,7 +385,7 @@ bool publisher::publish_group(std::span<const split_result* const> issues,
       }
       const std::string language = articles.empty() ? "zh-Hans" : articles.front().language();
       stamp(p.encoded->manifest, stamp_now.manifest, stamped);
-      if (auto r = send(topics.issues.name, p.issue_partition, issue_id, stamped, "syndication.v1.IssueManifest",
+      if (auto r = send(topics.issues.name, p.issue_partition, issue_id, stamped, contract::schema::issue_manifest,
                         language);
           !r) {
         return r.error();

@@ -8,6 +8,7 @@
 #include "split/masthead.hpp"
 #include "split/repair.hpp"
 #include "split/text.hpp"
+#include "syn/contract/content_hash.hpp"
 #include "syn/core/sha256.hpp"
 
 #include <algorithm>
@@ -219,7 +220,7 @@ split_result split_issue(std::string_view raw_bytes, const split_options& option
     a.set_language("zh-Hans");
     a.set_paper(code);
     a.set_issue_date(date);
-    a.set_content_sha256(content_sha256(a));
+    a.set_content_sha256(contract::content_sha256(a));
     manifest.add_article_ids(a.id());
     manifest.add_article_hashes(a.content_sha256());
   }

@@ -1,4 +1,5 @@
 #include "syn/producer/spool.hpp"
+#include "syn/core/log.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -168,7 +169,7 @@ fs::path spool::put(const spooled_request& r, std::string_view body) {
 void spool::done(const fs::path& file) {
   std::error_code ec;
   fs::remove(file, ec);
-  if (ec) spdlog::warn("spool: cannot remove {}: {} (it will be replayed, as a no-op)", file.string(), ec.message());
+  if (ec) log::get("spool").warn("cannot remove {}: {} (it will be replayed, as a no-op)", file.string(), ec.message());
 }
 
 void spool::reject(const fs::path& file, const std::string& why) {
@@ -176,13 +177,13 @@ void spool::reject(const fs::path& file, const std::string& why) {
   std::error_code ec;
   fs::rename(file, target, ec);
   if (ec) {
-    spdlog::error("spool: cannot move {} to failed/: {}", file.string(), ec.message());
+    log::get("spool").error("cannot move {} to failed/: {}", file.string(), ec.message());
     return;
   }
   try {
     write_durably(dir_ / "failed", file.filename().string() + ".error", why + "\n");
   } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
+    log::get("spool").error("{}", e.what());
   }
 }
 

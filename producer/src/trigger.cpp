@@ -1,4 +1,5 @@
 #include "syn/producer/trigger.hpp"
+#include "syn/core/log.hpp"
 
 #include "syn/core/sha256.hpp"
 
@@ -86,7 +87,7 @@ void log_publication(std::string_view via, std::string_view who, const publish_o
     if (!ranges.empty()) ranges += ',';
     ranges += r.topic + "[" + std::to_string(r.partition) + "]@" + std::to_string(r.first) + ".." + std::to_string(r.last);
   }
-  spdlog::info("publication via={} who={} source={} issue={} result={} articles={} sent={} revisions={} ranges={} error={}",
+  log::get("trigger").info("publication via={} who={} source={} issue={} result={} articles={} sent={} revisions={} ranges={} error={}",
                via, log_safe(who), json(o.source_name).dump(), o.issue_id, to_string(o.state), o.article_ids.size(),
                o.articles_sent, o.revisions, ranges.empty() ? "-" : ranges, json(o.error).dump());
 }
@@ -236,7 +237,7 @@ struct trigger::impl {
           durable->done(j->spool_file);
           j->done.set_value(o);
         } else if (o.permanent) {
-          spdlog::error("trigger: issue {} can never be published ({}); spooled request moved to {}", o.issue_id,
+          log::get("trigger").error("issue {} can never be published ({}); spooled request moved to {}", o.issue_id,
                         o.error, (durable->dir() / "failed").string());
           durable->reject(j->spool_file, o.error);
           j->done.set_value(o);
@@ -244,7 +245,7 @@ struct trigger::impl {
       }
       idle_cv.notify_all();
       if (newly_fatal) {
-        spdlog::critical("trigger: the publisher failed fatally: {}; no longer accepting issues (POST answers 503, "
+        log::get("trigger").critical("the publisher failed fatally: {}; no longer accepting issues (POST answers 503, "
                          "/readyz not ready); accepted issues stay in the spool for the next start",
                          *newly_fatal);
         if (options.on_fatal) options.on_fatal(*newly_fatal);
@@ -304,11 +305,11 @@ struct trigger::impl {
         ++n;
       } catch (const split_error& e) {
         // It split when accepted: only a changed splitter can get here. Keep it for a look.
-        spdlog::error("trigger: spooled issue {} no longer splits: {}", s.file.filename().string(), e.what());
+        log::get("trigger").error("spooled issue {} no longer splits: {}", s.file.filename().string(), e.what());
         durable->reject(s.file, e.what());
       }
     }
-    if (n > 0) spdlog::info("trigger: replaying {} issue(s) accepted before the restart, from {}", n, durable->dir().string());
+    if (n > 0) log::get("trigger").info("replaying {} issue(s) accepted before the restart, from {}", n, durable->dir().string());
   }
 
   static http::response accepted(const std::string& id, const std::vector<std::string>& article_ids) {
@@ -396,7 +397,7 @@ struct trigger::impl {
       file = durable->put({paper, date, source, req.remote, id, key}, req.body);
     } catch (const std::exception& e) {
       errors.inc({{"kind", "spool"}});
-      spdlog::error("trigger: cannot accept issue {}: {}", id, e.what());
+      log::get("trigger").error("cannot accept issue {}: {}", id, e.what());
       return unavailable(std::string("cannot make the issue durable: ") + e.what());
     }
     (void)enqueue(std::move(issue), "http", req.remote, file);
@@ -406,7 +407,7 @@ struct trigger::impl {
       } catch (const std::exception& e) {
         // The issue is durable; only a retry's dedup is lost, and that retry would be `unchanged`.
         errors.inc({{"kind", "spool"}});
-        spdlog::error("trigger: Idempotency-Key of issue {} not recorded: {}", id, e.what());
+        log::get("trigger").error("Idempotency-Key of issue {} not recorded: {}", id, e.what());
       }
     }
     return accepted(id, article_ids);
@@ -510,7 +511,7 @@ struct trigger::impl {
       got += static_cast<std::size_t>(n);
     }
     if (got != size) {
-      spdlog::info("hot folder: {} changed while read ({} bytes, {} expected); waiting for it to settle",
+      log::get("hot-folder").info("{} changed while read ({} bytes, {} expected); waiting for it to settle",
                    json(name).dump(), got, size);
       candidates.erase(name);
       return std::nullopt;
@@ -536,14 +537,14 @@ struct trigger::impl {
     fs::rename(options.hot_folder.incoming / name, target, ec);
     if (ec) {
       errors.inc({{"kind", "hot_folder"}});
-      spdlog::error("hot folder: cannot move {} to {}: {}", json(name).dump(), to_dir.string(), ec.message());
+      log::get("hot-folder").error("cannot move {} to {}: {}", json(name).dump(), to_dir.string(), ec.message());
       return false;
     }
     if (!note.empty()) {
       try {
         write_durably(to_dir, target.filename().string() + ".error", note + "\n");
       } catch (const std::exception& e) {
-        spdlog::error("hot folder: {}", e.what());
+        log::get("hot-folder").error("{}", e.what());
       }
     }
     std::error_code ignored;
@@ -565,7 +566,7 @@ struct trigger::impl {
           const auto pause = std::min(options.hot_folder.retry_max,
                                       std::chrono::milliseconds(base.count() << std::min(s.attempts - 1, 20)));
           s.not_before = std::chrono::steady_clock::now() + pause;
-          spdlog::warn("hot folder: {} not published ({}); retry {} in {} ms", json(name).dump(), o.error, s.attempts,
+          log::get("hot-folder").warn("{} not published ({}); retry {} in {} ms", json(name).dump(), o.error, s.attempts,
                        pause.count());
         }
         return false;
@@ -573,7 +574,7 @@ struct trigger::impl {
       if (o.state == publish_outcome::status::failed) t.error = o.error;  // permanent: too large for Kafka
     }
     if (t.error.empty()) return move_out(name, options.hot_folder.done, {});
-    spdlog::info("publication via=hotfolder who={} source={} result=rejected error={}", log_safe(name),
+    log::get("trigger").info("publication via=hotfolder who={} source={} result=rejected error={}", log_safe(name),
                  json(name).dump(), json(t.error).dump());
     return move_out(name, options.hot_folder.failed, t.error);
   }
@@ -586,7 +587,7 @@ struct trigger::impl {
         scan();
       } catch (const std::exception& e) {
         errors.inc({{"kind", "hot_folder"}});
-        spdlog::error("hot folder: scan failed: {}", e.what());
+        log::get("hot-folder").error("scan failed: {}", e.what());
       }
       lock.lock();
       cv.wait_for(lock, options.hot_folder.poll_interval, [&] { return stopping; });

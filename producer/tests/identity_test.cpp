@@ -2,6 +2,7 @@
 // normalised text, so re-extracting the issue with different line wrapping keeps it; changing
 // one character changes it.
 #include "split/text.hpp"
+#include "syn/contract/content_hash.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -129,13 +130,13 @@ TEST(Identity, HeadlineAndContributorChangesChangeTheHash) {
 TEST(Identity, HashIgnoresIdsPaperAndDate) {
   auto r = split(fixture());
   auto a = r.articles[0];
-  const std::string h = content_sha256(a);
+  const std::string h = syn::contract::content_sha256(a);
   a.set_id("x");
   a.set_paper("y");
   a.set_issue_date("2000-01-01");
-  EXPECT_EQ(content_sha256(a), h);
+  EXPECT_EQ(syn::contract::content_sha256(a), h);
   a.mutable_blocks(0)->set_text(a.blocks(0).text() + "。");
-  EXPECT_NE(content_sha256(a), h);
+  EXPECT_NE(syn::contract::content_sha256(a), h);
 }
 
 TEST(Identity, LineEndingsAndEncodingDoNotChangeIdsOrHashes) {

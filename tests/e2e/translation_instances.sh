@@ -51,7 +51,7 @@ for i in 1 2 3; do
 done
 total=0
 for i in 1 2 3; do
-  n=$(sed -n 's/.*translator: \([0-9]*\) job(s) translated.*/\1/p' "$work/translate-$i.log")
+  n=$(sed -n 's/.*\[translator\] \([0-9]*\) job(s) translated.*/\1/p' "$work/translate-$i.log")
   echo "instance $i translated ${n:-?} job(s)"
   total=$((total + ${n:-0}))
 done
@@ -59,7 +59,7 @@ expect "jobs translated, summed over the instances" 60 "$total"
 expect "distinct transactional ids (three at once on one host)" 3 "$(cat "$work"/translate-*.log | grep -o "transactional.id [^)]*" | sort -u | grep -c '')"
 busy=0
 for i in 1 2 3; do
-  n=$(sed -n 's/.*translator: \([0-9]*\) job(s) translated.*/\1/p' "$work/translate-$i.log")
+  n=$(sed -n 's/.*\[translator\] \([0-9]*\) job(s) translated.*/\1/p' "$work/translate-$i.log")
   if [ "${n:-0}" -gt 0 ]; then busy=$((busy + 1)); fi
 done
 [ "$busy" -ge 2 ] || fail "the work was not shared: $busy instance(s) translated anything"

@@ -1,5 +1,6 @@
 // libFuzzer target for the issue splitter: any bytes in, a result or a split_error out; never a
 // crash, a hang, a sanitizer report or an inconsistent result.
+#include "syn/contract/content_hash.hpp"
 #include "syn/producer/splitter.hpp"
 
 #include <cstdint>
@@ -33,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 0; i < r.articles.size(); ++i) {
       const auto& a = r.articles[i];
       check(a.id() == r.manifest.article_ids(static_cast<int>(i)));
-      check(a.content_sha256() == syn::producer::content_sha256(a));
+      check(a.content_sha256() == syn::contract::content_sha256(a));
       // Text, or photo news (docs/SPLITTING.md): a headline over a captioned photo, no text.
       check(a.blocks_size() > 0 ||
             (!a.headline().empty() && a.photos_size() > 0 && !a.photos(0).caption().empty()));

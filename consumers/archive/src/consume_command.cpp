@@ -29,7 +29,8 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
     runner::options o;
     o.group_id = cfg.consumers.groups.archive;
     o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name, cfg.kafka.topics.issues.name};
-    o.schemas = {"syndication.v1.Article", "syndication.v1.IssueManifest"};
+    o.schemas = contract::schemas_of({contract::topic_role::articles, contract::topic_role::translated,
+                                      contract::topic_role::issues});
     o.batch_size = static_cast<std::size_t>(cfg.archive.batch_size);
     o.batch_max_wait = cfg.archive.batch_max_wait;
     o.commit_timeout = cfg.consumers.commit_timeout;

@@ -1,4 +1,5 @@
 #include "syn/archive/sink.hpp"
+#include "syn/core/log.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -42,7 +43,7 @@ archive_sink::~archive_sink() {
   stop_indexer();
   if (!store_) return;
   if (auto left = store_->queued_for_index(); left && left.value() > 0) {
-    spdlog::info("archive: {} article(s) queued for the search index; the next start indexes them "
+    log::get("archive").info("{} article(s) queued for the search index; the next start indexes them "
                  "(`syndicate archive index` does it now); search finds them meanwhile",
                  left.value());
   }
@@ -122,12 +123,12 @@ void archive_sink::run_indexer() {
     }
     if (!r) {
       if (!r.error().retriable()) {
-        spdlog::error("archive: search indexer stopped: {}", r.error().to_string());
+        log::get("archive").error("search indexer stopped: {}", r.error().to_string());
         return;
       }
       idx.reset();
       pause = pause == 0ms ? 200ms : std::min<std::chrono::milliseconds>(pause * 2, 5000ms);
-      spdlog::warn("archive: search indexer: {} (retrying in {} ms)", r.error().to_string(), pause.count());
+      log::get("archive").warn("search indexer: {} (retrying in {} ms)", r.error().to_string(), pause.count());
     } else {
       pause = 0ms;
     }

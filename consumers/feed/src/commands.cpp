@@ -1,4 +1,5 @@
 #include "syn/feed/commands.hpp"
+#include "syn/core/log.hpp"
 
 #include "syn/core/config.hpp"
 #include "syn/core/http_server.hpp"
@@ -108,17 +109,17 @@ int serve_feeds(const serve_args& args) {
         try {
           (void)poller->poll_once(static_cast<std::int64_t>(std::time(nullptr)));
         } catch (const std::exception& e) {
-          spdlog::error("feed server: publish poll: {}", e.what());
+          log::get("feed-server").error("publish poll: {}", e.what());
         }
         lock.lock();
       }
     });
   }
-  spdlog::info("feed server: listening on {}:{} state={} public_base_url={}", where.first, server.port(),
-               state->path(), fo.public_base_url);
+  log::get("feed-server").info("listening on {}:{} state={} public_base_url={}", where.first, server.port(),
+                               state->path(), fo.public_base_url);
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  spdlog::info("feed server: signal {}, stopping", sig);
+  log::get("feed-server").info("signal {}, stopping", sig);
   {
     const std::lock_guard lock(poll_mu);
     stopping = true;

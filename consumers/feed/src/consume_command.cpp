@@ -1,4 +1,8 @@
 // `syndicate consume feed`: the feed sink behind the shared runner.
+#include "syn/contract/dead_letter.hpp"
+#include "syn/core/log.hpp"
+#include "syn/contract/headers.hpp"
+#include "syn/contract/schema.hpp"
 #include "syn/core/kafka/producer.hpp"
 #include "syn/core/runner.hpp"
 #include "syn/core/service.hpp"
@@ -6,7 +10,6 @@
 #include "syn/feed/feed_sink.hpp"
 #include "syndication/v1/dead_letter.pb.h"
 
-#include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -23,30 +26,15 @@ namespace {
 /// issue's partition (issue-id header).
 syndication::v1::DeadLetter held_dead_letter(const config::root& cfg, const syndication::v1::Article& a,
                                              const std::string& why) {
-  using google::protobuf::util::TimeUtil;
   const bool translated = !a.translation_of().empty();
-  syndication::v1::DeadLetter d;
-  d.set_topic(translated ? cfg.kafka.topics.translated.name : cfg.kafka.topics.articles.name);
-  d.set_id(d.topic() + "-held-" + a.id() + "-" + a.content_sha256().substr(0, 12) + "-" + cfg.consumers.groups.feed);
-  d.set_partition(-1);
-  d.set_offset(-1);
-  d.set_key(a.id());
-  d.set_value(a.SerializeAsString());
-  for (const auto& [k, v] : {std::pair<std::string, std::string>{"content-type", "application/x-protobuf"},
-                             {"schema", "syndication.v1.Article"},
-                             {"issue-id", a.issue_id()},
-                             {"language", a.language()}}) {
-    auto* h = d.add_headers();
-    h->set_key(k);
-    h->set_value(v);
-  }
-  d.set_reason(syndication::v1::DeadLetter::SINK_REJECTED);
-  d.set_error(why + " (held across batches; record coordinates unknown)");
-  d.set_consumer_group(cfg.consumers.groups.feed);
-  d.set_attempts(1);
-  const auto now = TimeUtil::GetCurrentTime();
-  *d.mutable_first_failure_time() = now;
-  *d.mutable_last_failure_time() = now;
+  const std::string& topic = translated ? cfg.kafka.topics.translated.name : cfg.kafka.topics.articles.name;
+  const std::string value = a.SerializeAsString();
+  const auto headers = contract::record_headers(contract::schema::article, a.issue_id(), a.language());
+  const contract::failed_record r{topic, -1, -1, a.id(), value, headers, std::nullopt};
+  auto d = contract::make_dead_letter(r, syndication::v1::DeadLetter::SINK_REJECTED,
+                                      why + " (held across batches; record coordinates unknown)",
+                                      cfg.consumers.groups.feed, 1);
+  d.set_id(topic + "-held-" + a.id() + "-" + a.content_sha256().substr(0, 12) + "-" + cfg.consumers.groups.feed);
   return d;
 }
 
@@ -77,9 +65,7 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
     fo.dead_letter_held = [&](const syndication::v1::Article& a, const std::string& why) {
       const auto d = held_dead_letter(cfg, a, why);
       const std::string bytes = d.SerializeAsString();
-      const std::array<kafka::header, 3> headers{{{"content-type", "application/x-protobuf"},
-                                                  {"schema", "syndication.v1.DeadLetter"},
-                                                  {"consumer-group", cfg.consumers.groups.feed}}};
+      const auto headers = contract::dead_letter_headers(cfg.consumers.groups.feed);
       std::lock_guard lock(dlq_mu);
       auto sent = dlq.value().send({cfg.kafka.topics.deadletter.name, d.id(), bytes, headers, std::nullopt, std::nullopt},
                                    kafka::after(std::chrono::seconds(10)));
@@ -89,17 +75,17 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
         if (r.err) failed = r.err->to_string();
       }
       if (!failed.empty()) {
-        spdlog::error("feed: held article {} failed ({}) and its dead letter could not be delivered: {}", a.id(), why,
+        log::get("feed").error("held article {} failed ({}) and its dead letter could not be delivered: {}", a.id(), why,
                       failed);
         return;
       }
-      spdlog::warn("feed: dead-lettered held article {} ({})", a.id(), why);
+      log::get("feed").warn("dead-lettered held article {} ({})", a.id(), why);
     };
     feed_sink sink(cfg.feed, fo);
     runner::options o;
     o.group_id = cfg.consumers.groups.feed;
     o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name};
-    o.schemas = {"syndication.v1.Article"};
+    o.schemas = contract::schemas_of({contract::topic_role::articles, contract::topic_role::translated});
     o.batch_size = static_cast<std::size_t>(cfg.consumers.poll_batch_size);
     o.commit_timeout = cfg.consumers.commit_timeout;
     o.retry = cfg.consumers.retry;

@@ -3,6 +3,7 @@
 // "Re-posting", docs/RUNBOOK.md). Acts are dry runs unless --execute, as `replay` and `dlq` are,
 // and each one that is executed is written to the state db's operator_actions and the log.
 #include "http_client.hpp"
+#include "syn/core/log.hpp"
 #include "syn/core/config.hpp"
 #include "syn/core/service.hpp"
 #include "syn/feed/commands.hpp"
@@ -195,7 +196,7 @@ int quota_reset(const feed_args& args) {
   const auto cleared = state.clear_quota_pauses(acc->name);
   const std::string detail = "clear_quota " + acc->app_id + " ok; " + std::to_string(cleared) + " pause(s) cleared";
   state.log_action("quota reset", acc->name, detail);
-  spdlog::warn("feed: operator: quota reset account={} {}", acc->name, detail);
+  log::get("feed").warn("operator: quota reset account={} {}", acc->name, detail);
   std::cout << acc->name << ": " << detail << "; a running `consume feed` resumes it within a second\n";
   return cli::exit_code::ok;
 }
@@ -227,7 +228,7 @@ int repost(const feed_args& args) {
     const auto n = state.forget_pushed(acc->name, id);
     total += n;
     state.log_action("repost", acc->name, id + ": " + std::to_string(n) + " ledger row(s) forgotten");
-    spdlog::warn("feed: operator: repost account={} article={} rows={}", acc->name, id, n);
+    log::get("feed").warn("operator: repost account={} article={} rows={}", acc->name, id, n);
   }
   if (!args.execute) {
     std::cout << "dry run: nothing changed; add --execute to let the next delivery of these articles post them again\n";

@@ -1,4 +1,5 @@
 #include "syn/feed/feed_server.hpp"
+#include "syn/core/log.hpp"
 
 #include "syn/feed/callback.hpp"
 #include "syn/feed/pages.hpp"
@@ -70,7 +71,7 @@ http::response wechat_callback(state_store& state, const feed_server_options& o,
   const bool has_plain_sig = !encrypted || req.query.contains("signature");
   if (token == o.callback_tokens.end() || token->second.empty() ||
       (has_plain_sig && !callback::signature_valid(token->second, ts, nonce, query(req, "signature")))) {
-    spdlog::warn("wechat callback {}: bad signature from {} (or no callback token configured)", account, req.remote);
+    log::get("feed-server").warn("wechat callback {}: bad signature from {} (or no callback token configured)", account, req.remote);
     return plain(403, "bad signature\n");
   }
   const std::int64_t now = cx.now();
@@ -83,15 +84,15 @@ http::response wechat_callback(state_store& state, const feed_server_options& o,
     return plain(200, query(req, "echostr"));
   }
   if (req.body.size() > cx.limits.max_bytes) {
-    spdlog::warn("wechat callback {}: body of {} bytes from {} refused", account, req.body.size(), req.remote);
+    log::get("feed-server").warn("wechat callback {}: body of {} bytes from {} refused", account, req.body.size(), req.remote);
     return plain(413, "message larger than " + std::to_string(cx.limits.max_bytes) + " bytes\n");
   }
   if (safe_mode && !encrypted) {
-    spdlog::warn("wechat callback {}: plain-text push from {} refused: the account is in safe mode", account, req.remote);
+    log::get("feed-server").warn("wechat callback {}: plain-text push from {} refused: the account is in safe mode", account, req.remote);
     return plain(403, "plain-text push refused: this account takes safe-mode (encrypt_type=aes) messages only\n");
   }
   if (encrypted && !safe_mode) {
-    spdlog::error("wechat callback {}: safe-mode push but no EncodingAESKey configured (encoding_aes_key_env)",
+    log::get("feed-server").error("wechat callback {}: safe-mode push but no EncodingAESKey configured (encoding_aes_key_env)",
                   account);
     return plain(400, "encrypted message but no EncodingAESKey configured for this account\n");
   }
@@ -100,19 +101,19 @@ http::response wechat_callback(state_store& state, const feed_server_options& o,
     if (encrypted) {
       const std::string enc = callback::parse_encrypted_envelope(req.body, cx.limits);
       if (!callback::msg_signature_valid(token->second, ts, nonce, enc, query(req, "msg_signature"))) {
-        spdlog::warn("wechat callback {}: bad msg_signature from {}", account, req.remote);
+        log::get("feed-server").warn("wechat callback {}: bad msg_signature from {}", account, req.remote);
         return plain(403, "bad msg_signature\n");
       }
       const auto app = o.app_ids.find(account);
       message = callback::decrypt(key->second, enc, app == o.app_ids.end() ? std::string_view() : app->second);
     }
   } catch (const std::invalid_argument& e) {
-    spdlog::warn("wechat callback {}: {}", account, e.what());
+    log::get("feed-server").warn("wechat callback {}: {}", account, e.what());
     return plain(400, std::string(e.what()) + "\n");
   }
   // Only a signed request gets here, so only those take room in the replay guard.
   if (const auto f = cx.guard.check(account, ts, nonce, now); f != callback::freshness::fresh) {
-    spdlog::warn("wechat callback {}: {} from {} (timestamp {}, nonce {}), refused", account,
+    log::get("feed-server").warn("wechat callback {}: {} from {} (timestamp {}, nonce {}), refused", account,
                  callback::freshness_name(f), req.remote, ts.substr(0, 20), nonce.substr(0, 40));
     const bool ours = f == callback::freshness::full || f == callback::freshness::unrecorded;  // WeChat retries a 5xx
     return plain(ours ? 503 : 403, std::string(callback::freshness_name(f)) + "\n");
@@ -121,7 +122,7 @@ http::response wechat_callback(state_store& state, const feed_server_options& o,
   try {
     ev = callback::parse_message(encrypted ? std::string_view(message) : std::string_view(req.body), cx.limits);
   } catch (const std::invalid_argument& e) {
-    spdlog::warn("wechat callback {}: {}", account, e.what());
+    log::get("feed-server").warn("wechat callback {}: {}", account, e.what());
     return plain(400, std::string(e.what()) + "\n");
   }
   if (!ev) return plain(200, "success");
@@ -134,21 +135,21 @@ http::response wechat_callback(state_store& state, const feed_server_options& o,
   } catch (const std::exception& e) {
     // Not taken: WeChat's retry (same timestamp and nonce) must get through.
     cx.guard.release(account, ts, nonce);
-    spdlog::error("wechat callback {}: recording publish_id {}: {}", account, r.publish_id, e.what());
+    log::get("feed-server").error("wechat callback {}: recording publish_id {}: {}", account, r.publish_id, e.what());
     return plain(500, "not recorded\n");
   }
   if (!owner) {
-    spdlog::warn("wechat callback {}: PUBLISHJOBFINISH for unknown publish_id {} (status {}), ignored", account,
+    log::get("feed-server").warn("wechat callback {}: PUBLISHJOBFINISH for unknown publish_id {} (status {}), ignored", account,
                  r.publish_id, r.status);
   } else if (*owner != account) {
-    spdlog::warn("wechat callback {}: publish_id {} belongs to account {}; recorded there", account, r.publish_id,
+    log::get("feed-server").warn("wechat callback {}: publish_id {} belongs to account {}; recorded there", account, r.publish_id,
                  *owner);
   }
   if (owner) {
     if (r.status == 0) {
-      spdlog::info("wechat publish {}: publish_id {} published, article_id {}", *owner, r.publish_id, r.article_id);
+      log::get("feed-server").info("wechat publish {}: publish_id {} published, article_id {}", *owner, r.publish_id, r.article_id);
     } else {
-      spdlog::warn("wechat publish {}: publish_id {} {} (publish_status {}{}{})", *owner, r.publish_id,
+      log::get("feed-server").warn("wechat publish {}: publish_id {} {} (publish_status {}{}{})", *owner, r.publish_id,
                    publish_status_name(r.status), r.status, r.fail_idx.empty() ? "" : ", fail_idx ", r.fail_idx);
     }
   }
@@ -201,7 +202,7 @@ http::authoriser make_feed_authoriser(feed_server_options o) {
     if (token == o.callback_tokens.end() || token->second.empty() ||
         (has_plain_sig && !callback::signature_valid(token->second, ts, query(req, "nonce"), query(req, "signature"))) ||
         (encrypted && query(req, "msg_signature").empty())) {
-      spdlog::warn("wechat callback {}: bad signature from {}, refused before its body", account, req.remote);
+      log::get("feed-server").warn("wechat callback {}: bad signature from {}, refused before its body", account, req.remote);
       return plain(403, "bad signature\n");
     }
     std::int64_t t = 0;
@@ -209,7 +210,7 @@ http::authoriser make_feed_authoriser(feed_server_options o) {
     if (ec != std::errc() || end != ts.data() + ts.size() || ts.empty()) return plain(403, "bad timestamp\n");
     const std::int64_t skew = now() - t;
     if (skew > o.callback_window.count() || -skew > o.callback_window.count()) {
-      spdlog::warn("wechat callback {}: stale timestamp {} from {}, refused before its body", account, ts, req.remote);
+      log::get("feed-server").warn("wechat callback {}: stale timestamp {} from {}, refused before its body", account, ts, req.remote);
       return plain(403, "stale timestamp\n");
     }
     return std::nullopt;

@@ -1,4 +1,5 @@
 #include "syn/feed/feed_sink.hpp"
+#include "syn/core/log.hpp"
 
 #include "http_client.hpp"
 #include "syn/core/metrics.hpp"
@@ -170,7 +171,7 @@ struct feed_sink::impl {
     count(acc, api, true);
     state->note_error(acc.name, e.message());
     paused_total.inc(of(acc));
-    spdlog::warn("feed account {}: daily quota of {} reached; its {} calls pause until the reset in {} s "
+    log::get("feed").warn("feed account {}: daily quota of {} reached; its {} calls pause until the reset in {} s "
                  "(records wait, nothing is dead-lettered; `syndicate feed quota reset {}` resumes now): {}",
                  acc.name, api, api, (until - now) / 1000, acc.name, e.message());
     return {false, e.message(), true, std::string(api), e.errcode()};
@@ -224,7 +225,7 @@ struct feed_sink::impl {
     }
     count(acc, "material/add_material", false);
     state->store_app_cover(acc.app_id, cf.sha, m.value().media_id, m.value().url);
-    spdlog::info("feed: cover uploaded account={} app_id={} media_id={}", acc.name, acc.app_id, m.value().media_id);
+    log::get("feed").info("cover uploaded account={} app_id={} media_id={}", acc.name, acc.app_id, m.value().media_id);
     return m.value().media_id;
   }
 
@@ -249,7 +250,7 @@ struct feed_sink::impl {
     count(acc, "freepublish/submit", false);
     ++stats.drafts_submitted;
     drafts_submitted.inc(of(acc));
-    spdlog::debug("feed: draft submitted account={} media_id={} publish_id={}", acc.name, media_id, t.value().publish_id);
+    log::get("feed").debug("draft submitted account={} media_id={} publish_id={}", acc.name, media_id, t.value().publish_id);
     return std::nullopt;
   }
 
@@ -272,7 +273,7 @@ struct feed_sink::impl {
     }
     state->set_draft_status(d.media_id, pub ? "published" : "submitted");
     state->clear_submit_intent(d.media_id);
-    spdlog::warn("feed: the submission of draft {} (account {}) had no known outcome; the platform shows it {}{}; "
+    log::get("feed").warn("the submission of draft {} (account {}) had no known outcome; the platform shows it {}{}; "
                  "not submitted again",
                  d.media_id, acc.name, pub ? "published as article_id " : "submitted (publish_id unknown)",
                  pub ? pub->article_id : std::string());
@@ -293,7 +294,7 @@ struct feed_sink::impl {
         if (f->quota) return std::nullopt;
         if (f->transient) return f;
         failures.inc(of(acc));
-        spdlog::error("feed: freepublish/submit failed permanently account={} media_id={} reason=\"{}\"", acc.name,
+        log::get("feed").error("freepublish/submit failed permanently account={} media_id={} reason=\"{}\"", acc.name,
                       d.media_id, f->reason);
       }
     }
@@ -333,7 +334,7 @@ struct feed_sink::impl {
       if (!found) return fail(found.error(), "draft/batchget");
       if (found.value()) {
         media_id = *found.value();
-        spdlog::info("feed: ambiguous draft/add resolved: draft exists account={} media_id={}", acc.name, media_id);
+        log::get("feed").info("ambiguous draft/add resolved: draft exists account={} media_id={}", acc.name, media_id);
       }
     }
     if (media_id.empty()) {
@@ -795,7 +796,7 @@ feed_sink::feed_sink(config::feed_config cfg, feed_sink_options options)
   for (const auto& a : impl_->cfg.accounts) {
     if (a.app_id.empty()) continue;
     if (auto before = impl_->state->remember_app_id(a.name, a.app_id)) {
-      spdlog::warn("feed account {}: app_id changed from {} to {} since the last run: covers are uploaded to the new "
+      log::get("feed").warn("feed account {}: app_id changed from {} to {} since the last run: covers are uploaded to the new "
                    "AppID; articles already pushed are not pushed again (`syndicate feed repost` re-posts them)",
                    a.name, *before, a.app_id);
     }
@@ -832,7 +833,7 @@ void feed_sink::flush_held(bool all) {
     const auto writer = impl_->state->lock_writer();  // another instance may share the state db
     impl_->load_pauses();
     for (const auto& [idx, why] : impl_->resume({}, true)) {
-      spdlog::warn("feed account {}: waiting drafts not submitted yet: {}", impl_->cfg.accounts[idx].name, why);
+      log::get("feed").warn("feed account {}: waiting drafts not submitted yet: {}", impl_->cfg.accounts[idx].name, why);
     }
     impl_->flush_counts();
     if (impl_->state->held_groups(all ? std::numeric_limits<std::int64_t>::max()
@@ -842,9 +843,9 @@ void feed_sink::flush_held(bool all) {
     }
     const auto v = impl_->write({}, all);
     impl_->flush_counts();
-    if (v.kind != ::syn::sink::verdict::ok) spdlog::warn("feed: held issues not pushed yet: {}", v.reason);
+    if (v.kind != ::syn::sink::verdict::ok) log::get("feed").warn("held issues not pushed yet: {}", v.reason);
   } catch (const std::exception& e) {
-    spdlog::warn("feed: held issues not pushed yet: {}", e.what());
+    log::get("feed").warn("held issues not pushed yet: {}", e.what());
   }
 }
 
@@ -893,7 +894,7 @@ std::string feed_sink::prometheus_text() const {
       if (p.until_ms > now) until[p.account] = std::max(until[p.account], p.until_ms);
     }
   } catch (const std::exception& e) {
-    spdlog::warn("feed: metrics: quota pauses unreadable: {}", e.what());
+    log::get("feed").warn("metrics: quota pauses unreadable: {}", e.what());
   }
   w.family("syndicate_feed_quota_paused", "gauge",
            "1 while a daily quota (45009) pauses the account's pushes (draft/add, cover upload or submit).");

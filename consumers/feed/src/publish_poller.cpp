@@ -1,4 +1,5 @@
 #include "syn/feed/publish_poller.hpp"
+#include "syn/core/log.hpp"
 
 #include "syn/feed/state.hpp"
 
@@ -20,7 +21,7 @@ int publish_poller::poll_once(std::int64_t now_s) {
     auto& [spent_day, spent] = spent_[account];
     if (spent_day != day) spent_day = day, spent = 0;
     if (spent >= options_.daily_budget) {
-      spdlog::warn("wechat publish {}: freepublish/get budget of {} calls today spent; publish_id {} waits",
+      log::get("wechat").warn("wechat publish {}: freepublish/get budget of {} calls today spent; publish_id {} waits",
                    account, options_.daily_budget, publish_id);
       continue;
     }
@@ -28,7 +29,7 @@ int publish_poller::poll_once(std::int64_t now_s) {
     state_->touch_publish(publish_id);
     auto r = client_->get_publish(creds->second, publish_id);
     if (!r) {
-      spdlog::warn("wechat publish {}: freepublish/get {}: {}", account, publish_id, r.error().message());
+      log::get("wechat").warn("wechat publish {}: freepublish/get {}: {}", account, publish_id, r.error().message());
       continue;
     }
     if (r.value().status == 1) continue;  // still publishing: asked again after `after`

@@ -175,6 +175,4 @@ std::string_view trim(std::string_view s) noexcept {
 std::string html_escape(std::string_view s) { return escape<false>(s); }
 std::string xml_escape(std::string_view s) { return escape<true>(s); }
 
-std::string normalise_label(std::string_view s) { return utf8::normalise_label(s, is_space); }
-
 }  // namespace syn::feed::text

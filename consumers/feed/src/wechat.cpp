@@ -1,4 +1,5 @@
 #include "syn/feed/wechat.hpp"
+#include "syn/core/log.hpp"
 
 #include "http_client.hpp"
 #include "syn/feed/text.hpp"
@@ -243,7 +244,7 @@ struct client::impl {
             // The token expired or was replaced: fetch it again and repeat once.
             refreshed = true;
             ++token_refreshes;
-            spdlog::info("feed: wechat token rejected app_id={} op={} errcode={}; refreshing", c.app_id, op, code);
+            log::get("feed").info("wechat token rejected app_id={} op={} errcode={}; refreshing", c.app_id, op, code);
             auto t = refresh_rejected(c, token);
             if (!t) return t.error();
             continue;
@@ -261,7 +262,7 @@ struct client::impl {
       const auto delay = backoff(attempt - 1);
       if (steady::now() + delay - start > options.retry_budget) return err;
       ++retries;
-      spdlog::warn("feed: wechat call failed, retrying op={} app_id={} attempt={} delay_ms={} error=\"{}\"", op,
+      log::get("feed").warn("wechat call failed, retrying op={} app_id={} attempt={} delay_ms={} error=\"{}\"", op,
                    c.app_id, attempt + 1, delay.count(), err.message());
       options.sleep(delay);
     }
@@ -324,7 +325,7 @@ struct client::impl {
     if (!f) {
       // A failed early refresh is not fatal while the old token is still valid.
       if (!e.token.empty() && now < e.expires) {
-        spdlog::warn("feed: wechat token refresh failed, using the current token app_id={} error=\"{}\"", c.app_id,
+        log::get("feed").warn("wechat token refresh failed, using the current token app_id={} error=\"{}\"", c.app_id,
                      f.error().message());
         return e.token;
       }

@@ -92,3 +92,18 @@ TEST(FeedRouting, RouteListsAccountsInConfigOrder) {
   EXPECT_EQ(syn::feed::route(article("cjrb", 2, "", "x"), accounts), (std::vector<std::size_t>{0}));
   EXPECT_EQ(syn::feed::route(article("cjrb", 1, "", "x", "zh-Hant"), accounts), (std::vector<std::size_t>{2}));
 }
+
+// A kicker rule written with a thin space (U+2009) or a zero-width space (U+200B), as pasted from
+// a layout program, routes as the kicker without them; translation routes the same (its
+// job_builder_test has the same case): before both used syn::routing the feed kept these spaces.
+TEST(FeedRouting, KickerRuleWithThinOrZeroWidthSpaceMatchesLikeTranslation) {
+  const Article a = article("cjrb", 1, "典范地州·典范行动", "x");
+  route_rules r;
+  r.kickers = {"典范地州\u2009·\u2009典范行动"};
+  EXPECT_TRUE(syn::feed::matches(a, r, "zh-Hans"));
+  r.kickers = {"典范\u200B地州·典范行动"};
+  EXPECT_TRUE(syn::feed::matches(a, r, "zh-Hans"));
+  EXPECT_TRUE(syn::feed::matches(article("cjrb", 1, "典范地州\u205F·典范行动\uFEFF", "x"), r, "zh-Hans"));
+  r.kickers = {"典范\u2009地州"};  // still the whole kicker only
+  EXPECT_FALSE(syn::feed::matches(a, r, "zh-Hans"));
+}

@@ -78,8 +78,3 @@ TEST(FeedText, EscapesHtmlAndDropsControls) {
   EXPECT_EQ(t::xml_escape("a\xEF\xBF\xBE" "b"), "ab");  // U+FFFE is not an XML character
 }
 
-TEST(FeedText, NormalisesLabels) {
-  EXPECT_EQ(t::normalise_label("典范地州 • 典范行动"), "典范地州·典范行动");
-  EXPECT_EQ(t::normalise_label("典范地州・典范行动"), "典范地州·典范行动");
-  EXPECT_EQ(t::normalise_label("AI Weekly"), "aiweekly");
-}

@@ -3,7 +3,7 @@
 #include <set>
 #include <utility>
 
-#include "syn/producer/splitter.hpp"
+#include "syn/contract/content_hash.hpp"
 #include "syn/translation/engine.hpp"
 #include "syn/translation/job_builder.hpp"
 #include "text.hpp"
@@ -88,7 +88,7 @@ result<Article> build_translated_article(const Article& source, const Translatio
   out.set_translation_of_sha256(source.content_sha256());
   out.clear_published_at();
   detail::set_timestamp(*out.mutable_published_at(), translated_at);
-  out.set_content_sha256(producer::content_sha256(out));
+  out.set_content_sha256(contract::content_sha256(out));
   return out;
 }
 
@@ -113,7 +113,7 @@ result<void> convert_printed_fields(syndication::v1::Article& article, translati
                                         " texts for " + std::to_string(fields.size()) + " printed fields");
   }
   for (std::size_t i = 0; i < fields.size(); ++i) *fields[i] = std::move(converted.value()[i]);
-  article.set_content_sha256(producer::content_sha256(article));
+  article.set_content_sha256(contract::content_sha256(article));
   return success();
 }
 

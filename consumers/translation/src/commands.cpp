@@ -1,6 +1,10 @@
 #include "syn/translation/commands.hpp"
+#include "syn/core/log.hpp"
 
+#include "syn/contract/headers.hpp"
+#include "syn/contract/schema.hpp"
 #include "syn/core/config.hpp"
+#include "syn/core/dead_letter.hpp"
 #include "syn/core/instance.hpp"
 #include "syn/core/metrics.hpp"
 #include "syn/core/runner.hpp"
@@ -58,24 +62,10 @@ constexpr std::size_t max_source_bytes = 768U * 1024U;
 
 template <class T>
 std::optional<T> decode(const kafka::message& m, std::string_view schema) {
-  if (m.header_value("schema") != std::optional<std::string_view>(schema)) return std::nullopt;
+  if (m.header_value(contract::header_name::schema) != std::optional<std::string_view>(schema)) return std::nullopt;
   T msg;
   if (!msg.ParseFromArray(m.value().data(), static_cast<int>(m.value().size()))) return std::nullopt;
   return msg;
-}
-
-transform::output record(std::string topic, std::string key, std::string value, std::string schema,
-                         std::string issue_id, std::string language) {
-  transform::output o;
-  o.topic = std::move(topic);
-  o.key = std::move(key);
-  o.value = std::move(value);
-  o.headers = {{"content-type", "application/x-protobuf"},
-               {"schema", std::move(schema)},
-               {"issue-id", issue_id},
-               {"language", std::move(language)}};
-  o.partition_key = std::move(issue_id);
-  return o;
 }
 
 /// articles -> translation jobs.
@@ -102,18 +92,19 @@ int run_jobs(const args& a) {
                                          std::to_string(max_source_bytes) + " (a job must fit in one Kafka record)",
                                      o.group_id, 1)};
     }
-    auto article = decode<syndication::v1::Article>(m, "syndication.v1.Article");
+    auto article = decode<syndication::v1::Article>(m, contract::schema::article);
     if (!article) {
       return {transform::dead_letter(cfg.kafka, m, DeadLetter::DECODE_FAILED,
-                                     "not a syndication.v1.Article (schema header or bytes)", o.group_id, 1)};
+                                     "not a " + std::string(contract::schema::article) + " (schema header or bytes)", o.group_id, 1)};
     }
     auto jobs = build_jobs(*article, cfg.translation, std::chrono::system_clock::now());
     if (!jobs) return {transform::dead_letter(cfg.kafka, m, DeadLetter::VALIDATION_FAILED, jobs.error().message(), o.group_id, 1)};
     std::vector<transform::output> out;
     for (auto& job : jobs.value()) {
       *job.mutable_source() = *article;
-      out.push_back(record(cfg.kafka.topics.translation_jobs.name, job.job_id(), job.SerializeAsString(),
-                           "syndication.v1.TranslationJob", job.issue_id(), job.target_language()));
+      out.push_back(transform::issue_record(cfg.kafka.topics.translation_jobs.name, job.job_id(),
+                                            job.SerializeAsString(), contract::schema::translation_job, job.issue_id(),
+                                            job.target_language()));
     }
     return out;
   }, g_stop);
@@ -163,7 +154,7 @@ void catch_up(done_store& store, const config::kafka_config& kafka, const std::s
     if (auto e = end.find(msg.partition()); e != end.end() && msg.offset() + 1 >= e->second) end.erase(e);
   }
   (void)c.value().close(kafka::after(10s));
-  spdlog::info("translator: done store learned {} translation(s) from {}", learned, topic);
+  log::get("translator").info("done store learned {} translation(s) from {}", learned, topic);
 }
 
 /// Per target: the circuit breaker and the numbers /metrics shows. The breaker opens after
@@ -235,7 +226,7 @@ int run_translate(const args& a) {
       if (!ok.error().retriable()) {
         throw std::runtime_error("translation.targets[" + t.language + "]: " + ok.error().message());
       }
-      spdlog::warn("translator: cannot ask the {} engine of {} for its languages ({}); going on",
+      log::get("translator").warn("cannot ask the {} engine of {} for its languages ({}); going on",
                    e.value()->name(), t.language, ok.error().message());
     }
     if (t.engine == config::translation_engine::opencc && !t.keep_names_as_printed) convert_printed.insert(t.language);
@@ -265,7 +256,7 @@ int run_translate(const args& a) {
   o.topics = {cfg.kafka.topics.translation_jobs.name};
   const auto lease = instance::acquire("translator", a.instance);  // held while the role runs
   o.transactional_id = cfg.kafka.transactional_id_prefix + "-translator-" + lease.id();
-  spdlog::info("translator: instance {} (transactional.id {})", lease.id(), o.transactional_id);
+  log::get("translator").info("instance {} (transactional.id {})", lease.id(), o.transactional_id);
   // An HTTP engine may take seconds per job: small transactions. OpenCC takes microseconds per
   // job, so its transactions carry as many jobs as the consumers' batches (a commit costs ~5-10 ms).
   const bool all_offline = std::all_of(cfg.translation.targets.begin(), cfg.translation.targets.end(),
@@ -298,7 +289,7 @@ int run_translate(const args& a) {
   });
   o.on_committed = [&] {
     for (const auto& d : pending) {
-      if (auto r = store->mark_done(d); !r) spdlog::warn("translator: done store: {}", r.error().message());
+      if (auto r = store->mark_done(d); !r) log::get("translator").warn("done store: {}", r.error().message());
     }
     pending.clear();
   };
@@ -310,7 +301,7 @@ int run_translate(const args& a) {
       try {
         catch_up(*store, cfg.kafka, cfg.kafka.topics.translated.name);
       } catch (const std::exception& e) {
-        spdlog::warn("translator: done store catch-up on assignment: {} (a job done elsewhere may be translated again)",
+        log::get("translator").warn("done store catch-up on assignment: {} (a job done elsewhere may be translated again)",
                      e.what());
       }
     };
@@ -329,10 +320,10 @@ int run_translate(const args& a) {
 
   const auto& retry = cfg.consumers.retry;
   const int rc = transform::run(cfg.kafka, o, [&](const kafka::message& m) -> transform::step {
-    auto job = decode<syndication::v1::TranslationJob>(m, "syndication.v1.TranslationJob");
+    auto job = decode<syndication::v1::TranslationJob>(m, contract::schema::translation_job);
     if (!job || !job->has_source()) {
       return {{transform::dead_letter(cfg.kafka, m, DeadLetter::DECODE_FAILED,
-                                      "not a syndication.v1.TranslationJob with its source article", o.group_id, 1)},
+                                      "not a " + std::string(contract::schema::translation_job) + " with its source article", o.group_id, 1)},
               std::nullopt};
     }
     const record_key rk{std::string(m.topic()), m.partition(), m.offset()};
@@ -342,7 +333,7 @@ int run_translate(const args& a) {
       if (done && done.value()) {
         ++skipped;
         waiting.erase(rk);
-        spdlog::debug("translator: {} already done; skipped", job->job_id());
+        log::get("translator").debug("{} already done; skipped", job->job_id());
         return {};
       }
     }
@@ -358,7 +349,7 @@ int run_translate(const args& a) {
     auto give_up = [&](DeadLetter::Reason reason, const std::string& why) -> transform::step {
       const auto w = waiting.find(rk);
       const std::uint32_t attempts = w == waiting.end() ? 1 : std::max<std::uint32_t>(w->second.attempts, 1);
-      DeadLetter d = transform::make_dead_letter(m, reason, why, o.group_id, attempts);
+      DeadLetter d = dead_letter_for(m, reason, why, o.group_id, attempts);
       if (w != waiting.end() && w->second.attempts > 0) {
         *d.mutable_first_failure_time() = to_proto(w->second.first_failure);
         *d.mutable_last_failure_time() = to_proto(w->second.last_failure);
@@ -387,7 +378,7 @@ int run_translate(const args& a) {
     failure_info info;
     auto texts = engine->second->translate_reporting(*job, info);
     if (texts) {
-      if (ts.open) spdlog::info("translator: breaker closed engine={} target={}: the probe succeeded", ts.engine, ts.language);
+      if (ts.open) log::get("translator").info("breaker closed engine={} target={}: the probe succeeded", ts.engine, ts.language);
       ts.open = false;
       ts.breaker_open = 0;
       ts.failures_in_row = 0;
@@ -404,8 +395,9 @@ int run_translate(const args& a) {
       waiting.erase(rk);
       ++ts.translated;
       if (store) pending.push_back({key, translated.value().id(), translated.value().content_sha256(), sys_clock::now()});
-      return {{record(cfg.kafka.topics.translated.name, translated.value().id(), translated.value().SerializeAsString(),
-                      "syndication.v1.Article", translated.value().issue_id(), translated.value().language())},
+      return {{transform::issue_record(cfg.kafka.topics.translated.name, translated.value().id(),
+                                       translated.value().SerializeAsString(), contract::schema::article,
+                                       translated.value().issue_id(), translated.value().language())},
               std::nullopt};
     }
     const auto& err = texts.error();
@@ -425,7 +417,7 @@ int run_translate(const args& a) {
     if (ts.open) {  // the probe failed
       ts.open_for = std::min(retry.max_backoff, ts.open_for * 2);
       ts.open_until = steady_now + ts.open_for;
-      spdlog::warn("translator: breaker stays open engine={} target={} status={}: next probe in {} ms", ts.engine,
+      log::get("translator").warn("breaker stays open engine={} target={} status={}: next probe in {} ms", ts.engine,
                    ts.language, status, ts.open_for.count());
     } else if (ts.failures_in_row >= target_state::breaker_threshold) {
       ts.open = true;
@@ -433,7 +425,7 @@ int run_translate(const args& a) {
       ++ts.breaker_opened;
       ts.open_for = std::max(retry.initial_backoff, std::chrono::milliseconds(1000));
       ts.open_until = steady_now + ts.open_for;
-      spdlog::warn("translator: breaker open engine={} target={} after {} failed calls in a row (status={}): "
+      log::get("translator").warn("breaker open engine={} target={} after {} failed calls in a row (status={}): "
                    "its jobs wait; next probe in {} ms",
                    ts.engine, ts.language, ts.failures_in_row, status, ts.open_for.count());
     }
@@ -453,14 +445,14 @@ int run_translate(const args& a) {
     }
     ++ts.retries;
     ++stats.retries;
-    spdlog::warn("translator: retry engine={} target={} job={} status={} attempt={}/{} next_attempt_in_ms={}{}: {}",
+    log::get("translator").warn("retry engine={} target={} job={} status={} attempt={}/{} next_attempt_in_ms={}{}: {}",
                  ts.engine, ts.language, job->job_id(), status, w.attempts, retry.max_attempts, wait.count(),
                  info.retry_after ? " (Retry-After)" : "", err.message());
     return {{}, due};
   }, g_stop);
   std::uint64_t translated = 0;
   for (const auto& [lang, t] : targets) translated += t->translated.load();
-  spdlog::info("translator: {} job(s) translated; {} job(s) skipped as already done", translated, skipped);
+  log::get("translator").info("{} job(s) translated; {} job(s) skipped as already done", translated, skipped);
   return rc;
 }
 

@@ -32,45 +32,6 @@ std::uint32_t code_points(std::string_view utf8) noexcept {
   return static_cast<std::uint32_t>(syn::utf8::count(utf8));
 }
 
-bool language_matches(std::string_view rule, std::string_view language) noexcept {
-  if (language.empty()) language = source_language;
-  if (rule.empty() || rule.size() > language.size()) return false;
-  if (!detail::ascii_iequals(rule, language.substr(0, rule.size()))) return false;
-  // Whole subtags only: `zh` matches `zh-Hant`, not `zho`.
-  return rule.size() == language.size() || language[rule.size()] == '-';
-}
-
-bool route_matches(const Article& a, const config::route_rules& r) {
-  if (!r.papers.empty() && std::find(r.papers.begin(), r.papers.end(), a.paper()) == r.papers.end())
-    return false;
-  if (!r.pages.empty() &&
-      std::find(r.pages.begin(), r.pages.end(), static_cast<int>(a.page())) == r.pages.end()) {
-    return false;
-  }
-  if (!r.kickers.empty()) {
-    const auto kicker = detail::normalise_label(a.kicker());
-    if (std::none_of(r.kickers.begin(), r.kickers.end(),
-                     [&](const std::string& k) { return detail::normalise_label(k) == kicker; })) {
-      return false;
-    }
-  }
-  if (!r.headline_keywords.empty()) {
-    const auto headline = detail::normalise_label(a.headline());
-    if (std::none_of(r.headline_keywords.begin(), r.headline_keywords.end(), [&](const std::string& k) {
-          const auto key = detail::normalise_label(k);
-          return !key.empty() && headline.find(key) != std::string::npos;
-        })) {
-      return false;
-    }
-  }
-  if (!r.languages.empty() && std::none_of(r.languages.begin(), r.languages.end(), [&](const std::string& l) {
-        return language_matches(l, a.language());
-      })) {
-    return false;
-  }
-  return true;
-}
-
 bool is_translatable(const Article& a) noexcept {
   if (!a.translation_of().empty() || !a.translation_of_sha256().empty()) return false;
   const std::string_view lang = a.language().empty() ? source_language : std::string_view(a.language());

@@ -3,17 +3,6 @@
 #include <cctype>
 
 namespace syn::translation::detail {
-namespace {
-
-bool is_space(char32_t c) noexcept {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0x00A0 ||
-         c == 0x3000 || (c >= 0x2000 && c <= 0x200B) || c == 0x202F || c == 0x205F || c == 0xFEFF;
-}
-
-}  // namespace
-
-std::string normalise_label(std::string_view s) { return utf8::normalise_label(s, is_space); }
-
 bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {

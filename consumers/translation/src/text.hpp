@@ -15,10 +15,6 @@ namespace syn::translation::detail {
 /// UTF-8 walking is syn::utf8's (core/include/syn/core/utf8.hpp).
 using utf8::decode_at;
 
-/// Spaces removed, middle-dot look-alikes unified to U+00B7, ASCII lower-cased: how kickers and
-/// headline keywords are compared (the feed's routing does the same).
-[[nodiscard]] std::string normalise_label(std::string_view s);
-
 [[nodiscard]] bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
 [[nodiscard]] std::string ascii_lower(std::string_view s);
 

@@ -3,7 +3,7 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
-#include "syn/producer/splitter.hpp"
+#include "syn/contract/content_hash.hpp"
 #include "syn/translation/job_builder.hpp"
 #include "syn/translation/opencc_engine.hpp"
 #include "test_support.hpp"
@@ -85,7 +85,7 @@ TEST(TranslatedArticle, HashIsRecomputedOverTheTranslatedContent) {
   const auto job = job_for(src);
   auto a = build_translated_article(src, job, tagged(job), test::fixed_now());
   ASSERT_TRUE(a);
-  EXPECT_EQ(a.value().content_sha256(), producer::content_sha256(a.value()));
+  EXPECT_EQ(a.value().content_sha256(), contract::content_sha256(a.value()));
   EXPECT_NE(a.value().content_sha256(), src.content_sha256());
 
   // Same translation, later: same id and hash (sinks see a replay, not a revision).
@@ -106,7 +106,7 @@ TEST(TranslatedArticle, StaleJobIsRefused) {
   Article src = test::sample_article();
   const auto job = job_for(src);
   src.set_headline("更正后的标题");
-  src.set_content_sha256(producer::content_sha256(src));
+  src.set_content_sha256(contract::content_sha256(src));
   auto r = build_translated_article(src, job, tagged(job), test::fixed_now());
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), errc::stale_source);
@@ -162,7 +162,7 @@ TEST(TranslatedArticle, EndToEndWithOpenCC) {
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r.value().headline(), "昌吉州軟體企業推出國產滑鼠");
   EXPECT_EQ(r.value().id(), "cjrb-20240130-01-03.zh-Hant");
-  EXPECT_EQ(r.value().content_sha256(), producer::content_sha256(r.value()));
+  EXPECT_EQ(r.value().content_sha256(), contract::content_sha256(r.value()));
 }
 
 // Issue 19, item 7: the zh-Hant edition is wholly zh-Hant: names, dateline and credits too.
@@ -185,7 +185,7 @@ TEST(TranslatedArticle, PrintedFieldsConvertedForTheZhHantEdition) {
   EXPECT_EQ(out.value().photos(0).caption(), "工人在生產線上組裝鼠標");
   EXPECT_EQ(out.value().contributors(0).role(), src.contributors(0).role());
   EXPECT_NE(out.value().content_sha256(), kept_hash);
-  EXPECT_EQ(out.value().content_sha256(), producer::content_sha256(out.value()));
+  EXPECT_EQ(out.value().content_sha256(), contract::content_sha256(out.value()));
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ TEST(JobBuilder, SameRevisionGivesSameJobIdAndNewRevisionAnother) {
   const auto first = jobs_for(a, opencc_config()).at(0);
   EXPECT_EQ(jobs_for(a, opencc_config()).at(0).job_id(), first.job_id());
   a.set_headline("昌吉州软件企业推出国产键盘");
-  a.set_content_sha256(producer::content_sha256(a));
+  a.set_content_sha256(contract::content_sha256(a));
   EXPECT_NE(jobs_for(a, opencc_config()).at(0).job_id(), first.job_id());
 }
 
@@ -282,5 +282,20 @@ TEST(SegmentPath, ParsesWhatTheBuilderWrites) {
   }
 }
 
+// The feed's routing_test has the same case: a kicker rule with a thin space (U+2009) or a
+// zero-width space (U+200B) routes the same in the feed and in translation (syn::routing).
+TEST(RouteRules, KickerRuleWithThinOrZeroWidthSpaceMatchesLikeTheFeed) {
+  Article a = sample_article();
+  a.set_kicker("典范地州·典范行动");
+  config::route_rules r;
+  r.kickers = {"典范地州\u2009·\u2009典范行动"};
+  EXPECT_TRUE(route_matches(a, r));
+  r.kickers = {"典范\u200B地州·典范行动"};
+  EXPECT_TRUE(route_matches(a, r));
+  r.kickers = {"典范\u2009地州"};
+  EXPECT_FALSE(route_matches(a, r));
+}
+
 }  // namespace
 }  // namespace syn::translation
+

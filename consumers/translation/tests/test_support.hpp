@@ -5,7 +5,7 @@
 #include <string>
 
 #include "syn/core/config.hpp"
-#include "syn/producer/splitter.hpp"
+#include "syn/contract/content_hash.hpp"
 #include "syndication/v1/article.pb.h"
 
 namespace syn::translation::test {
@@ -41,7 +41,7 @@ inline syndication::v1::Article sample_article() {
   a.set_language("zh-Hans");
   a.set_paper("cjrb");
   a.set_issue_date("2024-01-30");
-  a.set_content_sha256(producer::content_sha256(a));
+  a.set_content_sha256(contract::content_sha256(a));
   return a;
 }
 

@@ -2,6 +2,7 @@
 /// UTF-8 and character-class helpers shared by the splitter's stages. Every function here takes
 /// text the decoder has already validated as UTF-8; none allocates unless it returns a string.
 
+#include "syn/contract/text.hpp"
 #include "syn/core/utf8.hpp"
 
 #include <cstddef>
@@ -30,20 +31,11 @@ char32_t last_cp(std::string_view s) noexcept;
 /// is then `cap + 1`), so length checks against a small limit cost nothing on long text.
 std::size_t visible_length(std::string_view s, std::size_t cap = static_cast<std::size_t>(-1) - 1) noexcept;
 
-/// CJK ideographs (URO, Ext A, compatibility) and 〇.
-inline bool is_han(char32_t c) noexcept {
-  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0xF900 && c <= 0xFAFF) ||
-         (c >= 0x20000 && c <= 0x3134F) || c == 0x3007;
-}
-/// Han, CJK symbols and punctuation, full-width forms, and the general punctuation used as
-/// Chinese punctuation (“ ” ‘ ’ … — ·): text on either side of a space next to one of these is
-/// Chinese text, so the space is extraction damage.
-bool is_cjk(char32_t c) noexcept;
-/// ASCII space and tab, NBSP, U+2000..U+200B, ideographic space U+3000, BOM.
-inline bool is_space(char32_t c) noexcept {
-  if (c < 0x80) return c == ' ' || c == '\t' || c == '\f' || c == '\v';
-  return c == 0x00A0 || (c >= 0x2000 && c <= 0x200B) || c == 0x3000 || c == 0xFEFF || c == 0x202F;
-}
+/// The character classes of the content hash (syn::contract): is_han, is_cjk (the text around a
+/// space next to one of these is Chinese, so the space is extraction damage) and is_space.
+using contract::is_cjk;
+using contract::is_han;
+using contract::is_space;
 bool is_ascii_digit(char32_t c) noexcept;
 bool is_ascii_alpha(char32_t c) noexcept;
 /// ASCII or full-width digit.
@@ -67,19 +59,10 @@ bool starts_with(std::string_view s, std::string_view prefix) noexcept;
 std::size_t match_loose(std::string_view s, std::size_t i, std::string_view word) noexcept;
 bool ends_with(std::string_view s, std::string_view suffix) noexcept;
 
-/// Repairs column-wrap spaces in body text: a whitespace run next to a CJK character (either
-/// side) is removed; between two non-CJK characters it becomes one ASCII space; leading and
-/// trailing whitespace goes. `iPhone 15 Pro` stays, `中国式现 代化` -> `中国式现代化`,
-/// `2023 年度` -> `2023年度`.
-/// `length`, if given, receives the number of non-space code points written.
-std::string normalise_body(std::string_view s, std::size_t* length = nullptr);
-
-/// As `normalise_body`, for kickers, headlines and sub-headlines, where a space between two
-/// phrases is typography: a space between two Han characters is kept (as one ASCII space) when
-/// the words on both sides are at least four characters long
-/// (`天山面粉:做好小麦精深加工转化 生产新疆绿色面粉`), otherwise removed
-/// (`我州评出 2023 年度 安全管理` -> `我州评出2023年度安全管理`).
-std::string normalise_heading(std::string_view s);
+/// Column-wrap space repair for body text and for headings (syn::contract, as the content hash
+/// normalises).
+using contract::normalise_body;
+using contract::normalise_heading;
 
 /// Removes all whitespace (names: `杨 鹤` -> `杨鹤`).
 std::string remove_spaces(std::string_view s);

@@ -14,6 +14,7 @@
 ///
 /// Thread-safety: run() on one thread; stop() and stats() from any.
 
+#include "syn/contract/schema.hpp"
 #include "syn/core/config.hpp"
 #include "syn/core/metrics.hpp"
 #include "syn/core/sink.hpp"
@@ -34,7 +35,7 @@ struct options {
   std::string group_id;
   std::vector<std::string> topics;
   /// `schema` header values this consumer accepts; others are dead-lettered (WRONG_SCHEMA).
-  std::set<std::string> schemas{"syndication.v1.Article"};
+  std::set<std::string> schemas{std::string(contract::schema::article)};
   std::size_t batch_size = 100;
   std::chrono::milliseconds batch_max_wait{200};
   std::chrono::milliseconds commit_timeout{10000};

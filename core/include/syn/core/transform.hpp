@@ -91,20 +91,16 @@ int run(const config::kafka_config& kafka, const options& opts, const transform_
 /// The same loop, with records that may wait for a later attempt (see step).
 int run(const config::kafka_config& kafka, const options& opts, const step_fn& fn, std::atomic<bool>& stop);
 
-/// A dead letter keeps at most this many bytes of the original value (`original_value_size`
-/// says how many there were), so that it fits under Kafka's default 1 MB record limit.
-inline constexpr std::size_t max_dead_letter_value_bytes = 512U * 1024U;
-
-/// The dead letter for `m`: original coordinates, key, value (its head if over
-/// max_dead_letter_value_bytes) and headers, the reason and error.
-/// Its id `<topic>-<partition>-<offset>-<group>` is stable, so a redrive is traceable.
-syndication::v1::DeadLetter make_dead_letter(const kafka::message& m, int reason, const std::string& error,
-                                             const std::string& group, std::uint32_t attempts);
-
-/// A dead letter for `m` as an output record on the dead-letter topic.
-output dead_letter(const config::kafka_config& kafka, const kafka::message& m, int reason, const std::string& error,
-                   const std::string& group, std::uint32_t attempts);
-/// A prepared dead letter (make_dead_letter(), then amended) as an output record.
+/// A dead letter for `m` as an output record on the dead-letter topic (syn::dead_letter_for).
+output dead_letter(const config::kafka_config& kafka, const kafka::message& m,
+                   syndication::v1::DeadLetter::Reason reason, const std::string& error, const std::string& group,
+                   std::uint32_t attempts);
+/// A prepared dead letter (syn::dead_letter_for(), then amended) as an output record.
 output dead_letter(const config::kafka_config& kafka, const syndication::v1::DeadLetter& d);
+
+/// A record of an issue (an Article or a TranslationJob) with the contract's headers
+/// (contract::record_headers), in the issue's partition (partition_key = issue id).
+output issue_record(std::string topic, std::string key, std::string value, std::string_view schema,
+                    const std::string& issue_id, std::string_view language);
 
 }  // namespace syn::transform

@@ -110,11 +110,4 @@ class publisher {
   std::unique_ptr<impl> impl_;
 };
 
-/// Record headers of DESIGN.md for one message: content-type, schema, issue-id, language.
-struct record_headers {
-  std::string schema;
-  std::string issue_id;
-  std::string language;
-};
-
 }  // namespace syn::producer

@@ -83,11 +83,6 @@ inline constexpr std::string_view splitter_version = "syndicate-splitter/2";
 ///         paper cannot be determined, or text in which no article is recognised.
 split_result split_issue(std::string_view raw_bytes, const split_options& options);
 
-/// The content hash of one article: lowercase hex SHA-256 over the normalised serialisation of
-/// kicker, headline, subheadline, contributors, dateline, blocks, photos and jump pages (format
-/// in docs/SPLITTING.md). Independent of ids, paper and date. Thread-safe.
-std::string content_sha256(const syndication::v1::Article& article);
-
 /// `{"manifest": IssueManifest, "articles": [Article...]}` in protobuf's canonical JSON mapping,
 /// indented by two spaces, ending with a newline.
 std::string to_json(const split_result& result);

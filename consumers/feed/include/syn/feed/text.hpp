@@ -59,10 +59,6 @@ using utf8::decode_at;
 /// As html_escape(), for XML 1.0 (RSS/Atom): also drops characters XML 1.0 forbids.
 [[nodiscard]] std::string xml_escape(std::string_view s);
 
-/// A kicker or keyword in the form route rules compare: white space (ASCII, U+3000) removed,
-/// the middle-dot variants (• ・ ‧ ･ · ∙) unified to `·`, ASCII letters lower-cased.
-[[nodiscard]] std::string normalise_label(std::string_view s);
-
 /// Appends the UTF-8 encoding of `cp` to `out`.
 inline void append_utf8(std::string& out, char32_t cp) { utf8::append(out, cp); }
 

@@ -9,8 +9,8 @@
 ///   `translation_of_sha256` = source content hash;
 /// - each job segment's translation put back at its path (`kicker`, `headline`, `subheadline`,
 ///   `block/<i>`, `photo/<i>/caption`);
-/// - `content_sha256` recomputed over the translated content with the splitter's normalisation
-///   (syn::producer::content_sha256), so it changes whenever the translated text does;
+/// - `content_sha256` recomputed over the translated content with the contract's normalisation
+///   (syn::contract::content_sha256), so it changes whenever the translated text does;
 /// - `published_at` = the time of translation.
 /// Everything else (issue_id, paper, issue_date, page, sequence, contributors, dateline and its
 /// flag, block kinds, photo credits and positions, jump pages) is the source's.

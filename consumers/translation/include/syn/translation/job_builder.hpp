@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "syn/core/config.hpp"
+#include "syn/core/routing.hpp"
 #include "syn/translation/error.hpp"
 #include "syndication/v1/article.pb.h"
 #include "syndication/v1/translation.pb.h"
@@ -42,15 +43,14 @@ inline constexpr int max_priority = 9;
 /// character limit uses.
 [[nodiscard]] std::uint32_t code_points(std::string_view utf8) noexcept;
 
-/// Whether BCP 47 tag `rule` matches `language`: case-insensitive, by whole subtags (`zh` matches
-/// `zh-Hans`, `zh-Hans` does not match `zh-Hant`). An empty `language` counts as zh-Hans.
-[[nodiscard]] bool language_matches(std::string_view rule, std::string_view language) noexcept;
+/// Whether BCP 47 tag `rule` matches `language` (syn::routing, as the feed matches).
+using routing::language_matches;
 
-/// Whether `article` passes `rules`: every non-empty list must match (AND), any entry within a
-/// list may (OR). papers: exact code; pages: the article's page; kickers: equal after removing
-/// spaces, unifying middle dots and lower-casing ASCII; headline_keywords: substring of the headline
-/// after the same normalisation; languages: language_matches() against the article's language.
-[[nodiscard]] bool route_matches(const syndication::v1::Article& article, const config::route_rules& rules);
+/// Whether `article` passes a target's `rules`, matched as the feed matches them (syn::routing);
+/// an empty `languages` list matches every language.
+[[nodiscard]] inline bool route_matches(const syndication::v1::Article& article, const config::route_rules& rules) {
+  return routing::matches(article, rules);
+}
 
 /// Whether `article` is an original in the source language (the only kind that is translated).
 [[nodiscard]] bool is_translatable(const syndication::v1::Article& article) noexcept;

@@ -1,6 +1,7 @@
 #pragma once
 /// Plain value types shared by the Kafka producer, consumer and admin wrappers.
 
+#include "syn/contract/headers.hpp"
 #include "syn/core/kafka/error.hpp"
 
 #include <chrono>
@@ -22,11 +23,9 @@ using deadline = clock::time_point;
 /// Milliseconds left until `d` (0 if passed), as librdkafka's `int timeout_ms`.
 [[nodiscard]] int remaining_ms(deadline d) noexcept;
 
-/// One record header. Borrowed: the views point into the record or message they came from.
-struct header {
-  std::string_view name;
-  std::string_view value;
-};
+/// One record header (the contract's type). Borrowed: the views point into the record or
+/// message they came from.
+using header = contract::header;
 
 struct topic_partition {
   std::string topic;
