@@ -62,7 +62,7 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
       "serves (consumer group consumers.groups.feed, read_committed; idempotent on account, id and hash).");
   service::add_consumer_options(consume, *args);
   consume->add_option("--state", *state, "the feed state database (shared with `serve feeds`)")->capture_default_str();
-  dispatch.on(consume, [args, state, consume] {
+  dispatch.on(consume, [args, state] {
     const config::root cfg = config::load(args->config_path);
     service::setup_logging(cfg.observability);
     feed_sink_options fo;
@@ -94,19 +94,12 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
       spdlog::warn("feed: dead-lettered held article {} ({})", a.id(), why);
     };
     feed_sink sink(cfg.feed, fo);
-    runner::options o;
-    o.group_id = cfg.consumers.groups.feed;
-    o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name};
+    auto o = service::consumer_runner_options(cfg, *args, cfg.consumers.groups.feed,
+                                              {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name});
     o.schemas = {"syndication.v1.Article"};
-    o.batch_size = static_cast<std::size_t>(cfg.consumers.poll_batch_size);
-    o.commit_timeout = cfg.consumers.commit_timeout;
-    o.retry = cfg.consumers.retry;
-    o.stop_at_end = args->until_caught_up;
     runner::runner r(cfg.kafka, o, sink);
-    const std::string listen = consume->count("--metrics-listen") || args->until_caught_up
-                                   ? args->metrics_listen
-                                   : cfg.observability.metrics.feed;
-    return service::run_consumer(r, "feed", listen, [&sink] { return sink.prometheus_text(); });
+    return service::run_consumer(r, "feed", service::metrics_address(*args, cfg.observability.metrics.feed),
+                                 [&sink] { return sink.prometheus_text(); });
   });
 }
 
