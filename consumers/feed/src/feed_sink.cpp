@@ -1,7 +1,7 @@
 #include "syn/feed/feed_sink.hpp"
 
 #include "feed_plan.hpp"
-#include "http_client.hpp"
+#include "syn/core/http_client.hpp"
 #include "work_pool.hpp"
 #include "syn/core/metrics.hpp"
 #include "syn/core/sha256.hpp"
