@@ -80,6 +80,27 @@ void add_consumer_options(CLI::App* sub, consumer_args& args) {
                 "exit 0 once every assigned partition has been read to its end (batch jobs, tests)");
 }
 
+std::string metrics_address(const std::optional<std::string>& flag, bool one_shot, const std::string& configured) {
+  if (flag) return *flag;
+  return one_shot ? std::string() : configured;
+}
+
+std::string metrics_address(const consumer_args& args, const std::string& configured) {
+  return metrics_address(args.metrics_listen, args.until_caught_up, configured);
+}
+
+runner::options consumer_runner_options(const config::root& cfg, const consumer_args& args, std::string group_id,
+                                        std::vector<std::string> topics) {
+  runner::options o;
+  o.group_id = std::move(group_id);
+  o.topics = std::move(topics);
+  o.batch_size = static_cast<std::size_t>(cfg.consumers.poll_batch_size);
+  o.commit_timeout = cfg.consumers.commit_timeout;
+  o.retry = cfg.consumers.retry;
+  o.stop_at_end = args.until_caught_up;
+  return o;
+}
+
 std::pair<std::string, std::uint16_t> split_host_port(const std::string& listen) {
   std::string host;
   std::string port;

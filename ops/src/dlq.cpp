@@ -532,93 +532,87 @@ int run_dlq_show(dlq_options o, std::ostream& out) {
   return cli::exit_code::ok;
 }
 
-int run_dlq_redrive(dlq_options o, std::ostream& out) {
-  if (auto problem = validate_dlq("redrive", o); !problem.empty()) return fail(problem, cli::exit_code::bad_input);
-  const auto cfg = load_kafka(o.common);
-  const auto d = kafka::after(std::chrono::seconds(o.common.timeout_s));
-  const std::string topic = dlq_topic_of(o, cfg);
-  auto all = read_dlq(cfg, topic, d);
-  if (!all) return fail(all.error().to_string());
+namespace {
+
+/// What a redrive would do: the letters selected, those skipped and refused, the ids not found.
+struct redrive_plan {
   std::vector<dlq_entry> selected;
   std::vector<dlq_entry> skipped;  // already redriven, without --again
-  for (auto& e : latest_per_id(std::move(all).value().entries)) {
-    if (e.undecodable || !(o.all || o.filter.matches(e))) continue;
-    (e.resolved() && !o.again ? skipped : selected).push_back(std::move(e));
-  }
   std::set<std::string> missing_ids;
-  for (const auto& id : o.filter.ids) missing_ids.insert(id);
-  for (const auto& e : selected) missing_ids.erase(e.letter.id());
-  for (const auto& e : skipped) missing_ids.erase(e.letter.id());
-  json skipped_json = json::array();
-  for (const auto& e : skipped) {
-    skipped_json.push_back({{"id", e.letter.id()}, {"resolution", resolution_json(e)}});
-  }
-  auto say_skipped = [&](std::ostream& os) {
-    for (const auto& e : skipped) os << "skipped: " << e.letter.id() << ": already " << state_text(e) << '\n';
-  };
-
   // Refused letters are reported, never sent. The command fails for them only when nothing else
   // could be redriven: a selection that mixes good and truncated letters still does its work.
   std::vector<std::pair<std::string, std::string>> refused;  // id, why
-  for (const auto& e : selected) {
-    if (auto why = redrive_refusal(e.letter); !why.empty()) refused.emplace_back(e.letter.id(), std::move(why));
+  std::size_t redrivable = 0;
+
+  void say_skipped(std::ostream& os) const {
+    for (const auto& e : skipped) os << "skipped: " << e.letter.id() << ": already " << state_text(e) << '\n';
   }
-  const std::size_t redrivable = selected.size() - refused.size();
-  json refused_json = json::array();
-  for (const auto& [id, why] : refused) refused_json.push_back({{"id", id}, {"reason", why}});
-  auto refused_only = [&] {
+  [[nodiscard]] int refused_only() const {
     return fail("nothing redriven: " + std::to_string(refused.size()) +
                 " selected dead letter(s) refused (value truncated; see dlq show)");
-  };
-
-  json doc{{"topic", topic},
-           {"execute", o.execute},
-           {"selected", selected.size()},
-           {"skipped", skipped.size()},
-           {"skippedLetters", skipped_json}};
-  if (!o.execute) {
-    if (o.common.json) {
-      json a = json::array();
-      for (const auto& e : selected) a.push_back(dlq_entry_json(e));
-      doc["deadLetters"] = a;
-      doc["refused"] = refused.size();
-      doc["refusals"] = refused_json;
-      doc["notFound"] = missing_ids;
-      doc["note"] = sinks_are_idempotent;
-      out << doc.dump(2) << '\n';
-    } else {
-      out << render_dlq_list(selected);
-      for (const auto& [id, why] : refused) out << "refused: " << id << ": " << why << '\n';
-      say_skipped(out);
-      for (const auto& id : missing_ids) out << "not found: " << id << '\n';
-      out << "dry run: " << redrivable << " dead letter(s) would be redriven to their original topics";
-      if (!refused.empty()) out << ", " << refused.size() << " refused";
-      if (!skipped.empty()) out << ", " << skipped.size() << " skipped (already redriven; --again sends them too)";
-      out << "; add --execute to send them (" << sinks_are_idempotent << ")\n";
-    }
-    if (!missing_ids.empty()) return cli::exit_code::failure;
-    return redrivable == 0 && !refused.empty() ? refused_only() : cli::exit_code::ok;
   }
+};
 
-  auto admin = kafka::admin::create(cfg);
-  if (!admin) return fail(admin.error().to_string());
-  kafka::producer_options po;
-  po.client_id = "syndicate-dlq-redrive";
-  auto producer = kafka::producer::create(cfg, po);
-  if (!producer) return fail(producer.error().to_string());
+/// One letter sent back (or not).
+struct redrive_outcome {
+  std::string id;
+  std::string target;  ///< topic/partition/offset once delivered
+  std::string error;
+  std::string refused;  ///< not sent: why
+  kafka::delivery_report delivered{};
+};
 
-  struct outcome {
-    std::string id;
-    std::string target;  ///< topic/partition/offset once delivered
-    std::string error;
-    std::string refused;  ///< not sent: why
-    kafka::delivery_report delivered{};
-  };
-  std::vector<outcome> outcomes;
+redrive_plan plan_redrive(const dlq_options& o, std::vector<dlq_entry> entries) {
+  redrive_plan p;
+  for (auto& e : latest_per_id(std::move(entries))) {
+    if (e.undecodable || !(o.all || o.filter.matches(e))) continue;
+    (e.resolved() && !o.again ? p.skipped : p.selected).push_back(std::move(e));
+  }
+  for (const auto& id : o.filter.ids) p.missing_ids.insert(id);
+  for (const auto& e : p.selected) p.missing_ids.erase(e.letter.id());
+  for (const auto& e : p.skipped) p.missing_ids.erase(e.letter.id());
+  for (const auto& e : p.selected) {
+    if (auto why = redrive_refusal(e.letter); !why.empty()) p.refused.emplace_back(e.letter.id(), std::move(why));
+  }
+  p.redrivable = p.selected.size() - p.refused.size();
+  return p;
+}
+
+/// The dry run (without --execute): what would be redriven, nothing sent.
+int confirm_redrive(const dlq_options& o, const redrive_plan& p, json& doc, const json& refused_json,
+                    std::ostream& out) {
+  if (o.common.json) {
+    json a = json::array();
+    for (const auto& e : p.selected) a.push_back(dlq_entry_json(e));
+    doc["deadLetters"] = a;
+    doc["refused"] = p.refused.size();
+    doc["refusals"] = refused_json;
+    doc["notFound"] = p.missing_ids;
+    doc["note"] = sinks_are_idempotent;
+    out << doc.dump(2) << '\n';
+  } else {
+    out << render_dlq_list(p.selected);
+    for (const auto& [id, why] : p.refused) out << "refused: " << id << ": " << why << '\n';
+    p.say_skipped(out);
+    for (const auto& id : p.missing_ids) out << "not found: " << id << '\n';
+    out << "dry run: " << p.redrivable << " dead letter(s) would be redriven to their original topics";
+    if (!p.refused.empty()) out << ", " << p.refused.size() << " refused";
+    if (!p.skipped.empty()) out << ", " << p.skipped.size() << " skipped (already redriven; --again sends them too)";
+    out << "; add --execute to send them (" << sinks_are_idempotent << ")\n";
+  }
+  if (!p.missing_ids.empty()) return cli::exit_code::failure;
+  return p.redrivable == 0 && !p.refused.empty() ? p.refused_only() : cli::exit_code::ok;
+}
+
+/// Sends each selected letter (not refused) back to its original topic; waits for the delivery
+/// reports until `d`.
+std::vector<redrive_outcome> send_redrives(const std::vector<dlq_entry>& selected, kafka::admin& admin,
+                                           kafka::producer& producer, kafka::deadline d) {
+  std::vector<redrive_outcome> outcomes;
   std::map<std::uint64_t, std::size_t> by_send_id;
   std::map<std::string, bool> topic_exists;
   for (const auto& e : selected) {
-    outcome oc{e.letter.id(), {}, {}, redrive_refusal(e.letter), {}};
+    redrive_outcome oc{e.letter.id(), {}, {}, redrive_refusal(e.letter), {}};
     if (!oc.refused.empty()) {
       outcomes.push_back(std::move(oc));
       continue;
@@ -626,7 +620,7 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     const auto rec = make_redrive(e.letter);
     auto known = topic_exists.find(rec.topic);
     if (known == topic_exists.end()) {
-      known = topic_exists.emplace(rec.topic, static_cast<bool>(admin.value().describe_topic(rec.topic, d))).first;
+      known = topic_exists.emplace(rec.topic, static_cast<bool>(admin.describe_topic(rec.topic, d))).first;
     }
     if (!known->second) {
       oc.error = "original topic " + rec.topic + " does not exist";
@@ -642,7 +636,7 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     out_rec.value = rec.value;
     out_rec.headers = headers;
     if (rec.partition_key) out_rec.partition_key = *rec.partition_key;
-    auto sent = producer.value().send(out_rec, d);
+    auto sent = producer.send(out_rec, d);
     if (!sent) {
       oc.error = sent.error().to_string();
     } else {
@@ -650,8 +644,8 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     }
     outcomes.push_back(std::move(oc));
   }
-  const auto flushed = producer.value().flush(d);
-  for (const auto& rep : producer.value().take_delivery_reports()) {
+  const auto flushed = producer.flush(d);
+  for (const auto& rep : producer.take_delivery_reports()) {
     auto it = by_send_id.find(rep.id);
     if (it == by_send_id.end()) continue;
     auto& oc = outcomes[it->second];
@@ -667,9 +661,14 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     if (outcomes[index].error.empty()) outcomes[index].error = "not delivered by the deadline (raise --timeout)";
   }
   (void)flushed;
+  return outcomes;
+}
 
-  // A resolution for every delivered letter, keyed by its id (the letter's partition). A letter
-  // whose resolution is not written stays pending: running again sends it again (safe).
+/// A resolution for every delivered letter, keyed by its id (the letter's partition). A letter
+/// whose resolution is not written stays pending: running again sends it again (safe). Returns
+/// the error of each outcome's resolution (empty: recorded, or nothing to record).
+std::vector<std::string> record_resolutions(const std::vector<redrive_outcome>& outcomes, const std::string& topic,
+                                            kafka::producer& producer, kafka::deadline d) {
   const std::string by = resolved_by();
   std::map<std::uint64_t, std::size_t> resolution_by_send_id;
   std::vector<std::string> resolution_errors(outcomes.size());
@@ -690,21 +689,27 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     rec.key = oc.id;
     rec.value = value;
     rec.headers = headers;
-    auto sent = producer.value().send(rec, d);
+    auto sent = producer.send(rec, d);
     if (!sent) {
       resolution_errors[i] = sent.error().to_string();
     } else {
       resolution_by_send_id[sent.value()] = i;
     }
   }
-  (void)producer.value().flush(d);
-  for (const auto& rep : producer.value().take_delivery_reports()) {
+  (void)producer.flush(d);
+  for (const auto& rep : producer.take_delivery_reports()) {
     auto it = resolution_by_send_id.find(rep.id);
     if (it == resolution_by_send_id.end()) continue;
     if (rep.err) resolution_errors[it->second] = rep.err->to_string();
     resolution_by_send_id.erase(it);
   }
   for (const auto& [id, index] : resolution_by_send_id) resolution_errors[index] = "not delivered by the deadline";
+  return resolution_errors;
+}
+
+/// What was redriven, as a table or JSON; the exit code.
+int report_redrive(const dlq_options& o, const redrive_plan& p, const std::vector<redrive_outcome>& outcomes,
+                   const std::vector<std::string>& resolution_errors, json& doc, std::ostream& out) {
   std::size_t unrecorded = 0;
   for (const auto& e : resolution_errors) unrecorded += e.empty() ? 0 : 1;
 
@@ -722,28 +727,28 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
                  {"error", oc.error.empty() ? json(nullptr) : json(oc.error)},
                  {"refused", oc.refused.empty() ? json(nullptr) : json(oc.refused)}});
   }
-  const std::size_t failed = outcomes.size() - ok - refused.size();
+  const std::size_t failed = outcomes.size() - ok - p.refused.size();
   if (o.common.json) {
     doc["redriven"] = ok;
-    doc["refused"] = refused.size();
+    doc["refused"] = p.refused.size();
     doc["failed"] = failed;
     doc["resolutionsNotRecorded"] = unrecorded;
     doc["results"] = a;
-    doc["notFound"] = missing_ids;
+    doc["notFound"] = p.missing_ids;
     doc["note"] = sinks_are_idempotent;
     out << doc.dump(2) << '\n';
   } else {
     out << t.render();
-    say_skipped(out);
-    for (const auto& id : missing_ids) out << "not found: " << id << '\n';
+    p.say_skipped(out);
+    for (const auto& id : p.missing_ids) out << "not found: " << id << '\n';
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
       if (!resolution_errors[i].empty()) {
         out << "resolution not recorded: " << outcomes[i].id << ": " << resolution_errors[i] << " (it stays pending)\n";
       }
     }
-    out << "redriven " << ok << " of " << selected.size() << " dead letter(s)";
-    if (!refused.empty()) out << ", " << refused.size() << " refused";
-    if (!skipped.empty()) out << ", " << skipped.size() << " skipped (already redriven; --again sends them too)";
+    out << "redriven " << ok << " of " << p.selected.size() << " dead letter(s)";
+    if (!p.refused.empty()) out << ", " << p.refused.size() << " refused";
+    if (!p.skipped.empty()) out << ", " << p.skipped.size() << " skipped (already redriven; --again sends them too)";
     if (failed > 0) out << ", " << failed << " failed";
     out << " (header " << redriven_from_header << ": <dead letter id>); " << sinks_are_idempotent << '\n';
   }
@@ -752,9 +757,45 @@ int run_dlq_redrive(dlq_options o, std::ostream& out) {
     return fail(std::to_string(unrecorded) +
                 " dead letter(s) redriven but not marked redriven in the DLQ (see above); they stay pending");
   }
-  if (!missing_ids.empty()) return fail(std::to_string(missing_ids.size()) + " dead letter id(s) not found");
-  if (ok == 0 && !refused.empty()) return refused_only();
+  if (!p.missing_ids.empty()) return fail(std::to_string(p.missing_ids.size()) + " dead letter id(s) not found");
+  if (ok == 0 && !p.refused.empty()) return p.refused_only();
   return cli::exit_code::ok;
+}
+
+}  // namespace
+
+int run_dlq_redrive(dlq_options o, std::ostream& out) {
+  if (auto problem = validate_dlq("redrive", o); !problem.empty()) return fail(problem, cli::exit_code::bad_input);
+  const auto cfg = load_kafka(o.common);
+  const auto d = kafka::after(std::chrono::seconds(o.common.timeout_s));
+  const std::string topic = dlq_topic_of(o, cfg);
+  auto all = read_dlq(cfg, topic, d);
+  if (!all) return fail(all.error().to_string());
+  const auto p = plan_redrive(o, std::move(all).value().entries);
+  json skipped_json = json::array();
+  for (const auto& e : p.skipped) {
+    skipped_json.push_back({{"id", e.letter.id()}, {"resolution", resolution_json(e)}});
+  }
+  json refused_json = json::array();
+  for (const auto& [id, why] : p.refused) refused_json.push_back({{"id", id}, {"reason", why}});
+
+  json doc{{"topic", topic},
+           {"execute", o.execute},
+           {"selected", p.selected.size()},
+           {"skipped", p.skipped.size()},
+           {"skippedLetters", skipped_json}};
+  if (!o.execute) return confirm_redrive(o, p, doc, refused_json, out);
+
+  auto admin = kafka::admin::create(cfg);
+  if (!admin) return fail(admin.error().to_string());
+  kafka::producer_options po;
+  po.client_id = "syndicate-dlq-redrive";
+  auto producer = kafka::producer::create(cfg, po);
+  if (!producer) return fail(producer.error().to_string());
+
+  const auto outcomes = send_redrives(p.selected, admin.value(), producer.value(), d);
+  const auto resolution_errors = record_resolutions(outcomes, topic, producer.value(), d);
+  return report_redrive(o, p, outcomes, resolution_errors, doc, out);
 }
 
 }  // namespace syn::ops

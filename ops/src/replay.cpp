@@ -252,6 +252,98 @@ kafka::result<std::map<std::int32_t, std::int64_t>> by_time(rdk::reader& reader,
   return reader.offsets_for_times(s.topic, q, d);
 }
 
+/// Where a to-datetime or issue rewind starts: per partition, the offset found (nothing for the
+/// other modes) and how it was found; `failed`: the exit code when it cannot be found.
+struct rewind_start {
+  std::map<std::int32_t, std::int64_t> found;
+  std::string detail;
+  std::optional<int> failed;
+};
+
+rewind_start find_rewind_start(const replay_options& o, rewind_kind kind, rdk::reader& reader, const source& s,
+                               kafka::deadline d) {
+  rewind_start r;
+  if (kind == rewind_kind::to_datetime) {
+    std::string err;
+    const auto ms = parse_datetime(*o.to_datetime, err).value_or(0);
+    auto f = by_time(reader, s, ms, d);
+    if (!f) return {{}, {}, kafka_fail(f.error())};
+    r.found = std::move(f).value();
+    r.detail = "first record at or after " + format_utc(ms);
+  } else if (kind == rewind_kind::issue) {
+    const std::int32_t p = s.selected.front();
+    auto f = find_issue(reader, s, p, *o.issue, d);
+    if (!f) return {{}, {}, kafka_fail(f.error())};
+    if (!f.value()) {
+      return {{}, {}, fail("issue " + *o.issue + " has no committed record in " + tp(o.topic, p) + " (its partition: " +
+                  "partition_for(issue id, " + std::to_string(s.partition_count) + ") = " + std::to_string(p) +
+                  "; offsets " + std::to_string(s.marks.at(p).low) + ".." + std::to_string(s.marks.at(p).high) +
+                  " scanned)")};
+    }
+    r.found[p] = *f.value();
+    r.detail = "issue " + *o.issue + " starts at offset " + std::to_string(*f.value()) + " of partition " + std::to_string(p);
+  }
+  return r;
+}
+
+/// Commits `changes` for the group from outside, once it has no member, and reads them back.
+/// nullopt once committed, else the exit code.
+std::optional<int> commit_rewind(const replay_options& o, const config::kafka_config& cfg, kafka::admin& admin,
+                                 const std::vector<kafka::partition_offset>& changes, kafka::deadline d,
+                                 const std::function<void(const std::string&)>& finish) {
+  // A group with members owns its offsets: a commit from outside would be overwritten by the
+  // members' next commit, and the broker refuses it anyway (UNKNOWN_MEMBER_ID).
+  auto ga = rdk::admin_client::create(cfg);
+  if (!ga) return kafka_fail(ga.error());
+  auto desc = ga.value().describe_group(o.group, d);
+  if (!desc) return kafka_fail(desc.error());
+  auto refuse = [&](const rdk::group_description& g) {
+    std::string who;
+    for (const auto& m : g.members) {
+      if (!who.empty()) who += ", ";
+      who += m.client_id + "@" + m.host;
+    }
+    return fail("refusing to rewind group " + o.group + ": it has " + std::to_string(g.members.size()) +
+                " active member(s) (state " + g.state + (who.empty() ? "" : ": " + who) +
+                "); stop its consumers first, then run this again. Nothing was changed.");
+  };
+  if (!desc.value().inactive()) return refuse(desc.value());
+  if (changes.empty()) {
+    finish("nothing to change");
+    return cli::exit_code::ok;
+  }
+  // A member that joined between the check and the commit makes the broker answer
+  // UNKNOWN_MEMBER_ID (per partition, as measured on Kafka 4.4): the same refusal.
+  const auto unknown_member = kafka::make_error_code(static_cast<kafka::errc>(RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID));
+  auto refuse_if_joined = [&](const kafka::error& e) {
+    if (e.code() == unknown_member) {
+      if (auto again = ga.value().describe_group(o.group, d); again && !again.value().inactive()) {
+        return refuse(again.value());
+      }
+    }
+    return fail("committing offsets for group " + o.group + ": " + e.to_string());
+  };
+  auto altered = ga.value().alter_group_offsets(o.group, changes, d);
+  if (!altered) return refuse_if_joined(altered.error());
+  for (const auto& a : altered.value()) {
+    if (a.err) return refuse_if_joined(*a.err);
+  }
+  // Read back what the group now has.
+  auto after = admin.group_offsets(o.group, d);
+  if (!after) return kafka_fail(after.error());
+  std::map<std::int32_t, std::int64_t> now;
+  for (const auto& c : after.value()) {
+    if (c.topic == o.topic) now[c.partition] = c.offset;
+  }
+  for (const auto& c : changes) {
+    if (now[c.partition] != c.offset) {
+      return fail("group " + o.group + " has offset " + offset_text(now[c.partition]) + " on " + tp(o.topic, c.partition) +
+                  " after the commit, expected " + std::to_string(c.offset));
+    }
+  }
+  return std::nullopt;
+}
+
 int run_rewind(const replay_options& o, const config::kafka_config& cfg, kafka::admin& admin, rdk::reader& reader,
                const source& s, kafka::deadline d, std::ostream& out) {
   const rewind_kind kind = kind_of(o);
@@ -262,28 +354,10 @@ int run_rewind(const replay_options& o, const config::kafka_config& cfg, kafka::
     if (c.topic == o.topic && !c.err) current[c.partition] = c.offset;
   }
 
-  std::map<std::int32_t, std::int64_t> found;
-  std::string detail;
-  if (kind == rewind_kind::to_datetime) {
-    std::string err;
-    const auto ms = parse_datetime(*o.to_datetime, err).value_or(0);
-    auto f = by_time(reader, s, ms, d);
-    if (!f) return kafka_fail(f.error());
-    found = std::move(f).value();
-    detail = "first record at or after " + format_utc(ms);
-  } else if (kind == rewind_kind::issue) {
-    const std::int32_t p = s.selected.front();
-    auto f = find_issue(reader, s, p, *o.issue, d);
-    if (!f) return kafka_fail(f.error());
-    if (!f.value()) {
-      return fail("issue " + *o.issue + " has no committed record in " + tp(o.topic, p) + " (its partition: " +
-                  "partition_for(issue id, " + std::to_string(s.partition_count) + ") = " + std::to_string(p) +
-                  "; offsets " + std::to_string(s.marks.at(p).low) + ".." + std::to_string(s.marks.at(p).high) +
-                  " scanned)");
-    }
-    found[p] = *f.value();
-    detail = "issue " + *o.issue + " starts at offset " + std::to_string(*f.value()) + " of partition " + std::to_string(p);
-  }
+  auto start = find_rewind_start(o, kind, reader, s, d);
+  if (start.failed) return *start.failed;
+  const auto& found = start.found;
+  const auto& detail = start.detail;
 
   // Issue mode shows every partition (the others unchanged); the other modes the selected ones.
   std::vector<std::int32_t> shown = s.selected;
@@ -340,60 +414,97 @@ int run_rewind(const replay_options& o, const config::kafka_config& cfg, kafka::
     return cli::exit_code::ok;
   }
 
-  // A group with members owns its offsets: a commit from outside would be overwritten by the
-  // members' next commit, and the broker refuses it anyway (UNKNOWN_MEMBER_ID).
-  auto ga = rdk::admin_client::create(cfg);
-  if (!ga) return kafka_fail(ga.error());
-  auto desc = ga.value().describe_group(o.group, d);
-  if (!desc) return kafka_fail(desc.error());
-  auto refuse = [&](const rdk::group_description& g) {
-    std::string who;
-    for (const auto& m : g.members) {
-      if (!who.empty()) who += ", ";
-      who += m.client_id + "@" + m.host;
-    }
-    return fail("refusing to rewind group " + o.group + ": it has " + std::to_string(g.members.size()) +
-                " active member(s) (state " + g.state + (who.empty() ? "" : ": " + who) +
-                "); stop its consumers first, then run this again. Nothing was changed.");
-  };
-  if (!desc.value().inactive()) return refuse(desc.value());
-  if (changes.empty()) {
-    finish("nothing to change");
-    return cli::exit_code::ok;
-  }
-  // A member that joined between the check and the commit makes the broker answer
-  // UNKNOWN_MEMBER_ID (per partition, as measured on Kafka 4.4): the same refusal.
-  const auto unknown_member = kafka::make_error_code(static_cast<kafka::errc>(RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID));
-  auto refuse_if_joined = [&](const kafka::error& e) {
-    if (e.code() == unknown_member) {
-      if (auto again = ga.value().describe_group(o.group, d); again && !again.value().inactive()) {
-        return refuse(again.value());
-      }
-    }
-    return fail("committing offsets for group " + o.group + ": " + e.to_string());
-  };
-  auto altered = ga.value().alter_group_offsets(o.group, changes, d);
-  if (!altered) return refuse_if_joined(altered.error());
-  for (const auto& a : altered.value()) {
-    if (a.err) return refuse_if_joined(*a.err);
-  }
-  // Read back what the group now has.
-  auto after = admin.group_offsets(o.group, d);
-  if (!after) return kafka_fail(after.error());
-  std::map<std::int32_t, std::int64_t> now;
-  for (const auto& c : after.value()) {
-    if (c.topic == o.topic) now[c.partition] = c.offset;
-  }
-  for (const auto& c : changes) {
-    if (now[c.partition] != c.offset) {
-      return fail("group " + o.group + " has offset " + offset_text(now[c.partition]) + " on " + tp(o.topic, c.partition) +
-                  " after the commit, expected " + std::to_string(c.offset));
-    }
-  }
+  if (auto rc = commit_rewind(o, cfg, admin, changes, d, finish)) return *rc;
   doc["applied"] = true;
   finish("committed " + std::to_string(changes.size()) + " partition offset(s) for group " + o.group +
          "; its consumers resume from there when they start");
   return cli::exit_code::ok;
+}
+
+/// Records copied, per partition.
+struct copy_counts {
+  std::int64_t read = 0;
+  std::int64_t copied = 0;
+  std::int64_t skipped = 0;
+};
+
+/// The range [start, stop) of each selected partition a copy reads; `failed`: the exit code when a
+/// time cannot be looked up.
+struct copy_plan {
+  std::map<std::int32_t, rdk::reader::range> ranges;
+  std::optional<int> failed;
+};
+
+copy_plan plan_copy(const replay_options& o, rdk::reader& reader, const source& s, kafka::deadline d) {
+  copy_plan plan;
+  auto& ranges = plan.ranges;
+  for (auto p : s.selected) ranges[p] = {s.marks.at(p).low, s.marks.at(p).high};
+  std::string err;
+  if (o.from_datetime) {
+    auto f = by_time(reader, s, parse_datetime(*o.from_datetime, err).value_or(0), d);
+    if (!f) return {{}, kafka_fail(f.error())};
+    for (auto& [p, r] : ranges) r.start = f.value()[p] >= 0 ? f.value()[p] : s.marks.at(p).high;
+  }
+  if (o.from_offset) {
+    for (auto& [p, r] : ranges) r.start = std::clamp(*o.from_offset, s.marks.at(p).low, s.marks.at(p).high);
+  }
+  if (o.to_datetime) {
+    auto f = by_time(reader, s, parse_datetime(*o.to_datetime, err).value_or(0), d);
+    if (!f) return {{}, kafka_fail(f.error())};
+    for (auto& [p, r] : ranges) r.stop = f.value()[p] >= 0 ? f.value()[p] : s.marks.at(p).high;
+  }
+  if (o.to_offset) {
+    for (auto& [p, r] : ranges) r.stop = std::clamp(*o.to_offset, s.marks.at(p).low, s.marks.at(p).high);
+  }
+  return plan;
+}
+
+/// What a copy did (or would do), as a table or JSON.
+void report_copy(const replay_options& o, const source& s, const std::map<std::int32_t, rdk::reader::range>& ranges,
+                 std::map<std::int32_t, copy_counts>& per, bool same_partition, std::int32_t target_count,
+                 std::int64_t delivered, std::int64_t failed, std::ostream& out) {
+  table t({{"PARTITION", table::align::right},
+           {"FROM", table::align::right},
+           {"TO", table::align::right},
+           {o.execute ? "COPIED" : "TO COPY", table::align::right},
+           {"SKIPPED", table::align::right}});
+  json parts = json::array();
+  std::int64_t total = 0;
+  std::int64_t skipped = 0;
+  for (const auto& [p, rg] : ranges) {
+    const auto c = per[p];
+    total += c.copied;
+    skipped += c.skipped;
+    t.add({std::to_string(p), std::to_string(rg.start), std::to_string(rg.stop), std::to_string(c.copied),
+           std::to_string(c.skipped)});
+    parts.push_back({{"partition", p}, {"from", rg.start}, {"to", rg.stop}, {"records", c.copied}, {"skipped", c.skipped}});
+  }
+  const std::string partitioning =
+      same_partition ? "same partition numbers"
+                     : "partition_for(issue-id header) (" + std::to_string(target_count) + " partitions vs " +
+                           std::to_string(s.partition_count) + "), key hash without the header";
+  json doc{{"topic", o.topic},      {"toTopic", o.to_topic},  {"execute", o.execute},
+           {"partitions", parts},   {"records", total},        {"skipped", skipped},
+           {"delivered", delivered}, {"failed", failed},        {"partitioning", partitioning}};
+  if (o.issue) doc["issue"] = *o.issue;
+  if (o.common.json) {
+    out << doc.dump(2) << '\n';
+  } else {
+    out << "copy " << o.topic << " -> " << o.to_topic << " (read_committed; " << partitioning
+        << "; header replayed-from: topic/partition/offset)";
+    if (o.issue) out << ", issue " << *o.issue << " only";
+    out << '\n' << t.render();
+    if (o.execute) {
+      out << "copied " << delivered << " of " << total << " records";
+      if (failed > 0) out << " (" << failed << " failed)";
+      if (skipped > 0) out << "; " << skipped << " records of other issues skipped";
+      out << '\n';
+    } else {
+      out << "dry run: " << total << " records would be copied";
+      if (skipped > 0) out << " (" << skipped << " records of other issues skipped)";
+      out << "; add --execute to copy them\n";
+    }
+  }
 }
 
 int run_copy(const replay_options& o, const config::kafka_config& cfg, kafka::admin& admin, rdk::reader& reader,
@@ -403,27 +514,9 @@ int run_copy(const replay_options& o, const config::kafka_config& cfg, kafka::ad
   const auto target_count = static_cast<std::int32_t>(target.value().partitions.size());
   const bool same_partition = target_count == s.partition_count;
 
-  // Range per partition: [start, stop).
-  std::map<std::int32_t, rdk::reader::range> ranges;
-  for (auto p : s.selected) ranges[p] = {s.marks.at(p).low, s.marks.at(p).high};
-  std::string err;
-  if (o.from_datetime) {
-    auto f = by_time(reader, s, parse_datetime(*o.from_datetime, err).value_or(0), d);
-    if (!f) return kafka_fail(f.error());
-    for (auto& [p, r] : ranges) r.start = f.value()[p] >= 0 ? f.value()[p] : s.marks.at(p).high;
-  }
-  if (o.from_offset) {
-    for (auto& [p, r] : ranges) r.start = std::clamp(*o.from_offset, s.marks.at(p).low, s.marks.at(p).high);
-  }
-  if (o.to_datetime) {
-    auto f = by_time(reader, s, parse_datetime(*o.to_datetime, err).value_or(0), d);
-    if (!f) return kafka_fail(f.error());
-    for (auto& [p, r] : ranges) r.stop = f.value()[p] >= 0 ? f.value()[p] : s.marks.at(p).high;
-  }
-  if (o.to_offset) {
-    for (auto& [p, r] : ranges) r.stop = std::clamp(*o.to_offset, s.marks.at(p).low, s.marks.at(p).high);
-  }
-
+  auto plan = plan_copy(o, reader, s, d);
+  if (plan.failed) return *plan.failed;
+  const auto& ranges = plan.ranges;
   std::optional<kafka::producer> producer;
   if (o.execute) {
     kafka::producer_options po;
@@ -433,12 +526,7 @@ int run_copy(const replay_options& o, const config::kafka_config& cfg, kafka::ad
     producer.emplace(std::move(p).value());
   }
 
-  struct counts {
-    std::int64_t read = 0;
-    std::int64_t copied = 0;
-    std::int64_t skipped = 0;
-  };
-  std::map<std::int32_t, counts> per;
+  std::map<std::int32_t, copy_counts> per;
   std::optional<kafka::error> send_error;
   auto r = reader.read(
       o.topic, ranges,
@@ -492,48 +580,7 @@ int run_copy(const replay_options& o, const config::kafka_config& cfg, kafka::ad
     failed += static_cast<std::int64_t>(f.undelivered);
   }
 
-  table t({{"PARTITION", table::align::right},
-           {"FROM", table::align::right},
-           {"TO", table::align::right},
-           {o.execute ? "COPIED" : "TO COPY", table::align::right},
-           {"SKIPPED", table::align::right}});
-  json parts = json::array();
-  std::int64_t total = 0;
-  std::int64_t skipped = 0;
-  for (const auto& [p, rg] : ranges) {
-    const auto c = per[p];
-    total += c.copied;
-    skipped += c.skipped;
-    t.add({std::to_string(p), std::to_string(rg.start), std::to_string(rg.stop), std::to_string(c.copied),
-           std::to_string(c.skipped)});
-    parts.push_back({{"partition", p}, {"from", rg.start}, {"to", rg.stop}, {"records", c.copied}, {"skipped", c.skipped}});
-  }
-  const std::string partitioning =
-      same_partition ? "same partition numbers"
-                     : "partition_for(issue-id header) (" + std::to_string(target_count) + " partitions vs " +
-                           std::to_string(s.partition_count) + "), key hash without the header";
-  json doc{{"topic", o.topic},      {"toTopic", o.to_topic},  {"execute", o.execute},
-           {"partitions", parts},   {"records", total},        {"skipped", skipped},
-           {"delivered", delivered}, {"failed", failed},        {"partitioning", partitioning}};
-  if (o.issue) doc["issue"] = *o.issue;
-  if (o.common.json) {
-    out << doc.dump(2) << '\n';
-  } else {
-    out << "copy " << o.topic << " -> " << o.to_topic << " (read_committed; " << partitioning
-        << "; header replayed-from: topic/partition/offset)";
-    if (o.issue) out << ", issue " << *o.issue << " only";
-    out << '\n' << t.render();
-    if (o.execute) {
-      out << "copied " << delivered << " of " << total << " records";
-      if (failed > 0) out << " (" << failed << " failed)";
-      if (skipped > 0) out << "; " << skipped << " records of other issues skipped";
-      out << '\n';
-    } else {
-      out << "dry run: " << total << " records would be copied";
-      if (skipped > 0) out << " (" << skipped << " records of other issues skipped)";
-      out << "; add --execute to copy them\n";
-    }
-  }
+  report_copy(o, s, ranges, per, same_partition, target_count, delivered, failed, out);
   if (!r) return kafka_fail(r.error());
   if (send_error) return kafka_fail(*send_error);
   if (failed > 0) {

@@ -27,6 +27,10 @@ using syndication::v1::IssueManifest;
 
 std::string fail_line(const kafka::error& e) { return e.to_string(); }
 
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
 /// A record the broker (or librdkafka's message.max.bytes) will never take: retrying is useless.
 /// A commit that failed on it reports the delivery error in its message, hence the text match.
 bool too_large(const kafka::error& e) {
@@ -59,6 +63,27 @@ IssueManifest slim(IssueManifest m) {
   m.clear_source();
   m.clear_warnings();
   return m;
+}
+
+
+/// One issue of a group, ready to send.
+struct planned_issue {
+  std::size_t slot = 0;  // index into the caller's issues and outcomes
+  const split_result* issue = nullptr;
+  const encoded_issue* encoded = nullptr;  // the caller's, or `own`
+  std::unique_ptr<encoded_issue> own;      // encoded here: the caller gave none
+  std::int32_t article_partition = -1;
+  std::int32_t issue_partition = -1;
+  std::vector<std::size_t> articles;  // indices of the articles to send
+  std::size_t revisions = 0;
+  std::uint64_t first_record = 0;  // the ids send() gave its records in the current attempt
+  std::uint64_t last_record = 0;
+};
+
+bool same_articles(const IssueManifest& a, const IssueManifest& b) {
+  return std::equal(a.article_ids().begin(), a.article_ids().end(), b.article_ids().begin(), b.article_ids().end()) &&
+         std::equal(a.article_hashes().begin(), a.article_hashes().end(), b.article_hashes().begin(),
+                    b.article_hashes().end());
 }
 
 }  // namespace
@@ -170,6 +195,186 @@ struct publisher::impl {
       }
     }
   }
+
+  std::optional<IssueManifest> latest_manifest(const std::string& issue_id) {
+    auto p = partition_of(kafka.topics.issues.name, issue_id);
+    if (!p) throw std::runtime_error(fail_line(p.error()));
+    if (!read_this_group.contains(p.value())) {
+      if (auto r = catch_up(p.value()); !r) throw std::runtime_error(fail_line(r.error()));
+    }
+    const auto& latest = index[p.value()].latest;
+    if (auto it = latest.find(issue_id); it != latest.end()) return it->second;
+    return std::nullopt;
+  }
+
+  /// What to send of each issue of a group: what the topic (or the group, ahead of it) does not
+  /// hold yet. Resets each outcome; an issue that cannot be planned gets its error and no plan.
+  std::vector<planned_issue> plan_group(std::span<const split_result* const> issues,
+                                        std::span<const encoded_issue* const> encoded, std::span<publish_outcome> out,
+                                        double& read_ms) {
+    const auto& topics = kafka.topics;
+    std::vector<planned_issue> plan;
+    plan.reserve(issues.size());
+    // Manifests planned earlier in this group, by issue id: a later copy compares with them.
+    std::map<std::string, const IssueManifest*, std::less<>> planned_latest;
+    read_this_group.clear();
+    for (std::size_t i = 0; i < issues.size(); ++i) {
+      const split_result& issue = *issues[i];
+      auto& o = out[i];
+      // Fresh, but for who it is (a retry one by one follows a failed group's outcome).
+      o.state = publish_outcome::status::failed;
+      o.articles_sent = o.revisions = 0;
+      o.ranges.clear();
+      o.error.clear();
+      o.fatal = o.permanent = false;
+      // What the topic (or this group, ahead of it) already holds for this issue.
+      std::optional<IssueManifest> previous;
+      if (auto it = planned_latest.find(o.issue_id); it != planned_latest.end()) {
+        previous = *it->second;
+      } else {
+        try {
+          const auto reading = std::chrono::steady_clock::now();
+          previous = latest_manifest(o.issue_id);
+          read_ms += ms_since(reading);
+          if (auto read = partition_of(topics.issues.name, o.issue_id)) read_this_group.insert(read.value());
+        } catch (const std::exception& e) {
+          o.error = e.what();
+          continue;
+        }
+      }
+      if (previous && same_articles(*previous, issue.manifest) && !options.force) {
+        o.state = publish_outcome::status::unchanged;
+        continue;
+      }
+      std::map<std::string, std::string, std::less<>> held;  // article id -> content hash
+      if (previous) {
+        for (int k = 0; k < previous->article_ids_size() && k < previous->article_hashes_size(); ++k) {
+          held[previous->article_ids(k)] = previous->article_hashes(k);
+        }
+      }
+      auto article_partition = partition_of(topics.articles.name, o.issue_id);
+      auto issue_partition = partition_of(topics.issues.name, o.issue_id);
+      if (!article_partition || !issue_partition) {
+        o.error = fail_line(article_partition ? issue_partition.error() : article_partition.error());
+        continue;
+      }
+      planned_issue p;
+      p.slot = i;
+      p.issue = &issue;
+      if (!encoded.empty()) {
+        p.encoded = encoded[i];
+      } else {
+        p.own = std::make_unique<encoded_issue>(encode_issue(issue));
+        p.encoded = p.own.get();
+      }
+      p.article_partition = article_partition.value();
+      p.issue_partition = issue_partition.value();
+      for (std::size_t k = 0; k < issue.articles.size(); ++k) {
+        const auto& a = issue.articles[k];
+        auto it = held.find(a.id());
+        const bool known = it != held.end();
+        if (known && it->second == a.content_sha256() && !options.force) continue;
+        if (known && it->second != a.content_sha256()) ++p.revisions;
+        p.articles.push_back(k);
+      }
+      plan.push_back(std::move(p));
+      planned_latest[out[i].issue_id] = &issue.manifest;  // the same ids and hashes as published
+    }
+    read_this_group.clear();
+    return plan;
+  }
+
+  /// Sends the planned issues (articles, then the manifest) in one transaction; `sent_in_attempt`
+  /// counts the records of the last attempt.
+  kafka::result<std::vector<kafka::delivery_report>> send_group(std::vector<planned_issue>& plan,
+                                                                std::span<publish_outcome> out,
+                                                                const google::protobuf::Timestamp& now,
+                                                                std::size_t& sent_in_attempt) {
+    const auto& topics = kafka.topics;
+    // Values are stamped into one buffer (the producer copies what it sends).
+    const publish_stamp stamp_now(now);
+    std::string stamped;
+    auto body = [&](kafka::producer& tx) -> kafka::result<void> {
+      sent_in_attempt = 0;
+      for (auto& p : plan) {
+        p.first_record = p.last_record = 0;
+        const std::string& issue_id = out[p.slot].issue_id;
+        auto send = [&](const std::string& topic, std::int32_t partition, const std::string& key,
+                        const std::string& value, std::string_view schema, std::string_view language) -> kafka::result<void> {
+          const auto headers = contract::record_headers(schema, issue_id, language);
+          kafka::outgoing_record rec{topic, key, value, headers, partition, std::nullopt};
+          auto r = tx.send(rec, kafka::after(10s));
+          if (!r) return r.error();
+          if (p.first_record == 0) p.first_record = r.value();
+          p.last_record = r.value();
+          ++sent_in_attempt;
+          if (exit_after && sent_in_attempt >= *exit_after) {
+            (void)tx.flush(kafka::after(10s));
+            log::get("publisher").warn("test hook: exiting after {} records of an open transaction", sent_in_attempt);
+            std::_Exit(70);
+          }
+          return kafka::success();
+        };
+        const auto& articles = p.issue->articles;
+        for (const std::size_t k : p.articles) {
+          stamp(p.encoded->articles[k], stamp_now.article, stamped);
+          if (auto r = send(topics.articles.name, p.article_partition, articles[k].id(), stamped, contract::schema::article,
+                            articles[k].language());
+              !r) {
+            return r.error();
+          }
+        }
+        const std::string language = articles.empty() ? "zh-Hans" : articles.front().language();
+        stamp(p.encoded->manifest, stamp_now.manifest, stamped);
+        if (auto r = send(topics.issues.name, p.issue_partition, issue_id, stamped, contract::schema::issue_manifest,
+                          language);
+            !r) {
+          return r.error();
+        }
+      }
+      return kafka::success();
+    };
+    return producer.transact(kafka::after(std::chrono::milliseconds(kafka.transaction_timeout_ms)), body);
+  }
+
+  /// A committed group: each issue's outcome from its delivery reports, and the index of the
+  /// issues topic from what was committed (without re-reading it).
+  void record_group(const std::vector<planned_issue>& plan, std::span<publish_outcome> out,
+                    std::vector<kafka::delivery_report>& reports, const google::protobuf::Timestamp& now) {
+    const auto& topics = kafka.topics;
+    // Each report to its issue: send() numbers records in order, so an issue's ids are one run.
+    std::vector<std::vector<kafka::delivery_report>> mine(plan.size());
+    for (auto& r : reports) {
+      const auto it = std::upper_bound(plan.begin(), plan.end(), r.id,
+                                       [](std::uint64_t id, const planned_issue& p) { return id < p.first_record; });
+      if (it == plan.begin() || r.id > std::prev(it)->last_record) continue;  // not of this attempt
+      mine[static_cast<std::size_t>(std::prev(it) - plan.begin())].push_back(std::move(r));
+    }
+    // Per issues-topic partition: the offsets of the manifests just committed.
+    std::map<std::int32_t, std::vector<std::int64_t>> own;
+    for (std::size_t k = 0; k < plan.size(); ++k) {
+      const auto& p = plan[k];
+      auto& o = out[p.slot];
+      for (const auto& r : mine[k]) {
+        if (r.topic == topics.issues.name && r.partition == p.issue_partition) own[p.issue_partition].push_back(r.offset);
+      }
+      o.state = publish_outcome::status::published;
+      o.articles_sent = p.articles.size();
+      o.revisions = p.revisions;
+      o.ranges = ranges_of(mine[k]);
+      // Remember what we just committed without re-reading it.
+      IssueManifest committed = slim(p.issue->manifest);
+      *committed.mutable_published_at() = now;
+      index[p.issue_partition].latest[o.issue_id] = std::move(committed);
+    }
+    for (auto& [partition, offsets] : own) {
+      auto& idx = index[partition];
+      const auto [lo, hi] = std::minmax_element(offsets.begin(), offsets.end());
+      idx.own_first = *lo;
+      idx.own_last = *hi;
+      idx.own_count = static_cast<std::int64_t>(offsets.size());
+    }
+  }
 };
 
 publisher::publisher(const config::kafka_config& kafka, publisher_options options) {
@@ -195,39 +400,9 @@ publisher::publisher(const config::kafka_config& kafka, publisher_options option
 publisher::~publisher() = default;
 
 std::optional<IssueManifest> publisher::latest_manifest(const std::string& issue_id) {
-  auto p = impl_->partition_of(impl_->kafka.topics.issues.name, issue_id);
-  if (!p) throw std::runtime_error(fail_line(p.error()));
-  if (!impl_->read_this_group.contains(p.value())) {
-    if (auto r = impl_->catch_up(p.value()); !r) throw std::runtime_error(fail_line(r.error()));
-  }
-  const auto& latest = impl_->index[p.value()].latest;
-  if (auto it = latest.find(issue_id); it != latest.end()) return it->second;
-  return std::nullopt;
+  return impl_->latest_manifest(issue_id);
 }
 
-namespace {
-
-/// One issue of a group, ready to send.
-struct planned_issue {
-  std::size_t slot = 0;  // index into the caller's issues and outcomes
-  const split_result* issue = nullptr;
-  const encoded_issue* encoded = nullptr;  // the caller's, or `own`
-  std::unique_ptr<encoded_issue> own;      // encoded here: the caller gave none
-  std::int32_t article_partition = -1;
-  std::int32_t issue_partition = -1;
-  std::vector<std::size_t> articles;  // indices of the articles to send
-  std::size_t revisions = 0;
-  std::uint64_t first_record = 0;  // the ids send() gave its records in the current attempt
-  std::uint64_t last_record = 0;
-};
-
-bool same_articles(const IssueManifest& a, const IssueManifest& b) {
-  return std::equal(a.article_ids().begin(), a.article_ids().end(), b.article_ids().begin(), b.article_ids().end()) &&
-         std::equal(a.article_hashes().begin(), a.article_hashes().end(), b.article_hashes().begin(),
-                    b.article_hashes().end());
-}
-
-}  // namespace
 
 publish_outcome publisher::publish(const split_result& issue) {
   const std::array<const split_result*, 1> one{&issue};
@@ -269,134 +444,18 @@ std::vector<publish_outcome> publisher::publish(std::span<const split_result* co
 
 bool publisher::publish_group(std::span<const split_result* const> issues,
                               std::span<const encoded_issue* const> encoded, std::span<publish_outcome> out) {
-  const auto& topics = impl_->kafka.topics;
   const auto started = std::chrono::steady_clock::now();
-  const auto ms_since = [](std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
-  };
   const auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
-  std::vector<planned_issue> plan;
-  plan.reserve(issues.size());
-  // Manifests planned earlier in this group, by issue id: a later copy compares with them.
-  std::map<std::string, const IssueManifest*, std::less<>> planned_latest;
-  impl_->read_this_group.clear();
   double read_ms = 0;  // of the planning: reading the issues topic (what is published already)
-  for (std::size_t i = 0; i < issues.size(); ++i) {
-    const split_result& issue = *issues[i];
-    auto& o = out[i];
-    // Fresh, but for who it is (a retry one by one follows a failed group's outcome).
-    o.state = publish_outcome::status::failed;
-    o.articles_sent = o.revisions = 0;
-    o.ranges.clear();
-    o.error.clear();
-    o.fatal = o.permanent = false;
-    // What the topic (or this group, ahead of it) already holds for this issue.
-    std::optional<IssueManifest> previous;
-    if (auto it = planned_latest.find(o.issue_id); it != planned_latest.end()) {
-      previous = *it->second;
-    } else {
-      try {
-        const auto reading = std::chrono::steady_clock::now();
-        previous = latest_manifest(o.issue_id);
-        read_ms += ms_since(reading);
-        if (auto read = impl_->partition_of(topics.issues.name, o.issue_id)) impl_->read_this_group.insert(read.value());
-      } catch (const std::exception& e) {
-        o.error = e.what();
-        continue;
-      }
-    }
-    if (previous && same_articles(*previous, issue.manifest) && !impl_->options.force) {
-      o.state = publish_outcome::status::unchanged;
-      continue;
-    }
-    std::map<std::string, std::string, std::less<>> held;  // article id -> content hash
-    if (previous) {
-      for (int k = 0; k < previous->article_ids_size() && k < previous->article_hashes_size(); ++k) {
-        held[previous->article_ids(k)] = previous->article_hashes(k);
-      }
-    }
-    auto article_partition = impl_->partition_of(topics.articles.name, o.issue_id);
-    auto issue_partition = impl_->partition_of(topics.issues.name, o.issue_id);
-    if (!article_partition || !issue_partition) {
-      o.error = fail_line(article_partition ? issue_partition.error() : article_partition.error());
-      continue;
-    }
-    planned_issue p;
-    p.slot = i;
-    p.issue = &issue;
-    if (!encoded.empty()) {
-      p.encoded = encoded[i];
-    } else {
-      p.own = std::make_unique<encoded_issue>(encode_issue(issue));
-      p.encoded = p.own.get();
-    }
-    p.article_partition = article_partition.value();
-    p.issue_partition = issue_partition.value();
-    for (std::size_t k = 0; k < issue.articles.size(); ++k) {
-      const auto& a = issue.articles[k];
-      auto it = held.find(a.id());
-      const bool known = it != held.end();
-      if (known && it->second == a.content_sha256() && !impl_->options.force) continue;
-      if (known && it->second != a.content_sha256()) ++p.revisions;
-      p.articles.push_back(k);
-    }
-    plan.push_back(std::move(p));
-    planned_latest[out[i].issue_id] = &issue.manifest;  // the same ids and hashes as published
-  }
-  impl_->read_this_group.clear();
-  spdlog::debug("publisher: planned {} of {} issues in {:.1f} ms ({:.1f} ms reading the issues topic)", plan.size(),
+  auto plan = impl_->plan_group(issues, encoded, out, read_ms);
+  log::get("publisher").debug("planned {} of {} issues in {:.1f} ms ({:.1f} ms reading the issues topic)", plan.size(),
                 issues.size(), ms_since(started), read_ms);
   if (plan.empty()) return true;
   const auto sending = std::chrono::steady_clock::now();
 
-  // Values are stamped into one buffer (the producer copies what it sends).
-  const publish_stamp stamp_now(now);
-  std::string stamped;
   std::size_t sent_in_attempt = 0;
-  auto body = [&](kafka::producer& tx) -> kafka::result<void> {
-    sent_in_attempt = 0;
-    for (auto& p : plan) {
-      p.first_record = p.last_record = 0;
-      const std::string& issue_id = out[p.slot].issue_id;
-      auto send = [&](const std::string& topic, std::int32_t partition, const std::string& key,
-                      const std::string& value, std::string_view schema, std::string_view language) -> kafka::result<void> {
-        const auto headers = contract::record_headers(schema, issue_id, language);
-        kafka::outgoing_record rec{topic, key, value, headers, partition, std::nullopt};
-        auto r = tx.send(rec, kafka::after(10s));
-        if (!r) return r.error();
-        if (p.first_record == 0) p.first_record = r.value();
-        p.last_record = r.value();
-        ++sent_in_attempt;
-        if (impl_->exit_after && sent_in_attempt >= *impl_->exit_after) {
-          (void)tx.flush(kafka::after(10s));
-          spdlog::warn("test hook: exiting after {} records of an open transaction", sent_in_attempt);
-          std::_Exit(70);
-        }
-        return kafka::success();
-      };
-      const auto& articles = p.issue->articles;
-      for (const std::size_t k : p.articles) {
-        stamp(p.encoded->articles[k], stamp_now.article, stamped);
-        if (auto r = send(topics.articles.name, p.article_partition, articles[k].id(), stamped, contract::schema::article,
-                          articles[k].language());
-            !r) {
-          return r.error();
-        }
-      }
-      const std::string language = articles.empty() ? "zh-Hans" : articles.front().language();
-      stamp(p.encoded->manifest, stamp_now.manifest, stamped);
-      if (auto r = send(topics.issues.name, p.issue_partition, issue_id, stamped, contract::schema::issue_manifest,
-                        language);
-          !r) {
-        return r.error();
-      }
-    }
-    return kafka::success();
-  };
-
-  auto reports = impl_->producer.transact(kafka::after(std::chrono::milliseconds(impl_->kafka.transaction_timeout_ms)),
-                                          body);
-  spdlog::debug("publisher: transaction of {} issues ({} records) {} in {:.1f} ms", plan.size(), sent_in_attempt,
+  auto reports = impl_->send_group(plan, out, now, sent_in_attempt);
+  log::get("publisher").debug("transaction of {} issues ({} records) {} in {:.1f} ms", plan.size(), sent_in_attempt,
                 reports ? "committed" : "failed", ms_since(sending));
   if (!reports) {
     std::string error = fail_line(reports.error());
@@ -411,38 +470,7 @@ bool publisher::publish_group(std::span<const split_result* const> issues,
     // A fatal error fails every issue alike: retrying them one by one cannot help.
     return reports.error().fatal();
   }
-  // Each report to its issue: send() numbers records in order, so an issue's ids are one run.
-  std::vector<std::vector<kafka::delivery_report>> mine(plan.size());
-  for (auto& r : reports.value()) {
-    const auto it = std::upper_bound(plan.begin(), plan.end(), r.id,
-                                     [](std::uint64_t id, const planned_issue& p) { return id < p.first_record; });
-    if (it == plan.begin() || r.id > std::prev(it)->last_record) continue;  // not of this attempt
-    mine[static_cast<std::size_t>(std::prev(it) - plan.begin())].push_back(std::move(r));
-  }
-  // Per issues-topic partition: the offsets of the manifests just committed.
-  std::map<std::int32_t, std::vector<std::int64_t>> own;
-  for (std::size_t k = 0; k < plan.size(); ++k) {
-    const auto& p = plan[k];
-    auto& o = out[p.slot];
-    for (const auto& r : mine[k]) {
-      if (r.topic == topics.issues.name && r.partition == p.issue_partition) own[p.issue_partition].push_back(r.offset);
-    }
-    o.state = publish_outcome::status::published;
-    o.articles_sent = p.articles.size();
-    o.revisions = p.revisions;
-    o.ranges = ranges_of(mine[k]);
-    // Remember what we just committed without re-reading it.
-    IssueManifest committed = slim(p.issue->manifest);
-    *committed.mutable_published_at() = now;
-    impl_->index[p.issue_partition].latest[o.issue_id] = std::move(committed);
-  }
-  for (auto& [partition, offsets] : own) {
-    auto& idx = impl_->index[partition];
-    const auto [lo, hi] = std::minmax_element(offsets.begin(), offsets.end());
-    idx.own_first = *lo;
-    idx.own_last = *hi;
-    idx.own_count = static_cast<std::int64_t>(offsets.size());
-  }
+  impl_->record_group(plan, out, reports.value(), now);
   return true;
 }
 

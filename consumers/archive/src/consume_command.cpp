@@ -18,7 +18,7 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
       "database (consumer group consumers.groups.archive, read_committed; offsets committed after the database "
       "transaction).");
   service::add_consumer_options(consume, *args);
-  dispatch.on(consume, [args, consume] {
+  dispatch.on(consume, [args] {
     const config::root cfg = config::load(args->config_path);
     service::setup_logging(cfg.observability);
     archive_sink sink(cfg.archive);
@@ -26,21 +26,16 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
       cli::print_error("archive: " + c.error().to_string());
       return static_cast<int>(cli::failure);
     }
-    runner::options o;
-    o.group_id = cfg.consumers.groups.archive;
-    o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name, cfg.kafka.topics.issues.name};
+    auto o = service::consumer_runner_options(
+        cfg, *args, cfg.consumers.groups.archive,
+        {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name, cfg.kafka.topics.issues.name});
     o.schemas = contract::schemas_of({contract::topic_role::articles, contract::topic_role::translated,
                                       contract::topic_role::issues});
     o.batch_size = static_cast<std::size_t>(cfg.archive.batch_size);
     o.batch_max_wait = cfg.archive.batch_max_wait;
-    o.commit_timeout = cfg.consumers.commit_timeout;
-    o.retry = cfg.consumers.retry;
     o.retry_forever = true;  // database down: pause and wait, never dead-letter good records
-    o.stop_at_end = args->until_caught_up;
     runner::runner r(cfg.kafka, o, sink);
-    const std::string listen =
-        consume->count("--metrics-listen") ? args->metrics_listen : cfg.observability.metrics.archive;
-    return service::run_consumer(r, "archive", args->until_caught_up ? args->metrics_listen : listen);
+    return service::run_consumer(r, "archive", service::metrics_address(*args, cfg.observability.metrics.archive));
   });
 }
 

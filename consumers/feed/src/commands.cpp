@@ -11,7 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "http_client.hpp"
+#include "syn/core/http_client.hpp"
 
 #include <condition_variable>
 #include <csignal>

@@ -1,6 +1,6 @@
 #include "syn/feed/composer.hpp"
 
-#include "http_client.hpp"
+#include "syn/core/http_client.hpp"
 #include "syn/feed/text.hpp"
 
 #include <algorithm>

@@ -82,19 +82,12 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
       log::get("feed").warn("dead-lettered held article {} ({})", a.id(), why);
     };
     feed_sink sink(cfg.feed, fo);
-    runner::options o;
-    o.group_id = cfg.consumers.groups.feed;
-    o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name};
+    auto o = service::consumer_runner_options(cfg, *args, cfg.consumers.groups.feed,
+                                              {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name});
     o.schemas = contract::schemas_of({contract::topic_role::articles, contract::topic_role::translated});
-    o.batch_size = static_cast<std::size_t>(cfg.consumers.poll_batch_size);
-    o.commit_timeout = cfg.consumers.commit_timeout;
-    o.retry = cfg.consumers.retry;
-    o.stop_at_end = args->until_caught_up;
     runner::runner r(cfg.kafka, o, sink);
-    const std::string listen = consume->count("--metrics-listen") || args->until_caught_up
-                                   ? args->metrics_listen
-                                   : cfg.observability.metrics.feed;
-    return service::run_consumer(r, "feed", listen, [&sink] { return sink.prometheus_text(); });
+    return service::run_consumer(r, "feed", service::metrics_address(*args, cfg.observability.metrics.feed),
+                                 [&sink] { return sink.prometheus_text(); });
   });
 }
 

@@ -2,7 +2,7 @@
 // the WeChat accounts and the two acts that change what is posted (docs/FEED.md "Quotas",
 // "Re-posting", docs/RUNBOOK.md). Acts are dry runs unless --execute, as `replay` and `dlq` are,
 // and each one that is executed is written to the state db's operator_actions and the log.
-#include "http_client.hpp"
+#include "syn/core/http_client.hpp"
 #include "syn/core/log.hpp"
 #include "syn/core/config.hpp"
 #include "syn/core/service.hpp"

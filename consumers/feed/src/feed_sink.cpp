@@ -1,7 +1,9 @@
 #include "syn/feed/feed_sink.hpp"
 #include "syn/core/log.hpp"
 
-#include "http_client.hpp"
+#include "feed_plan.hpp"
+#include "syn/core/http_client.hpp"
+#include "work_pool.hpp"
 #include "syn/core/metrics.hpp"
 #include "syn/core/sha256.hpp"
 #include "syn/feed/pages.hpp"
@@ -30,14 +32,6 @@ namespace syn::feed {
 namespace {
 
 using syndication::v1::Article;
-
-struct item {
-  std::size_t index;  ///< into the batch; `no_record` for an article held from an earlier batch
-  const Article* article;
-  std::string sha;
-};
-
-constexpr std::size_t no_record = static_cast<std::size_t>(-1);
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -366,105 +360,88 @@ struct feed_sink::impl {
     return std::nullopt;
   }
 
-  /// With an empty batch (the hold timer, shutdown): pushes the held groups older than the grace
-  /// window (`flush_all`: every held group).
-  ::syn::sink::verdict write(std::span<const ::syn::sink::envelope> batch, bool flush_all = false) {
-    std::map<std::size_t, std::string> rejected;
-    auto reject_record = [&](std::size_t i, const std::string& why) {
-      auto& r = rejected[i];
+  /// The records a batch rejects, with their reasons (joined when one record fails several ways).
+  struct rejections {
+    std::map<std::size_t, std::string> by_record;
+    void record(std::size_t i, const std::string& why) {
+      auto& r = by_record[i];
       r += (r.empty() ? "" : "; ") + why;
-    };
-    auto reject = [&](const item& it, const std::string& why) {
-      if (it.index != no_record) return reject_record(it.index, why);
-      // Held from an earlier batch whose offsets are committed: the runner cannot dead-letter it,
-      // so the sink hands it to the dead-letter topic itself.
-      ++stats.held_dead_lettered;
-      if (opt.dead_letter_held) {
-        opt.dead_letter_held(*it.article, why);
-      } else {
-        spdlog::error("feed: a held article could not be pushed and there is no dead-letter topic: {}: {}",
-                      it.article->id(), why);
-      }
-    };
+    }
+  };
 
-    // Steps 1-3 read and write the state db many times per article and call no WeChat API (only
-    // a dead letter for a held article that failed may wait on Kafka): one transaction, committed
-    // before the first WeChat call, so the holds are durable before the offsets are committed.
-    load_pauses();
-    state_store::batch_transaction planning(*state);
+  void reject(rejections& rejected, const detail::item& it, const std::string& why) {
+    if (it.index != detail::no_record) return rejected.record(it.index, why);
+    // Held from an earlier batch whose offsets are committed: the runner cannot dead-letter it,
+    // so the sink hands it to the dead-letter topic itself.
+    ++stats.held_dead_lettered;
+    if (opt.dead_letter_held) {
+      opt.dead_letter_held(*it.article, why);
+    } else {
+      log::get("feed").error("a held article could not be pushed and there is no dead-letter topic: {}: {}",
+                    it.article->id(), why);
+    }
+  }
 
-    // 1. The articles of the batch, routed.
-    std::vector<item> items;
-    std::vector<std::vector<std::size_t>> routes;
-    std::deque<Article> owned;  ///< copies of articles that came without a content hash
-    std::map<std::size_t, std::uint64_t> routed_here;  ///< counted once the batch is taken
+  /// 1. The articles of the batch, routed; the issues that may continue in the next batch.
+  void route_batch(std::span<const ::syn::sink::envelope> batch, detail::batch_plan& p, rejections& rejected) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const auto* a = std::get_if<Article>(&batch[i].payload);
       if (a == nullptr) continue;  // manifests and translation jobs: nothing to do here
       ++stats.articles_seen;
       if (a->id().empty()) {
-        reject_record(i, "feed: article without id");
+        rejected.record(i, "feed: article without id");
         continue;
       }
       std::string sha = a->content_sha256();
       if (sha.empty()) {
         // Should not happen (the producer sets it); a hash of the record keeps replays idempotent.
         sha = sha256_hex(a->SerializeAsString());
-        owned.push_back(*a);
-        owned.back().set_content_sha256(sha);
-        a = &owned.back();
+        p.owned.push_back(*a);
+        p.owned.back().set_content_sha256(sha);
+        a = &p.owned.back();
       }
-      items.push_back({i, a, std::move(sha)});
-      routes.push_back(route(*a, cfg.accounts));
-      for (const auto idx : routes.back()) ++routed_here[idx];
+      p.items.push_back({i, a, std::move(sha)});
+      p.routes.push_back(route(*a, cfg.accounts));
+      for (const auto idx : p.routes.back()) ++p.routed_here[idx];
     }
 
     // Issues that may continue in the next batch: with a full batch, the issue of each partition's
     // last article (the runner cuts batches by count, so only there can an issue be split).
     // The partitions of the batch (`topic:partition`) and the source of each issue.
-    std::set<std::string> trailing;
-    std::map<std::string, std::string> source_of;  ///< issue -> source
-    std::map<std::string, std::string> last;       ///< source -> issue of its last article
     for (const auto& e : batch) {
       if (const auto* a = std::get_if<Article>(&e.payload)) {
         auto source = std::string(e.topic) + ":" + std::to_string(e.partition);
-        source_of.emplace(a->issue_id(), source);
-        last[std::move(source)] = a->issue_id();
+        p.source_of.emplace(a->issue_id(), source);
+        p.last[std::move(source)] = a->issue_id();
       }
     }
     if (opt.batch_size > 0 && batch.size() >= opt.batch_size) {
-      for (const auto& [source, issue] : last) trailing.insert(issue);
+      for (const auto& [source, issue] : p.last) p.trailing.insert(issue);
     }
+  }
 
-    // 2. Pages and feed entries: every routed account, pushed or not.
-    {
-      std::vector<state_store::article_to_store> pages;
-      for (std::size_t k = 0; k < items.size(); ++k) {
-        std::vector<std::string> accounts;
-        for (const auto idx : routes[k]) accounts.push_back(cfg.accounts[idx].name);
-        if (accounts.empty()) continue;
-        const Article& a = *items[k].article;
-        // Render only what changed: a replay of the same hash stores nothing new.
-        std::string html;
-        const auto known = state->article_version(a.id());
-        if (!known || known->first != items[k].sha) html = render_article_page(a, known ? known->second + 1 : 1);
-        pages.push_back({&a, std::move(html), std::move(accounts)});
-      }
-      state->store_articles(pages);
+  /// 2. Pages and feed entries: every routed account, pushed or not.
+  void store_pages(const detail::batch_plan& p) {
+    std::vector<state_store::article_to_store> pages;
+    for (std::size_t k = 0; k < p.items.size(); ++k) {
+      std::vector<std::string> accounts;
+      for (const auto idx : p.routes[k]) accounts.push_back(cfg.accounts[idx].name);
+      if (accounts.empty()) continue;
+      const Article& a = *p.items[k].article;
+      // Render only what changed: a replay of the same hash stores nothing new.
+      std::string html;
+      const auto known = state->article_version(a.id());
+      if (!known || known->first != p.items[k].sha) html = render_article_page(a, known ? known->second + 1 : 1);
+      pages.push_back({&a, std::move(html), std::move(accounts)});
     }
+    state->store_articles(pages);
+  }
 
-    // 3. Groups (issue, account) of what WeChat has not got yet, in order of first appearance.
-    struct group {
-      std::size_t account;
-      std::string issue;
-      std::vector<const item*> members;
-    };
-    std::vector<group> groups;
-    std::map<std::pair<std::string, std::size_t>, std::size_t> group_of;
-    std::deque<item> held_items;  ///< articles held from earlier batches, merged into their groups
-    std::deque<Article> held_articles;
-    for (std::size_t k = 0; k < items.size(); ++k) {
-      for (const auto idx : routes[k]) {
+  /// 3. Groups (issue, account) of what WeChat has not got yet, in order of first appearance.
+  void group_unpushed(detail::batch_plan& p) {
+    for (std::size_t k = 0; k < p.items.size(); ++k) {
+      const auto& items = p.items;
+      for (const auto idx : p.routes[k]) {
         const auto& acc = cfg.accounts[idx];
         if (acc.app_id.empty()) continue;  // served by the feed server only
         if (state->superseded(acc.name, items[k].article->id(), items[k].sha)) {
@@ -479,13 +456,13 @@ struct feed_sink::impl {
           continue;
         }
         const auto key = std::make_pair(items[k].article->issue_id(), idx);
-        auto [it, fresh] = group_of.emplace(key, groups.size());
-        if (fresh) groups.push_back({idx, items[k].article->issue_id(), {}});
-        auto& members = groups[it->second].members;
+        auto [it, fresh] = p.group_of.emplace(key, p.groups.size());
+        if (fresh) p.groups.push_back({idx, items[k].article->issue_id(), {}});
+        auto& members = p.groups[it->second].members;
         // The same article twice in a batch (a replay overlapping new records): push it once; of
         // two revisions, the later record wins, and the earlier one is remembered as superseded so
         // that a replay cut into other batches never posts the older text after the newer.
-        const auto dup = std::find_if(members.begin(), members.end(), [&](const item* m) {
+        const auto dup = std::find_if(members.begin(), members.end(), [&](const detail::item* m) {
           return m->article->id() == items[k].article->id();
         });
         if (dup == members.end()) {
@@ -496,142 +473,44 @@ struct feed_sink::impl {
         }
       }
     }
+  }
 
-    // 3b. Draft grouping across batches. Held articles of an issue join the batch's articles of it;
-    // held groups past the grace window are pushed even without new records. An issue that may
-    // continue in the next batch is held (durably: the records' offsets may then be committed)
-    // instead of pushed, unless it has waited the grace window already. The groups of an account
-    // paused by a daily quota are held the same way until the quota resets (without batch_size too).
-    std::vector<char> has_held(groups.size(), 0), hold_group(groups.size(), 0);
-    {
-      std::map<std::string, std::size_t> account_index;
-      for (std::size_t i = 0; i < cfg.accounts.size(); ++i) account_index[cfg.accounts[i].name] = i;
-      // Held groups past the grace window are pushed in any case.
-      const auto overdue = state->held_groups(flush_all ? std::numeric_limits<std::int64_t>::max()
-                                                        : now_ms() - opt.hold_grace.count());
-      // A partition's records come in order: once a batch carries more of a partition, an issue
-      // held from it is either continued in this batch or complete (unless it is again the
-      // trailing issue of a full batch).
-      std::vector<std::pair<std::string, std::string>> from_batch_sources;
-      for (const auto& [source, issue] : last) {
-        for (auto& g : state->held_groups_from(source)) from_batch_sources.push_back(std::move(g));
-      }
-      std::set<std::pair<std::string, std::size_t>> due;
-      auto add_group = [&](const std::string& account, const std::string& issue, bool overdue_group) {
-        const auto ai = account_index.find(account);
-        if (ai == account_index.end() || cfg.accounts[ai->second].app_id.empty()) {
-          state->release(account, issue);  // the account is gone from the config, or is feed-only now
-          return;
-        }
-        if (add_paused(account)) return;  // waits for the quota reset, held
-        if (overdue_group) due.emplace(issue, ai->second);
-        if (group_of.emplace(std::make_pair(issue, ai->second), groups.size()).second) {
-          groups.push_back({ai->second, issue, {}});
-          has_held.push_back(0);
-          hold_group.push_back(0);
-        }
-      };
-      for (const auto& [account, issue] : overdue) add_group(account, issue, true);
-      for (const auto& [account, issue] : from_batch_sources) add_group(account, issue, false);
-      // An account that takes whole issues (no page, kicker or headline filter; papers and
-      // languages select whole issues) has all of an issue once it stored `issue_article_count`
-      // of its articles in each language it got them in. Translations come one job per
-      // transaction, so an issue's can arrive in different batches: until the rest is in, or the
-      // grace window has passed, the group waits like the trailing issue of a full batch. (Asking
-      // the state db for every group slowed the throughput run, BENCHMARKS.md: only a short group asks.)
-      const auto incomplete = [&](const group& g) {
-        if (opt.batch_size == 0) return false;
-        const auto& acc = cfg.accounts[g.account];
-        const auto& r = acc.rules;
-        if (!r.pages.empty() || !r.kickers.empty() || !r.headline_keywords.empty()) return false;
-        struct tally {
-          std::uint32_t wanted = 0;  ///< articles in the issue
-          std::uint32_t here = 0;    ///< of them in the group
-        };
-        std::map<std::string, tally> by_language;
-        for (const auto* m : g.members) {
-          auto& t = by_language[m->article->language()];
-          t.wanted = std::max(t.wanted, m->article->issue_article_count());
-          ++t.here;
-        }
-        // The group itself holds the whole issue (originals, in one transaction): no query.
-        return std::any_of(by_language.begin(), by_language.end(), [&](const auto& l) {
-          const auto& t = l.second;
-          return t.here < t.wanted && state->issue_articles(acc.name, g.issue, l.first) < t.wanted;
-        });
-      };
-      for (std::size_t gi = 0; gi < groups.size(); ++gi) {
-        auto& g = groups[gi];
-        const auto& acc = cfg.accounts[g.account];
-        for (auto& h : state->held(acc.name, g.issue)) {
-          has_held[gi] = 1;
-          if (state->pushed(acc.name, h.id(), h.content_sha256()) || state->superseded(acc.name, h.id(), h.content_sha256())) {
-            continue;
-          }
-          // An article of the batch is the same or a later record of it: the batch's one wins.
-          if (std::any_of(g.members.begin(), g.members.end(), [&](const item* m) { return m->article->id() == h.id(); })) {
-            continue;
-          }
-          held_articles.push_back(std::move(h));
-          held_items.push_back({no_record, &held_articles.back(), held_articles.back().content_sha256()});
-          g.members.push_back(&held_items.back());
-        }
-        if (due.count({g.issue, g.account}) == 0 && (trailing.count(g.issue) != 0 || incomplete(g))) hold_group[gi] = 1;
-        if (!g.members.empty() && add_paused(acc.name)) hold_group[gi] = 1;
-        if (has_held[gi] != 0 && g.members.empty()) state->release(acc.name, g.issue);  // all pushed before
-      }
-      for (std::size_t gi = 0; gi < groups.size(); ++gi) {
-        if (hold_group[gi] == 0) continue;
-        std::vector<const Article*> arts;
-        for (const auto* m : groups[gi].members) arts.push_back(m->article);
-        const auto src = source_of.find(groups[gi].issue);
-        state->hold(cfg.accounts[groups[gi].account].name, src == source_of.end() ? std::string() : src->second, arts);
-        spdlog::debug("feed: issue {} held for account {} ({} articles): it may continue in the next batch",
-                      groups[gi].issue, cfg.accounts[groups[gi].account].name, arts.size());
-      }
-    }
+  /// A transient failure (45009 quota, -1, 5xx, timeouts) holds back that account only: the other
+  /// accounts' groups are still pushed and recorded, and the batch is retried for the held one.
+  struct holdback {
+    std::vector<char> held;
+    std::string reason;
+  };
 
-    planning.commit();
+  void hold_account(holdback& h, std::size_t idx, const std::string& why) {
+    h.held[idx] = 1;
+    retries.inc(of(cfg.accounts[idx]));
+    if (h.reason.empty()) h.reason = "feed account " + cfg.accounts[idx].name + ": " + why;
+  }
 
-    // A transient failure (45009 quota, -1, 5xx, timeouts) holds back that account only: the other
-    // accounts' groups are still pushed and recorded, and the batch is retried for the held one.
-    std::vector<char> held(cfg.accounts.size(), 0);
-    std::string held_reason;
-    auto hold = [&](std::size_t idx, const std::string& why) {
-      held[idx] = 1;
-      retries.inc(of(cfg.accounts[idx]));
-      if (held_reason.empty()) held_reason = "feed account " + cfg.accounts[idx].name + ": " + why;
-    };
+  /// One group to push, with its account's credentials and cover.
+  struct job {
+    const detail::group* g;
+    bool release;  ///< the group had held articles: forget them once its drafts are recorded
+    const config::feed_account* acc;
+    wechat::credentials creds;
+    std::string thumb;
+    std::string source;  ///< the partition of the group's issue, if it came in this batch
+  };
 
-    // Drafts added earlier and not submitted (a failed or quota-refused submit, an unknown
-    // outcome): submitted once each, never added again.
-    for (const auto& [idx, why] : resume(held, false)) hold(idx, why);
-
-    // 4. Credentials and covers, one account at a time (a cover is uploaded once).
-    struct job {
-      const group* g;
-      bool release;  ///< the group had held articles: forget them once its drafts are recorded
-      const config::feed_account* acc;
-      wechat::credentials creds;
-      std::string thumb;
-      std::string source;  ///< the partition of the group's issue, if it came in this batch
-    };
-    // A group that cannot go on for its account's daily quota waits in the held table (durably,
-    // so the records' offsets are committed and nothing is dead-lettered) until the reset.
-    auto hold_for_quota = [&](const group& g, const std::string& source) {
-      std::vector<const Article*> arts;
-      for (const auto* m : g.members) arts.push_back(m->article);
-      state->hold(cfg.accounts[g.account].name, source, arts);
-    };
+  /// 4. Credentials and covers, one account at a time (a cover is uploaded once). A group that
+  /// cannot go on for its account's daily quota waits in the held table (durably, so the records'
+  /// offsets are committed and nothing is dead-lettered) until the reset.
+  std::vector<job> prepare_jobs(const detail::batch_plan& p, holdback& h, rejections& rejected) {
     std::vector<job> jobs;
-    for (std::size_t gi = 0; gi < groups.size(); ++gi) {
-      const auto& g = groups[gi];
-      if (held[g.account] != 0 || hold_group[gi] != 0 || g.members.empty()) continue;
+    for (std::size_t gi = 0; gi < p.groups.size(); ++gi) {
+      const auto& g = p.groups[gi];
+      if (h.held[g.account] != 0 || p.hold_group[gi] != 0 || g.members.empty()) continue;
       const auto& acc = cfg.accounts[g.account];
       auto reject_group = [&](const std::string& why) {
-        if (has_held[gi] != 0) state->release(acc.name, g.issue);
+        if (p.has_held[gi] != 0) state->release(acc.name, g.issue);
         failures.inc(of(acc), g.members.size());
-        for (const auto* m : g.members) reject(*m, "feed account " + acc.name + ": " + why);
+        for (const auto* m : g.members) reject(rejected, *m, "feed account " + acc.name + ": " + why);
       };
       const auto secret = acc.app_secret.resolve();
       if (!secret || secret->empty()) {
@@ -640,129 +519,157 @@ struct feed_sink::impl {
         continue;
       }
       wechat::credentials creds{acc.app_id, *secret};
-      const auto src = source_of.find(g.issue);
-      const std::string source = src == source_of.end() ? std::string() : src->second;
+      const std::string source = p.source(g.issue);
       auto thumb = cover(acc, creds);
       if (auto* f = std::get_if<group_failure>(&thumb)) {
         if (f->quota) {
-          hold_for_quota(g, source);
+          detail::hold_articles(*state, acc.name, source, g);
           continue;
         }
         if (f->transient) {
-          hold(g.account, f->reason);
+          hold_account(h, g.account, f->reason);
           continue;
         }
         reject_group(f->reason);
         continue;
       }
-      jobs.push_back({&g, has_held[gi] != 0, &acc, std::move(creds), std::get<std::string>(thumb), source});
+      jobs.push_back({&g, p.has_held[gi] != 0, &acc, std::move(creds), std::get<std::string>(thumb), source});
     }
+    return jobs;
+  }
 
-    // 5. Push the groups, in parallel across groups; a group's drafts in order. A transient failure
-    // stops what has not started for that account (a state-db failure: for every account); what was
-    // pushed is recorded either way.
-    struct job_result {
-      bool transient = false;
-      std::string reason;
-      std::vector<std::pair<const item*, std::string>> rejects;
-    };
+  struct job_result {
+    bool transient = false;
+    std::string reason;
+    std::vector<std::pair<const detail::item*, std::string>> rejects;
+  };
+
+  /// Pushes one draft of a job, uploading the cover again once if WeChat no longer knows it.
+  std::optional<group_failure> push_draft(const job& j, draft& d, std::string& thumb, bool& cover_renewed) {
+    for (auto& a : d.articles) a.thumb_media_id = thumb;
+    auto f = push(*j.acc, j.creds, d);
+    if (f && !cover_renewed && f->api == "draft/add" && f->errcode == static_cast<int>(wechat::errc::invalid_media_id)) {
+      // The cover (the draft's only media_id) is gone from the material library: upload it
+      // again, once, and retry the draft.
+      cover_renewed = true;
+      log::get("feed").warn("account {}: cover {} unknown to WeChat (40007): uploading it again", j.acc->name, thumb);
+      state->forget_app_cover(j.acc->app_id, thumb);
+      auto renewed = cover(*j.acc, j.creds);
+      if (auto* nf = std::get_if<group_failure>(&renewed)) {
+        f = *nf;
+      } else {
+        thumb = std::get<std::string>(renewed);
+        for (auto& a : d.articles) a.thumb_media_id = thumb;
+        f = push(*j.acc, j.creds, d);
+      }
+    }
+    return f;
+  }
+
+  /// One job: its drafts in order. A transient failure stops what has not started for that
+  /// account (`stop_account`; a state-db failure: for every account, `stop`).
+  void run_job(const job& j, job_result& r, std::atomic<bool>& stop, std::atomic<bool>& stop_account) {
+    std::vector<const Article*> arts;
+    std::map<std::string, const detail::item*> by_id;
+    for (const auto* m : j.g->members) {
+      arts.push_back(m->article);
+      by_id[m->article->id()] = m;
+    }
+    try {
+      std::string thumb = j.thumb;
+      bool cover_renewed = false;
+      bool quota_held = false;
+      for (auto& d : compose_drafts(arts, compose_for(thumb))) {
+        if (stop || stop_account) {
+          r.transient = true;
+          r.reason = "stopped after another group's transient failure";
+          break;
+        }
+        if (add_paused(j.acc->name)) {  // another group of the account met the daily quota
+          quota_held = true;
+          break;
+        }
+        auto f = push_draft(j, d, thumb, cover_renewed);
+        if (!f) continue;
+        if (f->quota) {
+          quota_held = true;
+          break;
+        }
+        if (f->transient) {
+          r.transient = true;
+          r.reason = "feed account " + j.acc->name + ": " + f->reason;
+          stop_account = true;
+          retries.inc(of(*j.acc));
+          break;
+        }
+        failures.inc(of(*j.acc), d.articles.size());
+        for (const auto& a : d.articles) {
+          if (const auto it = by_id.find(a.article_id); it != by_id.end()) {
+            r.rejects.emplace_back(it->second, "feed account " + j.acc->name + ": " + f->reason);
+          }
+        }
+      }
+      if (quota_held) {
+        detail::hold_articles(*state, j.acc->name, j.source, *j.g);  // what was pushed is skipped when it comes back
+      } else if (!r.transient && j.release) {
+        state->release(j.acc->name, j.g->issue);
+      }
+    } catch (const std::exception& e) {  // the state db failed: nothing certain, retry
+      r.transient = true;
+      r.reason = std::string("feed: ") + e.what();
+      stop = true;
+    }
+  }
+
+  /// 5. Push the groups, in parallel across groups; a group's drafts in order. What was pushed is
+  /// recorded either way.
+  std::vector<job_result> push_jobs(const std::vector<job>& jobs) {
     std::vector<job_result> results(jobs.size());
     std::atomic<bool> stop{false};
     std::vector<std::atomic<bool>> account_stop(cfg.accounts.size());
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-      for (;;) {
-        const std::size_t k = next++;
-        if (k >= jobs.size() || stop) return;
-        const auto& j = jobs[k];
-        auto& r = results[k];
-        auto& stop_account = account_stop[j.g->account];
-        std::vector<const Article*> arts;
-        std::map<std::string, const item*> by_id;
-        for (const auto* m : j.g->members) {
-          arts.push_back(m->article);
-          by_id[m->article->id()] = m;
-        }
-        try {
-          std::string thumb = j.thumb;
-          bool cover_renewed = false;
-          bool quota_held = false;
-          for (auto& d : compose_drafts(arts, compose_for(thumb))) {
-            if (stop || stop_account) {
-              r.transient = true;
-              r.reason = "stopped after another group's transient failure";
-              break;
-            }
-            if (add_paused(j.acc->name)) {  // another group of the account met the daily quota
-              quota_held = true;
-              break;
-            }
-            for (auto& a : d.articles) a.thumb_media_id = thumb;
-            auto f = push(*j.acc, j.creds, d);
-            if (f && !cover_renewed && f->api == "draft/add" && f->errcode == static_cast<int>(wechat::errc::invalid_media_id)) {
-              // The cover (the draft's only media_id) is gone from the material library: upload it
-              // again, once, and retry the draft.
-              cover_renewed = true;
-              spdlog::warn("feed account {}: cover {} unknown to WeChat (40007): uploading it again", j.acc->name, thumb);
-              state->forget_app_cover(j.acc->app_id, thumb);
-              auto renewed = cover(*j.acc, j.creds);
-              if (auto* nf = std::get_if<group_failure>(&renewed)) {
-                f = *nf;
-              } else {
-                thumb = std::get<std::string>(renewed);
-                for (auto& a : d.articles) a.thumb_media_id = thumb;
-                f = push(*j.acc, j.creds, d);
-              }
-            }
-            if (!f) continue;
-            if (f->quota) {
-              quota_held = true;
-              break;
-            }
-            if (f->transient) {
-              r.transient = true;
-              r.reason = "feed account " + j.acc->name + ": " + f->reason;
-              stop_account = true;
-              retries.inc(of(*j.acc));
-              break;
-            }
-            failures.inc(of(*j.acc), d.articles.size());
-            for (const auto& a : d.articles) {
-              if (const auto it = by_id.find(a.article_id); it != by_id.end()) {
-                r.rejects.emplace_back(it->second, "feed account " + j.acc->name + ": " + f->reason);
-              }
-            }
-          }
-          if (quota_held) {
-            hold_for_quota(*j.g, j.source);  // what was pushed is skipped when it comes back
-          } else if (!r.transient && j.release) {
-            state->release(j.acc->name, j.g->issue);
-          }
-        } catch (const std::exception& e) {  // the state db failed: nothing certain, retry
-          r.transient = true;
-          r.reason = std::string("feed: ") + e.what();
-          stop = true;
-        }
-      }
-    };
     const auto threads = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, opt.parallel_groups)), jobs.size());
-    if (threads <= 1) {
-      worker();
-    } else {
-      std::vector<std::jthread> pool;
-      for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-    }
+    detail::run_pool(jobs.size(), threads, stop, [&](std::size_t k) {
+      run_job(jobs[k], results[k], stop, account_stop[jobs[k].g->account]);
+    });
+    return results;
+  }
+
+  /// With an empty batch (the hold timer, shutdown): pushes the held groups older than the grace
+  /// window (`flush_all`: every held group).
+  ::syn::sink::verdict write(std::span<const ::syn::sink::envelope> batch, bool flush_all = false) {
+    rejections rejected;
+
+    // Steps 1-3 read and write the state db many times per article and call no WeChat API (only
+    // a dead letter for a held article that failed may wait on Kafka): one transaction, committed
+    // before the first WeChat call, so the holds are durable before the offsets are committed.
+    load_pauses();
+    state_store::batch_transaction planning(*state);
+    detail::batch_plan p;
+    route_batch(batch, p, rejected);
+    store_pages(p);
+    group_unpushed(p);
+    detail::merge_held(p, *state, cfg, {opt.batch_size, opt.hold_grace, flush_all},
+                       [this](const std::string& account) { return add_paused(account); }, now_ms());
+    planning.commit();
+
+    holdback h{std::vector<char>(cfg.accounts.size(), 0), {}};
+    // Drafts added earlier and not submitted (a failed or quota-refused submit, an unknown
+    // outcome): submitted once each, never added again.
+    for (const auto& [idx, why] : resume(h.held, false)) hold_account(h, idx, why);
+
+    const auto jobs = prepare_jobs(p, h, rejected);
+    const auto results = push_jobs(jobs);
     for (const auto& r : results) {
       if (r.transient && r.reason.rfind("stopped after", 0) != 0) return ::syn::sink::verdict::transient(r.reason);
     }
-    if (!held_reason.empty()) return ::syn::sink::verdict::transient(held_reason);
+    if (!h.reason.empty()) return ::syn::sink::verdict::transient(h.reason);
     for (const auto& r : results) {
-      for (const auto& [it, why] : r.rejects) reject(*it, why);
+      for (const auto& [it, why] : r.rejects) reject(rejected, *it, why);
     }
 
-    for (const auto& [idx, n] : routed_here) routed.inc(of(cfg.accounts[idx]), n);
+    for (const auto& [idx, n] : p.routed_here) routed.inc(of(cfg.accounts[idx]), n);
     auto v = ::syn::sink::verdict::success();
-    for (auto& [i, why] : rejected) v.rejected.emplace_back(i, std::move(why));
+    for (auto& [i, why] : rejected.by_record) v.rejected.emplace_back(i, std::move(why));
     stats.rejected += v.rejected.size();
     return v;
   }

@@ -1,4 +1,5 @@
 #include "syn/feed/nonce_journal.hpp"
+#include "syn/core/log.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -77,7 +78,7 @@ bool nonce_journal::append(const std::string& line) {
     ++lines_;
     return true;
   }
-  spdlog::error("callback nonce journal {}: cannot record a nonce: {}", file_.string(), errno_text());
+  log::get("feed-server").error("callback nonce journal {}: cannot record a nonce: {}", file_.string(), errno_text());
   return false;
 }
 
@@ -100,7 +101,7 @@ void nonce_journal::rewrite(const std::map<std::string, std::int64_t>& live) {
   const bool ok = fd >= 0 && write_all(fd, body) && ::fsync(fd) == 0;
   if (fd >= 0) ::close(fd);
   if (!ok || std::rename(tmp.c_str(), file_.c_str()) != 0) {
-    spdlog::error("callback nonce journal {}: compacting: {}", file_.string(), errno_text());
+    log::get("feed-server").error("callback nonce journal {}: compacting: {}", file_.string(), errno_text());
     return;
   }
   // The directory entry too, so the rename survives a power cut.

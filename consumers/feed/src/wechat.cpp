@@ -1,7 +1,7 @@
 #include "syn/feed/wechat.hpp"
 #include "syn/core/log.hpp"
 
-#include "http_client.hpp"
+#include "syn/core/http_client.hpp"
 #include "syn/feed/text.hpp"
 
 #include <nlohmann/json.hpp>

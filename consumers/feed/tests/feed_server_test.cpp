@@ -1,7 +1,7 @@
 #include "syn/core/service.hpp"
 #include "syn/feed/feed_server.hpp"
 
-#include "http_client.hpp"
+#include "syn/core/http_client.hpp"
 #include "sink_fixture.hpp"
 #include "syn/feed/pages.hpp"
 #include "syn/feed/publish_poller.hpp"

@@ -1,4 +1,4 @@
-#include "http_client.hpp"
+#include "syn/core/http_client.hpp"
 #include "syn/core/http_server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>

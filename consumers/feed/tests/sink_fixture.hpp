@@ -3,7 +3,7 @@
 // `cjrb-hant` (zh-Hant, pushed) and `web` (feed server only).
 
 #include "article_fixtures.hpp"
-#include "http_client.hpp"
+#include "syn/core/http_client.hpp"
 #include "syn/core/sink.hpp"
 #include "syn/feed/feed_sink.hpp"
 #include "syn/feed/state.hpp"

@@ -1,6 +1,6 @@
 #include "syn/feed/wechat.hpp"
 
-#include "http_client.hpp"
+#include "syn/core/http_client.hpp"
 #include "syn/feed/text.hpp"
 #include "images.hpp"
 #include "wechat_test_server.hpp"

@@ -50,9 +50,8 @@ struct args {
 /// Serves /metrics (the transactional loop's counters), /healthz and /readyz while it lives.
 std::unique_ptr<http::server> serve_role_metrics(const args& a, const std::string& configured, const std::string& role,
                                                  runner::stats& stats, std::function<std::string()> more = {}) {
-  const std::string listen = a.metrics_listen ? *a.metrics_listen : a.until_idle ? std::string() : configured;
   return service::serve_metrics(
-      listen, role, [&stats, role, more] { return runner::prometheus_text(stats, role) + (more ? more() : ""); },
+      service::metrics_address(a.metrics_listen, a.until_idle, configured), role, [&stats, role, more] { return runner::prometheus_text(stats, role) + (more ? more() : ""); },
       [] { return !g_stop.load(); });
 }
 

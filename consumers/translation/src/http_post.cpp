@@ -1,112 +1,48 @@
 #include "http_post.hpp"
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
+#include "syn/core/http_client.hpp"
 
 #include <algorithm>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cctype>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
 
 namespace syn::translation::detail {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
-using steady = std::chrono::steady_clock;
-
-/// Runs one asynchronous operation to completion on `ioc`; the stream's expiry bounds it.
-template <class Start>
-beast::error_code run_op(asio::io_context& ioc, Start&& start) {
-  beast::error_code result = asio::error::would_block;
-  std::forward<Start>(start)([&result](beast::error_code ec, auto&&...) { result = ec; });
-  ioc.restart();
-  ioc.run();
-  return result;
-}
-
-bool is_timeout(const beast::error_code& ec) noexcept {
-  return ec == beast::error::timeout || ec == asio::error::timed_out;
-}
-
-bool certificate_rejected(const beast::error_code& ec) noexcept {
-  return ec.category() == asio::error::get_ssl_category() &&
-         ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
-}
-
-error io_error(const std::string& what, std::string_view step, const beast::error_code& ec,
-               std::chrono::milliseconds timeout) {
-  if (is_timeout(ec)) {
-    return {errc::timed_out, what + ": timed out after " + std::to_string(timeout.count()) + " ms (" +
-                                 std::string(step) + ")"};
+/// One client (and its kept-alive connections) per TLS setting, for the life of the process.
+std::shared_ptr<http::client> client_for(const tls_settings& tls) {
+  static std::mutex mu;
+  static std::map<std::tuple<bool, std::string>, std::shared_ptr<http::client>> clients;
+  const std::lock_guard lock(mu);
+  auto& c = clients[{tls.verify_peer, tls.ca_file}];
+  if (!c) {
+    http::client_options o;
+    o.max_response_bytes = max_response_bytes;
+    o.verify_peer = tls.verify_peer;
+    o.ca_file = tls.ca_file;
+    o.user_agent = "syndicate-translator/0.1";
+    c = std::make_shared<http::client>(std::move(o));
   }
-  if (certificate_rejected(ec))
-    return {errc::engine_config, what + ": server certificate rejected: " + ec.message()};
-  return {errc::engine_unavailable, what + ": " + std::string(step) + " failed: " + ec.message()};
+  return c;
 }
 
-/// Connect (on the lowest layer), optional TLS handshake, write, read.
-template <class Stream>
-result<http_reply> exchange(asio::io_context& ioc, Stream& stream, beast::tcp_stream& lowest,
-                            const tcp::resolver::results_type& endpoints, const http_url& url,
-                            std::string_view method, std::string_view body, steady::time_point deadline,
-                            std::chrono::milliseconds timeout, const std::string& what) {
-  lowest.expires_at(deadline);
-  auto ec = run_op(ioc, [&](auto&& cb) { lowest.async_connect(endpoints, std::forward<decltype(cb)>(cb)); });
-  if (ec) return io_error(what, "connect", ec, timeout);
-
-  if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-    lowest.expires_at(deadline);
-    ec = run_op(ioc, [&](auto&& cb) {
-      stream.async_handshake(ssl::stream_base::client, std::forward<decltype(cb)>(cb));
-    });
-    if (ec) return io_error(what, "TLS handshake", ec, timeout);
+/// The client's error as the engine's: a rejected certificate, a URL the client cannot send to or
+/// a CA file it cannot load need a config change; the rest may pass.
+error engine_error(const http::client_error& e, const std::string& what, std::chrono::milliseconds timeout) {
+  // The client's message starts with the request (`POST url: `), as `what` does.
+  std::string detail = e.message;
+  if (detail.rfind(what + ": ", 0) == 0) detail = detail.substr(what.size() + 2);
+  if (e.code == http::errc::timed_out) {
+    return {errc::timed_out, what + ": timed out after " + std::to_string(timeout.count()) + " ms (" + detail + ")"};
   }
-
-  bhttp::request<bhttp::string_body> req;
-  req.method_string(beast::string_view(method.data(), method.size()));
-  req.target(url.target);
-  req.version(11);
-  const bool default_port = (url.tls() && url.port == "443") || (!url.tls() && url.port == "80");
-  const std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-  req.set(bhttp::field::host, default_port ? host : host + ":" + url.port);
-  req.set(bhttp::field::user_agent, "syndicate-translator/0.1");
-  if (!body.empty()) req.set(bhttp::field::content_type, "application/json");
-  req.set(bhttp::field::accept, "application/json");
-  req.keep_alive(false);
-  req.body() = std::string(body);
-  req.prepare_payload();
-  lowest.expires_at(deadline);
-  ec = run_op(ioc, [&](auto&& cb) { bhttp::async_write(stream, req, std::forward<decltype(cb)>(cb)); });
-  if (ec) return io_error(what, "write", ec, timeout);
-
-  beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(max_response_bytes);
-  lowest.expires_at(deadline);
-  ec = run_op(ioc,
-              [&](auto&& cb) { bhttp::async_read(stream, buffer, parser, std::forward<decltype(cb)>(cb)); });
-  if (ec) return io_error(what, "read", ec, timeout);
-
-  auto& res = parser.get();
-  http_reply reply;
-  reply.status = res.result_int();
-  reply.retry_after = std::string(res[bhttp::field::retry_after]);
-  reply.body = std::move(res.body());
-  // Connection: close; no graceful TLS shutdown (the server may not answer it, and nothing more is read).
-  beast::error_code ignored;
-  lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  return reply;
+  if (e.code == http::errc::certificate_rejected) return {errc::engine_config, what + ": server certificate rejected: " + detail};
+  if (e.code == http::errc::bad_url || (e.code == http::errc::tls_failed && detail.rfind("cannot load trusted CAs", 0) == 0)) {
+    return {errc::engine_config, what + ": " + detail};
+  }
+  return {errc::engine_unavailable, what + ": " + detail};
 }
 
 }  // namespace
@@ -163,58 +99,20 @@ std::optional<http_url> http_url::parse(std::string_view s) {
 
 result<http_reply> send_request(const http_url& url, std::string_view method, std::string_view body,
                                 std::chrono::milliseconds timeout, const tls_settings& tls) {
-  const std::string what = std::string(method) + " " + url.str();
-  const auto deadline = steady::now() + timeout;
-  asio::io_context ioc{1};
-
-  // The resolver has no expiry of its own: run until the deadline, then cancel.
-  tcp::resolver resolver(ioc);
-  beast::error_code ec = asio::error::would_block;
-  tcp::resolver::results_type endpoints;
-  resolver.async_resolve(url.host, url.port, [&](beast::error_code e, tcp::resolver::results_type r) {
-    ec = e;
-    endpoints = std::move(r);
-  });
-  ioc.run_until(deadline);
-  if (ec == asio::error::would_block) {
-    resolver.cancel();
-    ioc.restart();
-    ioc.run();
-    return error(errc::timed_out,
-                 what + ": timed out after " + std::to_string(timeout.count()) + " ms (resolve)");
-  }
-  if (ec) return error(errc::engine_unavailable, what + ": cannot resolve " + url.host + ": " + ec.message());
-
-  if (!url.tls()) {
-    beast::tcp_stream stream(ioc);
-    return exchange(ioc, stream, stream, endpoints, url, method, body, deadline, timeout, what);
-  }
-
-  ssl::context ctx(ssl::context::tls_client);
-  beast::error_code setup;
-  if (tls.verify_peer) {
-    ctx.set_verify_mode(ssl::verify_peer, setup);
-    if (!setup) {
-      if (tls.ca_file.empty()) {
-        ctx.set_default_verify_paths(setup);
-      } else {
-        ctx.load_verify_file(tls.ca_file, setup);
-      }
-    }
-  } else {
-    ctx.set_verify_mode(ssl::verify_none, setup);
-  }
-  if (setup) return error(errc::engine_config, what + ": TLS setup failed: " + setup.message());
-  beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-  // SNI; SSL_set_tlsext_host_name is a macro with a C cast, hence SSL_ctrl.
-  if (SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-               const_cast<char*>(url.host.c_str())) != 1) {
-    return error(errc::engine_config, what + ": cannot set TLS server name");
-  }
-  if (tls.verify_peer) stream.set_verify_callback(ssl::host_name_verification(url.host), setup);
-  if (setup) return error(errc::engine_config, what + ": TLS setup failed: " + setup.message());
-  return exchange(ioc, stream, beast::get_lowest_layer(stream), endpoints, url, method, body, deadline,
-                  timeout, what);
+  http::client_request req;
+  req.method = std::string(method);
+  req.url = url.str();
+  if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  req.headers.emplace_back("Accept", "application/json");
+  req.body = std::string(body);
+  const std::string what = req.method + " " + req.url;
+  auto r = client_for(tls)->send(req, timeout);
+  if (!r) return engine_error(r.error(), what, timeout);
+  http_reply reply;
+  reply.status = r.value().status;
+  reply.retry_after = r.value().header("retry-after");
+  reply.body = std::move(r.value().body);
+  return reply;
 }
 
 }  // namespace syn::translation::detail

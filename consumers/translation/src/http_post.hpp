@@ -1,16 +1,10 @@
 #pragma once
-/// A minimal blocking HTTP/1.1 client on Boost.Beast for the HTTP engine (internal).
+/// The HTTP engine's requests (internal): JSON bodies through core's syn::http::client (kept-alive
+/// connections per TLS setting, plain TCP for http://, OpenSSL TLS for https://, peer certificate
+/// and host name verified unless told otherwise), its errors mapped to the engine's. Every call has
+/// one deadline covering DNS, connect, TLS handshake, write and read.
 ///
-/// One connection per request (`Connection: close`), plain TCP for http://, OpenSSL TLS for https://
-/// (peer certificate and host name verified unless told otherwise). Every call has one deadline
-/// covering DNS, connect, TLS handshake, write and read: connect/handshake/write/read are bounded by
-/// beast::tcp_stream's expiry, the resolver by running the io_context until the deadline and then
-/// cancelling it.
-///
-/// consumers/feed has a fuller client (keep-alive, pooling); the lead means to merge the two into
-/// core. This one lives in namespace syn::translation::detail so the two never clash at link time.
-///
-/// Thread-safe: every call uses its own io_context and socket. Never throws (bad_alloc aside).
+/// Thread-safe. Never throws (bad_alloc aside).
 
 #include <chrono>
 #include <cstddef>

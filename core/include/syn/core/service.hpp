@@ -9,7 +9,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace syn::service {
 
@@ -38,12 +40,27 @@ int run_consumer(runner::runner& r, std::string_view sink_name, const std::strin
 /// Options every `consume ...` subcommand takes.
 struct consumer_args {
   std::string config_path;
-  std::string metrics_listen;  ///< overrides observability.metrics.<role>
+  std::optional<std::string> metrics_listen;  ///< --metrics-listen: overrides observability.metrics.<role>
   bool until_caught_up = false;
 };
 
 /// Adds `--config`, `--metrics-listen` and `--until-caught-up` to `sub`.
 void add_consumer_options(CLI::App* sub, consumer_args& args);
+
+/// The metrics address of a consuming role, decided one way for all of them: `--metrics-listen`
+/// when given (`flag`; "" = off); else off for a run that stops on its own (`one_shot`:
+/// --until-caught-up, --until-idle); else observability.metrics.<role> (`configured`).
+[[nodiscard]] std::string metrics_address(const std::optional<std::string>& flag, bool one_shot,
+                                          const std::string& configured);
+/// The same for a `consume ...` subcommand's arguments.
+[[nodiscard]] std::string metrics_address(const consumer_args& args, const std::string& configured);
+
+/// The runner options of a `consume ...` subcommand: its consumer group and topics, batches of
+/// consumers.poll_batch_size, the consumers' commit timeout and retry policy, and
+/// --until-caught-up. The caller sets the schemas it takes and overrides what its role configures
+/// on its own (the archive's batch size and wait, its retry_forever).
+[[nodiscard]] runner::options consumer_runner_options(const config::root& cfg, const consumer_args& args,
+                                                      std::string group_id, std::vector<std::string> topics);
 
 /// Splits `HOST:PORT` or `[v6]:PORT`. \throws std::invalid_argument naming the text.
 std::pair<std::string, std::uint16_t> split_host_port(const std::string& listen);

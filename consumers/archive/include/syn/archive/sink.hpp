@@ -19,6 +19,11 @@
 
 namespace syn::archive {
 
+/// Indexes everything queued on `s` (store::index_pending in transactions of
+/// archive_sink::index_flush_batch) and returns how many articles it moved: what
+/// archive_sink::flush_index() and `syndicate archive index` do.
+[[nodiscard]] result<std::int64_t> index_all(store& s);
+
 /// `syn::sink::sink` over an archive store.
 ///
 /// write() verdicts:
@@ -42,11 +47,6 @@ namespace syn::archive {
 /// left queued. The destructor stops it without draining the rest: a stop takes as long as the
 /// last batch whatever the backlog, and the next start (or `syndicate archive index`) indexes what
 /// is left. Queued articles are searchable all along (by substring match).
-/// Indexes everything queued on `s` (store::index_pending in transactions of
-/// archive_sink::index_flush_batch) and returns how many articles it moved: what
-/// archive_sink::flush_index() and `syndicate archive index` do.
-[[nodiscard]] result<std::int64_t> index_all(store& s);
-
 class archive_sink final : public syn::sink::sink {
  public:
   using opener = std::function<result<std::unique_ptr<store>>()>;

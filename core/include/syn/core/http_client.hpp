@@ -14,7 +14,8 @@
 /// Thread-safe: concurrent send() calls each use their own connection. Errors are returned, never
 /// thrown (std::bad_alloc aside).
 ///
-/// Lives in consumers/feed for now; meant to move to core as syn::http::client.
+/// The one HTTP client of the project: the feed's WeChat API client and the translation's HTTP
+/// engine (consumers/translation/src/http_post.cpp) send through it.
 
 #include <boost/outcome/basic_result.hpp>
 #include <boost/outcome/policy/terminate.hpp>
