@@ -1,5 +1,11 @@
 // syndicate: one executable, one subcommand per role. Each component registers its own
 // subcommands; this file only wires them together.
+#include <google/protobuf/stubs/common.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
 #include "run_command.hpp"
 #include "syn/archive/commands.hpp"
 #include "syn/core/cli.hpp"
@@ -8,12 +14,6 @@
 #include "syn/ops/commands.hpp"
 #include "syn/producer/commands.hpp"
 #include "syn/translation/commands.hpp"
-
-#include <google/protobuf/stubs/common.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
-#include <memory>
 
 int main(int argc, char** argv) {
   // Logs go to stderr: stdout carries each command's output (JSON, tables, article text).

@@ -3,6 +3,15 @@
 // runs the translation step (OpenCC) and the archive consumer, and prints where each article went.
 #include "run_command.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+
 #include "syn/archive/sink.hpp"
 #include "syn/archive/store.hpp"
 #include "syn/contract/schema.hpp"
@@ -20,15 +29,6 @@
 #include "syn/translation/article_builder.hpp"
 #include "syn/translation/engine.hpp"
 #include "syn/translation/job_builder.hpp"
-
-#include <spdlog/spdlog.h>
-
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <map>
-#include <memory>
-#include <sstream>
 
 namespace syn::app {
 namespace {
@@ -53,7 +53,8 @@ struct article_trace {
 int run_all(const run_args& a, bool config_given) {
   config::root cfg = config_given || fs::exists(a.config_path) ? config::load(a.config_path) : config::root{};
   // The zero-setup trial runs on the embedded broker unless a config was named explicitly.
-  cfg.kafka.bootstrap_servers = !a.bootstrap.empty() ? a.bootstrap : (config_given ? cfg.kafka.bootstrap_servers : "embedded");
+  cfg.kafka.bootstrap_servers =
+      !a.bootstrap.empty() ? a.bootstrap : (config_given ? cfg.kafka.bootstrap_servers : "embedded");
   const bool embedded = cfg.kafka.bootstrap_servers == "embedded";
   fs::create_directories(a.state_dir);
   cfg.archive.backend = config::archive_backend::sqlite;
@@ -70,10 +71,12 @@ int run_all(const run_args& a, bool config_given) {
   if (!admin) throw std::runtime_error(admin.error().to_string());
   std::vector<config::topic_config> topics;
   for (const auto* t : cfg.kafka.topics.all()) topics.push_back(*t);
-  if (auto r = admin.value().create_topics(topics, kafka::after(30s)); !r) throw std::runtime_error(r.error().to_string());
+  if (auto r = admin.value().create_topics(topics, kafka::after(30s)); !r)
+    throw std::runtime_error(r.error().to_string());
 
   std::cout << "syndicate run: broker "
-            << (embedded ? "embedded (librdkafka mock cluster, in this process)" : cfg.kafka.bootstrap_servers)
+            << (embedded ? "embedded (librdkafka mock cluster, in this process)"
+                         : cfg.kafka.bootstrap_servers)
             << ", archive " << cfg.archive.sqlite.path << "\n\n";
 
   // 1. Split and publish, one transaction per issue.
@@ -159,19 +162,20 @@ int run_all(const run_args& a, bool config_given) {
       // The records the real roles produce (transform::issue_record: the contract's headers, the
       // issue's partition); a send that fails is reported and fails the run.
       const std::size_t at = traces[i].translations.size();
-      traces[i].translations.push_back("job " + job.job_id() + " -> " + translated.value().id() + " (OpenCC " +
-                                       std::string(config::to_string(target->opencc)) + ")");
-      for (const auto& rec : {transform::issue_record(cfg.kafka.topics.translation_jobs.name, job.job_id(),
-                                                      job.SerializeAsString(), contract::schema::translation_job,
-                                                      job.issue_id(), job.target_language()),
-                              transform::issue_record(cfg.kafka.topics.translated.name, translated.value().id(),
-                                                      translated.value().SerializeAsString(), contract::schema::article,
-                                                      job.issue_id(), translated.value().language())}) {
+      traces[i].translations.push_back("job " + job.job_id() + " -> " + translated.value().id() +
+                                       " (OpenCC " + std::string(config::to_string(target->opencc)) + ")");
+      for (const auto& rec :
+           {transform::issue_record(cfg.kafka.topics.translation_jobs.name, job.job_id(),
+                                    job.SerializeAsString(), contract::schema::translation_job,
+                                    job.issue_id(), job.target_language()),
+            transform::issue_record(cfg.kafka.topics.translated.name, translated.value().id(),
+                                    translated.value().SerializeAsString(), contract::schema::article,
+                                    job.issue_id(), translated.value().language())}) {
         std::vector<kafka::header> headers;
         for (const auto& [k, v] : rec.headers) headers.push_back({k, v});
-        auto sent = out.value().send({rec.topic, rec.key, rec.value, headers, std::nullopt,
-                                      std::string_view(rec.partition_key)},
-                                     kafka::after(10s));
+        auto sent = out.value().send(
+            {rec.topic, rec.key, rec.value, headers, std::nullopt, std::string_view(rec.partition_key)},
+            kafka::after(10s));
         if (!sent) {
           traces[i].translations[at] += " NOT SENT: " + sent.error().to_string();
           rc = 1;
@@ -202,9 +206,10 @@ int run_all(const run_args& a, bool config_given) {
     archive::archive_sink sink(cfg.archive);
     runner::options o;
     o.group_id = "syndicate-run-archive";
-    o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name, cfg.kafka.topics.issues.name};
-    o.schemas = contract::schemas_of({contract::topic_role::articles, contract::topic_role::translated,
-                                      contract::topic_role::issues});
+    o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name,
+                cfg.kafka.topics.issues.name};
+    o.schemas = contract::schemas_of(
+        {contract::topic_role::articles, contract::topic_role::translated, contract::topic_role::issues});
     o.stop_at_end = true;
     o.retry = cfg.consumers.retry;
     runner::runner r(cfg.kafka, o, sink);
@@ -270,19 +275,22 @@ int run_all(const run_args& a, bool config_given) {
 
 void register_run_command(CLI::App& root, cli::dispatcher& dispatch) {
   auto args = std::make_shared<run_args>();
-  auto* run = root.add_subcommand(
-      "run",
-      "Try it: every role in one process. Publishes the issue files (default: the fixture) on the embedded broker "
-      "(librdkafka's mock cluster) unless --config or --bootstrap names a real one, translates with OpenCC, archives "
-      "to SQLite, renders the feed pages (`syndicate serve feeds --state <state-dir>/feed-state.db` serves them), "
-      "and prints where each article went.");
+  auto* run = root.add_subcommand("run",
+                                  "Try it: every role in one process. Publishes the issue files (default: "
+                                  "the fixture) on the embedded broker "
+                                  "(librdkafka's mock cluster) unless --config or --bootstrap names a real "
+                                  "one, translates with OpenCC, archives "
+                                  "to SQLite, renders the feed pages (`syndicate serve feeds --state "
+                                  "<state-dir>/feed-state.db` serves them), "
+                                  "and prints where each article went.");
   run->add_option("FILE", args->files, "issue files")->check(CLI::ExistingFile);
-  auto* cfg_opt = run->add_option("--config", args->config_path, "configuration file (default: the built-in defaults)");
+  auto* cfg_opt =
+      run->add_option("--config", args->config_path, "configuration file (default: the built-in defaults)");
   args->config_path = "config/syndication.yaml";
   run->add_option("--bootstrap", args->bootstrap, "Kafka bootstrap servers (default: embedded)");
   run->add_option("--state-dir", args->state_dir, "where the archive database goes")->capture_default_str();
   dispatch.on(run, [args, cfg_opt] {
-    if (args->files.empty()) args->files.push_back("tests/data/issues/changji-daily-2024-01-30-p1.txt");
+    if (args->files.empty()) args->files.emplace_back("tests/data/issues/changji-daily-2024-01-30-p1.txt");
     return run_all(*args, cfg_opt->count() > 0);
   });
 }

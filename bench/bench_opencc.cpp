@@ -3,8 +3,6 @@
 // test issues' articles, one opencc_convert_utf8() call per segment as the OpenCC engine makes
 // them, with the s2t configuration `translate` uses. Reports MB/s of input and articles (= jobs)/s,
 // to set beside `translate`'s jobs/s in bench/run.sh (BENCHMARKS.md).
-#include "syn/producer/splitter.hpp"
-
 #include <benchmark/benchmark.h>
 #include <opencc.h>
 
@@ -15,6 +13,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "syn/producer/splitter.hpp"
 
 namespace {
 

@@ -1,8 +1,6 @@
 // Splitter throughput on the real fixture (page 1 of 昌吉日报), in MB/s of input; and on the four
 // test issues together, the mix bench/gen_issues.py makes `publish`'s input of (bench/run.sh
 // takes the split's CPU for its floor from that one).
-#include "syn/producer/splitter.hpp"
-
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -12,6 +10,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "syn/producer/splitter.hpp"
 
 namespace {
 
@@ -44,7 +44,8 @@ void run(benchmark::State& state, const char* name, bool json) {
     }
     benchmark::DoNotOptimize(r);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(bytes.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(bytes.size()));
 }
 
 void BM_SplitFixture(benchmark::State& s) { run(s, "changji-daily-2024-01-30-p1.txt", false); }

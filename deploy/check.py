@@ -42,7 +42,7 @@ PRODUCTION_RF = 3
 PRODUCTION_MIN_ISR = 2
 # scripts/install-deps.sh packages that are tools for tests, not for building `syndicate`.
 NOT_FOR_BUILDING = {
-    "kcat", "clang", "libclang-rt-14-dev", "clang-format", "postgresql", "time", "sqlite3", "curl",
+    "kcat", "clang", "libclang-rt-14-dev", "clang-format", "clang-tidy", "postgresql", "time", "sqlite3", "curl",
     "procps", "python3", "python3-yaml", "openjdk-17-jdk-headless", "maven", "nodejs", "npm", "chromium",
     "python3-pip", "systemd",
 }

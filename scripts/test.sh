@@ -11,7 +11,8 @@
 #              SYN_TEST_PG_PORT (default 25432), SYN_TEST_CLUSTER_PORT (default 29192, the
 #              cluster uses it and the next 5): all below the kernel's ephemeral port range
 #              (32768-60999), which client sockets take ports from,
-#              SYN_SKIP_INSTALL=1 to skip scripts/install-deps.sh.
+#              SYN_SKIP_INSTALL=1 to skip scripts/install-deps.sh, SYN_UNITY=OFF for one
+#              compile per source (default ON: unity builds, see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -20,6 +21,10 @@ fuzz_seconds=${SYN_FUZZ_SECONDS:-60}
 kafka_port=${SYN_TEST_KAFKA_PORT:-29092}
 pg_port=${SYN_TEST_PG_PORT:-25432}
 cluster_port=${SYN_TEST_CLUSTER_PORT:-29192}
+# Unity builds (16 sources per compile): the headers (Beast, Asio, protobuf, spdlog) are parsed
+# once per batch instead of once per source, a fraction of the compile time of the three builds
+# below (BENCHMARKS.md, "CI build time"). SYN_UNITY=OFF builds as the presets do.
+unity=(-DCMAKE_UNITY_BUILD="${SYN_UNITY:-ON}" -DCMAKE_UNITY_BUILD_BATCH_SIZE=16)
 failures_file=$(mktemp)
 lane_pids=()
 
@@ -41,12 +46,13 @@ if [ "${SYN_SKIP_INSTALL:-0}" != 1 ]; then
 fi
 
 stage "build (dev)"
-cmake --preset dev >/dev/null
+cmake --preset dev "${unity[@]}" >/dev/null
 cmake --build --preset dev -j "$jobs"
 
 # Before the lanes: ctest keeps per-build-dir state (Testing/), which two ctest runs in one build
 # dir at once would share.
 run_stage "unit tests" ctest --preset unit -j "$jobs"
+run_stage "code checks (clang-format, clang-tidy: scripts/lint.sh)" bash scripts/lint.sh build
 
 # From here on two lanes run side by side: the broker-backed suites (mostly waiting on brokers,
 # processes and fault windows; their lines are prefixed "[brokers] ") and the CPU-bound lane
@@ -96,11 +102,11 @@ broker_lane() {
 # shipped binary and the benchmark; the smoke run uses the release benchmark.
 # A run_stage, so that a broken release build is reported and the other stages still run.
 release_build() {
-  cmake --preset release >/dev/null && cmake --build --preset release -j "$jobs" --target syndicate bench_splitter
+  cmake --preset release "${unity[@]}" >/dev/null && cmake --build --preset release -j "$jobs" --target syndicate bench_splitter
 }
 
 cpu_lane() {
-  build_asan() { cmake --preset asan-ubsan >/dev/null && cmake --build --preset asan-ubsan -j "$jobs"; }
+  build_asan() { cmake --preset asan-ubsan "${unity[@]}" >/dev/null && cmake --build --preset asan-ubsan -j "$jobs"; }
   run_stage "build (asan-ubsan)" build_asan
   run_stage "unit tests under ASan+UBSan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --preset asan-unit -j "$jobs"

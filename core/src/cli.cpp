@@ -1,12 +1,12 @@
 #include "syn/core/cli.hpp"
 
-#include "syn/core/config.hpp"
-#include "syn/core/config_command.hpp"
-
 #include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <utility>
+
+#include "syn/core/config.hpp"
+#include "syn/core/config_command.hpp"
 
 namespace syn::cli {
 
@@ -17,7 +17,7 @@ void dispatcher::on(CLI::App* sub, std::function<int()> fn) {
 void dispatcher::not_implemented(CLI::App* sub, std::string_view tracked_in) {
   std::string name = sub->get_name();
   for (auto* p = sub->get_parent(); p != nullptr && p->get_parent() != nullptr; p = p->get_parent()) {
-    name = p->get_name() + " " + name;
+    name.insert(0, p->get_name() + " ");
   }
   sub->description(sub->get_description() + " [not implemented yet]");
   sub->allow_extras();
@@ -48,8 +48,7 @@ CLI::Option* add_config_option(CLI::App* sub, std::string& path) {
   } else {
     path = "config/syndication.yaml";
   }
-  return sub->add_option("--config", path, "configuration file ($SYNDICATE_CONFIG)")
-      ->capture_default_str();
+  return sub->add_option("--config", path, "configuration file ($SYNDICATE_CONFIG)")->capture_default_str();
 }
 
 void print_error(std::string_view what) { std::cerr << "syndicate: " << what << '\n'; }

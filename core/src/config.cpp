@@ -238,7 +238,6 @@ void codec<secret>::write(YAML::Emitter& e, const secret& v, const write_options
   }
 }
 
-
 // ----------------------------------------------------------------------------------------------
 // Enums
 
@@ -262,14 +261,6 @@ std::span<const std::pair<log_level, std::string_view>> enum_names<log_level>() 
 
 // ----------------------------------------------------------------------------------------------
 // The schema: one entry per key. Defaults are the member initialisers in config.hpp.
-
-
-
-
-
-
-
-
 
 template <>
 const schema<retry_config>& schema_of<retry_config>() {
@@ -296,16 +287,6 @@ const schema<retry_config>& schema_of<retry_config>() {
       }}};
   return s;
 }
-
-
-
-
-
-
-
-
-
-
 
 template <>
 const schema<consumer_groups>& schema_of<consumer_groups>() {
@@ -522,7 +503,6 @@ std::string to_yaml(const root& cfg, bool mask_secrets) {
   d::codec<root>::write(e, cfg, d::write_options{mask_secrets, false});
   return std::string(e.c_str()) + "\n";
 }
-
 
 std::vector<key_info> describe() {
   std::vector<key_info> out;

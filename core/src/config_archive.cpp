@@ -1,9 +1,9 @@
 // syn::config: the `archive` section (SQLite or PostgreSQL).
 
+#include <array>
+
 #include "config_checks.hpp"
 #include "config_sections.hpp"
-
-#include <array>
 
 namespace syn::config {
 namespace detail {
@@ -42,8 +42,10 @@ const schema<archive_config>& schema_of<archive_config>() {
           field("batch_size", &archive_config::batch_size, "Records written per transaction.",
                 {positive<int>()}),
           field("batch_max_wait_ms", &archive_config::batch_max_wait,
-                "Bound on gathering one batch while records keep arriving; a batch is written as soon as a poll finds "
-                "nothing more (no idle wait).", {non_negative_ms()}),
+                "Bound on gathering one batch while records keep arriving; a batch is written as soon as a "
+                "poll finds "
+                "nothing more (no idle wait).",
+                {non_negative_ms()}),
       },
       {[](const archive_config& a, validator& v, const std::string& path) {
         if (a.backend == archive_backend::sqlite && a.sqlite.path.empty()) {

@@ -1,9 +1,6 @@
 // syn::config: the `kafka` section (connection, librdkafka pass-through, topics) and the
 // librdkafka properties it resolves to.
 
-#include "config_checks.hpp"
-#include "config_sections.hpp"
-
 #include <librdkafka/rdkafka.h>
 
 #include <array>
@@ -14,6 +11,9 @@
 #include <set>
 #include <sstream>
 #include <system_error>
+
+#include "config_checks.hpp"
+#include "config_sections.hpp"
 
 namespace syn::config {
 namespace detail {
@@ -60,16 +60,17 @@ constexpr std::array<topic_key, 28> kTopicConfigs{{
 check<std::map<std::string, std::string>> topic_configs() {
   return {"", [](const std::map<std::string, std::string>& m, validator& v, const std::string& path) {
             std::vector<std::string> names;
+            names.reserve(kTopicConfigs.size());
             for (const auto& k : kTopicConfigs) names.emplace_back(k.name);
             for (const auto& [key, value] : m) {
               const std::string p = join_path(path, key);
               const auto it = std::find_if(kTopicConfigs.begin(), kTopicConfigs.end(),
-                                           [&](const topic_key& t) { return t.name == key; });
+                                           [&key = key](const topic_key& t) { return t.name == key; });
               if (it == kTopicConfigs.end()) {
                 v.error(p, "unknown Kafka topic config" + did_you_mean(key, names));
                 continue;
               }
-              const auto is_int = [&] {
+              const auto is_int = [&value = value] {
                 std::int64_t x{};
                 const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), x);
                 return !value.empty() && ec == std::errc{} && end == value.data() + value.size() && x >= -1;
@@ -194,7 +195,7 @@ check<std::map<std::string, std::string>> librdkafka_client() {
                 continue;
               }
               const auto fixed = std::find_if(kFixed.begin(), kFixed.end(),
-                                              [&](const fixed_property& x) { return x.key == key; });
+                                              [&key = key](const fixed_property& x) { return x.key == key; });
               if (fixed != kFixed.end() && value != fixed->value && value != fixed->alias) {
                 v.error(p, "must be " + std::string(fixed->value) + " (" + std::string(fixed->why) +
                                "), got " + quote(value));

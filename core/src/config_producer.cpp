@@ -1,9 +1,9 @@
 // syn::config: the `papers` entries and the `producer` section (splitting, trigger, hot folder).
 
+#include <array>
+
 #include "config_checks.hpp"
 #include "config_sections.hpp"
-
-#include <array>
 
 namespace syn::config {
 namespace detail {
@@ -66,7 +66,8 @@ const schema<trigger_config>& schema_of<trigger_config>() {
                 "Open connections at most from one client address; more are answered 503 and closed.",
                 {positive<std::size_t>("a positive number")}),
           field("spool_dir", &trigger_config::spool_dir,
-                "Accepted issues are written here (fsync'd, one file per issue, a subfolder per instance) before "
+                "Accepted issues are written here (fsync'd, one file per issue, a subfolder per instance) "
+                "before "
                 "the 202, and replayed at start-up.",
                 {not_empty("a directory")}),
       },
@@ -96,7 +97,8 @@ const schema<hot_folder_config>& schema_of<hot_folder_config>() {
           field("poll_interval_ms", &hot_folder_config::poll_interval, "How often incoming is scanned.",
                 {positive_ms()}),
           field("stable_wait_ms", &hot_folder_config::stable_wait,
-                "Fallback for writers that neither rename a .part file nor write a .ready marker: a file is taken "
+                "Fallback for writers that neither rename a .part file nor write a .ready marker: a file is "
+                "taken "
                 "once its size, mtime and inode have not changed for this long.",
                 {non_negative_ms()}),
           field("max_file_bytes", &hot_folder_config::max_file_bytes,

@@ -4,9 +4,8 @@
 // config_translation.cpp; what every consumer shares, observability and the root in config.cpp.
 // Declared here so that a section can nest another defined elsewhere.
 
-#include "syn/core/config.hpp"
-
 #include "config_schema.hpp"
+#include "syn/core/config.hpp"
 
 namespace syn::config::detail {
 

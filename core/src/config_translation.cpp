@@ -1,9 +1,9 @@
 // syn::config: the `translation` section (targets, engines, priorities).
 
+#include <array>
+
 #include "config_checks.hpp"
 #include "config_sections.hpp"
-
-#include <array>
 
 namespace syn::config {
 namespace detail {
@@ -44,9 +44,11 @@ const schema<translation_target>& schema_of<translation_target>() {
                 {positive_ms()}),
           field("rules", &translation_target::rules, "Which articles are translated for this target."),
           field("engine_source_language", &translation_target::engine_source_language,
-                "Code the HTTP engine expects for zh-Hans (e.g. zh for LibreTranslate before 1.6); empty = zh-Hans."),
+                "Code the HTTP engine expects for zh-Hans (e.g. zh for LibreTranslate before 1.6); empty = "
+                "zh-Hans."),
           field("max_chars_per_request", &translation_target::max_chars_per_request,
-                "HTTP: most code points in one request (the engine's char_limit).", {positive<std::size_t>()}),
+                "HTTP: most code points in one request (the engine's char_limit).",
+                {positive<std::size_t>()}),
           field("max_segments_per_request", &translation_target::max_segments_per_request,
                 "HTTP: most texts in one request (the engine's batch_limit).", {positive<std::size_t>()}),
           field("keep_names_as_printed", &translation_target::keep_names_as_printed,

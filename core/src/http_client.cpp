@@ -1,5 +1,11 @@
 #include "syn/core/http_client.hpp"
 
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,17 +15,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <openssl/err.h>
-#include <openssl/rand.h>
-#include <openssl/ssl.h>
-
-#include <algorithm>
-#include <array>
 #include <cctype>
 #include <map>
 #include <mutex>
 #include <random>
 #include <variant>
+
+#include "http_text.hpp"
 
 namespace syn::http {
 namespace {
@@ -35,25 +37,30 @@ class category final : public std::error_category {
   [[nodiscard]] const char* name() const noexcept override { return "http_client"; }
   [[nodiscard]] std::string message(int ev) const override {
     switch (static_cast<errc>(ev)) {
-      case errc::bad_url: return "bad URL";
-      case errc::resolve_failed: return "cannot resolve host";
-      case errc::connect_failed: return "cannot connect";
-      case errc::tls_failed: return "TLS handshake failed";
-      case errc::certificate_rejected: return "server certificate rejected";
-      case errc::timed_out: return "timed out";
-      case errc::io_failed: return "connection failed";
-      case errc::response_too_large: return "response too large";
-      case errc::bad_response: return "malformed HTTP response";
+      case errc::bad_url:
+        return "bad URL";
+      case errc::resolve_failed:
+        return "cannot resolve host";
+      case errc::connect_failed:
+        return "cannot connect";
+      case errc::tls_failed:
+        return "TLS handshake failed";
+      case errc::certificate_rejected:
+        return "server certificate rejected";
+      case errc::timed_out:
+        return "timed out";
+      case errc::io_failed:
+        return "connection failed";
+      case errc::response_too_large:
+        return "response too large";
+      case errc::bad_response:
+        return "malformed HTTP response";
     }
     return "unknown http_client error";
   }
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using detail::ascii_lower;
 
 struct connection {
   explicit connection(std::string o, bool t) : origin(std::move(o)), tls(t) {}
@@ -116,7 +123,7 @@ std::optional<url> url::parse(std::string_view s) {
   url u;
   const auto sep = s.find("://");
   if (sep == std::string_view::npos) return std::nullopt;
-  u.scheme = lower(s.substr(0, sep));
+  u.scheme = ascii_lower(s.substr(0, sep));
   if (u.scheme != "http" && u.scheme != "https") return std::nullopt;
   s.remove_prefix(sep + 3);
   const auto slash = s.find_first_of("/?#");
@@ -144,7 +151,8 @@ std::optional<url> url::parse(std::string_view s) {
   }
   if (u.host.empty()) return std::nullopt;
   if (u.port.empty()) u.port = u.tls() ? "443" : "80";
-  if (!std::all_of(u.port.begin(), u.port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
+  if (!std::all_of(u.port.begin(), u.port.end(),
+                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
       u.port.size() > 5 || std::stoi(u.port) > 65535 || std::stoi(u.port) == 0) {
     return std::nullopt;
   }
@@ -237,19 +245,20 @@ struct client::impl {
       return client_error{errc::timed_out, describe(req) + ": timed out resolving " + u.host, false};
     }
     if (ec || eps.empty()) {
-      return client_error{errc::resolve_failed,
-                          describe(req) + ": cannot resolve " + u.host + ": " + (ec ? ec.message() : "no address"),
-                          false};
+      return client_error{
+          errc::resolve_failed,
+          describe(req) + ": cannot resolve " + u.host + ": " + (ec ? ec.message() : "no address"), false};
     }
     const std::lock_guard lock(mu);
     dns[key] = {eps, steady::now() + std::chrono::minutes(1)};
     return eps;
   }
 
-  result<std::unique_ptr<connection>> open(const url& u, steady::time_point deadline, const client_request& req) {
+  result<std::unique_ptr<connection>> open(const url& u, steady::time_point deadline,
+                                           const client_request& req) {
     if (u.tls() && tls_ctx_error) {
-      return client_error{errc::tls_failed, describe(req) + ": cannot load trusted CAs: " + tls_ctx_error.message(),
-                          false};
+      return client_error{errc::tls_failed,
+                          describe(req) + ": cannot load trusted CAs: " + tls_ctx_error.message(), false};
     }
     auto c = std::make_unique<connection>(u.origin(), u.tls());
     auto eps = resolve(*c, u, deadline, req);
@@ -260,7 +269,8 @@ struct client::impl {
       // SSL_set_tlsext_host_name() is a macro with an old-style cast; this is what it expands to.
       if (SSL_ctrl(c->secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                    static_cast<void*>(const_cast<char*>(u.host.c_str()))) != 1) {
-        return client_error{errc::tls_failed, describe(req) + ": cannot set TLS server name " + u.host, false};
+        return client_error{errc::tls_failed, describe(req) + ": cannot set TLS server name " + u.host,
+                            false};
       }
       if (options.verify_peer) c->secure->set_verify_callback(asio::ssl::host_name_verification(u.host));
     } else {
@@ -268,11 +278,12 @@ struct client::impl {
     }
     auto& tcp_layer = c->lowest();
     tcp_layer.expires_at(deadline);
-    auto ec = run_op(*c, [&](auto&& h) { tcp_layer.async_connect(eps.value(), std::forward<decltype(h)>(h)); });
+    auto ec =
+        run_op(*c, [&](auto&& h) { tcp_layer.async_connect(eps.value(), std::forward<decltype(h)>(h)); });
     if (ec) {
       const auto code = ec == beast::error::timeout ? errc::timed_out : errc::connect_failed;
-      return client_error{code, describe(req) + ": cannot connect to " + u.host + ":" + u.port + ": " + ec.message(),
-                          false};
+      return client_error{
+          code, describe(req) + ": cannot connect to " + u.host + ":" + u.port + ": " + ec.message(), false};
     }
     ++opened;
     beast::error_code ignored;
@@ -286,8 +297,8 @@ struct client::impl {
         errc code = errc::tls_failed;
         if (ec == beast::error::timeout) code = errc::timed_out;
         if (is_certificate_error(ec)) code = errc::certificate_rejected;
-        return client_error{code, describe(req) + ": TLS handshake with " + u.host + " failed: " + ec.message(),
-                            false};
+        return client_error{
+            code, describe(req) + ": TLS handshake with " + u.host + " failed: " + ec.message(), false};
       }
     }
     return c;
@@ -299,7 +310,8 @@ struct client::impl {
   };
 
   /// Writes `req` and reads the response on `c`.
-  std::variant<client_response, exchange_failure> exchange(connection& c, const url& u, const client_request& req,
+  std::variant<client_response, exchange_failure> exchange(connection& c, const url& u,
+                                                           const client_request& req,
                                                            steady::time_point deadline, bool& keep) {
     bhttp::request<bhttp::string_body> r;
     r.version(11);
@@ -329,10 +341,11 @@ struct client::impl {
     }
     if (ec) {
       const bool timeout = ec == beast::error::timeout;
-      return exchange_failure{{timeout ? errc::timed_out : errc::io_failed,
-                               describe(req) + (timeout ? ": timed out writing the request" : ": write failed: " + ec.message()),
-                               false},
-                              !timeout};
+      return exchange_failure{
+          {timeout ? errc::timed_out : errc::io_failed,
+           describe(req) + (timeout ? ": timed out writing the request" : ": write failed: " + ec.message()),
+           false},
+          !timeout};
     }
 
     bhttp::response_parser<bhttp::string_body> parser;
@@ -343,11 +356,23 @@ struct client::impl {
     bool too_large = false;
     auto read_some = [&](bool header_only) {
       if (c.tls) {
-        return header_only ? run_op(c, [&](auto&& h) { bhttp::async_read_header(*c.secure, c.buffer, parser, std::forward<decltype(h)>(h)); })
-                           : run_op(c, [&](auto&& h) { bhttp::async_read(*c.secure, c.buffer, parser, std::forward<decltype(h)>(h)); });
+        return header_only ? run_op(c,
+                                    [&](auto&& h) {
+                                      bhttp::async_read_header(*c.secure, c.buffer, parser,
+                                                               std::forward<decltype(h)>(h));
+                                    })
+                           : run_op(c, [&](auto&& h) {
+                               bhttp::async_read(*c.secure, c.buffer, parser, std::forward<decltype(h)>(h));
+                             });
       }
-      return header_only ? run_op(c, [&](auto&& h) { bhttp::async_read_header(*c.plain, c.buffer, parser, std::forward<decltype(h)>(h)); })
-                         : run_op(c, [&](auto&& h) { bhttp::async_read(*c.plain, c.buffer, parser, std::forward<decltype(h)>(h)); });
+      return header_only ? run_op(c,
+                                  [&](auto&& h) {
+                                    bhttp::async_read_header(*c.plain, c.buffer, parser,
+                                                             std::forward<decltype(h)>(h));
+                                  })
+                         : run_op(c, [&](auto&& h) {
+                             bhttp::async_read(*c.plain, c.buffer, parser, std::forward<decltype(h)>(h));
+                           });
     };
     ec = read_some(true);
     if (!ec) {
@@ -359,10 +384,11 @@ struct client::impl {
       if (!ec && parser.get().body().size() > options.max_response_bytes) too_large = true;
     }
     if (too_large) {
-      return exchange_failure{{errc::response_too_large,
-                               describe(req) + ": response body over " + std::to_string(options.max_response_bytes) + " bytes",
-                               true},
-                              false};
+      return exchange_failure{
+          {errc::response_too_large,
+           describe(req) + ": response body over " + std::to_string(options.max_response_bytes) + " bytes",
+           true},
+          false};
     }
     if (ec) {
       errc code = errc::io_failed;
@@ -387,7 +413,7 @@ struct client::impl {
     for (const auto& f : msg) {
       // Boost 1.74's beast::string_view is boost::string_view: no conversion to std::string_view.
       const auto n = f.name_string();
-      out.headers.emplace_back(lower(std::string_view(n.data(), n.size())), std::string(f.value()));
+      out.headers.emplace_back(ascii_lower(std::string_view(n.data(), n.size())), std::string(f.value()));
     }
     keep = msg.keep_alive() && parser.is_done();
     out.body = std::move(parser.release().body());
@@ -398,7 +424,9 @@ struct client::impl {
 client::client(client_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
 client::~client() = default;
 
-result<client_response> client::send(const client_request& req) { return send(req, impl_->options.default_timeout); }
+result<client_response> client::send(const client_request& req) {
+  return send(req, impl_->options.default_timeout);
+}
 
 result<client_response> client::send(const client_request& req, std::chrono::milliseconds timeout) {
   const auto u = url::parse(req.url);

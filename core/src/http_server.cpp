@@ -1,24 +1,26 @@
 #include "syn/core/http_server.hpp"
-#include "syn/core/log.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <map>
-#include <mutex>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <cctype>
 #include <future>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <thread>
+
+#include "http_text.hpp"
+#include "syn/core/log.hpp"
 
 namespace syn::http {
 namespace {
@@ -38,11 +40,7 @@ int hex_value(char c) {
   return -1;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using detail::ascii_lower;
 
 request to_request(const bhttp::request<bhttp::string_body>& r, const std::string& remote, bool with_body) {
   request out;
@@ -64,7 +62,7 @@ request to_request(const bhttp::request<bhttp::string_body>& r, const std::strin
       rest.remove_prefix(amp + 1);
     }
   }
-  for (const auto& f : r) out.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+  for (const auto& f : r) out.headers[ascii_lower(std::string(f.name_string()))] = std::string(f.value());
   if (with_body) out.body = r.body();
   out.remote = remote;
   return out;
@@ -102,7 +100,11 @@ class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket s, const server_options& o, const handler& h, const authoriser& a,
           std::shared_ptr<connection_limits> limits, std::string client)
-      : stream_(std::move(s)), options_(o), handler_(h), authorise_(a), limits_(std::move(limits)),
+      : stream_(std::move(s)),
+        options_(o),
+        handler_(h),
+        authorise_(a),
+        limits_(std::move(limits)),
         client_(std::move(client)) {
     beast::error_code ec;
     const auto ep = stream_.socket().remote_endpoint(ec);
@@ -120,19 +122,20 @@ class session : public std::enable_shared_from_this<session> {
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(kHeaderLimit);
     stream_.expires_after(std::min(options_.header_timeout, options_.io_timeout));
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   /// Answers a read error; true if there was one.
   bool failed(beast::error_code ec) {
     if (!ec) return false;
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout ||
-        ec == asio::error::connection_reset || ec == asio::error::eof) {
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset || ec == asio::error::eof) {
       close();
     } else if (ec == bhttp::error::header_limit) {
-      refuse(response::json_error(431, "request header fields over the limit of " + std::to_string(kHeaderLimit) +
-                                           " bytes"));
+      refuse(response::json_error(
+          431, "request header fields over the limit of " + std::to_string(kHeaderLimit) + " bytes"));
     } else if (ec == bhttp::error::body_limit) {
       refuse(too_large());
     } else {
@@ -142,8 +145,8 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   response too_large() const {
-    return response::json_error(413, "request body over the limit of " + std::to_string(options_.body_limit) +
-                                         " bytes");
+    return response::json_error(
+        413, "request body over the limit of " + std::to_string(options_.body_limit) + " bytes");
   }
 
   void on_header(beast::error_code ec) {
@@ -159,7 +162,7 @@ class session : public std::enable_shared_from_this<session> {
         no = authorise_(to_request(req, remote_, false));
       } catch (const std::exception& e) {
         log::get("http").error("authoriser failed on {} {}: {}", std::string(req.method_string()),
-                      std::string(req.target()), e.what());
+                               std::string(req.target()), e.what());
         no = response::json_error(500, std::string("internal error: ") + e.what());
       }
       if (no) return refuse(std::move(*no));
@@ -167,12 +170,14 @@ class session : public std::enable_shared_from_this<session> {
     if (parser_->is_done()) return on_read({});
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
       // The client waits for this before sending the body (curl does for bodies over 1 MiB).
-      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, req.version());
+      auto cont =
+          std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, req.version());
       stream_.expires_after(options_.io_timeout);
-      bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
-        if (wec) return self->close();
-        self->read_body();
-      });
+      bhttp::async_write(stream_, *cont,
+                         [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+                           if (wec) return self->close();
+                           self->read_body();
+                         });
       return;
     }
     read_body();
@@ -191,8 +196,8 @@ class session : public std::enable_shared_from_this<session> {
     try {
       res = handler_(to_request(req, remote_, true));
     } catch (const std::exception& e) {
-      log::get("http").error("handler failed on {} {}: {}", std::string(req.method_string()), std::string(req.target()),
-                    e.what());
+      log::get("http").error("handler failed on {} {}: {}", std::string(req.method_string()),
+                             std::string(req.target()), e.what());
       res = response::json_error(500, std::string("internal error: ") + e.what());
     }
     write(std::move(res), req.keep_alive(), req.version());
@@ -205,7 +210,8 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void write(response res, bool keep_alive, unsigned version) {
-    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version);
+    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status),
+                                                                     version);
     msg->set(bhttp::field::server, "syndicate");
     msg->set(bhttp::field::content_type, res.content_type);
     for (auto& [k, v] : res.headers) msg->set(k, v);
@@ -213,11 +219,12 @@ class session : public std::enable_shared_from_this<session> {
     msg->keep_alive(keep_alive);
     msg->prepare_payload();
     stream_.expires_after(options_.io_timeout);
-    bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg, keep_alive](beast::error_code ec, std::size_t) {
-      if (ec) return self->close();
-      if (!keep_alive) return self->linger();
-      self->read();
-    });
+    bhttp::async_write(stream_, *msg,
+                       [self = shared_from_this(), msg, keep_alive](beast::error_code ec, std::size_t) {
+                         if (ec) return self->close();
+                         if (!keep_alive) return self->linger();
+                         self->read();
+                       });
   }
 
   /// After the answer, half-close and drain what the client still sends, into a small fixed
@@ -231,10 +238,11 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void drain() {
-    stream_.async_read_some(asio::buffer(sink_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->close();
-      self->drain();
-    });
+    stream_.async_read_some(asio::buffer(sink_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->close();
+                              self->drain();
+                            });
   }
 
   void close() {
@@ -259,7 +267,8 @@ class session : public std::enable_shared_from_this<session> {
 void turn_away(tcp::socket s) {
   static constexpr std::string_view answer =
       "HTTP/1.1 503 Service Unavailable\r\nServer: syndicate\r\nContent-Type: application/json\r\n"
-      "Retry-After: 1\r\nConnection: close\r\nContent-Length: 35\r\n\r\n{\"error\": \"too many connections\"}\r\n";
+      "Retry-After: 1\r\nConnection: close\r\nContent-Length: 35\r\n\r\n{\"error\": \"too many "
+      "connections\"}\r\n";
   beast::error_code ec;
   s.non_blocking(true, ec);
   s.write_some(asio::buffer(answer.data(), answer.size()), ec);
@@ -308,7 +317,10 @@ struct server::impl {
   std::atomic<std::uint64_t> turned_away{0};
 
   impl(server_options o, handler hh, authoriser a)
-      : options(std::move(o)), h(std::move(hh)), authorise(std::move(a)), pool(options.threads),
+      : options(std::move(o)),
+        h(std::move(hh)),
+        authorise(std::move(a)),
+        pool(options.threads),
         acceptor(asio::make_strand(pool)) {}
 
   void accept() {
@@ -323,8 +335,9 @@ struct server::impl {
         } else {
           // Logged once per 100, so a flood cannot flood the log too.
           if (turned_away++ % 100 == 0) {
-            log::get("http").warn("{}:{}: connection from {} turned away (cap {} in total, {} per client)", options.address, options.port,
-                         client, options.max_connections, options.max_connections_per_client);
+            log::get("http").warn("{}:{}: connection from {} turned away (cap {} in total, {} per client)",
+                                  options.address, options.port, client, options.max_connections,
+                                  options.max_connections_per_client);
           }
           turn_away(std::move(s));
         }
@@ -338,7 +351,8 @@ server::server(server_options options, handler h, authoriser authorise)
     : impl_(std::make_unique<impl>(std::move(options), std::move(h), std::move(authorise))) {
   beast::error_code ec;
   const auto addr = asio::ip::make_address(impl_->options.address, ec);
-  if (ec) throw std::runtime_error("http: bad listen address '" + impl_->options.address + "': " + ec.message());
+  if (ec)
+    throw std::runtime_error("http: bad listen address '" + impl_->options.address + "': " + ec.message());
   const tcp::endpoint ep(addr, impl_->options.port);
   impl_->acceptor.open(ep.protocol(), ec);
   if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);

@@ -35,10 +35,13 @@ void prepare_dir(const std::filesystem::path& dir) {
     throw std::runtime_error("instance lock dir " + dir.string() + ": " + errno_text());
   }
   struct stat st {};
-  if (::lstat(dir.c_str(), &st) != 0) throw std::runtime_error("instance lock dir " + dir.string() + ": " + errno_text());
-  if (!S_ISDIR(st.st_mode)) throw std::runtime_error("instance lock dir " + dir.string() + " is not a directory");
+  if (::lstat(dir.c_str(), &st) != 0)
+    throw std::runtime_error("instance lock dir " + dir.string() + ": " + errno_text());
+  if (!S_ISDIR(st.st_mode))
+    throw std::runtime_error("instance lock dir " + dir.string() + " is not a directory");
   if (st.st_uid != ::geteuid()) {
-    throw std::runtime_error("instance lock dir " + dir.string() + " belongs to another user (set SYNDICATE_LOCK_DIR)");
+    throw std::runtime_error("instance lock dir " + dir.string() +
+                             " belongs to another user (set SYNDICATE_LOCK_DIR)");
   }
 }
 

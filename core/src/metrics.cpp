@@ -22,7 +22,8 @@ void histogram::observe(std::chrono::microseconds d) noexcept {
   std::size_t i = 0;
   while (i < bounds.size() && s > bounds[i]) ++i;
   counts_[i].fetch_add(1, std::memory_order_relaxed);
-  sum_us_.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(0, d.count())), std::memory_order_relaxed);
+  sum_us_.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(0, d.count())),
+                    std::memory_order_relaxed);
 }
 
 std::array<std::uint64_t, histogram::bounds.size() + 1> histogram::counts() const noexcept {

@@ -1,9 +1,9 @@
 #include "syn/core/routing.hpp"
 
-#include "syn/core/utf8.hpp"
-
 #include <algorithm>
 #include <cctype>
+
+#include "syn/core/utf8.hpp"
 
 namespace syn::routing {
 namespace {
@@ -34,8 +34,10 @@ bool language_matches(std::string_view rule, std::string_view language) noexcept
   return rule.size() == language.size() || language[rule.size()] == '-';
 }
 
-bool matches(const syndication::v1::Article& a, const config::route_rules& r, std::string_view default_language) {
-  if (!r.papers.empty() && std::find(r.papers.begin(), r.papers.end(), a.paper()) == r.papers.end()) return false;
+bool matches(const syndication::v1::Article& a, const config::route_rules& r,
+             std::string_view default_language) {
+  if (!r.papers.empty() && std::find(r.papers.begin(), r.papers.end(), a.paper()) == r.papers.end())
+    return false;
   if (!r.pages.empty() &&
       std::find(r.pages.begin(), r.pages.end(), static_cast<int>(a.page())) == r.pages.end()) {
     return false;
@@ -43,10 +45,11 @@ bool matches(const syndication::v1::Article& a, const config::route_rules& r, st
   if (!r.kickers.empty() && !any_label(r.kickers, normalise_label(a.kicker()))) return false;
   if (!r.headline_keywords.empty()) {
     const auto headline = normalise_label(a.headline());
-    const bool hit = std::any_of(r.headline_keywords.begin(), r.headline_keywords.end(), [&](const std::string& k) {
-      const auto key = normalise_label(k);
-      return !key.empty() && headline.find(key) != std::string::npos;
-    });
+    const bool hit =
+        std::any_of(r.headline_keywords.begin(), r.headline_keywords.end(), [&](const std::string& k) {
+          const auto key = normalise_label(k);
+          return !key.empty() && headline.find(key) != std::string::npos;
+        });
     if (!hit) return false;
   }
   if (r.languages.empty()) {

@@ -1,25 +1,25 @@
 #include "syn/core/runner.hpp"
-#include "syn/core/log.hpp"
 
-#include "syn/contract/headers.hpp"
-#include "syn/contract/schema.hpp"
-#include "syn/core/dead_letter.hpp"
-#include "syn/core/kafka/consumer.hpp"
-#include "syn/core/kafka/producer.hpp"
-#include "syndication/v1/dead_letter.pb.h"
-
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
 #include <deque>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <stdexcept>
-#include <tuple>
 #include <thread>
+#include <tuple>
+
+#include "syn/contract/headers.hpp"
+#include "syn/contract/schema.hpp"
+#include "syn/core/dead_letter.hpp"
+#include "syn/core/kafka/consumer.hpp"
+#include "syn/core/kafka/producer.hpp"
+#include "syn/core/log.hpp"
+#include "syndication/v1/dead_letter.pb.h"
 
 namespace syn::runner {
 namespace {
@@ -46,7 +46,8 @@ std::optional<std::string> validate(const sink::envelope& e) {
     if (a->language().empty()) return "Article.language is empty";
   } else if (const auto* m = std::get_if<syndication::v1::IssueManifest>(&e.payload)) {
     if (m->issue_id().empty()) return "IssueManifest.issue_id is empty";
-    if (m->article_ids_size() != m->article_hashes_size()) return "IssueManifest.article_ids and article_hashes differ in length";
+    if (m->article_ids_size() != m->article_hashes_size())
+      return "IssueManifest.article_ids and article_hashes differ in length";
   } else if (const auto* j = std::get_if<syndication::v1::TranslationJob>(&e.payload)) {
     if (j->job_id().empty() || j->source_id().empty()) return "TranslationJob.job_id or source_id is empty";
     if (j->target_language().empty()) return "TranslationJob.target_language is empty";
@@ -105,17 +106,22 @@ std::string prometheus_text(const stats& s, std::string_view sink_name) {
             s.dead_lettered.load());
   w.counter("syndicate_sink_retries_total", "Batches written again after a transient sink error.", sink,
             s.retries.load());
-  w.counter("syndicate_offset_commits_total", "Offset commits after a durable write.", sink, s.commits.load());
+  w.counter("syndicate_offset_commits_total", "Offset commits after a durable write.", sink,
+            s.commits.load());
   w.counter("syndicate_errors_total", "Kafka or sink errors.", sink, s.errors.load());
   w.family("syndicate_sink_write_seconds", "histogram", "Sink write latency per batch.")
       .observations(sink, s.sink_latency);
   w.family("syndicate_consumer_lag", "gauge",
-           "Records not yet consumed per assigned partition (librdkafka statistics: last stable offset - committed).");
+           "Records not yet consumed per assigned partition (librdkafka statistics: last stable offset - "
+           "committed).");
   for (const auto& l : s.lag()) {
-    w.sample({{"sink", std::string(sink_name)}, {"topic", l.topic}, {"partition", std::to_string(l.partition)}}, l.lag);
+    w.sample(
+        {{"sink", std::string(sink_name)}, {"topic", l.topic}, {"partition", std::to_string(l.partition)}},
+        l.lag);
   }
-  w.counter("syndicate_kafka_statistics_total", "librdkafka statistics documents received (lag gauge refreshes).",
-            sink, s.statistics_updates.load());
+  w.counter("syndicate_kafka_statistics_total",
+            "librdkafka statistics documents received (lag gauge refreshes).", sink,
+            s.statistics_updates.load());
   return w.text();
 }
 
@@ -147,15 +153,16 @@ struct runner::impl {
       : kafka(k), opts(std::move(o)), target(s), consumer(std::move(c)), dlq(std::move(p)) {}
 
   /// Decodes `m` into `env`, or returns the dead-letter reason.
-  std::optional<std::pair<DeadLetter::Reason, std::string>> decode(const kafka::message& m, sink::envelope& env) const {
+  std::optional<std::pair<DeadLetter::Reason, std::string>> decode(const kafka::message& m,
+                                                                   sink::envelope& env) const {
     env.topic = m.topic();
     env.partition = m.partition();
     env.offset = m.offset();
     env.key = m.key();
     env.raw_value = m.value();
     if (m.value().size() > opts.max_record_bytes) {
-      return std::pair{DeadLetter::TOO_LARGE, "record of " + std::to_string(m.value().size()) + " bytes exceeds " +
-                                                  std::to_string(opts.max_record_bytes)};
+      return std::pair{DeadLetter::TOO_LARGE, "record of " + std::to_string(m.value().size()) +
+                                                  " bytes exceeds " + std::to_string(opts.max_record_bytes)};
     }
     const auto schema = m.header_value(contract::header_name::schema);
     if (!schema) return std::pair{DeadLetter::WRONG_SCHEMA, std::string("no `schema` header")};
@@ -177,17 +184,21 @@ struct runner::impl {
   }
 
   /// Queues a dead letter for `m`; delivered by flush_dead_letters().
-  bool dead_letter(const kafka::message& m, DeadLetter::Reason reason, const std::string& error, std::uint32_t attempts) {
+  bool dead_letter(const kafka::message& m, DeadLetter::Reason reason, const std::string& error,
+                   std::uint32_t attempts) {
     const DeadLetter d = dead_letter_for(m, reason, error, opts.group_id, attempts);
     const std::string bytes = d.SerializeAsString();
     const auto headers = contract::dead_letter_headers(opts.group_id);
-    kafka::outgoing_record rec{kafka.topics.deadletter.name, d.id(), bytes, headers, std::nullopt, std::nullopt};
+    kafka::outgoing_record rec{
+        kafka.topics.deadletter.name, d.id(), bytes, headers, std::nullopt, std::nullopt};
     auto r = dlq.send(rec, kafka::after(10s));
     if (!r) {
-      log::get("runner").error("{}: cannot queue dead letter for {}: {}", opts.group_id, d.id(), r.error().to_string());
+      log::get("runner").error("{}: cannot queue dead letter for {}: {}", opts.group_id, d.id(),
+                               r.error().to_string());
       return false;
     }
-    log::get("runner").warn("{}: dead-lettered {} ({}): {}", opts.group_id, d.id(), DeadLetter::Reason_Name(reason), error);
+    log::get("runner").warn("{}: dead-lettered {} ({}): {}", opts.group_id, d.id(),
+                            DeadLetter::Reason_Name(reason), error);
     ++counters.dead_lettered;
     return true;
   }
@@ -232,9 +243,10 @@ struct runner::impl {
   bool commit_pending(const std::span<const kafka::topic_partition>* only = nullptr) {
     std::vector<kafka::partition_offset> offsets;
     for (const auto& [tp, off] : pending) {
-      const bool wanted = only == nullptr || std::any_of(only->begin(), only->end(), [&tp = tp](const auto& o) {
-                            return o.topic == tp.first && o.partition == tp.second;
-                          });
+      const bool wanted =
+          only == nullptr || std::any_of(only->begin(), only->end(), [&tp = tp](const auto& o) {
+            return o.topic == tp.first && o.partition == tp.second;
+          });
       if (wanted) offsets.push_back({tp.first, tp.second, off, std::nullopt});
     }
     if (offsets.empty()) return true;
@@ -243,9 +255,10 @@ struct runner::impl {
       ++counters.errors;
       pending_retry_at = kafka::clock::now() + 1s;
       verify_until = kafka::clock::now() + 60s;  // librdkafka's socket.timeout.ms bounds a late retry
-      log::get("runner").error("{}: offset commit failed: {} (kept: committed again with the next batch or when idle; if the "
-                    "partitions move first, their new owner gets the records again and sinks are idempotent)",
-                    opts.group_id, r.error().to_string());
+      log::get("runner").error(
+          "{}: offset commit failed: {} (kept: committed again with the next batch or when idle; if the "
+          "partitions move first, their new owner gets the records again and sinks are idempotent)",
+          opts.group_id, r.error().to_string());
       return false;
     }
     for (const auto& o : offsets) {
@@ -268,9 +281,10 @@ struct runner::impl {
     for (const auto& po : got.value()) {
       auto it = committed_to.find({po.topic, po.partition});
       if (it == committed_to.end() || po.offset >= it->second) continue;
-      log::get("runner").warn("{}: committed offset of {}[{}] went back to {} (a commit that had timed out landed late); "
-                   "committing {} again",
-                   opts.group_id, po.topic, po.partition, po.offset, it->second);
+      log::get("runner").warn(
+          "{}: committed offset of {}[{}] went back to {} (a commit that had timed out landed late); "
+          "committing {} again",
+          opts.group_id, po.topic, po.partition, po.offset, it->second);
       auto& o = pending[it->first];
       o = std::max(o, it->second);
     }
@@ -334,15 +348,17 @@ struct runner::impl {
       if (v.kind == sink::verdict::ok) {
         counters.written += good.size() - v.rejected.size();
         for (const auto& [index, why] : v.rejected) {
-          if (index < good_items.size() && !dead_letter(good_items[index]->msg, DeadLetter::SINK_REJECTED, why,
-                                                        static_cast<std::uint32_t>(attempt + 1))) {
+          if (index < good_items.size() && !dead_letter(good_items[index]->msg, DeadLetter::SINK_REJECTED,
+                                                        why, static_cast<std::uint32_t>(attempt + 1))) {
             return retry_later(batch, held);
           }
         }
         break;
       }
-      if (v.kind == sink::verdict::permanent || (!opts.retry_forever && attempt + 1 >= opts.retry.max_attempts)) {
-        const auto reason = v.kind == sink::verdict::permanent ? DeadLetter::SINK_REJECTED : DeadLetter::RETRIES_EXHAUSTED;
+      if (v.kind == sink::verdict::permanent ||
+          (!opts.retry_forever && attempt + 1 >= opts.retry.max_attempts)) {
+        const auto reason =
+            v.kind == sink::verdict::permanent ? DeadLetter::SINK_REJECTED : DeadLetter::RETRIES_EXHAUSTED;
         for (const auto* it : good_items) {
           if (!dead_letter(it->msg, reason, v.reason, static_cast<std::uint32_t>(attempt + 1))) {
             return retry_later(batch, held);
@@ -354,10 +370,11 @@ struct runner::impl {
       ++counters.errors;
       std::uniform_real_distribution<double> unit(0.0, 1.0);
       const auto wait = backoff(opts.retry, std::min(attempt, 30), unit(rng));
-      log::get("runner").warn("{}: {} write failed ({}), attempt {}; retrying in {} ms", opts.group_id, target.name(), v.reason,
-                   attempt + 1, wait.count());
+      log::get("runner").warn("{}: {} write failed ({}), attempt {}; retrying in {} ms", opts.group_id,
+                              target.name(), v.reason, attempt + 1, wait.count());
       if (!pause_for(wait, held)) {
-        log::get("runner").info("{}: partitions revoked while retrying; the batch goes to their new owner", opts.group_id);
+        log::get("runner").info("{}: partitions revoked while retrying; the batch goes to their new owner",
+                                opts.group_id);
         return true;
       }
       if (stopping) return true;  // uncommitted: delivered again after restart
@@ -375,7 +392,7 @@ struct runner::impl {
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     pause_for(backoff(opts.retry, 3, unit(rng)), held);
     // Put the batch back in front of what is held, to be processed again.
-    for (auto it = batch.rbegin(); it != batch.rend(); ++it) held.push_front(std::move(it->msg));
+    std::for_each(batch.rbegin(), batch.rend(), [&held](auto& b) { held.push_front(std::move(b.msg)); });
     return true;
   }
 
@@ -402,8 +419,9 @@ struct runner::impl {
         // records come together: one transaction, one partition) and write the batch as soon as
         // a short poll finds nothing, instead of idling until batch_max_wait.
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - kafka::clock::now());
-        auto m = consumer.poll(batch.empty() ? std::max<std::chrono::milliseconds>(left, 1ms)
-                                             : std::clamp<std::chrono::milliseconds>(left, 0ms, batch_linger));
+        auto m =
+            consumer.poll(batch.empty() ? std::max<std::chrono::milliseconds>(left, 1ms)
+                                        : std::clamp<std::chrono::milliseconds>(left, 0ms, batch_linger));
         if (!m) {
           ++counters.errors;
           if (m.error().fatal()) {
@@ -457,8 +475,7 @@ struct runner::impl {
       for (const auto& c : committed.value()) committed_at_assignment[{c.topic, c.partition}] = c.offset;
       committed_for = assigned.value();
     }
-    for (std::size_t i = 0; i < pos.value().size(); ++i) {
-      const auto& p = pos.value()[i];
+    for (const auto& p : pos.value()) {
       std::int64_t off = p.offset;
       if (off < 0) {
         const auto c = committed_at_assignment.find({p.topic, p.partition});
@@ -518,7 +535,8 @@ runner::runner(const config::kafka_config& kafka, options opts, sink::sink& s) {
   auto p = kafka::producer::create(kafka, po);
   if (!p) throw std::runtime_error(p.error().to_string());
   impl_ = std::make_unique<impl>(kafka, std::move(opts), s, std::move(c).value(), std::move(p).value());
-  if (auto r = impl_->consumer.subscribe(impl_->opts.topics); !r) throw std::runtime_error(r.error().to_string());
+  if (auto r = impl_->consumer.subscribe(impl_->opts.topics); !r)
+    throw std::runtime_error(r.error().to_string());
 }
 
 runner::~runner() {

@@ -1,10 +1,5 @@
 #include "syn/core/service.hpp"
-#include "syn/core/log.hpp"
 
-#include "syn/core/http_server.hpp"
-#include "syn/core/metrics.hpp"
-
-#include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -12,9 +7,14 @@
 #include <atomic>
 #include <csignal>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <thread>
+
+#include "syn/core/http_server.hpp"
+#include "syn/core/log.hpp"
+#include "syn/core/metrics.hpp"
 
 namespace syn::service {
 namespace {
@@ -26,8 +26,8 @@ extern "C" void record_signal(int sig) { g_signal = sig; }
 class json_message_flag : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-    const std::string quoted = nlohmann::json(std::string(msg.payload.data(), msg.payload.size())).dump(
-        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string quoted = nlohmann::json(std::string(msg.payload.data(), msg.payload.size()))
+                                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     dest.append(quoted.data(), quoted.data() + quoted.size());
   }
   [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
@@ -41,13 +41,27 @@ void setup_logging(const config::observability_config& o) {
   using config::log_level;
   spdlog::level::level_enum level = spdlog::level::info;
   switch (o.level) {
-    case log_level::trace: level = spdlog::level::trace; break;
-    case log_level::debug: level = spdlog::level::debug; break;
-    case log_level::info: level = spdlog::level::info; break;
-    case log_level::warn: level = spdlog::level::warn; break;
-    case log_level::error: level = spdlog::level::err; break;
-    case log_level::critical: level = spdlog::level::critical; break;
-    case log_level::off: level = spdlog::level::off; break;
+    case log_level::trace:
+      level = spdlog::level::trace;
+      break;
+    case log_level::debug:
+      level = spdlog::level::debug;
+      break;
+    case log_level::info:
+      level = spdlog::level::info;
+      break;
+    case log_level::warn:
+      level = spdlog::level::warn;
+      break;
+    case log_level::error:
+      level = spdlog::level::err;
+      break;
+    case log_level::critical:
+      level = spdlog::level::critical;
+      break;
+    case log_level::off:
+      level = spdlog::level::off;
+      break;
   }
   spdlog::set_level(level);
   if (o.format == config::log_format::json) {
@@ -60,7 +74,9 @@ void setup_logging(const config::observability_config& o) {
   }
 }
 
-int wait_for_termination() { return wait_for_termination([] { return false; }); }
+int wait_for_termination() {
+  return wait_for_termination([] { return false; });
+}
 
 int wait_for_termination(const std::function<bool()>& give_up) {
   std::signal(SIGINT, record_signal);
@@ -74,13 +90,15 @@ int wait_for_termination(const std::function<bool()>& give_up) {
 
 void add_consumer_options(CLI::App* sub, consumer_args& args) {
   cli::add_config_option(sub, args.config_path);
-  sub->add_option("--metrics-listen", args.metrics_listen,
-                  "HOST:PORT for /metrics, /healthz, /readyz (default: observability.metrics.<role>; \"\" = off)");
+  sub->add_option(
+      "--metrics-listen", args.metrics_listen,
+      "HOST:PORT for /metrics, /healthz, /readyz (default: observability.metrics.<role>; \"\" = off)");
   sub->add_flag("--until-caught-up", args.until_caught_up,
                 "exit 0 once every assigned partition has been read to its end (batch jobs, tests)");
 }
 
-std::string metrics_address(const std::optional<std::string>& flag, bool one_shot, const std::string& configured) {
+std::string metrics_address(const std::optional<std::string>& flag, bool one_shot,
+                            const std::string& configured) {
   if (flag) return *flag;
   return one_shot ? std::string() : configured;
 }
@@ -89,8 +107,8 @@ std::string metrics_address(const consumer_args& args, const std::string& config
   return metrics_address(args.metrics_listen, args.until_caught_up, configured);
 }
 
-runner::options consumer_runner_options(const config::root& cfg, const consumer_args& args, std::string group_id,
-                                        std::vector<std::string> topics) {
+runner::options consumer_runner_options(const config::root& cfg, const consumer_args& args,
+                                        std::string group_id, std::vector<std::string> topics) {
   runner::options o;
   o.group_id = std::move(group_id);
   o.topics = std::move(topics);
@@ -106,12 +124,14 @@ std::pair<std::string, std::uint16_t> split_host_port(const std::string& listen)
   std::string port;
   if (!listen.empty() && listen.front() == '[') {
     const auto close = listen.find("]:");
-    if (close == std::string::npos) throw std::invalid_argument("listen address '" + listen + "': expected [v6]:port");
+    if (close == std::string::npos)
+      throw std::invalid_argument("listen address '" + listen + "': expected [v6]:port");
     host = listen.substr(1, close - 1);
     port = listen.substr(close + 2);
   } else {
     const auto colon = listen.rfind(':');
-    if (colon == std::string::npos) throw std::invalid_argument("listen address '" + listen + "': expected host:port");
+    if (colon == std::string::npos)
+      throw std::invalid_argument("listen address '" + listen + "': expected host:port");
     host = listen.substr(0, colon);
     port = listen.substr(colon + 1);
   }
@@ -123,7 +143,8 @@ std::pair<std::string, std::uint16_t> split_host_port(const std::string& listen)
   } catch (const std::exception&) {
     p = -1;
   }
-  if (p < 0 || p > 65535 || host.empty()) throw std::invalid_argument("listen address '" + listen + "': bad port");
+  if (p < 0 || p > 65535 || host.empty())
+    throw std::invalid_argument("listen address '" + listen + "': bad port");
   return {host, static_cast<std::uint16_t>(p)};
 }
 
@@ -160,7 +181,7 @@ int run_consumer(runner::runner& r, std::string_view sink_name, const std::strin
   const std::string name(sink_name);
   auto metrics = serve_metrics(
       metrics_listen, name,
-      [&r, name, sink_metrics] {
+      [&r, name, sink_metrics = std::move(sink_metrics)] {
         return runner::prometheus_text(r.counters(), name) + (sink_metrics ? sink_metrics() : std::string());
       },
       [&running] { return running.load(); });
@@ -169,7 +190,8 @@ int run_consumer(runner::runner& r, std::string_view sink_name, const std::strin
   std::thread watcher([&] {
     while (running && g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (g_signal != 0) {
-      log::get("service").info("{}: signal {}: finishing the current batch and stopping", sink_name, g_signal.load());
+      log::get("service").info("{}: signal {}: finishing the current batch and stopping", sink_name,
+                               g_signal.load());
       running = false;
       r.stop();
     }

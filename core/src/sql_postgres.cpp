@@ -141,7 +141,8 @@ class pg_connection final : public connection {
 
   result<std::int64_t> run(std::size_t index, std::span<const param> params, const row_fn& on_row) override {
     if (index >= texts_.size() || texts_[index].empty()) {
-      return error(errc::storage, where_ + ": statement " + std::to_string(index) + " has no PostgreSQL text");
+      return error(errc::storage,
+                   where_ + ": statement " + std::to_string(index) + " has no PostgreSQL text");
     }
     BOOST_OUTCOME_TRY(reconnect_if_lost());
     const std::string name = "syn_" + std::to_string(index);
@@ -198,7 +199,8 @@ class pg_connection final : public connection {
   result<void> reconnect_if_lost() {
     if (PQstatus(c_) == CONNECTION_OK) return success();
     if (in_tx_) {
-      return error(errc::unavailable, where_ + ": the connection was lost inside a transaction (rolled back)");
+      return error(errc::unavailable,
+                   where_ + ": the connection was lost inside a transaction (rolled back)");
     }
     PQreset(c_);
     std::fill(prepared_.begin(), prepared_.end(), false);  // a new connection has none of them
@@ -259,7 +261,8 @@ result<std::unique_ptr<connection>> open_postgres(const postgres_options& option
   if (options.conninfo.empty()) return error(errc::unavailable, "postgres: empty conninfo");
   // Defaults first: the caller's conninfo (expanded from `dbname`) overrides any of them.
   const std::string connect_timeout = seconds_ceil(options.connect_timeout);
-  const std::string user_timeout = std::to_string((options.connect_timeout + options.statement_timeout).count());
+  const std::string user_timeout =
+      std::to_string((options.connect_timeout + options.statement_timeout).count());
   const std::array<const char*, 9> keys{"connect_timeout",           "keepalives",       "keepalives_idle",
                                         "keepalives_interval",       "keepalives_count", "tcp_user_timeout",
                                         "fallback_application_name", "dbname",           nullptr};
@@ -283,13 +286,15 @@ result<std::unique_ptr<connection>> open_postgres(const postgres_options& option
   const char* encoding = PQparameterStatus(c, "server_encoding");
   const bool utf8 = encoding != nullptr && std::string_view(encoding) == "UTF8";
   const std::string encoding_name = encoding != nullptr ? encoding : "unknown";
-  std::string session = "SET client_encoding = 'UTF8'; SET client_min_messages = warning; SET statement_timeout = " +
-                        std::to_string(options.statement_timeout.count()) +
-                        "; SET lock_timeout = " + std::to_string(options.lock_timeout.count()) + ";";
+  std::string session =
+      "SET client_encoding = 'UTF8'; SET client_min_messages = warning; SET statement_timeout = " +
+      std::to_string(options.statement_timeout.count()) +
+      "; SET lock_timeout = " + std::to_string(options.lock_timeout.count()) + ";";
   if (options.read_only) session += " SET default_transaction_read_only = on;";
   auto conn = std::make_unique<pg_connection>(c, std::move(stmts), std::move(session));
   if (!utf8) {
-    return error(errc::storage, conn->where() + ": the database encoding is " + encoding_name + ", syndicate needs UTF8");
+    return error(errc::storage,
+                 conn->where() + ": the database encoding is " + encoding_name + ", syndicate needs UTF8");
   }
   BOOST_OUTCOME_TRY(conn->setup());
   return std::unique_ptr<connection>(std::move(conn));

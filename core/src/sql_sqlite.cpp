@@ -213,9 +213,11 @@ result<std::unique_ptr<connection>> open_sqlite(const sqlite_options& options, s
   if (rw) {
     // WAL: readers never block the writer, and a commit is one append.
     std::string mode;
-    BOOST_OUTCOME_TRY(conn->run_text("PRAGMA journal_mode = WAL", {}, [&](const row& r) { mode = r.text(0); }));
+    BOOST_OUTCOME_TRY(
+        conn->run_text("PRAGMA journal_mode = WAL", {}, [&](const row& r) { mode = r.text(0); }));
     if (mode != "wal" && !(in_memory(path) && mode == "memory")) {
-      return error(errc::unavailable, "sqlite " + path + ": cannot switch to WAL mode (journal_mode is " + mode + ")");
+      return error(errc::unavailable,
+                   "sqlite " + path + ": cannot switch to WAL mode (journal_mode is " + mode + ")");
     }
     BOOST_OUTCOME_TRY(conn->execute("PRAGMA synchronous = " + options.synchronous));
   } else {

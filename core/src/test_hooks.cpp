@@ -16,7 +16,8 @@ std::optional<std::uint64_t> env_number(const char* name) {
 crash_points initial() {
   crash_points p;
 #ifdef SYN_TEST_HOOKS
-  if (auto n = env_number("SYNDICATE_TEST_EXIT_AFTER_RECORDS")) p.exit_after_records = static_cast<std::size_t>(*n);
+  if (auto n = env_number("SYNDICATE_TEST_EXIT_AFTER_RECORDS"))
+    p.exit_after_records = static_cast<std::size_t>(*n);
   p.exit_in_transaction = env_number("SYNDICATE_TEST_EXIT_IN_TRANSACTION");
 #endif
   return p;

@@ -1,11 +1,4 @@
 #include "syn/core/transform.hpp"
-#include "syn/core/log.hpp"
-
-#include "syn/contract/headers.hpp"
-#include "syn/core/dead_letter.hpp"
-#include "syn/core/kafka/producer.hpp"
-#include "syn/core/test_hooks.hpp"
-#include "syndication/v1/dead_letter.pb.h"
 
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
@@ -16,6 +9,13 @@
 #include <memory>
 #include <set>
 
+#include "syn/contract/headers.hpp"
+#include "syn/core/dead_letter.hpp"
+#include "syn/core/kafka/producer.hpp"
+#include "syn/core/log.hpp"
+#include "syn/core/test_hooks.hpp"
+#include "syndication/v1/dead_letter.pb.h"
+
 namespace syn::transform {
 
 using namespace std::chrono_literals;
@@ -24,8 +24,8 @@ using namespace std::chrono_literals;
 constexpr std::chrono::milliseconds batch_linger{2};
 
 output dead_letter(const config::kafka_config& kafka, const kafka::message& m,
-                   syndication::v1::DeadLetter::Reason reason, const std::string& error, const std::string& group,
-                   std::uint32_t attempts) {
+                   syndication::v1::DeadLetter::Reason reason, const std::string& error,
+                   const std::string& group, std::uint32_t attempts) {
   return dead_letter(kafka, dead_letter_for(m, reason, error, group, attempts));
 }
 
@@ -48,12 +48,14 @@ output issue_record(std::string topic, std::string key, std::string value, std::
   o.topic = std::move(topic);
   o.key = std::move(key);
   o.value = std::move(value);
-  for (const auto& h : contract::record_headers(schema, issue_id, language)) o.headers.emplace_back(h.name, h.value);
+  for (const auto& h : contract::record_headers(schema, issue_id, language))
+    o.headers.emplace_back(h.name, h.value);
   o.partition_key = issue_id;
   return o;
 }
 
-int run(const config::kafka_config& kafka, const options& opts, const transform_fn& fn, std::atomic<bool>& stop) {
+int run(const config::kafka_config& kafka, const options& opts, const transform_fn& fn,
+        std::atomic<bool>& stop) {
   // Nothing waits and nothing is reordered: no reading ahead beyond one batch.
   options o = opts;
   o.max_pending = std::min(o.max_pending, o.batch_size);
@@ -71,7 +73,8 @@ struct pending_record {
 };
 
 /// The offset a partition can commit: up to its first record not done, else past its last done.
-std::optional<std::int64_t> committable(const partition_key& tp, const std::map<partition_key, std::int64_t>& done_upto,
+std::optional<std::int64_t> committable(const partition_key& tp,
+                                        const std::map<partition_key, std::int64_t>& done_upto,
                                         const std::vector<pending_record>& pending) {
   const auto d = done_upto.find(tp);
   if (d == done_upto.end()) return std::nullopt;
@@ -103,7 +106,8 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
     co.hooks.on_assigned = [&opts](std::span<const kafka::topic_partition>) { opts.on_assigned(); };
   }
   kafka::statistics_fn on_statistics;
-  if (opts.stats != nullptr) on_statistics = [stats = opts.stats](std::string_view json) { stats->update_lag(json); };
+  if (opts.stats != nullptr)
+    on_statistics = [stats = opts.stats](std::string_view json) { stats->update_lag(json); };
   auto c = kafka::consumer::create(kafka, co, on_statistics);
   if (!c) throw std::runtime_error(c.error().to_string());
   auto& consumer = c.value();
@@ -111,7 +115,8 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
   auto p = kafka::producer::create(kafka, {"syndicate-" + opts.group_id, opts.transactional_id});
   if (!p) throw std::runtime_error(p.error().to_string());
   auto& producer = p.value();
-  if (auto r = producer.init_transactions(kafka::after(60s)); !r) throw std::runtime_error(r.error().to_string());
+  if (auto r = producer.init_transactions(kafka::after(60s)); !r)
+    throw std::runtime_error(r.error().to_string());
 
   std::vector<pending_record> pending;
   std::map<partition_key, std::int64_t> done_upto;  // per partition: past the last record done
@@ -124,8 +129,9 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
       return revoked->contains({std::string(r.msg.topic()), r.msg.partition()});
     });
     if (pending.size() != before) {
-      log::get("transform").info("{}: {} record(s) of revoked partitions dropped (their new owner takes them)", opts.group_id,
-                   before - pending.size());
+      log::get("transform")
+          .info("{}: {} record(s) of revoked partitions dropped (their new owner takes them)", opts.group_id,
+                before - pending.size());
     }
     for (const auto& tp : *revoked) {
       done_upto.erase(tp);
@@ -152,7 +158,9 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
       }
       paused = pause;
       if (pause) {
-        log::get("transform").info("{}: {} record(s) waiting; partitions paused until some are done", opts.group_id, pending.size());
+        log::get("transform")
+            .info("{}: {} record(s) waiting; partitions paused until some are done", opts.group_id,
+                  pending.size());
       }
     }
     std::size_t polled = 0;
@@ -186,9 +194,8 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
     for (std::size_t i = 0; i < pending.size(); ++i) {
       if (pending[i].due <= t0) due.push_back(i);
     }
-    std::stable_sort(due.begin(), due.end(), [&](std::size_t a, std::size_t b) {
-      return pending[a].priority > pending[b].priority;
-    });
+    std::stable_sort(due.begin(), due.end(),
+                     [&](std::size_t a, std::size_t b) { return pending[a].priority > pending[b].priority; });
     if (due.size() > opts.batch_size) due.resize(opts.batch_size);
     if (due.empty()) {
       if (opts.on_tick) opts.on_tick();
@@ -235,7 +242,8 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
     for (const auto& tp : touched) {
       const auto off = committable(tp, done_upto, pending);
       const auto s = sent.find(tp);
-      if (off && (s == sent.end() || *off > s->second)) offsets.push_back({tp.first, tp.second, *off, std::nullopt});
+      if (off && (s == sent.end() || *off > s->second))
+        offsets.push_back({tp.first, tp.second, *off, std::nullopt});
     }
     if (outputs.empty() && offsets.empty()) {
       if (opts.on_tick) opts.on_tick();
@@ -249,13 +257,15 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
       for (const auto& o : outputs) {
         std::vector<kafka::header> headers;
         for (const auto& [k, v] : o.headers) headers.push_back({k, v});
-        kafka::outgoing_record rec{o.topic, o.key, o.value, headers, std::nullopt,
-                                   std::string_view(o.partition_key)};
+        kafka::outgoing_record rec{o.topic, o.key,        o.value,
+                                   headers, std::nullopt, std::string_view(o.partition_key)};
         if (auto r = tx.send(rec, kafka::after(10s)); !r) return r.error();
       }
       if (exit_in && ++batches == *exit_in) {
         (void)tx.flush(kafka::after(10s));
-        log::get("transform").warn("test hook: exiting in batch {} with {} records in an open transaction", batches, outputs.size());
+        log::get("transform")
+            .warn("test hook: exiting in batch {} with {} records in an open transaction", batches,
+                  outputs.size());
         std::_Exit(70);
       }
       if (offsets.empty()) return kafka::success();
@@ -264,8 +274,10 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
     if (opts.stats != nullptr) {
       ++opts.stats->batches;
       if (committed) {
-        const auto dlq = static_cast<std::uint64_t>(std::count_if(
-            outputs.begin(), outputs.end(), [&](const output& o) { return o.topic == kafka.topics.deadletter.name; }));
+        const auto dlq =
+            static_cast<std::uint64_t>(std::count_if(outputs.begin(), outputs.end(), [&](const output& o) {
+              return o.topic == kafka.topics.deadletter.name;
+            }));
         opts.stats->dead_lettered += dlq;
         opts.stats->written += outputs.size() - dlq;
         ++opts.stats->commits;
@@ -276,13 +288,15 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
       }
     }
     if (!committed) {
-      log::get("transform").error("{}: transaction aborted: {}; exiting so that a restart takes the batch again", opts.group_id,
-                    committed.error().to_string());
+      log::get("transform")
+          .error("{}: transaction aborted: {}; exiting so that a restart takes the batch again",
+                 opts.group_id, committed.error().to_string());
       return 1;
     }
     for (const auto& o : offsets) sent[{o.topic, o.partition}] = o.offset;
-    log::get("transform").debug("{}: {} records done, {} out, {} waiting, committed", opts.group_id, done_records.size(),
-                  outputs.size(), pending.size());
+    log::get("transform")
+        .debug("{}: {} records done, {} out, {} waiting, committed", opts.group_id, done_records.size(),
+               outputs.size(), pending.size());
     if (opts.on_committed) opts.on_committed();
     if (opts.on_tick) opts.on_tick();
   }

@@ -1,5 +1,10 @@
 // The contract library: names that must match the .proto files, the headers every record
 // carries, dead letters built one way.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
 #include "syn/contract/content_hash.hpp"
 #include "syn/contract/dead_letter.hpp"
 #include "syn/contract/headers.hpp"
@@ -8,11 +13,6 @@
 #include "syndication/v1/dead_letter.pb.h"
 #include "syndication/v1/issue.pb.h"
 #include "syndication/v1/translation.pb.h"
-
-#include <gtest/gtest.h>
-
-#include <string>
-#include <vector>
 
 namespace {
 

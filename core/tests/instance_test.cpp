@@ -88,7 +88,8 @@ TEST_F(InstanceLease, AGivenIdHeldByAnotherProcessIsRefusedWithTheLockNamed) {
     (void)acquire("translator", "blue", dir_);
     FAIL() << "a second holder of instance blue was let through";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("instance \"blue\" of translator is already running"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("instance \"blue\" of translator is already running"),
+              std::string::npos)
         << e.what();
     EXPECT_NE(std::string(e.what()).find(dir_.string()), std::string::npos) << e.what();
   }

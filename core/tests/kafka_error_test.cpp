@@ -1,8 +1,8 @@
-#include "syn/core/kafka/error.hpp"
-
 #include <gtest/gtest.h>
 
 #include <system_error>
+
+#include "syn/core/kafka/error.hpp"
 
 namespace syn::kafka {
 namespace {
@@ -18,16 +18,16 @@ TEST(KafkaError, CategoryNamesLibrdkafkaCodes) {
 }
 
 TEST(KafkaError, IsRetriableClassifiesTransientAgainstPermanent) {
-  for (auto e : {errc::transport, errc::timed_out, errc::all_brokers_down, errc::queue_full, errc::message_timed_out,
-                 errc::not_leader_for_partition, errc::request_timed_out, errc::coordinator_not_available,
-                 errc::not_coordinator, errc::concurrent_transactions, errc::rebalance_in_progress,
-                 errc::unknown_topic_or_partition, errc::resolve}) {
+  for (auto e : {errc::transport, errc::timed_out, errc::all_brokers_down, errc::queue_full,
+                 errc::message_timed_out, errc::not_leader_for_partition, errc::request_timed_out,
+                 errc::coordinator_not_available, errc::not_coordinator, errc::concurrent_transactions,
+                 errc::rebalance_in_progress, errc::unknown_topic_or_partition, errc::resolve}) {
     EXPECT_TRUE(is_retriable(make_error_code(e))) << code_name(e);
   }
-  for (auto e : {errc::ok, errc::invalid_arg, errc::topic_already_exists, errc::invalid_config, errc::producer_fenced,
-                 errc::fatal, errc::fenced, errc::state, errc::unknown_topic, errc::invalid_partitions,
-                 errc::out_of_order_sequence_number, errc::unsupported_version, errc::bad_message,
-                 errc::purge_queue, errc::destroyed}) {
+  for (auto e : {errc::ok, errc::invalid_arg, errc::topic_already_exists, errc::invalid_config,
+                 errc::producer_fenced, errc::fatal, errc::fenced, errc::state, errc::unknown_topic,
+                 errc::invalid_partitions, errc::out_of_order_sequence_number, errc::unsupported_version,
+                 errc::bad_message, errc::purge_queue, errc::destroyed}) {
     EXPECT_FALSE(is_retriable(make_error_code(e))) << code_name(e);
   }
   // Codes outside this librdkafka's enum, and other categories.

@@ -1,20 +1,19 @@
 // Fault injection with librdkafka's in-process mock cluster: the wrapper must classify and
 // surface what the broker says. Only behaviour the 2.0.2 mock implements faithfully is tested
 // here (no transaction markers, no transactional offset commits: see embedded.hpp).
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/kafka/consumer.hpp"
 #include "syn/core/kafka/embedded.hpp"
 #include "syn/core/kafka/partitioner.hpp"
 #include "syn/core/kafka/producer.hpp"
-
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-
-#include <gtest/gtest.h>
-
-#include <chrono>
-#include <string>
-#include <vector>
 
 namespace syn::kafka {
 namespace {
@@ -46,8 +45,9 @@ TEST_F(KafkaMock, DeliveryReportsCarryPartitionAndOffset) {
   ASSERT_TRUE(p) << p.error().to_string();
   std::vector<std::uint64_t> ids;
   for (int i = 0; i < 5; ++i) {
-    auto id = p.value().send({.topic = topic_, .key = "a" + std::to_string(i), .value = "v", .partition_key = "issue-7"},
-                             after(5s));
+    auto id = p.value().send(
+        {.topic = topic_, .key = "a" + std::to_string(i), .value = "v", .partition_key = "issue-7"},
+        after(5s));
     ASSERT_TRUE(id) << id.error().to_string();
     ids.push_back(id.value());
   }
@@ -57,14 +57,16 @@ TEST_F(KafkaMock, DeliveryReportsCarryPartitionAndOffset) {
   for (std::size_t i = 0; i < reports.size(); ++i) {
     EXPECT_EQ(reports[i].id, ids[i]);
     EXPECT_FALSE(reports[i].err) << reports[i].err->to_string();
-    EXPECT_EQ(reports[i].partition, partition_for("issue-7", 3)) << "all records of one issue on one partition";
+    EXPECT_EQ(reports[i].partition, partition_for("issue-7", 3))
+        << "all records of one issue on one partition";
     EXPECT_EQ(reports[i].offset, static_cast<std::int64_t>(i));
   }
 }
 
 TEST_F(KafkaMock, RetriableProduceErrorsAreRetriedByTheIdempotentProducer) {
   rd_kafka_mock_push_request_errors(cluster_->mock(), api_produce, 3, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
-                                    RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
+                                    RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
   auto p = producer::create(cfg_, {});
   ASSERT_TRUE(p);
   ASSERT_TRUE(p.value().send({.topic = topic_, .key = "k", .value = "v", .partition = 1}, after(5s)));
@@ -94,7 +96,8 @@ TEST_F(KafkaMock, ProduceThatRunsOutOfTimeIsReportedRetriable) {
 }
 
 TEST_F(KafkaMock, PermanentProduceErrorIsNotRetriable) {
-  rd_kafka_mock_push_request_errors(cluster_->mock(), api_produce, 1, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  rd_kafka_mock_push_request_errors(cluster_->mock(), api_produce, 1,
+                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
   auto p = producer::create(cfg_, {});
   ASSERT_TRUE(p);
   ASSERT_TRUE(p.value().send({.topic = topic_, .key = "k", .value = "v", .partition = 2}, after(5s)));
@@ -102,14 +105,15 @@ TEST_F(KafkaMock, PermanentProduceErrorIsNotRetriable) {
   auto reports = p.value().take_delivery_reports();
   ASSERT_EQ(reports.size(), 1U);
   ASSERT_TRUE(reports[0].err);
-  EXPECT_EQ(reports[0].err->code(), std::error_code(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, kafka_category()));
+  EXPECT_EQ(reports[0].err->code(),
+            std::error_code(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, kafka_category()));
   EXPECT_FALSE(reports[0].err->retriable());
 }
 
 TEST_F(KafkaMock, InitTransactionsRetriesTransientCoordinatorErrors) {
-  rd_kafka_mock_push_request_errors(cluster_->mock(), api_init_producer_id, 3,
-                                    RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
-                                    RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS);
+  rd_kafka_mock_push_request_errors(
+      cluster_->mock(), api_init_producer_id, 3, RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+      RD_KAFKA_RESP_ERR_NOT_COORDINATOR, RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS);
   auto p = producer::create(cfg_, {.client_id = "mock-txn", .transactional_id = "mock-txn-1"});
   ASSERT_TRUE(p);
   auto r = p.value().init_transactions(after(20s));
@@ -139,11 +143,13 @@ TEST_F(KafkaMock, AbortableErrorAbortsAndRetriesTheTransaction) {
   int attempts = 0;
   auto r = p.value().transact(after(30s), [&](producer& tx) -> result<void> {
     if (++attempts == 1) {
-      rd_kafka_mock_push_request_errors(cluster_->mock(), api_produce, 1, RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID);
+      rd_kafka_mock_push_request_errors(cluster_->mock(), api_produce, 1,
+                                        RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID);
     }
     for (int i = 0; i < 2; ++i) {
-      auto id = tx.send({.topic = topic_, .key = "a" + std::to_string(i), .value = "v", .partition_key = "issue-9"},
-                        after(5s));
+      auto id =
+          tx.send({.topic = topic_, .key = "a" + std::to_string(i), .value = "v", .partition_key = "issue-9"},
+                  after(5s));
       if (!id) return id.error();
     }
     return success();
@@ -174,7 +180,8 @@ TEST_F(KafkaMock, CommitErrorFromBrokerIsSurfaced) {
   const partition_offset off2{topic_, 0, 2, std::nullopt};
   auto bad = c.value().commit(std::span(&off2, 1), after(10s));
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code(), std::error_code(RD_KAFKA_RESP_ERR_OFFSET_METADATA_TOO_LARGE, kafka_category()))
+  EXPECT_EQ(bad.error().code(),
+            std::error_code(RD_KAFKA_RESP_ERR_OFFSET_METADATA_TOO_LARGE, kafka_category()))
       << bad.error().to_string();
   EXPECT_FALSE(bad.error().retriable());
   EXPECT_TRUE(c.value().close(after(10s)));
@@ -200,7 +207,10 @@ TEST(KafkaEmbedded, PublishAndConsumeWithZeroSetup) {
   ASSERT_TRUE(p.value().init_transactions(after(10s)));
   const std::vector<header> hdrs{{"schema", "syndication.v1.Article"}};
   auto r = p.value().transact(after(10s), [&](producer& tx) -> result<void> {
-    auto id = tx.send({.topic = "emb.articles", .key = "art-1", .value = "bytes", .headers = hdrs,
+    auto id = tx.send({.topic = "emb.articles",
+                       .key = "art-1",
+                       .value = "bytes",
+                       .headers = hdrs,
                        .partition_key = "issue-1"},
                       after(5s));
     if (!id) return id.error();
@@ -209,13 +219,13 @@ TEST(KafkaEmbedded, PublishAndConsumeWithZeroSetup) {
   ASSERT_TRUE(r) << r.error().to_string();
 
   std::vector<topic_partition> assigned;
-  auto c = consumer::create(cfg, {.group_id = "emb-group",
-                                  .client_id = "emb",
-                                  .hooks = {.on_assigned =
-                                                [&](std::span<const topic_partition> tps) {
-                                                  assigned.assign(tps.begin(), tps.end());
-                                                },
-                                            .on_revoked = {}}});
+  auto c = consumer::create(
+      cfg,
+      {.group_id = "emb-group",
+       .client_id = "emb",
+       .hooks = {.on_assigned =
+                     [&](std::span<const topic_partition> tps) { assigned.assign(tps.begin(), tps.end()); },
+                 .on_revoked = {}}});
   ASSERT_TRUE(c);
   const std::vector<std::string> subs{"emb.articles"};
   ASSERT_TRUE(c.value().subscribe(subs));

@@ -1,14 +1,13 @@
 // The partitioner must place keys exactly where Java's default partitioner (and librdkafka's
 // murmur2_random) does, or subscribers in other languages would see an issue split over partitions.
-#include "syn/core/kafka/partitioner.hpp"
-
-#include <librdkafka/rdkafka.h>
-
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
 #include <cstdint>
 #include <random>
 #include <string>
+
+#include "syn/core/kafka/partitioner.hpp"
 
 namespace syn::kafka {
 namespace {

@@ -1,8 +1,8 @@
-#include "syn/core/kafka/properties.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+
+#include "syn/core/kafka/properties.hpp"
 
 namespace syn::kafka {
 namespace {
@@ -11,7 +11,8 @@ TEST(KafkaProperties, ConsumerGetsManualCommitsAndReadCommitted) {
   config::kafka_config cfg;
   cfg.bootstrap_servers = "10.0.0.1:9092,10.0.0.2:9092";
   cfg.client = {{"fetch.max.bytes", "1048576"}, {"auto.offset.reset", "latest"}};
-  auto p = build_properties(cfg, role::consumer, {.client_id = "feed", .group_id = "syndicate-feed", .transactional_id = ""});
+  auto p = build_properties(cfg, role::consumer,
+                            {.client_id = "feed", .group_id = "syndicate-feed", .transactional_id = ""});
   ASSERT_TRUE(p) << p.error().to_string();
   auto& props = p.value();
   EXPECT_EQ(props.at("bootstrap.servers"), "10.0.0.1:9092,10.0.0.2:9092");
@@ -34,15 +35,17 @@ TEST(KafkaProperties, ConsumerOnlyKeysOfKafkaClientReachConsumersOnly) {
   auto p = build_properties(cfg, role::producer, {.client_id = "p", .group_id = "", .transactional_id = ""});
   ASSERT_TRUE(c && p);
   EXPECT_EQ(c.value().at("session.timeout.ms"), "6000");
-  EXPECT_FALSE(p.value().contains("session.timeout.ms")) << "librdkafka would warn that a producer ignores it";
+  EXPECT_FALSE(p.value().contains("session.timeout.ms"))
+      << "librdkafka would warn that a producer ignores it";
   EXPECT_EQ(p.value().at("socket.timeout.ms"), "5000") << "keys for every client still reach producers";
 }
 
 TEST(KafkaProperties, ProducersAreIdempotentAndUseJavasPartitioner) {
   config::kafka_config cfg;
   cfg.transaction_timeout_ms = 45000;
-  auto p = build_properties(cfg, role::transactional_producer,
-                            {.client_id = "publisher", .group_id = "", .transactional_id = "syndicate-publisher-1"});
+  auto p = build_properties(
+      cfg, role::transactional_producer,
+      {.client_id = "publisher", .group_id = "", .transactional_id = "syndicate-publisher-1"});
   ASSERT_TRUE(p) << p.error().to_string();
   EXPECT_EQ(p.value().at("enable.idempotence"), "true");
   EXPECT_EQ(p.value().at("acks"), "all");
@@ -68,13 +71,15 @@ TEST(KafkaProperties, RefusesToWeakenTheGuarantees) {
   EXPECT_NE(p.error().message().find("enable.auto.commit=true"), std::string::npos) << p.error().message();
 
   cfg.client = {{"isolation.level", "read_uncommitted"}};
-  EXPECT_FALSE(build_properties(cfg, role::consumer, {.client_id = "c", .group_id = "g", .transactional_id = ""}));
+  EXPECT_FALSE(
+      build_properties(cfg, role::consumer, {.client_id = "c", .group_id = "g", .transactional_id = ""}));
 
   cfg.client = {{"acks", "1"}};
   EXPECT_FALSE(build_properties(cfg, role::producer));
 
   cfg.client = {{"enable.auto.commit", "false"}};  // the same value is fine
-  EXPECT_TRUE(build_properties(cfg, role::consumer, {.client_id = "c", .group_id = "g", .transactional_id = ""}));
+  EXPECT_TRUE(
+      build_properties(cfg, role::consumer, {.client_id = "c", .group_id = "g", .transactional_id = ""}));
 }
 
 TEST(KafkaProperties, ReportsMissingIdentity) {
@@ -107,7 +112,8 @@ TEST(KafkaProperties, EmbeddedIsRecognised) {
   EXPECT_TRUE(is_embedded(cfg));
   auto p = build_properties(cfg, role::admin);
   ASSERT_TRUE(p);
-  EXPECT_EQ(p.value().at("bootstrap.servers"), "embedded") << "resolved to the mock cluster when the client opens";
+  EXPECT_EQ(p.value().at("bootstrap.servers"), "embedded")
+      << "resolved to the mock cluster when the client opens";
 }
 
 }  // namespace

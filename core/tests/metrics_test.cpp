@@ -1,8 +1,9 @@
 // The Prometheus text writer and the consumer lag taken from librdkafka's statistics JSON.
 #include "syn/core/metrics.hpp"
-#include "syn/core/runner.hpp"
 
 #include <gtest/gtest.h>
+
+#include "syn/core/runner.hpp"
 
 namespace {
 

@@ -16,7 +16,8 @@ TEST(Routing, NormalisesLabels) {
 // Thin, zero-width, medium mathematical and zero-width no-break spaces are spaces to a label, as
 // ideographic space and NBSP are (the feed once kept the first four).
 TEST(Routing, LabelSpacesIncludeThinAndZeroWidthSpaces) {
-  for (const char* s : {"\u2009", "\u200B", "\u2000", "\u202F", "\u205F", "\uFEFF", "\u3000", "\u00A0", "\t"}) {
+  for (const char* s :
+       {"\u2009", "\u200B", "\u2000", "\u202F", "\u205F", "\uFEFF", "\u3000", "\u00A0", "\t"}) {
     EXPECT_EQ(routing::normalise_label(std::string("两会") + s + "快讯"), "两会快讯") << s;
   }
   EXPECT_FALSE(routing::is_label_space(0x200C));  // zero-width non-joiner: not a space

@@ -64,7 +64,8 @@ TEST(Utf8, InvalidBytesDecodeAsReplacementOverOneByte) {
 }
 
 TEST(Utf8, TruncatedSequencesAreInvalidAndTheWalkGoesOn) {
-  for (std::string_view cut : {std::string_view("\xC3"), std::string_view("\xE4\xB8"), std::string_view("\xF0\xA0\xAE")}) {
+  for (std::string_view cut :
+       {std::string_view("\xC3"), std::string_view("\xE4\xB8"), std::string_view("\xF0\xA0\xAE")}) {
     EXPECT_FALSE(u::valid(cut));
     const auto d = walk(cut);
     ASSERT_EQ(d.size(), cut.size());  // the lead and each orphan continuation: one U+FFFD each
@@ -89,9 +90,9 @@ TEST(Utf8, ValidAndSanitize) {
 
 TEST(Utf8, AppendEncodesEachLength) {
   std::string out;
-  for (char32_t cp : {char32_t{'a'}, char32_t{0x7F}, char32_t{0x80}, char32_t{0xE9}, char32_t{0x7FF},
-                      char32_t{0x800}, char32_t{0x4E2D}, char32_t{0xFFFD}, char32_t{0x10000}, char32_t{0x20BB7},
-                      char32_t{0x10FFFF}}) {
+  for (char32_t cp :
+       {char32_t{'a'}, char32_t{0x7F}, char32_t{0x80}, char32_t{0xE9}, char32_t{0x7FF}, char32_t{0x800},
+        char32_t{0x4E2D}, char32_t{0xFFFD}, char32_t{0x10000}, char32_t{0x20BB7}, char32_t{0x10FFFF}}) {
     out.clear();
     u::append(out, cp);
     const auto d = u::decode_at(out, 0);
@@ -131,11 +132,11 @@ TEST(Utf8, NextAndPrevWalkTheSameCharacters) {
 
 TEST(Utf8, NextStepsAsDecodeAtDoes) {
   // next() has a fast path for three-byte sequences; it must agree with decode_at on every input.
-  for (std::string_view s : {std::string_view("中文，ok"), std::string_view("\xE0\x80\xAF"),  // overlong
-                             std::string_view("\xE0\xA0\x80"), std::string_view("\xED\xA0\x80"),  // surrogate
-                             std::string_view("\xED\x9F\xBF"), std::string_view("\xEF\xBF\xBF"),
-                             std::string_view("\xE4\xB8"), std::string_view("\xE4\x41\x41"),
-                             std::string_view("\xF0\xA0\xAE\xB7\xC3\xA9")}) {
+  for (std::string_view s :
+       {std::string_view("中文，ok"), std::string_view("\xE0\x80\xAF"),      // overlong
+        std::string_view("\xE0\xA0\x80"), std::string_view("\xED\xA0\x80"),  // surrogate
+        std::string_view("\xED\x9F\xBF"), std::string_view("\xEF\xBF\xBF"), std::string_view("\xE4\xB8"),
+        std::string_view("\xE4\x41\x41"), std::string_view("\xF0\xA0\xAE\xB7\xC3\xA9")}) {
     const auto d = walk(s);
     std::size_t i = 0;
     for (const auto& c : d) {

@@ -1,13 +1,13 @@
 // The ops subcommands: topics, replay, dlq, lag.
 #include "syn/ops/commands.hpp"
 
-#include "syn/ops/dlq.hpp"
-#include "syn/ops/lag.hpp"
-#include "syn/ops/replay.hpp"
-
 #include <iostream>
 #include <memory>
 #include <stdexcept>
+
+#include "syn/ops/dlq.hpp"
+#include "syn/ops/lag.hpp"
+#include "syn/ops/replay.hpp"
 
 namespace syn::ops {
 
@@ -58,22 +58,26 @@ void register_replay(CLI::App& root, cli::dispatcher& dispatch) {
       "Dry run unless --execute");
   auto c = std::make_shared<replay_cli>();
   add_common_options(sub, c->o.common);
-  sub->add_option("--group", c->o.group, "consumer group to rewind (its consumers must be stopped for --execute)");
+  sub->add_option("--group", c->o.group,
+                  "consumer group to rewind (its consumers must be stopped for --execute)");
   sub->add_option("--topic", c->o.topic, "topic to rewind the group on, or to copy from (required)");
   sub->add_option("--to-topic", c->o.to_topic, "copy records to this topic instead of rewinding");
   sub->add_option("--partition", c->o.partitions, "only these partitions (repeatable; default all)");
-  c->to_datetime_opt = sub->add_option("--to-datetime", c->to_datetime,
-                                       "rewind: first offset at/after this time, e.g. 2024-01-30T00:00:00+08:00; "
-                                       "copy: end of the range (exclusive)");
-  c->to_offset_opt = sub->add_option("--to-offset", c->to_offset,
-                                     "rewind: this offset in every selected partition; copy: end (exclusive)");
-  c->shift_by_opt = sub->add_option("--shift-by", c->shift_by, "rewind: move by N offsets (-N re-reads N records)");
+  c->to_datetime_opt =
+      sub->add_option("--to-datetime", c->to_datetime,
+                      "rewind: first offset at/after this time, e.g. 2024-01-30T00:00:00+08:00; "
+                      "copy: end of the range (exclusive)");
+  c->to_offset_opt = sub->add_option(
+      "--to-offset", c->to_offset, "rewind: this offset in every selected partition; copy: end (exclusive)");
+  c->shift_by_opt =
+      sub->add_option("--shift-by", c->shift_by, "rewind: move by N offsets (-N re-reads N records)");
   sub->add_flag("--to-earliest", c->o.to_earliest, "rewind: to the start of the log");
   sub->add_flag("--to-latest", c->o.to_latest, "rewind: to the end (skips everything not yet read)");
   c->issue_opt = sub->add_option("--issue", c->issue,
                                  "rewind: to the issue's first record in its partition (others unchanged); "
                                  "copy: only this issue's records");
-  c->from_datetime_opt = sub->add_option("--from-datetime", c->from_datetime, "copy: start of the range (inclusive)");
+  c->from_datetime_opt =
+      sub->add_option("--from-datetime", c->from_datetime, "copy: start of the range (inclusive)");
   c->from_offset_opt = sub->add_option("--from-offset", c->from_offset, "copy: first offset (inclusive)");
   sub->add_flag("--execute", c->o.execute, "apply: commit the offsets, or copy the records");
   dispatch.on(sub, entry([c] { return run_replay(c->resolve(), std::cout); }));
@@ -107,19 +111,22 @@ void register_dlq(CLI::App& root, cli::dispatcher& dispatch) {
 
   auto redrive_o = std::make_shared<dlq_options>();
   auto* redrive = dlq->add_subcommand(
-      "redrive", "Send dead letters back to their original topics (dry run unless --execute; safe to repeat)");
+      "redrive",
+      "Send dead letters back to their original topics (dry run unless --execute; safe to repeat)");
   filters(redrive, *redrive_o);
   redrive->add_option("--id", redrive_o->filter.ids, "this dead letter (repeatable)");
   redrive->add_option("--reason-pattern", redrive_o->reason_pattern,
                       "regular expression searched in `REASON: error`");
   redrive->add_flag("--all", redrive_o->all, "every dead letter");
-  redrive->add_flag("--again", redrive_o->again, "send already redriven dead letters again too (default: skip them)");
+  redrive->add_flag("--again", redrive_o->again,
+                    "send already redriven dead letters again too (default: skip them)");
   redrive->add_flag("--execute", redrive_o->execute, "send them (default: show what would be sent)");
   dispatch.on(redrive, entry([redrive_o] { return run_dlq_redrive(*redrive_o, std::cout); }));
 }
 
 void register_lag(CLI::App& root, cli::dispatcher& dispatch) {
-  auto* sub = root.add_subcommand("lag", "Consumer group lag per partition: committed offset, end offset, lag");
+  auto* sub =
+      root.add_subcommand("lag", "Consumer group lag per partition: committed offset, end offset, lag");
   auto o = std::make_shared<lag_options>();
   add_common_options(sub, o->common);
   sub->add_option("--group", o->groups, "consumer group (repeatable; default: the four configured groups)");

@@ -1,9 +1,9 @@
 #include "syn/ops/common.hpp"
 
+#include <stdexcept>
+
 #include "syn/core/kafka/properties.hpp"
 #include "syn/core/service.hpp"
-
-#include <stdexcept>
 
 namespace syn::ops {
 

@@ -53,8 +53,9 @@ std::optional<std::int64_t> parse_datetime(std::string_view text, std::string& e
   int hour = 0;
   int minute = 0;
   int second = 0;
-  if (!digits(text, pos, 4, year) || pos >= text.size() || text[pos++] != '-' || !digits(text, pos, 2, month) ||
-      pos >= text.size() || text[pos++] != '-' || !digits(text, pos, 2, day)) {
+  if (!digits(text, pos, 4, year) || pos >= text.size() || text[pos++] != '-' ||
+      !digits(text, pos, 2, month) || pos >= text.size() || text[pos++] != '-' ||
+      !digits(text, pos, 2, day)) {
     error = "not a date-time: " + shown + expected;
     return std::nullopt;
   }
@@ -67,7 +68,8 @@ std::optional<std::int64_t> parse_datetime(std::string_view text, std::string& e
     return std::nullopt;
   }
   ++pos;
-  if (!digits(text, pos, 2, hour) || pos >= text.size() || text[pos++] != ':' || !digits(text, pos, 2, minute)) {
+  if (!digits(text, pos, 2, hour) || pos >= text.size() || text[pos++] != ':' ||
+      !digits(text, pos, 2, minute)) {
     error = "not a date-time: " + shown + expected;
     return std::nullopt;
   }
@@ -166,9 +168,10 @@ std::string format_utc(std::int64_t epoch_ms) {
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
   std::array<char, 48> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(y), m,
-                d, static_cast<long long>(rem / 3600), static_cast<long long>(rem % 3600 / 60),
-                static_cast<long long>(rem % 60), static_cast<long long>(ms));
+  std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+                static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
+                static_cast<long long>(rem % 3600 / 60), static_cast<long long>(rem % 60),
+                static_cast<long long>(ms));
   return buf.data();
 }
 

@@ -1,6 +1,21 @@
 // `syndicate dlq list|show|redrive`.
 #include "syn/ops/dlq.hpp"
 
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+
 #include "rdk.hpp"
 #include "syn/contract/headers.hpp"
 #include "syn/contract/schema.hpp"
@@ -10,22 +25,6 @@
 #include "syndication/v1/article.pb.h"
 #include "syndication/v1/issue.pb.h"
 #include "syndication/v1/translation.pb.h"
-
-#include <google/protobuf/util/json_util.h>
-#include <google/protobuf/util/time_util.h>
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
-#include <array>
-#include <cstdlib>
-#include <cctype>
-#include <map>
-#include <memory>
-#include <set>
-#include <tuple>
-#include <unordered_map>
-
-#include <unistd.h>
 
 namespace syn::ops {
 
@@ -98,7 +97,8 @@ struct decoded_value {
 
 /// `the first 524288 of 9437184 bytes`
 std::string kept_of(const DeadLetter& d) {
-  return "the first " + std::to_string(d.value().size()) + " of " + std::to_string(d.original_value_size()) + " bytes";
+  return "the first " + std::to_string(d.value().size()) + " of " + std::to_string(d.original_value_size()) +
+         " bytes";
 }
 
 decoded_value decode_value(const DeadLetter& d) {
@@ -146,13 +146,16 @@ std::string state_text(const dlq_entry& e) {
 }
 
 std::string redriven_to(const DeadLetterResolution& r) {
-  return r.redriven_topic() + "/" + std::to_string(r.redriven_partition()) + "/" + std::to_string(r.redriven_offset());
+  return r.redriven_topic() + "/" + std::to_string(r.redriven_partition()) + "/" +
+         std::to_string(r.redriven_offset());
 }
 
 json resolution_json(const dlq_entry& e) {
   if (!e.resolution) return nullptr;
   const auto& r = *e.resolution;
-  return {{"resolveTime", time_json(r.resolve_time())}, {"resolvedBy", r.resolved_by()}, {"redrivenTo", redriven_to(r)}};
+  return {{"resolveTime", time_json(r.resolve_time())},
+          {"resolvedBy", r.resolved_by()},
+          {"redrivenTo", redriven_to(r)}};
 }
 
 /// `syndicate dlq redrive (user@host)`
@@ -161,7 +164,8 @@ std::string resolved_by() {
   if (const char* u = std::getenv("USER"); u != nullptr && *u != '\0') user = u;
   std::array<char, 256> host{};
   if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
-  return "syndicate dlq redrive (" + user + "@" + (host[0] != '\0' ? std::string(host.data()) : "unknown") + ")";
+  return "syndicate dlq redrive (" + user + "@" + (host[0] != '\0' ? std::string(host.data()) : "unknown") +
+         ")";
 }
 
 /// Every dead letter (in failure-time order) and every resolution in the topic.
@@ -172,7 +176,7 @@ struct dlq_contents {
 
 /// Reads the whole dead-letter topic (read_committed); resolutions are set on their letters.
 kafka::result<dlq_contents> read_dlq(const config::kafka_config& cfg, const std::string& topic,
-                                               kafka::deadline d) {
+                                     kafka::deadline d) {
   auto admin = kafka::admin::create(cfg);
   if (!admin) return admin.error();
   auto t = admin.value().describe_topic(topic, d);
@@ -259,11 +263,10 @@ void apply_resolutions(std::vector<dlq_entry>& entries, const std::vector<dlq_re
     const auto [from, to] = by_id.equal_range(e.letter.id());
     for (auto it = from; it != to; ++it) {
       const auto& r = *it->second;
-      const bool after =
-          r.dlq_partition == e.dlq_partition
-              ? r.dlq_offset > e.dlq_offset
-              : TimeUtil::TimestampToMilliseconds(r.resolution.resolve_time()) >=
-                    TimeUtil::TimestampToMilliseconds(e.letter.last_failure_time());
+      const bool after = r.dlq_partition == e.dlq_partition
+                             ? r.dlq_offset > e.dlq_offset
+                             : TimeUtil::TimestampToMilliseconds(r.resolution.resolve_time()) >=
+                                   TimeUtil::TimestampToMilliseconds(e.letter.last_failure_time());
       if (!after) continue;
       if (latest == nullptr || TimeUtil::TimestampToMilliseconds(r.resolution.resolve_time()) >=
                                    TimeUtil::TimestampToMilliseconds(latest->resolution.resolve_time())) {
@@ -290,8 +293,11 @@ std::optional<DeadLetter::Reason> parse_reason(std::string_view name) {
 
 bool dlq_filter::matches(const dlq_entry& e) const {
   const auto& d = e.letter;
-  auto any = [](const auto& list, const auto& v) { return list.empty() || std::find(list.begin(), list.end(), v) != list.end(); };
-  if (!any(ids, d.id()) || !any(groups, d.consumer_group()) || !any(reasons, d.reason()) || !any(topics, d.topic())) {
+  auto any = [](const auto& list, const auto& v) {
+    return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+  };
+  if (!any(ids, d.id()) || !any(groups, d.consumer_group()) || !any(reasons, d.reason()) ||
+      !any(topics, d.topic())) {
     return false;
   }
   if (reason_pattern) {
@@ -327,8 +333,9 @@ std::string render_dlq_list(const std::vector<dlq_entry>& entries, std::size_t e
       continue;
     }
     const std::string error = value_truncated(d) ? "[value truncated] " + d.error() : d.error();
-    t.add({d.id(), state_text(e), DeadLetter::Reason_Name(d.reason()), d.consumer_group(), origin(d), std::to_string(d.attempts()),
-           time_text(d.last_failure_time()), truncate_cells(error, error_width)});
+    t.add({d.id(), state_text(e), DeadLetter::Reason_Name(d.reason()), d.consumer_group(), origin(d),
+           std::to_string(d.attempts()), time_text(d.last_failure_time()),
+           truncate_cells(error, error_width)});
   }
   return t.render();
 }
@@ -379,7 +386,7 @@ std::string render_dlq_show(const dlq_entry& e) {
   line("error", d.error());
   line("consumer group", d.consumer_group());
   line("original", "topic " + d.topic() + " partition " + std::to_string(d.partition()) + " offset " +
-                        std::to_string(d.offset()));
+                       std::to_string(d.offset()));
   line("record time", time_text(d.record_time()));
   line("attempts", std::to_string(d.attempts()));
   line("first failure", time_text(d.first_failure_time()));
@@ -395,10 +402,12 @@ std::string render_dlq_show(const dlq_entry& e) {
            " (the record was too large for a dead letter); dlq redrive refuses it\n";
     out += hex_dump(d.value(), 256);
   } else if (v.json_text) {
-    out += "value           " + *v.schema + ", " + std::to_string(d.value().size()) + " bytes\n" + *v.json_text;
+    out +=
+        "value           " + *v.schema + ", " + std::to_string(d.value().size()) + " bytes\n" + *v.json_text;
     if (!v.json_text->empty() && v.json_text->back() != '\n') out += '\n';
   } else {
-    out += "value           " + std::to_string(d.value().size()) + " bytes, not decoded (" + v.why_not + ")\n";
+    out +=
+        "value           " + std::to_string(d.value().size()) + " bytes, not decoded (" + v.why_not + ")\n";
     out += hex_dump(d.value(), 256);
   }
   return out;
@@ -449,9 +458,12 @@ std::string validate_dlq(const std::string& verb, dlq_options& o) {
       std::string names;
       for (int i = DeadLetter::Reason_MIN + 1; i <= DeadLetter::Reason_MAX; ++i) {
         if (!DeadLetter::Reason_IsValid(i)) continue;
-        names += (names.empty() ? "" : ", ") + DeadLetter::Reason_Name(static_cast<DeadLetter::Reason>(i));
+        if (!names.empty()) names += ", ";
+        names += DeadLetter::Reason_Name(static_cast<DeadLetter::Reason>(i));
       }
-      return "--reason: unknown reason `" + n + "` (one of " + names + ")";
+      std::string what = "--reason: unknown reason `" + n;
+      what.append("` (one of ").append(names).append(")");
+      return what;
     }
     o.filter.reasons.push_back(*r);
   }
@@ -468,7 +480,8 @@ std::string validate_dlq(const std::string& verb, dlq_options& o) {
                      !o.filter.topics.empty() || o.filter.reason_pattern.has_value();
     if (o.all && any) return "--all redrives every dead letter; drop it to redrive only the selected ones";
     if (!o.all && !any) {
-      return "say which dead letters to redrive: --id ID (repeatable), --group G, --reason R, --reason-pattern "
+      return "say which dead letters to redrive: --id ID (repeatable), --group G, --reason R, "
+             "--reason-pattern "
              "REGEX, --topic T, or --all";
     }
   }
@@ -479,7 +492,8 @@ std::string validate_dlq(const std::string& verb, dlq_options& o) {
 // Commands
 
 int run_dlq_list(dlq_options o, std::ostream& out) {
-  if (auto problem = validate_dlq("list", o); !problem.empty()) return fail(problem, cli::exit_code::bad_input);
+  if (auto problem = validate_dlq("list", o); !problem.empty())
+    return fail(problem, cli::exit_code::bad_input);
   const auto cfg = load_kafka(o.common);
   const auto d = kafka::after(std::chrono::seconds(o.common.timeout_s));
   const std::string topic = dlq_topic_of(o, cfg);
@@ -494,12 +508,13 @@ int run_dlq_list(dlq_options o, std::ostream& out) {
     if (o.all || !e.resolved()) shown.push_back(std::move(e));
   }
   const std::size_t matched = shown.size();
-  if (o.limit > 0 && shown.size() > o.limit) shown.erase(shown.begin(), shown.end() - static_cast<std::ptrdiff_t>(o.limit));
+  if (o.limit > 0 && shown.size() > o.limit)
+    shown.erase(shown.begin(), shown.end() - static_cast<std::ptrdiff_t>(o.limit));
   if (o.common.json) {
     json a = json::array();
     for (const auto& e : shown) a.push_back(dlq_entry_json(e));
-    out << json{{"topic", topic},     {"matched", matched},   {"pending", pending},
-                {"resolved", resolved}, {"all", o.all},         {"deadLetters", a}}
+    out << json{{"topic", topic},       {"matched", matched}, {"pending", pending},
+                {"resolved", resolved}, {"all", o.all},       {"deadLetters", a}}
                .dump(2)
         << '\n';
     return cli::exit_code::ok;
@@ -508,21 +523,26 @@ int run_dlq_list(dlq_options o, std::ostream& out) {
   out << pending << " pending dead letter(s) in " << topic << ", " << resolved << " redriven";
   if (!o.all && resolved > 0) out << " (not shown; --all lists them)";
   if (shown.size() < matched) out << ", the latest " << shown.size() << " shown";
-  const auto cut = std::count_if(shown.begin(), shown.end(), [](const dlq_entry& e) { return value_truncated(e.letter); });
-  if (cut > 0) out << "; " << cut << " shown keep only the head of a too-large value ([value truncated]: redrive refuses them)";
+  const auto cut =
+      std::count_if(shown.begin(), shown.end(), [](const dlq_entry& e) { return value_truncated(e.letter); });
+  if (cut > 0)
+    out << "; " << cut
+        << " shown keep only the head of a too-large value ([value truncated]: redrive refuses them)";
   out << '\n';
   return cli::exit_code::ok;
 }
 
 int run_dlq_show(dlq_options o, std::ostream& out) {
-  if (auto problem = validate_dlq("show", o); !problem.empty()) return fail(problem, cli::exit_code::bad_input);
+  if (auto problem = validate_dlq("show", o); !problem.empty())
+    return fail(problem, cli::exit_code::bad_input);
   const auto cfg = load_kafka(o.common);
   const auto d = kafka::after(std::chrono::seconds(o.common.timeout_s));
   const std::string topic = dlq_topic_of(o, cfg);
   auto all = read_dlq(cfg, topic, d);
   if (!all) return fail(all.error().to_string());
   const auto entries = latest_per_id(std::move(all).value().entries);
-  auto it = std::find_if(entries.begin(), entries.end(), [&](const dlq_entry& e) { return e.letter.id() == o.id; });
+  auto it =
+      std::find_if(entries.begin(), entries.end(), [&](const dlq_entry& e) { return e.letter.id() == o.id; });
   if (it == entries.end()) return fail("no dead letter with id " + o.id + " in " + topic);
   if (o.common.json) {
     out << dlq_show_json(*it).dump(2) << '\n';
@@ -572,7 +592,8 @@ redrive_plan plan_redrive(const dlq_options& o, std::vector<dlq_entry> entries) 
   for (const auto& e : p.selected) p.missing_ids.erase(e.letter.id());
   for (const auto& e : p.skipped) p.missing_ids.erase(e.letter.id());
   for (const auto& e : p.selected) {
-    if (auto why = redrive_refusal(e.letter); !why.empty()) p.refused.emplace_back(e.letter.id(), std::move(why));
+    if (auto why = redrive_refusal(e.letter); !why.empty())
+      p.refused.emplace_back(e.letter.id(), std::move(why));
   }
   p.redrivable = p.selected.size() - p.refused.size();
   return p;
@@ -597,7 +618,8 @@ int confirm_redrive(const dlq_options& o, const redrive_plan& p, json& doc, cons
     for (const auto& id : p.missing_ids) out << "not found: " << id << '\n';
     out << "dry run: " << p.redrivable << " dead letter(s) would be redriven to their original topics";
     if (!p.refused.empty()) out << ", " << p.refused.size() << " refused";
-    if (!p.skipped.empty()) out << ", " << p.skipped.size() << " skipped (already redriven; --again sends them too)";
+    if (!p.skipped.empty())
+      out << ", " << p.skipped.size() << " skipped (already redriven; --again sends them too)";
     out << "; add --execute to send them (" << sinks_are_idempotent << ")\n";
   }
   if (!p.missing_ids.empty()) return cli::exit_code::failure;
@@ -658,7 +680,8 @@ std::vector<redrive_outcome> send_redrives(const std::vector<dlq_entry>& selecte
     by_send_id.erase(it);
   }
   for (const auto& [id, index] : by_send_id) {
-    if (outcomes[index].error.empty()) outcomes[index].error = "not delivered by the deadline (raise --timeout)";
+    if (outcomes[index].error.empty())
+      outcomes[index].error = "not delivered by the deadline (raise --timeout)";
   }
   (void)flushed;
   return outcomes;
@@ -667,8 +690,9 @@ std::vector<redrive_outcome> send_redrives(const std::vector<dlq_entry>& selecte
 /// A resolution for every delivered letter, keyed by its id (the letter's partition). A letter
 /// whose resolution is not written stays pending: running again sends it again (safe). Returns
 /// the error of each outcome's resolution (empty: recorded, or nothing to record).
-std::vector<std::string> record_resolutions(const std::vector<redrive_outcome>& outcomes, const std::string& topic,
-                                            kafka::producer& producer, kafka::deadline d) {
+std::vector<std::string> record_resolutions(const std::vector<redrive_outcome>& outcomes,
+                                            const std::string& topic, kafka::producer& producer,
+                                            kafka::deadline d) {
   const std::string by = resolved_by();
   std::map<std::uint64_t, std::size_t> resolution_by_send_id;
   std::vector<std::string> resolution_errors(outcomes.size());
@@ -703,7 +727,8 @@ std::vector<std::string> record_resolutions(const std::vector<redrive_outcome>& 
     if (rep.err) resolution_errors[it->second] = rep.err->to_string();
     resolution_by_send_id.erase(it);
   }
-  for (const auto& [id, index] : resolution_by_send_id) resolution_errors[index] = "not delivered by the deadline";
+  for (const auto& [id, index] : resolution_by_send_id)
+    resolution_errors[index] = "not delivered by the deadline";
   return resolution_errors;
 }
 
@@ -743,21 +768,26 @@ int report_redrive(const dlq_options& o, const redrive_plan& p, const std::vecto
     for (const auto& id : p.missing_ids) out << "not found: " << id << '\n';
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
       if (!resolution_errors[i].empty()) {
-        out << "resolution not recorded: " << outcomes[i].id << ": " << resolution_errors[i] << " (it stays pending)\n";
+        out << "resolution not recorded: " << outcomes[i].id << ": " << resolution_errors[i]
+            << " (it stays pending)\n";
       }
     }
     out << "redriven " << ok << " of " << p.selected.size() << " dead letter(s)";
     if (!p.refused.empty()) out << ", " << p.refused.size() << " refused";
-    if (!p.skipped.empty()) out << ", " << p.skipped.size() << " skipped (already redriven; --again sends them too)";
+    if (!p.skipped.empty())
+      out << ", " << p.skipped.size() << " skipped (already redriven; --again sends them too)";
     if (failed > 0) out << ", " << failed << " failed";
     out << " (header " << redriven_from_header << ": <dead letter id>); " << sinks_are_idempotent << '\n';
   }
-  if (failed > 0) return fail(std::to_string(failed) + " dead letter(s) were not redriven (see above); running again is safe");
+  if (failed > 0)
+    return fail(std::to_string(failed) +
+                " dead letter(s) were not redriven (see above); running again is safe");
   if (unrecorded > 0) {
     return fail(std::to_string(unrecorded) +
                 " dead letter(s) redriven but not marked redriven in the DLQ (see above); they stay pending");
   }
-  if (!p.missing_ids.empty()) return fail(std::to_string(p.missing_ids.size()) + " dead letter id(s) not found");
+  if (!p.missing_ids.empty())
+    return fail(std::to_string(p.missing_ids.size()) + " dead letter id(s) not found");
   if (ok == 0 && !p.refused.empty()) return p.refused_only();
   return cli::exit_code::ok;
 }
@@ -765,7 +795,8 @@ int report_redrive(const dlq_options& o, const redrive_plan& p, const std::vecto
 }  // namespace
 
 int run_dlq_redrive(dlq_options o, std::ostream& out) {
-  if (auto problem = validate_dlq("redrive", o); !problem.empty()) return fail(problem, cli::exit_code::bad_input);
+  if (auto problem = validate_dlq("redrive", o); !problem.empty())
+    return fail(problem, cli::exit_code::bad_input);
   const auto cfg = load_kafka(o.common);
   const auto d = kafka::after(std::chrono::seconds(o.common.timeout_s));
   const std::string topic = dlq_topic_of(o, cfg);

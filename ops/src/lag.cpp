@@ -1,14 +1,13 @@
 // `syndicate lag`: committed offsets against high watermarks, per group and partition.
 #include "syn/ops/lag.hpp"
 
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
 #include "rdk.hpp"
 #include "syn/core/kafka/admin.hpp"
 #include "syn/ops/table.hpp"
-
-#include <nlohmann/json.hpp>
-
-#include <map>
-#include <set>
 
 namespace syn::ops {
 
@@ -44,13 +43,16 @@ std::string render_lag(const std::vector<group_lag>& groups) {
         lag += "*";
         footnote = true;
       }
-      t.add({g.group, state, r.topic, std::to_string(r.partition), opt(r.committed), offset_text(r.end), lag});
+      t.add(
+          {g.group, state, r.topic, std::to_string(r.partition), opt(r.committed), offset_text(r.end), lag});
     }
     t.add({g.group, "", "total", "", "", "", opt(g.total())});
   }
   std::string out = t.render();
   if (footnote) {
-    out += "* transaction markers or aborted records only: the group has read everything it can see (read_committed)\n";
+    out +=
+        "* transaction markers or aborted records only: the group has read everything it can see "
+        "(read_committed)\n";
   }
   return out;
 }
@@ -61,14 +63,18 @@ json lag_json(const std::vector<group_lag>& groups) {
   for (const auto& g : groups) {
     json rows = json::array();
     for (const auto& r : g.rows) {
-      rows.push_back({{"topic", r.topic},
-                      {"partition", r.partition},
-                      {"committed", opt(r.committed)},
-                      {"end", r.end < 0 ? json(nullptr) : json(r.end)},
-                      {"lag", opt(r.lag())},
-                      {"caughtUp", r.committed ? json(!r.lag() || *r.lag() == 0 || r.markers_only) : json(nullptr)}});
+      rows.push_back(
+          {{"topic", r.topic},
+           {"partition", r.partition},
+           {"committed", opt(r.committed)},
+           {"end", r.end < 0 ? json(nullptr) : json(r.end)},
+           {"lag", opt(r.lag())},
+           {"caughtUp", r.committed ? json(!r.lag() || *r.lag() == 0 || r.markers_only) : json(nullptr)}});
     }
-    out.push_back({{"group", g.group}, {"state", g.state}, {"members", g.members}, {"partitions", rows},
+    out.push_back({{"group", g.group},
+                   {"state", g.state},
+                   {"members", g.members},
+                   {"partitions", rows},
                    {"totalLag", opt(g.total())}});
   }
   return json{{"groups", out}};
@@ -76,14 +82,16 @@ json lag_json(const std::vector<group_lag>& groups) {
 
 kafka::result<std::vector<group_lag>> collect_lag(const config::kafka_config& cfg,
                                                   const std::vector<std::string>& groups,
-                                                  const std::vector<std::string>& only_topics, kafka::deadline d) {
+                                                  const std::vector<std::string>& only_topics,
+                                                  kafka::deadline d) {
   auto admin = kafka::admin::create(cfg);
   if (!admin) return admin.error();
   // Reachability first (one clear line if the brokers are down), then the calls core lacks.
   auto all_topics = admin.value().list_topics(d);
   if (!all_topics) return all_topics.error();
   std::map<std::string, std::int32_t> partition_counts;
-  for (const auto& t : all_topics.value()) partition_counts[t.name] = static_cast<std::int32_t>(t.partitions.size());
+  for (const auto& t : all_topics.value())
+    partition_counts[t.name] = static_cast<std::int32_t>(t.partitions.size());
 
   auto ga = rdk::admin_client::create(cfg);
   if (!ga) return ga.error();
@@ -176,7 +184,8 @@ int run_lag(const lag_options& o, std::ostream& out) {
     const auto& g = cfg.consumers.groups;
     groups = {g.feed, g.archive, g.translation, g.translator};
   }
-  auto result = collect_lag(cfg.kafka, groups, o.topics, kafka::after(std::chrono::seconds(o.common.timeout_s)));
+  auto result =
+      collect_lag(cfg.kafka, groups, o.topics, kafka::after(std::chrono::seconds(o.common.timeout_s)));
   if (!result) return fail(result.error().to_string());
   if (o.common.json) {
     out << lag_json(result.value()).dump(2) << '\n';

@@ -1,7 +1,4 @@
 #include "rdk.hpp"
-#include "syn/core/log.hpp"
-
-#include "syn/core/kafka/properties.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -11,6 +8,9 @@
 #include <set>
 #include <string_view>
 #include <utility>
+
+#include "syn/core/kafka/properties.hpp"
+#include "syn/core/log.hpp"
 
 namespace syn::ops::rdk {
 
@@ -23,7 +23,9 @@ struct event_deleter {
   void operator()(rd_kafka_event_t* e) const noexcept { rd_kafka_event_destroy(e); }
 };
 struct tpl_deleter {
-  void operator()(rd_kafka_topic_partition_list_t* l) const noexcept { rd_kafka_topic_partition_list_destroy(l); }
+  void operator()(rd_kafka_topic_partition_list_t* l) const noexcept {
+    rd_kafka_topic_partition_list_destroy(l);
+  }
 };
 struct options_deleter {
   void operator()(rd_kafka_AdminOptions_t* o) const noexcept { rd_kafka_AdminOptions_destroy(o); }
@@ -81,7 +83,8 @@ kafka::result<handle> open(rd_kafka_type_t type, const kafka::properties& props)
 /// Polls `q` until an event arrives or `d`.
 event_ptr wait_event(rd_kafka_queue_t* q, kafka::deadline d) {
   while (true) {
-    if (auto* ev = rd_kafka_queue_poll(q, std::max(1, std::min(kafka::remaining_ms(d), 200)))) return event_ptr(ev);
+    if (auto* ev = rd_kafka_queue_poll(q, std::max(1, std::min(kafka::remaining_ms(d), 200))))
+      return event_ptr(ev);
     if (kafka::clock::now() >= d) return nullptr;
   }
 }
@@ -89,7 +92,8 @@ event_ptr wait_event(rd_kafka_queue_t* q, kafka::deadline d) {
 options_ptr admin_options(rd_kafka_t* rk, rd_kafka_admin_op_t op, kafka::deadline d) {
   options_ptr o(rd_kafka_AdminOptions_new(rk, op));
   std::array<char, 256> errstr{};
-  rd_kafka_AdminOptions_set_request_timeout(o.get(), std::max(1, kafka::remaining_ms(d)), errstr.data(), errstr.size());
+  rd_kafka_AdminOptions_set_request_timeout(o.get(), std::max(1, kafka::remaining_ms(d)), errstr.data(),
+                                            errstr.size());
   return o;
 }
 
@@ -138,7 +142,8 @@ kafka::result<group_description> admin_client::describe_group(const std::string&
       out.state = "Dead";
       return out;
     }
-    return kafka::error(kafka::make_error_code(static_cast<kafka::errc>(code)), what + ": " + rd_kafka_error_string(e));
+    return kafka::error(kafka::make_error_code(static_cast<kafka::errc>(code)),
+                        what + ": " + rd_kafka_error_string(e));
   }
   out.state = rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(g));
   const std::size_t members = rd_kafka_ConsumerGroupDescription_member_count(g);
@@ -150,7 +155,8 @@ kafka::result<group_description> admin_client::describe_group(const std::string&
     mm.host = rd_kafka_MemberDescription_host(m);
     if (const auto* a = rd_kafka_MemberDescription_assignment(m)) {
       if (const auto* parts = rd_kafka_MemberAssignment_partitions(a)) {
-        for (int j = 0; j < parts->cnt; ++j) mm.assignment.push_back({parts->elems[j].topic, parts->elems[j].partition});
+        for (int j = 0; j < parts->cnt; ++j)
+          mm.assignment.push_back({parts->elems[j].topic, parts->elems[j].partition});
       }
     }
     out.members.push_back(std::move(mm));
@@ -165,7 +171,8 @@ kafka::result<std::vector<kafka::partition_offset>> admin_client::alter_group_of
   for (const auto& o : offsets) {
     rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset = o.offset;
   }
-  rd_kafka_AlterConsumerGroupOffsets_t* req = rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get());
+  rd_kafka_AlterConsumerGroupOffsets_t* req =
+      rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get());
   queue_ptr q(rd_kafka_queue_new(rk_.get()));
   auto opts = admin_options(rk_.get(), RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, d);
   rd_kafka_AlterConsumerGroupOffsets(rk_.get(), &req, 1, opts.get(), q.get());
@@ -195,16 +202,17 @@ kafka::result<std::vector<kafka::partition_offset>> admin_client::alter_group_of
   return out;
 }
 
-kafka::result<void> admin_client::create_partitions(const std::string& topic, std::int32_t total, kafka::deadline d) {
+kafka::result<void> admin_client::create_partitions(const std::string& topic, std::int32_t total,
+                                                    kafka::deadline d) {
   const std::string what = "add partitions to " + topic;
   std::array<char, 256> errstr{};
-  rd_kafka_NewPartitions_t* np =
-      rd_kafka_NewPartitions_new(topic.c_str(), static_cast<std::size_t>(total), errstr.data(), errstr.size());
+  rd_kafka_NewPartitions_t* np = rd_kafka_NewPartitions_new(topic.c_str(), static_cast<std::size_t>(total),
+                                                            errstr.data(), errstr.size());
   if (np == nullptr) return kafka::error(kafka::errc::invalid_arg, what + ": " + errstr.data());
   queue_ptr q(rd_kafka_queue_new(rk_.get()));
   auto opts = admin_options(rk_.get(), RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, d);
-  rd_kafka_AdminOptions_set_operation_timeout(opts.get(), std::max(1, kafka::remaining_ms(d) / 2), errstr.data(),
-                                              errstr.size());
+  rd_kafka_AdminOptions_set_operation_timeout(opts.get(), std::max(1, kafka::remaining_ms(d) / 2),
+                                              errstr.data(), errstr.size());
   rd_kafka_CreatePartitions(rk_.get(), &np, 1, opts.get(), q.get());
   rd_kafka_NewPartitions_destroy(np);
   auto ev = wait_event(q.get(), d);
@@ -242,7 +250,7 @@ kafka::result<reader> reader::create(const config::kafka_config& cfg, isolation 
 }
 
 kafka::result<kafka::watermarks> reader::watermarks(const std::string& topic, std::int32_t partition,
-                                                     kafka::deadline d) {
+                                                    kafka::deadline d) {
   std::int64_t low = -1;
   std::int64_t high = -1;
   const auto err = rd_kafka_query_watermark_offsets(rk_.get(), topic.c_str(), partition, &low, &high,
@@ -300,9 +308,11 @@ kafka::result<void> reader::read(const std::string& topic, const std::map<std::i
 
   while (!open_parts.empty()) {
     if (kafka::clock::now() >= d) {
-      return timed_out("reading " + topic + " (" + std::to_string(open_parts.size()) + " partitions unfinished)");
+      return timed_out("reading " + topic + " (" + std::to_string(open_parts.size()) +
+                       " partitions unfinished)");
     }
-    rd_kafka_message_t* raw = rd_kafka_consumer_poll(rk_.get(), std::max(1, std::min(kafka::remaining_ms(d), 200)));
+    rd_kafka_message_t* raw =
+        rd_kafka_consumer_poll(rk_.get(), std::max(1, std::min(kafka::remaining_ms(d), 200)));
     if (raw == nullptr) continue;
     kafka::message m(raw);  // owns raw from here
     const std::int32_t p = raw->partition;
@@ -311,9 +321,9 @@ kafka::result<void> reader::read(const std::string& topic, const std::map<std::i
       continue;
     }
     if (raw->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const std::string what = raw->rkt != nullptr ? "reading " + std::string(rd_kafka_topic_name(raw->rkt)) + "[" +
-                                                          std::to_string(p) + "]"
-                                                    : "reading " + topic;
+      const std::string what = raw->rkt != nullptr ? "reading " + std::string(rd_kafka_topic_name(raw->rkt)) +
+                                                         "[" + std::to_string(p) + "]"
+                                                   : "reading " + topic;
       kafka::error e = from_code(raw->err, what);
       if (e.retriable()) {
         log::get("ops").debug("{}", e.to_string());

@@ -14,11 +14,6 @@
 // Every call takes a deadline and returns by then. Handles are created from the same
 // `build_properties()` as core's clients, so `kafka.client` and `kafka.client_env` apply.
 
-#include "syn/core/config.hpp"
-#include "syn/core/kafka/consumer.hpp"
-#include "syn/core/kafka/error.hpp"
-#include "syn/core/kafka/types.hpp"
-
 #include <librdkafka/rdkafka.h>
 
 #include <cstdint>
@@ -28,12 +23,19 @@
 #include <string>
 #include <vector>
 
+#include "syn/core/config.hpp"
+#include "syn/core/kafka/consumer.hpp"
+#include "syn/core/kafka/error.hpp"
+#include "syn/core/kafka/types.hpp"
+
 namespace syn::ops::rdk {
 
 /// Destroys without a consumer close: ops handles never join a group nor commit, so there is
 /// nothing to leave, and a close could wait on an unreachable coordinator.
 struct handle_deleter {
-  void operator()(rd_kafka_t* rk) const noexcept { rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE); }
+  void operator()(rd_kafka_t* rk) const noexcept {
+    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  }
 };
 using handle = std::unique_ptr<rd_kafka_t, handle_deleter>;
 
@@ -83,7 +85,8 @@ class reader {
   static kafka::result<reader> create(const config::kafka_config& cfg, isolation iso);
 
   /// Low and high watermark of one partition (ListOffsets), by `d`.
-  kafka::result<kafka::watermarks> watermarks(const std::string& topic, std::int32_t partition, kafka::deadline d);
+  kafka::result<kafka::watermarks> watermarks(const std::string& topic, std::int32_t partition,
+                                              kafka::deadline d);
 
   /// For each partition, the first offset whose timestamp is >= its `ms`; offset_end (-1) where
   /// no record is that recent.

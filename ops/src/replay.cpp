@@ -1,6 +1,12 @@
 // `syndicate replay`: rewind a group (dry run unless --execute), or copy a range to another topic.
 #include "syn/ops/replay.hpp"
 
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
 #include "rdk.hpp"
 #include "syn/contract/headers.hpp"
 #include "syn/core/kafka/admin.hpp"
@@ -8,13 +14,6 @@
 #include "syn/core/kafka/producer.hpp"
 #include "syn/ops/datetime.hpp"
 #include "syn/ops/table.hpp"
-
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
-#include <map>
-#include <set>
-#include <sstream>
 
 namespace syn::ops {
 
@@ -28,12 +27,18 @@ constexpr std::string_view issue_id_header = contract::header_name::issue_id;
 
 std::string kind_name(rewind_kind k) {
   switch (k) {
-    case rewind_kind::to_datetime: return "to-datetime";
-    case rewind_kind::to_offset: return "to-offset";
-    case rewind_kind::shift_by: return "shift-by";
-    case rewind_kind::to_earliest: return "to-earliest";
-    case rewind_kind::to_latest: return "to-latest";
-    case rewind_kind::issue: return "issue";
+    case rewind_kind::to_datetime:
+      return "to-datetime";
+    case rewind_kind::to_offset:
+      return "to-offset";
+    case rewind_kind::shift_by:
+      return "shift-by";
+    case rewind_kind::to_earliest:
+      return "to-earliest";
+    case rewind_kind::to_latest:
+      return "to-latest";
+    case rewind_kind::issue:
+      return "issue";
   }
   return "?";
 }
@@ -103,7 +108,8 @@ std::string validate(const replay_options& o) {
       return "say what to copy: --from-offset/--to-offset, --from-datetime/--to-datetime and/or --issue "
              "(--from-offset 0 copies everything)";
     }
-    if (o.from_offset && o.to_offset && *o.from_offset > *o.to_offset) return "--from-offset is after --to-offset";
+    if (o.from_offset && o.to_offset && *o.from_offset > *o.to_offset)
+      return "--from-offset is after --to-offset";
     if (from_ms && to_ms && *from_ms > *to_ms) return "--from-datetime is after --to-datetime";
     return {};
   }
@@ -111,10 +117,11 @@ std::string validate(const replay_options& o) {
   // Rewind mode.
   if (o.group.empty()) return "--group is required (or --to-topic to copy records)";
   if (o.from_offset || o.from_datetime) return "--from-offset/--from-datetime only go with --to-topic (copy)";
-  const int targets = (o.to_datetime ? 1 : 0) + (o.to_offset ? 1 : 0) + (o.shift_by ? 1 : 0) + (o.to_earliest ? 1 : 0) +
-                      (o.to_latest ? 1 : 0) + (o.issue ? 1 : 0);
+  const int targets = (o.to_datetime ? 1 : 0) + (o.to_offset ? 1 : 0) + (o.shift_by ? 1 : 0) +
+                      (o.to_earliest ? 1 : 0) + (o.to_latest ? 1 : 0) + (o.issue ? 1 : 0);
   if (targets == 0) {
-    return "say where to rewind to: one of --to-datetime, --to-offset, --shift-by, --to-earliest, --to-latest, "
+    return "say where to rewind to: one of --to-datetime, --to-offset, --shift-by, --to-earliest, "
+           "--to-latest, "
            "--issue";
   }
   if (targets > 1) {
@@ -123,7 +130,8 @@ std::string validate(const replay_options& o) {
   return {};
 }
 
-std::vector<plan_row> plan_rewind(rewind_kind kind, std::int64_t n, const std::vector<partition_state>& parts) {
+std::vector<plan_row> plan_rewind(rewind_kind kind, std::int64_t n,
+                                  const std::vector<partition_state>& parts) {
   std::vector<plan_row> rows;
   rows.reserve(parts.size());
   for (const auto& s : parts) {
@@ -134,10 +142,18 @@ std::vector<plan_row> plan_rewind(rewind_kind kind, std::int64_t n, const std::v
     const std::int64_t effective = s.committed >= 0 ? s.committed : s.low;
     std::optional<std::int64_t> target;
     switch (kind) {
-      case rewind_kind::to_offset: target = n; break;
-      case rewind_kind::shift_by: target = effective + n; break;
-      case rewind_kind::to_earliest: target = s.low; break;
-      case rewind_kind::to_latest: target = s.high; break;
+      case rewind_kind::to_offset:
+        target = n;
+        break;
+      case rewind_kind::shift_by:
+        target = effective + n;
+        break;
+      case rewind_kind::to_earliest:
+        target = s.low;
+        break;
+      case rewind_kind::to_latest:
+        target = s.high;
+        break;
       case rewind_kind::to_datetime:
         // No record at or after the time: the end (as Kafka's own tool does).
         target = s.found && *s.found >= 0 ? *s.found : s.high;
@@ -172,8 +188,8 @@ std::string render_plan(const std::vector<plan_row>& rows) {
     } else {
       delta = std::to_string(r.redelivered) + " (skipped)";
     }
-    t.add({std::to_string(r.partition), offset_text(r.current), r.target < 0 ? offset_text(r.current) : std::to_string(r.target),
-           delta});
+    t.add({std::to_string(r.partition), offset_text(r.current),
+           r.target < 0 ? offset_text(r.current) : std::to_string(r.target), delta});
   }
   return t.render();
 }
@@ -202,16 +218,17 @@ kafka::result<source> describe_source(kafka::admin& admin, rdk::reader& reader, 
   auto t = admin.describe_topic(o.topic, d);
   if (!t) return t.error();
   s.partition_count = static_cast<std::int32_t>(t.value().partitions.size());
-  if (s.partition_count == 0) return kafka::error(kafka::errc::unknown_topic_or_partition, "topic " + o.topic + " has no partitions");
+  if (s.partition_count == 0)
+    return kafka::error(kafka::errc::unknown_topic_or_partition, "topic " + o.topic + " has no partitions");
   if (o.issue) {
     s.selected = {kafka::partition_for(*o.issue, s.partition_count)};
   } else if (!o.partitions.empty()) {
     std::set<std::int32_t> uniq(o.partitions.begin(), o.partitions.end());
     for (auto p : uniq) {
       if (p >= s.partition_count) {
-        return kafka::error(kafka::errc::unknown_partition, "topic " + o.topic + " has " +
-                                                                std::to_string(s.partition_count) +
-                                                                " partitions; there is no partition " + std::to_string(p));
+        return kafka::error(kafka::errc::unknown_partition,
+                            "topic " + o.topic + " has " + std::to_string(s.partition_count) +
+                                " partitions; there is no partition " + std::to_string(p));
       }
       s.selected.push_back(p);
     }
@@ -231,22 +248,23 @@ kafka::result<std::optional<std::int64_t>> find_issue(rdk::reader& reader, const
                                                       const std::string& issue, kafka::deadline d) {
   std::optional<std::int64_t> found;
   const auto& m = s.marks.at(p);
-  auto r = reader.read(s.topic, {{p, {m.low, m.high}}},
-                       [&](const kafka::message& msg) {
-                         if (msg.header_value(issue_id_header) == std::string_view(issue)) {
-                           found = msg.offset();
-                           return rdk::reader::next::stop;
-                         }
-                         return rdk::reader::next::more;
-                       },
-                       d);
+  auto r = reader.read(
+      s.topic, {{p, {m.low, m.high}}},
+      [&](const kafka::message& msg) {
+        if (msg.header_value(issue_id_header) == std::string_view(issue)) {
+          found = msg.offset();
+          return rdk::reader::next::stop;
+        }
+        return rdk::reader::next::more;
+      },
+      d);
   if (!r) return r.error();
   return found;
 }
 
 /// Per partition: first offset with timestamp >= ms (-1: none).
-kafka::result<std::map<std::int32_t, std::int64_t>> by_time(rdk::reader& reader, const source& s, std::int64_t ms,
-                                                            kafka::deadline d) {
+kafka::result<std::map<std::int32_t, std::int64_t>> by_time(rdk::reader& reader, const source& s,
+                                                            std::int64_t ms, kafka::deadline d) {
   std::map<std::int32_t, std::int64_t> q;
   for (auto p : s.selected) q[p] = ms;
   return reader.offsets_for_times(s.topic, q, d);
@@ -260,8 +278,8 @@ struct rewind_start {
   std::optional<int> failed;
 };
 
-rewind_start find_rewind_start(const replay_options& o, rewind_kind kind, rdk::reader& reader, const source& s,
-                               kafka::deadline d) {
+rewind_start find_rewind_start(const replay_options& o, rewind_kind kind, rdk::reader& reader,
+                               const source& s, kafka::deadline d) {
   rewind_start r;
   if (kind == rewind_kind::to_datetime) {
     std::string err;
@@ -275,22 +293,25 @@ rewind_start find_rewind_start(const replay_options& o, rewind_kind kind, rdk::r
     auto f = find_issue(reader, s, p, *o.issue, d);
     if (!f) return {{}, {}, kafka_fail(f.error())};
     if (!f.value()) {
-      return {{}, {}, fail("issue " + *o.issue + " has no committed record in " + tp(o.topic, p) + " (its partition: " +
-                  "partition_for(issue id, " + std::to_string(s.partition_count) + ") = " + std::to_string(p) +
-                  "; offsets " + std::to_string(s.marks.at(p).low) + ".." + std::to_string(s.marks.at(p).high) +
-                  " scanned)")};
+      return {{},
+              {},
+              fail("issue " + *o.issue + " has no committed record in " + tp(o.topic, p) +
+                   " (its partition: " + "partition_for(issue id, " + std::to_string(s.partition_count) +
+                   ") = " + std::to_string(p) + "; offsets " + std::to_string(s.marks.at(p).low) + ".." +
+                   std::to_string(s.marks.at(p).high) + " scanned)")};
     }
     r.found[p] = *f.value();
-    r.detail = "issue " + *o.issue + " starts at offset " + std::to_string(*f.value()) + " of partition " + std::to_string(p);
+    r.detail = "issue " + *o.issue + " starts at offset " + std::to_string(*f.value()) + " of partition " +
+               std::to_string(p);
   }
   return r;
 }
 
 /// Commits `changes` for the group from outside, once it has no member, and reads them back.
 /// nullopt once committed, else the exit code.
-std::optional<int> commit_rewind(const replay_options& o, const config::kafka_config& cfg, kafka::admin& admin,
-                                 const std::vector<kafka::partition_offset>& changes, kafka::deadline d,
-                                 const std::function<void(const std::string&)>& finish) {
+std::optional<int> commit_rewind(const replay_options& o, const config::kafka_config& cfg,
+                                 kafka::admin& admin, const std::vector<kafka::partition_offset>& changes,
+                                 kafka::deadline d, const std::function<void(const std::string&)>& finish) {
   // A group with members owns its offsets: a commit from outside would be overwritten by the
   // members' next commit, and the broker refuses it anyway (UNKNOWN_MEMBER_ID).
   auto ga = rdk::admin_client::create(cfg);
@@ -314,7 +335,8 @@ std::optional<int> commit_rewind(const replay_options& o, const config::kafka_co
   }
   // A member that joined between the check and the commit makes the broker answer
   // UNKNOWN_MEMBER_ID (per partition, as measured on Kafka 4.4): the same refusal.
-  const auto unknown_member = kafka::make_error_code(static_cast<kafka::errc>(RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID));
+  const auto unknown_member =
+      kafka::make_error_code(static_cast<kafka::errc>(RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID));
   auto refuse_if_joined = [&](const kafka::error& e) {
     if (e.code() == unknown_member) {
       if (auto again = ga.value().describe_group(o.group, d); again && !again.value().inactive()) {
@@ -337,15 +359,15 @@ std::optional<int> commit_rewind(const replay_options& o, const config::kafka_co
   }
   for (const auto& c : changes) {
     if (now[c.partition] != c.offset) {
-      return fail("group " + o.group + " has offset " + offset_text(now[c.partition]) + " on " + tp(o.topic, c.partition) +
-                  " after the commit, expected " + std::to_string(c.offset));
+      return fail("group " + o.group + " has offset " + offset_text(now[c.partition]) + " on " +
+                  tp(o.topic, c.partition) + " after the commit, expected " + std::to_string(c.offset));
     }
   }
   return std::nullopt;
 }
 
-int run_rewind(const replay_options& o, const config::kafka_config& cfg, kafka::admin& admin, rdk::reader& reader,
-               const source& s, kafka::deadline d, std::ostream& out) {
+int run_rewind(const replay_options& o, const config::kafka_config& cfg, kafka::admin& admin,
+               rdk::reader& reader, const source& s, kafka::deadline d, std::ostream& out) {
   const rewind_kind kind = kind_of(o);
   auto committed = admin.group_offsets(o.group, d);
   if (!committed) return kafka_fail(committed.error());
@@ -410,7 +432,8 @@ int run_rewind(const replay_options& o, const config::kafka_config& cfg, kafka::
   };
 
   if (!o.execute) {
-    finish(changes.empty() ? "nothing to change" : "dry run: nothing changed; add --execute to commit these offsets");
+    finish(changes.empty() ? "nothing to change"
+                           : "dry run: nothing changed; add --execute to commit these offsets");
     return cli::exit_code::ok;
   }
 
@@ -460,7 +483,8 @@ copy_plan plan_copy(const replay_options& o, rdk::reader& reader, const source& 
 }
 
 /// What a copy did (or would do), as a table or JSON.
-void report_copy(const replay_options& o, const source& s, const std::map<std::int32_t, rdk::reader::range>& ranges,
+void report_copy(const replay_options& o, const source& s,
+                 const std::map<std::int32_t, rdk::reader::range>& ranges,
                  std::map<std::int32_t, copy_counts>& per, bool same_partition, std::int32_t target_count,
                  std::int64_t delivered, std::int64_t failed, std::ostream& out) {
   table t({{"PARTITION", table::align::right},
@@ -477,15 +501,19 @@ void report_copy(const replay_options& o, const source& s, const std::map<std::i
     skipped += c.skipped;
     t.add({std::to_string(p), std::to_string(rg.start), std::to_string(rg.stop), std::to_string(c.copied),
            std::to_string(c.skipped)});
-    parts.push_back({{"partition", p}, {"from", rg.start}, {"to", rg.stop}, {"records", c.copied}, {"skipped", c.skipped}});
+    parts.push_back({{"partition", p},
+                     {"from", rg.start},
+                     {"to", rg.stop},
+                     {"records", c.copied},
+                     {"skipped", c.skipped}});
   }
   const std::string partitioning =
       same_partition ? "same partition numbers"
                      : "partition_for(issue-id header) (" + std::to_string(target_count) + " partitions vs " +
                            std::to_string(s.partition_count) + "), key hash without the header";
-  json doc{{"topic", o.topic},      {"toTopic", o.to_topic},  {"execute", o.execute},
-           {"partitions", parts},   {"records", total},        {"skipped", skipped},
-           {"delivered", delivered}, {"failed", failed},        {"partitioning", partitioning}};
+  json doc{{"topic", o.topic},       {"toTopic", o.to_topic}, {"execute", o.execute},
+           {"partitions", parts},    {"records", total},      {"skipped", skipped},
+           {"delivered", delivered}, {"failed", failed},      {"partitioning", partitioning}};
   if (o.issue) doc["issue"] = *o.issue;
   if (o.common.json) {
     out << doc.dump(2) << '\n';
@@ -507,8 +535,8 @@ void report_copy(const replay_options& o, const source& s, const std::map<std::i
   }
 }
 
-int run_copy(const replay_options& o, const config::kafka_config& cfg, kafka::admin& admin, rdk::reader& reader,
-             const source& s, kafka::deadline d, std::ostream& out) {
+int run_copy(const replay_options& o, const config::kafka_config& cfg, kafka::admin& admin,
+             rdk::reader& reader, const source& s, kafka::deadline d, std::ostream& out) {
   auto target = admin.describe_topic(o.to_topic, d);
   if (!target) return kafka_fail(target.error());
   const auto target_count = static_cast<std::int32_t>(target.value().partitions.size());
@@ -539,7 +567,8 @@ int run_copy(const replay_options& o, const config::kafka_config& cfg, kafka::ad
         }
         ++c.copied;
         if (!producer) return rdk::reader::next::more;
-        const std::string from = o.topic + "/" + std::to_string(m.partition()) + "/" + std::to_string(m.offset());
+        const std::string from =
+            o.topic + "/" + std::to_string(m.partition()) + "/" + std::to_string(m.offset());
         std::vector<kafka::header> headers;
         for (const auto& h : m.headers()) {
           if (h.name != replayed_from_header) headers.push_back(h);

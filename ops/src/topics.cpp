@@ -1,18 +1,18 @@
 // `syndicate topics create|list|describe|add-partitions`: the configured topics, through
 // syn::kafka::admin (add-partitions through ops' own CreatePartitions call, see rdk.hpp).
-#include "rdk.hpp"
-#include "syn/core/cli.hpp"
-#include "syn/core/config.hpp"
-#include "syn/core/kafka/admin.hpp"
-#include "syn/core/service.hpp"
-#include "syn/ops/lag.hpp"
-
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "rdk.hpp"
+#include "syn/core/cli.hpp"
+#include "syn/core/config.hpp"
+#include "syn/core/kafka/admin.hpp"
+#include "syn/core/service.hpp"
+#include "syn/ops/lag.hpp"
 
 namespace syn::ops {
 
@@ -118,7 +118,8 @@ int run_add_partitions(const topics_options& o) {
   if (!t) return fail(t.error());
   const auto current = static_cast<int>(t.value().partitions.size());
   if (o.to <= current) {
-    cli::print_error(o.topic + " has " + std::to_string(current) + " partitions; --to must be more (Kafka cannot remove partitions)");
+    cli::print_error(o.topic + " has " + std::to_string(current) +
+                     " partitions; --to must be more (Kafka cannot remove partitions)");
     return cli::exit_code::bad_input;
   }
   std::vector<std::string> groups = o.groups;
@@ -132,13 +133,15 @@ int run_add_partitions(const topics_options& o) {
   for (const auto& g : lag.value()) {
     for (const auto& r : g.rows) {
       if (r.lag().value_or(0) > 0 && !r.markers_only) {
-        behind.push_back(g.group + " partition " + std::to_string(r.partition) + " (lag " + std::to_string(*r.lag()) + ")");
+        behind.push_back(g.group + " partition " + std::to_string(r.partition) + " (lag " +
+                         std::to_string(*r.lag()) + ")");
       }
     }
   }
   std::cout << o.topic << ": " << current << " -> " << o.to << " partitions\n" << render_lag(lag.value());
-  std::cout << "after this, partition_for(issue id) = murmur2(issue id) % " << o.to
-            << ": most issues map to another partition from now on; records already written stay where they are\n";
+  std::cout
+      << "after this, partition_for(issue id) = murmur2(issue id) % " << o.to
+      << ": most issues map to another partition from now on; records already written stay where they are\n";
   if (!behind.empty() && !o.force) {
     std::string list;
     for (const auto& b : behind) list += (list.empty() ? "" : ", ") + b;
@@ -154,11 +157,12 @@ int run_add_partitions(const topics_options& o) {
   auto ga = rdk::admin_client::create(cfg);
   if (!ga) return fail(ga.error());
   if (auto r = ga.value().create_partitions(o.topic, o.to, d); !r) return fail(r.error());
-  std::cout << "added: " << o.topic << " has " << o.to
-            << " partitions. Restart every publisher now (syndicate serve trigger / publish): a running one keeps "
-               "the partition count it read at start; consumers pick up the new partitions at their next metadata "
-               "refresh or restart. Set kafka.topics.<name>.partitions to "
-            << o.to << " in the config.\n";
+  std::cout
+      << "added: " << o.topic << " has " << o.to
+      << " partitions. Restart every publisher now (syndicate serve trigger / publish): a running one keeps "
+         "the partition count it read at start; consumers pick up the new partitions at their next metadata "
+         "refresh or restart. Set kafka.topics.<name>.partitions to "
+      << o.to << " in the config.\n";
   return cli::exit_code::ok;
 }
 
@@ -170,13 +174,15 @@ void register_topics(CLI::App& root, cli::dispatcher& dispatch) {
   auto opts = std::make_shared<topics_options>();
   auto common = [&opts](CLI::App* sub) {
     cli::add_config_option(sub, opts->config_path);
-    sub->add_option("--bootstrap", opts->bootstrap, "brokers host:port[,...], overriding kafka.bootstrap_servers");
+    sub->add_option("--bootstrap", opts->bootstrap,
+                    "brokers host:port[,...], overriding kafka.bootstrap_servers");
     sub->add_option("--timeout", opts->timeout_s, "give up after this many seconds")
         ->capture_default_str()
         ->check(CLI::Range(1, 3600));
   };
 
-  auto* create = topics->add_subcommand("create", "Create the configured topics; existing ones are left as they are");
+  auto* create =
+      topics->add_subcommand("create", "Create the configured topics; existing ones are left as they are");
   common(create);
   dispatch.on(create, [opts] { return run_create(*opts); });
 
@@ -192,11 +198,15 @@ void register_topics(CLI::App& root, cli::dispatcher& dispatch) {
   dispatch.on(describe, [opts] { return run_describe(*opts); });
 
   auto* add = topics->add_subcommand(
-      "add-partitions", "Grow a topic (dry run unless --execute; refuses until the consumer groups have drained it)");
+      "add-partitions",
+      "Grow a topic (dry run unless --execute; refuses until the consumer groups have drained it)");
   common(add);
   add->add_option("topic", opts->topic, "topic to grow")->required();
-  add->add_option("--to", opts->to, "the new partition count (more than now)")->required()->check(CLI::PositiveNumber);
-  add->add_option("--group", opts->groups, "groups that must have drained the topic (default: the configured four)");
+  add->add_option("--to", opts->to, "the new partition count (more than now)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  add->add_option("--group", opts->groups,
+                  "groups that must have drained the topic (default: the configured four)");
   add->add_flag("--execute", opts->execute, "add the partitions");
   add->add_flag("--force", opts->force, "add them even though a group still lags");
   dispatch.on(add, [opts] { return run_add_partitions(*opts); });

@@ -2,24 +2,24 @@
 // Shared fixture of the ops integration tests (tests/integration/ops_*_test.cpp): a real broker at
 // $SYN_TEST_BOOTSTRAP, random topic and group names per test, a deadline on every wait.
 
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/kafka/consumer.hpp"
 #include "syn/core/kafka/partitioner.hpp"
 #include "syn/core/kafka/producer.hpp"
 #include "syn/ops/common.hpp"
 #include "syn/ops/datetime.hpp"
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include <chrono>
-#include <cstdlib>
-#include <map>
-#include <random>
-#include <sstream>
-#include <string>
-#include <thread>
-#include <vector>
 
 namespace syn::ops::it {
 
@@ -113,7 +113,8 @@ class OpsIT : public ::testing::Test {
   /// `n` plain records to `partition`: key k<i>, value v<i>.
   void produce_n(const std::string& topic, std::int32_t partition, int n, const std::string& prefix = "") {
     std::vector<to_send> recs;
-    for (int i = 0; i < n; ++i) recs.push_back({partition, prefix + "k" + std::to_string(i), prefix + "v" + std::to_string(i), {}});
+    for (int i = 0; i < n; ++i)
+      recs.push_back({partition, prefix + "k" + std::to_string(i), prefix + "v" + std::to_string(i), {}});
     produce(topic, recs);
   }
 

@@ -1,6 +1,13 @@
 // Unit tests of the ops commands: no broker. Date-time parsing, tables, option validation,
 // rewind planning, dead-letter filtering/rendering/redrive records, lag rendering, and the CLI's
 // exit codes for bad options.
+#include <google/protobuf/util/time_util.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
 #include "syn/core/kafka/types.hpp"
 #include "syn/ops/commands.hpp"
 #include "syn/ops/datetime.hpp"
@@ -9,13 +16,6 @@
 #include "syn/ops/replay.hpp"
 #include "syn/ops/table.hpp"
 #include "syndication/v1/article.pb.h"
-
-#include <google/protobuf/util/time_util.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include <string>
-#include <vector>
 
 namespace syn::ops {
 namespace {
@@ -127,9 +127,9 @@ TEST(Table, NoTrailingSpacesAndMissingCellsAreEmpty) {
 TEST(Table, CjkTextIsTwoCellsWide) {
   EXPECT_EQ(display_width("abc"), 3U);
   EXPECT_EQ(display_width("昌吉日报"), 8U);
-  EXPECT_EQ(display_width("ＡＢ"), 4U);        // fullwidth forms
-  EXPECT_EQ(display_width("e\u0301"), 1U);    // combining acute
-  EXPECT_EQ(display_width("\xff\xfe"), 2U);   // invalid bytes count one each
+  EXPECT_EQ(display_width("ＡＢ"), 4U);      // fullwidth forms
+  EXPECT_EQ(display_width("e\u0301"), 1U);   // combining acute
+  EXPECT_EQ(display_width("\xff\xfe"), 2U);  // invalid bytes count one each
 }
 
 TEST(Table, TruncateNeverSplitsACharacter) {
@@ -145,9 +145,9 @@ TEST(Table, PrintableUtf8) {
   EXPECT_TRUE(is_printable_utf8("cjrb-20240130-01-03"));
   EXPECT_TRUE(is_printable_utf8("本报讯\n"));
   EXPECT_FALSE(is_printable_utf8(std::string("\x08\x01", 2)));
-  EXPECT_FALSE(is_printable_utf8("\xe4\xb8"));        // truncated sequence
-  EXPECT_FALSE(is_printable_utf8("\xc0\xaf"));        // overlong
-  EXPECT_FALSE(is_printable_utf8("\xed\xa0\x80"));    // surrogate
+  EXPECT_FALSE(is_printable_utf8("\xe4\xb8"));      // truncated sequence
+  EXPECT_FALSE(is_printable_utf8("\xc0\xaf"));      // overlong
+  EXPECT_FALSE(is_printable_utf8("\xed\xa0\x80"));  // surrogate
 }
 
 TEST(Table, HexDumpIsXxdLike) {
@@ -183,12 +183,24 @@ TEST(ReplayOptions, EachTargetAloneIsValid) {
   for (int i = 0; i < 6; ++i) {
     auto o = rewind();
     switch (i) {
-      case 0: o.to_datetime = "2024-01-30T00:00:00+08:00"; break;
-      case 1: o.to_offset = 0; break;
-      case 2: o.shift_by = -10; break;
-      case 3: o.to_earliest = true; break;
-      case 4: o.to_latest = true; break;
-      case 5: o.issue = "cjrb-20240130"; break;
+      case 0:
+        o.to_datetime = "2024-01-30T00:00:00+08:00";
+        break;
+      case 1:
+        o.to_offset = 0;
+        break;
+      case 2:
+        o.shift_by = -10;
+        break;
+      case 3:
+        o.to_earliest = true;
+        break;
+      case 4:
+        o.to_latest = true;
+        break;
+      case 5:
+        o.issue = "cjrb-20240130";
+        break;
     }
     EXPECT_EQ(validate(o), "") << i;
   }
@@ -269,7 +281,9 @@ TEST(ReplayOptions, CopyRules) {
 
 std::vector<partition_state> three_partitions() {
   // partition 0: committed 40 of [10, 50); 1: nothing committed, [0, 20); 2: committed 7 of [0, 7)
-  return {{0, 10, 50, 40, std::nullopt}, {1, 0, 20, kafka::offset_invalid, std::nullopt}, {2, 0, 7, 7, std::nullopt}};
+  return {{0, 10, 50, 40, std::nullopt},
+          {1, 0, 20, kafka::offset_invalid, std::nullopt},
+          {2, 0, 7, 7, std::nullopt}};
 }
 
 TEST(ReplayPlan, ToOffsetIsClampedToTheLog) {
@@ -373,8 +387,10 @@ TEST(Dlq, ReasonNamesParseInAnyCase) {
 }
 
 TEST(Dlq, FilterIsAndAcrossCriteriaOrWithin) {
-  const auto a = letter("news.articles.v1", 0, 5, "syndicate-archive", DeadLetter::SINK_REJECTED, "disk full");
-  const auto b = letter("news.issues.v1", 1, 9, "syndicate-feed", DeadLetter::WRONG_SCHEMA, "no `schema` header");
+  const auto a =
+      letter("news.articles.v1", 0, 5, "syndicate-archive", DeadLetter::SINK_REJECTED, "disk full");
+  const auto b =
+      letter("news.issues.v1", 1, 9, "syndicate-feed", DeadLetter::WRONG_SCHEMA, "no `schema` header");
   dlq_filter f;
   EXPECT_TRUE(f.matches(a));
   f.groups = {"syndicate-feed", "syndicate-archive"};
@@ -406,7 +422,8 @@ TEST(Dlq, LatestPerIdKeepsTheLastOccurrence) {
   EXPECT_EQ(out[1].letter.error(), "again");
 }
 
-dlq_resolution resolution_of(const dlq_entry& e, std::int32_t partition, std::int64_t offset, std::int64_t at_ms) {
+dlq_resolution resolution_of(const dlq_entry& e, std::int32_t partition, std::int64_t offset,
+                             std::int64_t at_ms) {
   dlq_resolution r;
   r.resolution.set_dead_letter_id(e.letter.id());
   *r.resolution.mutable_resolve_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(at_ms);
@@ -465,7 +482,8 @@ TEST(Dlq, StateIsListedShownAndInJson) {
   EXPECT_EQ(j["resolution"]["redrivenTo"], "news.articles.v1/2/42");
   const auto show = render_dlq_show(v[0]);
   EXPECT_NE(show.find("state           redriven\n"), std::string::npos) << show;
-  EXPECT_NE(show.find("redriven        2024-01-29T17:00:00Z by syndicate dlq redrive (ops@host1) to news.articles.v1/2/42"),
+  EXPECT_NE(show.find("redriven        2024-01-29T17:00:00Z by syndicate dlq redrive (ops@host1) to "
+                      "news.articles.v1/2/42"),
             std::string::npos)
       << show;
 }
@@ -493,7 +511,8 @@ TEST(Dlq, ListTableTruncatesLongErrors) {
 }
 
 TEST(Dlq, ShowDecodesAnArticleByItsSchemaHeader) {
-  auto e = letter("news.articles.v1", 0, 3, "syndicate-archive", DeadLetter::VALIDATION_FAILED, "headline empty");
+  auto e =
+      letter("news.articles.v1", 0, 3, "syndicate-archive", DeadLetter::VALIDATION_FAILED, "headline empty");
   syndication::v1::Article a;
   a.set_id("cjrb-20240130-01-03");
   a.set_issue_id("cjrb-20240130");
@@ -520,7 +539,8 @@ TEST(Dlq, ShowFallsBackToAHexDump) {
   h->set_key("schema");
   h->set_value("syndication.v1.Article");
   auto text = render_dlq_show(e);
-  EXPECT_NE(text.find("not decoded (the value is not a valid syndication.v1.Article)"), std::string::npos) << text;
+  EXPECT_NE(text.find("not decoded (the value is not a valid syndication.v1.Article)"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("00000000: ffff ff01"), std::string::npos) << text;
   e.letter.clear_headers();
   text = render_dlq_show(e);
@@ -533,11 +553,12 @@ TEST(Dlq, RedriveKeepsKeyValueHeadersAndAddsRedrivenFrom) {
   auto& d = e.letter;
   d.set_key("cjrb-20240130-01-03");
   d.set_value(std::string("\x0a\x00\x01", 3));
-  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{{"content-type", "application/x-protobuf"},
-                                                                      {"schema", "syndication.v1.Article"},
-                                                                      {"redriven-from", "older-id"},
-                                                                      {"issue-id", "cjrb-20240130"},
-                                                                      {"language", "zh-Hans"}}) {
+  for (auto [k, v] :
+       std::vector<std::pair<std::string, std::string>>{{"content-type", "application/x-protobuf"},
+                                                        {"schema", "syndication.v1.Article"},
+                                                        {"redriven-from", "older-id"},
+                                                        {"issue-id", "cjrb-20240130"},
+                                                        {"language", "zh-Hans"}}) {
     auto* h = d.add_headers();
     h->set_key(k);
     h->set_value(v);
@@ -578,7 +599,8 @@ TEST(Dlq, TruncatedValueIsMarkedShownWithItsSizeAndRefusedByRedrive) {
   EXPECT_EQ(j["originalValueSize"], 9437184);
 
   const auto show = render_dlq_show(e);
-  const std::string kept = "TRUNCATED: the dead letter keeps the first " + std::to_string(head.size()) + " of 9437184 bytes";
+  const std::string kept =
+      "TRUNCATED: the dead letter keeps the first " + std::to_string(head.size()) + " of 9437184 bytes";
   EXPECT_NE(show.find("value           " + kept), std::string::npos) << show;
   EXPECT_NE(show.find("dlq redrive refuses it"), std::string::npos) << show;
   EXPECT_EQ(show.find("\"id\": \"cjrb-20240130-01-07\""), std::string::npos) << show;
@@ -591,7 +613,8 @@ TEST(Dlq, TruncatedValueIsMarkedShownWithItsSizeAndRefusedByRedrive) {
 
   EXPECT_TRUE(value_truncated(e.letter));
   const auto why = redrive_refusal(e.letter);
-  EXPECT_NE(why.find("value truncated (the dead letter keeps the first " + std::to_string(head.size()) + " of 9437184 bytes)"),
+  EXPECT_NE(why.find("value truncated (the dead letter keeps the first " + std::to_string(head.size()) +
+                     " of 9437184 bytes)"),
             std::string::npos)
       << why;
 
@@ -634,7 +657,10 @@ TEST(Dlq, RedriveNeedsASelection) {
 // lag
 
 TEST(Lag, TableShowsDashesForGroupsWithoutCommitsAndTotals) {
-  group_lag feed{"syndicate-feed", "Stable", 2, {{"news.articles.v1", 0, 8, 10}, {"news.articles.v1", 1, std::nullopt, 4}}};
+  group_lag feed{"syndicate-feed",
+                 "Stable",
+                 2,
+                 {{"news.articles.v1", 0, 8, 10}, {"news.articles.v1", 1, std::nullopt, 4}}};
   group_lag archive{"syndicate-archive", "Empty", 0, {}};
   group_lag gone{"old", "Empty", 0, {{"deleted.topic", 0, 3, -1}}};
   EXPECT_EQ(feed.total(), 2);
@@ -689,14 +715,16 @@ cli_run run_cli(std::vector<std::string> args) {
 TEST(OpsCli, ReplayWithoutATargetExits2) {
   const auto r = run_cli({"replay", "--group", "g", "--topic", "t"});
   EXPECT_EQ(r.rc, cli::exit_code::bad_input);
-  EXPECT_EQ(r.err,
-            "syndicate: say where to rewind to: one of --to-datetime, --to-offset, --shift-by, --to-earliest, "
-            "--to-latest, --issue\n");
+  EXPECT_EQ(
+      r.err,
+      "syndicate: say where to rewind to: one of --to-datetime, --to-offset, --shift-by, --to-earliest, "
+      "--to-latest, --issue\n");
 }
 
 TEST(OpsCli, ReplayTakesANegativeShift) {
   // A valid rewind reaches config loading: a missing config file is exit 2 with its name.
-  const auto r = run_cli({"replay", "--group", "g", "--topic", "t", "--shift-by", "-5", "--config", "/nonexistent.yaml"});
+  const auto r = run_cli(
+      {"replay", "--group", "g", "--topic", "t", "--shift-by", "-5", "--config", "/nonexistent.yaml"});
   EXPECT_EQ(r.rc, cli::exit_code::bad_input);
   EXPECT_NE(r.err.find("/nonexistent.yaml"), std::string::npos) << r.err;
 }
@@ -704,11 +732,13 @@ TEST(OpsCli, ReplayTakesANegativeShift) {
 TEST(OpsCli, ReplayBadDatetimeExits2) {
   const auto r = run_cli({"replay", "--group", "g", "--topic", "t", "--to-datetime", "2024-01-30T00:00:00"});
   EXPECT_EQ(r.rc, cli::exit_code::bad_input);
-  EXPECT_NE(r.err.find("--to-datetime: date-time `2024-01-30T00:00:00` has no UTC offset"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--to-datetime: date-time `2024-01-30T00:00:00` has no UTC offset"), std::string::npos)
+      << r.err;
 }
 
 TEST(OpsCli, EmbeddedBootstrapIsRefused) {
-  const auto r = run_cli({"lag", "--config", SYN_SOURCE_DIR "/config/syndication.yaml", "--bootstrap", "embedded"});
+  const auto r =
+      run_cli({"lag", "--config", SYN_SOURCE_DIR "/config/syndication.yaml", "--bootstrap", "embedded"});
   EXPECT_EQ(r.rc, cli::exit_code::bad_input);
   EXPECT_NE(r.err.find("embedded"), std::string::npos) << r.err;
 }

@@ -1,17 +1,17 @@
 #include "syn/producer/commands.hpp"
 
-#include "syn/core/config.hpp"
-#include "syn/producer/splitter.hpp"
-
 #include <cerrno>
 #include <cstdlib>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <sstream>
+
+#include "syn/core/config.hpp"
+#include "syn/producer/splitter.hpp"
 
 namespace syn::producer {
 
@@ -76,7 +76,8 @@ int run_split(const split_args& args) {
 }  // namespace
 
 void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
-  auto* split = root.add_subcommand("split", "Split one issue file into articles and print them (publishes nothing)");
+  auto* split =
+      root.add_subcommand("split", "Split one issue file into articles and print them (publishes nothing)");
   auto args = std::make_shared<split_args>();
   split->add_option("FILE", args->file, "issue text (UTF-8 or GB18030)")->required();
   split->add_option("--format", args->format, "json (protobuf canonical JSON) or text")

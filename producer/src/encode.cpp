@@ -20,7 +20,8 @@ std::size_t place_of(std::string_view bytes, int field) {
     const int at = in.CurrentPosition();
     const std::uint32_t tag = in.ReadTag();
     if (tag == 0) return bytes.size();
-    if (google::protobuf::internal::WireFormatLite::GetTagFieldNumber(tag) > field) return static_cast<std::size_t>(at);
+    if (google::protobuf::internal::WireFormatLite::GetTagFieldNumber(tag) > field)
+      return static_cast<std::size_t>(at);
     if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) {
       throw std::logic_error("encode: a message we serialised does not parse back");
     }

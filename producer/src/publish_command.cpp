@@ -1,15 +1,6 @@
 // `syndicate publish FILE...` and `syndicate serve trigger`.
-#include "syn/core/config.hpp"
-#include "syn/core/log.hpp"
-#include "syn/core/http_server.hpp"
-#include "syn/core/instance.hpp"
-#include "syn/core/service.hpp"
-#include "syn/producer/commands.hpp"
-#include "syn/producer/publisher.hpp"
-#include "syn/producer/trigger.hpp"
-
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,10 +11,19 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
+
+#include "syn/core/config.hpp"
+#include "syn/core/http_server.hpp"
+#include "syn/core/instance.hpp"
+#include "syn/core/log.hpp"
+#include "syn/core/service.hpp"
+#include "syn/producer/commands.hpp"
+#include "syn/producer/publisher.hpp"
+#include "syn/producer/trigger.hpp"
 
 namespace syn::producer {
 namespace {
@@ -49,11 +49,17 @@ std::string describe_ranges(const std::vector<offset_range>& ranges) {
 json outcome_json(const publish_outcome& o) {
   json ranges = json::array();
   for (const auto& r : o.ranges) {
-    ranges.push_back({{"topic", r.topic}, {"partition", r.partition}, {"firstOffset", r.first}, {"lastOffset", r.last}});
+    ranges.push_back(
+        {{"topic", r.topic}, {"partition", r.partition}, {"firstOffset", r.first}, {"lastOffset", r.last}});
   }
-  return {{"issueId", o.issue_id},     {"source", o.source_name},       {"status", to_string(o.state)},
-          {"articleIds", o.article_ids}, {"articlesSent", o.articles_sent}, {"revisions", o.revisions},
-          {"ranges", ranges},          {"error", o.error}};
+  return {{"issueId", o.issue_id},
+          {"source", o.source_name},
+          {"status", to_string(o.state)},
+          {"articleIds", o.article_ids},
+          {"articlesSent", o.articles_sent},
+          {"revisions", o.revisions},
+          {"ranges", ranges},
+          {"error", o.error}};
 }
 
 struct publish_args {
@@ -69,8 +75,8 @@ struct publish_args {
 void print_outcome(const publish_outcome& o) {
   switch (o.state) {
     case publish_outcome::status::published:
-      std::cout << o.issue_id << ": published " << o.articles_sent << " of " << o.article_ids.size() << " articles"
-                << (o.revisions ? " (" + std::to_string(o.revisions) + " revised)" : "")
+      std::cout << o.issue_id << ": published " << o.articles_sent << " of " << o.article_ids.size()
+                << " articles" << (o.revisions ? " (" + std::to_string(o.revisions) + " revised)" : "")
                 << " + manifest, committed: " << describe_ranges(o.ranges) << "\n";
       break;
     case publish_outcome::status::unchanged:
@@ -211,8 +217,10 @@ int run_publish(const publish_args& a) {
     if (issues.empty()) return;
     if (!pub) pub.emplace(cfg.kafka, po);
     std::vector<const split_result*> ready;
+    ready.reserve(issues.size());
     for (const auto& issue : issues) ready.push_back(&issue);
     std::vector<const encoded_issue*> records;
+    records.reserve(encoded.size());
     for (const auto& e : encoded) records.push_back(&e);
     for (const auto& o : pub->publish(ready, records)) {
       log_publication("cli", po.instance, o);
@@ -246,10 +254,12 @@ int run_publish(const publish_args& a) {
 /// How long a fenced or fatally failed trigger keeps answering 503 before it exits.
 constexpr std::chrono::seconds fatal_linger{3};
 
-bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host == "localhost"; }
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost";
+}
 
-int run_trigger(const std::string& config_path, const std::string& listen_override, const std::string& instance,
-                const std::string* metrics_override) {
+int run_trigger(const std::string& config_path, const std::string& listen_override,
+                const std::string& instance, const std::string* metrics_override) {
   const config::root cfg = config::load(config_path);
   service::setup_logging(cfg.observability);
   const auto& tc = cfg.producer.trigger;
@@ -265,8 +275,8 @@ int run_trigger(const std::string& config_path, const std::string& listen_overri
     }
     to.token = *token;
   } else if (!is_loopback(host)) {
-    throw std::runtime_error("producer.trigger: no token_env configured; refusing to serve without authentication on " +
-                             host);
+    throw std::runtime_error(
+        "producer.trigger: no token_env configured; refusing to serve without authentication on " + host);
   }
   const auto& hf = cfg.producer.hot_folder;
   to.hot_folder.enabled = hf.enabled;
@@ -342,7 +352,8 @@ int run_trigger(const std::string& config_path, const std::string& listen_overri
   }
   live = &*trig;
   log::get("trigger").info("listening on http://{}:{} (POST /v1/issues), spool {}{}", host, server.port(),
-               to.spool_dir.string(), hf.enabled ? ", hot folder " + to.hot_folder.incoming.string() : std::string());
+                           to.spool_dir.string(),
+                           hf.enabled ? ", hot folder " + to.hot_folder.incoming.string() : std::string());
   int sig = service::wait_for_termination([&fatal] { return fatal.load(); });
   if (fatal.load() && sig == 0) {
     // Fenced or fatally failed: POST already answers 503 and /readyz "not ready". Keep saying so
@@ -374,18 +385,24 @@ void register_publish_commands(CLI::App& root, cli::dispatcher& dispatch) {
   auto args = std::make_shared<publish_args>();
   auto* publish = root.add_subcommand(
       "publish",
-      "Split issue files and publish them, each issue (articles + manifest) whole inside one Kafka transaction "
-      "(the files share transactions, producer.max_issues_per_transaction per transaction; each group is sent as soon "
+      "Split issue files and publish them, each issue (articles + manifest) whole inside one Kafka "
+      "transaction "
+      "(the files share transactions, producer.max_issues_per_transaction per transaction; each group is "
+      "sent as soon "
       "as its files are split, and the outcomes are printed in the order the files were given). "
-      "An issue whose articles are already on the topic unchanged is not published again (--force to override); "
+      "An issue whose articles are already on the topic unchanged is not published again (--force to "
+      "override); "
       "a corrected issue publishes its changed articles as new revisions and a new manifest.");
   cli::add_config_option(publish, args->config_path);
-  publish->add_option("FILE", args->files, "issue files (UTF-8 or GB18030 text)")->required()->check(CLI::ExistingFile);
+  publish->add_option("FILE", args->files, "issue files (UTF-8 or GB18030 text)")
+      ->required()
+      ->check(CLI::ExistingFile);
   publish->add_option("--paper", args->paper, "paper code override (default: from the masthead)");
   publish->add_option("--date", args->date, "issue date override, YYYY-MM-DD");
-  publish->add_option("--instance", args->instance,
-                      "publisher instance name; transactional.id = <prefix>-<instance> (default: $SYNDICATE_INSTANCE, else "
-                      "cli-<hostname>-<N>, N the lowest slot no other publish on this host holds)");
+  publish->add_option(
+      "--instance", args->instance,
+      "publisher instance name; transactional.id = <prefix>-<instance> (default: $SYNDICATE_INSTANCE, else "
+      "cli-<hostname>-<N>, N the lowest slot no other publish on this host holds)");
   publish->add_flag("--force", args->force, "publish even if the topic already holds the same articles");
   publish->add_flag("--json", args->as_json, "print the outcome as JSON");
   dispatch.on(publish, [args] { return run_publish(*args); });
@@ -395,18 +412,22 @@ void register_publish_commands(CLI::App& root, cli::dispatcher& dispatch) {
   auto instance = std::make_shared<std::string>();
   auto* trig = root.get_subcommand("serve")->add_subcommand(
       "trigger",
-      "The newsroom trigger: HTTP POST /v1/issues (bearer token from producer.trigger.token_env) and the hot folder "
+      "The newsroom trigger: HTTP POST /v1/issues (bearer token from producer.trigger.token_env) and the hot "
+      "folder "
       "(producer.hot_folder); both publish through one pipeline. GET /v1/issues/{id} reports status.");
   cli::add_config_option(trig, *config_path);
   trig->add_option("--listen", *listen, "HOST:PORT to listen on (default: producer.trigger.listen)");
-  trig->add_option("--instance", *instance, "publisher instance name (default: $SYNDICATE_INSTANCE, else trigger-<hostname>-<N>, N the "
-                  "lowest slot no other trigger on this host holds)");
+  trig->add_option(
+      "--instance", *instance,
+      "publisher instance name (default: $SYNDICATE_INSTANCE, else trigger-<hostname>-<N>, N the "
+      "lowest slot no other trigger on this host holds)");
   auto metrics_listen = std::make_shared<std::string>();
   auto* metrics_opt = trig->add_option(
       "--metrics-listen", *metrics_listen,
       "HOST:PORT for /metrics, /healthz, /readyz (default: observability.metrics.trigger; \"\" = off)");
   dispatch.on(trig, [=] {
-    return run_trigger(*config_path, *listen, *instance, metrics_opt->count() > 0 ? metrics_listen.get() : nullptr);
+    return run_trigger(*config_path, *listen, *instance,
+                       metrics_opt->count() > 0 ? metrics_listen.get() : nullptr);
   });
 }
 

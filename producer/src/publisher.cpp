@@ -1,10 +1,4 @@
 #include "syn/producer/publisher.hpp"
-#include "syn/core/log.hpp"
-
-#include "syn/contract/headers.hpp"
-#include "syn/contract/schema.hpp"
-#include "syn/core/kafka/partitioner.hpp"
-#include "syn/core/test_hooks.hpp"
 
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
@@ -17,6 +11,12 @@
 #include <stdexcept>
 #include <thread>
 #include <utility>
+
+#include "syn/contract/headers.hpp"
+#include "syn/contract/schema.hpp"
+#include "syn/core/kafka/partitioner.hpp"
+#include "syn/core/log.hpp"
+#include "syn/core/test_hooks.hpp"
 
 namespace syn::producer {
 namespace {
@@ -44,8 +44,9 @@ bool too_large(const kafka::error& e) {
 std::vector<offset_range> ranges_of(const std::vector<kafka::delivery_report>& reports) {
   std::vector<offset_range> out;
   for (const auto& r : reports) {
-    auto it = std::find_if(out.begin(), out.end(),
-                           [&](const offset_range& o) { return o.topic == r.topic && o.partition == r.partition; });
+    auto it = std::find_if(out.begin(), out.end(), [&](const offset_range& o) {
+      return o.topic == r.topic && o.partition == r.partition;
+    });
     if (it == out.end()) {
       out.push_back({r.topic, r.partition, r.offset, r.offset});
     } else {
@@ -65,7 +66,6 @@ IssueManifest slim(IssueManifest m) {
   return m;
 }
 
-
 /// One issue of a group, ready to send.
 struct planned_issue {
   std::size_t slot = 0;  // index into the caller's issues and outcomes
@@ -81,7 +81,8 @@ struct planned_issue {
 };
 
 bool same_articles(const IssueManifest& a, const IssueManifest& b) {
-  return std::equal(a.article_ids().begin(), a.article_ids().end(), b.article_ids().begin(), b.article_ids().end()) &&
+  return std::equal(a.article_ids().begin(), a.article_ids().end(), b.article_ids().begin(),
+                    b.article_ids().end()) &&
          std::equal(a.article_hashes().begin(), a.article_hashes().end(), b.article_hashes().begin(),
                     b.article_hashes().end());
 }
@@ -149,12 +150,13 @@ struct publisher::impl {
     // Nothing but our own last manifests (contiguous: nobody else wrote between them) and their
     // commit marker since we last read (under read_committed `high` is the last stable offset, so
     // the marker is written): nothing to read. Re-reading them cost a fetch round trip per commit.
-    if (idx.own_count > 0 && idx.next_offset == idx.own_first && idx.own_last - idx.own_first + 1 == idx.own_count &&
-        high == idx.own_last + 2) {
+    if (idx.own_count > 0 && idx.next_offset == idx.own_first &&
+        idx.own_last - idx.own_first + 1 == idx.own_count && high == idx.own_last + 2) {
       idx.next_offset = high;
       return kafka::success();
     }
-    const std::int64_t start = idx.next_offset == kafka::offset_beginning ? marks.value().low : idx.next_offset;
+    const std::int64_t start =
+        idx.next_offset == kafka::offset_beginning ? marks.value().low : idx.next_offset;
     if (start >= high) return kafka::success();
     const std::array<kafka::partition_offset, 1> from{kafka::partition_offset{topic, p, start, std::nullopt}};
     if (auto r = reader.assign(from); !r) return r.error();
@@ -164,7 +166,8 @@ struct publisher::impl {
     std::size_t read = 0;
     const auto done = [&] {
       (void)reader.assign(std::span<const kafka::partition_offset>{});
-      log::get("publisher").debug("read {} manifest(s) of {}[{}], offsets {}..{}", read, topic, p, start, high - 1);
+      log::get("publisher")
+          .debug("read {} manifest(s) of {}[{}], offsets {}..{}", read, topic, p, start, high - 1);
       return kafka::success();
     };
     while (true) {
@@ -175,7 +178,8 @@ struct publisher::impl {
       if (m.value()) {
         const auto& msg = *m.value();
         IssueManifest manifest;
-        if (msg.has_key() && manifest.ParseFromArray(msg.value().data(), static_cast<int>(msg.value().size()))) {
+        if (msg.has_key() &&
+            manifest.ParseFromArray(msg.value().data(), static_cast<int>(msg.value().size()))) {
           idx.latest[std::string(msg.key())] = slim(std::move(manifest));
           ++read;
         }
@@ -190,7 +194,8 @@ struct publisher::impl {
       if (idx.next_offset >= high) return done();
       if (kafka::clock::now() > deadline) {
         return kafka::error(kafka::errc::timed_out,
-                            "reading " + topic + "[" + std::to_string(p) + "] up to offset " + std::to_string(high) +
+                            "reading " + topic + "[" + std::to_string(p) + "] up to offset " +
+                                std::to_string(high) +
                                 " took over 15s (an open transaction on the issues topic?)");
       }
     }
@@ -210,8 +215,8 @@ struct publisher::impl {
   /// What to send of each issue of a group: what the topic (or the group, ahead of it) does not
   /// hold yet. Resets each outcome; an issue that cannot be planned gets its error and no plan.
   std::vector<planned_issue> plan_group(std::span<const split_result* const> issues,
-                                        std::span<const encoded_issue* const> encoded, std::span<publish_outcome> out,
-                                        double& read_ms) {
+                                        std::span<const encoded_issue* const> encoded,
+                                        std::span<publish_outcome> out, double& read_ms) {
     const auto& topics = kafka.topics;
     std::vector<planned_issue> plan;
     plan.reserve(issues.size());
@@ -300,7 +305,8 @@ struct publisher::impl {
         p.first_record = p.last_record = 0;
         const std::string& issue_id = out[p.slot].issue_id;
         auto send = [&](const std::string& topic, std::int32_t partition, const std::string& key,
-                        const std::string& value, std::string_view schema, std::string_view language) -> kafka::result<void> {
+                        const std::string& value, std::string_view schema,
+                        std::string_view language) -> kafka::result<void> {
           const auto headers = contract::record_headers(schema, issue_id, language);
           kafka::outgoing_record rec{topic, key, value, headers, partition, std::nullopt};
           auto r = tx.send(rec, kafka::after(10s));
@@ -310,7 +316,8 @@ struct publisher::impl {
           ++sent_in_attempt;
           if (exit_after && sent_in_attempt >= *exit_after) {
             (void)tx.flush(kafka::after(10s));
-            log::get("publisher").warn("test hook: exiting after {} records of an open transaction", sent_in_attempt);
+            log::get("publisher")
+                .warn("test hook: exiting after {} records of an open transaction", sent_in_attempt);
             std::_Exit(70);
           }
           return kafka::success();
@@ -318,16 +325,16 @@ struct publisher::impl {
         const auto& articles = p.issue->articles;
         for (const std::size_t k : p.articles) {
           stamp(p.encoded->articles[k], stamp_now.article, stamped);
-          if (auto r = send(topics.articles.name, p.article_partition, articles[k].id(), stamped, contract::schema::article,
-                            articles[k].language());
+          if (auto r = send(topics.articles.name, p.article_partition, articles[k].id(), stamped,
+                            contract::schema::article, articles[k].language());
               !r) {
             return r.error();
           }
         }
         const std::string language = articles.empty() ? "zh-Hans" : articles.front().language();
         stamp(p.encoded->manifest, stamp_now.manifest, stamped);
-        if (auto r = send(topics.issues.name, p.issue_partition, issue_id, stamped, contract::schema::issue_manifest,
-                          language);
+        if (auto r = send(topics.issues.name, p.issue_partition, issue_id, stamped,
+                          contract::schema::issue_manifest, language);
             !r) {
           return r.error();
         }
@@ -345,8 +352,9 @@ struct publisher::impl {
     // Each report to its issue: send() numbers records in order, so an issue's ids are one run.
     std::vector<std::vector<kafka::delivery_report>> mine(plan.size());
     for (auto& r : reports) {
-      const auto it = std::upper_bound(plan.begin(), plan.end(), r.id,
-                                       [](std::uint64_t id, const planned_issue& p) { return id < p.first_record; });
+      const auto it =
+          std::upper_bound(plan.begin(), plan.end(), r.id,
+                           [](std::uint64_t id, const planned_issue& p) { return id < p.first_record; });
       if (it == plan.begin() || r.id > std::prev(it)->last_record) continue;  // not of this attempt
       mine[static_cast<std::size_t>(std::prev(it) - plan.begin())].push_back(std::move(r));
     }
@@ -356,7 +364,8 @@ struct publisher::impl {
       const auto& p = plan[k];
       auto& o = out[p.slot];
       for (const auto& r : mine[k]) {
-        if (r.topic == topics.issues.name && r.partition == p.issue_partition) own[p.issue_partition].push_back(r.offset);
+        if (r.topic == topics.issues.name && r.partition == p.issue_partition)
+          own[p.issue_partition].push_back(r.offset);
       }
       o.state = publish_outcome::status::published;
       o.articles_sent = p.articles.size();
@@ -393,7 +402,8 @@ publisher::publisher(const config::kafka_config& kafka, publisher_options option
   index_cfg.client.try_emplace("fetch.wait.max.ms", "10");
   auto c = kafka::consumer::create(index_cfg, copts);
   if (!c) throw std::runtime_error(fail_line(c.error()));
-  if (auto r = p.value().init_transactions(kafka::after(30s)); !r) throw std::runtime_error(fail_line(r.error()));
+  if (auto r = p.value().init_transactions(kafka::after(30s)); !r)
+    throw std::runtime_error(fail_line(r.error()));
   impl_ = std::make_unique<impl>(kafka, std::move(options), std::move(p).value(), std::move(c).value());
 }
 
@@ -402,7 +412,6 @@ publisher::~publisher() = default;
 std::optional<IssueManifest> publisher::latest_manifest(const std::string& issue_id) {
   return impl_->latest_manifest(issue_id);
 }
-
 
 publish_outcome publisher::publish(const split_result& issue) {
   const std::array<const split_result*, 1> one{&issue};
@@ -428,13 +437,14 @@ std::vector<publish_outcome> publisher::publish(std::span<const split_result* co
   const std::size_t group = std::max<std::size_t>(1, impl_->options.max_issues_per_transaction);
   for (std::size_t first = 0; first < issues.size(); first += group) {
     const std::size_t n = std::min(group, issues.size() - first);
-    if (publish_group(issues.subspan(first, n), encodings(first, n), std::span(out).subspan(first, n)) || n == 1) {
+    if (publish_group(issues.subspan(first, n), encodings(first, n), std::span(out).subspan(first, n)) ||
+        n == 1) {
       continue;
     }
     // The group's transaction failed (aborted: none of it is visible). Each issue again on its
     // own, as one issue was always retried, so that one bad issue does not fail the others.
-    log::get("publisher").warn("a transaction of {} issues failed ({}); publishing them one by one", n,
-                 out[first].error);
+    log::get("publisher")
+        .warn("a transaction of {} issues failed ({}); publishing them one by one", n, out[first].error);
     for (std::size_t i = first; i < first + n; ++i) {
       (void)publish_group(issues.subspan(i, 1), encodings(i, 1), std::span(out).subspan(i, 1));
     }
@@ -448,15 +458,17 @@ bool publisher::publish_group(std::span<const split_result* const> issues,
   const auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
   double read_ms = 0;  // of the planning: reading the issues topic (what is published already)
   auto plan = impl_->plan_group(issues, encoded, out, read_ms);
-  log::get("publisher").debug("planned {} of {} issues in {:.1f} ms ({:.1f} ms reading the issues topic)", plan.size(),
-                issues.size(), ms_since(started), read_ms);
+  log::get("publisher")
+      .debug("planned {} of {} issues in {:.1f} ms ({:.1f} ms reading the issues topic)", plan.size(),
+             issues.size(), ms_since(started), read_ms);
   if (plan.empty()) return true;
   const auto sending = std::chrono::steady_clock::now();
 
   std::size_t sent_in_attempt = 0;
   auto reports = impl_->send_group(plan, out, now, sent_in_attempt);
-  log::get("publisher").debug("transaction of {} issues ({} records) {} in {:.1f} ms", plan.size(), sent_in_attempt,
-                reports ? "committed" : "failed", ms_since(sending));
+  log::get("publisher")
+      .debug("transaction of {} issues ({} records) {} in {:.1f} ms", plan.size(), sent_in_attempt,
+             reports ? "committed" : "failed", ms_since(sending));
   if (!reports) {
     std::string error = fail_line(reports.error());
     const bool fatal = reports.error().fatal();

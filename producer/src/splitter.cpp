@@ -2,6 +2,10 @@
 // identity. Each stage lives in src/split/; this file wires them and fills ids and the manifest.
 #include "syn/producer/splitter.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
 #include "split/assemble.hpp"
 #include "split/classify.hpp"
 #include "split/decode.hpp"
@@ -10,9 +14,6 @@
 #include "split/text.hpp"
 #include "syn/contract/content_hash.hpp"
 #include "syn/core/sha256.hpp"
-
-#include <algorithm>
-#include <cstdio>
 
 namespace syn::producer {
 
@@ -37,9 +38,10 @@ bool valid_code(std::string_view code) noexcept {
 std::string code_from_cn(std::string_view cn) {
   std::string out;
   for (const char c : cn) {
-    if ((c >= '0' && c <= '9') || c == '-') out.push_back(c);
-    else if (c >= 'A' && c <= 'Z') out.push_back(static_cast<char>(c - 'A' + 'a'));
-    else if (c >= 'a' && c <= 'z') out.push_back(c);
+    if ((c >= '0' && c <= '9') || c == '-' || (c >= 'a' && c <= 'z'))
+      out.push_back(c);
+    else if (c >= 'A' && c <= 'Z')
+      out.push_back(static_cast<char>(c - 'A' + 'a'));
   }
   if (!detail::starts_with(out, "cn")) out.insert(0, "cn");
   return out;
@@ -77,7 +79,7 @@ float assess(const detail::draft& d, std::vector<std::string>& reasons) {
     c *= f.weight;
     reasons.emplace_back(f.reason);
   }
-  return static_cast<float>(static_cast<int>(c * 100.0F + 0.5F)) / 100.0F;
+  return static_cast<float>(std::lround(c * 100.0F)) / 100.0F;
 }
 
 std::string two_digits(std::uint32_t n) {
@@ -94,15 +96,14 @@ split_error::split_error(std::string source, std::uint32_t line, const std::stri
       line_(line),
       message_(message) {}
 
-std::vector<known_paper> default_papers() {
-  return {{"cjrb", "昌吉日报", {"昌吉日报社"}}};
-}
+std::vector<known_paper> default_papers() { return {{"cjrb", "昌吉日报", {"昌吉日报社"}}}; }
 
 split_result split_issue(std::string_view raw_bytes, const split_options& options) {
   using namespace detail;
   const std::string& source = options.source_name;
   if (!options.paper_code.empty() && !valid_code(options.paper_code)) {
-    throw split_error(source, 0, "paper code '" + options.paper_code + "' must be lowercase letters, digits and '-'");
+    throw split_error(source, 0,
+                      "paper code '" + options.paper_code + "' must be lowercase letters, digits and '-'");
   }
   if (!options.issue_date.empty() && !valid_iso_date(options.issue_date)) {
     throw split_error(source, 0, "issue date '" + options.issue_date + "' is not a YYYY-MM-DD calendar date");
@@ -142,8 +143,9 @@ split_result split_issue(std::string_view raw_bytes, const split_options& option
     code += std::string_view(sha256_hex(mh.paper_name)).substr(0, 8);
   }
   if (code.empty()) {
-    throw split_error(source, 0, "cannot tell which paper this is (no known paper name, no CN number in the "
-                                 "masthead); give the paper code");
+    throw split_error(source, 0,
+                      "cannot tell which paper this is (no known paper name, no CN number in the "
+                      "masthead); give the paper code");
   }
   const std::uint32_t page = options.page != 0 ? options.page : (mh.page != 0 ? mh.page : 1);
   std::string compact_date = date;
@@ -206,7 +208,7 @@ split_result split_issue(std::string_view raw_bytes, const split_options& option
     w.set_reason("low confidence: no date in the masthead (given by the caller)");
     warnings.push_back(std::move(w));
   }
-  manifest.set_confidence(static_cast<float>(static_cast<int>(issue_confidence * 100.0F + 0.5F)) / 100.0F);
+  manifest.set_confidence(static_cast<float>(std::lround(issue_confidence * 100.0F)) / 100.0F);
 
   result.articles.reserve(drafts.size());
   std::uint32_t sequence = 0;

@@ -1,18 +1,19 @@
 #include "syn/producer/spool.hpp"
-#include "syn/core/log.hpp"
 
-#include <nlohmann/json.hpp>
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "syn/core/log.hpp"
 
 namespace syn::producer {
 namespace {
@@ -47,11 +48,15 @@ void fsync_dir(const fs::path& dir) {
 }
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string key_line(const std::string& key, const idempotent_answer& a, std::int64_t at) {
-  return json{{"key", key}, {"request", a.request_sha256}, {"issueId", a.issue_id}, {"articleIds", a.article_ids},
+  return json{{"key", key},
+              {"request", a.request_sha256},
+              {"issueId", a.issue_id},
+              {"articleIds", a.article_ids},
               {"at", at}}
              .dump() +
          "\n";
@@ -84,7 +89,8 @@ spool::spool(fs::path dir, std::chrono::seconds key_ttl, std::size_t max_keys)
     : dir_(std::move(dir)), key_ttl_(key_ttl), max_keys_(std::max<std::size_t>(1, max_keys)) {
   std::error_code ec;
   fs::create_directories(dir_ / "failed", ec);
-  if (ec) throw std::runtime_error("spool: cannot create " + (dir_ / "failed").string() + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("spool: cannot create " + (dir_ / "failed").string() + ": " + ec.message());
   // Leftovers of writes a crash interrupted were never acknowledged: drop them.
   for (const auto& e : fs::directory_iterator(dir_)) {
     const std::string name = e.path().filename().string();
@@ -145,8 +151,12 @@ void spool::compact_keys() {
 }
 
 fs::path spool::put(const spooled_request& r, std::string_view body) {
-  const json header = {{"v", 1},        {"paper", r.paper},       {"date", r.date},
-                       {"source", r.source}, {"who", r.who},      {"issueId", r.issue_id},
+  const json header = {{"v", 1},
+                       {"paper", r.paper},
+                       {"date", r.date},
+                       {"source", r.source},
+                       {"who", r.who},
+                       {"issueId", r.issue_id},
                        {"idempotencyKey", r.idempotency_key}};
   std::string bytes = header.dump() + "\n";
   bytes.append(body);
@@ -160,8 +170,8 @@ fs::path spool::put(const spooled_request& r, std::string_view body) {
     seq = ++seq_;
   }
   char name[64];
-  std::snprintf(name, sizeof name, "%020lld-%08llu%s", static_cast<long long>(ns), static_cast<unsigned long long>(seq),
-                kSuffix);
+  std::snprintf(name, sizeof name, "%020lld-%08llu%s", static_cast<long long>(ns),
+                static_cast<unsigned long long>(seq), kSuffix);
   write_durably(dir_, name, bytes);
   return dir_ / name;
 }
@@ -169,7 +179,9 @@ fs::path spool::put(const spooled_request& r, std::string_view body) {
 void spool::done(const fs::path& file) {
   std::error_code ec;
   fs::remove(file, ec);
-  if (ec) log::get("spool").warn("cannot remove {}: {} (it will be replayed, as a no-op)", file.string(), ec.message());
+  if (ec)
+    log::get("spool").warn("cannot remove {}: {} (it will be replayed, as a no-op)", file.string(),
+                           ec.message());
 }
 
 void spool::reject(const fs::path& file, const std::string& why) {

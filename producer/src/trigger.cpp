@@ -1,31 +1,30 @@
 #include "syn/producer/trigger.hpp"
-#include "syn/core/log.hpp"
 
-#include "syn/core/sha256.hpp"
-
-#include "syn/core/metrics.hpp"
-
-#include <nlohmann/json.hpp>
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <atomic>
 #include <deque>
 #include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "syn/core/log.hpp"
+#include "syn/core/metrics.hpp"
+#include "syn/core/sha256.hpp"
 
 namespace syn::producer {
 namespace {
@@ -36,7 +35,8 @@ using json = nlohmann::json;
 json ranges_json(const std::vector<offset_range>& ranges) {
   json out = json::array();
   for (const auto& r : ranges) {
-    out.push_back({{"topic", r.topic}, {"partition", r.partition}, {"firstOffset", r.first}, {"lastOffset", r.last}});
+    out.push_back(
+        {{"topic", r.topic}, {"partition", r.partition}, {"firstOffset", r.first}, {"lastOffset", r.last}});
   }
   return out;
 }
@@ -85,11 +85,14 @@ void log_publication(std::string_view via, std::string_view who, const publish_o
   std::string ranges;
   for (const auto& r : o.ranges) {
     if (!ranges.empty()) ranges += ',';
-    ranges += r.topic + "[" + std::to_string(r.partition) + "]@" + std::to_string(r.first) + ".." + std::to_string(r.last);
+    ranges += r.topic + "[" + std::to_string(r.partition) + "]@" + std::to_string(r.first) + ".." +
+              std::to_string(r.last);
   }
-  log::get("trigger").info("publication via={} who={} source={} issue={} result={} articles={} sent={} revisions={} ranges={} error={}",
-               via, log_safe(who), json(o.source_name).dump(), o.issue_id, to_string(o.state), o.article_ids.size(),
-               o.articles_sent, o.revisions, ranges.empty() ? "-" : ranges, json(o.error).dump());
+  log::get("trigger").info(
+      "publication via={} who={} source={} issue={} result={} articles={} sent={} revisions={} ranges={} "
+      "error={}",
+      via, log_safe(who), json(o.source_name).dump(), o.issue_id, to_string(o.state), o.article_ids.size(),
+      o.articles_sent, o.revisions, ranges.empty() ? "-" : ranges, json(o.error).dump());
 }
 
 struct trigger::impl {
@@ -99,9 +102,9 @@ struct trigger::impl {
   std::unique_ptr<spool> durable;  // null without options.spool_dir
 
   // Metrics, updated where the event happens; rendered by metrics_text().
-  metrics::counter_family requests;      // route, method, code
-  metrics::counter_family issues;        // via, result (published, unchanged, failed, rejected)
-  metrics::counter_family errors;        // kind
+  metrics::counter_family requests;  // route, method, code
+  metrics::counter_family issues;    // via, result (published, unchanged, failed, rejected)
+  metrics::counter_family errors;    // kind
   std::atomic<std::uint64_t> articles_produced{0};
   metrics::histogram publish_latency;
 
@@ -156,13 +159,15 @@ struct trigger::impl {
         if (backoff.count() > 0) cv.wait_for(lock, backoff, [&] { return stopping; });
         cv.wait(lock, [&] { return stopping || !queue.empty(); });
         if (queue.empty()) return;
-        const std::size_t n = std::min(queue.size(), std::max<std::size_t>(1, options.max_issues_per_transaction));
+        const std::size_t n =
+            std::min(queue.size(), std::max<std::size_t>(1, options.max_issues_per_transaction));
         jobs.assign(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
         queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
         busy = true;
         unusable = fatal.has_value();
       }
       std::vector<const split_result*> ready;
+      ready.reserve(jobs.size());
       for (const auto& j : jobs) ready.push_back(&j->issue);
       std::vector<publish_outcome> outcomes;
       const auto t0 = std::chrono::steady_clock::now();
@@ -183,7 +188,8 @@ struct trigger::impl {
         try {
           std::lock_guard plock(publisher_mu);
           outcomes = publish(ready);
-          if (outcomes.size() != jobs.size()) throw std::logic_error("publisher returned the wrong number of outcomes");
+          if (outcomes.size() != jobs.size())
+            throw std::logic_error("publisher returned the wrong number of outcomes");
         } catch (const std::exception& e) {
           fail_all(e.what(), false);
         }
@@ -237,21 +243,23 @@ struct trigger::impl {
           durable->done(j->spool_file);
           j->done.set_value(o);
         } else if (o.permanent) {
-          log::get("trigger").error("issue {} can never be published ({}); spooled request moved to {}", o.issue_id,
-                        o.error, (durable->dir() / "failed").string());
+          log::get("trigger").error("issue {} can never be published ({}); spooled request moved to {}",
+                                    o.issue_id, o.error, (durable->dir() / "failed").string());
           durable->reject(j->spool_file, o.error);
           j->done.set_value(o);
         }
       }
       idle_cv.notify_all();
       if (newly_fatal) {
-        log::get("trigger").critical("the publisher failed fatally: {}; no longer accepting issues (POST answers 503, "
-                         "/readyz not ready); accepted issues stay in the spool for the next start",
-                         *newly_fatal);
+        log::get("trigger").critical(
+            "the publisher failed fatally: {}; no longer accepting issues (POST answers 503, "
+            "/readyz not ready); accepted issues stay in the spool for the next start",
+            *newly_fatal);
         if (options.on_fatal) options.on_fatal(*newly_fatal);
       }
       if (retry) {
-        backoff = std::min(options.retry_max, succeeded ? options.retry_min : std::max(options.retry_min, backoff * 2));
+        backoff = std::min(options.retry_max,
+                           succeeded ? options.retry_min : std::max(options.retry_min, backoff * 2));
       } else {
         backoff = std::chrono::milliseconds{0};
       }
@@ -259,12 +267,15 @@ struct trigger::impl {
   }
 
   static json outcome_json(const publish_outcome& o) {
-    return {{"issueId", o.issue_id},         {"status", to_string(o.state)}, {"articleIds", o.article_ids},
-            {"articlesSent", o.articles_sent}, {"revisions", o.revisions},   {"ranges", ranges_json(o.ranges)},
-            {"source", o.source_name},        {"error", o.error},            {"updatedAt", now_iso8601()}};
+    return {{"issueId", o.issue_id},       {"status", to_string(o.state)},
+            {"articleIds", o.article_ids}, {"articlesSent", o.articles_sent},
+            {"revisions", o.revisions},    {"ranges", ranges_json(o.ranges)},
+            {"source", o.source_name},     {"error", o.error},
+            {"updatedAt", now_iso8601()}};
   }
 
-  std::future<publish_outcome> enqueue(split_result issue, std::string via, std::string who, fs::path spool_file = {}) {
+  std::future<publish_outcome> enqueue(split_result issue, std::string via, std::string who,
+                                       fs::path spool_file = {}) {
     auto j = std::make_shared<job>();
     j->issue = std::move(issue);
     j->via = std::move(via);
@@ -285,7 +296,8 @@ struct trigger::impl {
     return f;
   }
 
-  split_options options_for(const std::string& paper, const std::string& date, const std::string& source) const {
+  split_options options_for(const std::string& paper, const std::string& date,
+                            const std::string& source) const {
     split_options so;
     so.source_name = source;
     so.papers = options.papers;
@@ -299,17 +311,21 @@ struct trigger::impl {
     std::size_t n = 0;
     for (auto& s : durable->pending()) {
       try {
-        split_result issue = split_issue(s.body, options_for(s.request.paper, s.request.date, s.request.source));
+        split_result issue =
+            split_issue(s.body, options_for(s.request.paper, s.request.date, s.request.source));
         issue.manifest.set_source(s.body);
         (void)enqueue(std::move(issue), "http", s.request.who, s.file);
         ++n;
       } catch (const split_error& e) {
         // It split when accepted: only a changed splitter can get here. Keep it for a look.
-        log::get("trigger").error("spooled issue {} no longer splits: {}", s.file.filename().string(), e.what());
+        log::get("trigger").error("spooled issue {} no longer splits: {}", s.file.filename().string(),
+                                  e.what());
         durable->reject(s.file, e.what());
       }
     }
-    if (n > 0) log::get("trigger").info("replaying {} issue(s) accepted before the restart, from {}", n, durable->dir().string());
+    if (n > 0)
+      log::get("trigger").info("replaying {} issue(s) accepted before the restart, from {}", n,
+                               durable->dir().string());
   }
 
   static http::response accepted(const std::string& id, const std::vector<std::string>& article_ids) {
@@ -330,7 +346,8 @@ struct trigger::impl {
   http::response post_issue(const http::request& req) {
     {
       std::lock_guard lock(mu);
-      if (fatal) return unavailable("the trigger's publisher failed fatally (" + *fatal + "); it is restarting");
+      if (fatal)
+        return unavailable("the trigger's publisher failed fatally (" + *fatal + "); it is restarting");
       if (stopping) return unavailable("the trigger is shutting down");
     }
     std::string paper;
@@ -338,25 +355,27 @@ struct trigger::impl {
     if (auto it = req.query.find("paper"); it != req.query.end()) {
       static const std::regex code_re("[a-z0-9][a-z0-9_-]{0,31}");
       if (!std::regex_match(it->second, code_re)) {
-        return http::response::json_error(400, "query parameter paper: expected a paper code like 'cjrb', got " +
-                                                   json(it->second).dump());
+        return http::response::json_error(
+            400, "query parameter paper: expected a paper code like 'cjrb', got " + json(it->second).dump());
       }
       paper = it->second;
     }
     if (auto it = req.query.find("date"); it != req.query.end()) {
       static const std::regex date_re("[0-9]{4}-[0-9]{2}-[0-9]{2}");
       if (!std::regex_match(it->second, date_re)) {
-        return http::response::json_error(400, "query parameter date: expected YYYY-MM-DD, got " +
-                                                   json(it->second).dump());
+        return http::response::json_error(
+            400, "query parameter date: expected YYYY-MM-DD, got " + json(it->second).dump());
       }
       date = it->second;
     }
     // draft-ietf-httpapi-idempotency-key-header: a string the client picks per request.
     const std::string key = req.header("idempotency-key");
     if (!key.empty() && (key.size() > 255 || std::any_of(key.begin(), key.end(), [](char c) {
-                           return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e;
+                           return static_cast<unsigned char>(c) < 0x20 ||
+                                  static_cast<unsigned char>(c) > 0x7e;
                          }))) {
-      return http::response::json_error(400, "header Idempotency-Key: expected 1 to 255 printable ASCII characters");
+      return http::response::json_error(
+          400, "header Idempotency-Key: expected 1 to 255 printable ASCII characters");
     }
     std::string source = "http:" + req.remote;
     if (auto it = req.query.find("source"); it != req.query.end()) source = it->second;
@@ -372,7 +391,8 @@ struct trigger::impl {
       return r;
     }
     const std::string id = issue.manifest.issue_id();
-    const std::vector<std::string> article_ids(issue.manifest.article_ids().begin(), issue.manifest.article_ids().end());
+    const std::vector<std::string> article_ids(issue.manifest.article_ids().begin(),
+                                               issue.manifest.article_ids().end());
     if (!durable) {
       (void)enqueue(std::move(issue), "http", req.remote);
       return accepted(id, article_ids);
@@ -384,8 +404,9 @@ struct trigger::impl {
       klock.lock();
       if (auto a = durable->answered(key)) {
         if (a->request_sha256 != request_sha) {
-          return http::response::json_error(
-              422, "Idempotency-Key " + json(key).dump() + " was used for another request (issue " + a->issue_id + ")");
+          return http::response::json_error(422, "Idempotency-Key " + json(key).dump() +
+                                                     " was used for another request (issue " + a->issue_id +
+                                                     ")");
         }
         auto r = accepted(a->issue_id, a->article_ids);
         r.headers.emplace_back("Idempotent-Replayed", "true");
@@ -416,7 +437,8 @@ struct trigger::impl {
   /// 401 unless the request carries the bearer token (or none is configured).
   std::optional<http::response> check_token(const http::request& req) const {
     const std::string auth = req.header("authorization");
-    if (options.token.empty() || (auth.starts_with("Bearer ") && same_secret(auth.substr(7), options.token))) {
+    if (options.token.empty() ||
+        (auth.starts_with("Bearer ") && same_secret(auth.substr(7), options.token))) {
       return std::nullopt;
     }
     auto r = http::response::json_error(401, "missing or wrong bearer token");
@@ -438,7 +460,9 @@ struct trigger::impl {
         m = lookup(id);
       }
       if (m) {
-        json body = {{"issueId", id}, {"status", "published"}, {"articleIds", m->article_ids()},
+        json body = {{"issueId", id},
+                     {"status", "published"},
+                     {"articleIds", m->article_ids()},
                      {"source", m->source_name()}};
         return {200, "application/json", body.dump() + "\n", {}};
       }
@@ -481,7 +505,8 @@ struct trigger::impl {
     if (fd < 0) {
       const int err = errno;
       if (err == ENOENT) return std::nullopt;
-      if (err == ELOOP) return reject(name + ": a symbolic link; the hot folder never follows links (copy the file in)");
+      if (err == ELOOP)
+        return reject(name + ": a symbolic link; the hot folder never follows links (copy the file in)");
       return reject(name + ": cannot open: " + std::strerror(err));
     }
     struct closer {
@@ -498,7 +523,8 @@ struct trigger::impl {
     const auto size = static_cast<std::uintmax_t>(st.st_size);
     if (size > options.hot_folder.max_file_bytes) {
       return reject(name + ": " + std::to_string(size) + " bytes, over the limit of " +
-                    std::to_string(options.hot_folder.max_file_bytes) + " (producer.hot_folder.max_file_bytes)");
+                    std::to_string(options.hot_folder.max_file_bytes) +
+                    " (producer.hot_folder.max_file_bytes)");
     }
     // Read what fstat promised plus one byte: more means a writer is still at it.
     std::string raw(static_cast<std::size_t>(size) + 1, '\0');
@@ -511,8 +537,9 @@ struct trigger::impl {
       got += static_cast<std::size_t>(n);
     }
     if (got != size) {
-      log::get("hot-folder").info("{} changed while read ({} bytes, {} expected); waiting for it to settle",
-                   json(name).dump(), got, size);
+      log::get("hot-folder")
+          .info("{} changed while read ({} bytes, {} expected); waiting for it to settle", json(name).dump(),
+                got, size);
       candidates.erase(name);
       return std::nullopt;
     }
@@ -537,7 +564,8 @@ struct trigger::impl {
     fs::rename(options.hot_folder.incoming / name, target, ec);
     if (ec) {
       errors.inc({{"kind", "hot_folder"}});
-      log::get("hot-folder").error("cannot move {} to {}: {}", json(name).dump(), to_dir.string(), ec.message());
+      log::get("hot-folder")
+          .error("cannot move {} to {}: {}", json(name).dump(), to_dir.string(), ec.message());
       return false;
     }
     if (!note.empty()) {
@@ -563,19 +591,21 @@ struct trigger::impl {
           auto& s = it->second;
           ++s.attempts;
           const auto base = std::max(options.hot_folder.poll_interval, std::chrono::milliseconds{0});
-          const auto pause = std::min(options.hot_folder.retry_max,
-                                      std::chrono::milliseconds(base.count() << std::min(s.attempts - 1, 20)));
+          const auto pause =
+              std::min(options.hot_folder.retry_max,
+                       std::chrono::milliseconds(base.count() << std::min(s.attempts - 1, 20)));
           s.not_before = std::chrono::steady_clock::now() + pause;
-          log::get("hot-folder").warn("{} not published ({}); retry {} in {} ms", json(name).dump(), o.error, s.attempts,
-                       pause.count());
+          log::get("hot-folder")
+              .warn("{} not published ({}); retry {} in {} ms", json(name).dump(), o.error, s.attempts,
+                    pause.count());
         }
         return false;
       }
       if (o.state == publish_outcome::status::failed) t.error = o.error;  // permanent: too large for Kafka
     }
     if (t.error.empty()) return move_out(name, options.hot_folder.done, {});
-    log::get("trigger").info("publication via=hotfolder who={} source={} result=rejected error={}", log_safe(name),
-                 json(name).dump(), json(t.error).dump());
+    log::get("trigger").info("publication via=hotfolder who={} source={} result=rejected error={}",
+                             log_safe(name), json(name).dump(), json(t.error).dump());
     return move_out(name, options.hot_folder.failed, t.error);
   }
 
@@ -604,7 +634,8 @@ struct trigger::impl {
     std::lock_guard lock(scan_mu);
     const dir_handle dir(options.hot_folder.incoming);
     if (dir.fd < 0) {
-      throw std::runtime_error("cannot open " + options.hot_folder.incoming.string() + ": " + std::strerror(errno));
+      throw std::runtime_error("cannot open " + options.hot_folder.incoming.string() + ": " +
+                               std::strerror(errno));
     }
     const auto now = std::chrono::steady_clock::now();
     std::map<std::string, seen> next;
@@ -626,9 +657,11 @@ struct trigger::impl {
     for (const auto& [name, st] : entries) {
       if (!S_ISREG(st.st_mode)) {
         // A link, a directory, a FIFO...: never read; rejected at once with the reason.
-        taken_file t{name, S_ISLNK(st.st_mode) ? name + ": a symbolic link; the hot folder never follows links "
-                                                        "(copy the file in)"
-                                                 : name + ": not a regular file",
+        taken_file t{name,
+                     S_ISLNK(st.st_mode) ? name +
+                                               ": a symbolic link; the hot folder never follows links "
+                                               "(copy the file in)"
+                                         : name + ": not a regular file",
                      {}};
         count_issue("hotfolder", "rejected");
         taken.push_back(std::move(t));
@@ -637,13 +670,15 @@ struct trigger::impl {
       seen s{static_cast<std::uintmax_t>(st.st_size), st.st_mtim, st.st_ino, now, 0, {}};
       auto it = candidates.find(name);
       const bool same = it != candidates.end() && it->second.size == s.size && it->second.inode == s.inode &&
-                        it->second.mtime.tv_sec == s.mtime.tv_sec && it->second.mtime.tv_nsec == s.mtime.tv_nsec;
+                        it->second.mtime.tv_sec == s.mtime.tv_sec &&
+                        it->second.mtime.tv_nsec == s.mtime.tv_nsec;
       if (same) {
         s.since = it->second.since;
         s.attempts = it->second.attempts;
         s.not_before = it->second.not_before;
       }
-      const bool complete = markers.contains(name) || (same && now - s.since >= options.hot_folder.stable_for);
+      const bool complete =
+          markers.contains(name) || (same && now - s.since >= options.hot_folder.stable_for);
       if (complete && now >= s.not_before) ready.push_back(name);
       next[name] = s;
     }
@@ -718,7 +753,8 @@ std::string route_of(const http::request& req) {
 }
 
 std::string method_of(const http::request& req) {
-  static const std::set<std::string, std::less<>> methods{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+  static const std::set<std::string, std::less<>> methods{"GET",    "HEAD",  "POST",   "PUT",
+                                                          "DELETE", "PATCH", "OPTIONS"};
   return methods.contains(req.method) ? req.method : "other";
 }
 
@@ -757,11 +793,13 @@ std::optional<http::response> trigger::authorise(const http::request& head) {
   } else if (issues) {
     std::lock_guard lock(impl_->mu);
     if (impl_->fatal) {
-      r = impl::unavailable("the trigger's publisher failed fatally (" + *impl_->fatal + "); it is restarting");
+      r = impl::unavailable("the trigger's publisher failed fatally (" + *impl_->fatal +
+                            "); it is restarting");
     }
   }
   if (r) {
-    impl_->requests.inc({{"route", route_of(head)}, {"method", method_of(head)}, {"code", std::to_string(r->status)}});
+    impl_->requests.inc(
+        {{"route", route_of(head)}, {"method", method_of(head)}, {"code", std::to_string(r->status)}});
   }
   return r;
 }
@@ -769,7 +807,8 @@ std::optional<http::response> trigger::authorise(const http::request& head) {
 http::response trigger::route_request(const http::request& req) {
   if (req.path == "/healthz") return {200, "text/plain", "ok\n", {}};
   const bool issues = req.path == "/v1/issues";
-  const bool one_issue = req.path.starts_with("/v1/issues/") && req.path.size() > std::string_view("/v1/issues/").size();
+  const bool one_issue =
+      req.path.starts_with("/v1/issues/") && req.path.size() > std::string_view("/v1/issues/").size();
   if (!issues && !one_issue) return http::response::json_error(404, "no such resource: " + req.path);
   if (auto denied = impl_->check_token(req)) return *denied;
   if (issues) {
@@ -790,11 +829,13 @@ http::response trigger::route_request(const http::request& req) {
 
 std::string trigger::metrics_text() const {
   metrics::writer w;
-  w.family("syndicate_trigger_requests_total", "counter", "HTTP requests to the trigger API by route, method and status.");
+  w.family("syndicate_trigger_requests_total", "counter",
+           "HTTP requests to the trigger API by route, method and status.");
   for (const auto& [l, v] : impl_->requests.snapshot()) w.sample(l, v);
-  w.family("syndicate_trigger_issues_total", "counter",
-           "Issues by way in (http, hotfolder) and result: published (committed), unchanged (nothing to send), "
-           "failed (not committed), rejected (did not split).");
+  w.family(
+      "syndicate_trigger_issues_total", "counter",
+      "Issues by way in (http, hotfolder) and result: published (committed), unchanged (nothing to send), "
+      "failed (not committed), rejected (did not split).");
   auto issues = impl_->issues.snapshot();
   for (const char* via : {"http", "hotfolder"}) {
     for (const char* result : {"published", "unchanged", "failed", "rejected"}) {
@@ -806,11 +847,13 @@ std::string trigger::metrics_text() const {
   w.counter("syndicate_articles_produced_total", "Articles sent in committed publish transactions.", {},
             impl_->articles_produced.load());
   w.family("syndicate_publish_seconds", "histogram",
-           "Time to publish the issues queued together (one Kafka transaction, up to max_issues_per_transaction).")
+           "Time to publish the issues queued together (one Kafka transaction, up to "
+           "max_issues_per_transaction).")
       .observations({}, impl_->publish_latency);
-  w.family("syndicate_trigger_errors_total", "counter",
-           "Errors: publish_failed (transaction not committed), hot_folder (scan or move), handler (HTTP 500), "
-           "spool (an issue could not be made durable: 503).");
+  w.family(
+      "syndicate_trigger_errors_total", "counter",
+      "Errors: publish_failed (transaction not committed), hot_folder (scan or move), handler (HTTP 500), "
+      "spool (an issue could not be made durable: 503).");
   auto errs = impl_->errors.snapshot();
   for (const char* kind : {"publish_failed", "hot_folder", "handler", "spool"}) {
     const metrics::labels l{{"kind", kind}};

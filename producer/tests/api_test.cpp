@@ -1,13 +1,13 @@
 // The public API: options and overrides, split_error, JSON and text output, thread-safety, and
 // staying linear on hostile input.
-#include "test_support.hpp"
-
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <thread>
+
+#include "test_support.hpp"
 
 namespace {
 
@@ -101,7 +101,8 @@ TEST(Api, TextView) {
   const std::string t = to_text(split(fixture()));
   EXPECT_NE(t.find("== cjrb-20240130-01-04"), std::string::npos);
   EXPECT_NE(t.find("## 创新驱动"), std::string::npos);
-  EXPECT_NE(t.find("[photo] 新疆天山面粉小麦食品加工产业园区内,工人正在包装面粉 / 本报记者 杨鹤"), std::string::npos);
+  EXPECT_NE(t.find("[photo] 新疆天山面粉小麦食品加工产业园区内,工人正在包装面粉 / 本报记者 杨鹤"),
+            std::string::npos);
   EXPECT_NE(t.find("毛著魏 (correspondent)"), std::string::npos);
 }
 
@@ -127,7 +128,8 @@ void expect_fast(const std::string& bytes, const char* what) {
     split(bytes);
   } catch (const split_error&) {
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   EXPECT_LT(ms.count(), 5000) << what;
 }
 

@@ -1,9 +1,9 @@
 // Confidence (issue 15, item 4): per article and per issue, with the reasons in the warnings.
-#include "test_support.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
+
+#include "test_support.hpp"
 
 namespace {
 
@@ -55,7 +55,8 @@ TEST(Confidence, GuessesLowerItAndAreNamed) {
 
 TEST(Confidence, AnIssueWithoutItsOwnDateIsLessSure) {
   const std::string page =
-      "标题在这里\n\n本报讯(记者 王磊)3月1日,记者从地区农业农村局获悉,全区春播物资储备充足,能够满足春耕生产需要。\n";
+      "标题在这里\n\n本报讯(记者 "
+      "王磊)3月1日,记者从地区农业农村局获悉,全区春播物资储备充足,能够满足春耕生产需要。\n";
   split_options o;
   o.paper_code = "csrb";
   o.issue_date = "2024-03-01";

@@ -1,10 +1,9 @@
 #include "corpus_score.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -49,11 +48,14 @@ void put(std::string& out, char32_t c) {
   }
 }
 
-bool is_space(char32_t c) { return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == U'\u3000' || c == 0xA0; }
+bool is_space(char32_t c) {
+  return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == U'\u3000' || c == 0xA0;
+}
 
 bool ends_sentence(char32_t c) { return c == U'。' || c == U'！' || c == U'？' || c == U'!' || c == U'?'; }
 bool closes(char32_t c) {
-  return c == U'”' || c == U'’' || c == U'」' || c == U'』' || c == U'）' || c == U')' || c == U'"' || c == U'\'';
+  return c == U'”' || c == U'’' || c == U'」' || c == U'』' || c == U'）' || c == U')' || c == U'"' ||
+         c == U'\'';
 }
 
 /// Sentences of `text`, each with its closing quotes.
@@ -189,7 +191,8 @@ bool matches(const view& t, const view& p) {
     if (p.headline == t.headline) return true;
     const std::string all = p.kicker + p.headline + p.subheadline;
     if (t.headline.size() >= 6 && all.find(t.headline) != std::string::npos) return true;
-    if (p.headline.size() >= 6 && (t.kicker + t.headline + t.subheadline).find(p.headline) != std::string::npos &&
+    if (p.headline.size() >= 6 &&
+        (t.kicker + t.headline + t.subheadline).find(p.headline) != std::string::npos &&
         dice(p.headline, t.headline) >= 0.5) {
       return true;
     }
@@ -252,7 +255,8 @@ score score_page(const std::string& truth_json, const split_result* result, cons
   score s;
   const json& m = truth.at("masthead");
   const auto& manifest = result != nullptr ? result->manifest : syndication::v1::IssueManifest();
-  s.fields["paper"].add(result != nullptr && normalise(manifest.paper().name()) == normalise(str(m, "paper")));
+  s.fields["paper"].add(result != nullptr &&
+                        normalise(manifest.paper().name()) == normalise(str(m, "paper")));
   s.fields["date"].add(result != nullptr && manifest.issue_date() == str(m, "date"));
   if (const long page = num(m, "page"); page > 0) {
     s.fields["page"].add(manifest.pages_size() > 0 && manifest.pages(0) == static_cast<std::uint32_t>(page));
@@ -267,7 +271,8 @@ score score_page(const std::string& truth_json, const split_result* result, cons
     if (normalise(manifest.paper().name()) != normalise(str(m, "paper"))) {
       s.notes.push_back("masthead paper: got '" + manifest.paper().name() + "'");
     }
-    if (manifest.issue_date() != str(m, "date")) s.notes.push_back("masthead date: got '" + manifest.issue_date() + "'");
+    if (manifest.issue_date() != str(m, "date"))
+      s.notes.push_back("masthead date: got '" + manifest.issue_date() + "'");
   }
 
   std::vector<view> predicted;
@@ -293,7 +298,9 @@ score score_page(const std::string& truth_json, const split_result* result, cons
     const view& p = predicted[hit];
     auto field = [&](std::string_view name, bool ok, const std::string& got) {
       s.fields[std::string(name)].add(ok);
-      if (!ok) s.notes.push_back(std::string(name) + " of '" + clip(str(ta, "headline")) + "': got '" + clip(got) + "'");
+      if (!ok)
+        s.notes.push_back(std::string(name) + " of '" + clip(str(ta, "headline")) + "': got '" + clip(got) +
+                          "'");
     };
     field("kicker", p.kicker == t.kicker, p.kicker);
     field("headline", p.headline == t.headline, p.headline);
@@ -314,7 +321,9 @@ score score_page(const std::string& truth_json, const split_result* result, cons
     field("jumps", p.from == t.from && p.on == t.on, std::to_string(p.from) + "/" + std::to_string(p.on));
   }
   for (std::size_t i = 0; i < predicted.size(); ++i) {
-    if (!used[i]) s.notes.push_back("spurious: " + clip(predicted[i].headline.empty() ? predicted[i].first : predicted[i].headline));
+    if (!used[i])
+      s.notes.push_back("spurious: " +
+                        clip(predicted[i].headline.empty() ? predicted[i].first : predicted[i].headline));
   }
   return s;
 }
@@ -327,7 +336,9 @@ std::vector<page> find_pages(const std::string& dir) {
     for (const auto& f : fs::directory_iterator(paper.path())) {
       const std::string file = f.path().filename().string();
       const std::string suffix = ".truth.json";
-      if (file.size() <= suffix.size() || file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+      if (file.size() <= suffix.size() ||
+          file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0)
+        continue;
       page p;
       p.paper = paper.path().filename().string();
       p.name = file.substr(0, file.size() - suffix.size());

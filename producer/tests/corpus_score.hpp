@@ -17,20 +17,20 @@
 /// given. Texts are compared after `normalise`: whitespace removed, full-width ASCII folded.
 /// Sentences end after 。！？!? and any closing quotes or brackets that follow.
 
-#include "syn/producer/splitter.hpp"
-
 #include <cstddef>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "syn/producer/splitter.hpp"
+
 namespace syn::producer::corpus {
 
 /// The fields scored per article, in report order.
-inline constexpr std::string_view article_fields[] = {
-    "kicker",    "headline", "subheadline", "contributors", "dateline", "paragraphs",
-    "first",     "last",     "photos",      "subheads",     "jumps"};
+inline constexpr std::string_view article_fields[] = {"kicker",   "headline",   "subheadline", "contributors",
+                                                      "dateline", "paragraphs", "first",       "last",
+                                                      "photos",   "subheads",   "jumps"};
 /// The masthead fields scored per page.
 inline constexpr std::string_view masthead_fields[] = {"paper", "date", "page", "issue_number"};
 

@@ -7,9 +7,6 @@
 //
 //   corpus_score [--notes] [--lopo] [--dump PAPER/PAGE] [--floor FILE] CORPUS_DIR
 
-#include "corpus_score.hpp"
-#include "split/lexicon.hpp"
-
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -17,15 +14,18 @@
 #include <sstream>
 #include <string>
 
+#include "corpus_score.hpp"
+#include "split/lexicon.hpp"
+
 namespace {
 
 using syn::producer::corpus::score;
 
 void row(const std::string& name, std::size_t pages, const score& s) {
   const auto all = s.all_fields();
-  std::printf("%-20s %5zu %8zu %6zu %8zu %6.2f %6.2f %7.1f%%  (%zu/%zu)\n", name.c_str(), pages, s.truth_articles,
-              s.matched, s.predicted_articles - s.matched, s.precision(), s.recall(), 100.0 * all.rate(), all.right,
-              all.total);
+  std::printf("%-20s %5zu %8zu %6zu %8zu %6.2f %6.2f %7.1f%%  (%zu/%zu)\n", name.c_str(), pages,
+              s.truth_articles, s.matched, s.predicted_articles - s.matched, s.precision(), s.recall(),
+              100.0 * all.rate(), all.right, all.total);
 }
 
 int usage() {
@@ -97,12 +97,13 @@ int main(int argc, char** argv) {
     overall += s;
   }
   if (notes) std::printf("\n");
-  std::printf("%-20s %5s %8s %6s %8s %6s %6s %8s\n", "paper", "pages", "articles", "found", "spurious", "prec",
-              "recall", "fields");
+  std::printf("%-20s %5s %8s %6s %8s %6s %6s %8s\n", "paper", "pages", "articles", "found", "spurious",
+              "prec", "recall", "fields");
   for (const auto& [paper, s] : per_paper) row(paper, page_count[paper], s);
   row("overall", pages.size(), overall);
   std::printf("\nrefused pages: %zu\nfield accuracy:", overall.refused);
-  for (const auto& [name, t] : overall.fields) std::printf(" %s %.0f%% (%zu/%zu);", name.c_str(), 100.0 * t.rate(), t.right, t.total);
+  for (const auto& [name, t] : overall.fields)
+    std::printf(" %s %.0f%% (%zu/%zu);", name.c_str(), 100.0 * t.rate(), t.right, t.total);
   std::printf("\n");
 
   if (lopo) {
@@ -144,9 +145,12 @@ int main(int argc, char** argv) {
       return 2;
     }
     double got = 0;
-    if (key == "precision") got = overall.precision();
-    else if (key == "recall") got = overall.recall();
-    else if (key == "fields") got = overall.all_fields().rate();
+    if (key == "precision")
+      got = overall.precision();
+    else if (key == "recall")
+      got = overall.recall();
+    else if (key == "fields")
+      got = overall.all_fields().rate();
     else {
       std::cerr << "corpus_score: unknown floor key: " << key << "\n";
       return 2;

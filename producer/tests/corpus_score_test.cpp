@@ -1,8 +1,9 @@
 // The corpus scorer (issue 15): what it counts as found, right and wrong.
 #include "corpus_score.hpp"
-#include "test_support.hpp"
 
 #include <gtest/gtest.h>
+
+#include "test_support.hpp"
 
 namespace {
 

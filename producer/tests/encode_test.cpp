@@ -1,12 +1,13 @@
 // Records encoded ahead of publishing (producer/src/encode.cpp) are, once stamped, byte for byte
 // what serialising the stamped message gives, on every test issue.
 #include "syn/producer/encode.hpp"
-#include "test_support.hpp"
 
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
+
+#include "test_support.hpp"
 
 namespace syn::producer {
 namespace {
@@ -40,7 +41,8 @@ void expect_same_bytes(const split_result& issue, const google::protobuf::Timest
   std::string value;
   for (std::size_t k = 0; k < issue.articles.size(); ++k) {
     stamp(e.articles[k], s.article, value);
-    EXPECT_EQ(value, stamped_article(issue.articles[k], now, issue.articles.size())) << issue.articles[k].id();
+    EXPECT_EQ(value, stamped_article(issue.articles[k], now, issue.articles.size()))
+        << issue.articles[k].id();
     Article back;
     ASSERT_TRUE(back.ParseFromString(value));
     EXPECT_EQ(back.published_at().seconds(), now.seconds());
@@ -52,7 +54,8 @@ void expect_same_bytes(const split_result& issue, const google::protobuf::Timest
 
 TEST(Encode, StampedRecordsAreTheSerialisedStampedMessagesOnEveryTestIssue) {
   int issues = 0;
-  for (const auto& f : std::filesystem::directory_iterator(std::string(SYN_SOURCE_DIR) + "/tests/data/issues")) {
+  for (const auto& f :
+       std::filesystem::directory_iterator(std::string(SYN_SOURCE_DIR) + "/tests/data/issues")) {
     const std::string raw = testing::read_data("issues/" + f.path().filename().string());
     split_result issue = testing::split(raw, f.path().filename().string());
     issue.manifest.set_source(raw);

@@ -1,12 +1,13 @@
 // Issue 3, points 2 and 3: the real page 1 of 昌吉日报, 2024-01-30, against an expected result
 // written by hand from reading the page (tests/data/expected/*.articles.json) plus hand-written
 // assertions on the manifest and on each repair.
-#include "test_support.hpp"
-
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
+
+#include "test_support.hpp"
 
 namespace {
 
@@ -49,7 +50,8 @@ TEST_F(Fixture, FindsExactlyFiveArticlesInReadingOrder) {
 }
 
 TEST_F(Fixture, EveryArticleMatchesTheHandWrittenExpectation) {
-  const auto expected = nlohmann::json::parse(read_data("expected/changji-daily-2024-01-30-p1.articles.json"));
+  const auto expected =
+      nlohmann::json::parse(read_data("expected/changji-daily-2024-01-30-p1.articles.json"));
   ASSERT_EQ(expected.size(), result_->articles.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
     Article want;
@@ -145,7 +147,8 @@ TEST_F(Fixture, CaptionDroppedIntoAParagraphIsTakenOutAndTheParagraphRejoined) {
   EXPECT_NE(a.blocks(4).text().find("企业引进一流全套配麦、配粉技术设备"), std::string::npos);
   for (const auto& b : a.blocks()) EXPECT_EQ(b.text().find("包装面粉"), std::string::npos) << b.text();
   bool photographer = false;
-  for (const auto& c : a.contributors()) photographer |= c.name() == "杨鹤" && c.role() == Contributor::PHOTOGRAPHER;
+  for (const auto& c : a.contributors())
+    photographer |= c.name() == "杨鹤" && c.role() == Contributor::PHOTOGRAPHER;
   EXPECT_TRUE(photographer);
 }
 

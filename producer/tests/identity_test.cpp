@@ -1,11 +1,11 @@
 // Issue 3, point 6: deterministic identity. Same input, same ids and hashes; the hash is over
 // normalised text, so re-extracting the issue with different line wrapping keeps it; changing
 // one character changes it.
+#include <gtest/gtest.h>
+
 #include "split/text.hpp"
 #include "syn/contract/content_hash.hpp"
 #include "test_support.hpp"
-
-#include <gtest/gtest.h>
 
 namespace {
 

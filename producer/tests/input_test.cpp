@@ -1,13 +1,13 @@
 // Issue 3, point 5: input handling. UTF-8 with or without BOM, GB18030/GBK, CRLF and CR;
 // empty, binary, invalid or truncated UTF-8 and text without articles are one clear error
 // naming the file (and the line where one applies).
-#include "split/decode.hpp"
-#include "test_support.hpp"
-
 #include <gtest/gtest.h>
 #include <iconv.h>
 
 #include <cstdint>
+
+#include "split/decode.hpp"
+#include "test_support.hpp"
 
 using namespace std::string_literals;
 
@@ -139,8 +139,8 @@ TEST(Input, NotUtf8NorGb18030) {
 }
 
 TEST(Input, TextWithoutArticlesIsAnError) {
-  for (const std::string& bytes : {std::string("hello world\n"), std::string("2024年1月30日 星期二\n"),
-                                   std::string("只有一个标题\n")}) {
+  for (const std::string& bytes :
+       {std::string("hello world\n"), std::string("2024年1月30日 星期二\n"), std::string("只有一个标题\n")}) {
     const auto e = error_of(bytes, "none.txt");
     EXPECT_NE(std::string(e.what()).find("none.txt: no recognisable article"), std::string::npos) << e.what();
   }

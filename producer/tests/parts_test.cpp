@@ -1,10 +1,10 @@
 // The splitter's parts on their own: text normalisers, the people/dateline/jump/credit parsers,
 // the repair passes.
+#include <gtest/gtest.h>
+
 #include "split/classify.hpp"
 #include "split/repair.hpp"
 #include "split/text.hpp"
-
-#include <gtest/gtest.h>
 
 namespace {
 
@@ -14,7 +14,8 @@ using syndication::v1::Contributor;
 TEST(Text, BodySpacesNextToChineseGo) {
   EXPECT_EQ(d::normalise_body("以 高质量发展新成效扎实推进中国式现 代化新疆实践。"),
             "以高质量发展新成效扎实推进中国式现代化新疆实践。");
-  EXPECT_EQ(d::normalise_body("鉴于前期合作的良好基础,2023 年9月25日"), "鉴于前期合作的良好基础,2023年9月25日");
+  EXPECT_EQ(d::normalise_body("鉴于前期合作的良好基础,2023 年9月25日"),
+            "鉴于前期合作的良好基础,2023年9月25日");
   EXPECT_EQ(d::normalise_body("□24 小时新闻热线"), "□24小时新闻热线");
   EXPECT_EQ(d::normalise_body("新建 5G 基站"), "新建5G基站");
 }
@@ -29,13 +30,15 @@ TEST(Text, HeadingKeepsTheSpaceBetweenPhrases) {
   EXPECT_EQ(d::normalise_heading("天山面粉:做好小麦精深加工转化 生产新疆绿色面粉"),
             "天山面粉:做好小麦精深加工转化 生产新疆绿色面粉");
   EXPECT_EQ(d::normalise_heading("落实安全责任 推动安全发展"), "落实安全责任 推动安全发展");
-  EXPECT_EQ(d::normalise_heading("我州评出 2023 年度 安全管理标准化示范班组"), "我州评出2023年度安全管理标准化示范班组");
+  EXPECT_EQ(d::normalise_heading("我州评出 2023 年度 安全管理标准化示范班组"),
+            "我州评出2023年度安全管理标准化示范班组");
   EXPECT_EQ(d::normalise_heading("实施典范 行动"), "实施典范行动");
 }
 
 TEST(Text, SentenceEnds) {
   for (const char32_t c : {U'。', U'！', U'？', U'”', U'"', U'；'}) EXPECT_FALSE(d::continues_sentence(c));
-  for (const char32_t c : {U'推', U'5', U'，', U',', U'、', U'%', U'a'}) EXPECT_TRUE(d::continues_sentence(c));
+  for (const char32_t c : {U'推', U'5', U'，', U',', U'、', U'%', U'a'})
+    EXPECT_TRUE(d::continues_sentence(c));
 }
 
 TEST(Text, WithoutMarkupKeepsTheWords) {
@@ -100,7 +103,8 @@ TEST(People, SplitNamesAreRejoined) {
 }
 
 TEST(People, OtherRoles) {
-  auto p = d::parse_people("记者 林海 实习生 周雨桐 摄影记者 张 强 责任编辑 孙立平", Contributor::REPORTER, true);
+  auto p =
+      d::parse_people("记者 林海 实习生 周雨桐 摄影记者 张 强 责任编辑 孙立平", Contributor::REPORTER, true);
   ASSERT_TRUE(p);
   ASSERT_EQ(p->size(), 4U);
   EXPECT_EQ((*p)[1].role, Contributor::INTERN);
@@ -127,7 +131,8 @@ TEST(Dateline, Variants) {
   EXPECT_TRUE(a->own_paper);
   ASSERT_EQ(a->people.size(), 1U);
   EXPECT_EQ(a->people[0].name, "刘茜");
-  EXPECT_EQ(std::string("本报讯 记者刘茜报道:1月27日下午,仪式举行。").substr(a->consumed), "1月27日下午,仪式举行。");
+  EXPECT_EQ(std::string("本报讯 记者刘茜报道:1月27日下午,仪式举行。").substr(a->consumed),
+            "1月27日下午,仪式举行。");
 
   auto b = d::parse_dateline("本报讯（记者 张晓燕 通讯员 马建军）3月11日，会议召开。");
   ASSERT_TRUE(b);
@@ -195,9 +200,9 @@ TEST(Credit, OnItsOwnLineAndInline) {
 }
 
 TEST(Chunks, BlankLinesIndentationAndStructuralLines) {
-  std::vector<d::source_line> lines = {
-      {"标题", 1}, {"□本报记者 刘茜", 2}, {"第一段第一行", 3}, {"第一段第二行。", 4}, {"　　第二段。", 5},
-      {"", 6},     {"第三段", 7}};
+  std::vector<d::source_line> lines = {{"标题", 1},           {"□本报记者 刘茜", 2}, {"第一段第一行", 3},
+                                       {"第一段第二行。", 4}, {"　　第二段。", 5},   {"", 6},
+                                       {"第三段", 7}};
   const auto chunks = d::make_chunks(lines);
   ASSERT_EQ(chunks.size(), 5U);
   EXPECT_EQ(chunks[0].raw, "标题");
@@ -209,8 +214,11 @@ TEST(Chunks, BlankLinesIndentationAndStructuralLines) {
 }
 
 TEST(Chunks, StackedTitleLinesStaySeparate) {
-  std::vector<d::source_line> lines = {{"习近平在某地考察时强调", 1}, {"奋力谱写新篇章", 2}, {"", 3},
-                                       {"新华社北京1月29日电（记者 王明）1月28日，", 4}, {"他在某地考察。", 5}};
+  std::vector<d::source_line> lines = {{"习近平在某地考察时强调", 1},
+                                       {"奋力谱写新篇章", 2},
+                                       {"", 3},
+                                       {"新华社北京1月29日电（记者 王明）1月28日，", 4},
+                                       {"他在某地考察。", 5}};
   const auto chunks = d::make_chunks(lines);
   ASSERT_EQ(chunks.size(), 3U);
   EXPECT_EQ(chunks[0].raw, "习近平在某地考察时强调");
@@ -228,8 +236,10 @@ TEST(Chunks, MarkedShortLineStandsAlone) {
 
 TEST(Repair, GarbledDuplicateOfThePreviousEnd) {
   std::vector<d::chunk> chunks(2);
-  chunks[0].text = chunks[0].raw = "“……还要兼顾疆外订单生产加工任务。”新疆天山面粉（集团）有限责任公司技术总工、生产车间负责人朱佰鑫说。";
-  chunks[1].text = chunks[1].raw = "不思工、生产年间负责人朱佰鑫说。据了解,天山面粉日处理1300吨小麦生产线于2023年4月建成投产。";
+  chunks[0].text = chunks[0].raw =
+      "“……还要兼顾疆外订单生产加工任务。”新疆天山面粉（集团）有限责任公司技术总工、生产车间负责人朱佰鑫说。";
+  chunks[1].text = chunks[1].raw =
+      "不思工、生产年间负责人朱佰鑫说。据了解,天山面粉日处理1300吨小麦生产线于2023年4月建成投产。";
   chunks[1].line = 127;
   std::vector<syndication::v1::SplitWarning> w;
   d::drop_garbled(chunks, w);

@@ -1,13 +1,13 @@
 #pragma once
 // Helpers shared by the splitter tests: reading test issues, splitting with test options.
 
-#include "syn/producer/splitter.hpp"
-
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "syn/producer/splitter.hpp"
 
 namespace syn::producer::testing {
 

@@ -1,24 +1,25 @@
 // The trigger's HTTP API and hot folder, with the publisher replaced by a recording fake (the
 // real publisher is covered on the real broker by tests/e2e/). Requests go through the real
 // Beast server over loopback.
-#include "syn/core/http_server.hpp"
 #include "syn/producer/trigger.hpp"
-#include "test_support.hpp"
 
+#include <gtest/gtest.h>
+
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
+
+#include "syn/core/http_server.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -44,8 +45,9 @@ std::string reply::header(const std::string& name) const {
 }
 
 /// One HTTP/1.1 request on a fresh connection.
-reply send(std::uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
-           const std::string& token = "s3cret", const std::map<std::string, std::string>& headers = {}) {
+reply send(std::uint16_t port, const std::string& method, const std::string& target,
+           const std::string& body = "", const std::string& token = "s3cret",
+           const std::map<std::string, std::string>& headers = {}) {
   boost::asio::io_context io;
   beast::tcp_stream stream(io);
   stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
@@ -85,7 +87,7 @@ struct fake_publisher {
     o.source_name = issue.manifest.source_name();
     for (const auto& id : issue.manifest.article_ids()) o.article_ids.push_back(id);
     if (fail || fatal || permanent) {
-      o.error = fatal ? "kafka: Producer fenced (fatal: this publisher must be restarted)"
+      o.error = fatal       ? "kafka: Producer fenced (fatal: this publisher must be restarted)"
                 : permanent ? "kafka: Broker: Message size too large"
                             : "kafka: broker down";
       o.fatal = fatal;
@@ -143,7 +145,8 @@ TEST_F(TriggerHttp, PostIssueIsAcceptedWithIdsThenReportedPublished) {
 }
 
 TEST_F(TriggerHttp, QueryOverridesPaperAndDate) {
-  const auto r = send(server->port(), "POST", "/v1/issues?paper=cj&date=2024-02-01", syn::producer::testing::fixture());
+  const auto r =
+      send(server->port(), "POST", "/v1/issues?paper=cj&date=2024-02-01", syn::producer::testing::fixture());
   ASSERT_EQ(r.status, 202U) << r.body;
   EXPECT_EQ(json::parse(r.body)["issueId"], "cj-20240201");
 }
@@ -238,7 +241,8 @@ TEST(TriggerGroupCommit, IssuesQueuedDuringAPublicationArePublishedTogetherWithO
       r.issue_id = issue->manifest.issue_id();
       calls.back().push_back(r.issue_id);
       // One issue of the second group fails alone (as a retry one by one would find it).
-      r.state = r.issue_id == "cjrb-20240203" ? publish_outcome::status::failed : publish_outcome::status::published;
+      r.state = r.issue_id == "cjrb-20240203" ? publish_outcome::status::failed
+                                              : publish_outcome::status::published;
       r.ranges.push_back({"news.articles.v1", 0, static_cast<std::int64_t>(out.size()), 0});
       out.push_back(std::move(r));
     }
@@ -265,16 +269,20 @@ TEST(TriggerGroupCommit, IssuesQueuedDuringAPublicationArePublishedTogetherWithO
   const std::vector<std::vector<std::string>> expected{
       {"cjrb-20240201"}, {"cjrb-20240202", "cjrb-20240203"}, {"cjrb-20240204"}};
   EXPECT_EQ(calls, expected);
-  for (const auto& [id, state] : std::vector<std::pair<std::string, std::string>>{
-           {"cjrb-20240201", "published"}, {"cjrb-20240202", "published"}, {"cjrb-20240203", "failed"},
-           {"cjrb-20240204", "published"}}) {
+  for (const auto& [id, state] :
+       std::vector<std::pair<std::string, std::string>>{{"cjrb-20240201", "published"},
+                                                        {"cjrb-20240202", "published"},
+                                                        {"cjrb-20240203", "failed"},
+                                                        {"cjrb-20240204", "published"}}) {
     const auto r = send(server.port(), "GET", "/v1/issues/" + id, "", "");
     ASSERT_EQ(r.status, 200U) << r.body;
     EXPECT_EQ(json::parse(r.body)["status"], state) << id;
   }
   const std::string m = trig.metrics_text();
-  EXPECT_NE(m.find("syndicate_trigger_issues_total{via=\"http\",result=\"published\"} 3"), std::string::npos) << m;
-  EXPECT_NE(m.find("syndicate_trigger_issues_total{via=\"http\",result=\"failed\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("syndicate_trigger_issues_total{via=\"http\",result=\"published\"} 3"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("syndicate_trigger_issues_total{via=\"http\",result=\"failed\"} 1"), std::string::npos)
+      << m;
 }
 
 // Regression: a client that sends half a request and stalls must be cut off by the io timeout,
@@ -285,7 +293,8 @@ TEST_F(TriggerHttp, SlowPartialRequestTimesOutWhileOthersAreServed) {
   slow.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server->port()));
   // Authorised, so that the head is accepted and the server waits for the rest of the body.
   const std::string partial =
-      "POST /v1/issues HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\nContent-Length: 1000\r\n\r\nabc";
+      "POST /v1/issues HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\nContent-Length: "
+      "1000\r\n\r\nabc";
   boost::asio::write(slow, boost::asio::buffer(partial));
 
   const auto other = send(server->port(), "GET", "/healthz");
@@ -384,7 +393,6 @@ TEST_F(HotFolder, KafkaFailureKeepsTheFileForRetry) {
   EXPECT_TRUE(fs::exists(root / "done" / "cjrb-p1.txt"));
 }
 
-
 TEST_F(HotFolder, ReadyMarkerTakesAFileAtOnceAndLeavesWithIt) {
   drop("marked.txt", syn::producer::testing::fixture());
   drop("marked.txt.ready", "");
@@ -425,7 +433,8 @@ TEST_F(HotFolder, PermanentPublishFailureGoesToFailedAtOnce) {
   trig->scan_hot_folder();
   EXPECT_EQ(trig->scan_hot_folder(), 1U);
   EXPECT_TRUE(fs::exists(root / "failed" / "huge-article.txt"));
-  EXPECT_NE(read(root / "failed" / "huge-article.txt.error").find("Message size too large"), std::string::npos);
+  EXPECT_NE(read(root / "failed" / "huge-article.txt.error").find("Message size too large"),
+            std::string::npos);
 }
 
 // Regression: a file named *.error was silently never processed; every name is published or
@@ -556,7 +565,8 @@ TEST_F(TriggerHttp, UnauthorisedIsAnsweredFromTheHeadBeforeTheBody) {
   tcp::socket t(io);
   t.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server->port()));
   const std::string big =
-      "POST /v1/issues HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\nContent-Length: 99999999\r\n\r\n";
+      "POST /v1/issues HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\nContent-Length: "
+      "99999999\r\n\r\n";
   boost::asio::write(t, boost::asio::buffer(big));
   beast::flat_buffer buf2;
   bhttp::response<bhttp::string_body> res2;
@@ -567,7 +577,9 @@ TEST_F(TriggerHttp, UnauthorisedIsAnsweredFromTheHeadBeforeTheBody) {
 TEST(HttpServer, ConnectionsOverThePerClientCapAreTurnedAway) {
   syn::http::server_options so;
   so.max_connections_per_client = 2;
-  syn::http::server server(so, [](const syn::http::request&) { return syn::http::response{200, "text/plain", "ok", {}}; });
+  syn::http::server server(so, [](const syn::http::request&) {
+    return syn::http::response{200, "text/plain", "ok", {}};
+  });
   boost::asio::io_context io;
   std::vector<tcp::socket> idle;
   for (int i = 0; i < 2; ++i) {

@@ -1,12 +1,12 @@
 // libFuzzer target for the WeChat callback's parsers (consumers/feed/src/callback.cpp): any bytes
 // as a pushed message, as a safe-mode envelope, and as an Encrypt text; a result or
 // std::invalid_argument out, never a crash, a hang, a sanitizer report or an inconsistent result.
-#include "syn/feed/callback.hpp"
-
 #include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
 #include <string_view>
+
+#include "syn/feed/callback.hpp"
 
 namespace {
 

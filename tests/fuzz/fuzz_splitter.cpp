@@ -1,11 +1,11 @@
 // libFuzzer target for the issue splitter: any bytes in, a result or a split_error out; never a
 // crash, a hang, a sanitizer report or an inconsistent result.
-#include "syn/contract/content_hash.hpp"
-#include "syn/producer/splitter.hpp"
-
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+
+#include "syn/contract/content_hash.hpp"
+#include "syn/producer/splitter.hpp"
 
 namespace {
 

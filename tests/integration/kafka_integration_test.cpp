@@ -1,12 +1,6 @@
 // The Kafka client layer against a real broker (Apache Kafka 4.x, KRaft, deploy/kafka/kafka.sh),
 // at $SYN_TEST_BOOTSTRAP. Every test uses its own random topic/group/transactional.id names and
 // gives every wait a deadline.
-#include "syn/core/kafka/admin.hpp"
-#include "syn/core/kafka/consumer.hpp"
-#include "syn/core/kafka/partitioner.hpp"
-#include "syn/core/kafka/producer.hpp"
-#include "syndication/v1/article.pb.h"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -16,6 +10,12 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include "syn/core/kafka/admin.hpp"
+#include "syn/core/kafka/consumer.hpp"
+#include "syn/core/kafka/partitioner.hpp"
+#include "syn/core/kafka/producer.hpp"
+#include "syndication/v1/article.pb.h"
 
 namespace syn::kafka {
 namespace {
@@ -139,9 +139,9 @@ TEST_F(KafkaIT, ArticleRoundTripsThroughCommittedTransaction) {
                                     {"issue-id", issue_id},
                                     {"language", "zh-Hans"}};
   auto reports = prod.transact(after(60s), [&](producer& tx) -> result<void> {
-    auto id = tx.send({.topic = topic, .key = article.id(), .value = bytes, .headers = headers,
-                       .partition_key = issue_id},
-                      after(10s));
+    auto id = tx.send(
+        {.topic = topic, .key = article.id(), .value = bytes, .headers = headers, .partition_key = issue_id},
+        after(10s));
     if (!id) return id.error();
     return success();
   });
@@ -154,10 +154,10 @@ TEST_F(KafkaIT, ArticleRoundTripsThroughCommittedTransaction) {
   EXPECT_GE(rep.offset, 0);
 
   std::vector<topic_partition> assigned;
-  auto c = make_consumer(topic, {.on_assigned = [&](std::span<const topic_partition> tps) {
-                                   assigned.assign(tps.begin(), tps.end());
-                                 },
-                                 .on_revoked = {}});
+  auto c = make_consumer(
+      topic,
+      {.on_assigned = [&](std::span<const topic_partition> tps) { assigned.assign(tps.begin(), tps.end()); },
+       .on_revoked = {}});
   auto got = consume_until(c, after(60s), [](const seen&) { return true; });
   ASSERT_EQ(got.size(), 1U) << "the committed record did not arrive within 60s";
   EXPECT_EQ(assigned.size(), 3U) << "on_assigned hook did not report the 3 partitions";
@@ -352,7 +352,8 @@ TEST(KafkaUnreachable, CommitGivesUpWithinItsDeadline) {
 
   auto p = producer::create(cfg, {});
   ASSERT_TRUE(p);
-  ASSERT_TRUE(p.value().send({.topic = "syn-it-nowhere", .key = "k", .value = "v", .partition = 0}, after(1s)));
+  ASSERT_TRUE(
+      p.value().send({.topic = "syn-it-nowhere", .key = "k", .value = "v", .partition = 0}, after(1s)));
   t0 = clock::now();
   auto f = p.value().flush(after(2s));
   EXPECT_LT(clock::now() - t0, 3s) << "flush overran its deadline";

@@ -1,10 +1,10 @@
 // `syndicate dlq list|show|redrive` against a real broker: dead letters written as the consumer
 // runner writes them, listed, shown decoded, redriven to the original topic with redriven-from.
+#include <google/protobuf/util/time_util.h>
+
 #include "ops_it.hpp"
 #include "syn/ops/dlq.hpp"
 #include "syndication/v1/article.pb.h"
-
-#include <google/protobuf/util/time_util.h>
 
 namespace syn::ops::it {
 namespace {
@@ -36,10 +36,11 @@ class DlqIT : public OpsIT {
     d.set_offset(offset);
     d.set_key(a.id());
     d.set_value(a.SerializeAsString());
-    for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{{"content-type", "application/x-protobuf"},
-                                                                        {"schema", "syndication.v1.Article"},
-                                                                        {"issue-id", "cjrb-20240130"},
-                                                                        {"language", "zh-Hans"}}) {
+    for (auto [k, v] :
+         std::vector<std::pair<std::string, std::string>>{{"content-type", "application/x-protobuf"},
+                                                          {"schema", "syndication.v1.Article"},
+                                                          {"issue-id", "cjrb-20240130"},
+                                                          {"language", "zh-Hans"}}) {
       auto* h = d.add_headers();
       h->set_key(k);
       h->set_value(v);
@@ -57,7 +58,9 @@ class DlqIT : public OpsIT {
   void write(const std::vector<DeadLetter>& letters) {
     std::vector<to_send> recs;
     for (const auto& d : letters) {
-      recs.push_back({0, d.id(), d.SerializeAsString(),
+      recs.push_back({0,
+                      d.id(),
+                      d.SerializeAsString(),
                       {{"content-type", "application/x-protobuf"},
                        {"schema", "syndication.v1.DeadLetter"},
                        {"consumer-group", d.consumer_group()}}});
@@ -77,10 +80,11 @@ class DlqIT : public OpsIT {
 };
 
 TEST_F(DlqIT, ListShowRedriveRoundTrip) {
-  const auto archive_letter =
-      dead_letter(1, 7, "syndicate-archive", DeadLetter::SINK_REJECTED, "UNIQUE constraint failed: articles.id", "头条");
-  const auto feed_letter = dead_letter(0, 3, "syndicate-feed", DeadLetter::RETRIES_EXHAUSTED,
-                                       "WeChat errcode 45009: reach max api daily quota limit", "昌吉州召开安全生产工作会议");
+  const auto archive_letter = dead_letter(1, 7, "syndicate-archive", DeadLetter::SINK_REJECTED,
+                                          "UNIQUE constraint failed: articles.id", "头条");
+  const auto feed_letter =
+      dead_letter(0, 3, "syndicate-feed", DeadLetter::RETRIES_EXHAUSTED,
+                  "WeChat errcode 45009: reach max api daily quota limit", "昌吉州召开安全生产工作会议");
   write({archive_letter, feed_letter});
 
   // list: both, then filtered.
@@ -106,7 +110,8 @@ TEST_F(DlqIT, ListShowRedriveRoundTrip) {
   o.common.json = false;
   listed = run(run_dlq_list, o);
   EXPECT_NE(listed.out.find(origin_ + "/0/3"), std::string::npos) << listed.out;
-  EXPECT_NE(listed.out.find("2 pending dead letter(s) in " + dlq_ + ", 0 redriven"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("2 pending dead letter(s) in " + dlq_ + ", 0 redriven"), std::string::npos)
+      << listed.out;
   EXPECT_NE(listed.out.find("pending"), std::string::npos) << listed.out;
 
   // show: every field, the Article decoded.
@@ -178,8 +183,9 @@ TEST_F(DlqIT, ListShowRedriveRoundTrip) {
   o = opts();
   o.common.json = false;
   listed = run(run_dlq_list, o);
-  EXPECT_NE(listed.out.find("1 pending dead letter(s) in " + dlq_ + ", 1 redriven (not shown; --all lists them)"),
-            std::string::npos)
+  EXPECT_NE(
+      listed.out.find("1 pending dead letter(s) in " + dlq_ + ", 1 redriven (not shown; --all lists them)"),
+      std::string::npos)
       << listed.out;
   EXPECT_EQ(listed.out.find(feed_letter.id()), std::string::npos) << listed.out;
   o.id = feed_letter.id();
@@ -265,14 +271,16 @@ TEST_F(DlqIT, TruncatedLettersAreRefusedAndFailTheRunOnlyWhenNothingElseIsRedriv
   const auto dry = run(run_dlq_redrive, o);
   EXPECT_EQ(dry.rc, 1);
   EXPECT_EQ(dry.json()["refused"], 1);
-  EXPECT_NE(dry.err.find("nothing redriven: 1 selected dead letter(s) refused"), std::string::npos) << dry.err;
+  EXPECT_NE(dry.err.find("nothing redriven: 1 selected dead letter(s) refused"), std::string::npos)
+      << dry.err;
   o.execute = true;
   const auto alone = run(run_dlq_redrive, o);
   EXPECT_EQ(alone.rc, 1);
   EXPECT_EQ(alone.json()["redriven"], 0);
   EXPECT_EQ(alone.json()["refused"], 1);
   EXPECT_EQ(alone.json()["failed"], 0);
-  EXPECT_NE(alone.json()["results"][0]["refused"].get<std::string>().find("value truncated"), std::string::npos);
+  EXPECT_NE(alone.json()["results"][0]["refused"].get<std::string>().find("value truncated"),
+            std::string::npos);
 
   // Both selected: the good one goes, the cut one is refused and reported, exit 0.
   o = opts();

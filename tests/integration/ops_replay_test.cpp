@@ -1,9 +1,9 @@
 // `syndicate replay` against a real broker: dry run vs --execute for each rewind target (offsets
 // read back from the group), refusal while the group has a member, and --to-topic copies.
+#include <atomic>
+
 #include "ops_it.hpp"
 #include "syn/ops/replay.hpp"
-
-#include <atomic>
 
 namespace syn::ops::it {
 namespace {
@@ -126,9 +126,12 @@ TEST_F(ReplayIT, IssueRewindsOnlyTheIssuesPartitionToItsFirstRecord) {
   const auto p = kafka::partition_for(issue, partitions);
   // Other issues first on that partition, then the issue's articles, then more of another issue.
   std::vector<to_send> recs;
-  for (int i = 0; i < 3; ++i) recs.push_back({p, "cjrb-20240129-01-0" + std::to_string(i), "x", {{"issue-id", "cjrb-20240129"}}});
-  for (int i = 1; i <= 4; ++i) recs.push_back({p, "cjrb-20240130-01-0" + std::to_string(i), "y", {{"issue-id", issue}}});
-  for (int i = 0; i < 2; ++i) recs.push_back({p, "cjrb-20240131-01-0" + std::to_string(i), "z", {{"issue-id", "cjrb-20240131"}}});
+  for (int i = 0; i < 3; ++i)
+    recs.push_back({p, "cjrb-20240129-01-0" + std::to_string(i), "x", {{"issue-id", "cjrb-20240129"}}});
+  for (int i = 1; i <= 4; ++i)
+    recs.push_back({p, "cjrb-20240130-01-0" + std::to_string(i), "y", {{"issue-id", issue}}});
+  for (int i = 0; i < 2; ++i)
+    recs.push_back({p, "cjrb-20240131-01-0" + std::to_string(i), "z", {{"issue-id", "cjrb-20240131"}}});
   produce(topic, recs);
   const auto other = (p + 1) % partitions;
   produce_n(topic, other, 5);
@@ -152,7 +155,8 @@ TEST_F(ReplayIT, IssueRewindsOnlyTheIssuesPartitionToItsFirstRecord) {
   o.issue = "cjrb-19990101";
   const auto missing = replay(o);
   EXPECT_EQ(missing.rc, 1);
-  EXPECT_NE(missing.err.find("issue cjrb-19990101 has no committed record"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("issue cjrb-19990101 has no committed record"), std::string::npos)
+      << missing.err;
 }
 
 TEST_F(ReplayIT, RefusesWhileTheGroupHasAnActiveMember) {
@@ -178,8 +182,9 @@ TEST_F(ReplayIT, RefusesWhileTheGroupHasAnActiveMember) {
   o.execute = true;
   const auto refused = replay(o);
   EXPECT_EQ(refused.rc, 1);
-  EXPECT_NE(refused.err.find("refusing to rewind group " + group + ": it has 1 active member(s) (state Stable"),
-            std::string::npos)
+  EXPECT_NE(
+      refused.err.find("refusing to rewind group " + group + ": it has 1 active member(s) (state Stable"),
+      std::string::npos)
       << refused.err;
   EXPECT_NE(refused.err.find("Nothing was changed."), std::string::npos) << refused.err;
   EXPECT_EQ(committed(group, topic)[0], 6);
@@ -201,8 +206,11 @@ TEST_F(ReplayIT, CopyToTopicKeepsKeysPartitionsHeadersAndAddsReplayedFrom) {
   for (std::int32_t p = 0; p < 2; ++p) {
     std::vector<to_send> recs;
     for (int i = 0; i < 5; ++i) {
-      recs.push_back({p, "key-" + std::to_string(p) + "-" + std::to_string(i), "value-" + std::to_string(i),
-                      {{"schema", "syndication.v1.Article"}, {"issue-id", "cjrb-20240130"}, {"language", "zh-Hans"}}});
+      recs.push_back(
+          {p,
+           "key-" + std::to_string(p) + "-" + std::to_string(i),
+           "value-" + std::to_string(i),
+           {{"schema", "syndication.v1.Article"}, {"issue-id", "cjrb-20240130"}, {"language", "zh-Hans"}}});
     }
     produce(src, recs);
   }

@@ -29,9 +29,10 @@ int main(int argc, char** argv) {
   app.add_option("--batch-limit", options.batch_limit, "Most texts per request (-1: unlimited)")
       ->default_val(-1);
   app.add_option("--threads", options.threads, "Server threads")->default_val(4);
-  app.add_option("--languages", options.languages,
-                 "Language codes served and accepted, comma-separated (default: ar de en es fr it ja ko pt ru ug zh "
-                 "zh-Hans zh-Hant)")
+  app.add_option(
+         "--languages", options.languages,
+         "Language codes served and accepted, comma-separated (default: ar de en es fr it ja ko pt ru ug zh "
+         "zh-Hans zh-Hant)")
       ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
 

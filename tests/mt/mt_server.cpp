@@ -22,7 +22,6 @@ constexpr std::size_t kLogSize = 100;
 constexpr std::array<std::string_view, 14> kLanguages{"ar", "de", "en", "es", "fr", "it",      "ja",
                                                       "ko", "pt", "ru", "ug", "zh", "zh-Hans", "zh-Hant"};
 
-
 std::size_t code_points(std::string_view s) {
   return static_cast<std::size_t>(std::count_if(
       s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
@@ -279,7 +278,8 @@ struct mt_server::impl {
     }
     if (cmd.contains("languages")) {
       const auto& l = cmd["languages"];
-      if (!l.is_array() || l.empty() || !std::all_of(l.begin(), l.end(), [](const json& v) { return v.is_string(); })) {
+      if (!l.is_array() || l.empty() ||
+          !std::all_of(l.begin(), l.end(), [](const json& v) { return v.is_string(); })) {
         throw std::invalid_argument("languages must be a non-empty array of codes");
       }
       languages = l.get<std::vector<std::string>>();

@@ -9,18 +9,9 @@
 // its high watermark), so a duplicate written by a retry would show. The 2.0.2 mock writes no
 // transaction markers: records of an ABORTED transaction stay visible in its log, so tests that
 // abort count the committed attempt's delivery reports instead (see embedded.hpp).
-#include "syn/core/kafka/consumer.hpp"
-#include "syn/core/kafka/embedded.hpp"
-#include "syn/core/kafka/partitioner.hpp"
-#include "syn/core/kafka/producer.hpp"
-#include "syn/core/runner.hpp"
-#include "syn/core/sink.hpp"
-#include "syndication/v1/article.pb.h"
-
+#include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
-
-#include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -34,6 +25,14 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "syn/core/kafka/consumer.hpp"
+#include "syn/core/kafka/embedded.hpp"
+#include "syn/core/kafka/partitioner.hpp"
+#include "syn/core/kafka/producer.hpp"
+#include "syn/core/runner.hpp"
+#include "syn/core/sink.hpp"
+#include "syndication/v1/article.pb.h"
 
 namespace syn {
 namespace {
@@ -105,7 +104,9 @@ kafka::consumer_options consumer_opts(const std::string& group) {
   return o;
 }
 
-std::size_t distinct(const std::vector<std::string>& v) { return std::set<std::string>(v.begin(), v.end()).size(); }
+std::size_t distinct(const std::vector<std::string>& v) {
+  return std::set<std::string>(v.begin(), v.end()).size();
+}
 
 class MockFaults : public ::testing::Test {
  protected:
@@ -139,9 +140,9 @@ class MockFaults : public ::testing::Test {
       const std::string id = prefix + "-" + std::to_string(i);
       const std::string issue = prefix + "-issue-" + std::to_string(i / 5);
       const std::string value = article_bytes(id, issue);
-      auto r = p.value().send({.topic = topic_, .key = id, .value = value, .headers = article_headers(),
-                               .partition_key = issue},
-                              after(10s));
+      auto r = p.value().send(
+          {.topic = topic_, .key = id, .value = value, .headers = article_headers(), .partition_key = issue},
+          after(10s));
       ASSERT_TRUE(r) << r.error().to_string();
     }
     ASSERT_TRUE(p.value().flush(after(30s)).complete());
@@ -244,9 +245,9 @@ kafka::result<std::vector<kafka::delivery_report>> publish_issue_txn(
       const std::string id = prefix + "-" + std::to_string(i);
       const std::string issue = prefix + "-issue-" + std::to_string(i / 5);
       const std::string value = article_bytes(id, issue);
-      auto r = tx.send({.topic = topic, .key = id, .value = value, .headers = article_headers(),
-                        .partition_key = issue},
-                       after(10s));
+      auto r = tx.send(
+          {.topic = topic, .key = id, .value = value, .headers = article_headers(), .partition_key = issue},
+          after(10s));
       if (!r) return r.error();
     }
     return kafka::success();
@@ -260,15 +261,17 @@ kafka::result<std::vector<kafka::delivery_report>> publish_issue_txn(
 TEST_F(MockFaults, RetriableProduceErrorsCommitWithoutDuplicates) {
   cfg_.client["socket.timeout.ms"] = "1000";
   cfg_.client["retry.backoff.ms"] = "50";
-  auto p = kafka::producer::create(cfg_, {.client_id = "mock-txn", .transactional_id = "mock-faults-produce"});
+  auto p =
+      kafka::producer::create(cfg_, {.client_id = "mock-txn", .transactional_id = "mock-faults-produce"});
   ASSERT_TRUE(p) << p.error().to_string();
   ASSERT_TRUE(p.value().init_transactions(after(20s)));
   rd_kafka_mock_push_request_errors(mock(), api_produce, 4, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-                                    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
-                                    RD_KAFKA_RESP_ERR__TRANSPORT);
+                                    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                    RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR__TRANSPORT);
   // Broker 1 answers the next Produce after 2.5 s: the client (socket.timeout.ms 1 s) gives up
   // on it and sends the batch again, which the broker has already written.
-  ASSERT_EQ(rd_kafka_mock_broker_push_request_error_rtts(mock(), 1, api_produce, 1, RD_KAFKA_RESP_ERR_NO_ERROR, 2500),
+  ASSERT_EQ(rd_kafka_mock_broker_push_request_error_rtts(mock(), 1, api_produce, 1,
+                                                         RD_KAFKA_RESP_ERR_NO_ERROR, 2500),
             RD_KAFKA_RESP_ERR_NO_ERROR);
   const int n = 40;
   auto r = publish_issue_txn(p.value(), topic_, n, "retriable", after(60s));
@@ -321,7 +324,8 @@ TEST_F(MockFaults, PermanentProduceErrorAbortsTheTransactionCleanly) {
   }
   ASSERT_TRUE(good) << "the producer must recover after a metadata refresh: " << good.error().to_string();
   std::printf("permanent produce error: the same producer committed again after %lld ms\n",
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(kafka::clock::now() - t1).count()));
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(kafka::clock::now() - t1).count()));
   report("permanent produce error: records committed by the next transaction", 5, good.value().size());
   EXPECT_EQ(good.value().size(), 5U);
 }
@@ -341,7 +345,8 @@ TEST_F(MockFaults, FencedProducerIsFatalAndANewInstanceCommits) {
   EXPECT_TRUE(p.value().fatal_error().has_value());
   EXPECT_FALSE(p.value().begin_transaction()) << "a fenced producer must refuse new transactions";
 
-  auto q = kafka::producer::create(cfg_, {.client_id = "mock-txn-2", .transactional_id = "mock-faults-fenced"});
+  auto q =
+      kafka::producer::create(cfg_, {.client_id = "mock-txn-2", .transactional_id = "mock-faults-fenced"});
   ASSERT_TRUE(q);
   ASSERT_TRUE(q.value().init_transactions(after(20s)));
   auto good = publish_issue_txn(q.value(), topic_, 5, "after-fenced", after(30s));
@@ -357,7 +362,8 @@ TEST_F(MockFaults, RetriableEndTxnErrorsAreRetried) {
   ASSERT_TRUE(p) << p.error().to_string();
   ASSERT_TRUE(p.value().init_transactions(after(20s)));
   rd_kafka_mock_push_request_errors(mock(), api_end_txn, 3, RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
-                                    RD_KAFKA_RESP_ERR_NOT_COORDINATOR, RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS);
+                                    RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+                                    RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS);
   auto r = publish_issue_txn(p.value(), topic_, 10, "endtxn", after(30s));
   ASSERT_TRUE(r) << r.error().to_string();
   const auto keys = log_keys();
@@ -388,7 +394,8 @@ TEST_F(MockFaults, BrokerDownBrieflyMidTransactionCommitsWhole) {
   });
   if (up.joinable()) up.join();
   ASSERT_TRUE(r) << r.error().to_string();
-  report("broker down 3 s mid-transaction: records delivered in the committed transaction", n, r.value().size());
+  report("broker down 3 s mid-transaction: records delivered in the committed transaction", n,
+         r.value().size());
   const auto keys = log_keys();
   report("broker down 3 s mid-transaction: records in the log", n, keys.size());
   report("broker down 3 s mid-transaction: distinct articles in the log", n, distinct(keys));
@@ -485,7 +492,8 @@ TEST_F(MockFaults, CommitErrorsRedeliverOnlyWhatWasNotCommitted) {
   counting_sink first;
   first.on_write = [&](std::size_t batch_no) {
     if (batch_no == 2 || batch_no == 3) {
-      rd_kafka_mock_push_request_errors(mock(), api_offset_commit, 2, RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+      rd_kafka_mock_push_request_errors(mock(), api_offset_commit, 2,
+                                        RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
                                         RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
     } else if (batch_no == 4) {
       std::vector<rd_kafka_resp_err_t> down(1000, RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE);
@@ -496,8 +504,9 @@ TEST_F(MockFaults, CommitErrorsRedeliverOnlyWhatWasNotCommitted) {
   const auto t0 = kafka::clock::now();
   EXPECT_EQ(consume("mock-commit", first, &st1), 0);
   const auto ids1 = first.ids();
-  std::printf("commit errors: first consumer: %zu deliveries, %llu commits, %llu errors, %lld ms\n", ids1.size(),
-              static_cast<unsigned long long>(st1.commits.load()), static_cast<unsigned long long>(st1.errors.load()),
+  std::printf("commit errors: first consumer: %zu deliveries, %llu commits, %llu errors, %lld ms\n",
+              ids1.size(), static_cast<unsigned long long>(st1.commits.load()),
+              static_cast<unsigned long long>(st1.errors.load()),
               static_cast<long long>(
                   std::chrono::duration_cast<std::chrono::milliseconds>(kafka::clock::now() - t0).count()));
   rd_kafka_mock_clear_request_errors(mock(), api_offset_commit);
@@ -510,7 +519,8 @@ TEST_F(MockFaults, CommitErrorsRedeliverOnlyWhatWasNotCommitted) {
   counting_sink second;
   EXPECT_EQ(consume("mock-commit", second, nullptr), 0);
   const auto ids2 = second.ids();
-  report("commit errors: redelivered = records not committed", static_cast<std::size_t>(n - committed), ids2.size());
+  report("commit errors: redelivered = records not committed", static_cast<std::size_t>(n - committed),
+         ids2.size());
   EXPECT_EQ(static_cast<std::int64_t>(ids2.size()), n - committed);
   EXPECT_GT(ids2.size(), 0U);
   std::vector<std::string> all = ids1;
@@ -556,12 +566,15 @@ TEST_P(MockGroupFaults, ConsumerRecoversAndReadsEverythingOnce) {
 INSTANTIATE_TEST_SUITE_P(
     Group, MockGroupFaults,
     ::testing::Values(
-        group_fault{"JoinGroup", api_join_group,
+        group_fault{"JoinGroup",
+                    api_join_group,
                     {RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS, RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
                      RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE}},
-        group_fault{"SyncGroup", api_sync_group,
+        group_fault{"SyncGroup",
+                    api_sync_group,
                     {RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS, RD_KAFKA_RESP_ERR_NOT_COORDINATOR}},
-        group_fault{"Heartbeat", api_heartbeat,
+        group_fault{"Heartbeat",
+                    api_heartbeat,
                     {RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS}}),
     [](const ::testing::TestParamInfo<group_fault>& i) { return std::string(i.param.name); });
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <csetjmp>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -64,7 +64,8 @@ int decode_jpeg(const unsigned char* data, unsigned long size, std::uint32_t* w,
     return 1;
   }
   jpeg_start_decompress(&cinfo);
-  row = static_cast<JSAMPLE*>(std::malloc(static_cast<std::size_t>(cinfo.output_width) * cinfo.output_components));
+  row = static_cast<JSAMPLE*>(
+      std::malloc(static_cast<std::size_t>(cinfo.output_width) * cinfo.output_components));
   if (row == nullptr) {
     std::snprintf(why, why_size, "jpeg: out of memory");
     jpeg_destroy_decompress(&cinfo);
@@ -107,8 +108,8 @@ decoded_image decode_image(std::string_view b) {
   if (starts("\xFF\xD8\xFF")) {
     out.format = "jpeg";
     char why[JMSG_LENGTH_MAX + 16];
-    if (decode_jpeg(reinterpret_cast<const unsigned char*>(b.data()), static_cast<unsigned long>(b.size()), &out.width,
-                    &out.height, why, sizeof why) != 0) {
+    if (decode_jpeg(reinterpret_cast<const unsigned char*>(b.data()), static_cast<unsigned long>(b.size()),
+                    &out.width, &out.height, why, sizeof why) != 0) {
       out.error = why;
       return out;
     }

@@ -23,7 +23,8 @@ struct decoded_image {
 /// header's dimensions only. Never throws; images over 50 megapixels are refused unread.
 [[nodiscard]] decoded_image decode_image(std::string_view bytes);
 
-/// A baseline JPEG of `width` x `height` (a gradient with a texture, so that the file has a realistic size), `quality` 1-100.
+/// A baseline JPEG of `width` x `height` (a gradient with a texture, so that the file has a realistic size),
+/// `quality` 1-100.
 [[nodiscard]] std::string make_test_jpeg(std::uint32_t width, std::uint32_t height, int quality = 85);
 /// An 8-bit RGB PNG of `width` x `height`.
 [[nodiscard]] std::string make_test_png(std::uint32_t width, std::uint32_t height);

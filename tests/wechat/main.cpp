@@ -4,32 +4,36 @@
 //                               [--token-ttl 7200] [--classic-grace-ms 300000] [--threads 4]
 //
 // Prints `listening on http://ADDRESS:PORT` once ready; stops on SIGINT / SIGTERM.
-#include "images.hpp"
-#include "wechat_test_server.hpp"
+#include <pthread.h>
 
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <fstream>
 #include <iostream>
-#include <pthread.h>
+
+#include "images.hpp"
+#include "wechat_test_server.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Local server speaking the WeChat Official Account API (tokens, materials, drafts, "
-               "publishing) with fault injection: POST /__control, GET /__state.",
-               "syndicate-wechat-testserver"};
+  CLI::App app{
+      "Local server speaking the WeChat Official Account API (tokens, materials, drafts, "
+      "publishing) with fault injection: POST /__control, GET /__state.",
+      "syndicate-wechat-testserver"};
   syn::testing::wechat_test_server_options o;
   std::vector<std::string> apps;
   app.add_option("--port", o.port, "port to listen on (0: any free port)")->capture_default_str();
   app.add_option("--address", o.address, "address to listen on")->capture_default_str();
   app.add_option("--app", apps, "an account as APPID:SECRET (repeatable); none: any AppID is accepted");
-  app.add_option("--token-ttl", o.token_ttl_s, "expires_in of issued access tokens, seconds")->capture_default_str();
+  app.add_option("--token-ttl", o.token_ttl_s, "expires_in of issued access tokens, seconds")
+      ->capture_default_str();
   app.add_option("--classic-grace-ms", o.classic_grace_ms,
-                 "how long a classic cgi-bin/token survives the next one")->capture_default_str();
+                 "how long a classic cgi-bin/token survives the next one")
+      ->capture_default_str();
   app.add_option("--threads", o.threads, "handler threads")->capture_default_str();
   std::string write_jpeg;
   std::uint32_t width = 360, height = 200;
-  app.add_option("--write-jpeg", write_jpeg, "write a real JPEG (a gradient, --width x --height) to FILE and exit");
+  app.add_option("--write-jpeg", write_jpeg,
+                 "write a real JPEG (a gradient, --width x --height) to FILE and exit");
   app.add_option("--width", width, "--write-jpeg: width")->capture_default_str();
   app.add_option("--height", height, "--write-jpeg: height")->capture_default_str();
   try {

@@ -5,21 +5,19 @@
 // openapi/quota/get, [18] freepublish/batchget).
 #include "wechat_test_server.hpp"
 
-#include "images.hpp"
-
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
 #include <chrono>
-#include <ctime>
 #include <condition_variable>
+#include <ctime>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -29,6 +27,8 @@
 #include <thread>
 #include <variant>
 #include <vector>
+
+#include "images.hpp"
 
 namespace syn::testing {
 namespace {
@@ -67,7 +67,8 @@ http::response ok_json(const json& j) {
 }
 
 http::response wx_error(int code, std::string_view msg) {
-  return ok_json(json{{"errcode", code}, {"errmsg", std::string(msg) + " rid: test-" + std::to_string(code)}});
+  return ok_json(
+      json{{"errcode", code}, {"errmsg", std::string(msg) + " rid: test-" + std::to_string(code)}});
 }
 
 /// The lower-case extension of an upload's file name, without the dot ("" if none).
@@ -140,7 +141,7 @@ struct token_info {
 
 struct fault {
   int remaining = 0;
-  int skip = 0;        ///< matching calls let through before the fault applies
+  int skip = 0;  ///< matching calls let through before the fault applies
   std::string path;
   std::string app_id;  ///< only calls made for this app (its access token, or `appid`)
   int errcode = 0;
@@ -191,11 +192,13 @@ std::string push_signature(std::vector<std::string> parts) {
 /// AESKey = Base64_Decode(EncodingAESKey + "="); Base64(AES-256-CBC(random(16) + msg_len(4,
 /// network order) + msg + AppID, PKCS#7-padded to a multiple of 32)), IV = AESKey's first 16 bytes.
 /// Empty when the key is not 43 Base64 characters.
-std::string safe_mode_encrypt(const std::string& encoding_aes_key, const std::string& msg, const std::string& app_id) {
+std::string safe_mode_encrypt(const std::string& encoding_aes_key, const std::string& msg,
+                              const std::string& app_id) {
   if (encoding_aes_key.size() != 43) return {};
   const std::string b64 = encoding_aes_key + "=";
   unsigned char key[48];
-  if (EVP_DecodeBlock(key, reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size())) != 33) {
+  if (EVP_DecodeBlock(key, reinterpret_cast<const unsigned char*>(b64.data()),
+                      static_cast<int>(b64.size())) != 33) {
     return {};
   }
   std::string plain(16, '\0');
@@ -220,8 +223,9 @@ std::string safe_mode_encrypt(const std::string& encoding_aes_key, const std::st
   EVP_CIPHER_CTX_free(ctx);
   if (!ok) return {};
   std::string out(4 * ((cipher.size() + 2) / 3) + 1, '\0');
-  const int m = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(cipher.data()), static_cast<int>(cipher.size()));
+  const int m =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(cipher.data()), static_cast<int>(cipher.size()));
   out.resize(static_cast<std::size_t>(m));
   return out;
 }
@@ -295,10 +299,11 @@ struct push_config {
 unsigned push_message(const push_config& p, const std::string& xml, const std::string& app_id) {
   thread_local std::mt19937_64 random_nonce{std::random_device{}()};
   const std::string ts = std::to_string(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
   const std::string nonce = std::to_string(random_nonce() % 10000000000ULL);
-  std::string query = "signature=" + push_signature({p.token, ts, nonce}) + "&timestamp=" + ts + "&nonce=" + nonce +
-                      "&openid=oTestServerOpenId";
+  std::string query = "signature=" + push_signature({p.token, ts, nonce}) + "&timestamp=" + ts +
+                      "&nonce=" + nonce + "&openid=oTestServerOpenId";
   if (p.encoding_aes_key.empty()) return post_to(p.url, query, xml);
   const std::string encrypt = safe_mode_encrypt(p.encoding_aes_key, xml, app_id);
   if (encrypt.empty()) return 0;
@@ -317,18 +322,19 @@ struct wechat_test_server::impl {
   bool stopping = false;
   std::unique_ptr<http::server> server;
 
-  std::map<std::string, std::string> secrets;        ///< app -> secret (learned when options.apps is empty)
-  std::map<std::string, token_info> tokens;          ///< token -> info
-  std::map<std::string, std::string> stable_current; ///< app -> current stable token
+  std::map<std::string, std::string> secrets;         ///< app -> secret (learned when options.apps is empty)
+  std::map<std::string, token_info> tokens;           ///< token -> info
+  std::map<std::string, std::string> stable_current;  ///< app -> current stable token
   std::map<std::string, std::string> classic_current;
   std::deque<fault> faults;
   std::vector<stored_draft> drafts;
-  std::map<std::string, json> materials;  ///< media_id -> {app, url, bytes, sha256, filename, type, width, height}
+  std::map<std::string, json>
+      materials;  ///< media_id -> {app, url, bytes, sha256, filename, type, width, height}
   std::vector<std::string> deleted_materials;
   std::map<std::string, json> temp_media;  ///< media/upload: media_id -> {app, type, bytes, sha256}
   /// Daily quotas: (app or "" for every app, API path without /cgi-bin/) -> calls a day (0: none).
   std::map<std::pair<std::string, std::string>, std::int64_t> quota_limit;
-  std::map<std::pair<std::string, std::string>, std::int64_t> quota_used;   ///< (app, api) -> today
+  std::map<std::pair<std::string, std::string>, std::int64_t> quota_used;  ///< (app, api) -> today
   std::map<std::pair<std::string, std::string>, std::int64_t> quota_refused;
   std::map<std::string, int> clears;  ///< clear_quota calls that took effect, per app (10 a month)
   std::uint64_t quota_resets = 0;
@@ -404,9 +410,11 @@ struct wechat_test_server::impl {
     const auto limit = limit_of(app, api) > 0 ? limit_of(app, api) : 100000;
     const auto it = quota_used.find({app, api});
     const auto used = it == quota_used.end() ? 0 : it->second;
-    return ok_json(json{{"errcode", 0},
-                        {"errmsg", "ok"},
-                        {"quota", {{"daily_limit", limit}, {"used", used}, {"remain", std::max<std::int64_t>(0, limit - used)}}}});
+    return ok_json(json{
+        {"errcode", 0},
+        {"errmsg", "ok"},
+        {"quota",
+         {{"daily_limit", limit}, {"used", used}, {"remain", std::max<std::int64_t>(0, limit - used)}}}});
   }
 
   // ---- credentials and tokens (callers hold mu) ----
@@ -434,7 +442,8 @@ struct wechat_test_server::impl {
   long long remaining_s(const std::string& token) const {
     const auto it = tokens.find(token);
     if (it == tokens.end()) return 0;
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(it->second.expires - steady::now()).count();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(it->second.expires - steady::now()).count();
     return std::max<long long>(0, (ms + 999) / 1000);  // whole seconds, rounded up
   }
 
@@ -455,10 +464,13 @@ struct wechat_test_server::impl {
       // "强制刷新模式每天限用20次且需间隔30秒" [5].
       auto& times = forced[app];
       const auto now = steady::now();
-      if (!times.empty() && now - times.back() < std::chrono::milliseconds(options.force_refresh_interval_ms)) {
-        return wx_error(45011, "api minute-quota reach limit  mustslower  retry next minute (force_refresh 30 s apart)");
+      if (!times.empty() &&
+          now - times.back() < std::chrono::milliseconds(options.force_refresh_interval_ms)) {
+        return wx_error(
+            45011, "api minute-quota reach limit  mustslower  retry next minute (force_refresh 30 s apart)");
       }
-      if (times.size() >= 20) return wx_error(45009, "reach max api daily quota limit (force_refresh 20 a day)");
+      if (times.size() >= 20)
+        return wx_error(45009, "reach max api daily quota limit (force_refresh 20 a day)");
       times.push_back(now);
       ++force_refreshes;
       tokens.erase(cur);  // force_refresh invalidates the previous stable token at once
@@ -482,7 +494,8 @@ struct wechat_test_server::impl {
     auto& cur = classic_current[app];
     if (auto it = tokens.find(cur); it != tokens.end()) {
       // Each fetch replaces the previous token, which survives only the grace period.
-      it->second.expires = std::min(it->second.expires, steady::now() + std::chrono::milliseconds(options.classic_grace_ms));
+      it->second.expires =
+          std::min(it->second.expires, steady::now() + std::chrono::milliseconds(options.classic_grace_ms));
     }
     cur = issue(app, false);
     ++classic_issued;
@@ -525,7 +538,8 @@ struct wechat_test_server::impl {
       type = t->second;
     }
     const auto parts = parse_multipart(req.header("content-type"), req.body);
-    const auto media = std::find_if(parts.begin(), parts.end(), [](const part& p) { return p.name == "media"; });
+    const auto media =
+        std::find_if(parts.begin(), parts.end(), [](const part& p) { return p.name == "media"; });
     if (media == parts.end()) return wx_error(41005, "media data missing");
     if (media->data.empty()) return wx_error(44001, "empty media data");
     std::vector<std::string> formats;  // allowed extensions
@@ -547,7 +561,8 @@ struct wechat_test_server::impl {
     const auto img = decode_image(media->data);
     if (!img.ok) return wx_error(40005, "invalid file type: " + img.error);
     const std::string ext_format = ext == "jpg" ? "jpeg" : ext;
-    if (img.format != ext_format) return wx_error(40005, "invalid file type: ." + ext + " holds a " + img.format + " image");
+    if (img.format != ext_format)
+      return wx_error(40005, "invalid file type: ." + ext + " holds a " + img.format + " image");
     if (strictly_under ? media->data.size() >= max_bytes : media->data.size() > max_bytes) {
       return wx_error(40009, "invalid image size");
     }
@@ -555,8 +570,14 @@ struct wechat_test_server::impl {
     if (kind == upload_kind::permanent) {
       const auto id = fresh_id("MEDIA");
       const auto url = "http://mmbiz.qpic.cn/test_material/" + id + "/0?wx_fmt=" + img.format;
-      materials[id] = json{{"app_id", app},           {"url", url},   {"bytes", media->data.size()}, {"sha256", sha},
-                           {"filename", media->filename}, {"type", type}, {"width", img.width},        {"height", img.height}};
+      materials[id] = json{{"app_id", app},
+                           {"url", url},
+                           {"bytes", media->data.size()},
+                           {"sha256", sha},
+                           {"filename", media->filename},
+                           {"type", type},
+                           {"width", img.width},
+                           {"height", img.height}};
       return ok_json(json{{"media_id", id}, {"url", url}});
     }
     if (kind == upload_kind::temporary) {
@@ -574,7 +595,8 @@ struct wechat_test_server::impl {
     const auto j = json::parse(req.body, nullptr, false);
     const auto id = j.is_object() ? j.value("media_id", std::string()) : std::string();
     const auto m = materials.find(id);
-    if (m == materials.end() || m->second.value("app_id", "") != app) return wx_error(40007, "invalid media_id");
+    if (m == materials.end() || m->second.value("app_id", "") != app)
+      return wx_error(40007, "invalid media_id");
     deleted_materials.push_back(id);
     materials.erase(m);
     return ok_json(json{{"errcode", 0}, {"errmsg", "ok"}});
@@ -612,7 +634,8 @@ struct wechat_test_server::impl {
     if (lower.find("<a") != std::string::npos) {
       // The platform keeps links to WeChat articles only ("图文消息支持正文中插入自己帐号和其他公众号
       // 已群发文章链接的能力" [3]); any other link is removed, its text kept.
-      static const std::regex link(R"re(<a\b[^>]*?\bhref\s*=\s*"([^"]*)"[^>]*>([\s\S]*?)</a\s*>)re", std::regex::icase);
+      static const std::regex link(R"re(<a\b[^>]*?\bhref\s*=\s*"([^"]*)"[^>]*>([\s\S]*?)</a\s*>)re",
+                                   std::regex::icase);
       std::string out;
       std::size_t last = 0;
       for (auto it = std::sregex_iterator(c.begin(), c.end(), link); it != std::sregex_iterator(); ++it) {
@@ -626,8 +649,9 @@ struct wechat_test_server::impl {
       c = std::move(out);
     }
     if (lower.find("<img") != std::string::npos) {
-      count_and_replace(c, img, d.external_images_filtered,
-                        [](const std::smatch& m) { return m[1].str().rfind("http://mmbiz.qpic.cn/", 0) == 0; });
+      count_and_replace(c, img, d.external_images_filtered, [](const std::smatch& m) {
+        return m[1].str().rfind("http://mmbiz.qpic.cn/", 0) == 0;
+      });
     }
     return c;
   }
@@ -651,14 +675,17 @@ struct wechat_test_server::impl {
       const auto title = a.value("title", std::string());
       if (title.empty()) return wx_error(44003, "empty news data: title missing");
       if (count_chars(title) > 32) return wx_error(45003, "title size out of limit");
-      if (count_chars(a.value("author", std::string())) > 16) return wx_error(45110, "author size out of limit");
-      if (count_chars(a.value("digest", std::string())) > 128) return wx_error(45004, "description size out of limit");
+      if (count_chars(a.value("author", std::string())) > 16)
+        return wx_error(45110, "author size out of limit");
+      if (count_chars(a.value("digest", std::string())) > 128)
+        return wx_error(45004, "description size out of limit");
       const auto content = a.value("content", std::string());
       if (content.empty()) return wx_error(44004, "empty content");
       if (count_chars(content) >= 20000 || content.size() >= (1U << 20U)) {
         return wx_error(45002, "content size out of limit");
       }
-      if (a.value("content_source_url", std::string()).size() > 1024) return wx_error(45005, "url size out of limit");
+      if (a.value("content_source_url", std::string()).size() > 1024)
+        return wx_error(45005, "url size out of limit");
       for (const char* flag : {"need_open_comment", "only_fans_can_comment"}) {
         if (a.contains(flag) && (!a[flag].is_number_integer() || (a[flag] != 0 && a[flag] != 1))) {
           return wx_error(47001, "data format error");
@@ -731,7 +758,8 @@ struct wechat_test_server::impl {
     json items = json::array();
     for (int i = offset; i < static_cast<int>(box.size()) && i < offset + count; ++i) {
       const auto& d = *box[static_cast<std::size_t>(i)];
-      items.push_back(json{{"media_id", d.media_id}, {"content", {{"news_item", news_items(d, !no_content)}}},
+      items.push_back(json{{"media_id", d.media_id},
+                           {"content", {{"news_item", news_items(d, !no_content)}}},
                            {"update_time", d.update_time}});
     }
     return ok_json(json{{"total_count", box.size()}, {"item_count", items.size()}, {"item", items}});
@@ -745,22 +773,26 @@ struct wechat_test_server::impl {
     if (d == nullptr || d->published) return wx_error(40007, "invalid media_id");
     d->published = true;
     d->article_id = "ART" + std::to_string(2247483647LL + static_cast<long long>(publishes.size()) + 1);
-    const auto publish_id = static_cast<long long>(2247483647LL + static_cast<long long>(publishes.size()) + 1);
+    const auto publish_id =
+        static_cast<long long>(2247483647LL + static_cast<long long>(publishes.size()) + 1);
     d->publish_id = std::to_string(publish_id);
     const auto msg_data_id = "MSG" + std::to_string(publish_id);
-    publishes.push_back(json{{"publish_id", d->publish_id}, {"media_id", id}, {"app_id", app}, {"msg_data_id", msg_data_id}});
+    publishes.push_back(
+        json{{"publish_id", d->publish_id}, {"media_id", id}, {"app_id", app}, {"msg_data_id", msg_data_id}});
     if (push) {
       const auto by_app = push->status_by_app.find(app);
-      start_push(push->for_app(app), by_app != push->status_by_app.end() ? by_app->second : push->publish_status,
-                 d->publish_id, d->articles.size(), app);
+      start_push(push->for_app(app),
+                 by_app != push->status_by_app.end() ? by_app->second : push->publish_status, d->publish_id,
+                 d->articles.size(), app);
     }
     // publish_id is a string in the answer ("publish_id string", freepublish_submit [7]).
-    return ok_json(json{{"errcode", 0}, {"errmsg", "ok"}, {"publish_id", d->publish_id}, {"msg_data_id", msg_data_id}});
+    return ok_json(
+        json{{"errcode", 0}, {"errmsg", "ok"}, {"publish_id", d->publish_id}, {"msg_data_id", msg_data_id}});
   }
 
   /// Called with `mu` held: a thread POSTs the signed PUBLISHJOBFINISH event after the delay.
-  void start_push(const push_config& p, int publish_status, const std::string& publish_id, std::size_t articles,
-                  const std::string& app) {
+  void start_push(const push_config& p, int publish_status, const std::string& publish_id,
+                  std::size_t articles, const std::string& app) {
     std::string xml =
         // FromUserName: "公众号群发助手的openid，为mphelper" (Callback_on_finish [13]).
         "<xml><ToUserName><![CDATA[gh_testserver]]></ToUserName><FromUserName><![CDATA[mphelper]]>"
@@ -775,8 +807,9 @@ struct wechat_test_server::impl {
       xml += "<article_id><![CDATA[ART" + publish_id + "]]></article_id><article_detail><count>" +
              std::to_string(articles) + "</count>";
       for (std::size_t i = 1; i <= articles; ++i) {
-        xml += "<item><idx>" + std::to_string(i) + "</idx><article_url><![CDATA[https://mp.weixin.qq.com/s/ART" +
-               publish_id + "-" + std::to_string(i) + "]]></article_url></item>";
+        xml += "<item><idx>" + std::to_string(i) +
+               "</idx><article_url><![CDATA[https://mp.weixin.qq.com/s/ART" + publish_id + "-" +
+               std::to_string(i) + "]]></article_url></item>";
       }
       xml += "</article_detail>";
     } else if (publish_status == 2 || publish_status == 3) {
@@ -790,7 +823,8 @@ struct wechat_test_server::impl {
       }
       const unsigned status = push_message(p, xml, app);
       const std::lock_guard lock(mu);
-      pushed_events.push_back(json{{"publish_id", publish_id}, {"publish_status", publish_status}, {"http_status", status}});
+      pushed_events.push_back(
+          json{{"publish_id", publish_id}, {"publish_status", publish_status}, {"http_status", status}});
     });
   }
 
@@ -828,8 +862,9 @@ struct wechat_test_server::impl {
         const auto* d = find_draft(app, p.value("media_id", ""));
         json items = json::array();
         for (std::size_t i = 0; d != nullptr && i < d->articles.size(); ++i) {
-          items.push_back(json{{"idx", i + 1}, {"article_url", "https://mp.weixin.qq.com/s/" + d->media_id + "_" +
-                                                                   std::to_string(i + 1)}});
+          items.push_back(json{
+              {"idx", i + 1},
+              {"article_url", "https://mp.weixin.qq.com/s/" + d->media_id + "_" + std::to_string(i + 1)}});
         }
         return ok_json(json{{"publish_id", id},
                             {"publish_status", 0},
@@ -898,10 +933,12 @@ struct wechat_test_server::impl {
   }
 
   http::response handle(const http::request& req) {
-    if (req.path == "/__state") return ok_json(state(req.query.count("full") > 0 && req.query.at("full") == "1"));
+    if (req.path == "/__state")
+      return ok_json(state(req.query.count("full") > 0 && req.query.at("full") == "1"));
     if (req.path == "/__control") {
       const auto j = json::parse(req.body, nullptr, false);
-      if (j.is_discarded() || !j.is_object()) return http::response::json_error(400, "control body must be a JSON object");
+      if (j.is_discarded() || !j.is_object())
+        return http::response::json_error(400, "control body must be a JSON object");
       return ok_json(control(j));
     }
     if (req.path == "/healthz") return ok_json(json{{"ok", true}});
@@ -984,8 +1021,10 @@ struct wechat_test_server::impl {
                 {"images", images},
                 {"publishes", publishes},
                 {"pushed_events", pushed_events},
-                {"tokens", {{"stable_issued", stable_issued}, {"classic_issued", classic_issued},
-                            {"force_refreshes", force_refreshes}}},
+                {"tokens",
+                 {{"stable_issued", stable_issued},
+                  {"classic_issued", classic_issued},
+                  {"force_refreshes", force_refreshes}}},
                 {"calls", std::move(c)},
                 {"quotas", std::move(quotas)},
                 {"quota_resets", quota_resets},
@@ -1020,7 +1059,8 @@ struct wechat_test_server::impl {
     // (no app_id: every app); {"quota_reset": true}: the day's counts start again (the daily reset).
     if (j.contains("quota") && j["quota"].is_object()) {
       const auto& q = j["quota"];
-      quota_limit[{q.value("app_id", std::string()), q.value("api", std::string())}] = q.value("daily_limit", 0LL);
+      quota_limit[{q.value("app_id", std::string()), q.value("api", std::string())}] =
+          q.value("daily_limit", 0LL);
     }
     if (j.value("quota_reset", false)) {
       quota_used.clear();
@@ -1040,7 +1080,8 @@ struct wechat_test_server::impl {
         p.token = j.value("callback_token", std::string());
         p.publish_status = j.value("publish_status", 0);
         if (j.contains("publish_status_by_app") && j["publish_status_by_app"].is_object()) {
-          for (const auto& [app_id, st] : j["publish_status_by_app"].items()) p.status_by_app[app_id] = st.get<int>();
+          for (const auto& [app_id, st] : j["publish_status_by_app"].items())
+            p.status_by_app[app_id] = st.get<int>();
         }
         p.delay_ms = j.value("callback_delay_ms", 200);
         p.encoding_aes_key = j.value("callback_encoding_aes_key", std::string());
@@ -1079,7 +1120,8 @@ wechat_test_server::wechat_test_server(wechat_test_server_options options)
   so.threads = std::max(2U, impl_->options.threads);
   so.body_limit = 12U << 20U;  // add_material takes images up to 10 MB
   so.io_timeout = std::chrono::milliseconds(30000);
-  impl_->server = std::make_unique<http::server>(so, [this](const http::request& r) { return impl_->handle(r); });
+  impl_->server =
+      std::make_unique<http::server>(so, [this](const http::request& r) { return impl_->handle(r); });
 }
 
 wechat_test_server::~wechat_test_server() { stop(); }

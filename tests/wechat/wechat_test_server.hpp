@@ -29,12 +29,12 @@
 ///
 /// With `callback_url` set ("" turns it off), each later freepublish/submit POSTs a
 /// PUBLISHJOBFINISH event (plain-text XML, `signature`/`timestamp`/`nonce` in the query signed with
-/// `callback_token`, a random nonce) with `publish_status` (or the app's `publish_status_by_app`) to that URL from a thread, `callback_delay_ms` later, as
-/// WeChat's message push does; `pushed_events` records each push and the HTTP status answered.
-/// With `callback_encoding_aes_key` the push is in safe mode: `encrypt_type=aes`, `msg_signature`
-/// over the Encrypt text, the event AES-encrypted for the submitting AppID (docs/FEED.md).
-/// `callback_by_app` gives an AppID its own push URL, Token and EncodingAESKey (empty key: plain
-/// text), as each Official Account configures its own.
+/// `callback_token`, a random nonce) with `publish_status` (or the app's `publish_status_by_app`) to that URL
+/// from a thread, `callback_delay_ms` later, as WeChat's message push does; `pushed_events` records each push
+/// and the HTTP status answered. With `callback_encoding_aes_key` the push is in safe mode:
+/// `encrypt_type=aes`, `msg_signature` over the Encrypt text, the event AES-encrypted for the submitting
+/// AppID (docs/FEED.md). `callback_by_app` gives an AppID its own push URL, Token and EncodingAESKey (empty
+/// key: plain text), as each Official Account configures its own.
 ///
 /// A fault applies to the next N API calls whose path contains `path` (any API path if empty) and,
 /// with `app_id`, that are made for that app, after `skip` such calls were let through:
@@ -43,14 +43,13 @@
 /// draft is created but the caller sees the failure: an ambiguous outcome). Built on core's Beast
 /// server; thread-safe.
 
-#include "syn/core/http_server.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
+
+#include "syn/core/http_server.hpp"
 
 namespace syn::testing {
 

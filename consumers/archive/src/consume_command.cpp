@@ -1,22 +1,24 @@
 // `syndicate consume archive`: the archive sink behind the shared runner.
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
 #include "syn/archive/commands.hpp"
 #include "syn/archive/sink.hpp"
 #include "syn/core/runner.hpp"
 #include "syn/core/service.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include <memory>
-
 namespace syn::archive {
 
 void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
   auto args = std::make_shared<service::consumer_args>();
-  auto* consume = root.get_subcommand("consume")->add_subcommand(
-      "archive",
-      "Store every issue manifest, raw issue and article revision (originals and translations) in the archive "
-      "database (consumer group consumers.groups.archive, read_committed; offsets committed after the database "
-      "transaction).");
+  auto* consume =
+      root.get_subcommand("consume")->add_subcommand("archive",
+                                                     "Store every issue manifest, raw issue and article "
+                                                     "revision (originals and translations) in the archive "
+                                                     "database (consumer group consumers.groups.archive, "
+                                                     "read_committed; offsets committed after the database "
+                                                     "transaction).");
   service::add_consumer_options(consume, *args);
   dispatch.on(consume, [args] {
     const config::root cfg = config::load(args->config_path);
@@ -29,13 +31,14 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
     auto o = service::consumer_runner_options(
         cfg, *args, cfg.consumers.groups.archive,
         {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name, cfg.kafka.topics.issues.name});
-    o.schemas = contract::schemas_of({contract::topic_role::articles, contract::topic_role::translated,
-                                      contract::topic_role::issues});
+    o.schemas = contract::schemas_of(
+        {contract::topic_role::articles, contract::topic_role::translated, contract::topic_role::issues});
     o.batch_size = static_cast<std::size_t>(cfg.archive.batch_size);
     o.batch_max_wait = cfg.archive.batch_max_wait;
     o.retry_forever = true;  // database down: pause and wait, never dead-letter good records
     runner::runner r(cfg.kafka, o, sink);
-    return service::run_consumer(r, "archive", service::metrics_address(*args, cfg.observability.metrics.archive));
+    return service::run_consumer(r, "archive",
+                                 service::metrics_address(*args, cfg.observability.metrics.archive));
   });
 }
 

@@ -56,9 +56,16 @@ class pg_dialect final : public dialect {
       const std::string p = bind(like_pattern(t));
       const std::string lp = bind(ascii_lower(t)) + "::text";
       if (!where.empty()) where += " AND ";
-      where += "(s.headline ILIKE " + p + " ESCAPE '\\' OR s.body ILIKE " + p + " ESCAPE '\\')";
+      where.append("(s.headline ILIKE ")
+          .append(p)
+          .append(" ESCAPE '\\' OR s.body ILIKE ")
+          .append(p)
+          .append(" ESCAPE '\\')");
       if (!score.empty()) score += " + ";
-      score += like_score("strpos", "s.headline", "s.body", lp) + " + similarity(s.headline, " + lp + ")";
+      score.append(like_score("strpos", "s.headline", "s.body", lp))
+          .append(" + similarity(s.headline, ")
+          .append(lp)
+          .append(")");
     }
     if (!q.paper.empty()) where += " AND s.paper = " + bind(q.paper);
     if (!q.language.empty()) where += " AND s.language = " + bind(q.language);
@@ -76,7 +83,7 @@ class pg_dialect final : public dialect {
   }
 };
 
-const pg_dialect the_dialect;
+const pg_dialect the_pg_dialect;
 
 }  // namespace
 
@@ -88,7 +95,7 @@ result<std::unique_ptr<store>> open_postgres(const std::string& conninfo, const 
   po.connect_timeout = options.connect_timeout;
   po.statement_timeout = options.statement_timeout;
   po.lock_timeout = options.busy_timeout;
-  auto opened = syn::sql::open_postgres(po, statements_of(the_dialect));
+  auto opened = syn::sql::open_postgres(po, statements_of(the_pg_dialect));
   if (!opened) {
     const auto& e = opened.error();
     // A database of another encoding is a schema problem for the archive.
@@ -96,7 +103,7 @@ result<std::unique_ptr<store>> open_postgres(const std::string& conninfo, const 
     return sql::adopt(e);
   }
   auto conn = std::make_unique<sql::connection>(std::move(opened).value());
-  BOOST_OUTCOME_TRY(version, migrate(*conn, the_dialect, options.mode));
+  BOOST_OUTCOME_TRY(version, migrate(*conn, the_pg_dialect, options.mode));
 
   std::vector<std::string> notices;
   // pg_trgm keeps only what LC_CTYPE calls alphanumeric: under the C locale Chinese text yields no
@@ -117,7 +124,7 @@ result<std::unique_ptr<store>> open_postgres(const std::string& conninfo, const 
         "(results stay correct). Create the database with a UTF-8 locale, e.g. "
         "LC_CTYPE 'C.UTF-8' (docs/ARCHIVE.md).");
   }
-  return make_sql_store(std::move(conn), the_dialect, options, version, std::move(notices));
+  return make_sql_store(std::move(conn), the_pg_dialect, options, version, std::move(notices));
 }
 
 }  // namespace syn::archive

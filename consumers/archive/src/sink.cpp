@@ -1,5 +1,4 @@
 #include "syn/archive/sink.hpp"
-#include "syn/core/log.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -9,6 +8,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "syn/core/log.hpp"
 
 namespace syn::archive {
 
@@ -43,9 +44,10 @@ archive_sink::~archive_sink() {
   stop_indexer();
   if (!store_) return;
   if (auto left = store_->queued_for_index(); left && left.value() > 0) {
-    log::get("archive").info("{} article(s) queued for the search index; the next start indexes them "
-                 "(`syndicate archive index` does it now); search finds them meanwhile",
-                 left.value());
+    log::get("archive").info(
+        "{} article(s) queued for the search index; the next start indexes them "
+        "(`syndicate archive index` does it now); search finds them meanwhile",
+        left.value());
   }
 }
 
@@ -128,7 +130,8 @@ void archive_sink::run_indexer() {
       }
       idx.reset();
       pause = pause == 0ms ? 200ms : std::min<std::chrono::milliseconds>(pause * 2, 5000ms);
-      log::get("archive").warn("search indexer: {} (retrying in {} ms)", r.error().to_string(), pause.count());
+      log::get("archive").warn("search indexer: {} (retrying in {} ms)", r.error().to_string(),
+                               pause.count());
     } else {
       pause = 0ms;
     }

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <string>
 #include <system_error>
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include "sql_store.hpp"
 #include "syn/archive/text.hpp"
@@ -55,7 +55,8 @@ class sqlite_dialect final : public dialect {
         "(SELECT article_key FROM search_pending ORDER BY article_key LIMIT " + std::to_string(limit) + ")";
     return {
         "DELETE FROM article_search WHERE rowid IN " + batch,
-        "INSERT INTO article_search (rowid, article_id, issue_id, paper, issue_date, language, headline, body) "
+        "INSERT INTO article_search (rowid, article_id, issue_id, paper, issue_date, language, headline, "
+        "body) "
         "SELECT article_key, article_id, issue_id, paper, issue_date, language, headline, body "
         "FROM search_pending WHERE article_key IN " +
             batch,
@@ -128,7 +129,8 @@ class sqlite_dialect final : public dialect {
         "article_search.language AS language, article_search.headline AS headline, "
         "article_search.body AS body, a.current_revision AS revision, " +
         score +
-        " AS score FROM article_search JOIN articles a ON a.article_key = article_search.rowid WHERE " + where +
+        " AS score FROM article_search JOIN articles a ON a.article_key = article_search.rowid WHERE " +
+        where +
         " AND article_search.rowid NOT IN (SELECT article_key FROM search_pending)"
         " UNION ALL "
         "SELECT p.article_id, p.issue_id, p.paper, p.issue_date, p.language, p.headline, p.body, "
@@ -140,7 +142,7 @@ class sqlite_dialect final : public dialect {
   }
 };
 
-const sqlite_dialect the_dialect;
+const sqlite_dialect the_sqlite_dialect;
 
 }  // namespace
 
@@ -149,7 +151,8 @@ result<std::unique_ptr<store>> open_sqlite(const std::string& path, const store_
   if (!rw) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
-      return error(errc::unavailable, "sqlite " + path + ": no archive there (the archive consumer creates it)");
+      return error(errc::unavailable,
+                   "sqlite " + path + ": no archive there (the archive consumer creates it)");
     }
   }
   // WAL: readers (search, get) never block the writer, and a commit is one append.
@@ -160,10 +163,10 @@ result<std::unique_ptr<store>> open_sqlite(const std::string& path, const store_
   so.read_only = !rw;
   so.busy_timeout = options.busy_timeout;
   so.synchronous = "FULL";
-  BOOST_OUTCOME_TRY(opened, sql::adopt(syn::sql::open_sqlite(so, statements_of(the_dialect))));
+  BOOST_OUTCOME_TRY(opened, sql::adopt(syn::sql::open_sqlite(so, statements_of(the_sqlite_dialect))));
   auto conn = std::make_unique<sql::connection>(std::move(opened));
-  BOOST_OUTCOME_TRY(version, migrate(*conn, the_dialect, options.mode));
-  return make_sql_store(std::move(conn), the_dialect, options, version, {});
+  BOOST_OUTCOME_TRY(version, migrate(*conn, the_sqlite_dialect, options.mode));
+  return make_sql_store(std::move(conn), the_sqlite_dialect, options, version, {});
 }
 
 }  // namespace syn::archive

@@ -398,7 +398,8 @@ TEST_F(SqliteArchive, QueueLeftByAKilledConsumerIsIndexedByTheNextStart) {
   archive_sink sink([&] { return open_sqlite(b_.path); });
   ASSERT_TRUE(sink.connect());  // starts the indexer, which looks at the queue at once
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (b_.scalar("SELECT count(*) FROM search_pending") != 0 && std::chrono::steady_clock::now() < deadline) {
+  while (b_.scalar("SELECT count(*) FROM search_pending") != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);
   }
   EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 0);
@@ -430,7 +431,8 @@ TEST_F(SqliteArchive, SinkLeavesTheQueueAtShutdownAndIndexesInTheBackground) {
   e.payload = fix;
   ASSERT_EQ(sink.write(std::span(&e, 1)).kind, syn::sink::verdict::ok);
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (b_.scalar("SELECT count(*) FROM search_pending") != 0 && std::chrono::steady_clock::now() < deadline) {
+  while (b_.scalar("SELECT count(*) FROM search_pending") != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);
   }
   EXPECT_EQ(b_.scalar("SELECT count(*) FROM search_pending"), 0);  // by the background indexer

@@ -1,7 +1,5 @@
 #include "syn/feed/callback.hpp"
 
-#include "syn/feed/nonce_journal.hpp"
-
 #include <expat.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -13,6 +11,8 @@
 #include <memory>
 #include <stdexcept>
 #include <vector>
+
+#include "syn/feed/nonce_journal.hpp"
 
 namespace syn::feed::callback {
 namespace {
@@ -118,7 +118,8 @@ struct collector {
 
   static void on_text(void* self, const XML_Char* s, int len) {
     auto& c = *static_cast<collector*>(self);
-    if (c.capture != nullptr && c.depth == c.capture_depth) c.capture->append(s, static_cast<std::size_t>(len));
+    if (c.capture != nullptr && c.depth == c.capture_depth)
+      c.capture->append(s, static_cast<std::size_t>(len));
   }
 
   static void on_doctype(void* self, const XML_Char*, const XML_Char*, const XML_Char*, int) {
@@ -134,7 +135,8 @@ collector collect(std::string_view xml, const xml_limits& limits) {
   }
   collector c;
   c.limits = limits;
-  const std::unique_ptr<XML_ParserStruct, decltype(&XML_ParserFree)> parser(XML_ParserCreate("UTF-8"), XML_ParserFree);
+  const std::unique_ptr<XML_ParserStruct, decltype(&XML_ParserFree)> parser(XML_ParserCreate("UTF-8"),
+                                                                            XML_ParserFree);
   if (!parser) throw std::runtime_error("XML_ParserCreate failed");
   c.parser = parser.get();
   XML_SetUserData(c.parser, &c);
@@ -157,7 +159,8 @@ std::string get(const std::map<std::string, std::string>& m, const char* key) {
 }
 
 bool base64_char(char ch) {
-  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '+' || ch == '/';
+  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '+' ||
+         ch == '/';
 }
 
 std::string base64_decode(std::string_view in) {
@@ -168,8 +171,9 @@ std::string base64_decode(std::string_view in) {
     throw std::invalid_argument("Encrypt is not Base64");
   }
   std::string out(in.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  const int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
   if (n < 0) throw std::invalid_argument("Encrypt is not Base64");
   // EVP_DecodeBlock keeps the padding's zero bytes.
   out.resize(static_cast<std::size_t>(n) - pad);
@@ -182,7 +186,8 @@ std::string signature(std::string_view token, std::string_view timestamp, std::s
   return sorted_sha1<3>({token, timestamp, nonce});
 }
 
-bool signature_valid(std::string_view token, std::string_view timestamp, std::string_view nonce, std::string_view sig) {
+bool signature_valid(std::string_view token, std::string_view timestamp, std::string_view nonce,
+                     std::string_view sig) {
   return !token.empty() && same(sig, signature(token, timestamp, nonce));
 }
 
@@ -212,7 +217,8 @@ std::optional<publish_event> parse_message(std::string_view xml, const xml_limit
   const auto [end, ec] = std::from_chars(st.data(), st.data() + st.size(), status);
   if (ec != std::errc() || end != st.data() + st.size() || status < 0 || status > 6) {
     std::string shown = st.substr(0, 32);  // outside input in a log line: no control characters
-    std::replace_if(shown.begin(), shown.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20U; }, '?');
+    std::replace_if(
+        shown.begin(), shown.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20U; }, '?');
     throw std::invalid_argument("PUBLISHJOBFINISH publish_status is not 0..6: '" + shown + "'");
   }
   e.publish_status = status;
@@ -249,9 +255,11 @@ aes_key decode_aes_key(std::string_view encoding_aes_key) {
 std::string decrypt(const aes_key& key, std::string_view encrypt, std::string_view app_id) {
   const std::string cipher = base64_decode(encrypt);
   if (cipher.empty() || cipher.size() % 32 != 0) {
-    throw std::invalid_argument("Encrypt is " + std::to_string(cipher.size()) + " bytes, not a multiple of 32");
+    throw std::invalid_argument("Encrypt is " + std::to_string(cipher.size()) +
+                                " bytes, not a multiple of 32");
   }
-  const std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  const std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
+                                                                            EVP_CIPHER_CTX_free);
   std::string plain(cipher.size() + 32, '\0');
   int n = 0;
   int tail = 0;
@@ -260,22 +268,26 @@ std::string decrypt(const aes_key& key, std::string_view encrypt, std::string_vi
   if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, key.data(), key.data()) != 1 ||
       EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1 ||
       EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &n,
-                        reinterpret_cast<const unsigned char*>(cipher.data()), static_cast<int>(cipher.size())) != 1 ||
+                        reinterpret_cast<const unsigned char*>(cipher.data()),
+                        static_cast<int>(cipher.size())) != 1 ||
       EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + n, &tail) != 1) {
     throw std::invalid_argument("AES-256-CBC decryption failed");
   }
-  plain.resize(static_cast<std::size_t>(n + tail));
+  plain.resize(static_cast<std::size_t>(n) + static_cast<std::size_t>(tail));
   const auto pad = static_cast<unsigned char>(plain.back());
   if (pad < 1 || pad > 32 || pad > plain.size() ||
-      !std::all_of(plain.end() - pad, plain.end(), [pad](char ch) { return static_cast<unsigned char>(ch) == pad; })) {
+      !std::all_of(plain.end() - pad, plain.end(),
+                   [pad](char ch) { return static_cast<unsigned char>(ch) == pad; })) {
     throw std::invalid_argument("bad PKCS#7 padding (wrong EncodingAESKey?)");
   }
   // A copy rather than resize(): GCC 12 at -O3 cannot see that this shrinks and reports a
   // possible overlapping memcpy (-Wrestrict, GCC PR 105329).
   plain = std::string(plain.data(), plain.size() - pad);
-  if (plain.size() < 20) throw std::invalid_argument("decrypted message shorter than random(16) + msg_len(4)");
+  if (plain.size() < 20)
+    throw std::invalid_argument("decrypted message shorter than random(16) + msg_len(4)");
   std::uint32_t len = 0;
-  for (int i = 16; i < 20; ++i) len = (len << 8U) | static_cast<unsigned char>(plain[static_cast<std::size_t>(i)]);
+  for (int i = 16; i < 20; ++i)
+    len = (len << 8U) | static_cast<unsigned char>(plain[static_cast<std::size_t>(i)]);
   if (len > plain.size() - 20) {
     throw std::invalid_argument("msg_len " + std::to_string(len) + " is beyond the decrypted " +
                                 std::to_string(plain.size() - 20) + " bytes");
@@ -314,7 +326,8 @@ freshness replay_guard::check(std::string_view scope, std::string_view timestamp
                               std::int64_t now) {
   std::int64_t ts = 0;
   const auto [end, ec] = std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), ts);
-  if (timestamp.empty() || ec != std::errc() || end != timestamp.data() + timestamp.size() || timestamp[0] == '-') {
+  if (timestamp.empty() || ec != std::errc() || end != timestamp.data() + timestamp.size() ||
+      timestamp[0] == '-') {
     return freshness::bad_timestamp;
   }
   const std::int64_t w = window_.count();
@@ -348,23 +361,29 @@ std::size_t replay_guard::size() const {
 
 std::string_view freshness_name(freshness f) noexcept {
   switch (f) {
-    case freshness::fresh: return "fresh";
-    case freshness::bad_timestamp: return "bad timestamp";
-    case freshness::stale: return "stale timestamp";
-    case freshness::replayed: return "replayed nonce";
-    case freshness::full: return "replay cache full";
-    case freshness::unrecorded: return "nonce not recorded";
+    case freshness::fresh:
+      return "fresh";
+    case freshness::bad_timestamp:
+      return "bad timestamp";
+    case freshness::stale:
+      return "stale timestamp";
+    case freshness::replayed:
+      return "replayed nonce";
+    case freshness::full:
+      return "replay cache full";
+    case freshness::unrecorded:
+      return "nonce not recorded";
   }
   return "unknown";
 }
 
 std::string publish_event_xml(const publish_event& e) {
-  std::string x = "<xml><ToUserName><![CDATA[" + e.to_user + "]]></ToUserName><FromUserName><![CDATA[" + e.from_user +
-                  "]]></FromUserName><CreateTime>" + std::to_string(e.create_time) +
-                  "</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[PUBLISHJOBFINISH]]></Event>"
-                  "<PublishEventInfo><publish_id>" +
-                  e.publish_id + "</publish_id><publish_status>" + std::to_string(e.publish_status) +
-                  "</publish_status>";
+  std::string x =
+      "<xml><ToUserName><![CDATA[" + e.to_user + "]]></ToUserName><FromUserName><![CDATA[" + e.from_user +
+      "]]></FromUserName><CreateTime>" + std::to_string(e.create_time) +
+      "</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[PUBLISHJOBFINISH]]></Event>"
+      "<PublishEventInfo><publish_id>" +
+      e.publish_id + "</publish_id><publish_status>" + std::to_string(e.publish_status) + "</publish_status>";
   if (!e.article_id.empty()) x += "<article_id><![CDATA[" + e.article_id + "]]></article_id>";
   std::string_view rest = e.fail_idx;
   while (!rest.empty()) {

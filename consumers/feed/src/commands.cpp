@@ -1,26 +1,25 @@
 #include "syn/feed/commands.hpp"
-#include "syn/core/log.hpp"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <csignal>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 #include "syn/core/config.hpp"
+#include "syn/core/http_client.hpp"
 #include "syn/core/http_server.hpp"
+#include "syn/core/log.hpp"
 #include "syn/core/service.hpp"
 #include "syn/feed/callback.hpp"
 #include "syn/feed/feed_server.hpp"
 #include "syn/feed/publish_poller.hpp"
 #include "syn/feed/state.hpp"
-
-#include <spdlog/spdlog.h>
-
-#include "syn/core/http_client.hpp"
-
-#include <condition_variable>
-#include <csignal>
-#include <ctime>
-#include <mutex>
-#include <thread>
-#include <iostream>
-#include <memory>
-#include <pthread.h>
 
 namespace syn::feed {
 namespace {
@@ -28,7 +27,7 @@ namespace {
 struct serve_args {
   std::string config_path;
   state_args state;
-  std::string listen;  ///< overrides feed.server.listen
+  std::string listen;         ///< overrides feed.server.listen
   std::string nonce_journal;  ///< the callback's nonces; empty: <state.path>.nonces
 };
 
@@ -55,7 +54,8 @@ int serve_feeds(const serve_args& args) {
   fo.public_base_url = cfg.feed.server.public_base_url;
   for (const auto& a : cfg.feed.accounts) {
     fo.accounts.push_back(a.name);
-    if (auto token = a.callback_token.resolve(); token && !token->empty()) fo.callback_tokens[a.name] = *token;
+    if (auto token = a.callback_token.resolve(); token && !token->empty())
+      fo.callback_tokens[a.name] = *token;
     if (auto key = a.encoding_aes_key.resolve(); key && !key->empty()) fo.encoding_aes_keys[a.name] = *key;
     if (!a.app_id.empty()) fo.app_ids[a.name] = a.app_id;
   }
@@ -101,7 +101,8 @@ int serve_feeds(const serve_args& args) {
     wo.request_timeout = cfg.feed.request_timeout;
     http::client_options ho;
     ho.default_timeout = cfg.feed.request_timeout;
-    auto client = std::make_shared<wechat::client>(std::move(wo), std::make_shared<http::client>(std::move(ho)));
+    auto client =
+        std::make_shared<wechat::client>(std::move(wo), std::make_shared<http::client>(std::move(ho)));
     poll_thread = std::thread([&, poller = std::make_shared<publish_poller>(state, client, pushed)] {
       std::unique_lock lock(poll_mu);
       while (!poll_cv.wait_for(lock, std::chrono::minutes(1), [&] { return stopping; })) {
@@ -115,8 +116,9 @@ int serve_feeds(const serve_args& args) {
       }
     });
   }
-  log::get("feed-server").info("listening on {}:{} state={} public_base_url={}", where.first, server.port(),
-                               state->path(), fo.public_base_url);
+  log::get("feed-server")
+      .info("listening on {}:{} state={} public_base_url={}", where.first, server.port(), state->path(),
+            fo.public_base_url);
   int sig = 0;
   sigwait(&stop_signals, &sig);
   log::get("feed-server").info("signal {}, stopping", sig);
@@ -133,7 +135,8 @@ int serve_feeds(const serve_args& args) {
 }  // namespace
 
 void add_state_options(CLI::App* sub, state_args& args) {
-  sub->add_option("--state", args.path, "the feed state database file (--state-backend sqlite)")->capture_default_str();
+  sub->add_option("--state", args.path, "the feed state database file (--state-backend sqlite)")
+      ->capture_default_str();
   sub->add_option("--state-backend", args.backend,
                   "sqlite (one host) or postgres (several `consume feed` / `serve feeds` instances)")
       ->check(CLI::IsMember({"sqlite", "postgres"}))
@@ -149,12 +152,15 @@ void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
 
   auto args = std::make_shared<serve_args>();
   auto* serve = root.get_subcommand("serve")->add_subcommand(
-      "feeds", "Serve the feed pages, RSS 2.0, JSON Feed 1.1 and Atom (/feeds/<account>, /feeds/<account>.xml, .json, .atom, /articles/<id>)");
+      "feeds",
+      "Serve the feed pages, RSS 2.0, JSON Feed 1.1 and Atom (/feeds/<account>, /feeds/<account>.xml, .json, "
+      ".atom, /articles/<id>)");
   cli::add_config_option(serve, args->config_path);
   add_state_options(serve, args->state);
   serve->add_option("--listen", args->listen, "host:port to listen on (default: feed.server.listen)");
   serve->add_option("--nonce-journal", args->nonce_journal,
-                    "file keeping the WeChat callback's nonces of the last 300 s across restarts (default: <state>.nonces)");
+                    "file keeping the WeChat callback's nonces of the last 300 s across restarts (default: "
+                    "<state>.nonces)");
   dispatch.on(serve, [args] { return serve_feeds(*args); });
 }
 

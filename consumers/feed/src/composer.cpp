@@ -1,10 +1,10 @@
 #include "syn/feed/composer.hpp"
 
-#include "syn/core/http_client.hpp"
-#include "syn/feed/text.hpp"
-
 #include <algorithm>
 #include <cctype>
+
+#include "syn/core/http_client.hpp"
+#include "syn/feed/text.hpp"
 
 namespace syn::feed {
 namespace {
@@ -17,7 +17,7 @@ using syndication::v1::Contributor;
 struct labels {
   std::string_view reporter, correspondent, photographer, editor, intern;
   std::string_view editor_note;
-  std::string_view photo_by;        ///< after a photo credit
+  std::string_view photo_by;  ///< after a photo credit
   std::string_view untitled;
   std::string_view read_more;       ///< the truncation notice
   std::string_view continued_next;  ///< end of a split part
@@ -26,53 +26,95 @@ struct labels {
   std::string_view continued_on_suffix;
 };
 
-constexpr labels hans{"记者", "通讯员", "摄影", "编辑", "实习生", "编者按", "摄", "（无标题）",
-                      "（全文较长，未完部分请点击“阅读原文”查看）", "（未完，接下篇）", "（接上篇）",
-                      "（下转第", "版）"};
-constexpr labels hant{"記者", "通訊員", "攝影", "編輯", "實習生", "編者按", "攝", "（無標題）",
-                      "（全文較長，未完部分請點擊「閱讀原文」查看）", "（未完，接下篇）", "（接上篇）",
-                      "（下轉第", "版）"};
-constexpr labels en{"Reporter", "Correspondent", "Photo", "Editor", "Intern", "Editor's note", "photo", "(untitled)",
-                    "(This article continues: tap \"Read more\" for the full text.)", "(continued in the next part)",
-                    "(continued from the previous part)", "(continued on page ", ")"};
+constexpr labels hans{"记者",
+                      "通讯员",
+                      "摄影",
+                      "编辑",
+                      "实习生",
+                      "编者按",
+                      "摄",
+                      "（无标题）",
+                      "（全文较长，未完部分请点击“阅读原文”查看）",
+                      "（未完，接下篇）",
+                      "（接上篇）",
+                      "（下转第",
+                      "版）"};
+constexpr labels hant{"記者",
+                      "通訊員",
+                      "攝影",
+                      "編輯",
+                      "實習生",
+                      "編者按",
+                      "攝",
+                      "（無標題）",
+                      "（全文較長，未完部分請點擊「閱讀原文」查看）",
+                      "（未完，接下篇）",
+                      "（接上篇）",
+                      "（下轉第",
+                      "版）"};
+constexpr labels en{"Reporter",
+                    "Correspondent",
+                    "Photo",
+                    "Editor",
+                    "Intern",
+                    "Editor's note",
+                    "photo",
+                    "(untitled)",
+                    "(This article continues: tap \"Read more\" for the full text.)",
+                    "(continued in the next part)",
+                    "(continued from the previous part)",
+                    "(continued on page ",
+                    ")"};
 
 const labels& labels_for(std::string_view language) {
   auto starts = [&](std::string_view p) {
     if (language.size() < p.size()) return false;
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(language[i])) != std::tolower(static_cast<unsigned char>(p[i]))) {
-        return false;
-      }
-    }
+    const auto same = [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    };
+    if (!std::equal(p.begin(), p.end(), language.begin(), same)) return false;
     return language.size() == p.size() || language[p.size()] == '-';
   };
-  if (language.empty() || starts("zh-Hans") || starts("zh-CN") || starts("zh-SG") || language == "zh") return hans;
+  if (language.empty() || starts("zh-Hans") || starts("zh-CN") || starts("zh-SG") || language == "zh")
+    return hans;
   if (starts("zh")) return hant;  // zh-Hant, zh-TW, zh-HK, zh-MO
   return en;
 }
 
 std::string_view role_label(const labels& l, Contributor::Role r) {
   switch (r) {
-    case Contributor::REPORTER: return l.reporter;
-    case Contributor::CORRESPONDENT: return l.correspondent;
-    case Contributor::PHOTOGRAPHER: return l.photographer;
-    case Contributor::EDITOR: return l.editor;
-    case Contributor::INTERN: return l.intern;
+    case Contributor::REPORTER:
+      return l.reporter;
+    case Contributor::CORRESPONDENT:
+      return l.correspondent;
+    case Contributor::PHOTOGRAPHER:
+      return l.photographer;
+    case Contributor::EDITOR:
+      return l.editor;
+    case Contributor::INTERN:
+      return l.intern;
     case Contributor::OTHER:
     case Contributor::ROLE_UNSPECIFIED:
-    default: return {};
+    default:
+      return {};
   }
 }
 
 /// Writers first (reporters, correspondents, interns), then editors, photographers, others.
 int role_rank(Contributor::Role r) {
   switch (r) {
-    case Contributor::REPORTER: return 0;
-    case Contributor::CORRESPONDENT: return 1;
-    case Contributor::INTERN: return 2;
-    case Contributor::EDITOR: return 3;
-    case Contributor::PHOTOGRAPHER: return 4;
-    default: return 5;
+    case Contributor::REPORTER:
+      return 0;
+    case Contributor::CORRESPONDENT:
+      return 1;
+    case Contributor::INTERN:
+      return 2;
+    case Contributor::EDITOR:
+      return 3;
+    case Contributor::PHOTOGRAPHER:
+      return 4;
+    default:
+      return 5;
   }
 }
 
@@ -81,8 +123,9 @@ std::vector<const Contributor*> ordered_contributors(const Article& a) {
   for (const auto& c : a.contributors()) {
     if (!text::trim(c.name()).empty()) out.push_back(&c);
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Contributor* x, const Contributor* y) { return role_rank(x->role()) < role_rank(y->role()); });
+  std::stable_sort(out.begin(), out.end(), [](const Contributor* x, const Contributor* y) {
+    return role_rank(x->role()) < role_rank(y->role());
+  });
   return out;
 }
 
@@ -125,8 +168,8 @@ std::vector<std::string_view> split_text(std::string_view s, std::size_t max_len
 }
 
 /// Appends the units for one text block, splitting a very long one so that every unit fits.
-void add_text_units(std::vector<unit>& units, std::string_view open, std::string_view close, std::string_view raw,
-                    std::size_t unit_budget, std::string_view lead_html = {}) {
+void add_text_units(std::vector<unit>& units, std::string_view open, std::string_view close,
+                    std::string_view raw, std::size_t unit_budget, std::string_view lead_html = {}) {
   const auto body = text::trim(raw);
   std::string whole(open);
   whole += lead_html;
@@ -154,17 +197,19 @@ void add_text_units(std::vector<unit>& units, std::string_view open, std::string
 std::size_t html_len(const std::string& s) { return text::wechat_length(s); }
 
 /// Header, body and photo units of one article.
-std::vector<unit> render_units(const Article& a, const compose_options& o, const labels& l, bool title_was_cut,
-                               std::size_t unit_budget) {
+std::vector<unit> render_units(const Article& a, const compose_options& o, const labels& l,
+                               bool title_was_cut, std::size_t unit_budget) {
   std::vector<unit> units;
   if (title_was_cut) {
     units.push_back({"<p style=\"margin:0 0 0.75em;font-size:20px;font-weight:bold;line-height:1.4;\">" +
                          esc(a.headline()) + "</p>",
                      true});
   }
-  if (!text::trim(a.kicker()).empty()) units.push_back({std::string(meta_open) + esc(a.kicker()) + "</p>", true});
+  if (!text::trim(a.kicker()).empty())
+    units.push_back({std::string(meta_open) + esc(a.kicker()) + "</p>", true});
   if (!text::trim(a.subheadline()).empty()) {
-    units.push_back({"<p style=\"margin:0 0 0.75em;font-size:16px;color:#555;\">" + esc(a.subheadline()) + "</p>", true});
+    units.push_back(
+        {"<p style=\"margin:0 0 0.75em;font-size:16px;color:#555;\">" + esc(a.subheadline()) + "</p>", true});
   }
   if (const auto by = make_byline(a); !by.empty()) {
     units.push_back({std::string(meta_open) + text::html_escape(by) + "</p>", true});
@@ -173,7 +218,8 @@ std::vector<unit> render_units(const Article& a, const compose_options& o, const
   // Photos by position: photo i goes after block `after_block` (0 = before the first block).
   std::vector<std::vector<int>> photos_after(static_cast<std::size_t>(a.blocks_size()) + 1);
   for (int i = 0; i < a.photos_size(); ++i) {
-    const auto at = std::min<std::size_t>(a.photos(i).after_block(), static_cast<std::size_t>(a.blocks_size()));
+    const auto at =
+        std::min<std::size_t>(a.photos(i).after_block(), static_cast<std::size_t>(a.blocks_size()));
     photos_after[at].push_back(i);
   }
   bool in_list = false;
@@ -220,13 +266,13 @@ std::vector<unit> render_units(const Article& a, const compose_options& o, const
         // The label is set apart; the note's text excludes it (article.proto).
         const std::string lead =
             "<strong style=\"color:#b22;\">" + text::html_escape(l.editor_note) + "</strong>　";
-        add_text_units(units, std::string(note_open) + "<p style=\"margin:0;\">", "</p></section>", block.text(),
-                       unit_budget, lead);
+        add_text_units(units, std::string(note_open) + "<p style=\"margin:0;\">", "</p></section>",
+                       block.text(), unit_budget, lead);
         break;
       }
       case Block::QUOTE:
-        add_text_units(units, std::string(quote_open) + "<p style=\"margin:0;\">", "</p></blockquote>", block.text(),
-                       unit_budget);
+        add_text_units(units, std::string(quote_open) + "<p style=\"margin:0;\">", "</p></blockquote>",
+                       block.text(), unit_budget);
         break;
       case Block::LIST_ITEM:
         // Consecutive items form one list; each item is its own unit (cut points between items).
@@ -250,8 +296,8 @@ std::vector<unit> render_units(const Article& a, const compose_options& o, const
   }
   if (in_list) units.back().html += "</ul>";
   if (a.continued_on_page() > 0) {
-    units.push_back({std::string(meta_open) + std::string(l.continued_on) + std::to_string(a.continued_on_page()) +
-                         std::string(l.continued_on_suffix) + "</p>",
+    units.push_back({std::string(meta_open) + std::string(l.continued_on) +
+                         std::to_string(a.continued_on_page()) + std::string(l.continued_on_suffix) + "</p>",
                      false});
   }
   return units;
@@ -262,7 +308,9 @@ struct budget {
   std::size_t bytes;  ///< maximum bytes (inclusive)
 };
 
-bool fits(std::size_t chars, std::size_t bytes, const budget& b) { return chars <= b.chars && bytes <= b.bytes; }
+bool fits(std::size_t chars, std::size_t bytes, const budget& b) {
+  return chars <= b.chars && bytes <= b.bytes;
+}
 
 }  // namespace
 
@@ -305,7 +353,7 @@ std::string make_author(const Article& a, std::size_t max_len) {
 std::string make_digest(const Article& a, std::size_t max_len) {
   for (const auto& b : a.blocks()) {
     if (b.kind() != Block::PARAGRAPH && b.kind() != Block::KIND_UNSPECIFIED) continue;
-    const auto t = text::sanitize_utf8(text::trim(b.text()));
+    auto t = text::sanitize_utf8(text::trim(b.text()));
     if (t.empty()) continue;
     if (text::wechat_length(t) <= max_len) return t;
     if (const auto s = text::sentence_prefix_within(t, max_len); !s.empty()) return std::string(s);
@@ -339,7 +387,8 @@ std::vector<draft_article> compose_article(const Article& a, const compose_optio
   const auto& l = labels_for(a.language());
   const auto& lim = o.limits;
   // "必须少于2万字符，小于1M": strictly less than either limit.
-  const budget whole{lim.content_chars > 0 ? lim.content_chars - 1 : 0, lim.content_bytes > 0 ? lim.content_bytes - 1 : 0};
+  const budget whole{lim.content_chars > 0 ? lim.content_chars - 1 : 0,
+                     lim.content_bytes > 0 ? lim.content_bytes - 1 : 0};
 
   const auto full_title = make_title(a, static_cast<std::size_t>(-1));
   const auto title = make_title(a, lim.title);
@@ -388,7 +437,8 @@ std::vector<draft_article> compose_article(const Article& a, const compose_optio
       content += u.html, chars += c;
     }
     // A list cut mid-way is left open; close it so the HTML stays well-formed.
-    if (const auto open = content.rfind("<ul"); open != std::string::npos && content.find("</ul>", open) == std::string::npos) {
+    if (const auto open = content.rfind("<ul");
+        open != std::string::npos && content.find("</ul>", open) == std::string::npos) {
       content += "</ul>";
     }
     content += notice;
@@ -412,7 +462,8 @@ std::vector<draft_article> compose_article(const Article& a, const compose_optio
   const std::string prev = std::string(notice_open) + text::html_escape(l.continued_prev) + "</p>";
   const std::size_t fixed_chars = html_len(header) + html_len(next) + html_len(prev);
   const std::size_t fixed_bytes = header.size() + next.size() + prev.size();
-  const budget room{whole.chars - std::min(whole.chars, fixed_chars), whole.bytes - std::min(whole.bytes, fixed_bytes)};
+  const budget room{whole.chars - std::min(whole.chars, fixed_chars),
+                    whole.bytes - std::min(whole.bytes, fixed_bytes)};
   std::vector<std::string> parts;
   std::string cur;
   std::size_t cur_chars = 0;
@@ -434,18 +485,21 @@ std::vector<draft_article> compose_article(const Article& a, const compose_optio
     d.parts = n;
     const std::string suffix = "（" + std::to_string(i + 1) + "/" + std::to_string(n) + "）";
     const auto suffix_len = text::wechat_length(suffix);
-    d.title = (suffix_len < lim.title ? text::cut(full_title, lim.title - suffix_len) : std::string()) + suffix;
+    d.title =
+        (suffix_len < lim.title ? text::cut(full_title, lim.title - suffix_len) : std::string()) + suffix;
     std::string content = header;
     if (i > 0) content += prev;
     content += parts[i];
     if (i + 1 < n) content += next;
     // Close a list left open at a part boundary; reopen it in the next part.
-    if (const auto open = content.rfind("<ul"); open != std::string::npos && content.find("</ul>", open) == std::string::npos) {
+    if (const auto open = content.rfind("<ul");
+        open != std::string::npos && content.find("</ul>", open) == std::string::npos) {
       content += "</ul>";
     }
     if (const auto li = content.find("<li>"); li != std::string::npos) {
       const auto ul = content.find("<ul");
-      if (ul == std::string::npos || ul > li) content.insert(li, "<ul style=\"margin:0 0 1em;padding-left:1.5em;\">");
+      if (ul == std::string::npos || ul > li)
+        content.insert(li, "<ul style=\"margin:0 0 1em;padding-left:1.5em;\">");
     }
     d.content = std::move(content);
     out.push_back(std::move(d));
@@ -461,7 +515,7 @@ std::vector<draft> compose_drafts(std::span<const Article* const> articles, cons
     return x->id() < y->id();
   });
   const std::size_t per = std::clamp<std::size_t>(o.max_articles_per_draft, 1,
-                                                   std::max<std::size_t>(o.limits.articles_per_draft, 1));
+                                                  std::max<std::size_t>(o.limits.articles_per_draft, 1));
   std::vector<draft> out;
   auto start = [&](const Article& a) {
     draft d;
@@ -472,8 +526,9 @@ std::vector<draft> compose_drafts(std::span<const Article* const> articles, cons
   for (const auto* a : sorted) {
     auto parts = compose_article(*a, o);
     // Keep an article's parts together when they fit in one draft.
-    if (out.empty() || (out.back().articles.size() + parts.size() > per && !out.back().articles.empty() &&
-                        parts.size() <= per) ||
+    if (out.empty() ||
+        (out.back().articles.size() + parts.size() > per && !out.back().articles.empty() &&
+         parts.size() <= per) ||
         out.back().articles.size() >= per) {
       start(*a);
     }

@@ -1,21 +1,21 @@
 // `syndicate consume feed`: the feed sink behind the shared runner.
-#include "syn/contract/dead_letter.hpp"
-#include "syn/core/log.hpp"
-#include "syn/contract/headers.hpp"
-#include "syn/contract/schema.hpp"
-#include "syn/core/kafka/producer.hpp"
-#include "syn/core/runner.hpp"
-#include "syn/core/service.hpp"
-#include "syn/feed/commands.hpp"
-#include "syn/feed/feed_sink.hpp"
-#include "syndication/v1/dead_letter.pb.h"
-
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+
+#include "syn/contract/dead_letter.hpp"
+#include "syn/contract/headers.hpp"
+#include "syn/contract/schema.hpp"
+#include "syn/core/kafka/producer.hpp"
+#include "syn/core/log.hpp"
+#include "syn/core/runner.hpp"
+#include "syn/core/service.hpp"
+#include "syn/feed/commands.hpp"
+#include "syn/feed/feed_sink.hpp"
+#include "syndication/v1/dead_letter.pb.h"
 
 namespace syn::feed {
 namespace {
@@ -34,7 +34,8 @@ syndication::v1::DeadLetter held_dead_letter(const config::root& cfg, const synd
   auto d = contract::make_dead_letter(r, syndication::v1::DeadLetter::SINK_REJECTED,
                                       why + " (held across batches; record coordinates unknown)",
                                       cfg.consumers.groups.feed, 1);
-  d.set_id(topic + "-held-" + a.id() + "-" + a.content_sha256().substr(0, 12) + "-" + cfg.consumers.groups.feed);
+  d.set_id(topic + "-held-" + a.id() + "-" + a.content_sha256().substr(0, 12) + "-" +
+           cfg.consumers.groups.feed);
   return d;
 }
 
@@ -45,12 +46,13 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
   auto state = std::make_shared<state_args>();
   auto* consume = root.get_subcommand("consume")->add_subcommand(
       "feed",
-      "Route articles (originals and translations) to the configured accounts, compose WeChat drafts (8 articles "
+      "Route articles (originals and translations) to the configured accounts, compose WeChat drafts (8 "
+      "articles "
       "at most, lead first), push them through the Official Account API and keep the pages the feed server "
       "serves (consumer group consumers.groups.feed, read_committed; idempotent on account, id and hash).");
   service::add_consumer_options(consume, *args);
   add_state_options(consume, *state);
-  dispatch.on(consume, [args, state, consume] {
+  dispatch.on(consume, [args, state] {
     const config::root cfg = config::load(args->config_path);
     service::setup_logging(cfg.observability);
     feed_sink_options fo;
@@ -67,23 +69,26 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
       const std::string bytes = d.SerializeAsString();
       const auto headers = contract::dead_letter_headers(cfg.consumers.groups.feed);
       std::lock_guard lock(dlq_mu);
-      auto sent = dlq.value().send({cfg.kafka.topics.deadletter.name, d.id(), bytes, headers, std::nullopt, std::nullopt},
-                                   kafka::after(std::chrono::seconds(10)));
+      auto sent = dlq.value().send(
+          {cfg.kafka.topics.deadletter.name, d.id(), bytes, headers, std::nullopt, std::nullopt},
+          kafka::after(std::chrono::seconds(10)));
       std::string failed = sent ? std::string() : sent.error().to_string();
-      if (sent && !dlq.value().flush(kafka::after(std::chrono::seconds(30))).complete()) failed = "not delivered in 30 s";
+      if (sent && !dlq.value().flush(kafka::after(std::chrono::seconds(30))).complete())
+        failed = "not delivered in 30 s";
       for (const auto& r : dlq.value().take_delivery_reports()) {
         if (r.err) failed = r.err->to_string();
       }
       if (!failed.empty()) {
-        log::get("feed").error("held article {} failed ({}) and its dead letter could not be delivered: {}", a.id(), why,
-                      failed);
+        log::get("feed").error("held article {} failed ({}) and its dead letter could not be delivered: {}",
+                               a.id(), why, failed);
         return;
       }
       log::get("feed").warn("dead-lettered held article {} ({})", a.id(), why);
     };
     feed_sink sink(cfg.feed, fo);
-    auto o = service::consumer_runner_options(cfg, *args, cfg.consumers.groups.feed,
-                                              {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name});
+    auto o =
+        service::consumer_runner_options(cfg, *args, cfg.consumers.groups.feed,
+                                         {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name});
     o.schemas = contract::schemas_of({contract::topic_role::articles, contract::topic_role::translated});
     runner::runner r(cfg.kafka, o, sink);
     return service::run_consumer(r, "feed", service::metrics_address(*args, cfg.observability.metrics.feed),

@@ -2,23 +2,24 @@
 // the WeChat accounts and the two acts that change what is posted (docs/FEED.md "Quotas",
 // "Re-posting", docs/RUNBOOK.md). Acts are dry runs unless --execute, as `replay` and `dlq` are,
 // and each one that is executed is written to the state db's operator_actions and the log.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "clock.hpp"
+#include "syn/core/config.hpp"
 #include "syn/core/http_client.hpp"
 #include "syn/core/log.hpp"
-#include "syn/core/config.hpp"
 #include "syn/core/service.hpp"
 #include "syn/feed/commands.hpp"
 #include "syn/feed/feed_sink.hpp"
 #include "syn/feed/state.hpp"
 #include "syn/feed/wechat.hpp"
-
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-
-#include <chrono>
-#include <filesystem>
-#include <stdexcept>
-#include <iostream>
-#include <memory>
 
 namespace syn::feed {
 namespace {
@@ -29,16 +30,13 @@ struct feed_args {
   std::string config_path;
   state_args state;
   bool json_out = false;
-  bool offline = false;   ///< status: no openapi/quota/get calls
+  bool offline = false;  ///< status: no openapi/quota/get calls
   bool execute = false;
   std::string account;
   std::vector<std::string> articles;
 };
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using detail::now_ms;
 
 std::shared_ptr<wechat::client> make_client(const config::feed_config& f) {
   wechat::client_options wo;
@@ -100,24 +98,28 @@ int status(const feed_args& args) {
     json paused = json::array();
     for (const auto& p : state.quota_pauses(a.name)) {
       if (p.until_ms <= now) continue;
-      paused.push_back({{"api", p.api}, {"until", utc(p.until_ms)}, {"errcode", p.errcode}, {"since", utc(p.since_ms)}});
+      paused.push_back(
+          {{"api", p.api}, {"until", utc(p.until_ms)}, {"errcode", p.errcode}, {"since", utc(p.since_ms)}});
     }
     acc["paused"] = paused;
     acc["drafts_waiting"] = state.drafts_waiting(a.name).size();
     json errors = json::array();
-    for (const auto& [at, msg] : state.last_errors(a.name)) errors.push_back({{"at", utc(at * 1000)}, {"error", msg}});
+    for (const auto& [at, msg] : state.last_errors(a.name))
+      errors.push_back({{"at", utc(at * 1000)}, {"error", msg}});
     acc["last_errors"] = errors;
     if (client) {
       json left = json::object();
       const auto secret = a.app_secret.resolve();
       for (const char* api : {"draft/add", "freepublish/submit"}) {
         if (!secret || secret->empty()) {
-          left[api] = "unknown: " + (a.app_secret.env.empty() ? std::string("no app_secret_env") : a.app_secret.env + " is not set");
+          left[api] = "unknown: " + (a.app_secret.env.empty() ? std::string("no app_secret_env")
+                                                              : a.app_secret.env + " is not set");
           continue;
         }
         auto q = client->get_quota({a.app_id, *secret}, std::string("/cgi-bin/") + api);
         if (q) {
-          left[api] = {{"daily_limit", q.value().daily_limit}, {"used", q.value().used}, {"remain", q.value().remain}};
+          left[api] = {
+              {"daily_limit", q.value().daily_limit}, {"used", q.value().used}, {"remain", q.value().remain}};
         } else {
           left[api] = "unknown: " + q.error().message();
         }
@@ -148,7 +150,8 @@ int status(const feed_args& args) {
     }
     std::cout << "; drafts waiting to be submitted: " << acc["drafts_waiting"].get<std::size_t>() << "\n";
     for (const auto& [api, c] : acc["today"].items()) {
-      std::cout << "  today " << api << ": " << c["ok"] << " ok, " << c["refused"] << " refused by the quota\n";
+      std::cout << "  today " << api << ": " << c["ok"] << " ok, " << c["refused"]
+                << " refused by the quota\n";
     }
     if (acc.contains("quota")) {
       for (const auto& [api, q] : acc["quota"].items()) {
@@ -175,15 +178,17 @@ int quota_reset(const feed_args& args) {
   }
   const auto secret = acc->app_secret.resolve();
   if (!secret || secret->empty()) {
-    cli::print_error("feed quota reset " + acc->name + ": the app secret (" + acc->app_secret.env + ") is not set");
+    cli::print_error("feed quota reset " + acc->name + ": the app secret (" + acc->app_secret.env +
+                     ") is not set");
     return cli::exit_code::bad_input;
   }
   auto owned = open_state(args.state);
   auto& state = *owned;
   const auto pauses = state.quota_pauses(acc->name);
   if (!args.execute) {
-    std::cout << "dry run: would call clear_quota for " << acc->app_id << " (the platform allows 10 a month) and resume "
-              << acc->name << " (" << pauses.size() << " paused API(s), " << state.drafts_waiting(acc->name).size()
+    std::cout << "dry run: would call clear_quota for " << acc->app_id
+              << " (the platform allows 10 a month) and resume " << acc->name << " (" << pauses.size()
+              << " paused API(s), " << state.drafts_waiting(acc->name).size()
               << " draft(s) waiting); add --execute to do it\n";
     return cli::exit_code::ok;
   }
@@ -194,7 +199,8 @@ int quota_reset(const feed_args& args) {
     return cli::exit_code::failure;
   }
   const auto cleared = state.clear_quota_pauses(acc->name);
-  const std::string detail = "clear_quota " + acc->app_id + " ok; " + std::to_string(cleared) + " pause(s) cleared";
+  const std::string detail =
+      "clear_quota " + acc->app_id + " ok; " + std::to_string(cleared) + " pause(s) cleared";
   state.log_action("quota reset", acc->name, detail);
   log::get("feed").warn("operator: quota reset account={} {}", acc->name, detail);
   std::cout << acc->name << ": " << detail << "; a running `consume feed` resumes it within a second\n";
@@ -231,11 +237,14 @@ int repost(const feed_args& args) {
     log::get("feed").warn("operator: repost account={} article={} rows={}", acc->name, id, n);
   }
   if (!args.execute) {
-    std::cout << "dry run: nothing changed; add --execute to let the next delivery of these articles post them again\n";
+    std::cout << "dry run: nothing changed; add --execute to let the next delivery of these articles post "
+                 "them again\n";
     return cli::exit_code::ok;
   }
-  std::cout << total << " ledger row(s) forgotten; the articles are posted again as new drafts when they are delivered "
-               "again: `syndicate replay` the articles topic, or `syndicate publish --force` the issue\n";
+  std::cout
+      << total
+      << " ledger row(s) forgotten; the articles are posted again as new drafts when they are delivered "
+         "again: `syndicate replay` the articles topic, or `syndicate publish --force` the issue\n";
   return cli::exit_code::ok;
 }
 
@@ -243,30 +252,34 @@ int repost(const feed_args& args) {
 
 void register_feed_command(CLI::App& root, cli::dispatcher& dispatch) {
   auto args = std::make_shared<feed_args>();
-  auto* feed = root.add_subcommand("feed", "The WeChat accounts: status, daily quotas, re-posting")->require_subcommand(1);
+  auto* feed = root.add_subcommand("feed", "The WeChat accounts: status, daily quotas, re-posting")
+                   ->require_subcommand(1);
   auto common = [&](CLI::App* sub) {
     cli::add_config_option(sub, args->config_path);
     add_state_options(sub, args->state);
   };
-  auto* st = feed->add_subcommand("status",
-                                  "Per account: paused APIs and until when, drafts waiting, today's calls, quota left "
-                                  "(openapi/quota/get), last errors");
+  auto* st = feed->add_subcommand(
+      "status",
+      "Per account: paused APIs and until when, drafts waiting, today's calls, quota left "
+      "(openapi/quota/get), last errors");
   common(st);
   st->add_flag("--json", args->json_out, "JSON output");
   st->add_flag("--offline", args->offline, "do not ask the platform for the quota left");
   dispatch.on(st, [args] { return status(*args); });
 
   auto* quota = feed->add_subcommand("quota", "Daily API quotas")->require_subcommand(1);
-  auto* reset = quota->add_subcommand(
-      "reset", "Call clear_quota for the account's AppID (10 a month) and resume its paused pushes (dry run unless --execute)");
+  auto* reset = quota->add_subcommand("reset",
+                                      "Call clear_quota for the account's AppID (10 a month) and resume its "
+                                      "paused pushes (dry run unless --execute)");
   common(reset);
   reset->add_option("account", args->account, "the account (feed.accounts[].name)")->required();
   reset->add_flag("--execute", args->execute, "do it");
   dispatch.on(reset, [args] { return quota_reset(*args); });
 
-  auto* rp = feed->add_subcommand("repost",
-                                  "Let articles already posted to an account be posted again on their next delivery "
-                                  "(dry run unless --execute; logged)");
+  auto* rp =
+      feed->add_subcommand("repost",
+                           "Let articles already posted to an account be posted again on their next delivery "
+                           "(dry run unless --execute; logged)");
   common(rp);
   rp->add_option("account", args->account, "the account (feed.accounts[].name)")->required();
   rp->add_option("articles", args->articles, "article ids")->required();

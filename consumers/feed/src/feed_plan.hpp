@@ -4,11 +4,6 @@
 // plan step (routing, pages, groups) and holds.cpp (draft grouping across batches); read by its
 // push step. Pointers inside point into the plan itself: build it in place, do not copy it.
 
-#include "syn/core/config.hpp"
-#include "syn/feed/state.hpp"
-
-#include "syndication/v1/article.pb.h"
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +14,10 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "syn/core/config.hpp"
+#include "syn/feed/state.hpp"
+#include "syndication/v1/article.pb.h"
 
 namespace syn::feed::detail {
 
@@ -41,10 +40,10 @@ struct batch_plan {
   // 1. The articles of the batch, routed.
   std::vector<item> items;
   std::vector<std::vector<std::size_t>> routes;
-  std::deque<syndication::v1::Article> owned;  ///< copies of articles that came without a content hash
+  std::deque<syndication::v1::Article> owned;        ///< copies of articles that came without a content hash
   std::map<std::size_t, std::uint64_t> routed_here;  ///< counted once the batch is taken
   // The partitions of the batch (`topic:partition`) and the source of each issue.
-  std::set<std::string> trailing;                 ///< issues that may continue in the next batch
+  std::set<std::string> trailing;                ///< issues that may continue in the next batch
   std::map<std::string, std::string> source_of;  ///< issue -> source
   std::map<std::string, std::string> last;       ///< source -> issue of its last article
   // 3. Groups (issue, account), in order of first appearance.
@@ -73,8 +72,9 @@ struct hold_settings {
 /// continue in the next batch is held (durably: the records' offsets may then be committed)
 /// instead of pushed, unless it has waited the grace window already. The groups of an account
 /// paused by a daily quota (`add_paused`) are held the same way until the quota resets.
-void merge_held(batch_plan& plan, state_store& state, const config::feed_config& cfg, const hold_settings& settings,
-                const std::function<bool(const std::string&)>& add_paused, std::int64_t now_ms);
+void merge_held(batch_plan& plan, state_store& state, const config::feed_config& cfg,
+                const hold_settings& settings, const std::function<bool(const std::string&)>& add_paused,
+                std::int64_t now_ms);
 
 /// Puts the group's articles in the held table for `account` (durably), from `source`.
 void hold_articles(state_store& state, const std::string& account, const std::string& source, const group& g);

@@ -1,12 +1,5 @@
 #include "syn/feed/feed_server.hpp"
-#include "syn/core/log.hpp"
 
-#include "syn/feed/callback.hpp"
-#include "syn/feed/pages.hpp"
-#include "syn/feed/state.hpp"
-#include "syn/feed/text.hpp"
-
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -14,7 +7,14 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
+
+#include "syn/core/log.hpp"
+#include "syn/feed/callback.hpp"
+#include "syn/feed/pages.hpp"
+#include "syn/feed/state.hpp"
+#include "syn/feed/text.hpp"
 
 namespace syn::feed {
 namespace {
@@ -33,7 +33,9 @@ http::response not_found(std::string_view what) {
               404);
 }
 
-http::response plain(unsigned status, std::string body) { return {status, "text/plain; charset=utf-8", std::move(body), {}}; }
+http::response plain(unsigned status, std::string body) {
+  return {status, "text/plain; charset=utf-8", std::move(body), {}};
+}
 
 std::string query(const http::request& req, const char* key) {
   auto it = req.query.find(key);
@@ -71,29 +73,36 @@ http::response wechat_callback(state_store& state, const feed_server_options& o,
   const bool has_plain_sig = !encrypted || req.query.contains("signature");
   if (token == o.callback_tokens.end() || token->second.empty() ||
       (has_plain_sig && !callback::signature_valid(token->second, ts, nonce, query(req, "signature")))) {
-    log::get("feed-server").warn("wechat callback {}: bad signature from {} (or no callback token configured)", account, req.remote);
+    log::get("feed-server")
+        .warn("wechat callback {}: bad signature from {} (or no callback token configured)", account,
+              req.remote);
     return plain(403, "bad signature\n");
   }
   const std::int64_t now = cx.now();
   if (req.method == "GET") {
     // URL verification: a replayed GET only echoes, but a stale one is still refused.
-    if (const auto f = cx.guard.check(account + "/GET", ts, nonce, now); f != callback::freshness::fresh &&
-                                                                          f != callback::freshness::replayed) {
+    if (const auto f = cx.guard.check(account + "/GET", ts, nonce, now);
+        f != callback::freshness::fresh && f != callback::freshness::replayed) {
       return plain(403, std::string(callback::freshness_name(f)) + "\n");
     }
     return plain(200, query(req, "echostr"));
   }
   if (req.body.size() > cx.limits.max_bytes) {
-    log::get("feed-server").warn("wechat callback {}: body of {} bytes from {} refused", account, req.body.size(), req.remote);
+    log::get("feed-server")
+        .warn("wechat callback {}: body of {} bytes from {} refused", account, req.body.size(), req.remote);
     return plain(413, "message larger than " + std::to_string(cx.limits.max_bytes) + " bytes\n");
   }
   if (safe_mode && !encrypted) {
-    log::get("feed-server").warn("wechat callback {}: plain-text push from {} refused: the account is in safe mode", account, req.remote);
-    return plain(403, "plain-text push refused: this account takes safe-mode (encrypt_type=aes) messages only\n");
+    log::get("feed-server")
+        .warn("wechat callback {}: plain-text push from {} refused: the account is in safe mode", account,
+              req.remote);
+    return plain(403,
+                 "plain-text push refused: this account takes safe-mode (encrypt_type=aes) messages only\n");
   }
   if (encrypted && !safe_mode) {
-    log::get("feed-server").error("wechat callback {}: safe-mode push but no EncodingAESKey configured (encoding_aes_key_env)",
-                  account);
+    log::get("feed-server")
+        .error("wechat callback {}: safe-mode push but no EncodingAESKey configured (encoding_aes_key_env)",
+               account);
     return plain(400, "encrypted message but no EncodingAESKey configured for this account\n");
   }
   std::string message;
@@ -105,7 +114,8 @@ http::response wechat_callback(state_store& state, const feed_server_options& o,
         return plain(403, "bad msg_signature\n");
       }
       const auto app = o.app_ids.find(account);
-      message = callback::decrypt(key->second, enc, app == o.app_ids.end() ? std::string_view() : app->second);
+      message =
+          callback::decrypt(key->second, enc, app == o.app_ids.end() ? std::string_view() : app->second);
     }
   } catch (const std::invalid_argument& e) {
     log::get("feed-server").warn("wechat callback {}: {}", account, e.what());
@@ -113,14 +123,17 @@ http::response wechat_callback(state_store& state, const feed_server_options& o,
   }
   // Only a signed request gets here, so only those take room in the replay guard.
   if (const auto f = cx.guard.check(account, ts, nonce, now); f != callback::freshness::fresh) {
-    log::get("feed-server").warn("wechat callback {}: {} from {} (timestamp {}, nonce {}), refused", account,
-                 callback::freshness_name(f), req.remote, ts.substr(0, 20), nonce.substr(0, 40));
-    const bool ours = f == callback::freshness::full || f == callback::freshness::unrecorded;  // WeChat retries a 5xx
+    log::get("feed-server")
+        .warn("wechat callback {}: {} from {} (timestamp {}, nonce {}), refused", account,
+              callback::freshness_name(f), req.remote, ts.substr(0, 20), nonce.substr(0, 40));
+    const bool ours =
+        f == callback::freshness::full || f == callback::freshness::unrecorded;  // WeChat retries a 5xx
     return plain(ours ? 503 : 403, std::string(callback::freshness_name(f)) + "\n");
   }
   std::optional<callback::publish_event> ev;
   try {
-    ev = callback::parse_message(encrypted ? std::string_view(message) : std::string_view(req.body), cx.limits);
+    ev = callback::parse_message(encrypted ? std::string_view(message) : std::string_view(req.body),
+                                 cx.limits);
   } catch (const std::invalid_argument& e) {
     log::get("feed-server").warn("wechat callback {}: {}", account, e.what());
     return plain(400, std::string(e.what()) + "\n");
@@ -135,22 +148,28 @@ http::response wechat_callback(state_store& state, const feed_server_options& o,
   } catch (const std::exception& e) {
     // Not taken: WeChat's retry (same timestamp and nonce) must get through.
     cx.guard.release(account, ts, nonce);
-    log::get("feed-server").error("wechat callback {}: recording publish_id {}: {}", account, r.publish_id, e.what());
+    log::get("feed-server")
+        .error("wechat callback {}: recording publish_id {}: {}", account, r.publish_id, e.what());
     return plain(500, "not recorded\n");
   }
   if (!owner) {
-    log::get("feed-server").warn("wechat callback {}: PUBLISHJOBFINISH for unknown publish_id {} (status {}), ignored", account,
-                 r.publish_id, r.status);
+    log::get("feed-server")
+        .warn("wechat callback {}: PUBLISHJOBFINISH for unknown publish_id {} (status {}), ignored", account,
+              r.publish_id, r.status);
   } else if (*owner != account) {
-    log::get("feed-server").warn("wechat callback {}: publish_id {} belongs to account {}; recorded there", account, r.publish_id,
-                 *owner);
+    log::get("feed-server")
+        .warn("wechat callback {}: publish_id {} belongs to account {}; recorded there", account,
+              r.publish_id, *owner);
   }
   if (owner) {
     if (r.status == 0) {
-      log::get("feed-server").info("wechat publish {}: publish_id {} published, article_id {}", *owner, r.publish_id, r.article_id);
+      log::get("feed-server")
+          .info("wechat publish {}: publish_id {} published, article_id {}", *owner, r.publish_id,
+                r.article_id);
     } else {
-      log::get("feed-server").warn("wechat publish {}: publish_id {} {} (publish_status {}{}{})", *owner, r.publish_id,
-                   publish_status_name(r.status), r.status, r.fail_idx.empty() ? "" : ", fail_idx ", r.fail_idx);
+      log::get("feed-server")
+          .warn("wechat publish {}: publish_id {} {} (publish_status {}{}{})", *owner, r.publish_id,
+                publish_status_name(r.status), r.status, r.fail_idx.empty() ? "" : ", fail_idx ", r.fail_idx);
     }
   }
   return plain(200, "success");
@@ -162,16 +181,25 @@ http::response status_json(state_store& state, const std::string& account) {
   std::map<std::string, int> counts;
   for (const auto& d : state.drafts(account)) {
     ++counts[d.status];
-    drafts.push_back({{"media_id", d.media_id}, {"issue_id", d.issue_id}, {"status", d.status},
-                      {"publish_id", d.publish_id}, {"articles", d.articles.size()}});
+    drafts.push_back({{"media_id", d.media_id},
+                      {"issue_id", d.issue_id},
+                      {"status", d.status},
+                      {"publish_id", d.publish_id},
+                      {"articles", d.articles.size()}});
   }
   nlohmann::json results = nlohmann::json::array();
   for (const auto& r : state.publish_results(account)) {
-    results.push_back({{"publish_id", r.publish_id}, {"publish_status", r.status},
-                       {"status", publish_status_name(r.status)}, {"article_id", r.article_id},
-                       {"fail_idx", r.fail_idx}, {"source", r.source}, {"received_at", r.received_at}});
+    results.push_back({{"publish_id", r.publish_id},
+                       {"publish_status", r.status},
+                       {"status", publish_status_name(r.status)},
+                       {"article_id", r.article_id},
+                       {"fail_idx", r.fail_idx},
+                       {"source", r.source},
+                       {"received_at", r.received_at}});
   }
-  nlohmann::json body{{"account", account}, {"draft_status_counts", counts}, {"drafts", drafts},
+  nlohmann::json body{{"account", account},
+                      {"draft_status_counts", counts},
+                      {"drafts", drafts},
                       {"publish_results", results}};
   return {200, "application/json", body.dump(2) + "\n", {}};
 }
@@ -181,7 +209,8 @@ http::response status_json(state_store& state, const std::string& account) {
 http::authoriser make_feed_authoriser(feed_server_options o) {
   std::function<std::int64_t()> now = o.now ? o.now : [] {
     return static_cast<std::int64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
   };
   return [o = std::move(o), now = std::move(now)](const http::request& req) -> std::optional<http::response> {
     if (req.path.rfind("/wechat/callback/", 0) != 0) {
@@ -200,9 +229,11 @@ http::authoriser make_feed_authoriser(feed_server_options o) {
     const bool encrypted = query(req, "encrypt_type") == "aes";
     const bool has_plain_sig = !encrypted || req.query.contains("signature");
     if (token == o.callback_tokens.end() || token->second.empty() ||
-        (has_plain_sig && !callback::signature_valid(token->second, ts, query(req, "nonce"), query(req, "signature"))) ||
+        (has_plain_sig &&
+         !callback::signature_valid(token->second, ts, query(req, "nonce"), query(req, "signature"))) ||
         (encrypted && query(req, "msg_signature").empty())) {
-      log::get("feed-server").warn("wechat callback {}: bad signature from {}, refused before its body", account, req.remote);
+      log::get("feed-server")
+          .warn("wechat callback {}: bad signature from {}, refused before its body", account, req.remote);
       return plain(403, "bad signature\n");
     }
     std::int64_t t = 0;
@@ -210,7 +241,9 @@ http::authoriser make_feed_authoriser(feed_server_options o) {
     if (ec != std::errc() || end != ts.data() + ts.size() || ts.empty()) return plain(403, "bad timestamp\n");
     const std::int64_t skew = now() - t;
     if (skew > o.callback_window.count() || -skew > o.callback_window.count()) {
-      log::get("feed-server").warn("wechat callback {}: stale timestamp {} from {}, refused before its body", account, ts, req.remote);
+      log::get("feed-server")
+          .warn("wechat callback {}: stale timestamp {} from {}, refused before its body", account, ts,
+                req.remote);
       return plain(403, "stale timestamp\n");
     }
     return std::nullopt;
@@ -229,7 +262,8 @@ http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_
   }
   cx->now = o.now ? o.now : [] {
     return static_cast<std::int64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
   };
   if (!o.callback_nonce_file.empty()) cx->guard.persist(o.callback_nonce_file, cx->now());
   auto serve = [state = std::move(state), o = std::move(o), cx](const http::request& req) -> http::response {
@@ -254,13 +288,16 @@ http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_
       for (auto& a : state->feed_accounts()) {
         if (std::find(accounts.begin(), accounts.end(), a) == accounts.end()) accounts.push_back(a);
       }
-      std::string body = "<!DOCTYPE html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>feeds</title>"
-                         "</head><body><h1>feeds</h1><ul>";
+      std::string body =
+          "<!DOCTYPE html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>feeds</title>"
+          "</head><body><h1>feeds</h1><ul>";
       for (const auto& a : accounts) {
-        body += "<li><a href=\"" + text::html_escape(o.public_base_url + "/feeds/" + a) + "\">" + text::html_escape(a) +
-                "</a> (<a href=\"" + text::html_escape(o.public_base_url + "/feeds/" + a + ".xml") + "\">RSS</a>, <a href=\"" + text::html_escape(o.public_base_url + "/feeds/" + a + ".json") +
-                "\">JSON Feed</a>, <a href=\"" + text::html_escape(o.public_base_url + "/feeds/" + a + ".atom") +
-                "\">Atom</a>)</li>";
+        body += "<li><a href=\"" + text::html_escape(o.public_base_url + "/feeds/" + a) + "\">" +
+                text::html_escape(a) + "</a> (<a href=\"" +
+                text::html_escape(o.public_base_url + "/feeds/" + a + ".xml") + "\">RSS</a>, <a href=\"" +
+                text::html_escape(o.public_base_url + "/feeds/" + a + ".json") +
+                "\">JSON Feed</a>, <a href=\"" +
+                text::html_escape(o.public_base_url + "/feeds/" + a + ".atom") + "\">Atom</a>)</li>";
       }
       body += "</ul></body></html>\n";
       return html(std::move(body));
@@ -291,7 +328,8 @@ http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_
       auto entries = state->feed(account, o.feed_limit);
       switch (fmt) {
         case format::rss:
-          return {200, "application/rss+xml; charset=utf-8", render_rss(account, entries, o.public_base_url), {}};
+          return {
+              200, "application/rss+xml; charset=utf-8", render_rss(account, entries, o.public_base_url), {}};
         case format::json:
         case format::atom:
           // Full text for feed readers: the stored page's <article> element (already escaped).
@@ -299,10 +337,17 @@ http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_
             if (auto p = state->page(e.article_id)) e.content_html = article_fragment(p->html);
           }
           if (fmt == format::json) {
-            return {200, "application/feed+json; charset=utf-8", render_json_feed(account, entries, o.public_base_url), {}};
+            return {200,
+                    "application/feed+json; charset=utf-8",
+                    render_json_feed(account, entries, o.public_base_url),
+                    {}};
           }
-          return {200, "application/atom+xml; charset=utf-8", render_atom(account, entries, o.public_base_url), {}};
-        case format::html: break;
+          return {200,
+                  "application/atom+xml; charset=utf-8",
+                  render_atom(account, entries, o.public_base_url),
+                  {}};
+        case format::html:
+          break;
       }
       return html(render_feed_page(account, entries, o.public_base_url));
     }
@@ -310,7 +355,8 @@ http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_
       const std::string id = path.substr(10);
       auto page = state->page(id);
       if (!page || page->html.empty()) return not_found("no article " + id);
-      const std::string etag = "\"" + page->content_sha256.substr(0, 16) + "-" + std::to_string(page->revision) + "\"";
+      const std::string etag =
+          "\"" + page->content_sha256.substr(0, 16) + "-" + std::to_string(page->revision) + "\"";
       if (req.header("if-none-match") == etag) {
         http::response r{304, "text/html; charset=utf-8", "", {}};
         r.headers.emplace_back("ETag", etag);

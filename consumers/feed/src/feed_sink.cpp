@@ -1,42 +1,40 @@
 #include "syn/feed/feed_sink.hpp"
-#include "syn/core/log.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "clock.hpp"
 #include "feed_plan.hpp"
 #include "syn/core/http_client.hpp"
-#include "work_pool.hpp"
+#include "syn/core/log.hpp"
 #include "syn/core/metrics.hpp"
 #include "syn/core/sha256.hpp"
 #include "syn/feed/pages.hpp"
 #include "syn/feed/routing.hpp"
 #include "syn/feed/state.hpp"
 #include "syn/feed/wechat.hpp"
-
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
-#include <cstdio>
-#include <condition_variable>
-#include <mutex>
-#include <atomic>
-#include <deque>
-#include <filesystem>
-#include <fstream>
-#include <limits>
-#include <map>
-#include <optional>
-#include <set>
-#include <sstream>
-#include <thread>
+#include "work_pool.hpp"
 
 namespace syn::feed {
 namespace {
 
 using syndication::v1::Article;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using detail::now_ms;
 
 /// Outcome of pushing one group.
 struct group_failure {
@@ -70,8 +68,8 @@ std::string draft_key(const draft& d) {
 struct feed_sink::impl {
   impl(config::feed_config c, feed_sink_options o) : cfg(std::move(c)), opt(std::move(o)) {
     state = std::make_unique<state_store>(
-        state_backend{opt.state_pg_conninfo.empty() ? state_backend::sqlite : state_backend::postgres, opt.state_path,
-                      opt.state_pg_conninfo},
+        state_backend{opt.state_pg_conninfo.empty() ? state_backend::sqlite : state_backend::postgres,
+                      opt.state_path, opt.state_pg_conninfo},
         false, opt.durable);
     client = opt.client;
     if (!client) {
@@ -165,9 +163,10 @@ struct feed_sink::impl {
     count(acc, api, true);
     state->note_error(acc.name, e.message());
     paused_total.inc(of(acc));
-    log::get("feed").warn("feed account {}: daily quota of {} reached; its {} calls pause until the reset in {} s "
-                 "(records wait, nothing is dead-lettered; `syndicate feed quota reset {}` resumes now): {}",
-                 acc.name, api, api, (until - now) / 1000, acc.name, e.message());
+    log::get("feed").warn(
+        "feed account {}: daily quota of {} reached; its {} calls pause until the reset in {} s "
+        "(records wait, nothing is dead-lettered; `syndicate feed quota reset {}` resumes now): {}",
+        acc.name, api, api, (until - now) / 1000, acc.name, e.message());
     return {false, e.message(), true, std::string(api), e.errcode()};
   }
 
@@ -188,7 +187,8 @@ struct feed_sink::impl {
 
   /// The account's cover as permanent material, uploaded once per (AppID, image sha256): a
   /// changed `app_id` or cover file uploads it again; forget_app_cover() (after a 40007) too.
-  std::variant<std::string, group_failure> cover(const config::feed_account& acc, const wechat::credentials& creds) {
+  std::variant<std::string, group_failure> cover(const config::feed_account& acc,
+                                                 const wechat::credentials& creds) {
     if (acc.cover_image.empty()) {
       return group_failure{false, "no cover_image configured (WeChat requires a thumb_media_id)"};
     }
@@ -211,15 +211,18 @@ struct feed_sink::impl {
       cf.size = size;
     }
     if (auto id = state->app_cover(acc.app_id, cf.sha)) return *id;
-    if (add_paused(acc.name)) return group_failure{false, "material/add_material paused by its daily quota", true};
-    auto m = client->add_material(creds, std::filesystem::path(acc.cover_image).filename().string(), cf.bytes);
+    if (add_paused(acc.name))
+      return group_failure{false, "material/add_material paused by its daily quota", true};
+    auto m =
+        client->add_material(creds, std::filesystem::path(acc.cover_image).filename().string(), cf.bytes);
     if (!m) {
       if (wechat::is_daily_quota(m.error().code())) return pause(acc, "material/add_material", m.error());
       return fail(m.error(), "material/add_material");
     }
     count(acc, "material/add_material", false);
     state->store_app_cover(acc.app_id, cf.sha, m.value().media_id, m.value().url);
-    log::get("feed").info("cover uploaded account={} app_id={} media_id={}", acc.name, acc.app_id, m.value().media_id);
+    log::get("feed").info("cover uploaded account={} app_id={} media_id={}", acc.name, acc.app_id,
+                          m.value().media_id);
     return m.value().media_id;
   }
 
@@ -244,14 +247,15 @@ struct feed_sink::impl {
     count(acc, "freepublish/submit", false);
     ++stats.drafts_submitted;
     drafts_submitted.inc(of(acc));
-    log::get("feed").debug("draft submitted account={} media_id={} publish_id={}", acc.name, media_id, t.value().publish_id);
+    log::get("feed").debug("draft submitted account={} media_id={} publish_id={}", acc.name, media_id,
+                           t.value().publish_id);
     return std::nullopt;
   }
 
   /// The last freepublish/submit of `d` has no known outcome: asks the platform before submitting
   /// again. true: settled and recorded (it went through); false: still in the draft box.
-  std::variant<bool, group_failure> recover_submit(const config::feed_account& acc, const wechat::credentials& creds,
-                                                   const draft_record& d) {
+  std::variant<bool, group_failure> recover_submit(const config::feed_account& acc,
+                                                   const wechat::credentials& creds, const draft_record& d) {
     auto in_box = client->draft_exists(creds, d.media_id);
     if (!in_box) return fail(in_box.error(), "draft/get");
     if (in_box.value()) {
@@ -261,22 +265,25 @@ struct feed_sink::impl {
     // A submitted draft leaves the draft box: it went through. Published already?
     std::optional<wechat::published_article> pub;
     if (!d.articles.empty()) {
-      auto found = client->find_published(creds, article_url(cfg.server.public_base_url, d.articles.front().article_id));
+      auto found = client->find_published(
+          creds, article_url(cfg.server.public_base_url, d.articles.front().article_id));
       if (!found) return fail(found.error(), "freepublish/batchget");
       pub = found.value();
     }
     state->set_draft_status(d.media_id, pub ? "published" : "submitted");
     state->clear_submit_intent(d.media_id);
-    log::get("feed").warn("the submission of draft {} (account {}) had no known outcome; the platform shows it {}{}; "
-                 "not submitted again",
-                 d.media_id, acc.name, pub ? "published as article_id " : "submitted (publish_id unknown)",
-                 pub ? pub->article_id : std::string());
+    log::get("feed").warn(
+        "the submission of draft {} (account {}) had no known outcome; the platform shows it {}{}; "
+        "not submitted again",
+        d.media_id, acc.name, pub ? "published as article_id " : "submitted (publish_id unknown)",
+        pub ? pub->article_id : std::string());
     return true;
   }
 
   /// Submits the account's drafts added and not submitted (a submit refused by the daily quota, a
   /// transient failure, an unknown outcome): each once, oldest first. Stops at the first failure.
-  std::optional<group_failure> submit_waiting(const config::feed_account& acc, const wechat::credentials& creds) {
+  std::optional<group_failure> submit_waiting(const config::feed_account& acc,
+                                              const wechat::credentials& creds) {
     for (const auto& d : state->drafts_waiting(acc.name)) {
       if (paused(acc.name, "freepublish/submit")) return std::nullopt;  // waits for the reset
       if (state->submit_intent(d.media_id)) {
@@ -288,8 +295,8 @@ struct feed_sink::impl {
         if (f->quota) return std::nullopt;
         if (f->transient) return f;
         failures.inc(of(acc));
-        log::get("feed").error("freepublish/submit failed permanently account={} media_id={} reason=\"{}\"", acc.name,
-                      d.media_id, f->reason);
+        log::get("feed").error("freepublish/submit failed permanently account={} media_id={} reason=\"{}\"",
+                               acc.name, d.media_id, f->reason);
       }
     }
     return std::nullopt;
@@ -317,7 +324,8 @@ struct feed_sink::impl {
   }
 
   /// Pushes one draft; nullopt on success.
-  std::optional<group_failure> push(const config::feed_account& acc, const wechat::credentials& creds, const draft& d) {
+  std::optional<group_failure> push(const config::feed_account& acc, const wechat::credentials& creds,
+                                    const draft& d) {
     const auto key = draft_key(d);
     std::string media_id;
     if (state->is_ambiguous(acc.name, key)) {
@@ -328,7 +336,8 @@ struct feed_sink::impl {
       if (!found) return fail(found.error(), "draft/batchget");
       if (found.value()) {
         media_id = *found.value();
-        log::get("feed").info("ambiguous draft/add resolved: draft exists account={} media_id={}", acc.name, media_id);
+        log::get("feed").info("ambiguous draft/add resolved: draft exists account={} media_id={}", acc.name,
+                              media_id);
       }
     }
     if (media_id.empty()) {
@@ -349,7 +358,8 @@ struct feed_sink::impl {
     rec.account = acc.name;
     rec.issue_id = d.issue_id;
     rec.status = opt.publish ? "added" : "kept";
-    for (const auto& a : d.articles) rec.articles.push_back({a.article_id, a.content_sha256, a.part, a.parts});
+    for (const auto& a : d.articles)
+      rec.articles.push_back({a.article_id, a.content_sha256, a.part, a.parts});
     state->record_draft(rec, acc.app_id, key);  // and clears the intent, in one transaction
     ++stats.drafts_added;
     drafts_created.inc(of(acc));
@@ -378,12 +388,13 @@ struct feed_sink::impl {
       opt.dead_letter_held(*it.article, why);
     } else {
       log::get("feed").error("a held article could not be pushed and there is no dead-letter topic: {}: {}",
-                    it.article->id(), why);
+                             it.article->id(), why);
     }
   }
 
   /// 1. The articles of the batch, routed; the issues that may continue in the next batch.
-  void route_batch(std::span<const ::syn::sink::envelope> batch, detail::batch_plan& p, rejections& rejected) {
+  void route_batch(std::span<const ::syn::sink::envelope> batch, detail::batch_plan& p,
+                   rejections& rejected) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const auto* a = std::get_if<Article>(&batch[i].payload);
       if (a == nullptr) continue;  // manifests and translation jobs: nothing to do here
@@ -431,7 +442,8 @@ struct feed_sink::impl {
       // Render only what changed: a replay of the same hash stores nothing new.
       std::string html;
       const auto known = state->article_version(a.id());
-      if (!known || known->first != p.items[k].sha) html = render_article_page(a, known ? known->second + 1 : 1);
+      if (!known || known->first != p.items[k].sha)
+        html = render_article_page(a, known ? known->second + 1 : 1);
       pages.push_back({&a, std::move(html), std::move(accounts)});
     }
     state->store_articles(pages);
@@ -468,7 +480,8 @@ struct feed_sink::impl {
         if (dup == members.end()) {
           members.push_back(&items[k]);
         } else {
-          if ((*dup)->sha != items[k].sha) state->mark_superseded(acc.name, (*dup)->article->id(), (*dup)->sha);
+          if ((*dup)->sha != items[k].sha)
+            state->mark_superseded(acc.name, (*dup)->article->id(), (*dup)->sha);
           *dup = &items[k];
         }
       }
@@ -514,8 +527,8 @@ struct feed_sink::impl {
       };
       const auto secret = acc.app_secret.resolve();
       if (!secret || secret->empty()) {
-        reject_group("app_secret environment variable " + (acc.app_secret.env.empty() ? "(none)" : acc.app_secret.env) +
-                     " is not set");
+        reject_group("app_secret environment variable " +
+                     (acc.app_secret.env.empty() ? "(none)" : acc.app_secret.env) + " is not set");
         continue;
       }
       wechat::credentials creds{acc.app_id, *secret};
@@ -548,11 +561,13 @@ struct feed_sink::impl {
   std::optional<group_failure> push_draft(const job& j, draft& d, std::string& thumb, bool& cover_renewed) {
     for (auto& a : d.articles) a.thumb_media_id = thumb;
     auto f = push(*j.acc, j.creds, d);
-    if (f && !cover_renewed && f->api == "draft/add" && f->errcode == static_cast<int>(wechat::errc::invalid_media_id)) {
+    if (f && !cover_renewed && f->api == "draft/add" &&
+        f->errcode == static_cast<int>(wechat::errc::invalid_media_id)) {
       // The cover (the draft's only media_id) is gone from the material library: upload it
       // again, once, and retry the draft.
       cover_renewed = true;
-      log::get("feed").warn("account {}: cover {} unknown to WeChat (40007): uploading it again", j.acc->name, thumb);
+      log::get("feed").warn("account {}: cover {} unknown to WeChat (40007): uploading it again", j.acc->name,
+                            thumb);
       state->forget_app_cover(j.acc->app_id, thumb);
       auto renewed = cover(*j.acc, j.creds);
       if (auto* nf = std::get_if<group_failure>(&renewed)) {
@@ -610,7 +625,8 @@ struct feed_sink::impl {
         }
       }
       if (quota_held) {
-        detail::hold_articles(*state, j.acc->name, j.source, *j.g);  // what was pushed is skipped when it comes back
+        detail::hold_articles(*state, j.acc->name, j.source,
+                              *j.g);  // what was pushed is skipped when it comes back
       } else if (!r.transient && j.release) {
         state->release(j.acc->name, j.g->issue);
       }
@@ -627,7 +643,8 @@ struct feed_sink::impl {
     std::vector<job_result> results(jobs.size());
     std::atomic<bool> stop{false};
     std::vector<std::atomic<bool>> account_stop(cfg.accounts.size());
-    const auto threads = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, opt.parallel_groups)), jobs.size());
+    const auto threads =
+        std::min<std::size_t>(static_cast<std::size_t>(std::max(1, opt.parallel_groups)), jobs.size());
     detail::run_pool(jobs.size(), threads, stop, [&](std::size_t k) {
       run_job(jobs[k], results[k], stop, account_stop[jobs[k].g->account]);
     });
@@ -648,8 +665,9 @@ struct feed_sink::impl {
     route_batch(batch, p, rejected);
     store_pages(p);
     group_unpushed(p);
-    detail::merge_held(p, *state, cfg, {opt.batch_size, opt.hold_grace, flush_all},
-                       [this](const std::string& account) { return add_paused(account); }, now_ms());
+    detail::merge_held(
+        p, *state, cfg, {opt.batch_size, opt.hold_grace, flush_all},
+        [this](const std::string& account) { return add_paused(account); }, now_ms());
     planning.commit();
 
     holdback h{std::vector<char>(cfg.accounts.size(), 0), {}};
@@ -660,7 +678,8 @@ struct feed_sink::impl {
     const auto jobs = prepare_jobs(p, h, rejected);
     const auto results = push_jobs(jobs);
     for (const auto& r : results) {
-      if (r.transient && r.reason.rfind("stopped after", 0) != 0) return ::syn::sink::verdict::transient(r.reason);
+      if (r.transient && r.reason.rfind("stopped after", 0) != 0)
+        return ::syn::sink::verdict::transient(r.reason);
     }
     if (!h.reason.empty()) return ::syn::sink::verdict::transient(h.reason);
     for (const auto& r : results) {
@@ -680,7 +699,8 @@ std::int64_t next_quota_reset_ms(std::int64_t now_ms, int reset_utc_minute) {
   constexpr std::int64_t day = 1440 * minute;
   const std::int64_t offset = static_cast<std::int64_t>(reset_utc_minute) * minute;
   // The resets are at offset + k * day; the first one strictly after now.
-  const std::int64_t k = (now_ms - offset) >= 0 ? (now_ms - offset) / day + 1 : -((offset - now_ms - 1) / day);
+  const std::int64_t k =
+      (now_ms - offset) >= 0 ? (now_ms - offset) / day + 1 : -((offset - now_ms - 1) / day);
   return offset + k * day;
 }
 
@@ -688,11 +708,12 @@ std::string quota_day(std::int64_t now_ms, int reset_utc_minute) {
   // Named after the date on the reset's clock: with a reset at 16:00 UTC (midnight China time)
   // the day from 16:00 UTC on the 6th is the 7th, as in Beijing.
   const auto shift = static_cast<std::int64_t>((1440 - reset_utc_minute % 1440) % 1440) * 60000;
-  const std::chrono::sys_days d{std::chrono::floor<std::chrono::days>(std::chrono::milliseconds(now_ms + shift))};
+  const std::chrono::sys_days d{
+      std::chrono::floor<std::chrono::days>(std::chrono::milliseconds(now_ms + shift))};
   const std::chrono::year_month_day ymd{d};
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
 }
 
@@ -703,9 +724,10 @@ feed_sink::feed_sink(config::feed_config cfg, feed_sink_options options)
   for (const auto& a : impl_->cfg.accounts) {
     if (a.app_id.empty()) continue;
     if (auto before = impl_->state->remember_app_id(a.name, a.app_id)) {
-      log::get("feed").warn("feed account {}: app_id changed from {} to {} since the last run: covers are uploaded to the new "
-                   "AppID; articles already pushed are not pushed again (`syndicate feed repost` re-posts them)",
-                   a.name, *before, a.app_id);
+      log::get("feed").warn(
+          "feed account {}: app_id changed from {} to {} since the last run: covers are uploaded to the new "
+          "AppID; articles already pushed are not pushed again (`syndicate feed repost` re-posts them)",
+          a.name, *before, a.app_id);
     }
   }
   // Held issues that no further batch completes (the last issue before the topic goes quiet) are
@@ -740,11 +762,13 @@ void feed_sink::flush_held(bool all) {
     const auto writer = impl_->state->lock_writer();  // another instance may share the state db
     impl_->load_pauses();
     for (const auto& [idx, why] : impl_->resume({}, true)) {
-      log::get("feed").warn("feed account {}: waiting drafts not submitted yet: {}", impl_->cfg.accounts[idx].name, why);
+      log::get("feed").warn("feed account {}: waiting drafts not submitted yet: {}",
+                            impl_->cfg.accounts[idx].name, why);
     }
     impl_->flush_counts();
-    if (impl_->state->held_groups(all ? std::numeric_limits<std::int64_t>::max()
-                                      : now_ms() - impl_->opt.hold_grace.count())
+    if (impl_->state
+            ->held_groups(all ? std::numeric_limits<std::int64_t>::max()
+                              : now_ms() - impl_->opt.hold_grace.count())
             .empty()) {
       return;
     }
@@ -783,16 +807,19 @@ std::string feed_sink::prometheus_text() const {
       w.sample(impl::of(a), v);
     }
   };
-  family("syndicate_feed_articles_routed_total", "Article records routed to the account, counted when their batch is taken (replays included).",
+  family("syndicate_feed_articles_routed_total",
+         "Article records routed to the account, counted when their batch is taken (replays included).",
          impl_->routed);
-  family("syndicate_feed_drafts_created_total", "Drafts created with draft/add and recorded.", impl_->drafts_created);
-  family("syndicate_feed_drafts_submitted_total", "Drafts submitted for publication (freepublish/submit accepted).",
-         impl_->drafts_submitted);
+  family("syndicate_feed_drafts_created_total", "Drafts created with draft/add and recorded.",
+         impl_->drafts_created);
+  family("syndicate_feed_drafts_submitted_total",
+         "Drafts submitted for publication (freepublish/submit accepted).", impl_->drafts_submitted);
   family("syndicate_feed_failures_total", "Permanent failures: article pushes rejected (dead-lettered).",
          impl_->failures);
-  family("syndicate_feed_retries_total", "Transient failures that held the account back for a retry.", impl_->retries);
-  family("syndicate_feed_quota_pauses_total", "Daily-quota answers (45009) that paused one of the account's APIs.",
-         impl_->paused_total);
+  family("syndicate_feed_retries_total", "Transient failures that held the account back for a retry.",
+         impl_->retries);
+  family("syndicate_feed_quota_pauses_total",
+         "Daily-quota answers (45009) that paused one of the account's APIs.", impl_->paused_total);
   // Paused now and until when, from the state db (`feed quota reset` clears a pause there).
   std::map<std::string, std::int64_t> until;
   try {
@@ -805,9 +832,11 @@ std::string feed_sink::prometheus_text() const {
   }
   w.family("syndicate_feed_quota_paused", "gauge",
            "1 while a daily quota (45009) pauses the account's pushes (draft/add, cover upload or submit).");
-  for (const auto& a : impl_->cfg.accounts) w.sample(impl::of(a), std::int64_t{until.count(a.name) != 0 ? 1 : 0});
-  w.family("syndicate_feed_quota_resume_time_seconds", "gauge",
-           "When the account's paused pushes resume (the next quota reset, unix seconds); 0 when not paused.");
+  for (const auto& a : impl_->cfg.accounts)
+    w.sample(impl::of(a), std::int64_t{until.count(a.name) != 0 ? 1 : 0});
+  w.family(
+      "syndicate_feed_quota_resume_time_seconds", "gauge",
+      "When the account's paused pushes resume (the next quota reset, unix seconds); 0 when not paused.");
   for (const auto& a : impl_->cfg.accounts) {
     const auto it = until.find(a.name);
     w.sample(impl::of(a), it == until.end() ? std::int64_t{0} : it->second / 1000);
@@ -817,8 +846,9 @@ std::string feed_sink::prometheus_text() const {
 
 feed_sink::counters feed_sink::stats() const noexcept {
   const auto& s = impl_->stats;
-  return {s.articles_seen.load(), s.articles_pushed.load(), s.articles_skipped.load(),
-          s.drafts_added.load(), s.drafts_submitted.load(), s.rejected.load(), s.held_dead_lettered.load()};
+  return {s.articles_seen.load(),     s.articles_pushed.load(),  s.articles_skipped.load(),
+          s.drafts_added.load(),      s.drafts_submitted.load(), s.rejected.load(),
+          s.held_dead_lettered.load()};
 }
 
 }  // namespace syn::feed

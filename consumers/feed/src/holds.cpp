@@ -1,18 +1,19 @@
 // Draft grouping across batches: the held table's side of the feed sink's plan (feed_plan.hpp).
 
-#include "feed_plan.hpp"
-#include "syn/core/log.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <limits>
 
+#include "feed_plan.hpp"
+#include "syn/core/log.hpp"
+
 namespace syn::feed::detail {
 
 using syndication::v1::Article;
 
-void hold_articles(state_store& state, const std::string& account, const std::string& source, const group& g) {
+void hold_articles(state_store& state, const std::string& account, const std::string& source,
+                   const group& g) {
   std::vector<const Article*> arts;
   for (const auto* m : g.members) arts.push_back(m->article);
   state.hold(account, source, arts);
@@ -26,7 +27,8 @@ namespace {
 /// arrive in different batches: until the rest is in, or the grace window has passed, the group
 /// waits like the trailing issue of a full batch. (Asking the state db for every group slowed the
 /// throughput run, BENCHMARKS.md: only a short group asks.)
-bool incomplete(const group& g, state_store& state, const config::feed_config& cfg, const hold_settings& settings) {
+bool incomplete(const group& g, state_store& state, const config::feed_config& cfg,
+                const hold_settings& settings) {
   if (settings.batch_size == 0) return false;
   const auto& acc = cfg.accounts[g.account];
   const auto& r = acc.rules;
@@ -50,8 +52,9 @@ bool incomplete(const group& g, state_store& state, const config::feed_config& c
 
 }  // namespace
 
-void merge_held(batch_plan& plan, state_store& state, const config::feed_config& cfg, const hold_settings& settings,
-                const std::function<bool(const std::string&)>& add_paused, std::int64_t now_ms) {
+void merge_held(batch_plan& plan, state_store& state, const config::feed_config& cfg,
+                const hold_settings& settings, const std::function<bool(const std::string&)>& add_paused,
+                std::int64_t now_ms) {
   auto& groups = plan.groups;
   auto& has_held = plan.has_held;
   auto& hold_group = plan.hold_group;
@@ -91,15 +94,18 @@ void merge_held(batch_plan& plan, state_store& state, const config::feed_config&
     const auto& acc = cfg.accounts[g.account];
     for (auto& h : state.held(acc.name, g.issue)) {
       has_held[gi] = 1;
-      if (state.pushed(acc.name, h.id(), h.content_sha256()) || state.superseded(acc.name, h.id(), h.content_sha256())) {
+      if (state.pushed(acc.name, h.id(), h.content_sha256()) ||
+          state.superseded(acc.name, h.id(), h.content_sha256())) {
         continue;
       }
       // An article of the batch is the same or a later record of it: the batch's one wins.
-      if (std::any_of(g.members.begin(), g.members.end(), [&](const item* m) { return m->article->id() == h.id(); })) {
+      if (std::any_of(g.members.begin(), g.members.end(),
+                      [&](const item* m) { return m->article->id() == h.id(); })) {
         continue;
       }
       plan.held_articles.push_back(std::move(h));
-      plan.held_items.push_back({no_record, &plan.held_articles.back(), plan.held_articles.back().content_sha256()});
+      plan.held_items.push_back(
+          {no_record, &plan.held_articles.back(), plan.held_articles.back().content_sha256()});
       g.members.push_back(&plan.held_items.back());
     }
     if (due.count({g.issue, g.account}) == 0 &&
@@ -114,7 +120,7 @@ void merge_held(batch_plan& plan, state_store& state, const config::feed_config&
     const auto& account = cfg.accounts[groups[gi].account].name;
     hold_articles(state, account, plan.source(groups[gi].issue), groups[gi]);
     log::get("feed").debug("issue {} held for account {} ({} articles): it may continue in the next batch",
-                  groups[gi].issue, account, groups[gi].members.size());
+                           groups[gi].issue, account, groups[gi].members.size());
   }
 }
 

@@ -1,9 +1,7 @@
 #include "syn/feed/nonce_journal.hpp"
-#include "syn/core/log.hpp"
-
-#include <spdlog/spdlog.h>
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +11,8 @@
 #include <stdexcept>
 #include <system_error>
 #include <utility>
+
+#include "syn/core/log.hpp"
 
 namespace syn::feed::callback {
 namespace {
@@ -35,7 +35,8 @@ int open_append(const std::filesystem::path& file) {
 
 }  // namespace
 
-nonce_journal::nonce_journal(std::filesystem::path file, std::int64_t now, std::map<std::string, std::int64_t>& live)
+nonce_journal::nonce_journal(std::filesystem::path file, std::int64_t now,
+                             std::map<std::string, std::int64_t>& live)
     : file_(std::move(file)) {
   // Its folder as the SQLite state's is made (a fresh `var/`), then the file (O_NOFOLLOW: a
   // symlink planted in its place is refused, never written through).
@@ -78,7 +79,8 @@ bool nonce_journal::append(const std::string& line) {
     ++lines_;
     return true;
   }
-  log::get("feed-server").error("callback nonce journal {}: cannot record a nonce: {}", file_.string(), errno_text());
+  log::get("feed-server")
+      .error("callback nonce journal {}: cannot record a nonce: {}", file_.string(), errno_text());
   return false;
 }
 
@@ -105,7 +107,8 @@ void nonce_journal::rewrite(const std::map<std::string, std::int64_t>& live) {
     return;
   }
   // The directory entry too, so the rename survives a power cut.
-  if (const int dir = ::open(file_.parent_path().empty() ? "." : file_.parent_path().c_str(), O_RDONLY | O_CLOEXEC);
+  if (const int dir =
+          ::open(file_.parent_path().empty() ? "." : file_.parent_path().c_str(), O_RDONLY | O_CLOEXEC);
       dir >= 0) {
     (void)::fsync(dir);
     ::close(dir);

@@ -1,13 +1,12 @@
 #include "syn/feed/pages.hpp"
 
-#include "syn/feed/composer.hpp"
-#include "syn/feed/text.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "syn/feed/composer.hpp"
+#include "syn/feed/text.hpp"
 
 namespace syn::feed {
 namespace {
@@ -44,8 +43,10 @@ bool is_hant(std::string_view lang) {
 std::string doc_open(std::string_view lang, std::string_view title) {
   std::string h = "<!DOCTYPE html>\n<html lang=\"";
   h += html_escape(lang.empty() ? "zh-Hans" : lang);
-  h += "\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n";
-  h += "<title>" + html_escape(title) + "</title>\n<style>" + std::string(style) + "</style>\n</head>\n<body>\n<main>\n";
+  h += "\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+       "content=\"width=device-width,initial-scale=1\">\n";
+  h += "<title>" + html_escape(title) + "</title>\n<style>" + std::string(style) +
+       "</style>\n</head>\n<body>\n<main>\n";
   return h;
 }
 
@@ -74,7 +75,8 @@ std::string render_article_page(const Article& a, int revision) {
 
   std::vector<std::vector<int>> photos_after(static_cast<std::size_t>(a.blocks_size()) + 1);
   for (int i = 0; i < a.photos_size(); ++i) {
-    photos_after[std::min<std::size_t>(a.photos(i).after_block(), static_cast<std::size_t>(a.blocks_size()))].push_back(i);
+    photos_after[std::min<std::size_t>(a.photos(i).after_block(), static_cast<std::size_t>(a.blocks_size()))]
+        .push_back(i);
   }
   bool in_list = false;
   auto close_list = [&] {
@@ -88,7 +90,8 @@ std::string render_article_page(const Article& a, int revision) {
       const auto& p = a.photos(i);
       h += "<figure><figcaption>" + html_escape(trim_s(p.caption()));
       if (!trim_s(p.credit()).empty()) {
-        h += " <span class=\"credit\">" + html_escape(trim_s(p.credit())) + (hant ? " 攝" : " 摄") + "</span>";
+        h +=
+            " <span class=\"credit\">" + html_escape(trim_s(p.credit())) + (hant ? " 攝" : " 摄") + "</span>";
       }
       h += "</figcaption></figure>\n";
     }
@@ -100,12 +103,16 @@ std::string render_article_page(const Article& a, int revision) {
     const auto t = html_escape(trim_s(block.text()));
     if (block.kind() != Block::LIST_ITEM) close_list();
     switch (block.kind()) {
-      case Block::SUBHEAD: h += "<h3>" + t + "</h3>\n"; break;
-      case Block::EDITOR_NOTE:
-        h += std::string("<aside class=\"editor-note\"><strong>") + (hant ? "編者按" : "编者按") + "</strong>　" + t +
-             "</aside>\n";
+      case Block::SUBHEAD:
+        h += "<h3>" + t + "</h3>\n";
         break;
-      case Block::QUOTE: h += "<blockquote><p>" + t + "</p></blockquote>\n"; break;
+      case Block::EDITOR_NOTE:
+        h += std::string("<aside class=\"editor-note\"><strong>") + (hant ? "編者按" : "编者按") +
+             "</strong>　" + t + "</aside>\n";
+        break;
+      case Block::QUOTE:
+        h += "<blockquote><p>" + t + "</p></blockquote>\n";
+        break;
       case Block::LIST_ITEM:
         if (!in_list) h += "<ul>\n";
         in_list = true;
@@ -115,7 +122,8 @@ std::string render_article_page(const Article& a, int revision) {
       case Block::KIND_UNSPECIFIED:
       default:
         h += "<p>";
-        if (first_paragraph && !trim_s(a.dateline()).empty()) h += "<strong>" + html_escape(trim_s(a.dateline())) + "</strong>　";
+        if (first_paragraph && !trim_s(a.dateline()).empty())
+          h += "<strong>" + html_escape(trim_s(a.dateline())) + "</strong>　";
         h += t + "</p>\n";
         first_paragraph = false;
         break;
@@ -124,8 +132,8 @@ std::string render_article_page(const Article& a, int revision) {
   }
   close_list();
   if (a.continued_on_page() > 0) {
-    h += std::string("<p class=\"jump\">") + (hant ? "（下轉第" : "（下转第") + std::to_string(a.continued_on_page()) +
-         "版）</p>\n";
+    h += std::string("<p class=\"jump\">") + (hant ? "（下轉第" : "（下转第") +
+         std::to_string(a.continued_on_page()) + "版）</p>\n";
   }
   h += "</article>\n";
   h += doc_close;
@@ -136,11 +144,15 @@ std::string render_feed_page(std::string_view account, const std::vector<feed_en
                              std::string_view base) {
   std::string h = doc_open("zh-Hans", account);
   h += "<h1>" + html_escape(account) + "</h1>\n<p class=\"issue\"><a href=\"" +
-       html_escape(std::string(base) + "/feeds/" + std::string(account) + ".xml") + "\">RSS</a> · <a href=\"" +
-       html_escape(std::string(base) + "/feeds/" + std::string(account) + ".json") + "\">JSON Feed</a> · <a href=\"" +
-       html_escape(std::string(base) + "/feeds/" + std::string(account) + ".atom") + "\">Atom</a></p>\n<ul class=\"feed\">\n";
+       html_escape(std::string(base) + "/feeds/" + std::string(account) + ".xml") +
+       "\">RSS</a> · <a href=\"" +
+       html_escape(std::string(base) + "/feeds/" + std::string(account) + ".json") +
+       "\">JSON Feed</a> · <a href=\"" +
+       html_escape(std::string(base) + "/feeds/" + std::string(account) + ".atom") +
+       "\">Atom</a></p>\n<ul class=\"feed\">\n";
   for (const auto& e : entries) {
-    h += "<li><a href=\"" + html_escape(article_url(base, e.article_id)) + "\">" + html_escape(e.headline) + "</a>";
+    h += "<li><a href=\"" + html_escape(article_url(base, e.article_id)) + "\">" + html_escape(e.headline) +
+         "</a>";
     std::string meta = e.paper + " · " + e.issue_date;
     if (!e.kicker.empty()) meta += " · " + e.kicker;
     h += "<p class=\"issue\">" + html_escape(meta) + "</p>";
@@ -188,13 +200,16 @@ std::string rss_text(std::string_view s) {
 
 }  // namespace
 
-std::string render_rss(std::string_view account, const std::vector<feed_entry>& entries, std::string_view base) {
+std::string render_rss(std::string_view account, const std::vector<feed_entry>& entries,
+                       std::string_view base) {
   using text::xml_escape;
   const std::string link = std::string(base) + "/feeds/" + std::string(account);
-  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" "
-                  "xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n";
+  std::string x =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" "
+      "xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n";
   x += "<title>" + rss_text(account) + "</title>\n<link>" + xml_escape(link) + "</link>\n";
-  x += "<description>" + xml_escape(text::html_escape(std::string(account) + " — syndicate feed")) + "</description>\n";
+  x += "<description>" + xml_escape(text::html_escape(std::string(account) + " — syndicate feed")) +
+       "</description>\n";
   x += "<atom:link href=\"" + xml_escape(link + ".xml") + "\" rel=\"self\" type=\"application/rss+xml\"/>\n";
   if (!entries.empty()) x += "<language>" + xml_escape(entries.front().language) + "</language>\n";
   std::int64_t newest = 0;
@@ -203,7 +218,8 @@ std::string render_rss(std::string_view account, const std::vector<feed_entry>& 
   for (const auto& e : entries) {
     const auto url = article_url(base, e.article_id);
     x += "<item>\n<title>" + rss_text(e.headline) + "</title>\n<link>" + xml_escape(url) + "</link>\n";
-    x += "<guid isPermaLink=\"false\">" + xml_escape(e.article_id + "#r" + std::to_string(e.revision)) + "</guid>\n";
+    x += "<guid isPermaLink=\"false\">" + xml_escape(e.article_id + "#r" + std::to_string(e.revision)) +
+         "</guid>\n";
     if (!e.kicker.empty()) x += "<category>" + rss_text(e.kicker) + "</category>\n";
     x += "<pubDate>" + rfc822(e.updated_at) + "</pubDate>\n";
     // <description> is HTML (RSS 2.0: "entity-encoded HTML is allowed"): the summary as one
@@ -234,8 +250,8 @@ std::string rfc3339(std::int64_t t) {
   std::tm tm{};
   gmtime_r(&tt, &tm);
   char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
 }
 
@@ -246,7 +262,8 @@ std::string article_fragment(std::string_view page) {
   return std::string(page.substr(open, close + 10 - open));
 }
 
-std::string render_json_feed(std::string_view account, const std::vector<feed_entry>& entries, std::string_view base) {
+std::string render_json_feed(std::string_view account, const std::vector<feed_entry>& entries,
+                             std::string_view base) {
   using json = nlohmann::ordered_json;
   const std::string home = std::string(base) + "/feeds/" + std::string(account);
   json f{{"version", "https://jsonfeed.org/version/1.1"},
@@ -272,13 +289,15 @@ std::string render_json_feed(std::string_view account, const std::vector<feed_en
   return f.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
-std::string render_atom(std::string_view account, const std::vector<feed_entry>& entries, std::string_view base) {
+std::string render_atom(std::string_view account, const std::vector<feed_entry>& entries,
+                        std::string_view base) {
   using text::xml_escape;
   const std::string home = std::string(base) + "/feeds/" + std::string(account);
   std::int64_t newest = 0;
   for (const auto& e : entries) newest = std::max(newest, e.updated_at);
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"";
-  if (!entries.empty() && !entries.front().language.empty()) x += " xml:lang=\"" + xml_escape(entries.front().language) + "\"";
+  if (!entries.empty() && !entries.front().language.empty())
+    x += " xml:lang=\"" + xml_escape(entries.front().language) + "\"";
   x += ">\n<id>" + xml_escape(home) + "</id>\n<title>" + xml_escape(account) + "</title>\n";
   x += "<updated>" + rfc3339(newest) + "</updated>\n";
   x += "<author><name>" + xml_escape(account) + "</name></author>\n";
@@ -292,7 +311,8 @@ std::string render_atom(std::string_view account, const std::vector<feed_entry>&
     x += "<link rel=\"alternate\" type=\"text/html\" href=\"" + xml_escape(url) + "\"/>\n";
     if (!e.kicker.empty()) x += "<category term=\"" + xml_escape(e.kicker) + "\"/>\n";
     if (!e.summary.empty()) x += "<summary type=\"text\">" + xml_escape(e.summary) + "</summary>\n";
-    if (const auto c = entry_content(e); !c.empty()) x += "<content type=\"html\">" + xml_escape(c) + "</content>\n";
+    if (const auto c = entry_content(e); !c.empty())
+      x += "<content type=\"html\">" + xml_escape(c) + "</content>\n";
     x += "</entry>\n";
   }
   x += "</feed>\n";

@@ -169,7 +169,6 @@ CREATE TABLE IF NOT EXISTS operator_actions (
 );
 )sql";
 
-
 // The same schema on PostgreSQL: BIGINT for INTEGER, BYTEA for BLOB, and a `seq` identity column
 // where SQLite orders by rowid (drafts, publish results, errors, operator actions). Created under
 // an advisory lock, so that instances starting together create it once.
@@ -394,15 +393,25 @@ struct text_pair {
 // SQLite keeps its statements as they were (INSERT OR REPLACE, rowid order); PostgreSQL gets the
 // ON CONFLICT and `seq` equivalents.
 constexpr text_pair texts[] = {
-    {q::pushed_exists, "SELECT 1 FROM pushed WHERE account = $1 AND article_id = $2 AND content_sha256 = $3 LIMIT 1", {}},
-    {q::superseded_exists, "SELECT 1 FROM superseded WHERE account = $1 AND article_id = $2 AND content_sha256 = $3", {}},
+    {q::pushed_exists,
+     "SELECT 1 FROM pushed WHERE account = $1 AND article_id = $2 AND content_sha256 = $3 LIMIT 1",
+     {}},
+    {q::superseded_exists,
+     "SELECT 1 FROM superseded WHERE account = $1 AND article_id = $2 AND content_sha256 = $3",
+     {}},
     {q::superseded_mark,
      "INSERT OR IGNORE INTO superseded (account, article_id, content_sha256, at) VALUES ($1,$2,$3,$4)",
-     "INSERT INTO superseded (account, article_id, content_sha256, at) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING"},
-    {q::pushed_revisions, "SELECT COUNT(DISTINCT content_sha256) FROM pushed WHERE account = $1 AND article_id = $2", {}},
+     "INSERT INTO superseded (account, article_id, content_sha256, at) VALUES ($1,$2,$3,$4) ON CONFLICT DO "
+     "NOTHING"},
+    {q::pushed_revisions,
+     "SELECT COUNT(DISTINCT content_sha256) FROM pushed WHERE account = $1 AND article_id = $2",
+     {}},
     {q::pushed_media,
-     "SELECT media_id FROM pushed WHERE account = $1 AND article_id = $2 AND content_sha256 = $3 LIMIT 1", {}},
-    {q::draft_by_media, "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE media_id = $1", {}},
+     "SELECT media_id FROM pushed WHERE account = $1 AND article_id = $2 AND content_sha256 = $3 LIMIT 1",
+     {}},
+    {q::draft_by_media,
+     "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE media_id = $1",
+     {}},
     {q::draft_insert,
      "INSERT OR REPLACE INTO drafts (media_id, account, app_id, issue_id, status, publish_id, created_at, "
      "updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
@@ -420,15 +429,22 @@ constexpr text_pair texts[] = {
      "pushed_at = excluded.pushed_at"},
     {q::ambiguous_delete, "DELETE FROM ambiguous WHERE account = $1 AND draft_key = $2", {}},
     {q::draft_submitted,
-     "UPDATE drafts SET status = 'submitted', publish_id = $1, msg_data_id = $2, updated_at = $3 WHERE media_id = $4", {}},
-    {q::draft_account_by_publish, "SELECT account FROM drafts WHERE publish_id = $1 AND publish_id != ''", {}},
+     "UPDATE drafts SET status = 'submitted', publish_id = $1, msg_data_id = $2, updated_at = $3 WHERE "
+     "media_id = $4",
+     {}},
+    {q::draft_account_by_publish,
+     "SELECT account FROM drafts WHERE publish_id = $1 AND publish_id != ''",
+     {}},
     {q::draft_status_by_publish, "UPDATE drafts SET status = $1, updated_at = $2 WHERE publish_id = $3", {}},
     {q::publish_result_upsert,
-     "INSERT OR REPLACE INTO publish_results (publish_id, account, publish_status, article_id, fail_idx, source, "
+     "INSERT OR REPLACE INTO publish_results (publish_id, account, publish_status, article_id, fail_idx, "
+     "source, "
      "received_at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
-     "INSERT INTO publish_results (publish_id, account, publish_status, article_id, fail_idx, source, received_at) "
+     "INSERT INTO publish_results (publish_id, account, publish_status, article_id, fail_idx, source, "
+     "received_at) "
      "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (publish_id) DO UPDATE SET account = excluded.account, "
-     "publish_status = excluded.publish_status, article_id = excluded.article_id, fail_idx = excluded.fail_idx, "
+     "publish_status = excluded.publish_status, article_id = excluded.article_id, fail_idx = "
+     "excluded.fail_idx, "
      "source = excluded.source, received_at = excluded.received_at"},
     {q::publish_results_of,
      "SELECT publish_id, publish_status, article_id, fail_idx, source, received_at FROM publish_results "
@@ -436,22 +452,29 @@ constexpr text_pair texts[] = {
      "SELECT publish_id, publish_status, article_id, fail_idx, source, received_at FROM publish_results "
      "WHERE account = $1 ORDER BY received_at, seq"},
     {q::unsettled,
-     "SELECT account, publish_id FROM drafts WHERE status IN ('submitted', 'publishing') AND publish_id != '' "
+     "SELECT account, publish_id FROM drafts WHERE status IN ('submitted', 'publishing') AND publish_id != "
+     "'' "
      "AND updated_at <= $1 ORDER BY updated_at, rowid",
-     "SELECT account, publish_id FROM drafts WHERE status IN ('submitted', 'publishing') AND publish_id != '' "
+     "SELECT account, publish_id FROM drafts WHERE status IN ('submitted', 'publishing') AND publish_id != "
+     "'' "
      "AND updated_at <= $1 ORDER BY updated_at, seq"},
     {q::touch_publish, "UPDATE drafts SET updated_at = $1 WHERE publish_id = $2", {}},
     {q::drafts_of,
-     "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = $1 ORDER BY created_at, rowid",
-     "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = $1 ORDER BY created_at, seq"},
+     "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = $1 ORDER BY "
+     "created_at, rowid",
+     "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = $1 ORDER BY "
+     "created_at, seq"},
     {q::draft_articles,
-     "SELECT article_id, content_sha256, part, parts FROM pushed WHERE media_id = $1 ORDER BY position", {}},
+     "SELECT article_id, content_sha256, part, parts FROM pushed WHERE media_id = $1 ORDER BY position",
+     {}},
     {q::ambiguous_mark, "INSERT OR IGNORE INTO ambiguous (account, draft_key, since) VALUES ($1,$2,$3)",
      "INSERT INTO ambiguous (account, draft_key, since) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING"},
     {q::ambiguous_exists, "SELECT 1 FROM ambiguous WHERE account = $1 AND draft_key = $2", {}},
     {q::article_head, "SELECT content_sha256, revision FROM articles WHERE id = $1", {}},
-    {q::hash_insert, "INSERT OR IGNORE INTO article_hashes (article_id, content_sha256, revision) VALUES ($1,$2,$3)",
-     "INSERT INTO article_hashes (article_id, content_sha256, revision) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING"},
+    {q::hash_insert,
+     "INSERT OR IGNORE INTO article_hashes (article_id, content_sha256, revision) VALUES ($1,$2,$3)",
+     "INSERT INTO article_hashes (article_id, content_sha256, revision) VALUES ($1,$2,$3) ON CONFLICT DO "
+     "NOTHING"},
     {q::hash_exists, "SELECT 1 FROM article_hashes WHERE article_id = $1 AND content_sha256 = $2", {}},
     {q::article_upsert,
      "INSERT INTO articles (id, content_sha256, issue_id, issue_date, paper, language, sequence, page, "
@@ -460,11 +483,13 @@ constexpr text_pair texts[] = {
      "content_sha256=excluded.content_sha256, issue_id=excluded.issue_id, issue_date=excluded.issue_date, "
      "paper=excluded.paper, language=excluded.language, sequence=excluded.sequence, page=excluded.page, "
      "headline=excluded.headline, kicker=excluded.kicker, summary=excluded.summary, "
-     "revision=excluded.revision, updated_at=excluded.updated_at, article=excluded.article, html=excluded.html",
+     "revision=excluded.revision, updated_at=excluded.updated_at, article=excluded.article, "
+     "html=excluded.html",
      {}},
     {q::feed_entry_upsert,
      "INSERT INTO feed_entries (account, article_id, issue_date, sequence, added_at) VALUES ($1,$2,$3,$4,$5) "
-     "ON CONFLICT(account, article_id) DO UPDATE SET issue_date=excluded.issue_date, sequence=excluded.sequence",
+     "ON CONFLICT(account, article_id) DO UPDATE SET issue_date=excluded.issue_date, "
+     "sequence=excluded.sequence",
      {}},
     // The first arrival keeps its time (the grace window runs from it); a newer revision of an
     // article held replaces the older one. Held again without a batch record of its issue (an
@@ -477,36 +502,45 @@ constexpr text_pair texts[] = {
      {}},
     {q::held_of, "SELECT article FROM held WHERE account = $1 AND issue_id = $2 ORDER BY article_id", {}},
     {q::held_groups,
-     "SELECT account, issue_id FROM held GROUP BY account, issue_id HAVING MIN(since_ms) <= $1 ORDER BY MIN(since_ms)",
+     "SELECT account, issue_id FROM held GROUP BY account, issue_id HAVING MIN(since_ms) <= $1 ORDER BY "
+     "MIN(since_ms)",
      {}},
     {q::held_groups_from, "SELECT DISTINCT account, issue_id FROM held WHERE source = $1", {}},
     {q::held_release, "DELETE FROM held WHERE account = $1 AND issue_id = $2", {}},
-    {q::page, "SELECT id, content_sha256, html, revision, updated_at, article FROM articles WHERE id = $1", {}},
+    {q::page,
+     "SELECT id, content_sha256, html, revision, updated_at, article FROM articles WHERE id = $1",
+     {}},
     {q::issue_articles,
      "SELECT count(*) FROM articles a JOIN feed_entries f ON f.article_id = a.id AND f.account = $1 "
      "WHERE a.issue_id = $2 AND a.language = $3",
      {}},
     {q::feed,
-     "SELECT a.id, a.headline, a.kicker, a.summary, a.issue_id, a.issue_date, a.paper, a.language, a.sequence, "
+     "SELECT a.id, a.headline, a.kicker, a.summary, a.issue_id, a.issue_date, a.paper, a.language, "
+     "a.sequence, "
      "a.page, a.updated_at, a.revision FROM feed_entries f JOIN articles a ON a.id = f.article_id "
      "WHERE f.account = $1 ORDER BY f.issue_date DESC, f.sequence ASC, a.id ASC LIMIT $2",
      {}},
     {q::feed_accounts, "SELECT DISTINCT account FROM feed_entries ORDER BY account", {}},
     {q::quota_pause_upsert,
-     "INSERT OR REPLACE INTO quota_pauses (account, api, until_ms, errcode, reason, since_ms) VALUES ($1,$2,$3,$4,$5,$6)",
-     "INSERT INTO quota_pauses (account, api, until_ms, errcode, reason, since_ms) VALUES ($1,$2,$3,$4,$5,$6) "
+     "INSERT OR REPLACE INTO quota_pauses (account, api, until_ms, errcode, reason, since_ms) VALUES "
+     "($1,$2,$3,$4,$5,$6)",
+     "INSERT INTO quota_pauses (account, api, until_ms, errcode, reason, since_ms) VALUES "
+     "($1,$2,$3,$4,$5,$6) "
      "ON CONFLICT (account, api) DO UPDATE SET until_ms = excluded.until_ms, errcode = excluded.errcode, "
      "reason = excluded.reason, since_ms = excluded.since_ms"},
     {q::quota_pauses,
-     "SELECT account, api, until_ms, errcode, reason, since_ms FROM quota_pauses WHERE $1 = '' OR account = $2 "
+     "SELECT account, api, until_ms, errcode, reason, since_ms FROM quota_pauses WHERE $1 = '' OR account = "
+     "$2 "
      "ORDER BY account, api",
      "SELECT account, api, until_ms, errcode, reason, since_ms FROM quota_pauses WHERE $1::text = '' "
      "OR account = $2 ORDER BY account, api"},
     {q::quota_clear, "DELETE FROM quota_pauses WHERE account = $1", {}},
     {q::count_calls,
-     "INSERT INTO api_calls (account, api, day, ok, refused) VALUES ($1,$2,$3,$4,$5) ON CONFLICT(account, api, day) "
+     "INSERT INTO api_calls (account, api, day, ok, refused) VALUES ($1,$2,$3,$4,$5) ON CONFLICT(account, "
+     "api, day) "
      "DO UPDATE SET ok = ok + excluded.ok, refused = refused + excluded.refused",
-     "INSERT INTO api_calls (account, api, day, ok, refused) VALUES ($1,$2,$3,$4,$5) ON CONFLICT(account, api, day) "
+     "INSERT INTO api_calls (account, api, day, ok, refused) VALUES ($1,$2,$3,$4,$5) ON CONFLICT(account, "
+     "api, day) "
      "DO UPDATE SET ok = api_calls.ok + excluded.ok, refused = api_calls.refused + excluded.refused"},
     {q::calls_on, "SELECT api, ok, refused FROM api_calls WHERE account = $1 AND day = $2 ORDER BY api", {}},
     {q::error_insert, "INSERT INTO account_errors (account, at, message) VALUES ($1,$2,$3)", {}},
@@ -521,27 +555,32 @@ constexpr text_pair texts[] = {
      "SELECT at, message FROM account_errors WHERE account = $1 ORDER BY at DESC, seq DESC LIMIT $2"},
     {q::app_cover, "SELECT media_id FROM app_covers WHERE app_id = $1 AND image_sha256 = $2", {}},
     {q::app_cover_upsert,
-     "INSERT OR REPLACE INTO app_covers (app_id, image_sha256, media_id, url, created_at) VALUES ($1,$2,$3,$4,$5)",
+     "INSERT OR REPLACE INTO app_covers (app_id, image_sha256, media_id, url, created_at) VALUES "
+     "($1,$2,$3,$4,$5)",
      "INSERT INTO app_covers (app_id, image_sha256, media_id, url, created_at) VALUES ($1,$2,$3,$4,$5) "
      "ON CONFLICT (app_id, image_sha256) DO UPDATE SET media_id = excluded.media_id, url = excluded.url, "
      "created_at = excluded.created_at"},
     {q::app_cover_forget, "DELETE FROM app_covers WHERE app_id = $1 AND media_id = $2", {}},
     {q::account_app_get, "SELECT app_id FROM account_apps WHERE account = $1", {}},
     {q::account_app_upsert,
-     "INSERT INTO account_apps (account, app_id, seen_at) VALUES ($1,$2,$3) ON CONFLICT(account) DO UPDATE SET "
+     "INSERT INTO account_apps (account, app_id, seen_at) VALUES ($1,$2,$3) ON CONFLICT(account) DO UPDATE "
+     "SET "
      "app_id = excluded.app_id, seen_at = excluded.seen_at",
      {}},
     {q::drafts_waiting,
-     "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = $1 AND status = 'added' "
+     "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = $1 AND status = "
+     "'added' "
      "ORDER BY created_at, rowid",
-     "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = $1 AND status = 'added' "
+     "SELECT media_id, account, issue_id, status, publish_id FROM drafts WHERE account = $1 AND status = "
+     "'added' "
      "ORDER BY created_at, seq"},
     {q::submit_intent_mark, "INSERT OR IGNORE INTO submit_intents (media_id, since) VALUES ($1,$2)",
      "INSERT INTO submit_intents (media_id, since) VALUES ($1,$2) ON CONFLICT DO NOTHING"},
     {q::submit_intent_exists, "SELECT 1 FROM submit_intents WHERE media_id = $1", {}},
     {q::submit_intent_clear, "DELETE FROM submit_intents WHERE media_id = $1", {}},
     {q::draft_set_status,
-     "UPDATE drafts SET status = $1, publish_id = CASE $2 WHEN '' THEN publish_id ELSE $3 END, updated_at = $4 "
+     "UPDATE drafts SET status = $1, publish_id = CASE $2 WHEN '' THEN publish_id ELSE $3 END, updated_at = "
+     "$4 "
      "WHERE media_id = $5",
      "UPDATE drafts SET status = $1, publish_id = CASE $2::text WHEN '' THEN publish_id ELSE $3::text END, "
      "updated_at = $4 WHERE media_id = $5"},
@@ -560,13 +599,15 @@ static_assert(std::size(texts) == static_cast<std::size_t>(q::count_), "one text
 sql::statements statements_for(bool postgres) {
   sql::statements out(static_cast<std::size_t>(q::count_));
   for (const auto& t : texts) {
-    out[static_cast<std::size_t>(t.id)] = std::string(postgres && !t.postgres.empty() ? t.postgres : t.sqlite);
+    out[static_cast<std::size_t>(t.id)] =
+        std::string(postgres && !t.postgres.empty() ? t.postgres : t.sqlite);
   }
   return out;
 }
 
 std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::int64_t i64(std::size_t v) { return static_cast<std::int64_t>(v); }
@@ -574,7 +615,8 @@ std::int64_t i64(std::size_t v) { return static_cast<std::int64_t>(v); }
 /// A draft from `SELECT media_id, account, issue_id, status, publish_id`.
 draft_record draft_row(const sql::row& r) {
   draft_record d;
-  d.media_id = r.text(0), d.account = r.text(1), d.issue_id = r.text(2), d.status = r.text(3), d.publish_id = r.text(4);
+  d.media_id = r.text(0), d.account = r.text(1), d.issue_id = r.text(2), d.status = r.text(3),
+  d.publish_id = r.text(4);
   return d;
 }
 
@@ -585,7 +627,8 @@ bool is_file(const std::string& path) { return path != ":memory:" && !path.start
 state_backend state_backend_of(std::string_view backend, const std::string& path, const std::string& pg_env) {
   if (backend == "sqlite") return {state_backend::sqlite, path, {}};
   if (backend != "postgres") {
-    throw std::invalid_argument("--state-backend: expected sqlite or postgres, got '" + std::string(backend) + "'");
+    throw std::invalid_argument("--state-backend: expected sqlite or postgres, got '" + std::string(backend) +
+                                "'");
   }
   const char* conninfo = pg_env.empty() ? nullptr : std::getenv(pg_env.c_str());
   if (conninfo == nullptr || *conninfo == '\0') {
@@ -602,7 +645,9 @@ struct state_store::impl {
   std::mutex mu;
   int writer_fd = -1;  ///< SQLite: `<path>.writer-lock`, for lock_writer(); -1 when there is none
 
-  [[noreturn]] static void fail(const sql::error& e) { throw std::runtime_error("feed state: " + e.message()); }
+  [[noreturn]] static void fail(const sql::error& e) {
+    throw std::runtime_error("feed state: " + e.message());
+  }
 
   std::int64_t run(q id, std::initializer_list<sql::param> params, const sql::row_fn& on_row = {}) {
     auto r = conn->run(id, std::span<const sql::param>(params.begin(), params.size()), on_row);
@@ -639,14 +684,14 @@ struct state_store::impl {
   void fill_articles(std::vector<draft_record>& drafts) {
     for (auto& d : drafts) {
       run(q::draft_articles, {d.media_id}, [&](const sql::row& a) {
-        d.articles.push_back(
-            {a.text(0), a.text(1), static_cast<std::size_t>(a.int64(2)), static_cast<std::size_t>(a.int64(3))});
+        d.articles.push_back({a.text(0), a.text(1), static_cast<std::size_t>(a.int64(2)),
+                              static_cast<std::size_t>(a.int64(3))});
       });
     }
   }
 
-  void store_one(const syndication::v1::Article& a, std::string_view html, const std::vector<std::string>& accounts,
-                 std::int64_t now) {
+  void store_one(const syndication::v1::Article& a, std::string_view html,
+                 const std::vector<std::string>& accounts, std::int64_t now) {
     int revision = 1;
     bool same = false;
     bool stored = false;
@@ -681,11 +726,11 @@ struct state_store::impl {
         }
       }
       const std::string bytes = a.SerializeAsString();
-      const std::string_view language = a.language().empty() ? std::string_view("zh-Hans") : std::string_view(a.language());
-      run(q::article_upsert,
-          {a.id(), a.content_sha256(), a.issue_id(), a.issue_date(), a.paper(), language, std::int64_t{a.sequence()},
-           std::int64_t{a.page()}, a.headline(), a.kicker(), summary, std::int64_t{revision}, now, sql::blob{bytes},
-           html});
+      const std::string_view language =
+          a.language().empty() ? std::string_view("zh-Hans") : std::string_view(a.language());
+      run(q::article_upsert, {a.id(), a.content_sha256(), a.issue_id(), a.issue_date(), a.paper(), language,
+                              std::int64_t{a.sequence()}, std::int64_t{a.page()}, a.headline(), a.kicker(),
+                              summary, std::int64_t{revision}, now, sql::blob{bytes}, html});
     }
     for (const auto& acc : accounts) {
       run(q::feed_entry_upsert, {acc, a.id(), a.issue_date(), std::int64_t{a.sequence()}, now});
@@ -737,7 +782,8 @@ state_store::state_store(const state_backend& where, bool read_only, bool durabl
       const auto lock_path = path + ".writer-lock";
       impl_->writer_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
       if (impl_->writer_fd < 0) {
-        throw std::runtime_error("feed state " + path + ": cannot open " + lock_path + ": " + std::strerror(errno));
+        throw std::runtime_error("feed state " + path + ": cannot open " + lock_path + ": " +
+                                 std::strerror(errno));
       }
     }
   }
@@ -754,7 +800,9 @@ std::string_view state_store::backend() const noexcept { return impl_->conn->bac
 state_store::writer_guard::writer_guard(int fd) : fd_(fd) {
   if (fd_ < 0) return;
   while (::flock(fd_, LOCK_EX) != 0) {
-    if (errno != EINTR) throw std::runtime_error(std::string("feed state: cannot take the writer lock: ") + std::strerror(errno));
+    if (errno != EINTR)
+      throw std::runtime_error(std::string("feed state: cannot take the writer lock: ") +
+                               std::strerror(errno));
   }
 }
 
@@ -766,12 +814,14 @@ state_store::writer_guard::writer_guard(state_store& pg) : pg_(&pg) {
     {
       const std::lock_guard lock(pg.impl_->mu);
       bool got = false;
-      pg.impl_->run(q::writer_try_lock, {pg_writer_lock_key}, [&](const sql::row& r) { got = r.int64(0) == 1; });
+      pg.impl_->run(q::writer_try_lock, {pg_writer_lock_key},
+                    [&](const sql::row& r) { got = r.int64(0) == 1; });
       if (got) return;
     }
     if (std::chrono::steady_clock::now() > deadline) {
       pg_ = nullptr;
-      throw std::runtime_error("feed state " + pg.impl_->path + ": the writer lock is held by another instance for "
+      throw std::runtime_error("feed state " + pg.impl_->path +
+                               ": the writer lock is held by another instance for "
                                "more than 2 minutes");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -825,7 +875,8 @@ bool state_store::superseded(std::string_view account, std::string_view article_
   return impl_->exists(q::superseded_exists, {account, article_id, sha256});
 }
 
-void state_store::mark_superseded(std::string_view account, std::string_view article_id, std::string_view sha256) {
+void state_store::mark_superseded(std::string_view account, std::string_view article_id,
+                                  std::string_view sha256) {
   const std::lock_guard lock(impl_->mu);
   impl_->run(q::superseded_mark, {account, article_id, sha256, now_s()});
 }
@@ -833,7 +884,8 @@ void state_store::mark_superseded(std::string_view account, std::string_view art
 int state_store::pushed_revisions(std::string_view account, std::string_view article_id) {
   const std::lock_guard lock(impl_->mu);
   int n = 0;
-  impl_->run(q::pushed_revisions, {account, article_id}, [&](const sql::row& r) { n = static_cast<int>(r.int64(0)); });
+  impl_->run(q::pushed_revisions, {account, article_id},
+             [&](const sql::row& r) { n = static_cast<int>(r.int64(0)); });
   return n;
 }
 
@@ -841,49 +893,62 @@ std::optional<draft_record> state_store::draft_of(std::string_view account, std:
                                                   std::string_view sha256) {
   const std::lock_guard lock(impl_->mu);
   std::optional<std::string> media_id;
-  impl_->run(q::pushed_media, {account, article_id, sha256}, [&](const sql::row& r) { media_id = r.text(0); });
+  impl_->run(q::pushed_media, {account, article_id, sha256},
+             [&](const sql::row& r) { media_id = r.text(0); });
   if (!media_id) return std::nullopt;
   std::optional<draft_record> d;
   impl_->run(q::draft_by_media, {*media_id}, [&](const sql::row& r) { d = draft_row(r); });
   return d;
 }
 
-void state_store::record_draft(const draft_record& d, std::string_view app_id, std::string_view resolved_draft_key) {
+void state_store::record_draft(const draft_record& d, std::string_view app_id,
+                               std::string_view resolved_draft_key) {
   const std::lock_guard lock(impl_->mu);
   const auto now = now_s();
   impl_->transaction([&] {
-    impl_->run(q::draft_insert, {d.media_id, d.account, app_id, d.issue_id, d.status, d.publish_id, now, now});
+    impl_->run(q::draft_insert,
+               {d.media_id, d.account, app_id, d.issue_id, d.status, d.publish_id, now, now});
     std::int64_t position = 0;
     for (const auto& a : d.articles) {
-      impl_->run(q::pushed_insert,
-                 {d.account, a.article_id, a.content_sha256, d.media_id, i64(a.part), i64(a.parts), position++, now});
+      impl_->run(q::pushed_insert, {d.account, a.article_id, a.content_sha256, d.media_id, i64(a.part),
+                                    i64(a.parts), position++, now});
     }
     if (!resolved_draft_key.empty()) impl_->run(q::ambiguous_delete, {d.account, resolved_draft_key});
   });
 }
 
-void state_store::record_submitted(std::string_view media_id, std::string_view publish_id, std::string_view msg_data_id) {
+void state_store::record_submitted(std::string_view media_id, std::string_view publish_id,
+                                   std::string_view msg_data_id) {
   const std::lock_guard lock(impl_->mu);
   impl_->run(q::draft_submitted, {publish_id, msg_data_id, now_s(), media_id});
 }
 
 std::string_view publish_status_name(int status) noexcept {
   switch (status) {
-    case 0: return "published";
-    case 1: return "publishing";
-    case 2: return "original_check_failed";
-    case 3: return "failed";
-    case 4: return "rejected";
-    case 5: return "deleted";
-    case 6: return "banned";
-    default: return "unknown";
+    case 0:
+      return "published";
+    case 1:
+      return "publishing";
+    case 2:
+      return "original_check_failed";
+    case 3:
+      return "failed";
+    case 4:
+      return "rejected";
+    case 5:
+      return "deleted";
+    case 6:
+      return "banned";
+    default:
+      return "unknown";
   }
 }
 
 std::optional<std::string> state_store::record_publish_result(const publish_result& r) {
   const std::lock_guard lock(impl_->mu);
   std::optional<std::string> account;
-  impl_->run(q::draft_account_by_publish, {r.publish_id}, [&](const sql::row& row) { account = row.text(0); });
+  impl_->run(q::draft_account_by_publish, {r.publish_id},
+             [&](const sql::row& row) { account = row.text(0); });
   if (!account) return std::nullopt;
   const std::int64_t now = now_s();
   impl_->transaction([&] {
@@ -906,10 +971,12 @@ std::vector<publish_result> state_store::publish_results(std::string_view accoun
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> state_store::unsettled_publishes(std::int64_t submitted_at_most) {
+std::vector<std::pair<std::string, std::string>> state_store::unsettled_publishes(
+    std::int64_t submitted_at_most) {
   const std::lock_guard lock(impl_->mu);
   std::vector<std::pair<std::string, std::string>> out;
-  impl_->run(q::unsettled, {submitted_at_most}, [&](const sql::row& r) { out.emplace_back(r.text(0), r.text(1)); });
+  impl_->run(q::unsettled, {submitted_at_most},
+             [&](const sql::row& r) { out.emplace_back(r.text(0), r.text(1)); });
   return out;
 }
 
@@ -964,7 +1031,8 @@ void state_store::hold(std::string_view account, std::string_view source,
   impl_->transaction([&] {
     for (const auto* a : articles) {
       const std::string bytes = a->SerializeAsString();
-      impl_->run(q::held_upsert, {account, a->issue_id(), a->id(), a->content_sha256(), now, source, sql::blob{bytes}});
+      impl_->run(q::held_upsert,
+                 {account, a->issue_id(), a->id(), a->content_sha256(), now, source, sql::blob{bytes}});
     }
   });
 }
@@ -982,14 +1050,16 @@ std::vector<syndication::v1::Article> state_store::held(std::string_view account
 std::vector<std::pair<std::string, std::string>> state_store::held_groups(std::int64_t since_ms_at_most) {
   const std::lock_guard lock(impl_->mu);
   std::vector<std::pair<std::string, std::string>> out;
-  impl_->run(q::held_groups, {since_ms_at_most}, [&](const sql::row& r) { out.emplace_back(r.text(0), r.text(1)); });
+  impl_->run(q::held_groups, {since_ms_at_most},
+             [&](const sql::row& r) { out.emplace_back(r.text(0), r.text(1)); });
   return out;
 }
 
 std::vector<std::pair<std::string, std::string>> state_store::held_groups_from(std::string_view source) {
   const std::lock_guard lock(impl_->mu);
   std::vector<std::pair<std::string, std::string>> out;
-  impl_->run(q::held_groups_from, {source}, [&](const sql::row& r) { out.emplace_back(r.text(0), r.text(1)); });
+  impl_->run(q::held_groups_from, {source},
+             [&](const sql::row& r) { out.emplace_back(r.text(0), r.text(1)); });
   return out;
 }
 
@@ -1020,7 +1090,7 @@ std::optional<std::pair<std::string, int>> state_store::article_version(std::str
 }
 
 std::size_t state_store::issue_articles(std::string_view account, std::string_view issue_id,
-                                       std::string_view language) {
+                                        std::string_view language) {
   const std::lock_guard lock(impl_->mu);
   std::size_t n = 0;
   impl_->run(q::issue_articles, {account, issue_id, language},
@@ -1053,7 +1123,8 @@ std::vector<std::string> state_store::feed_accounts() {
 
 void state_store::pause_quota(const quota_pause& p) {
   const std::lock_guard lock(impl_->mu);
-  impl_->run(q::quota_pause_upsert, {p.account, p.api, p.until_ms, std::int64_t{p.errcode}, p.reason, p.since_ms});
+  impl_->run(q::quota_pause_upsert,
+             {p.account, p.api, p.until_ms, std::int64_t{p.errcode}, p.reason, p.since_ms});
 }
 
 std::vector<state_store::quota_pause> state_store::quota_pauses(std::string_view account) {
@@ -1070,8 +1141,8 @@ std::size_t state_store::clear_quota_pauses(std::string_view account) {
   return static_cast<std::size_t>(impl_->run(q::quota_clear, {account}));
 }
 
-void state_store::count_calls(std::string_view account, std::string_view api, std::string_view day, std::uint64_t ok,
-                              std::uint64_t refused) {
+void state_store::count_calls(std::string_view account, std::string_view api, std::string_view day,
+                              std::uint64_t ok, std::uint64_t refused) {
   const std::lock_guard lock(impl_->mu);
   impl_->run(q::count_calls,
              {account, api, day, static_cast<std::int64_t>(ok), static_cast<std::int64_t>(refused)});
@@ -1081,7 +1152,8 @@ std::vector<state_store::call_count> state_store::calls_on(std::string_view acco
   const std::lock_guard lock(impl_->mu);
   std::vector<call_count> out;
   impl_->run(q::calls_on, {account, day}, [&](const sql::row& r) {
-    out.push_back({r.text(0), static_cast<std::uint64_t>(r.int64(1)), static_cast<std::uint64_t>(r.int64(2))});
+    out.push_back(
+        {r.text(0), static_cast<std::uint64_t>(r.int64(1)), static_cast<std::uint64_t>(r.int64(2))});
   });
   return out;
 }
@@ -1097,7 +1169,8 @@ void state_store::note_error(std::string_view account, std::string_view message)
 std::vector<std::pair<std::int64_t, std::string>> state_store::last_errors(std::string_view account, int n) {
   const std::lock_guard lock(impl_->mu);
   std::vector<std::pair<std::int64_t, std::string>> out;
-  impl_->run(q::last_errors, {account, std::int64_t{n}}, [&](const sql::row& r) { out.emplace_back(r.int64(0), r.text(1)); });
+  impl_->run(q::last_errors, {account, std::int64_t{n}},
+             [&](const sql::row& r) { out.emplace_back(r.int64(0), r.text(1)); });
   return out;
 }
 
@@ -1108,8 +1181,8 @@ std::optional<std::string> state_store::app_cover(std::string_view app_id, std::
   return out;
 }
 
-void state_store::store_app_cover(std::string_view app_id, std::string_view image_sha256, std::string_view media_id,
-                                  std::string_view url) {
+void state_store::store_app_cover(std::string_view app_id, std::string_view image_sha256,
+                                  std::string_view media_id, std::string_view url) {
   const std::lock_guard lock(impl_->mu);
   impl_->run(q::app_cover_upsert, {app_id, image_sha256, media_id, url, now_s()});
 }
@@ -1149,7 +1222,8 @@ void state_store::clear_submit_intent(std::string_view media_id) {
   impl_->run(q::submit_intent_clear, {media_id});
 }
 
-void state_store::set_draft_status(std::string_view media_id, std::string_view status, std::string_view publish_id) {
+void state_store::set_draft_status(std::string_view media_id, std::string_view status,
+                                   std::string_view publish_id) {
   const std::lock_guard lock(impl_->mu);
   impl_->run(q::draft_set_status, {status, publish_id, publish_id, now_s(), media_id});
 }
@@ -1172,8 +1246,9 @@ void state_store::log_action(std::string_view what, std::string_view account, st
 std::vector<state_store::operator_action> state_store::actions(int limit) {
   const std::lock_guard lock(impl_->mu);
   std::vector<operator_action> out;
-  impl_->run(q::actions, {std::int64_t{limit}},
-             [&](const sql::row& r) { out.push_back({r.int64(0), r.text(1), r.text(2), r.text(3)}); });
+  impl_->run(q::actions, {std::int64_t{limit}}, [&](const sql::row& r) {
+    out.push_back({r.int64(0), r.text(1), r.text(2), r.text(3)});
+  });
   return out;
 }
 

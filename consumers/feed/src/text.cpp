@@ -70,11 +70,21 @@ std::string escape(std::string_view s) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80U) {
       switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&#39;";
+          break;
         default:
           if (c == '\t' || c == '\n') out.push_back(static_cast<char>(c));
           // other C0 controls are dropped: XML forbids them and they mean nothing in HTML

@@ -1,16 +1,16 @@
 #include "syn/feed/wechat.hpp"
-#include "syn/core/log.hpp"
 
-#include "syn/core/http_client.hpp"
-#include "syn/feed/text.hpp"
-
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
+
+#include "syn/core/http_client.hpp"
+#include "syn/core/log.hpp"
+#include "syn/feed/text.hpp"
 
 namespace syn::feed::wechat {
 namespace {
@@ -23,37 +23,68 @@ class wechat_cat final : public std::error_category {
   [[nodiscard]] const char* name() const noexcept override { return "wechat"; }
   [[nodiscard]] std::string message(int ev) const override {
     switch (static_cast<errc>(ev)) {
-      case errc::ok: return "ok";
-      case errc::system_busy: return "system busy";
-      case errc::invalid_credential: return "invalid credential (AppSecret wrong, or access_token invalid or not the latest)";
-      case errc::invalid_media_type: return "invalid media type";
-      case errc::invalid_file_type: return "invalid file type";
-      case errc::invalid_media_id: return "invalid media_id";
-      case errc::invalid_image_size: return "invalid image size";
-      case errc::invalid_appid: return "invalid AppID";
-      case errc::invalid_access_token: return "invalid access_token";
-      case errc::invalid_appsecret: return "invalid AppSecret";
-      case errc::ip_not_whitelisted: return "caller IP not in the account's IP whitelist";
-      case errc::access_token_missing: return "access_token missing";
-      case errc::access_token_expired: return "access_token expired";
-      case errc::require_post: return "POST required";
-      case errc::empty_media_data: return "empty media data";
-      case errc::empty_post_data: return "empty POST data";
-      case errc::empty_news_data: return "empty news data";
-      case errc::empty_content: return "empty content";
-      case errc::media_size_out_of_limit: return "media size out of limit";
-      case errc::content_size_out_of_limit: return "content size out of limit";
-      case errc::title_size_out_of_limit: return "title size out of limit";
-      case errc::description_size_out_of_limit: return "description (digest) size out of limit";
-      case errc::url_size_out_of_limit: return "url size out of limit";
-      case errc::article_size_out_of_limit: return "article size out of limit";
-      case errc::daily_quota_reached: return "daily API quota reached";
-      case errc::minute_quota_reached: return "per-minute API quota reached";
-      case errc::author_size_out_of_limit: return "author size out of limit";
-      case errc::data_format_error: return "data format error";
-      case errc::clear_quota_limit: return "clear_quota refused: the monthly limit is reached";
-      case errc::api_unauthorized: return "API unauthorized for this account";
-      case errc::api_forbidden: return "API forbidden for this account";
+      case errc::ok:
+        return "ok";
+      case errc::system_busy:
+        return "system busy";
+      case errc::invalid_credential:
+        return "invalid credential (AppSecret wrong, or access_token invalid or not the latest)";
+      case errc::invalid_media_type:
+        return "invalid media type";
+      case errc::invalid_file_type:
+        return "invalid file type";
+      case errc::invalid_media_id:
+        return "invalid media_id";
+      case errc::invalid_image_size:
+        return "invalid image size";
+      case errc::invalid_appid:
+        return "invalid AppID";
+      case errc::invalid_access_token:
+        return "invalid access_token";
+      case errc::invalid_appsecret:
+        return "invalid AppSecret";
+      case errc::ip_not_whitelisted:
+        return "caller IP not in the account's IP whitelist";
+      case errc::access_token_missing:
+        return "access_token missing";
+      case errc::access_token_expired:
+        return "access_token expired";
+      case errc::require_post:
+        return "POST required";
+      case errc::empty_media_data:
+        return "empty media data";
+      case errc::empty_post_data:
+        return "empty POST data";
+      case errc::empty_news_data:
+        return "empty news data";
+      case errc::empty_content:
+        return "empty content";
+      case errc::media_size_out_of_limit:
+        return "media size out of limit";
+      case errc::content_size_out_of_limit:
+        return "content size out of limit";
+      case errc::title_size_out_of_limit:
+        return "title size out of limit";
+      case errc::description_size_out_of_limit:
+        return "description (digest) size out of limit";
+      case errc::url_size_out_of_limit:
+        return "url size out of limit";
+      case errc::article_size_out_of_limit:
+        return "article size out of limit";
+      case errc::daily_quota_reached:
+        return "daily API quota reached";
+      case errc::minute_quota_reached:
+        return "per-minute API quota reached";
+      case errc::author_size_out_of_limit:
+        return "author size out of limit";
+      case errc::data_format_error:
+        return "data format error";
+      case errc::clear_quota_limit:
+        return "clear_quota refused: the monthly limit is reached";
+      case errc::api_unauthorized:
+        return "API unauthorized for this account";
+      case errc::api_forbidden:
+        return "API forbidden for this account";
     }
     return "errcode " + std::to_string(ev);
   }
@@ -107,7 +138,8 @@ const std::error_category& wechat_http_category() noexcept {
 bool is_daily_quota(std::error_code ec) noexcept { return ec == errc::daily_quota_reached; }
 
 bool is_token_error(std::error_code ec) noexcept {
-  return ec == errc::invalid_credential || ec == errc::invalid_access_token || ec == errc::access_token_expired;
+  return ec == errc::invalid_credential || ec == errc::invalid_access_token ||
+         ec == errc::access_token_expired;
 }
 
 bool is_retriable(std::error_code ec) noexcept {
@@ -116,8 +148,8 @@ bool is_retriable(std::error_code ec) noexcept {
   }
   if (ec.category() == http::http_client_category()) return http::is_retriable(ec);
   if (ec.category() != wechat_category()) return false;
-  // Exhaustive over the named codes; an unnamed errcode is permanent (dead-lettered with its
-  // errcode and errmsg rather than retried blindly).
+    // Exhaustive over the named codes; an unnamed errcode is permanent (dead-lettered with its
+    // errcode and errmsg rather than retried blindly).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic error "-Wswitch-enum"
   switch (static_cast<errc>(ec.value())) {
@@ -162,7 +194,9 @@ bool is_retriable(std::error_code ec) noexcept {
 int error::errcode() const noexcept { return code_.category() == wechat_category() ? code_.value() : 0; }
 
 std::string_view sniff_image_type(std::string_view b) noexcept {
-  auto starts = [&](std::string_view magic) { return b.size() >= magic.size() && b.substr(0, magic.size()) == magic; };
+  auto starts = [&](std::string_view magic) {
+    return b.size() >= magic.size() && b.substr(0, magic.size()) == magic;
+  };
   if (starts("\xFF\xD8\xFF")) return "image/jpeg";
   if (starts("\x89PNG\r\n\x1A\n")) return "image/png";
   if (starts("GIF87a") || starts("GIF89a")) return "image/gif";
@@ -236,7 +270,8 @@ struct client::impl {
         if (j.is_discarded() || !j.is_object()) {
           err = error(http::errc::bad_response, where + ": answer is not a JSON object", true, true);
         } else {
-          const int code = j.contains("errcode") && j["errcode"].is_number_integer() ? j["errcode"].get<int>() : 0;
+          const int code =
+              j.contains("errcode") && j["errcode"].is_number_integer() ? j["errcode"].get<int>() : 0;
           if (code == 0) return j;
           const std::error_code ec(code, wechat_category());
           const std::string errmsg = j.value("errmsg", std::string());
@@ -244,7 +279,8 @@ struct client::impl {
             // The token expired or was replaced: fetch it again and repeat once.
             refreshed = true;
             ++token_refreshes;
-            log::get("feed").info("wechat token rejected app_id={} op={} errcode={}; refreshing", c.app_id, op, code);
+            log::get("feed").info("wechat token rejected app_id={} op={} errcode={}; refreshing", c.app_id,
+                                  op, code);
             auto t = refresh_rejected(c, token);
             if (!t) return t.error();
             continue;
@@ -252,8 +288,10 @@ struct client::impl {
           bool retriable = is_retriable(ec);
           // From the token endpoint, 40001 means the AppSecret is wrong: no use repeating.
           if (!needs_token && is_token_error(ec)) retriable = false;
-          err = error(ec, where + ": errcode " + std::to_string(code) + ": " + (errmsg.empty() ? ec.message() : errmsg),
-                      retriable, false);
+          err = error(
+              ec,
+              where + ": errcode " + std::to_string(code) + ": " + (errmsg.empty() ? ec.message() : errmsg),
+              retriable, false);
         }
       }
       // A daily quota does not come back within a call's retries: the caller pauses instead.
@@ -262,8 +300,9 @@ struct client::impl {
       const auto delay = backoff(attempt - 1);
       if (steady::now() + delay - start > options.retry_budget) return err;
       ++retries;
-      log::get("feed").warn("wechat call failed, retrying op={} app_id={} attempt={} delay_ms={} error=\"{}\"", op,
-                   c.app_id, attempt + 1, delay.count(), err.message());
+      log::get("feed").warn(
+          "wechat call failed, retrying op={} app_id={} attempt={} delay_ms={} error=\"{}\"", op, c.app_id,
+          attempt + 1, delay.count(), err.message());
       options.sleep(delay);
     }
   }
@@ -276,7 +315,9 @@ struct client::impl {
   result<fetched> fetch(const credentials& c, bool force) {
     ++token_fetches;
     auto j = perform(
-        force ? "stable_token(force_refresh)" : (options.tokens == token_endpoint::stable ? "stable_token" : "token"), c,
+        force ? "stable_token(force_refresh)"
+              : (options.tokens == token_endpoint::stable ? "stable_token" : "token"),
+        c,
         [&](const std::string&) {
           http::client_request r;
           if (options.tokens == token_endpoint::stable) {
@@ -299,8 +340,8 @@ struct client::impl {
     if (!j) return j.error();
     auto token = j.value().value("access_token", std::string());
     if (token.empty()) {
-      return error(http::errc::bad_response, "wechat stable_token (appid " + c.app_id + "): no access_token in the answer",
-                   true);
+      return error(http::errc::bad_response,
+                   "wechat stable_token (appid " + c.app_id + "): no access_token in the answer", true);
     }
     const auto ttl = j.value().contains("expires_in") && j.value()["expires_in"].is_number()
                          ? j.value()["expires_in"].get<long long>()
@@ -325,8 +366,8 @@ struct client::impl {
     if (!f) {
       // A failed early refresh is not fatal while the old token is still valid.
       if (!e.token.empty() && now < e.expires) {
-        log::get("feed").warn("wechat token refresh failed, using the current token app_id={} error=\"{}\"", c.app_id,
-                     f.error().message());
+        log::get("feed").warn("wechat token refresh failed, using the current token app_id={} error=\"{}\"",
+                              c.app_id, f.error().message());
         return e.token;
       }
       return f.error();
@@ -373,12 +414,14 @@ struct client::impl {
     return u;
   }
 
-  result<json> upload(std::string_view op, std::string_view path, std::string_view query, const credentials& c,
-                      std::string_view filename, std::string_view bytes, bool non_idempotent) {
+  result<json> upload(std::string_view op, std::string_view path, std::string_view query,
+                      const credentials& c, std::string_view filename, std::string_view bytes,
+                      bool non_idempotent) {
     const auto type = sniff_image_type(bytes);
     const auto boundary = http::make_boundary();
     const http::form_part part{"media", std::string(filename.empty() ? "image" : filename),
-                               std::string(type.empty() ? "application/octet-stream" : type), std::string(bytes)};
+                               std::string(type.empty() ? "application/octet-stream" : type),
+                               std::string(bytes)};
     const std::string body = http::multipart_body(boundary, std::span<const http::form_part>(&part, 1));
     return perform(
         op, c,
@@ -400,21 +443,26 @@ client::~client() = default;
 
 result<std::string> client::access_token(const credentials& c) { return impl_->get_token(c); }
 
-result<material> client::add_material(const credentials& c, std::string_view filename, std::string_view bytes) {
-  auto j = impl_->upload("material/add_material", "/cgi-bin/material/add_material", "type=image", c, filename, bytes, true);
+result<material> client::add_material(const credentials& c, std::string_view filename,
+                                      std::string_view bytes) {
+  auto j = impl_->upload("material/add_material", "/cgi-bin/material/add_material", "type=image", c, filename,
+                         bytes, true);
   if (!j) return j.error();
   material m{as_string(j.value().value("media_id", json())), j.value().value("url", std::string())};
   if (m.media_id.empty()) {
-    return error(http::errc::bad_response, "wechat material/add_material (appid " + c.app_id + "): no media_id", false);
+    return error(http::errc::bad_response,
+                 "wechat material/add_material (appid " + c.app_id + "): no media_id", false);
   }
   return m;
 }
 
-result<std::string> client::upload_image(const credentials& c, std::string_view filename, std::string_view bytes) {
+result<std::string> client::upload_image(const credentials& c, std::string_view filename,
+                                         std::string_view bytes) {
   auto j = impl_->upload("media/uploadimg", "/cgi-bin/media/uploadimg", {}, c, filename, bytes, false);
   if (!j) return j.error();
   auto u = j.value().value("url", std::string());
-  if (u.empty()) return error(http::errc::bad_response, "wechat media/uploadimg (appid " + c.app_id + "): no url", false);
+  if (u.empty())
+    return error(http::errc::bad_response, "wechat media/uploadimg (appid " + c.app_id + "): no url", false);
   return u;
 }
 
@@ -437,13 +485,27 @@ void append_json_string(std::string& out, std::string_view s) {
     out.append(s.substr(run, i - run));
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default: {
         static constexpr char hex[] = "0123456789abcdef";
         out += "\\u00";
@@ -504,7 +566,9 @@ result<std::string> client::add_draft(const credentials& c, std::span<const draf
       true, true);
   if (!j) return j.error();
   auto id = as_string(j.value().value("media_id", json()));
-  if (id.empty()) return error(http::errc::bad_response, "wechat draft/add (appid " + c.app_id + "): no media_id", true, true);
+  if (id.empty())
+    return error(http::errc::bad_response, "wechat draft/add (appid " + c.app_id + "): no media_id", true,
+                 true);
   return id;
 }
 
@@ -512,18 +576,21 @@ result<publish_ticket> client::submit_publish(const credentials& c, std::string_
   auto j = impl_->perform(
       "freepublish/submit", c,
       [&](const std::string& token) {
-        return impl::json_post(impl_->api("/cgi-bin/freepublish/submit", token), json{{"media_id", media_id}});
+        return impl::json_post(impl_->api("/cgi-bin/freepublish/submit", token),
+                               json{{"media_id", media_id}});
       },
       true, true);
   if (!j) return j.error();
-  return publish_ticket{as_string(j.value().value("publish_id", json())), as_string(j.value().value("msg_data_id", json()))};
+  return publish_ticket{as_string(j.value().value("publish_id", json())),
+                        as_string(j.value().value("msg_data_id", json()))};
 }
 
 result<publish_status> client::get_publish(const credentials& c, std::string_view publish_id) {
   auto j = impl_->perform(
       "freepublish/get", c,
       [&](const std::string& token) {
-        return impl::json_post(impl_->api("/cgi-bin/freepublish/get", token), json{{"publish_id", publish_id}});
+        return impl::json_post(impl_->api("/cgi-bin/freepublish/get", token),
+                               json{{"publish_id", publish_id}});
       },
       true, false);
   if (!j) return j.error();
@@ -532,7 +599,8 @@ result<publish_status> client::get_publish(const credentials& c, std::string_vie
   s.status = j.value().value("publish_status", 1);
   s.article_id = as_string(j.value().value("article_id", json()));
   if (const auto it = j.value().find("article_detail"); it != j.value().end() && it->is_object()) {
-    for (const auto& item : it->value("item", json::array())) s.article_urls.push_back(item.value("article_url", ""));
+    for (const auto& item : it->value("item", json::array()))
+      s.article_urls.push_back(item.value("article_url", ""));
   }
   return s;
 }
@@ -559,13 +627,16 @@ result<bool> page_through(Perform&& perform, int scan, Found&& found) {
 
 }  // namespace
 
-result<std::optional<std::string>> client::find_draft(const credentials& c, std::span<const std::string> urls, int scan) {
+result<std::optional<std::string>> client::find_draft(const credentials& c, std::span<const std::string> urls,
+                                                      int scan) {
   std::optional<std::string> hit;
   auto r = page_through(
       [&](const json& body) {
         return impl_->perform(
             "draft/batchget", c,
-            [&](const std::string& token) { return impl::json_post(impl_->api("/cgi-bin/draft/batchget", token), body); },
+            [&](const std::string& token) {
+              return impl::json_post(impl_->api("/cgi-bin/draft/batchget", token), body);
+            },
             true, false);
       },
       scan,
@@ -596,9 +667,8 @@ result<bool> client::draft_exists(const credentials& c, std::string_view media_i
   return true;
 }
 
-
-result<std::optional<published_article>> client::find_published(const credentials& c, std::string_view source_url,
-                                                                 int scan) {
+result<std::optional<published_article>> client::find_published(const credentials& c,
+                                                                std::string_view source_url, int scan) {
   std::optional<published_article> hit;
   auto r = page_through(
       [&](const json& body) {
@@ -644,7 +714,8 @@ result<api_quota> client::get_quota(const credentials& c, std::string_view cgi_p
 }
 
 client_stats client::stats() const noexcept {
-  return {impl_->token_fetches.load(), impl_->token_refreshes.load(), impl_->requests.load(), impl_->retries.load()};
+  return {impl_->token_fetches.load(), impl_->token_refreshes.load(), impl_->requests.load(),
+          impl_->retries.load()};
 }
 
 }  // namespace syn::feed::wechat

@@ -2,14 +2,14 @@
 // Articles for the feed's tests: synthetic ones and the splitter's expected output for the
 // real 昌吉日报 page (tests/data/expected).
 
-#include "syndication/v1/article.pb.h"
-
 #include <google/protobuf/util/json_util.h>
 
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "syndication/v1/article.pb.h"
 
 namespace feedtest {
 
@@ -35,7 +35,8 @@ inline Article make_article(unsigned seq, unsigned page = 1, std::string paper =
   c->set_role(Contributor::REPORTER);
   auto* b = a.add_blocks();
   b->set_kind(Block::PARAGRAPH);
-  b->set_text("智能化工厂，机械手臂运转如飞。物流园区，集装箱满载货物奔赴各地！第" + std::to_string(seq) + "篇正文。");
+  b->set_text("智能化工厂，机械手臂运转如飞。物流园区，集装箱满载货物奔赴各地！第" + std::to_string(seq) +
+              "篇正文。");
   b = a.add_blocks();
   b->set_kind(Block::PARAGRAPH);
   b->set_text("自治区党委十届十次全会提出，以高质量发展新成效扎实推进中国式现代化新疆实践。");
@@ -57,11 +58,14 @@ inline std::vector<Article> changji_articles() {
   for (std::size_t i = 0; i < all.size(); ++i) {
     const char c = all[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '{') {
       if (depth++ == 0) start = i;
     } else if (c == '}' && --depth == 0) {

@@ -1,27 +1,26 @@
 // WeChat's message-push callback: signature, PUBLISHJOBFINISH parsing, the ledger update by
 // publish_id, and the feed server's /wechat/callback/<account> and status.json.
 #include "syn/feed/callback.hpp"
-#include "syn/feed/feed_server.hpp"
-#include "syn/feed/state.hpp"
-
-#include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include <unistd.h>
+#include "syn/feed/feed_server.hpp"
+#include "syn/feed/state.hpp"
 
 namespace cb = syn::feed::callback;
 
 namespace {
 
-syn::feed::draft_record submitted_draft(syn::feed::state_store& s, const std::string& account, const std::string& media,
-                                        const std::string& publish_id) {
+syn::feed::draft_record submitted_draft(syn::feed::state_store& s, const std::string& account,
+                                        const std::string& media, const std::string& publish_id) {
   syn::feed::draft_record d;
   d.media_id = media, d.account = account, d.issue_id = "cjrb-20240130", d.status = "added";
   d.articles = {{account + "-a1", "h1", 1, 1}};
@@ -41,8 +40,8 @@ std::string event_xml(const std::string& publish_id, int status, const std::stri
 constexpr std::int64_t test_now = 1700000000;
 
 /// A signed request; each call takes a new nonce unless one is given.
-syn::http::request callback_request(const std::string& method, const std::string& account, const std::string& token,
-                                    std::string body = {}, std::string nonce = {},
+syn::http::request callback_request(const std::string& method, const std::string& account,
+                                    const std::string& token, std::string body = {}, std::string nonce = {},
                                     const std::string& timestamp = std::to_string(test_now)) {
   static int next_nonce = 8812;
   if (nonce.empty()) nonce = std::to_string(++next_nonce);
@@ -62,7 +61,8 @@ syn::http::request callback_request(const std::string& method, const std::string
 
 TEST(WechatCallback, SignatureIsSha1OfTheSortedTokenTimestampNonce) {
   // sha1("1409304348" + "nonce123" + "token") with the three sorted: "1409304348" < "nonce123" < "token".
-  EXPECT_EQ(cb::signature("token", "1409304348", "nonce123"), cb::signature("token", "1409304348", "nonce123"));
+  EXPECT_EQ(cb::signature("token", "1409304348", "nonce123"),
+            cb::signature("token", "1409304348", "nonce123"));
   EXPECT_EQ(cb::signature("abc", "", ""), "a9993e364706816aba3e25717850c26c9cd0d89d");  // SHA-1("abc")
   EXPECT_EQ(cb::signature("c", "a", "b"), "a9993e364706816aba3e25717850c26c9cd0d89d");  // sorted to "abc"
   const auto sig = cb::signature("secret-token", "1409304348", "nonce123");
@@ -72,7 +72,8 @@ TEST(WechatCallback, SignatureIsSha1OfTheSortedTokenTimestampNonce) {
   EXPECT_FALSE(cb::signature_valid("secret-token", "1409304349", "nonce123", sig));
   EXPECT_FALSE(cb::signature_valid("secret-token", "1409304348", "nonce123", sig.substr(1)));
   EXPECT_FALSE(cb::signature_valid("secret-token", "1409304348", "nonce123", ""));
-  EXPECT_FALSE(cb::signature_valid("", "1409304348", "nonce123", cb::signature("", "1409304348", "nonce123")));
+  EXPECT_FALSE(
+      cb::signature_valid("", "1409304348", "nonce123", cb::signature("", "1409304348", "nonce123")));
 }
 
 TEST(WechatCallback, ParsesPublishJobFinishWithEveryStatus) {
@@ -95,7 +96,8 @@ TEST(WechatCallback, ParsesPublishJobFinishWithEveryStatus) {
   EXPECT_EQ(ok->create_time, 1481013459);
 
   for (int status = 0; status <= 6; ++status) {
-    const auto e = cb::parse_message(event_xml("22475030" + std::to_string(status), status, "", status == 2 ? "1,3" : ""));
+    const auto e = cb::parse_message(
+        event_xml("22475030" + std::to_string(status), status, "", status == 2 ? "1,3" : ""));
     ASSERT_TRUE(e.has_value()) << status;
     EXPECT_EQ(e->publish_status, status);
     EXPECT_EQ(e->publish_id, "22475030" + std::to_string(status));
@@ -115,13 +117,18 @@ TEST(WechatCallback, OtherMessagesAreNotEventsAndMalformedXmlIsRejected) {
   EXPECT_FALSE(cb::parse_message("<xml><MsgType>text</MsgType><Content>hi</Content></xml>").has_value());
   EXPECT_FALSE(cb::parse_message("<xml><MsgType>event</MsgType><Event>subscribe</Event></xml>").has_value());
   for (const std::string bad : {
-           "", "not xml", "<xml><MsgType>event</MsgType>", "<root><MsgType>event</MsgType></root>",
+           "",
+           "not xml",
+           "<xml><MsgType>event</MsgType>",
+           "<root><MsgType>event</MsgType></root>",
            "<xml><MsgType>event</MsgType><Event>PUBLISHJOBFINISH</Event></xml>",
            "<xml><MsgType>event</MsgType><Event>PUBLISHJOBFINISH</Event><PublishEventInfo><publish_status>0"
            "</publish_status></PublishEventInfo></xml>",
-           "<xml><MsgType>event</MsgType><Event>PUBLISHJOBFINISH</Event><PublishEventInfo><publish_id>1</publish_id>"
+           "<xml><MsgType>event</MsgType><Event>PUBLISHJOBFINISH</Event><PublishEventInfo><publish_id>1</"
+           "publish_id>"
            "<publish_status>7</publish_status></PublishEventInfo></xml>",
-           "<xml><MsgType>event</MsgType><Event>PUBLISHJOBFINISH</Event><PublishEventInfo><publish_id>1</publish_id>"
+           "<xml><MsgType>event</MsgType><Event>PUBLISHJOBFINISH</Event><PublishEventInfo><publish_id>1</"
+           "publish_id>"
            "<publish_status>0x</publish_status></PublishEventInfo></xml>",
        }) {
     EXPECT_THROW((void)cb::parse_message(bad), std::invalid_argument) << bad;
@@ -134,7 +141,8 @@ TEST(WechatCallback, LedgerRecordsTheResultByPublishId) {
   submitted_draft(s, "cjrb", "M2", "P2");
   EXPECT_EQ(s.unsettled_publishes(INT64_MAX).size(), 2U);
 
-  EXPECT_EQ(s.record_publish_result({"P1", 0, "ART1", "", "callback", 0}), std::optional<std::string>("cjrb"));
+  EXPECT_EQ(s.record_publish_result({"P1", 0, "ART1", "", "callback", 0}),
+            std::optional<std::string>("cjrb"));
   EXPECT_EQ(s.record_publish_result({"P2", 3, "", "1", "callback", 0}), std::optional<std::string>("cjrb"));
   EXPECT_EQ(s.record_publish_result({"P9", 0, "", "", "callback", 0}), std::nullopt);  // no such publish_id
 
@@ -186,7 +194,9 @@ TEST(WechatCallback, FeedServerVerifiesAndRecords) {
   EXPECT_EQ(rejected.status, 200U);
   // Unknown publish_id and other events: acknowledged, nothing recorded.
   EXPECT_EQ(h(callback_request("POST", "cjrb", "tok-cjrb", event_xml("P404", 0))).body, "success");
-  EXPECT_EQ(h(callback_request("POST", "cjrb", "tok-cjrb", "<xml><MsgType>event</MsgType><Event>subscribe</Event></xml>")).body,
+  EXPECT_EQ(h(callback_request("POST", "cjrb", "tok-cjrb",
+                               "<xml><MsgType>event</MsgType><Event>subscribe</Event></xml>"))
+                .body,
             "success");
 
   syn::http::request st;
@@ -219,11 +229,16 @@ std::string nested(int depth) {
 constexpr const char* vector_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 constexpr const char* vector_app = "wx5823bf96d3bd56c7";
 constexpr const char* vector_encrypt =
-    "Q3stYC6hdFzMh9T8HCvyDNK4PVS7hWLHD7nQ7zqEmjyv5lkB+kPqEUxS8BQecQNsXepaNAy9lvz4/ZCUx8yvblcwRRdqQwWlcpweC3yWi840O2r2"
-    "AEwvWz1tglfIKVsMDih4hc9YRCu01axYlOduaXAwqsygD1Guuk0lHVk0kiESweQoEoTG6iaqr1PbuvoITWLFoDytUcr0ZVXzKOo0W1EQiLHcMdkx"
-    "OfbYJ/7yp6+9shugMnXzfII63uC54UHzRRrj1BDq0S7v2AbYyONPwTPhrMLB4QJFA4SUUcaae/AoRWG8cH/XVYE0TItbk9HQ/TgmrukSKkQPCWlv"
-    "r1TCjUwjzJBsU2IpAsDTgZkzSkg2Ef/3NNqWkvg9rVOITB5Nk/aUijuaXI5idGFqGNE3+UR4osr1vadk0sp7FdaiUPuzHOfG6P+zTsi7tbEbj9uc"
-    "dtOScNDecRiqKd7qwhJr3zFdpYc1HMRXd+NRRFCOU2dJM36cL2k7VCR9adkGmttzb3rmTpumyXzR5FDcwIqRUvwGLEeJvuLc1axJpG9eqlTu1MuD"
+    "Q3stYC6hdFzMh9T8HCvyDNK4PVS7hWLHD7nQ7zqEmjyv5lkB+kPqEUxS8BQecQNsXepaNAy9lvz4/"
+    "ZCUx8yvblcwRRdqQwWlcpweC3yWi840O2r2"
+    "AEwvWz1tglfIKVsMDih4hc9YRCu01axYlOduaXAwqsygD1Guuk0lHVk0kiESweQoEoTG6iaqr1PbuvoITWLFoDytUcr0ZVXzKOo0W1EQ"
+    "iLHcMdkx"
+    "OfbYJ/7yp6+9shugMnXzfII63uC54UHzRRrj1BDq0S7v2AbYyONPwTPhrMLB4QJFA4SUUcaae/AoRWG8cH/XVYE0TItbk9HQ/"
+    "TgmrukSKkQPCWlv"
+    "r1TCjUwjzJBsU2IpAsDTgZkzSkg2Ef/3NNqWkvg9rVOITB5Nk/"
+    "aUijuaXI5idGFqGNE3+UR4osr1vadk0sp7FdaiUPuzHOfG6P+zTsi7tbEbj9uc"
+    "dtOScNDecRiqKd7qwhJr3zFdpYc1HMRXd+"
+    "NRRFCOU2dJM36cL2k7VCR9adkGmttzb3rmTpumyXzR5FDcwIqRUvwGLEeJvuLc1axJpG9eqlTu1MuD"
     "stjMDemQq/Alxi091VvJjVOQsIIzt+Q0V+7VMQ==";
 constexpr const char* vector_msg_signature = "1195e7d143679e0fa675f73767212ab8fe87969b";
 
@@ -263,7 +278,8 @@ TEST(WechatCallback, DeepNestingIsRefusedNotACrash) {
 
 TEST(WechatCallback, DoctypesEntitiesAndDuplicateFieldsAreRefused) {
   const std::string laughs =
-      "<?xml version=\"1.0\"?><!DOCTYPE xml [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]>"
+      "<?xml version=\"1.0\"?><!DOCTYPE xml [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b "
+      "\"&a;&a;&a;&a;&a;&a;&a;&a;\">]>"
       "<xml><MsgType>&b;</MsgType></xml>";
   try {
     (void)cb::parse_message(laughs);
@@ -271,23 +287,27 @@ TEST(WechatCallback, DoctypesEntitiesAndDuplicateFieldsAreRefused) {
   } catch (const std::invalid_argument& e) {
     EXPECT_EQ(std::string(e.what()), "a DOCTYPE is not allowed");
   }
-  EXPECT_THROW((void)cb::parse_message("<!DOCTYPE xml SYSTEM \"file:///etc/passwd\"><xml/>"), std::invalid_argument);
+  EXPECT_THROW((void)cb::parse_message("<!DOCTYPE xml SYSTEM \"file:///etc/passwd\"><xml/>"),
+               std::invalid_argument);
   // Two publish_ids (which one would be recorded?) or two MsgTypes: refused, not guessed.
   const std::string two_ids =
-      "<xml><MsgType>event</MsgType><Event>PUBLISHJOBFINISH</Event><PublishEventInfo><publish_id>1</publish_id>"
+      "<xml><MsgType>event</MsgType><Event>PUBLISHJOBFINISH</Event><PublishEventInfo><publish_id>1</"
+      "publish_id>"
       "<publish_id>2</publish_id><publish_status>0</publish_status></PublishEventInfo></xml>";
   EXPECT_THROW((void)cb::parse_message(two_ids), std::invalid_argument);
   EXPECT_THROW((void)cb::parse_message("<xml><MsgType>event</MsgType><MsgType>text</MsgType></xml>"),
                std::invalid_argument);
   // Text of nested elements is not the field's text.
-  EXPECT_FALSE(cb::parse_message("<xml><MsgType>ev<x>ent</x></MsgType><Event>PUBLISHJOBFINISH</Event></xml>"));
+  EXPECT_FALSE(
+      cb::parse_message("<xml><MsgType>ev<x>ent</x></MsgType><Event>PUBLISHJOBFINISH</Event></xml>"));
 }
 
 TEST(WechatCallback, SafeModeDecryptsThePlatformsFormat) {
   const auto key = cb::decode_aes_key(vector_key);
   EXPECT_EQ(cb::msg_signature("tok-cjrb", "1700000000", "991", vector_encrypt), vector_msg_signature);
   EXPECT_TRUE(cb::msg_signature_valid("tok-cjrb", "1700000000", "991", vector_encrypt, vector_msg_signature));
-  EXPECT_FALSE(cb::msg_signature_valid("tok-cjrb", "1700000000", "992", vector_encrypt, vector_msg_signature));
+  EXPECT_FALSE(
+      cb::msg_signature_valid("tok-cjrb", "1700000000", "992", vector_encrypt, vector_msg_signature));
   EXPECT_FALSE(cb::msg_signature_valid("", "1700000000", "991", vector_encrypt, vector_msg_signature));
   EXPECT_EQ(cb::parse_encrypted_envelope(envelope(vector_encrypt)), vector_encrypt);
 
@@ -307,15 +327,18 @@ TEST(WechatCallback, SafeModeDecryptsThePlatformsFormat) {
     }
   };
   refused(key, vector_encrypt, "wx0000000000000000", "another AppID");
-  refused(cb::decode_aes_key("Abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"), vector_encrypt, vector_app, "padding");
+  refused(cb::decode_aes_key("Abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"), vector_encrypt, vector_app,
+          "padding");
   refused(key, "not base64!", vector_app, "not Base64");
   refused(key, "", vector_app, "not Base64");
   refused(key, std::string(vector_encrypt).substr(0, 128), vector_app, "padding");  // a 96-byte prefix
   refused(key, "QUJD", vector_app, "not a multiple of 32");
 
   EXPECT_THROW((void)cb::decode_aes_key("short"), std::invalid_argument);
-  EXPECT_THROW((void)cb::decode_aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEF+"), std::invalid_argument);
-  EXPECT_THROW((void)cb::parse_encrypted_envelope("<xml><ToUserName>x</ToUserName></xml>"), std::invalid_argument);
+  EXPECT_THROW((void)cb::decode_aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEF+"),
+               std::invalid_argument);
+  EXPECT_THROW((void)cb::parse_encrypted_envelope("<xml><ToUserName>x</ToUserName></xml>"),
+               std::invalid_argument);
 }
 
 TEST(WechatCallback, ReplayGuardRefusesStaleTimestampsAndSeenNonces) {
@@ -432,7 +455,8 @@ TEST(WechatCallback, FeedServerRefusesReplaysStaleAndOversizeCallbacks) {
   // A correctly signed request from 2001, or from 301 s ahead.
   EXPECT_EQ(h(callback_request("POST", "cjrb", "tok-cjrb", event_xml("P1", 0), "", "1000000000")).body,
             "stale timestamp\n");
-  EXPECT_EQ(h(callback_request("POST", "cjrb", "tok-cjrb", event_xml("P1", 0), "", "1700000301")).status, 403U);
+  EXPECT_EQ(h(callback_request("POST", "cjrb", "tok-cjrb", event_xml("P1", 0), "", "1700000301")).status,
+            403U);
   EXPECT_EQ(h(callback_request("GET", "cjrb", "tok-cjrb", "", "", "1000000000")).status, 403U);
   EXPECT_EQ(s->drafts("cjrb")[0].status, "failed");
   // 50,000 nested elements: 413 before any parsing; 9,000 (within the size): 400. Alive after.
@@ -465,9 +489,12 @@ TEST(WechatCallback, UnsignedStaleOrUnknownCallbacksAreRefusedFromTheirHead) {
   const auto stale = authorise(callback_request("POST", "cjrb", "tok-cjrb", "", "", "1000000000"));
   ASSERT_TRUE(stale.has_value());
   EXPECT_EQ(stale->body, "stale timestamp\n");
-  EXPECT_EQ(authorise(callback_request("POST", "cjrb", "tok-cjrb", "", "", "17x")).value_or(syn::http::response{}).status,
+  EXPECT_EQ(authorise(callback_request("POST", "cjrb", "tok-cjrb", "", "", "17x"))
+                .value_or(syn::http::response{})
+                .status,
             403U);
-  EXPECT_EQ(authorise(callback_request("POST", "nobody", "tok-cjrb")).value_or(syn::http::response{}).status, 404U);
+  EXPECT_EQ(authorise(callback_request("POST", "nobody", "tok-cjrb")).value_or(syn::http::response{}).status,
+            404U);
   // Safe mode without msg_signature cannot be checked later either: refused now.
   auto safe = callback_request("POST", "safe", "tok-safe");
   safe.query.erase("signature");

@@ -1,13 +1,13 @@
 #include "syn/feed/composer.hpp"
 
-#include "article_fixtures.hpp"
-#include "syn/feed/text.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <random>
 #include <regex>
+
+#include "article_fixtures.hpp"
+#include "syn/feed/text.hpp"
 
 using namespace syn::feed;
 using feedtest::make_article;
@@ -55,7 +55,8 @@ void expect_within_limits(const draft_article& d, const wechat_limits& l = {}) {
 TEST(FeedComposer, SourceUrlPointsAtOurFeedServer) {
   EXPECT_EQ(article_url("https://feeds.example.cn/", "cjrb-20240130-01-03"),
             "https://feeds.example.cn/articles/cjrb-20240130-01-03");
-  EXPECT_EQ(article_url("http://h", "cjrb-20240130-01-03.zh-Hant"), "http://h/articles/cjrb-20240130-01-03.zh-Hant");
+  EXPECT_EQ(article_url("http://h", "cjrb-20240130-01-03.zh-Hant"),
+            "http://h/articles/cjrb-20240130-01-03.zh-Hant");
   EXPECT_EQ(article_url("http://h", "a/b c"), "http://h/articles/a%2Fb%20c");
   const auto d = compose_article(make_article(3), opts());
   ASSERT_EQ(d.size(), 1U);
@@ -127,7 +128,8 @@ TEST(FeedComposer, AuthorTakesWholeNamesWithinTheLimit) {
 TEST(FeedComposer, BylineGroupsRoles) {
   auto a = make_article(1);
   a.clear_contributors();
-  for (auto [n, r] : {std::pair{"杨鹤", Contributor::REPORTER}, {"刘茜", Contributor::REPORTER},
+  for (auto [n, r] : {std::pair{"杨鹤", Contributor::REPORTER},
+                      {"刘茜", Contributor::REPORTER},
                       {"宋华敏", Contributor::CORRESPONDENT}}) {
     auto* c = a.add_contributors();
     c->set_name(n);
@@ -193,7 +195,8 @@ TEST(FeedComposer, ContentIsCleanEscapedHtml) {
   EXPECT_NE(c.find("&lt;b&gt;不是标签&lt;/b&gt;"), std::string::npos);
   EXPECT_NE(c.find("&quot;引号&quot;"), std::string::npos);
   EXPECT_NE(c.find("副题 &amp; 说明"), std::string::npos);
-  EXPECT_NE(c.find("<strong>本报讯</strong>　第一段"), std::string::npos);  // dateline leads the first paragraph
+  EXPECT_NE(c.find("<strong>本报讯</strong>　第一段"),
+            std::string::npos);  // dateline leads the first paragraph
   EXPECT_NE(c.find("<strong>创新驱动</strong></p>"), std::string::npos);  // sub-head
   // The editor's note is set apart in a styled section with its label, before the body.
   const auto note = c.find("<section style=");
@@ -292,7 +295,8 @@ Article huge_article() {
     auto* b = a.add_blocks();
     b->set_kind(i % 10 == 5 ? Block::SUBHEAD : Block::PARAGRAPH);
     std::string t;
-    for (int k = 0; k < 10; ++k) t += "第" + std::to_string(i) + "段第" + std::to_string(k) + "句，讲述昌吉州的发展。";
+    for (int k = 0; k < 10; ++k)
+      t += "第" + std::to_string(i) + "段第" + std::to_string(k) + "句，讲述昌吉州的发展。";
     b->set_text(t);
   }
   return a;  // ~30,000 characters
@@ -336,7 +340,9 @@ TEST(FeedComposer, OversizeArticleCanBeSplitIntoNumberedParts) {
   // Nothing is lost: every paragraph is in one of the parts.
   for (int i = 0; i < a.blocks_size(); ++i) {
     const auto needle = "第" + std::to_string(i) + "段第9句";
-    EXPECT_TRUE(d[0].content.find(needle) != std::string::npos || d[1].content.find(needle) != std::string::npos) << i;
+    EXPECT_TRUE(d[0].content.find(needle) != std::string::npos ||
+                d[1].content.find(needle) != std::string::npos)
+        << i;
   }
   EXPECT_NE(d[0].content.find("（未完，接下篇）"), std::string::npos);
   EXPECT_NE(d[1].content.find("（接上篇）"), std::string::npos);

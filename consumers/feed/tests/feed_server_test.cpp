@@ -1,24 +1,24 @@
-#include "syn/core/service.hpp"
 #include "syn/feed/feed_server.hpp"
-
-#include "syn/core/http_client.hpp"
-#include "sink_fixture.hpp"
-#include "syn/feed/pages.hpp"
-#include "syn/feed/publish_poller.hpp"
-#include "syn/feed/state.hpp"
-#include "syn/feed/text.hpp"
 
 #include <gtest/gtest.h>
 
 #include <ctime>
 #include <thread>
 
+#include "sink_fixture.hpp"
+#include "syn/core/http_client.hpp"
+#include "syn/core/service.hpp"
+#include "syn/feed/pages.hpp"
+#include "syn/feed/publish_poller.hpp"
+#include "syn/feed/state.hpp"
+#include "syn/feed/text.hpp"
+
 using namespace feedtest;
 using namespace std::chrono_literals;
 
 namespace {
 
-syn::http::request get(std::string path) {
+syn::http::request get_request(std::string path) {
   syn::http::request r;
   r.method = "GET";
   r.target = path;
@@ -40,13 +40,14 @@ TEST(FeedServer, ServesFeedsAndArticlesFromTheSinksState) {
   o.accounts = {"cjrb", "cjrb-hant", "web"};
   const auto h = syn::feed::make_feed_handler(state, o);
 
-  auto list = h(get("/feeds/cjrb"));
+  auto list = h(get_request("/feeds/cjrb"));
   EXPECT_EQ(list.status, 200U);
   EXPECT_EQ(list.content_type, "text/html; charset=utf-8");
-  for (const auto& a : arts) EXPECT_NE(list.body.find(syn::feed::text::html_escape(a.headline())), std::string::npos);
+  for (const auto& a : arts)
+    EXPECT_NE(list.body.find(syn::feed::text::html_escape(a.headline())), std::string::npos);
   EXPECT_NE(list.body.find("https://feeds.example.cn/articles/cjrb-20240130-01-01"), std::string::npos);
 
-  auto rss = h(get("/feeds/cjrb.xml"));
+  auto rss = h(get_request("/feeds/cjrb.xml"));
   EXPECT_EQ(rss.status, 200U);
   EXPECT_EQ(rss.content_type, "application/rss+xml; charset=utf-8");
   EXPECT_EQ(std::count(rss.body.begin(), rss.body.end(), '\n') > 5, true);
@@ -54,42 +55,44 @@ TEST(FeedServer, ServesFeedsAndArticlesFromTheSinksState) {
   for (auto p = rss.body.find("<item>"); p != std::string::npos; p = rss.body.find("<item>", p + 1)) ++items;
   EXPECT_EQ(items, arts.size());
 
-  auto jf = h(get("/feeds/cjrb.json"));
+  auto jf = h(get_request("/feeds/cjrb.json"));
   EXPECT_EQ(jf.status, 200U);
   EXPECT_EQ(jf.content_type, "application/feed+json; charset=utf-8");
   EXPECT_NE(jf.body.find("\"version\": \"https://jsonfeed.org/version/1.1\""), std::string::npos);
   EXPECT_NE(jf.body.find("\"content_html\": \"<article>"), std::string::npos);  // the stored page's full text
-  auto atom = h(get("/feeds/cjrb.atom"));
+  auto atom = h(get_request("/feeds/cjrb.atom"));
   EXPECT_EQ(atom.status, 200U);
   EXPECT_EQ(atom.content_type, "application/atom+xml; charset=utf-8");
   std::size_t entries = 0;
-  for (auto p = atom.body.find("<entry>"); p != std::string::npos; p = atom.body.find("<entry>", p + 1)) ++entries;
+  for (auto p = atom.body.find("<entry>"); p != std::string::npos; p = atom.body.find("<entry>", p + 1))
+    ++entries;
   EXPECT_EQ(entries, arts.size());
   EXPECT_NE(atom.body.find("<content type=\"html\">&lt;article&gt;"), std::string::npos);
-  EXPECT_EQ(h(get("/feeds/unknown.json")).status, 404U);
-  EXPECT_EQ(h(get("/feeds/.atom")).status, 404U);
+  EXPECT_EQ(h(get_request("/feeds/unknown.json")).status, 404U);
+  EXPECT_EQ(h(get_request("/feeds/.atom")).status, 404U);
 
-  auto page = h(get("/articles/cjrb-20240130-01-01"));
+  auto page = h(get_request("/articles/cjrb-20240130-01-01"));
   ASSERT_EQ(page.status, 200U);
-  EXPECT_NE(page.body.find("<h1>" + syn::feed::text::html_escape(arts[0].headline()) + "</h1>"), std::string::npos);
+  EXPECT_NE(page.body.find("<h1>" + syn::feed::text::html_escape(arts[0].headline()) + "</h1>"),
+            std::string::npos);
   EXPECT_NE(page.body.find("典范地州·典范行动"), std::string::npos);
   std::string etag;
   for (const auto& [k, v] : page.headers) {
     if (k == "ETag") etag = v;
   }
   ASSERT_FALSE(etag.empty());
-  auto cached = get("/articles/cjrb-20240130-01-01");
+  auto cached = get_request("/articles/cjrb-20240130-01-01");
   cached.headers["if-none-match"] = etag;
   EXPECT_EQ(h(cached).status, 304U);
 
-  EXPECT_EQ(h(get("/articles/nope")).status, 404U);
-  EXPECT_EQ(h(get("/feeds/unknown")).status, 404U);
-  EXPECT_EQ(h(get("/feeds/cjrb-hant")).status, 200U);  // configured, empty
-  EXPECT_EQ(h(get("/healthz")).status, 200U);
-  auto post = get("/feeds/cjrb");
+  EXPECT_EQ(h(get_request("/articles/nope")).status, 404U);
+  EXPECT_EQ(h(get_request("/feeds/unknown")).status, 404U);
+  EXPECT_EQ(h(get_request("/feeds/cjrb-hant")).status, 200U);  // configured, empty
+  EXPECT_EQ(h(get_request("/healthz")).status, 200U);
+  auto post = get_request("/feeds/cjrb");
   post.method = "POST";
   EXPECT_EQ(h(post).status, 405U);
-  auto root = h(get("/"));
+  auto root = h(get_request("/"));
   EXPECT_NE(root.body.find("/feeds/web"), std::string::npos);
 }
 
@@ -102,7 +105,8 @@ TEST(FeedServer, AnswersOverHttp) {
   syn::http::server server({}, syn::feed::make_feed_handler(state, {}));
   syn::http::client c;
   syn::http::client_request r;
-  r.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/articles/" + syn::http::percent_encode(arts[2].id());
+  r.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/articles/" +
+          syn::http::percent_encode(arts[2].id());
   auto resp = c.send(r, 2s);
   ASSERT_TRUE(resp) << resp.error().message;
   EXPECT_EQ(resp.value().status, 200U);
@@ -110,7 +114,8 @@ TEST(FeedServer, AnswersOverHttp) {
 }
 
 TEST(FeedServer, SplitsListenAddresses) {
-  EXPECT_EQ(syn::service::split_host_port("127.0.0.1:8081"), (std::pair<std::string, std::uint16_t>{"127.0.0.1", 8081}));
+  EXPECT_EQ(syn::service::split_host_port("127.0.0.1:8081"),
+            (std::pair<std::string, std::uint16_t>{"127.0.0.1", 8081}));
   EXPECT_EQ(syn::service::split_host_port("[::1]:80"), (std::pair<std::string, std::uint16_t>{"::1", 80}));
   EXPECT_THROW((void)syn::service::split_host_port("nohost"), std::invalid_argument);
   EXPECT_THROW((void)syn::service::split_host_port("h:99999"), std::invalid_argument);
@@ -131,9 +136,10 @@ TEST(FeedServer, PublishJobFinishPushedByTheWechatServerLandsInTheLedger) {
     syn::http::server feed_server(so, syn::feed::make_feed_handler(state, o));
     const std::string base = "http://127.0.0.1:" + std::to_string(feed_server.port()) + "/wechat/callback/";
     // Both accounts' submits push to cjrb's callback: the hant ones are recorded under their owner.
-    (void)env.server.control(
-        {{"callback_url", base + "cjrb"}, {"callback_token", "tok-cjrb"}, {"publish_status", publish_status},
-         {"callback_delay_ms", 50}});
+    (void)env.server.control({{"callback_url", base + "cjrb"},
+                              {"callback_token", "tok-cjrb"},
+                              {"publish_status", publish_status},
+                              {"callback_delay_ms", 50}});
 
     auto sink = env.make_sink();
     ASSERT_EQ(sink->write(envelopes(changji_articles())).kind, syn::sink::verdict::ok);
@@ -179,8 +185,8 @@ TEST(FeedServer, PublishPollerAsksFreepublishGetSparingly) {
   syn::feed::wechat::client_options wo;
   wo.api_base_url = env.server.base_url();
   auto client = std::make_shared<syn::feed::wechat::client>(wo, std::make_shared<syn::http::client>());
-  const std::map<std::string, syn::feed::wechat::credentials> accounts{{"cjrb", {"wx_cjrb", "secret-cjrb"}},
-                                                                        {"cjrb-hant", {"wx_hant", "secret-hant"}}};
+  const std::map<std::string, syn::feed::wechat::credentials> accounts{
+      {"cjrb", {"wx_cjrb", "secret-cjrb"}}, {"cjrb-hant", {"wx_hant", "secret-hant"}}};
   syn::feed::publish_poll_options po;
   po.after = std::chrono::seconds(600);
   const auto now = static_cast<std::int64_t>(std::time(nullptr));
@@ -189,7 +195,7 @@ TEST(FeedServer, PublishPollerAsksFreepublishGetSparingly) {
   EXPECT_EQ(env.server.state()["calls"].value("/cgi-bin/freepublish/get", 0), 0);
   po.daily_budget = 1;
   syn::feed::publish_poller poller(state, client, accounts, po);
-  EXPECT_EQ(poller.poll_once(now), 0);        // just submitted: wait for the event
+  EXPECT_EQ(poller.poll_once(now), 0);  // just submitted: wait for the event
   EXPECT_EQ(poller.poll_once(now + 601), 1);
   EXPECT_EQ(env.server.state()["calls"]["/cgi-bin/freepublish/get"], 1);
   const auto drafts = state->drafts("cjrb");

@@ -1,13 +1,13 @@
-#include "sink_fixture.hpp"
-
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
+
+#include "sink_fixture.hpp"
 
 using namespace feedtest;
 using syn::sink::verdict;
@@ -49,7 +49,8 @@ TEST(FeedSink, PushesOneDraftPerIssueAndAccountLeadFirst) {
     EXPECT_EQ(d["scripts_removed"], 0);
     if (d["app_id"] == "wx_cjrb") {
       ASSERT_EQ(d["articles"].size(), arts.size() - 1);
-      EXPECT_EQ(d["articles"][0]["content_source_url"], "https://feeds.example.cn/articles/cjrb-20240130-01-01");
+      EXPECT_EQ(d["articles"][0]["content_source_url"],
+                "https://feeds.example.cn/articles/cjrb-20240130-01-01");
       EXPECT_FALSE(d["articles"][0]["thumb_media_id"].get<std::string>().empty());
     } else {
       ASSERT_EQ(d["articles"].size(), 1U);
@@ -96,7 +97,8 @@ TEST(FeedSink, CorrectedArticleIsPushedAgainAsARevision) {
   const auto st = env.server.state();
   ASSERT_EQ(env.drafts("wx_cjrb"), 2U);
   ASSERT_EQ(st["drafts"][1]["articles"].size(), 1U);
-  EXPECT_EQ(st["drafts"][1]["articles"][0]["content_source_url"], "https://feeds.example.cn/articles/" + arts[1].id());
+  EXPECT_EQ(st["drafts"][1]["articles"][0]["content_source_url"],
+            "https://feeds.example.cn/articles/" + arts[1].id());
   EXPECT_EQ(sink->state().page(arts[1].id())->revision, 2);
   EXPECT_EQ(sink->state().pushed_revisions("cjrb", arts[1].id()), 2);
 }
@@ -111,7 +113,8 @@ TEST(FeedSink, NineteenArticleIssueMakesThreeDrafts) {
   EXPECT_EQ(st["drafts"][0]["articles"].size(), 8U);
   EXPECT_EQ(st["drafts"][1]["articles"].size(), 8U);
   EXPECT_EQ(st["drafts"][2]["articles"].size(), 3U);
-  EXPECT_EQ(st["drafts"][2]["articles"][2]["content_source_url"], "https://feeds.example.cn/articles/" + arts[18].id());
+  EXPECT_EQ(st["drafts"][2]["articles"][2]["content_source_url"],
+            "https://feeds.example.cn/articles/" + arts[18].id());
 }
 
 TEST(FeedSink, DailyQuotaOnDraftAddHoldsTheIssueUntilTheQuotaIsBack) {
@@ -130,7 +133,8 @@ TEST(FeedSink, DailyQuotaOnDraftAddHoldsTheIssueUntilTheQuotaIsBack) {
   ASSERT_EQ(pauses.size(), 1U);
   EXPECT_EQ(pauses[0].api, "draft/add");
   EXPECT_GT(pauses[0].until_ms, pauses[0].since_ms);
-  EXPECT_NE(sink->prometheus_text().find("syndicate_feed_quota_paused{account=\"cjrb\"} 1"), std::string::npos);
+  EXPECT_NE(sink->prometheus_text().find("syndicate_feed_quota_paused{account=\"cjrb\"} 1"),
+            std::string::npos);
   // While paused, a replay calls nothing.
   ASSERT_EQ(sink->write(batch).kind, verdict::ok);
   EXPECT_EQ(env.server.state()["faults_injected"], 1);
@@ -142,7 +146,8 @@ TEST(FeedSink, DailyQuotaOnDraftAddHoldsTheIssueUntilTheQuotaIsBack) {
   EXPECT_EQ(env.server.state()["publishes"].size(), 2U);
   ASSERT_EQ(sink->write(batch).kind, verdict::ok);
   EXPECT_EQ(env.drafts("wx_cjrb"), 2U);
-  EXPECT_NE(sink->prometheus_text().find("syndicate_feed_quota_paused{account=\"cjrb\"} 0"), std::string::npos);
+  EXPECT_NE(sink->prometheus_text().find("syndicate_feed_quota_paused{account=\"cjrb\"} 0"),
+            std::string::npos);
 }
 
 TEST(FeedSink, SubmitQuotaOfOneStopsSubmittingKeepsOthersFlowingAndResumesOnce) {
@@ -177,7 +182,9 @@ TEST(FeedSink, SubmitQuotaOfOneStopsSubmittingKeepsOthersFlowingAndResumesOnce) 
   EXPECT_EQ(quota("wx_cjrb", "freepublish/submit", "refused"), 1);
   EXPECT_EQ(quota("wx_cjrb", "draft/add", "used"), 3);
   // The platform's daily reset, noticed at the reset time or through `feed quota reset`.
-  env.server.control({{"quota_reset", true}, {"quota", {{"api", "freepublish/submit"}, {"daily_limit", 10}, {"app_id", "wx_cjrb"}}}});
+  env.server.control(
+      {{"quota_reset", true},
+       {"quota", {{"api", "freepublish/submit"}, {"daily_limit", 10}, {"app_id", "wx_cjrb"}}}});
   sink->state().clear_quota_pauses("cjrb");
   sink->flush_held(false);
   EXPECT_EQ(quota("wx_cjrb", "freepublish/submit", "used"), 2);  // each waiting draft once
@@ -186,7 +193,8 @@ TEST(FeedSink, SubmitQuotaOfOneStopsSubmittingKeepsOthersFlowingAndResumesOnce) 
   sink->flush_held(true);
   const auto st = env.server.state();
   std::size_t published = 0;
-  for (const auto& d : st["drafts"]) published += d["app_id"] == "wx_cjrb" && d["published"].get<bool>() ? 1 : 0;
+  for (const auto& d : st["drafts"])
+    published += d["app_id"] == "wx_cjrb" && d["published"].get<bool>() ? 1 : 0;
   EXPECT_EQ(published, 3U);
   EXPECT_EQ(quota("wx_cjrb", "freepublish/submit", "used"), 2);
   EXPECT_EQ(quota("wx_cjrb", "draft/add", "used"), 0);  // nothing added again since the reset
@@ -231,7 +239,8 @@ TEST(FeedSink, AnArticleIsRepostedOnlyAfterTheOperatorSaysSo) {
   EXPECT_EQ(env.drafts("wx_cjrb"), 2U);
   const auto st = env.server.state();
   EXPECT_EQ(st["drafts"][1]["articles"].size(), 1U);
-  EXPECT_EQ(st["drafts"][1]["articles"][0]["content_source_url"], "https://feeds.example.cn/articles/" + arts[1].id());
+  EXPECT_EQ(st["drafts"][1]["articles"][0]["content_source_url"],
+            "https://feeds.example.cn/articles/" + arts[1].id());
 }
 
 TEST(FeedSink, ADeletedCoverIsUploadedAgainOnceAndNothingIsRejected) {
@@ -280,7 +289,8 @@ TEST(FeedSink, AnUnknownSubmitOutcomeIsLookedUpNotRepeated) {
   const auto arts = issue(2);
   const auto batch = envelopes(arts);
   // freepublish/submit takes effect but the answer is lost (HTTP 502).
-  env.server.control({{"fail_next", 1}, {"path", "freepublish/submit"}, {"http_status", 502}, {"process", true}});
+  env.server.control(
+      {{"fail_next", 1}, {"path", "freepublish/submit"}, {"http_status", 502}, {"process", true}});
   auto v = sink->write(batch);
   ASSERT_EQ(v.kind, verdict::retry);
   ASSERT_EQ(env.server.state()["publishes"].size(), 1U);
@@ -376,7 +386,8 @@ TEST(FeedSink, MissingSecretOrCoverRejectsWithAClearReason) {
   const auto v = sink->write(envelopes(arts));
   ASSERT_EQ(v.kind, verdict::ok);
   ASSERT_EQ(v.rejected.size(), 2U);
-  EXPECT_NE(v.rejected[0].second.find("FEEDTEST_UNSET_SECRET is not set"), std::string::npos) << v.rejected[0].second;
+  EXPECT_NE(v.rejected[0].second.find("FEEDTEST_UNSET_SECRET is not set"), std::string::npos)
+      << v.rejected[0].second;
   EXPECT_NE(v.rejected[1].second.find("no cover_image"), std::string::npos) << v.rejected[1].second;
   EXPECT_EQ(env.server.state()["drafts"].size(), 0U);
   // The feed server still gets the pages.
@@ -421,7 +432,7 @@ TEST(FeedSink, AnArticleTwiceInOneBatchIsPushedOnce) {
   sink_env env;
   auto sink = env.make_sink();
   auto arts = issue(2);
-  arts.push_back(arts[0]);            // the same record again
+  arts.push_back(arts[0]);  // the same record again
   arts.push_back(arts[1]);
   arts.back().set_content_sha256("sha-newer");  // and a newer revision of another
   const auto v = sink->write(envelopes(arts));
@@ -446,7 +457,8 @@ std::vector<std::string> draft_ids(const nlohmann::json& d) {
 }
 
 /// Sink options with draft grouping across batches of `batch_size`.
-syn::feed::feed_sink_options grouping(std::size_t batch_size, std::chrono::milliseconds grace = std::chrono::minutes(1)) {
+syn::feed::feed_sink_options grouping(std::size_t batch_size,
+                                      std::chrono::milliseconds grace = std::chrono::minutes(1)) {
   syn::feed::feed_sink_options o;
   o.batch_size = batch_size;
   o.hold_grace = grace;

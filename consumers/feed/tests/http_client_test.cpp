@@ -1,10 +1,5 @@
 #include "syn/core/http_client.hpp"
-#include "syn/core/http_server.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -12,10 +7,16 @@
 #include <openssl/x509v3.h>
 
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include "syn/core/http_server.hpp"
 
 using namespace std::chrono_literals;
 using syn::http::client;
@@ -56,11 +57,14 @@ TEST(FeedHttpClient, ParsesUrls) {
 }
 
 TEST(FeedHttpClient, BuildsMultipartBodies) {
-  const syn::http::form_part p{"media", "cover.jpg", "image/jpeg", "\xFF\xD8\xFF" "data"};
+  const syn::http::form_part p{"media", "cover.jpg", "image/jpeg",
+                               "\xFF\xD8\xFF"
+                               "data"};
   const auto body = syn::http::multipart_body("BOUND", std::span<const syn::http::form_part>(&p, 1));
   EXPECT_EQ(body,
             "--BOUND\r\nContent-Disposition: form-data; name=\"media\"; filename=\"cover.jpg\"\r\n"
-            "Content-Type: image/jpeg\r\n\r\n\xFF\xD8\xFF" "data\r\n--BOUND--\r\n");
+            "Content-Type: image/jpeg\r\n\r\n\xFF\xD8\xFF"
+            "data\r\n--BOUND--\r\n");
   EXPECT_NE(syn::http::make_boundary(), syn::http::make_boundary());
   EXPECT_EQ(syn::http::percent_encode("a b/é"), "a%20b%2F%C3%A9");
 }
@@ -201,8 +205,9 @@ self_signed make_cert(const char* cn) {
     BIO_free(b);
     return s;
   };
-  self_signed out{pem([&](BIO* b) { PEM_write_bio_X509(b, x); }),
-                  pem([&](BIO* b) { PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr); })};
+  self_signed out{pem([&](BIO* b) { PEM_write_bio_X509(b, x); }), pem([&](BIO* b) {
+                    PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr);
+                  })};
   X509_free(x);
   EVP_PKEY_free(key);
   return out;
@@ -212,7 +217,8 @@ self_signed make_cert(const char* cn) {
 class tls_server {
  public:
   tls_server(const self_signed& cert, int connections)
-      : ctx_(boost::asio::ssl::context::tls_server), acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+      : ctx_(boost::asio::ssl::context::tls_server),
+        acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
     ctx_.use_certificate_chain(boost::asio::buffer(cert.cert_pem));
     ctx_.use_private_key(boost::asio::buffer(cert.key_pem), boost::asio::ssl::context::pem);
     thread_ = std::thread([this, connections] {
@@ -256,7 +262,8 @@ class tls_server {
 
 TEST(FeedHttpClient, HttpsVerifiesTheCertificateAndHostName) {
   const auto cert = make_cert("localhost");
-  const auto ca = std::filesystem::temp_directory_path() / ("feed-test-ca-" + std::to_string(::getpid()) + ".pem");
+  const auto ca =
+      std::filesystem::temp_directory_path() / ("feed-test-ca-" + std::to_string(::getpid()) + ".pem");
   std::ofstream(ca) << cert.cert_pem;
   tls_server server(cert, 3);
   const auto url = "https://localhost:" + std::to_string(server.port()) + "/hello";

@@ -1,12 +1,12 @@
 #include "syn/feed/pages.hpp"
 
-#include "article_fixtures.hpp"
-
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
+
+#include "article_fixtures.hpp"
 
 using namespace syn::feed;
 using syndication::v1::Block;
@@ -32,8 +32,10 @@ TEST(FeedPages, ArticlePageShowsWhatAReaderSees) {
   EXPECT_NE(h.find("<p class=\"subheadline\">副题</p>"), std::string::npos);
   EXPECT_NE(h.find("<p class=\"byline\">记者 刘茜</p>"), std::string::npos);
   EXPECT_NE(h.find("<p><strong>本报讯</strong>　智能化工厂"), std::string::npos);
-  EXPECT_NE(h.find("<aside class=\"editor-note\"><strong>编者按</strong>　编者按正文&lt;i&gt;</aside>"), std::string::npos);
-  EXPECT_NE(h.find("<figure><figcaption>车间一景 <span class=\"credit\">本报记者 杨鹤 摄</span></figcaption></figure>"),
+  EXPECT_NE(h.find("<aside class=\"editor-note\"><strong>编者按</strong>　编者按正文&lt;i&gt;</aside>"),
+            std::string::npos);
+  EXPECT_NE(h.find("<figure><figcaption>车间一景 <span class=\"credit\">本报记者 杨鹤 "
+                   "摄</span></figcaption></figure>"),
             std::string::npos);
   EXPECT_NE(h.find("（下转第2版）"), std::string::npos);
   EXPECT_NE(h.find("修订2"), std::string::npos);
@@ -85,8 +87,8 @@ struct xml_doc {
   std::string error;
   std::vector<std::pair<std::string, std::string>> elements;  ///< path, text (entities kept)
   [[nodiscard]] std::size_t count(std::string_view path) const {
-    return static_cast<std::size_t>(std::count_if(elements.begin(), elements.end(),
-                                                  [&](const auto& e) { return e.first == path; }));
+    return static_cast<std::size_t>(
+        std::count_if(elements.begin(), elements.end(), [&](const auto& e) { return e.first == path; }));
   }
 };
 
@@ -100,7 +102,8 @@ bool valid_entity(std::string_view s, std::size_t at, std::size_t& len) {
     const bool hex = name[1] == 'x';
     const auto digits = name.substr(hex ? 2 : 1);
     return !digits.empty() && std::all_of(digits.begin(), digits.end(), [&](char c) {
-      return hex ? std::isxdigit(static_cast<unsigned char>(c)) != 0 : std::isdigit(static_cast<unsigned char>(c)) != 0;
+      return hex ? std::isxdigit(static_cast<unsigned char>(c)) != 0
+                 : std::isdigit(static_cast<unsigned char>(c)) != 0;
     });
   }
   return false;
@@ -125,7 +128,8 @@ xml_doc parse_xml(std::string_view s) {
       std::string_view tag = s.substr(i + 1, end - i - 1);
       i = end + 1;
       if (tag.starts_with("/")) {
-        if (stack.empty() || stack.back() != tag.substr(1)) return {"mismatched </" + std::string(tag.substr(1)) + ">", {}};
+        if (stack.empty() || stack.back() != tag.substr(1))
+          return {"mismatched </" + std::string(tag.substr(1)) + ">", {}};
         stack.pop_back();
         open_index.pop_back();
         if (stack.empty()) root_done = true;
@@ -136,20 +140,23 @@ xml_doc parse_xml(std::string_view s) {
       if (self_closing) tag.remove_suffix(1);
       const auto sp = tag.find_first_of(" \n\t");
       const std::string name(tag.substr(0, sp));
-      if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) != 0)) return {"bad tag name", {}};
+      if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) != 0))
+        return {"bad tag name", {}};
       // Attributes: name="value" with escaped values.
       std::string_view rest = sp == std::string_view::npos ? std::string_view() : tag.substr(sp);
       while (true) {
         const auto a = rest.find_first_not_of(" \n\t");
         if (a == std::string_view::npos) break;
         const auto eq = rest.find('=', a);
-        if (eq == std::string_view::npos || eq + 1 >= rest.size() || rest[eq + 1] != '"') return {"unquoted attribute in <" + name + ">", {}};
+        if (eq == std::string_view::npos || eq + 1 >= rest.size() || rest[eq + 1] != '"')
+          return {"unquoted attribute in <" + name + ">", {}};
         const auto close = rest.find('"', eq + 2);
         if (close == std::string_view::npos) return {"unterminated attribute in <" + name + ">", {}};
         const auto v = rest.substr(eq + 2, close - eq - 2);
         for (std::size_t k = 0; k < v.size(); ++k) {
           std::size_t len = 0;
-          if (v[k] == '<' || (v[k] == '&' && !valid_entity(v, k, len))) return {"raw markup in an attribute of <" + name + ">", {}};
+          if (v[k] == '<' || (v[k] == '&' && !valid_entity(v, k, len)))
+            return {"raw markup in an attribute of <" + name + ">", {}};
         }
         rest = rest.substr(close + 1);
       }
@@ -170,7 +177,8 @@ xml_doc parse_xml(std::string_view s) {
       i += len;
       continue;
     }
-    if (stack.empty() && std::isspace(static_cast<unsigned char>(s[i])) == 0) return {"text outside the root", {}};
+    if (stack.empty() && std::isspace(static_cast<unsigned char>(s[i])) == 0)
+      return {"text outside the root", {}};
     if (!open_index.empty()) d.elements[open_index.back()].second += s[i];
     ++i;
   }
@@ -202,7 +210,8 @@ TEST(FeedPages, AtomIsWellFormedWithRequiredElementsAndEscapedText) {
   const auto d = parse_xml(x);
   ASSERT_TRUE(d.error.empty()) << d.error << "\n" << x;
   EXPECT_NE(x.find("<feed xmlns=\"http://www.w3.org/2005/Atom\""), std::string::npos);
-  for (const auto* p : {"feed/id", "feed/title", "feed/updated", "feed/author/name"}) EXPECT_EQ(d.count(p), 1U) << p;
+  for (const auto* p : {"feed/id", "feed/title", "feed/updated", "feed/author/name"})
+    EXPECT_EQ(d.count(p), 1U) << p;
   for (const auto* p : {"feed/entry/id", "feed/entry/title", "feed/entry/updated", "feed/entry/link"}) {
     EXPECT_EQ(d.count(p), 2U) << p;
   }
@@ -210,9 +219,11 @@ TEST(FeedPages, AtomIsWellFormedWithRequiredElementsAndEscapedText) {
   // feed/updated is the newest entry's; entry ids carry the revision.
   EXPECT_NE(x.find("<updated>2024-01-30T01:00:00Z</updated>\n<author>"), std::string::npos);
   EXPECT_NE(x.find("<id>https://feeds.example.cn/articles/cjrb-20240130-01-01#r2</id>"), std::string::npos);
-  EXPECT_NE(x.find("<title type=\"text\">A &amp; B &lt;script&gt;alert(1)&lt;/script&gt; &quot;引&quot;</title>"),
-            std::string::npos);
-  EXPECT_NE(x.find("<content type=\"html\">&lt;article&gt;&lt;p&gt;正文 &amp;lt;script&amp;gt;&lt;/p&gt;&lt;/article&gt;</content>"),
+  EXPECT_NE(
+      x.find("<title type=\"text\">A &amp; B &lt;script&gt;alert(1)&lt;/script&gt; &quot;引&quot;</title>"),
+      std::string::npos);
+  EXPECT_NE(x.find("<content type=\"html\">&lt;article&gt;&lt;p&gt;正文 "
+                   "&amp;lt;script&amp;gt;&lt;/p&gt;&lt;/article&gt;</content>"),
             std::string::npos);
   EXPECT_NE(x.find("<category term=\"典范地州·典范行动\"/>"), std::string::npos);
   EXPECT_EQ(x.find("<script"), std::string::npos);
@@ -282,13 +293,17 @@ TEST(FeedPages, RssHoldsNoLiveMarkupFromArticleText) {
   const auto d = parse_xml(x);
   ASSERT_TRUE(d.error.empty()) << d.error << "\n" << x;
   // Title and category: text that opens no tag in either reading (text or HTML).
-  EXPECT_NE(x.find("<title>A &amp; B ＜script＞alert(1)＜/script＞ &quot;引&quot;</title>"), std::string::npos) << x;
+  EXPECT_NE(x.find("<title>A &amp; B ＜script＞alert(1)＜/script＞ &quot;引&quot;</title>"),
+            std::string::npos)
+      << x;
   EXPECT_NE(x.find("<category>＜b onmouseover=alert(3)＞栏目＜/b＞</category>"), std::string::npos) << x;
   // Description: escaped HTML whose only element is <p>; the article's markup is text in it
   // (&lt;img ... after XML decoding).
-  EXPECT_NE(x.find("<description>&lt;p&gt;摘要 &amp;lt;img src=x onerror=&amp;quot;alert(1)&amp;quot;&amp;gt; "
-                   "&amp;lt;script&amp;gt;alert(2)&amp;lt;/script&amp;gt; ]]&amp;gt; &amp;amp; 更多&lt;/p&gt;</description>"),
-            std::string::npos)
+  EXPECT_NE(
+      x.find("<description>&lt;p&gt;摘要 &amp;lt;img src=x onerror=&amp;quot;alert(1)&amp;quot;&amp;gt; "
+             "&amp;lt;script&amp;gt;alert(2)&amp;lt;/script&amp;gt; ]]&amp;gt; &amp;amp; "
+             "更多&lt;/p&gt;</description>"),
+      std::string::npos)
       << x;
   for (const char* live : {"<script", "<img", "&lt;script", "&lt;img", "&lt;b "}) {
     EXPECT_EQ(x.find(live), std::string::npos) << live << " in\n" << x;

@@ -8,7 +8,8 @@ using syndication::v1::Article;
 
 namespace {
 
-Article article(std::string paper, int page, std::string kicker, std::string headline, std::string lang = "zh-Hans") {
+Article article(std::string paper, int page, std::string kicker, std::string headline,
+                std::string lang = "zh-Hans") {
   Article a;
   a.set_id(paper + "-20240130-0" + std::to_string(page) + "-01");
   a.set_paper(std::move(paper));
@@ -46,8 +47,8 @@ TEST(FeedRouting, ListsAreAndedEntriesAreOred) {
   r.pages = {1, 2};
   EXPECT_TRUE(syn::feed::matches(article("cjrb", 1, "", "x"), r, "zh-Hans"));
   EXPECT_TRUE(syn::feed::matches(article("bjrb", 2, "", "x"), r, "zh-Hans"));
-  EXPECT_FALSE(syn::feed::matches(article("cjrb", 3, "", "x"), r, "zh-Hans"));   // page fails
-  EXPECT_FALSE(syn::feed::matches(article("hxsb", 1, "", "x"), r, "zh-Hans"));   // paper fails
+  EXPECT_FALSE(syn::feed::matches(article("cjrb", 3, "", "x"), r, "zh-Hans"));  // page fails
+  EXPECT_FALSE(syn::feed::matches(article("hxsb", 1, "", "x"), r, "zh-Hans"));  // paper fails
 }
 
 TEST(FeedRouting, KickersCompareAfterNormalisation) {
@@ -87,10 +88,12 @@ TEST(FeedRouting, LanguageMatchesWholeSubtagsCaseInsensitively) {
 TEST(FeedRouting, RouteListsAccountsInConfigOrder) {
   route_rules front;
   front.pages = {1};
-  const std::vector<feed_account> accounts{account("all", {}), account("front", front), account("hant", {}, "zh-Hant")};
+  const std::vector<feed_account> accounts{account("all", {}), account("front", front),
+                                           account("hant", {}, "zh-Hant")};
   EXPECT_EQ(syn::feed::route(article("cjrb", 1, "", "x"), accounts), (std::vector<std::size_t>{0, 1}));
   EXPECT_EQ(syn::feed::route(article("cjrb", 2, "", "x"), accounts), (std::vector<std::size_t>{0}));
-  EXPECT_EQ(syn::feed::route(article("cjrb", 1, "", "x", "zh-Hant"), accounts), (std::vector<std::size_t>{2}));
+  EXPECT_EQ(syn::feed::route(article("cjrb", 1, "", "x", "zh-Hant"), accounts),
+            (std::vector<std::size_t>{2}));
 }
 
 // A kicker rule written with a thin space (U+2009) or a zero-width space (U+200B), as pasted from

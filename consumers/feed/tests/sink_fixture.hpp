@@ -2,20 +2,20 @@
 // A feed sink wired to the local WeChat API, with three accounts: `cjrb` (zh-Hans, pushed),
 // `cjrb-hant` (zh-Hant, pushed) and `web` (feed server only).
 
-#include "article_fixtures.hpp"
-#include "syn/core/http_client.hpp"
-#include "syn/core/sink.hpp"
-#include "syn/feed/feed_sink.hpp"
-#include "syn/feed/state.hpp"
-#include "syn/feed/wechat.hpp"
-#include "images.hpp"
-#include "wechat_test_server.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+
+#include "article_fixtures.hpp"
+#include "images.hpp"
+#include "syn/core/http_client.hpp"
+#include "syn/core/sink.hpp"
+#include "syn/feed/feed_sink.hpp"
+#include "syn/feed/state.hpp"
+#include "syn/feed/wechat.hpp"
+#include "wechat_test_server.hpp"
 
 namespace feedtest {
 
@@ -27,8 +27,8 @@ struct sink_env {
   syn::config::feed_config cfg;
 
   sink_env() {
-    dir = fs::temp_directory_path() /
-          ("feed-sink-" + std::to_string(::getpid()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    dir = fs::temp_directory_path() / ("feed-sink-" + std::to_string(::getpid()) + "-" +
+                                       std::to_string(reinterpret_cast<std::uintptr_t>(this)));
     fs::create_directories(dir);
     std::ofstream(dir / "cover.jpg", std::ios::binary) << syn::testing::make_test_jpeg(90, 50);
     ::setenv("FEEDTEST_CJRB_SECRET", "secret-cjrb", 1);
@@ -68,7 +68,8 @@ struct sink_env {
 
   [[nodiscard]] std::unique_ptr<syn::feed::feed_sink> make_sink(syn::feed::feed_sink_options o = {}) const {
     o.state_path = state_path();
-    o.call_retry = syn::config::retry_config{std::chrono::milliseconds(1), std::chrono::milliseconds(5), 2.0, 2, 0.0};
+    o.call_retry =
+        syn::config::retry_config{std::chrono::milliseconds(1), std::chrono::milliseconds(5), 2.0, 2, 0.0};
     return std::make_unique<syn::feed::feed_sink>(cfg, std::move(o));
   }
 

@@ -28,7 +28,8 @@ class FeedStateContract : public ::testing::Test {
   void TearDown() override { backend_.teardown(); }
   std::unique_ptr<state_store> open(bool read_only = false) { return backend_.open(read_only); }
 
-  static draft_record draft(const std::string& media_id, const std::string& article, const std::string& account = "cjrb") {
+  static draft_record draft(const std::string& media_id, const std::string& article,
+                            const std::string& account = "cjrb") {
     draft_record d;
     d.media_id = media_id;
     d.account = account;
@@ -286,7 +287,7 @@ TYPED_TEST_P(FeedStateContract, SubmitIntentsRepostsErrorsAndIssueCounts) {
   for (int i = 0; i < 25; ++i) s.note_error("cjrb", "error " + std::to_string(i));
   const auto errors = s.last_errors("cjrb", 3);
   ASSERT_EQ(errors.size(), 3U);
-  EXPECT_EQ(errors[0].second, "error 24");  // newest first
+  EXPECT_EQ(errors[0].second, "error 24");            // newest first
   EXPECT_EQ(s.last_errors("cjrb", 100).size(), 20U);  // 20 kept per account
   EXPECT_TRUE(s.last_errors("cjrb-hant").empty());
 
@@ -333,12 +334,11 @@ TYPED_TEST_P(FeedStateContract, TheWriterLockLetsOneInstancePushEachArticle) {
   EXPECT_EQ(all.size(), static_cast<std::size_t>(articles));
 }
 
-REGISTER_TYPED_TEST_SUITE_P(FeedStateContract, RecordsDraftsAndAnswersIdempotenceQueries, CoversAndAmbiguousDrafts,
-                            ArticlePagesCountRevisionsAndFeedsOrderByIssue, ReplayOfAnOlderRevisionKeepsTheNewerPage,
-                            QuotaPausesCoversPerAppAndOperatorActionsPersist,
-                            BatchTransactionCommitsOrRollsBackEverythingInIt,
-                            PublishResultsSettleDraftsAndTheLatestResultWins,
-                            HeldArticlesGroupByIssueAndKeepTheirFirstArrival, SubmitIntentsRepostsErrorsAndIssueCounts,
-                            TheWriterLockLetsOneInstancePushEachArticle);
+REGISTER_TYPED_TEST_SUITE_P(
+    FeedStateContract, RecordsDraftsAndAnswersIdempotenceQueries, CoversAndAmbiguousDrafts,
+    ArticlePagesCountRevisionsAndFeedsOrderByIssue, ReplayOfAnOlderRevisionKeepsTheNewerPage,
+    QuotaPausesCoversPerAppAndOperatorActionsPersist, BatchTransactionCommitsOrRollsBackEverythingInIt,
+    PublishResultsSettleDraftsAndTheLatestResultWins, HeldArticlesGroupByIssueAndKeepTheirFirstArrival,
+    SubmitIntentsRepostsErrorsAndIssueCounts, TheWriterLockLetsOneInstancePushEachArticle);
 
 }  // namespace syn::feed::test

@@ -55,7 +55,8 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, FeedStateContract, pg_backend);
 // What only PostgreSQL has: the password-bearing conninfo never shows in the path or an error.
 TEST(FeedStatePostgres, ConnectionFailuresNameTheServerNotTheConninfo) {
   try {
-    state_store s(state_backend{state_backend::postgres, {}, "host=127.0.0.1 port=1 password=sekrit connect_timeout=2"});
+    state_store s(state_backend{
+        state_backend::postgres, {}, "host=127.0.0.1 port=1 password=sekrit connect_timeout=2"});
     FAIL() << "expected an exception";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("postgres: cannot connect"), std::string::npos) << e.what();

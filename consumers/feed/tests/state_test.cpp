@@ -1,15 +1,13 @@
 #include "syn/feed/state.hpp"
 
-#include "syn/feed/feed_sink.hpp"
-
-#include "article_fixtures.hpp"
-#include "state_contract.hpp"
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 
-#include <unistd.h>
+#include "article_fixtures.hpp"
+#include "state_contract.hpp"
+#include "syn/feed/feed_sink.hpp"
 
 using namespace syn::feed;
 
@@ -41,11 +39,10 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, FeedStateContract, sqlite_backend);
 
 }  // namespace syn::feed::test
 
-
-
-
 TEST(FeedState, SurvivesReopening) {
-  const auto path = (std::filesystem::temp_directory_path() / ("feed-state-" + std::to_string(::getpid()) + ".db")).string();
+  const auto path =
+      (std::filesystem::temp_directory_path() / ("feed-state-" + std::to_string(::getpid()) + ".db"))
+          .string();
   std::filesystem::remove(path);
   {
     state_store s(path);
@@ -69,7 +66,6 @@ TEST(FeedState, SurvivesReopening) {
   std::filesystem::remove(path + "-shm");
 }
 
-
 TEST(FeedState, UnopenablePathThrowsNamingIt) {
   try {
     state_store s("/proc/no-such-dir/state.db");
@@ -79,11 +75,10 @@ TEST(FeedState, UnopenablePathThrowsNamingIt) {
   }
 }
 
-
 TEST(FeedQuota, TheDailyResetIsMidnightChinaTimeByDefault) {
   using syn::feed::next_quota_reset_ms;
   using syn::feed::quota_day;
-  constexpr std::int64_t at_1236_utc = 1796646960000;  // 2026-12-07 12:36 UTC = 20:36 in Beijing
+  constexpr std::int64_t at_1236_utc = 1796646960000;               // 2026-12-07 12:36 UTC = 20:36 in Beijing
   EXPECT_EQ(next_quota_reset_ms(at_1236_utc, 960), 1796659200000);  // 16:00 UTC the same day
   EXPECT_EQ(quota_day(at_1236_utc, 960), "2026-12-07");
   constexpr std::int64_t at_1630_utc = 1796661000000;  // 00:30 on the 8th in Beijing
@@ -93,4 +88,3 @@ TEST(FeedQuota, TheDailyResetIsMidnightChinaTimeByDefault) {
   EXPECT_EQ(quota_day(at_1236_utc, 0), "2026-12-07");
   EXPECT_EQ(next_quota_reset_ms(at_1236_utc, 0) % (86400LL * 1000), 0);
 }
-

@@ -9,12 +9,14 @@ TEST(FeedText, CountsBmpAsOneAndSupplementaryAsTwo) {
   EXPECT_EQ(t::wechat_length("abc"), 3U);
   EXPECT_EQ(t::wechat_length("昌吉日报"), 4U);
   EXPECT_EQ(t::wechat_length("，。！"), 3U);
-  EXPECT_EQ(t::wechat_length("𠮷"), 2U);   // CJK Extension B, U+20BB7
+  EXPECT_EQ(t::wechat_length("𠮷"), 2U);  // CJK Extension B, U+20BB7
   EXPECT_EQ(t::wechat_length("😀a"), 3U);  // emoji + ASCII
 }
 
 TEST(FeedText, InvalidBytesCountAsOneReplacementEach) {
-  EXPECT_EQ(t::wechat_length("a\xFF" "b"), 3U);
+  EXPECT_EQ(t::wechat_length("a\xFF"
+                             "b"),
+            3U);
   EXPECT_EQ(t::wechat_length("\xE6\x98"), 2U);  // truncated 3-byte sequence: 2 invalid bytes
   EXPECT_FALSE(t::valid_utf8("\xE6\x98"));
   EXPECT_FALSE(t::valid_utf8("\xC0\xAF"));      // overlong '/'
@@ -41,7 +43,8 @@ TEST(FeedText, PrefixNeverSplitsASurrogatePairCharacter) {
 
 TEST(FeedText, CutAddsEllipsisWithinTheLimit) {
   EXPECT_EQ(t::cut("短标题", 32), "短标题");
-  const std::string long_title = "昌吉州:实施“典范行动”打造高质量发展先行区，推动新疆经济社会高质量发展再上新台阶";
+  const std::string long_title =
+      "昌吉州:实施“典范行动”打造高质量发展先行区，推动新疆经济社会高质量发展再上新台阶";
   const auto c = t::cut(long_title, 32);
   EXPECT_EQ(t::wechat_length(c), 32U);
   EXPECT_EQ(c.substr(c.size() - 3), "…");
@@ -73,8 +76,11 @@ TEST(FeedText, TrimRemovesIdeographicSpace) {
 TEST(FeedText, EscapesHtmlAndDropsControls) {
   EXPECT_EQ(t::html_escape("<script>alert('x')</script> & \"q\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
-  EXPECT_EQ(t::html_escape("a\x01" "b\tc"), "ab\tc");
+  EXPECT_EQ(t::html_escape("a\x01"
+                           "b\tc"),
+            "ab\tc");
   EXPECT_EQ(t::html_escape("\xFF"), "\xEF\xBF\xBD");
-  EXPECT_EQ(t::xml_escape("a\xEF\xBF\xBE" "b"), "ab");  // U+FFFE is not an XML character
+  EXPECT_EQ(t::xml_escape("a\xEF\xBF\xBE"
+                          "b"),
+            "ab");  // U+FFFE is not an XML character
 }
-

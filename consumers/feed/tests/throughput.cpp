@@ -7,12 +7,6 @@
 // thread) and reports articles/s for the first pass (everything pushed) and for a replay of the
 // same batches (everything skipped by the state db). Each issue of `per-issue` articles becomes
 // one draft (draft/add + freepublish/submit).
-#include "article_fixtures.hpp"
-#include "syn/core/sink.hpp"
-#include "syn/feed/feed_sink.hpp"
-#include "images.hpp"
-#include "wechat_test_server.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -23,6 +17,12 @@
 #include <iostream>
 #include <optional>
 
+#include "article_fixtures.hpp"
+#include "images.hpp"
+#include "syn/core/sink.hpp"
+#include "syn/feed/feed_sink.hpp"
+#include "wechat_test_server.hpp"
+
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
@@ -32,15 +32,24 @@ int main(int argc, char** argv) {
   std::string api;  // an external test server; empty: in-process
   for (int i = 1; i < argc; ++i) {
     auto next = [&] { return i + 1 < argc ? std::atoi(argv[++i]) : 0; };
-    if (!std::strcmp(argv[i], "--articles")) articles = next();
-    else if (!std::strcmp(argv[i], "--per-issue")) per_issue = next();
-    else if (!std::strcmp(argv[i], "--batch")) batch = next();
-    else if (!std::strcmp(argv[i], "--server-threads")) server_threads = next();
-    else if (!std::strcmp(argv[i], "--paragraphs")) paragraphs = next();
-    else if (!std::strcmp(argv[i], "--parallel")) parallel = next();
-    else if (!std::strcmp(argv[i], "--api") && i + 1 < argc) api = argv[++i];
-    else if (!std::strcmp(argv[i], "--no-publish")) publish = false;
-    else if (!std::strcmp(argv[i], "--durable")) durable = true;
+    if (!std::strcmp(argv[i], "--articles"))
+      articles = next();
+    else if (!std::strcmp(argv[i], "--per-issue"))
+      per_issue = next();
+    else if (!std::strcmp(argv[i], "--batch"))
+      batch = next();
+    else if (!std::strcmp(argv[i], "--server-threads"))
+      server_threads = next();
+    else if (!std::strcmp(argv[i], "--paragraphs"))
+      paragraphs = next();
+    else if (!std::strcmp(argv[i], "--parallel"))
+      parallel = next();
+    else if (!std::strcmp(argv[i], "--api") && i + 1 < argc)
+      api = argv[++i];
+    else if (!std::strcmp(argv[i], "--no-publish"))
+      publish = false;
+    else if (!std::strcmp(argv[i], "--durable"))
+      durable = true;
     else {
       std::cerr << "unknown option " << argv[i] << "\n";
       return 2;
@@ -72,7 +81,8 @@ int main(int argc, char** argv) {
   opt.publish = publish;
   opt.durable = durable;
   opt.parallel_groups = parallel;
-  opt.batch_size = static_cast<std::size_t>(batch);  // as `consume feed`: issues split by a batch wait for the rest
+  opt.batch_size =
+      static_cast<std::size_t>(batch);  // as `consume feed`: issues split by a batch wait for the rest
   syn::feed::feed_sink sink(cfg, opt);
 
   // Articles of realistic size: `paragraphs` paragraphs of ~180 characters.
@@ -85,7 +95,8 @@ int main(int argc, char** argv) {
       auto* b = a.add_blocks();
       b->set_kind(syndication::v1::Block::PARAGRAPH);
       std::string t;
-      for (int k = 0; k < 6; ++k) t += "昌吉州坚持向新而生、创新驱动，牵牢新质生产力的“牛鼻子”，提升产业质效。";
+      for (int k = 0; k < 6; ++k)
+        t += "昌吉州坚持向新而生、创新驱动，牵牢新质生产力的“牛鼻子”，提升产业质效。";
       b->set_text(t);
     }
     all.push_back(std::move(a));
@@ -111,22 +122,24 @@ int main(int argc, char** argv) {
       ~flush_at_end() { s.flush_held(true); }
     };
     {
-    const flush_at_end last_issue{sink};
-    for (const auto& b : batches) {
-      const auto v = sink.write(b);
-      if (v.kind != syn::sink::verdict::ok || !v.rejected.empty()) {
-        std::cerr << "batch failed: " << v.reason << (v.rejected.empty() ? "" : v.rejected.front().second) << "\n";
-        std::exit(1);
+      const flush_at_end last_issue{sink};
+      for (const auto& b : batches) {
+        const auto v = sink.write(b);
+        if (v.kind != syn::sink::verdict::ok || !v.rejected.empty()) {
+          std::cerr << "batch failed: " << v.reason << (v.rejected.empty() ? "" : v.rejected.front().second)
+                    << "\n";
+          std::exit(1);
+        }
       }
     }
-    }
     const double s = std::chrono::duration<double>(clock_type::now() - t0).count();
-    std::cout << label << ": " << all.size() << " articles in " << s << " s = " << static_cast<long>(all.size() / s)
-              << " articles/s\n";
+    std::cout << label << ": " << all.size() << " articles in " << s
+              << " s = " << static_cast<long>(all.size() / s) << " articles/s\n";
   };
   run("push  ");
   run("replay");
-  std::cout << "drafts " << sink.stats().drafts_added << ", submitted " << sink.stats().drafts_submitted << "\n";
+  std::cout << "drafts " << sink.stats().drafts_added << ", submitted " << sink.stats().drafts_submitted
+            << "\n";
   if (server) server->stop();
   fs::remove_all(dir);
   return 0;

@@ -1,13 +1,12 @@
-#include "syn/feed/wechat.hpp"
-
-#include "syn/core/http_client.hpp"
-#include "syn/feed/text.hpp"
-#include "images.hpp"
-#include "wechat_test_server.hpp"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
+
+#include "images.hpp"
+#include "syn/core/http_client.hpp"
+#include "syn/feed/text.hpp"
+#include "syn/feed/wechat.hpp"
+#include "wechat_test_server.hpp"
 
 using namespace std::chrono_literals;
 using namespace syn::feed;
@@ -122,7 +121,7 @@ TEST_F(FeedWechatClient, ClassicTokenOfASecondInstanceInvalidatesTheFirst) {
   auto a = make(o);
   auto b = make(o);
   const auto t = thumb(*a);
-  ASSERT_TRUE(b->access_token(app));  // replaces a's token
+  ASSERT_TRUE(b->access_token(app));                        // replaces a's token
   ASSERT_TRUE(a->add_draft(app, std::vector{article(t)}));  // 40001, refetch (replacing b's)
   ASSERT_TRUE(b->add_draft(app, std::vector{article(t)}));  // 40001 again
   EXPECT_EQ(a->stats().token_refreshes_on_error, 1U);
@@ -290,7 +289,8 @@ TEST_F(FeedWechatClient, DraftBodyEscapesWhatJsonMustAndRepairsInvalidUtf8) {
   ASSERT_EQ(j["articles"].size(), 2U);
   EXPECT_EQ(j["articles"][1]["content"], a.content);
   EXPECT_EQ(j["articles"][0]["thumb_media_id"], "T\"1");
-  EXPECT_EQ(j["articles"][0]["title"], "坏\xEF\xBF\xBD\xEF\xBF\xBD字");  // U+FFFD per invalid byte (text::sanitize_utf8)
+  EXPECT_EQ(j["articles"][0]["title"],
+            "坏\xEF\xBF\xBD\xEF\xBF\xBD字");  // U+FFFD per invalid byte (text::sanitize_utf8)
   EXPECT_EQ(j["articles"][0]["author"], "A\r\b\f");
   EXPECT_EQ(j["articles"][0]["article_type"], "news");
   EXPECT_NE(body.find("\\u0001"), std::string::npos);
@@ -350,7 +350,8 @@ TEST_F(FeedWechatClient, OnlyRealImagesWithTheirExtensionAreTaken) {
 TEST_F(FeedWechatClient, DailyQuotaIsAStateNotRetriedUntilClearQuota) {
   auto c = make();
   const auto t = thumb(*c);
-  server.control(json{{"quota", {{"api", "freepublish/submit"}, {"daily_limit", 1}, {"app_id", app.app_id}}}});
+  server.control(
+      json{{"quota", {{"api", "freepublish/submit"}, {"daily_limit", 1}, {"app_id", app.app_id}}}});
   auto d1 = c->add_draft(app, std::vector{article(t)});
   auto d2 = c->add_draft(app, std::vector{article(t, "二")});
   ASSERT_TRUE(d1 && d2);
@@ -416,7 +417,9 @@ TEST_F(FeedWechatClient, LinksOutsideWechatAndMultiArticleDigestsAreDropped) {
   auto c = make();
   const auto t = thumb(*c);
   auto a = article(t);
-  a.content = "<p><a href=\"https://feeds.example.cn/x\">全文</a> <a href=\"https://mp.weixin.qq.com/s/abc\">往期</a></p>";
+  a.content =
+      "<p><a href=\"https://feeds.example.cn/x\">全文</a> <a "
+      "href=\"https://mp.weixin.qq.com/s/abc\">往期</a></p>";
   ASSERT_TRUE(c->add_draft(app, std::vector{a, article(t, "二")}));
   const auto st = server.state(true);
   const auto& d = st["drafts"][0];
@@ -434,7 +437,12 @@ TEST(FeedWechatServer, ForceRefreshIsLimitedAsDocumented) {
     syn::http::request r;
     r.method = "POST";
     r.path = "/cgi-bin/stable_token";
-    r.body = json{{"grant_type", "client_credential"}, {"appid", "wx_force"}, {"secret", "s"}, {"force_refresh", force}}.dump();
+    r.body = json{
+        {"grant_type", "client_credential"},
+        {"appid", "wx_force"},
+        {"secret", "s"},
+        {"force_refresh",
+         force}}.dump();
     return json::parse(server.handle(r).body);
   };
   EXPECT_TRUE(post(true).contains("access_token"));
@@ -456,14 +464,16 @@ TEST_F(FeedWechatClient, ScriptsInContentWouldBeStrippedByWechat) {
 
 TEST(FeedWechatErrors, Classification) {
   using wechat::errc;
-  for (auto e : {errc::system_busy, errc::daily_quota_reached, errc::minute_quota_reached, errc::access_token_expired}) {
+  for (auto e : {errc::system_busy, errc::daily_quota_reached, errc::minute_quota_reached,
+                 errc::access_token_expired}) {
     EXPECT_TRUE(wechat::is_retriable(e)) << static_cast<int>(e);
   }
   for (auto e : {errc::ip_not_whitelisted, errc::title_size_out_of_limit, errc::invalid_media_id,
                  errc::api_unauthorized, errc::invalid_appsecret}) {
     EXPECT_FALSE(wechat::is_retriable(e)) << static_cast<int>(e);
   }
-  EXPECT_FALSE(wechat::is_retriable(std::error_code(99999, wechat::wechat_category())));  // unknown: permanent
+  EXPECT_FALSE(
+      wechat::is_retriable(std::error_code(99999, wechat::wechat_category())));  // unknown: permanent
   EXPECT_TRUE(wechat::is_retriable(std::error_code(503, wechat::wechat_http_category())));
   EXPECT_TRUE(wechat::is_retriable(std::error_code(429, wechat::wechat_http_category())));
   EXPECT_FALSE(wechat::is_retriable(std::error_code(404, wechat::wechat_http_category())));

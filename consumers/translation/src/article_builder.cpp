@@ -109,8 +109,9 @@ result<void> convert_printed_fields(syndication::v1::Article& article, translati
   auto converted = engine.translate(job);
   if (!converted) return converted.error();
   if (converted.value().size() != fields.size()) {
-    return error(errc::invalid_job, article.id() + ": the engine returned " + std::to_string(converted.value().size()) +
-                                        " texts for " + std::to_string(fields.size()) + " printed fields");
+    return error(errc::invalid_job, article.id() + ": the engine returned " +
+                                        std::to_string(converted.value().size()) + " texts for " +
+                                        std::to_string(fields.size()) + " printed fields");
   }
   for (std::size_t i = 0; i < fields.size(); ++i) *fields[i] = std::move(converted.value()[i]);
   article.set_content_sha256(contract::content_sha256(article));

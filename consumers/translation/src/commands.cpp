@@ -1,24 +1,8 @@
 #include "syn/translation/commands.hpp"
-#include "syn/core/log.hpp"
-
-#include "syn/contract/headers.hpp"
-#include "syn/contract/schema.hpp"
-#include "syn/core/config.hpp"
-#include "syn/core/dead_letter.hpp"
-#include "syn/core/instance.hpp"
-#include "syn/core/metrics.hpp"
-#include "syn/core/runner.hpp"
-#include "syn/core/kafka/admin.hpp"
-#include "syn/core/service.hpp"
-#include "syn/core/transform.hpp"
-#include "syn/translation/article_builder.hpp"
-#include "syn/translation/done_store.hpp"
-#include "syn/translation/engine.hpp"
-#include "syn/translation/job_builder.hpp"
-#include "syndication/v1/dead_letter.pb.h"
 
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
@@ -27,9 +11,25 @@
 #include <memory>
 #include <random>
 #include <set>
-#include <tuple>
 #include <thread>
-#include <unistd.h>
+#include <tuple>
+
+#include "syn/contract/headers.hpp"
+#include "syn/contract/schema.hpp"
+#include "syn/core/config.hpp"
+#include "syn/core/dead_letter.hpp"
+#include "syn/core/instance.hpp"
+#include "syn/core/kafka/admin.hpp"
+#include "syn/core/log.hpp"
+#include "syn/core/metrics.hpp"
+#include "syn/core/runner.hpp"
+#include "syn/core/service.hpp"
+#include "syn/core/transform.hpp"
+#include "syn/translation/article_builder.hpp"
+#include "syn/translation/done_store.hpp"
+#include "syn/translation/engine.hpp"
+#include "syn/translation/job_builder.hpp"
+#include "syndication/v1/dead_letter.pb.h"
 
 namespace syn::translation {
 namespace {
@@ -48,10 +48,14 @@ struct args {
 };
 
 /// Serves /metrics (the transactional loop's counters), /healthz and /readyz while it lives.
-std::unique_ptr<http::server> serve_role_metrics(const args& a, const std::string& configured, const std::string& role,
-                                                 runner::stats& stats, std::function<std::string()> more = {}) {
+std::unique_ptr<http::server> serve_role_metrics(const args& a, const std::string& configured,
+                                                 const std::string& role, runner::stats& stats,
+                                                 std::function<std::string()> more = {}) {
   return service::serve_metrics(
-      service::metrics_address(a.metrics_listen, a.until_idle, configured), role, [&stats, role, more] { return runner::prometheus_text(stats, role) + (more ? more() : ""); },
+      service::metrics_address(a.metrics_listen, a.until_idle, configured), role,
+      [&stats, role, more = std::move(more)] {
+        return runner::prometheus_text(stats, role) + (more ? more() : "");
+      },
       [] { return !g_stop.load(); });
 }
 
@@ -61,7 +65,8 @@ constexpr std::size_t max_source_bytes = 768U * 1024U;
 
 template <class T>
 std::optional<T> decode(const kafka::message& m, std::string_view schema) {
-  if (m.header_value(contract::header_name::schema) != std::optional<std::string_view>(schema)) return std::nullopt;
+  if (m.header_value(contract::header_name::schema) != std::optional<std::string_view>(schema))
+    return std::nullopt;
   T msg;
   if (!msg.ParseFromArray(m.value().data(), static_cast<int>(m.value().size()))) return std::nullopt;
   return msg;
@@ -82,31 +87,39 @@ int run_jobs(const args& a) {
   const auto metrics = serve_role_metrics(a, cfg.observability.metrics.translation, "translation", stats);
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  return transform::run(cfg.kafka, o, [&](const kafka::message& m) -> std::vector<transform::output> {
-    // A job carries its source article: a larger article would make a job too large to produce,
-    // abort every transaction and stop the consumer.
-    if (m.value().size() > max_source_bytes) {
-      return {transform::dead_letter(cfg.kafka, m, DeadLetter::TOO_LARGE,
-                                     "record of " + std::to_string(m.value().size()) + " bytes exceeds " +
-                                         std::to_string(max_source_bytes) + " (a job must fit in one Kafka record)",
-                                     o.group_id, 1)};
-    }
-    auto article = decode<syndication::v1::Article>(m, contract::schema::article);
-    if (!article) {
-      return {transform::dead_letter(cfg.kafka, m, DeadLetter::DECODE_FAILED,
-                                     "not a " + std::string(contract::schema::article) + " (schema header or bytes)", o.group_id, 1)};
-    }
-    auto jobs = build_jobs(*article, cfg.translation, std::chrono::system_clock::now());
-    if (!jobs) return {transform::dead_letter(cfg.kafka, m, DeadLetter::VALIDATION_FAILED, jobs.error().message(), o.group_id, 1)};
-    std::vector<transform::output> out;
-    for (auto& job : jobs.value()) {
-      *job.mutable_source() = *article;
-      out.push_back(transform::issue_record(cfg.kafka.topics.translation_jobs.name, job.job_id(),
-                                            job.SerializeAsString(), contract::schema::translation_job, job.issue_id(),
-                                            job.target_language()));
-    }
-    return out;
-  }, g_stop);
+  return transform::run(
+      cfg.kafka, o,
+      [&](const kafka::message& m) -> std::vector<transform::output> {
+        // A job carries its source article: a larger article would make a job too large to produce,
+        // abort every transaction and stop the consumer.
+        if (m.value().size() > max_source_bytes) {
+          return {transform::dead_letter(cfg.kafka, m, DeadLetter::TOO_LARGE,
+                                         "record of " + std::to_string(m.value().size()) + " bytes exceeds " +
+                                             std::to_string(max_source_bytes) +
+                                             " (a job must fit in one Kafka record)",
+                                         o.group_id, 1)};
+        }
+        auto article = decode<syndication::v1::Article>(m, contract::schema::article);
+        if (!article) {
+          return {transform::dead_letter(
+              cfg.kafka, m, DeadLetter::DECODE_FAILED,
+              "not a " + std::string(contract::schema::article) + " (schema header or bytes)", o.group_id,
+              1)};
+        }
+        auto jobs = build_jobs(*article, cfg.translation, std::chrono::system_clock::now());
+        if (!jobs)
+          return {transform::dead_letter(cfg.kafka, m, DeadLetter::VALIDATION_FAILED, jobs.error().message(),
+                                         o.group_id, 1)};
+        std::vector<transform::output> out;
+        for (auto& job : jobs.value()) {
+          *job.mutable_source() = *article;
+          out.push_back(transform::issue_record(cfg.kafka.topics.translation_jobs.name, job.job_id(),
+                                                job.SerializeAsString(), contract::schema::translation_job,
+                                                job.issue_id(), job.target_language()));
+        }
+        return out;
+      },
+      g_stop);
 }
 
 /// Brings the done store up to the translated topic (read_committed, every partition, from where
@@ -194,7 +207,8 @@ std::chrono::system_clock::time_point effective_deadline(const syndication::v1::
   const auto ts = m.timestamp();
   if (ts && job.has_created_at() && job.has_deadline()) {
     using google::protobuf::util::TimeUtil;
-    const auto span = std::chrono::milliseconds(TimeUtil::DurationToMilliseconds(job.deadline() - job.created_at()));
+    const auto span =
+        std::chrono::milliseconds(TimeUtil::DurationToMilliseconds(job.deadline() - job.created_at()));
     deadline = std::max(deadline, *ts + span);
   }
   return deadline;
@@ -225,10 +239,12 @@ int run_translate(const args& a) {
       if (!ok.error().retriable()) {
         throw std::runtime_error("translation.targets[" + t.language + "]: " + ok.error().message());
       }
-      log::get("translator").warn("cannot ask the {} engine of {} for its languages ({}); going on",
-                   e.value()->name(), t.language, ok.error().message());
+      log::get("translator")
+          .warn("cannot ask the {} engine of {} for its languages ({}); going on", e.value()->name(),
+                t.language, ok.error().message());
     }
-    if (t.engine == config::translation_engine::opencc && !t.keep_names_as_printed) convert_printed.insert(t.language);
+    if (t.engine == config::translation_engine::opencc && !t.keep_names_as_printed)
+      convert_printed.insert(t.language);
     auto st = std::make_unique<target_state>();
     st->language = t.language;
     st->engine = std::string(e.value()->name());
@@ -258,8 +274,9 @@ int run_translate(const args& a) {
   log::get("translator").info("instance {} (transactional.id {})", lease.id(), o.transactional_id);
   // An HTTP engine may take seconds per job: small transactions. OpenCC takes microseconds per
   // job, so its transactions carry as many jobs as the consumers' batches (a commit costs ~5-10 ms).
-  const bool all_offline = std::all_of(cfg.translation.targets.begin(), cfg.translation.targets.end(),
-                                       [](const auto& t) { return t.engine == config::translation_engine::opencc; });
+  const bool all_offline =
+      std::all_of(cfg.translation.targets.begin(), cfg.translation.targets.end(),
+                  [](const auto& t) { return t.engine == config::translation_engine::opencc; });
   o.batch_size = all_offline ? static_cast<std::size_t>(cfg.consumers.poll_batch_size) : 10;
   o.stop_when_idle = a.until_idle;
   o.priority_of = [](const kafka::message& m) {
@@ -268,27 +285,36 @@ int run_translate(const args& a) {
   };
   runner::stats stats;
   o.stats = &stats;
-  const auto metrics = serve_role_metrics(a, cfg.observability.metrics.translator, "translator", stats, [&targets] {
-    metrics::writer w;
-    w.family("syndicate_translation_retries_total", "counter",
-             "Translation jobs scheduled for another attempt after a transient engine error.");
-    for (const auto& [lang, t] : targets) w.sample({{"target", lang}, {"engine", t->engine}}, t->retries.load());
-    w.family("syndicate_translation_translated_total", "counter", "Jobs translated by the engine.");
-    for (const auto& [lang, t] : targets) w.sample({{"target", lang}, {"engine", t->engine}}, t->translated.load());
-    w.family("syndicate_translation_breaker_open", "gauge",
-             "1 while the target's circuit breaker is open (its jobs wait without calling the engine).");
-    for (const auto& [lang, t] : targets) {
-      w.sample({{"target", lang}, {"engine", t->engine}}, static_cast<std::int64_t>(t->breaker_open.load()));
-    }
-    w.family("syndicate_translation_breaker_opened_total", "counter", "Times the target's breaker opened.");
-    for (const auto& [lang, t] : targets) w.sample({{"target", lang}, {"engine", t->engine}}, t->breaker_opened.load());
-    w.family("syndicate_translation_jobs_waiting", "gauge", "Jobs waiting for their next attempt, per target.");
-    for (const auto& [lang, t] : targets) w.sample({{"target", lang}, {"engine", t->engine}}, t->waiting.load());
-    return w.text();
-  });
+  const auto metrics =
+      serve_role_metrics(a, cfg.observability.metrics.translator, "translator", stats, [&targets] {
+        metrics::writer w;
+        w.family("syndicate_translation_retries_total", "counter",
+                 "Translation jobs scheduled for another attempt after a transient engine error.");
+        for (const auto& [lang, t] : targets)
+          w.sample({{"target", lang}, {"engine", t->engine}}, t->retries.load());
+        w.family("syndicate_translation_translated_total", "counter", "Jobs translated by the engine.");
+        for (const auto& [lang, t] : targets)
+          w.sample({{"target", lang}, {"engine", t->engine}}, t->translated.load());
+        w.family("syndicate_translation_breaker_open", "gauge",
+                 "1 while the target's circuit breaker is open (its jobs wait without calling the engine).");
+        for (const auto& [lang, t] : targets) {
+          w.sample({{"target", lang}, {"engine", t->engine}},
+                   static_cast<std::int64_t>(t->breaker_open.load()));
+        }
+        w.family("syndicate_translation_breaker_opened_total", "counter",
+                 "Times the target's breaker opened.");
+        for (const auto& [lang, t] : targets)
+          w.sample({{"target", lang}, {"engine", t->engine}}, t->breaker_opened.load());
+        w.family("syndicate_translation_jobs_waiting", "gauge",
+                 "Jobs waiting for their next attempt, per target.");
+        for (const auto& [lang, t] : targets)
+          w.sample({{"target", lang}, {"engine", t->engine}}, t->waiting.load());
+        return w.text();
+      });
   o.on_committed = [&] {
     for (const auto& d : pending) {
-      if (auto r = store->mark_done(d); !r) log::get("translator").warn("done store: {}", r.error().message());
+      if (auto r = store->mark_done(d); !r)
+        log::get("translator").warn("done store: {}", r.error().message());
     }
     pending.clear();
   };
@@ -300,8 +326,9 @@ int run_translate(const args& a) {
       try {
         catch_up(*store, cfg.kafka, cfg.kafka.topics.translated.name);
       } catch (const std::exception& e) {
-        log::get("translator").warn("done store catch-up on assignment: {} (a job done elsewhere may be translated again)",
-                     e.what());
+        log::get("translator")
+            .warn("done store catch-up on assignment: {} (a job done elsewhere may be translated again)",
+                  e.what());
       }
     };
   }
@@ -318,137 +345,157 @@ int run_translate(const args& a) {
   std::signal(SIGTERM, on_stop_signal);
 
   const auto& retry = cfg.consumers.retry;
-  const int rc = transform::run(cfg.kafka, o, [&](const kafka::message& m) -> transform::step {
-    auto job = decode<syndication::v1::TranslationJob>(m, contract::schema::translation_job);
-    if (!job || !job->has_source()) {
-      return {{transform::dead_letter(cfg.kafka, m, DeadLetter::DECODE_FAILED,
-                                      "not a " + std::string(contract::schema::translation_job) + " with its source article", o.group_id, 1)},
-              std::nullopt};
-    }
-    const record_key rk{std::string(m.topic()), m.partition(), m.offset()};
-    const done_key key{job->source_id(), job->source_sha256(), job->target_language()};
-    if (store) {
-      auto done = store->contains(key);
-      if (done && done.value()) {
-        ++skipped;
-        waiting.erase(rk);
-        log::get("translator").debug("{} already done; skipped", job->job_id());
-        return {};
-      }
-    }
-    auto engine = engines.find(job->target_language());
-    if (engine == engines.end()) {
-      return {{transform::dead_letter(cfg.kafka, m, DeadLetter::VALIDATION_FAILED,
-                                      "no translation target configured for " + job->target_language(), o.group_id, 1)},
-              std::nullopt};
-    }
-    auto& ts = *targets[job->target_language()];
-    const auto deadline = effective_deadline(*job, m);
-    // Dead letter with the job's failure history.
-    auto give_up = [&](DeadLetter::Reason reason, const std::string& why) -> transform::step {
-      const auto w = waiting.find(rk);
-      const std::uint32_t attempts = w == waiting.end() ? 1 : std::max<std::uint32_t>(w->second.attempts, 1);
-      DeadLetter d = dead_letter_for(m, reason, why, o.group_id, attempts);
-      if (w != waiting.end() && w->second.attempts > 0) {
-        *d.mutable_first_failure_time() = to_proto(w->second.first_failure);
-        *d.mutable_last_failure_time() = to_proto(w->second.last_failure);
-        *d.mutable_time_spent() = google::protobuf::util::TimeUtil::MillisecondsToDuration(
-            std::chrono::duration_cast<std::chrono::milliseconds>(sys_clock::now() - w->second.first_failure).count());
-      }
-      waiting.erase(rk);
-      return {{transform::dead_letter(cfg.kafka, d)}, std::nullopt};
-    };
-    // A job that waited for another attempt is not tried past its deadline. A fresh one goes to
-    // its engine, which decides: the HTTP engine refuses an expired job, OpenCC converts it (an
-    // instant conversion is worth more late than dead-lettered).
-    if (waiting.contains(rk) && sys_clock::now() >= deadline) {
-      return give_up(DeadLetter::DEADLINE_EXCEEDED,
-                     ts.engine + ": " + job->job_id() + ": deadline passed while waiting for the engine");
-    }
-    if (job->has_deadline()) *job->mutable_deadline() = to_proto(deadline);  // the engine bounds its requests by it
-    // The breaker is open: wait for the probe without calling the engine.
-    if (ts.open && kafka::clock::now() < ts.open_until) {
-      auto& w = waiting[rk];
-      w.target = ts.language;
-      w.deadline = deadline;
-      return {{}, ts.open_until};
-    }
-
-    failure_info info;
-    auto texts = engine->second->translate_reporting(*job, info);
-    if (texts) {
-      if (ts.open) log::get("translator").info("breaker closed engine={} target={}: the probe succeeded", ts.engine, ts.language);
-      ts.open = false;
-      ts.breaker_open = 0;
-      ts.failures_in_row = 0;
-      ts.open_for = 0ms;
-      auto translated = build_translated_article(job->source(), *job, texts.value(), sys_clock::now());
-      if (!translated) return give_up(DeadLetter::VALIDATION_FAILED, translated.error().message());
-      // A script conversion converts the names, dateline and credits too (the edition is wholly
-      // zh-Hant), unless the paper keeps them as printed.
-      if (convert_printed.contains(ts.language)) {
-        if (auto c = convert_printed_fields(translated.value(), *engine->second); !c) {
-          return give_up(DeadLetter::VALIDATION_FAILED, ts.engine + ": " + c.error().message());
+  const int rc = transform::run(
+      cfg.kafka, o,
+      [&](const kafka::message& m) -> transform::step {
+        auto job = decode<syndication::v1::TranslationJob>(m, contract::schema::translation_job);
+        if (!job || !job->has_source()) {
+          return {{transform::dead_letter(
+                      cfg.kafka, m, DeadLetter::DECODE_FAILED,
+                      "not a " + std::string(contract::schema::translation_job) + " with its source article",
+                      o.group_id, 1)},
+                  std::nullopt};
         }
-      }
-      waiting.erase(rk);
-      ++ts.translated;
-      if (store) pending.push_back({key, translated.value().id(), translated.value().content_sha256(), sys_clock::now()});
-      return {{transform::issue_record(cfg.kafka.topics.translated.name, translated.value().id(),
-                                       translated.value().SerializeAsString(), contract::schema::article,
-                                       translated.value().issue_id(), translated.value().language())},
-              std::nullopt};
-    }
-    const auto& err = texts.error();
-    auto& w = waiting[rk];
-    w.target = ts.language;
-    w.deadline = deadline;
-    const auto now = sys_clock::now();
-    if (w.attempts++ == 0) w.first_failure = now;
-    w.last_failure = now;
-    const std::string status = info.http_status == 0 ? "none" : std::to_string(info.http_status);
-    if (err.value() == errc::deadline_exceeded) return give_up(DeadLetter::DEADLINE_EXCEEDED, ts.engine + ": " + err.message());
-    if (!err.retriable()) return give_up(DeadLetter::SINK_REJECTED, ts.engine + ": " + err.message());
+        const record_key rk{std::string(m.topic()), m.partition(), m.offset()};
+        const done_key key{job->source_id(), job->source_sha256(), job->target_language()};
+        if (store) {
+          auto done = store->contains(key);
+          if (done && done.value()) {
+            ++skipped;
+            waiting.erase(rk);
+            log::get("translator").debug("{} already done; skipped", job->job_id());
+            return {};
+          }
+        }
+        auto engine = engines.find(job->target_language());
+        if (engine == engines.end()) {
+          return {{transform::dead_letter(cfg.kafka, m, DeadLetter::VALIDATION_FAILED,
+                                          "no translation target configured for " + job->target_language(),
+                                          o.group_id, 1)},
+                  std::nullopt};
+        }
+        auto& ts = *targets[job->target_language()];
+        const auto deadline = effective_deadline(*job, m);
+        // Dead letter with the job's failure history.
+        auto give_up = [&](DeadLetter::Reason reason, const std::string& why) -> transform::step {
+          const auto w = waiting.find(rk);
+          const std::uint32_t attempts =
+              w == waiting.end() ? 1 : std::max<std::uint32_t>(w->second.attempts, 1);
+          DeadLetter d = dead_letter_for(m, reason, why, o.group_id, attempts);
+          if (w != waiting.end() && w->second.attempts > 0) {
+            *d.mutable_first_failure_time() = to_proto(w->second.first_failure);
+            *d.mutable_last_failure_time() = to_proto(w->second.last_failure);
+            *d.mutable_time_spent() = google::protobuf::util::TimeUtil::MillisecondsToDuration(
+                std::chrono::duration_cast<std::chrono::milliseconds>(sys_clock::now() -
+                                                                      w->second.first_failure)
+                    .count());
+          }
+          waiting.erase(rk);
+          return {{transform::dead_letter(cfg.kafka, d)}, std::nullopt};
+        };
+        // A job that waited for another attempt is not tried past its deadline. A fresh one goes to
+        // its engine, which decides: the HTTP engine refuses an expired job, OpenCC converts it (an
+        // instant conversion is worth more late than dead-lettered).
+        if (waiting.contains(rk) && sys_clock::now() >= deadline) {
+          return give_up(DeadLetter::DEADLINE_EXCEEDED,
+                         ts.engine + ": " + job->job_id() + ": deadline passed while waiting for the engine");
+        }
+        if (job->has_deadline())
+          *job->mutable_deadline() = to_proto(deadline);  // the engine bounds its requests by it
+        // The breaker is open: wait for the probe without calling the engine.
+        if (ts.open && kafka::clock::now() < ts.open_until) {
+          auto& w = waiting[rk];
+          w.target = ts.language;
+          w.deadline = deadline;
+          return {{}, ts.open_until};
+        }
 
-    // Transient: the breaker counts it; the job waits for its next attempt.
-    ++ts.failures_in_row;
-    const auto steady_now = kafka::clock::now();
-    if (ts.open) {  // the probe failed
-      ts.open_for = std::min(retry.max_backoff, ts.open_for * 2);
-      ts.open_until = steady_now + ts.open_for;
-      log::get("translator").warn("breaker stays open engine={} target={} status={}: next probe in {} ms", ts.engine,
-                   ts.language, status, ts.open_for.count());
-    } else if (ts.failures_in_row >= target_state::breaker_threshold) {
-      ts.open = true;
-      ts.breaker_open = 1;
-      ++ts.breaker_opened;
-      ts.open_for = std::max(retry.initial_backoff, std::chrono::milliseconds(1000));
-      ts.open_until = steady_now + ts.open_for;
-      log::get("translator").warn("breaker open engine={} target={} after {} failed calls in a row (status={}): "
-                   "its jobs wait; next probe in {} ms",
-                   ts.engine, ts.language, ts.failures_in_row, status, ts.open_for.count());
-    }
-    if (static_cast<int>(w.attempts) >= retry.max_attempts) {
-      return give_up(DeadLetter::RETRIES_EXHAUSTED, ts.engine + ": " + err.message() + " (" +
-                                                        std::to_string(w.attempts) + " attempts)");
-    }
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
-    auto delay = runner::backoff(retry, static_cast<int>(w.attempts) - 1, unit(rng));
-    if (info.retry_after) delay = std::max(delay, *info.retry_after);  // the engine's Retry-After wins
-    auto due = steady_now + delay;
-    if (ts.open) due = std::max(due, ts.open_until);
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(due - steady_now);
-    if (now + wait >= deadline) {
-      return give_up(DeadLetter::DEADLINE_EXCEEDED, ts.engine + ": " + err.message() +
-                                                        " (the job's deadline passes before the next attempt)");
-    }
-    ++ts.retries;
-    ++stats.retries;
-    log::get("translator").warn("retry engine={} target={} job={} status={} attempt={}/{} next_attempt_in_ms={}{}: {}",
-                 ts.engine, ts.language, job->job_id(), status, w.attempts, retry.max_attempts, wait.count(),
-                 info.retry_after ? " (Retry-After)" : "", err.message());
-    return {{}, due};
-  }, g_stop);
+        failure_info info;
+        auto texts = engine->second->translate_reporting(*job, info);
+        if (texts) {
+          if (ts.open)
+            log::get("translator")
+                .info("breaker closed engine={} target={}: the probe succeeded", ts.engine, ts.language);
+          ts.open = false;
+          ts.breaker_open = 0;
+          ts.failures_in_row = 0;
+          ts.open_for = 0ms;
+          auto translated = build_translated_article(job->source(), *job, texts.value(), sys_clock::now());
+          if (!translated) return give_up(DeadLetter::VALIDATION_FAILED, translated.error().message());
+          // A script conversion converts the names, dateline and credits too (the edition is wholly
+          // zh-Hant), unless the paper keeps them as printed.
+          if (convert_printed.contains(ts.language)) {
+            if (auto c = convert_printed_fields(translated.value(), *engine->second); !c) {
+              return give_up(DeadLetter::VALIDATION_FAILED, ts.engine + ": " + c.error().message());
+            }
+          }
+          waiting.erase(rk);
+          ++ts.translated;
+          if (store)
+            pending.push_back(
+                {key, translated.value().id(), translated.value().content_sha256(), sys_clock::now()});
+          return {{transform::issue_record(cfg.kafka.topics.translated.name, translated.value().id(),
+                                           translated.value().SerializeAsString(), contract::schema::article,
+                                           translated.value().issue_id(), translated.value().language())},
+                  std::nullopt};
+        }
+        const auto& err = texts.error();
+        auto& w = waiting[rk];
+        w.target = ts.language;
+        w.deadline = deadline;
+        const auto now = sys_clock::now();
+        if (w.attempts++ == 0) w.first_failure = now;
+        w.last_failure = now;
+        const std::string status = info.http_status == 0 ? "none" : std::to_string(info.http_status);
+        if (err.value() == errc::deadline_exceeded)
+          return give_up(DeadLetter::DEADLINE_EXCEEDED, ts.engine + ": " + err.message());
+        if (!err.retriable()) return give_up(DeadLetter::SINK_REJECTED, ts.engine + ": " + err.message());
+
+        // Transient: the breaker counts it; the job waits for its next attempt.
+        ++ts.failures_in_row;
+        const auto steady_now = kafka::clock::now();
+        if (ts.open) {  // the probe failed
+          ts.open_for = std::min(retry.max_backoff, ts.open_for * 2);
+          ts.open_until = steady_now + ts.open_for;
+          log::get("translator")
+              .warn("breaker stays open engine={} target={} status={}: next probe in {} ms", ts.engine,
+                    ts.language, status, ts.open_for.count());
+        } else if (ts.failures_in_row >= target_state::breaker_threshold) {
+          ts.open = true;
+          ts.breaker_open = 1;
+          ++ts.breaker_opened;
+          ts.open_for = std::max(retry.initial_backoff, std::chrono::milliseconds(1000));
+          ts.open_until = steady_now + ts.open_for;
+          log::get("translator")
+              .warn(
+                  "breaker open engine={} target={} after {} failed calls in a row (status={}): "
+                  "its jobs wait; next probe in {} ms",
+                  ts.engine, ts.language, ts.failures_in_row, status, ts.open_for.count());
+        }
+        if (static_cast<int>(w.attempts) >= retry.max_attempts) {
+          return give_up(DeadLetter::RETRIES_EXHAUSTED,
+                         ts.engine + ": " + err.message() + " (" + std::to_string(w.attempts) + " attempts)");
+        }
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        auto delay = runner::backoff(retry, static_cast<int>(w.attempts) - 1, unit(rng));
+        if (info.retry_after) delay = std::max(delay, *info.retry_after);  // the engine's Retry-After wins
+        auto due = steady_now + delay;
+        if (ts.open) due = std::max(due, ts.open_until);
+        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(due - steady_now);
+        if (now + wait >= deadline) {
+          return give_up(
+              DeadLetter::DEADLINE_EXCEEDED,
+              ts.engine + ": " + err.message() + " (the job's deadline passes before the next attempt)");
+        }
+        ++ts.retries;
+        ++stats.retries;
+        log::get("translator")
+            .warn("retry engine={} target={} job={} status={} attempt={}/{} next_attempt_in_ms={}{}: {}",
+                  ts.engine, ts.language, job->job_id(), status, w.attempts, retry.max_attempts, wait.count(),
+                  info.retry_after ? " (Retry-After)" : "", err.message());
+        return {{}, due};
+      },
+      g_stop);
   std::uint64_t translated = 0;
   for (const auto& [lang, t] : targets) translated += t->translated.load();
   log::get("translator").info("{} job(s) translated; {} job(s) skipped as already done", translated, skipped);
@@ -457,12 +504,15 @@ int run_translate(const args& a) {
 
 void add_common(CLI::App* sub, args& a) {
   cli::add_config_option(sub, a.config_path);
-  sub->add_option("--instance", a.instance, "instance name in the transactional.id (default: $SYNDICATE_INSTANCE, else <hostname>-<N>, N the "
-                  "lowest slot no other process of this role on this host holds)");
+  sub->add_option(
+      "--instance", a.instance,
+      "instance name in the transactional.id (default: $SYNDICATE_INSTANCE, else <hostname>-<N>, N the "
+      "lowest slot no other process of this role on this host holds)");
   sub->add_flag("--until-idle", a.until_idle, "exit 0 after 5 s without records (batch jobs, tests)");
-  sub->add_option("--metrics-listen", a.metrics_listen,
-                  "HOST:PORT for /metrics, /healthz, /readyz (default: observability.metrics.<role>, off with "
-                  "--until-idle; \"\" = off)");
+  sub->add_option(
+      "--metrics-listen", a.metrics_listen,
+      "HOST:PORT for /metrics, /healthz, /readyz (default: observability.metrics.<role>, off with "
+      "--until-idle; \"\" = off)");
 }
 
 }  // namespace
@@ -472,20 +522,23 @@ void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
   auto* consume = root.get_subcommand("consume")->add_subcommand(
       "translation",
       "Turn each original article into one TranslationJob per matching target language (consumer group "
-      "consumers.groups.translation). Exactly once: jobs and consumed offsets commit in one Kafka transaction.");
+      "consumers.groups.translation). Exactly once: jobs and consumed offsets commit in one Kafka "
+      "transaction.");
   add_common(consume, *jobs_args);
   dispatch.on(consume, [jobs_args] { return run_jobs(*jobs_args); });
 
   auto tr_args = std::make_shared<args>();
-  auto* translate = root.add_subcommand(
-      "translate",
-      "Run translation jobs with the configured engine per language (OpenCC offline, LibreTranslate-compatible "
-      "HTTP) and publish the translated articles (consumer group consumers.groups.translator; exactly once).");
+  auto* translate = root.add_subcommand("translate",
+                                        "Run translation jobs with the configured engine per language "
+                                        "(OpenCC offline, LibreTranslate-compatible "
+                                        "HTTP) and publish the translated articles (consumer group "
+                                        "consumers.groups.translator; exactly once).");
   add_common(translate, *tr_args);
   tr_args->done_store_path = "var/translation-done.db";
   translate
-      ->add_option("--done-store", tr_args->done_store_path,
-                   "SQLite index of jobs already done (rebuilt from the translated topic when lost; \"\" disables)")
+      ->add_option(
+          "--done-store", tr_args->done_store_path,
+          "SQLite index of jobs already done (rebuilt from the translated topic when lost; \"\" disables)")
       ->capture_default_str();
   dispatch.on(translate, [tr_args] { return run_translate(*tr_args); });
 }

@@ -66,7 +66,17 @@ std::int64_t to_ms(std::chrono::system_clock::time_point tp) {
 }
 
 /// The statements, by index.
-enum class q : std::size_t { user_version, upsert_done, advance, find, resume_offset, size, forget, prune, count_ };
+enum class q : std::size_t {
+  user_version,
+  upsert_done,
+  advance,
+  find,
+  resume_offset,
+  size,
+  forget,
+  prune,
+  count_
+};
 
 sql::statements statements() {
   sql::statements out(static_cast<std::size_t>(q::count_));
@@ -97,7 +107,8 @@ struct done_store::impl {
   std::unique_ptr<sql::connection> db;
   mutable std::mutex mutex;
 
-  result<std::int64_t> run(q id, std::initializer_list<sql::param> params, const sql::row_fn& on_row = {}) const {
+  result<std::int64_t> run(q id, std::initializer_list<sql::param> params,
+                           const sql::row_fn& on_row = {}) const {
     return adopt(db->run(id, std::span<const sql::param>(params.begin(), params.size()), on_row));
   }
 
@@ -133,7 +144,8 @@ result<done_store> done_store::open(const std::string& path) {
   p->db = std::move(db);
 
   int version = 0;
-  BOOST_OUTCOME_TRY(p->run(q::user_version, {}, [&](const sql::row& r) { version = static_cast<int>(r.int64(0)); }));
+  BOOST_OUTCOME_TRY(
+      p->run(q::user_version, {}, [&](const sql::row& r) { version = static_cast<int>(r.int64(0)); }));
   if (version > kSchemaVersion) {
     return error(errc::store_corrupt, "done store " + path + ": schema version " + std::to_string(version) +
                                           " is newer than this build's " + std::to_string(kSchemaVersion));
@@ -157,15 +169,17 @@ result<std::optional<done_record>> done_store::find(const done_key& key) const {
   const std::lock_guard lock(impl_->mutex);
   const std::string language = detail::ascii_lower(key.target_language);
   std::optional<done_record> out;
-  BOOST_OUTCOME_TRY(impl_->run(q::find, {key.source_id, key.source_sha256, language}, [&](const sql::row& row) {
-    done_record r;
-    r.key = key;
-    r.translated_id = row.text(0);
-    r.translated_sha256 = row.text(1);
-    r.done_at = std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::milliseconds(row.int64(2))));
-    out = std::move(r);
-  }));
+  BOOST_OUTCOME_TRY(
+      impl_->run(q::find, {key.source_id, key.source_sha256, language}, [&](const sql::row& row) {
+        done_record r;
+        r.key = key;
+        r.translated_id = row.text(0);
+        r.translated_sha256 = row.text(1);
+        r.done_at = std::chrono::system_clock::time_point(
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                std::chrono::milliseconds(row.int64(2))));
+        out = std::move(r);
+      }));
   return out;
 }
 
@@ -220,15 +234,16 @@ result<std::optional<std::int64_t>> done_store::resume_offset(std::string_view t
                                                               std::int32_t partition) const {
   const std::lock_guard lock(impl_->mutex);
   std::optional<std::int64_t> out;
-  BOOST_OUTCOME_TRY(
-      impl_->run(q::resume_offset, {topic, std::int64_t{partition}}, [&](const sql::row& r) { out = r.int64(0); }));
+  BOOST_OUTCOME_TRY(impl_->run(q::resume_offset, {topic, std::int64_t{partition}},
+                               [&](const sql::row& r) { out = r.int64(0); }));
   return out;
 }
 
 result<std::uint64_t> done_store::size() const {
   const std::lock_guard lock(impl_->mutex);
   std::uint64_t n = 0;
-  BOOST_OUTCOME_TRY(impl_->run(q::size, {}, [&](const sql::row& r) { n = static_cast<std::uint64_t>(r.int64(0)); }));
+  BOOST_OUTCOME_TRY(
+      impl_->run(q::size, {}, [&](const sql::row& r) { n = static_cast<std::uint64_t>(r.int64(0)); }));
   return n;
 }
 

@@ -1,9 +1,9 @@
 #include "syn/translation/engine.hpp"
 
+#include <algorithm>
+
 #include "syn/translation/http_engine.hpp"
 #include "syn/translation/opencc_engine.hpp"
-
-#include <algorithm>
 
 namespace syn::translation {
 
@@ -19,8 +19,8 @@ result<std::unique_ptr<translation_engine>> make_engine(const config::translatio
       http_engine_options h;
       h.url = target.url;
       h.target_language = target.engine_language;
-      h.source_language =
-          target.engine_source_language.empty() ? options.engine_source_language : target.engine_source_language;
+      h.source_language = target.engine_source_language.empty() ? options.engine_source_language
+                                                                : target.engine_source_language;
       if (target.api_key.configured()) {
         h.api_key = target.api_key.resolve();
         if (!h.api_key) {
@@ -31,7 +31,8 @@ result<std::unique_ptr<translation_engine>> make_engine(const config::translatio
       h.request_timeout = target.request_timeout;
       // The target's limits, unless the caller asks for smaller ones (tests).
       h.max_chars_per_request = std::min(options.max_chars_per_request, target.max_chars_per_request);
-      h.max_segments_per_request = std::min(options.max_segments_per_request, target.max_segments_per_request);
+      h.max_segments_per_request =
+          std::min(options.max_segments_per_request, target.max_segments_per_request);
       h.retry = options.retry;
       h.verify_peer = options.verify_peer;
       h.ca_file = options.ca_file;

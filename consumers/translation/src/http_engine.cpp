@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "http_post.hpp"
-#include "syn/translation/job_builder.hpp"
 #include "syn/core/utf8.hpp"
+#include "syn/translation/job_builder.hpp"
 #include "text.hpp"
 
 namespace syn::translation {
@@ -337,8 +337,8 @@ result<void> http_engine::check_languages(const std::string& source, const std::
   if (pair && knows_target) return success();
   std::string known;
   for (const auto& c : codes) known += (known.empty() ? "" : " ") + c;
-  return error(errc::engine_config, "the engine at " + url.str() + " does not translate " + src + " -> " + tgt +
-                                        " (its languages: " + known +
+  return error(errc::engine_config, "the engine at " + url.str() + " does not translate " + src + " -> " +
+                                        tgt + " (its languages: " + known +
                                         "); set engine_source_language / engine_language to its codes");
 }
 

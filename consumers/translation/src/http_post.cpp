@@ -1,13 +1,13 @@
 #include "http_post.hpp"
 
-#include "syn/core/http_client.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <tuple>
+
+#include "syn/core/http_client.hpp"
 
 namespace syn::translation::detail {
 namespace {
@@ -36,10 +36,13 @@ error engine_error(const http::client_error& e, const std::string& what, std::ch
   std::string detail = e.message;
   if (detail.rfind(what + ": ", 0) == 0) detail = detail.substr(what.size() + 2);
   if (e.code == http::errc::timed_out) {
-    return {errc::timed_out, what + ": timed out after " + std::to_string(timeout.count()) + " ms (" + detail + ")"};
+    return {errc::timed_out,
+            what + ": timed out after " + std::to_string(timeout.count()) + " ms (" + detail + ")"};
   }
-  if (e.code == http::errc::certificate_rejected) return {errc::engine_config, what + ": server certificate rejected: " + detail};
-  if (e.code == http::errc::bad_url || (e.code == http::errc::tls_failed && detail.rfind("cannot load trusted CAs", 0) == 0)) {
+  if (e.code == http::errc::certificate_rejected)
+    return {errc::engine_config, what + ": server certificate rejected: " + detail};
+  if (e.code == http::errc::bad_url ||
+      (e.code == http::errc::tls_failed && detail.rfind("cannot load trusted CAs", 0) == 0)) {
     return {errc::engine_config, what + ": " + detail};
   }
   return {errc::engine_unavailable, what + ": " + detail};
@@ -65,7 +68,10 @@ std::optional<http_url> http_url::parse(std::string_view s) {
   if (slash != std::string_view::npos) {
     std::string_view target = rest.substr(slash);
     target = target.substr(0, target.find('#'));
-    u.target = target.empty() || target[0] != '/' ? "/" + std::string(target) : std::string(target);
+    // Built by append, not `"/" + std::string(...)`: GCC 12 at -O3 reports a false -Wrestrict
+    // overlap in operator+(const char*, string&&) (GCC PR 105329), a broken release build.
+    u.target = target.empty() || target[0] != '/' ? "/" : "";
+    u.target.append(target);
   }
   if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no credentials in URLs
   std::string_view port;

@@ -104,7 +104,8 @@ result<std::vector<TranslationJob>> build_jobs(const Article& a, const config::t
   if (a.kicker().empty() && a.headline().empty() && a.subheadline().empty() &&
       std::all_of(a.blocks().begin(), a.blocks().end(), [](const auto& b) { return b.text().empty(); }) &&
       std::all_of(a.photos().begin(), a.photos().end(), [](const auto& p) { return p.caption().empty(); })) {
-    return error(errc::invalid_article, "article " + a.id() + " has no text (kicker, headline, blocks, captions)");
+    return error(errc::invalid_article,
+                 "article " + a.id() + " has no text (kicker, headline, blocks, captions)");
   }
   for (const auto& target : cfg.targets) {
     if (detail::ascii_iequals(target.language, source_language)) continue;  // config validation forbids it

@@ -1,14 +1,14 @@
 #pragma once
 /// UTF-8 and time helpers shared by the translation sources (internal).
 
-#include "syn/core/utf8.hpp"
-
 #include <google/protobuf/timestamp.pb.h>
 
 #include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
+
+#include "syn/core/utf8.hpp"
 
 namespace syn::translation::detail {
 

@@ -298,4 +298,3 @@ TEST(RouteRules, KickerRuleWithThinOrZeroWidthSpaceMatchesLikeTheFeed) {
 
 }  // namespace
 }  // namespace syn::translation
-

@@ -169,7 +169,8 @@ TEST(MtServer, LanguageListOnDemand) {
   EXPECT_EQ(r.body["error"], "zh-Hans is not supported");
   EXPECT_EQ(call(s, "POST", "/translate", R"({"q": ["你好"], "source": "zh", "target": "en"})").status, 200U);
   s.control({{"languages", nlohmann::json::array({"zh-Hans", "en"})}});
-  EXPECT_EQ(call(s, "POST", "/translate", R"({"q": ["你好"], "source": "zh-Hans", "target": "en"})").status, 200U);
+  EXPECT_EQ(call(s, "POST", "/translate", R"({"q": ["你好"], "source": "zh-Hans", "target": "en"})").status,
+            200U);
   EXPECT_THROW(s.control({{"languages", nlohmann::json::array()}}), std::invalid_argument);
 }
 

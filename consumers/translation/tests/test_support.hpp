@@ -4,8 +4,8 @@
 #include <chrono>
 #include <string>
 
-#include "syn/core/config.hpp"
 #include "syn/contract/content_hash.hpp"
+#include "syn/core/config.hpp"
 #include "syndication/v1/article.pb.h"
 
 namespace syn::translation::test {

@@ -57,7 +57,8 @@ std::string content_sha256(const Article& a) {
     field(s, "block", Block::Kind_Name(b.kind()) + "\t" + fold(b.text(), b.kind() == Block::SUBHEAD));
   }
   for (const auto& p : a.photos()) {
-    field(s, "photo", std::to_string(p.after_block()) + "\t" + fold(p.caption(), false) + "\t" + fold(p.credit()));
+    field(s, "photo",
+          std::to_string(p.after_block()) + "\t" + fold(p.caption(), false) + "\t" + fold(p.credit()));
   }
   field(s, "jumps", std::to_string(a.continued_from_page()) + "\t" + std::to_string(a.continued_on_page()));
   return sha256_hex(s);

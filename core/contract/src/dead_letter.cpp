@@ -4,12 +4,14 @@
 
 namespace syn::contract {
 
-syndication::v1::DeadLetter make_dead_letter(const failed_record& r, syndication::v1::DeadLetter::Reason reason,
+syndication::v1::DeadLetter make_dead_letter(const failed_record& r,
+                                             syndication::v1::DeadLetter::Reason reason,
                                              const std::string& error, const std::string& group,
                                              std::uint32_t attempts) {
   using google::protobuf::util::TimeUtil;
   syndication::v1::DeadLetter d;
-  d.set_id(std::string(r.topic) + "-" + std::to_string(r.partition) + "-" + std::to_string(r.offset) + "-" + group);
+  d.set_id(std::string(r.topic) + "-" + std::to_string(r.partition) + "-" + std::to_string(r.offset) + "-" +
+           group);
   d.set_topic(std::string(r.topic));
   d.set_partition(r.partition);
   d.set_offset(r.offset);
@@ -31,8 +33,8 @@ syndication::v1::DeadLetter make_dead_letter(const failed_record& r, syndication
   d.set_reason(reason);
   d.set_error(d.original_value_size() == 0
                   ? error
-                  : error + " (dead letter keeps the first " + std::to_string(max_dead_letter_value_bytes) + " of " +
-                        std::to_string(r.value.size()) + " bytes)");
+                  : error + " (dead letter keeps the first " + std::to_string(max_dead_letter_value_bytes) +
+                        " of " + std::to_string(r.value.size()) + " bytes)");
   d.set_consumer_group(group);
   d.set_attempts(attempts);
   const auto now = TimeUtil::GetCurrentTime();

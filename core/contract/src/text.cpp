@@ -7,8 +7,8 @@ namespace syn::contract {
 
 bool is_cjk(char32_t c) noexcept {
   return is_han(c) || (c >= 0x3000 && c <= 0x303F) || (c >= 0xFF00 && c <= 0xFFEF) ||
-         (c >= 0x2018 && c <= 0x201F) || c == 0x2026 || c == 0x2014 || c == 0x2015 ||
-         c == 0x00B7 || c == 0x2027 || (c >= 0x3040 && c <= 0x30FF) || (c >= 0x2460 && c <= 0x24FF) ||
+         (c >= 0x2018 && c <= 0x201F) || c == 0x2026 || c == 0x2014 || c == 0x2015 || c == 0x00B7 ||
+         c == 0x2027 || (c >= 0x3040 && c <= 0x30FF) || (c >= 0x2460 && c <= 0x24FF) ||
          (c >= 0x25A0 && c <= 0x25FF) || c == 0x00BB || c == 0x00AB;
 }
 
@@ -22,8 +22,8 @@ std::string normalise(std::string_view s, Keep keep, std::size_t* length = nullp
   std::size_t written = 0;
   std::string out;
   out.reserve(s.size());
-  char32_t prev = 0;         // last non-space code point written
-  std::size_t left_word = 0; // non-space code points since the previous whitespace run
+  char32_t prev = 0;          // last non-space code point written
+  std::size_t left_word = 0;  // non-space code points since the previous whitespace run
   std::size_t i = 0;
   std::size_t run = 0;  // start of the pending run of non-space text, appended in one go
   while (i < s.size()) {

@@ -1,10 +1,10 @@
 #include "syn/core/kafka/admin.hpp"
 
-#include "client.hpp"
-
 #include <algorithm>
 #include <array>
 #include <utility>
+
+#include "client.hpp"
 
 namespace syn::kafka {
 
@@ -52,7 +52,8 @@ admin::admin(admin&&) noexcept = default;
 admin& admin::operator=(admin&&) noexcept = default;
 admin::~admin() = default;
 
-result<std::vector<topic_creation>> admin::create_topics(std::span<const config::topic_config> topics, deadline d) {
+result<std::vector<topic_creation>> admin::create_topics(std::span<const config::topic_config> topics,
+                                                         deadline d) {
   std::vector<topic_creation> out;
   if (auto* cluster = impl_->embedded()) {
     // The 2.0.2 mock cluster has no CreateTopics handler: create on it directly.
@@ -76,14 +77,16 @@ result<std::vector<topic_creation>> admin::create_topics(std::span<const config:
   auto destroy = [&new_topics] { rd_kafka_NewTopic_destroy_array(new_topics.data(), new_topics.size()); };
   std::array<char, 512> errstr{};
   for (const auto& t : topics) {
-    auto* nt = rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, t.replication_factor, errstr.data(), errstr.size());
+    auto* nt = rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, t.replication_factor, errstr.data(),
+                                     errstr.size());
     if (nt == nullptr) {
       destroy();
       return error(errc::invalid_arg, "topic " + t.name + ": " + errstr.data());
     }
     new_topics.push_back(nt);
     for (const auto& [k, v] : t.config) {
-      if (auto err = rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (auto err = rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
+          err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         destroy();
         return detail::from_code(err, "topic " + t.name + " config " + k);
       }
@@ -160,10 +163,12 @@ result<std::vector<config_entry>> admin::describe_topic_config(const std::string
     const auto* e = entries[i];
     const char* value = rd_kafka_ConfigEntry_value(e);
     out.push_back({rd_kafka_ConfigEntry_name(e), value != nullptr ? value : "",
-                   rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(e)), rd_kafka_ConfigEntry_is_default(e) != 0,
-                   rd_kafka_ConfigEntry_is_read_only(e) != 0, rd_kafka_ConfigEntry_is_sensitive(e) != 0});
+                   rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(e)),
+                   rd_kafka_ConfigEntry_is_default(e) != 0, rd_kafka_ConfigEntry_is_read_only(e) != 0,
+                   rd_kafka_ConfigEntry_is_sensitive(e) != 0});
   }
-  std::sort(out.begin(), out.end(), [](const config_entry& a, const config_entry& b) { return a.name < b.name; });
+  std::sort(out.begin(), out.end(),
+            [](const config_entry& a, const config_entry& b) { return a.name < b.name; });
   return out;
 }
 

@@ -152,7 +152,9 @@ result<void> client::open(rd_kafka_type_t type, properties props,
   for (const auto& [k, v] : props) {
     if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr.data(), errstr.size()) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
-      return error(errc::invalid_arg, "property " + k + "=" + v + ": " + errstr.data());
+      std::string what = "property " + k;
+      what.append("=").append(v).append(": ").append(errstr.data());
+      return error(errc::invalid_arg, what);
     }
   }
   rd_kafka_conf_set_opaque(conf, this);
@@ -200,8 +202,8 @@ void client::record_transport_error(rd_kafka_resp_err_t err, std::string_view re
   // one is a warning: an outage shorter than any wait's deadline (a broker restart) otherwise left
   // no trace at the default level, since the reconnect attempts go to debug and "cannot reach" is
   // only said when a wait runs out. A one-shot command says it in its one error line instead.
-  if (warn_on_outage_ &&
-      (last_transport_error_at_ == clock::time_point{} || now - last_transport_error_at_ > std::chrono::seconds(30))) {
+  if (warn_on_outage_ && (last_transport_error_at_ == clock::time_point{} ||
+                          now - last_transport_error_at_ > std::chrono::seconds(30))) {
     log_->warn("{} broker connection failed: {} (more within 30 s at debug level)", name_, reason);
   }
   // "1/1 brokers are down" says less than the connect failure before it.
@@ -237,7 +239,8 @@ error client::timed_out(std::string_view what, clock::time_point started) const 
     if (cause.rfind("Local: ", 0) == 0) cause = cause.substr(7);
     if (!cause.empty()) cause[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(cause[0])));
     if (auto d = transport_detail(last_transport_error_); !d.empty()) cause += ": " + d;
-    return {errc::timed_out, "cannot reach " + bootstrap_ + " within " + seconds(waited) + " (" + cause + ")"};
+    return {errc::timed_out,
+            "cannot reach " + bootstrap_ + " within " + seconds(waited) + " (" + cause + ")"};
   }
   return {errc::timed_out, std::string(what) + " timed out after " + seconds(waited)};
 }
@@ -247,10 +250,12 @@ std::optional<error> client::fatal_error() const {
   std::array<char, 512> buf{};
   const auto code = rd_kafka_fatal_error(rk_.get(), buf.data(), buf.size());
   if (code == RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
-  return error(make_error_code(static_cast<errc>(code)), std::string("fatal: ") + buf.data(), {.fatal = true});
+  return error(make_error_code(static_cast<errc>(code)), std::string("fatal: ") + buf.data(),
+               {.fatal = true});
 }
 
-result<std::vector<topic_info>> client::metadata(const std::string* only, bool wait_for_topic, deadline d) const {
+result<std::vector<topic_info>> client::metadata(const std::string* only, bool wait_for_topic,
+                                                 deadline d) const {
   const auto started = clock::now();
   rd_kafka_topic_t* rkt = only != nullptr ? rd_kafka_topic_new(rk(), only->c_str(), nullptr) : nullptr;
   const std::string what = only != nullptr ? "metadata for " + *only : std::string("metadata");
@@ -271,7 +276,8 @@ result<std::vector<topic_info>> client::metadata(const std::string* only, bool w
         topic_info ti{t.topic, {}};
         for (int j = 0; j < t.partition_cnt; ++j) {
           const auto& p = t.partitions[j];
-          ti.partitions.push_back({p.id, p.leader, std::vector<std::int32_t>(p.replicas, p.replicas + p.replica_cnt),
+          ti.partitions.push_back({p.id, p.leader,
+                                   std::vector<std::int32_t>(p.replicas, p.replicas + p.replica_cnt),
                                    std::vector<std::int32_t>(p.isrs, p.isrs + p.isr_cnt)});
         }
         std::sort(ti.partitions.begin(), ti.partitions.end(),
@@ -285,12 +291,14 @@ result<std::vector<topic_info>> client::metadata(const std::string* only, bool w
     if (md != nullptr) rd_kafka_metadata_destroy(md);
     if (!failure) {
       if (rkt != nullptr) rd_kafka_topic_destroy(rkt);
-      std::sort(out.begin(), out.end(), [](const topic_info& a, const topic_info& b) { return a.name < b.name; });
+      std::sort(out.begin(), out.end(),
+                [](const topic_info& a, const topic_info& b) { return a.name < b.name; });
       return out;
     }
     const bool unknown_topic = *failure == errc::unknown_topic_or_partition;
     const bool again = failure->retriable() && failure->code() != make_error_code(errc::timed_out) &&
-                       (wait_for_topic || !unknown_topic) && clock::now() + std::chrono::milliseconds(100) < d;
+                       (wait_for_topic || !unknown_topic) &&
+                       clock::now() + std::chrono::milliseconds(100) < d;
     if (!again) {
       if (rkt != nullptr) rd_kafka_topic_destroy(rkt);
       // Out of time while the brokers were unreachable: say so once, plainly.

@@ -1,23 +1,23 @@
 #pragma once
 // Internal to the Kafka client layer: the rd_kafka_t handle, its callbacks, error conversion.
 
-#include "syn/core/kafka/embedded.hpp"
-#include "syn/core/kafka/error.hpp"
-#include "syn/core/kafka/properties.hpp"
-#include "syn/core/kafka/types.hpp"
-
 #include <librdkafka/rdkafka.h>
 #include <spdlog/logger.h>
 
 #include <chrono>
 #include <functional>
-#include <optional>
-#include <span>
-#include <vector>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "syn/core/kafka/embedded.hpp"
+#include "syn/core/kafka/error.hpp"
+#include "syn/core/kafka/properties.hpp"
+#include "syn/core/kafka/types.hpp"
 
 namespace syn::kafka::detail {
 
@@ -33,7 +33,9 @@ struct rd_kafka_deleter {
   void operator()(rd_kafka_t* rk) const noexcept { rd_kafka_destroy(rk); }
 };
 struct tpl_deleter {
-  void operator()(rd_kafka_topic_partition_list_t* l) const noexcept { rd_kafka_topic_partition_list_destroy(l); }
+  void operator()(rd_kafka_topic_partition_list_t* l) const noexcept {
+    rd_kafka_topic_partition_list_destroy(l);
+  }
 };
 struct queue_deleter {
   void operator()(rd_kafka_queue_t* q) const noexcept { rd_kafka_queue_destroy(q); }
@@ -88,7 +90,8 @@ class client {
  public:
   /// Builds the conf from `props` (resolving `embedded`), installs log/error callbacks, lets
   /// `customize` add role callbacks, and creates the handle.
-  result<void> open(rd_kafka_type_t type, properties props, const std::function<void(rd_kafka_conf_t*)>& customize);
+  result<void> open(rd_kafka_type_t type, properties props,
+                    const std::function<void(rd_kafka_conf_t*)>& customize);
 
   /// A role that runs for days (a group consumer) logs the first broker connection failure after
   /// 30 quiet seconds as a warning; a one-shot command leaves it to its one error line.

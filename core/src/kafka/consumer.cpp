@@ -1,11 +1,11 @@
 #include "syn/core/kafka/consumer.hpp"
 
-#include "client.hpp"
-
 #include <cstring>
 #include <exception>
 #include <thread>
 #include <utility>
+
+#include "client.hpp"
 
 namespace syn::kafka {
 
@@ -44,8 +44,10 @@ std::vector<header> message::headers() const {
   const char* name = nullptr;
   const void* val = nullptr;
   std::size_t size = 0;
-  for (std::size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-    out.push_back({name, val == nullptr ? std::string_view{} : std::string_view(static_cast<const char*>(val), size)});
+  for (std::size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+       ++i) {
+    out.push_back(
+        {name, val == nullptr ? std::string_view{} : std::string_view(static_cast<const char*>(val), size)});
   }
   return out;
 }
@@ -237,7 +239,8 @@ std::optional<error> consumer::fatal_error() const { return impl_ ? impl_->fatal
 result<void> consumer::subscribe(std::span<const std::string> topics) {
   BOOST_OUTCOME_TRY(usable(impl_));
   detail::tpl_ptr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
-  for (const auto& t : topics) rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  for (const auto& t : topics)
+    rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
   if (auto err = rd_kafka_subscribe(impl_->rk(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return detail::from_code(err, "subscribe");
   }
@@ -297,11 +300,13 @@ result<void> consumer::commit(std::span<const partition_offset> offsets, deadlin
   return success();
 }
 
-result<std::vector<partition_offset>> consumer::committed(std::span<const topic_partition> parts, deadline d) {
+result<std::vector<partition_offset>> consumer::committed(std::span<const topic_partition> parts,
+                                                          deadline d) {
   BOOST_OUTCOME_TRY(usable(impl_));
   const auto started = clock::now();
   auto list = detail::to_list(parts);
-  if (auto err = rd_kafka_committed(impl_->rk(), list.get(), remaining_ms(d)); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  if (auto err = rd_kafka_committed(impl_->rk(), list.get(), remaining_ms(d));
+      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return impl_->bounded(err, "committed offsets", started);
   }
   return detail::from_list(list.get());
@@ -356,7 +361,8 @@ result<watermarks> consumer::watermark_offsets(const std::string& topic, std::in
   return w;
 }
 
-std::optional<watermarks> consumer::fetched_watermark_offsets(const std::string& topic, std::int32_t partition) {
+std::optional<watermarks> consumer::fetched_watermark_offsets(const std::string& topic,
+                                                              std::int32_t partition) {
   if (!impl_) return std::nullopt;
   watermarks w;
   if (rd_kafka_get_watermark_offsets(impl_->rk(), topic.c_str(), partition, &w.low, &w.high) !=

@@ -1,12 +1,12 @@
 #include "syn/core/kafka/embedded.hpp"
 
-#include "client.hpp"
-
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
 #include <array>
 #include <mutex>
+
+#include "client.hpp"
 
 namespace syn::kafka {
 

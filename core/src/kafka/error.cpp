@@ -30,15 +30,18 @@ static_assert(static_cast<int>(errc::offset_out_of_range) == RD_KAFKA_RESP_ERR_O
 static_assert(static_cast<int>(errc::unknown_topic_or_partition) == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
 static_assert(static_cast<int>(errc::not_leader_for_partition) == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
 static_assert(static_cast<int>(errc::request_timed_out) == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
-static_assert(static_cast<int>(errc::coordinator_not_available) == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE);
+static_assert(static_cast<int>(errc::coordinator_not_available) ==
+              RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE);
 static_assert(static_cast<int>(errc::not_coordinator) == RD_KAFKA_RESP_ERR_NOT_COORDINATOR);
 static_assert(static_cast<int>(errc::rebalance_in_progress) == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS);
 static_assert(static_cast<int>(errc::unsupported_version) == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION);
 static_assert(static_cast<int>(errc::topic_already_exists) == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS);
 static_assert(static_cast<int>(errc::invalid_partitions) == RD_KAFKA_RESP_ERR_INVALID_PARTITIONS);
-static_assert(static_cast<int>(errc::invalid_replication_factor) == RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR);
+static_assert(static_cast<int>(errc::invalid_replication_factor) ==
+              RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR);
 static_assert(static_cast<int>(errc::invalid_config) == RD_KAFKA_RESP_ERR_INVALID_CONFIG);
-static_assert(static_cast<int>(errc::out_of_order_sequence_number) == RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+static_assert(static_cast<int>(errc::out_of_order_sequence_number) ==
+              RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
 static_assert(static_cast<int>(errc::invalid_producer_epoch) == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH);
 static_assert(static_cast<int>(errc::invalid_txn_state) == RD_KAFKA_RESP_ERR_INVALID_TXN_STATE);
 static_assert(static_cast<int>(errc::concurrent_transactions) == RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS);
@@ -241,12 +244,14 @@ const std::error_category& kafka_category() noexcept {
 }
 
 std::string code_name(std::error_code ec) {
-  if (ec.category() != kafka_category()) return ec.category().name() + std::string(":") + std::to_string(ec.value());
+  if (ec.category() != kafka_category())
+    return ec.category().name() + std::string(":") + std::to_string(ec.value());
   return rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(ec.value()));
 }
 
 bool is_retriable(std::error_code ec) noexcept {
-  if (ec.category() == kafka_category()) return is_retriable_code(static_cast<rd_kafka_resp_err_t>(ec.value()));
+  if (ec.category() == kafka_category())
+    return is_retriable_code(static_cast<rd_kafka_resp_err_t>(ec.value()));
   return ec == std::errc::timed_out || ec == std::errc::resource_unavailable_try_again;
 }
 

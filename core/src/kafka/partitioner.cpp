@@ -48,7 +48,8 @@ std::uint32_t murmur2(std::string_view key) noexcept {
 
 std::int32_t partition_for(std::string_view key, std::int32_t partition_count) noexcept {
   if (partition_count <= 0) return 0;
-  return static_cast<std::int32_t>((murmur2(key) & 0x7fffffffU) % static_cast<std::uint32_t>(partition_count));
+  return static_cast<std::int32_t>((murmur2(key) & 0x7fffffffU) %
+                                   static_cast<std::uint32_t>(partition_count));
 }
 
 }  // namespace syn::kafka

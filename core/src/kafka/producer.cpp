@@ -1,13 +1,13 @@
 #include "syn/core/kafka/producer.hpp"
 
-#include "client.hpp"
-#include "syn/core/kafka/consumer.hpp"
-#include "syn/core/kafka/partitioner.hpp"
-
 #include <cstdint>
 #include <map>
 #include <thread>
 #include <utility>
+
+#include "client.hpp"
+#include "syn/core/kafka/consumer.hpp"
+#include "syn/core/kafka/partitioner.hpp"
 
 namespace syn::kafka {
 
@@ -52,8 +52,9 @@ struct producer::impl final : detail::client {
   error bounded(error e, std::string_view what, clock::time_point started) const {
     if (e == errc::timed_out) {
       auto t = timed_out(what, started);
-      return {t.code(), t.message(), {.fatal = e.fatal(), .retriable = e.retriable(),
-                                      .txn_requires_abort = e.txn_requires_abort()}};
+      return {t.code(),
+              t.message(),
+              {.fatal = e.fatal(), .retriable = e.retriable(), .txn_requires_abort = e.txn_requires_abort()}};
     }
     return e;
   }
@@ -243,7 +244,8 @@ result<std::uint64_t> producer::send(const outgoing_record& rec, deadline d) {
       rd_kafka_poll(impl_->rk(), std::min(100, std::max(1, remaining_ms(d))));
       continue;
     }
-    if (err == errc::queue_full) return impl_->timed_out("send to " + topic + " (producer queue full)", started);
+    if (err == errc::queue_full)
+      return impl_->timed_out("send to " + topic + " (producer queue full)", started);
     return err;
   }
 }

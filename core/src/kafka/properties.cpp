@@ -7,7 +7,9 @@
 
 namespace syn::kafka {
 
-bool is_embedded(const config::kafka_config& cfg) noexcept { return cfg.bootstrap_servers == embedded_bootstrap; }
+bool is_embedded(const config::kafka_config& cfg) noexcept {
+  return cfg.bootstrap_servers == embedded_bootstrap;
+}
 
 namespace {
 
@@ -77,9 +79,10 @@ pairs required_for(role r, const role_options& o) {
 /// not passed to producers and admin clients (librdkafka would warn that it ignores them).
 bool consumer_only(const std::string& key) {
   static const std::set<std::string, std::less<>> keys{
-      "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms", "group.instance.id",
-      "group.protocol.type", "partition.assignment.strategy", "auto.offset.reset", "fetch.wait.max.ms",
-      "fetch.min.bytes", "fetch.max.bytes", "fetch.message.max.bytes", "max.partition.fetch.bytes",
+      "session.timeout.ms",  "heartbeat.interval.ms",      "max.poll.interval.ms",
+      "group.instance.id",   "group.protocol.type",        "partition.assignment.strategy",
+      "auto.offset.reset",   "fetch.wait.max.ms",          "fetch.min.bytes",
+      "fetch.max.bytes",     "fetch.message.max.bytes",    "max.partition.fetch.bytes",
       "queued.min.messages", "queued.max.messages.kbytes", "coordinator.query.interval.ms",
       "check.crcs"};
   return keys.contains(key);
@@ -113,9 +116,14 @@ result<properties> build_properties(const config::kafka_config& cfg, role r, con
   }
   for (auto& [k, v] : required_for(r, opts)) {
     if (auto it = user.find(k); it != user.end() && it->second != v) {
-      return error(errc::invalid_arg, "kafka.client." + k + "=" + it->second + " conflicts with the " +
-                                          (r == role::consumer ? "consumer" : "producer") + "'s required " + k +
-                                          "=" + v);
+      std::string what = "kafka.client." + k;
+      what.append("=").append(it->second).append(" conflicts with the ");
+      what.append(r == role::consumer ? "consumer" : "producer")
+          .append("'s required ")
+          .append(k)
+          .append("=")
+          .append(v);
+      return error(errc::invalid_arg, what);
     }
     props[k] = v;
   }

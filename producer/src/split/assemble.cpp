@@ -29,12 +29,33 @@ bool unbalanced(std::string_view t) noexcept {
   int ascii_quotes = 0;
   for (std::size_t i = 0; i < t.size();) {
     switch (next_cp(t, i)) {
-      case U'“': case U'「': case U'『': ++quotes; break;
-      case U'”': case U'」': case U'』': --quotes; break;
-      case U'（': case U'(': case U'《': case U'【': ++brackets; break;
-      case U'）': case U')': case U'》': case U'】': --brackets; break;
-      case U'"': ++ascii_quotes; break;
-      default: break;
+      case U'“':
+      case U'「':
+      case U'『':
+        ++quotes;
+        break;
+      case U'”':
+      case U'」':
+      case U'』':
+        --quotes;
+        break;
+      case U'（':
+      case U'(':
+      case U'《':
+      case U'【':
+        ++brackets;
+        break;
+      case U'）':
+      case U')':
+      case U'》':
+      case U'】':
+        --brackets;
+        break;
+      case U'"':
+        ++ascii_quotes;
+        break;
+      default:
+        break;
     }
   }
   return quotes > 0 || brackets > 0 || ascii_quotes % 2 != 0;
@@ -53,12 +74,18 @@ bool is_heading(const chunk& c) {
   std::size_t clauses = 0;
   for (std::size_t i = 0; i < t.size();) {
     switch (next_cp(t, i)) {
-      case U'。': case U'；': case U';':
+      case U'。':
+      case U'；':
+      case U';':
         return false;
-      case U'？': case U'！': case U'?': case U'!':
+      case U'？':
+      case U'！':
+      case U'?':
+      case U'!':
         if (i < t.size()) return false;
         break;
-      case U'，': case U',':
+      case U'，':
+      case U',':
         if (++clauses > 1) return false;
         break;
       default:
@@ -67,9 +94,19 @@ bool is_heading(const chunk& c) {
   }
   const char32_t last = last_cp(t);
   switch (last) {
-    case U'；': case U';': case U'：': case U':': case U'，': case U',': case U'、': case U'…':
+    case U'；':
+    case U';':
+    case U'：':
+    case U':':
+    case U'，':
+    case U',':
+    case U'、':
+    case U'…':
       return false;
-    case U'？': case U'！': case U'?': case U'!':
+    case U'？':
+    case U'！':
+    case U'?':
+    case U'!':
       if (len > max_question_heading) return false;
       break;
     default:
@@ -130,16 +167,33 @@ class assembler {
       const chunk& c = chunks_[i_];
       if (c.dropped || c.kind == chunk_kind::masthead) continue;
       switch (c.kind) {
-        case chunk_kind::kicker: on_kicker(c); break;
-        case chunk_kind::briefs_label: on_briefs(c); break;
-        case chunk_kind::byline: on_byline(c); break;
-        case chunk_kind::attribution: on_attribution(c); break;
-        case chunk_kind::photo: on_photo(c); break;
-        case chunk_kind::jump: on_jump(c); break;
-        case chunk_kind::editor_label: note_next_ = true; break;
-        case chunk_kind::text: on_text(c); break;
+        case chunk_kind::kicker:
+          on_kicker(c);
+          break;
+        case chunk_kind::briefs_label:
+          on_briefs(c);
+          break;
+        case chunk_kind::byline:
+          on_byline(c);
+          break;
+        case chunk_kind::attribution:
+          on_attribution(c);
+          break;
+        case chunk_kind::photo:
+          on_photo(c);
+          break;
+        case chunk_kind::jump:
+          on_jump(c);
+          break;
+        case chunk_kind::editor_label:
+          note_next_ = true;
+          break;
+        case chunk_kind::text:
+          on_text(c);
+          break;
         case chunk_kind::masthead:
-        case chunk_kind::furniture: break;
+        case chunk_kind::furniture:
+          break;
       }
     }
     return finish();
@@ -281,7 +335,8 @@ class assembler {
     std::size_t headings = 0;
     std::size_t seen = 0;
     // Bounded in chunks too, photos included, so a run of photos cannot make this quadratic.
-    for (std::size_t j = i + 1; j < chunks_.size() && j <= i + 4 * max_lookahead && seen < max_lookahead; ++j) {
+    for (std::size_t j = i + 1; j < chunks_.size() && j <= i + 4 * max_lookahead && seen < max_lookahead;
+         ++j) {
       const chunk& n = chunks_[j];
       if (n.dropped || n.kind == chunk_kind::photo || n.kind == chunk_kind::furniture) continue;
       ++seen;
@@ -372,7 +427,8 @@ class assembler {
     Article* a = cur();
     const bool dateline_start = c.lead;
     // The second half of a paragraph cut by a blank line (or by a dropped-in caption).
-    if (a != nullptr && st_.open_paragraph && !dateline_start && !(is_heading(c) && new_article_follows(i_))) {
+    if (a != nullptr && st_.open_paragraph && !dateline_start &&
+        !(is_heading(c) && new_article_follows(i_))) {
       Block* last = a->mutable_blocks(a->blocks_size() - 1);
       std::string text = *last->mutable_text();
       append_joined(text, c.text);
@@ -391,7 +447,8 @@ class assembler {
     }
     if (is_overline(c) && next_is_heading(i_)) {
       // Start the title stack: kicker now, the heading after it is the headline.
-      if (a == nullptr || has_body(*a) || !a->headline().empty() || a->contributors_size() > 0 || st_.closed) {
+      if (a == nullptr || has_body(*a) || !a->headline().empty() || a->contributors_size() > 0 ||
+          st_.closed) {
         a = &start(c);
       }
       a->set_kicker(normalise_heading(c.raw));
@@ -416,8 +473,7 @@ class assembler {
       a->set_dateline_lead(d->own_paper);
       add_people(*a, d->people);
       text = normalise_body(std::string_view(c.raw).substr(d->consumed));
-    } else if (a == nullptr || (st_.closed && has_body(*a)) ||
-               (in_briefs_ && c.marked && has_body(*a))) {
+    } else if (a == nullptr || (st_.closed && has_body(*a)) || (in_briefs_ && c.marked && has_body(*a))) {
       a = &start(c);
     }
     add_people(*a, c.people);  // a byline glued to the paragraph's start
@@ -437,7 +493,8 @@ class assembler {
   /// Title lines that ask: at most 80 characters (two printed lines), ending in `？`/`?`, no
   /// sentence end but `？`.
   static bool is_question_subtitle(const chunk& c) {
-    if (c.kind != chunk_kind::text || c.lead || c.length > 80 || !lexicon_active("renmin-ribao")) return false;
+    if (c.kind != chunk_kind::text || c.lead || c.length > 80 || !lexicon_active("renmin-ribao"))
+      return false;
     const std::string_view t = c.text;
     const char32_t last = last_cp(t);
     if (last != U'？' && last != U'?') return false;
@@ -446,7 +503,8 @@ class assembler {
 
   static bool is_editor_label_text(std::string_view raw, std::string_view& rest) {
     const std::string_view s = strip_marker(raw);
-    for (std::string_view label : {"【编者按】", "[编者按]", "编者按：", "编者按:", "编者按 ", "编后：", "编后:"}) {
+    for (std::string_view label :
+         {"【编者按】", "[编者按]", "编者按：", "编者按:", "编者按 ", "编后：", "编后:"}) {
       if (starts_with(s, label)) {
         rest = trim(s.substr(label.size()));
         return !rest.empty();
@@ -493,8 +551,8 @@ class assembler {
     for (auto& d : drafts_) {
       Article& a = d.article;
       // Photo news: a headline over a captioned photo and no text of its own.
-      const bool photo_news = !a.headline().empty() && a.photos_size() > 0 && !a.photos(0).caption().empty() &&
-                              lexicon_active("ningbo-wanbao");
+      const bool photo_news = !a.headline().empty() && a.photos_size() > 0 &&
+                              !a.photos(0).caption().empty() && lexicon_active("ningbo-wanbao");
       if (!has_body(a) && !photo_news) {
         if (has_head(a) || a.photos_size() > 0) {
           warnings_.push_back(make_warning(d.line, "heading without article text; dropped",
@@ -503,14 +561,16 @@ class assembler {
         continue;
       }
       if (a.headline().empty()) {
-        warnings_.push_back(make_warning(d.line, "article without a headline", a.blocks(0).text().substr(0, 60)));
+        warnings_.push_back(
+            make_warning(d.line, "article without a headline", a.blocks(0).text().substr(0, 60)));
       }
       out.push_back(std::move(d));
     }
     return out;
   }
 
-  static syndication::v1::SplitWarning make_warning(std::uint32_t line, std::string reason, std::string text) {
+  static syndication::v1::SplitWarning make_warning(std::uint32_t line, std::string reason,
+                                                    std::string text) {
     syndication::v1::SplitWarning w;
     w.set_line(line);
     w.set_reason(std::move(reason));

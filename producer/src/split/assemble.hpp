@@ -3,12 +3,12 @@
 /// articles (kicker, headline, sub-headline, contributors, dateline, blocks, photos, jumps).
 /// Ids, hashes and the issue fields are filled later by the splitter.
 
+#include <string>
+#include <vector>
+
 #include "split/classify.hpp"
 #include "syndication/v1/article.pb.h"
 #include "syndication/v1/issue.pb.h"
-
-#include <string>
-#include <vector>
 
 namespace syn::producer::detail {
 

@@ -1,11 +1,11 @@
 #include "split/classify.hpp"
 
-#include "split/lexicon.hpp"
-#include "split/text.hpp"
-
 #include <algorithm>
 #include <array>
 #include <vector>
+
+#include "split/lexicon.hpp"
+#include "split/text.hpp"
 
 namespace syn::producer::detail {
 
@@ -88,8 +88,8 @@ bool is_name_char(char32_t c) noexcept {
 }
 
 bool is_list_separator(char32_t c) noexcept {
-  return c == U'、' || c == U'，' || c == U',' || c == U'；' || c == U';' || c == U'/' ||
-         c == U'／' || c == U'：' || c == U':';
+  return c == U'、' || c == U'，' || c == U',' || c == U'；' || c == U';' || c == U'/' || c == U'／' ||
+         c == U'：' || c == U':';
 }
 
 bool is_marker(char32_t c) noexcept {
@@ -178,7 +178,8 @@ std::size_t outlet_dateline(std::string_view raw, std::size_t i, bool& own_paper
       if (m < raw.size()) {
         std::size_t q = m;
         const char32_t after = next_cp(raw, q);
-        if (!(is_space(after) || is_bracket_open(after) || is_bracket_close(after) || after == U'：' || after == U':')) {
+        if (!(is_space(after) || is_bracket_open(after) || is_bracket_close(after) || after == U'：' ||
+              after == U':')) {
           return std::string_view::npos;
         }
       }
@@ -208,8 +209,10 @@ std::optional<std::string_view> kicker_text(std::string_view line) noexcept {
   while (i < line.size()) {
     std::size_t j = i;
     const char32_t c = next_cp(line, j);
-    if (is_kicker_marker(c)) arrow = true;
-    else if (!(c == U'(' || c == U')' || c == U'（' || c == U'）' || is_space(c))) break;
+    if (is_kicker_marker(c))
+      arrow = true;
+    else if (!(c == U'(' || c == U')' || c == U'（' || c == U'）' || is_space(c)))
+      break;
     i = j;
   }
   std::string_view rest;
@@ -234,8 +237,10 @@ bool is_editor_label(std::string_view line, std::string_view* rest = nullptr) no
     if (starts_with(after, "】")) after.remove_prefix(std::string_view("】").size());
     if (starts_with(after, "]")) after.remove_prefix(1);
     after = trim(after);
-    if (starts_with(after, "：")) after.remove_prefix(std::string_view("：").size());
-    else if (starts_with(after, ":")) after.remove_prefix(1);
+    if (starts_with(after, "："))
+      after.remove_prefix(std::string_view("：").size());
+    else if (starts_with(after, ":"))
+      after.remove_prefix(1);
     after = trim(after);
     if (rest != nullptr) *rest = after;
     return true;
@@ -444,7 +449,8 @@ constexpr std::size_t max_short_chunk = 200;
 /// Lines that stand alone: never part of a wrapped paragraph, before or after.
 bool is_standalone(std::string_view line) {
   line = trim(line);
-  if (line.size() > 4 * max_structural_line || visible_length(line, max_structural_line) > max_structural_line) {
+  if (line.size() > 4 * max_structural_line ||
+      visible_length(line, max_structural_line) > max_structural_line) {
     return false;
   }
   const std::string_view unmarked = strip_marker(line);
@@ -454,8 +460,8 @@ bool is_standalone(std::string_view line) {
     return true;
   }
   return kicker_text(line) || is_editor_label(line) || is_briefs_label(line) || find_jump(line, true) ||
-         is_furniture(line) || is_source_credit(line) ||
-         find_credit(line) || parse_people(unmarked, Contributor::REPORTER, true) ||
+         is_furniture(line) || is_source_credit(line) || find_credit(line) ||
+         parse_people(unmarked, Contributor::REPORTER, true) ||
          parse_people(strip_brackets(unmarked), Contributor::REPORTER, true);
 }
 
@@ -533,7 +539,7 @@ bool is_furniture(std::string_view line) {
   std::size_t end = 0;
   if (page_label_at(line, 0, &end) != 0) {
     std::string_view rest = trim(line.substr(end));
-    if (starts_with(rest, ":") ) rest = trim(rest.substr(1));
+    if (starts_with(rest, ":")) rest = trim(rest.substr(1));
     if (starts_with(rest, "：")) rest = trim(rest.substr(std::string_view("：").size()));
     if (visible_length(rest, 12) <= 10 && rest.find("。") == std::string_view::npos) return true;
   }
@@ -700,7 +706,8 @@ std::optional<dateline> parse_dateline(std::string_view raw) {
       return std::nullopt;
     }
     d.own_paper = true;
-  } else if (const std::size_t x = std::min(match_loose(raw, open, "新华社"), match_loose(raw, open, "中新社"));
+  } else if (const std::size_t x =
+                 std::min(match_loose(raw, open, "新华社"), match_loose(raw, open, "中新社"));
              x != std::string_view::npos) {
     i = scan_to(x, 20);
     if (i == std::string::npos) return std::nullopt;
@@ -718,8 +725,10 @@ std::optional<dateline> parse_dateline(std::string_view raw) {
   d.text = remove_spaces(raw.substr(open, i - open));
   if (open != 0) {
     std::size_t k = i;
-    if (i < raw.size() && is_bracket_close(next_cp(raw, k))) i = k;
-    else return std::nullopt;
+    if (i < raw.size() && is_bracket_close(next_cp(raw, k)))
+      i = k;
+    else
+      return std::nullopt;
   }
   auto skip_spaces = [&] {
     while (i < raw.size()) {
@@ -763,8 +772,10 @@ std::optional<dateline> parse_dateline(std::string_view raw) {
     }
   }
   skip_spaces();
-  if (starts_with(raw.substr(i), "：")) i += std::string_view("：").size();
-  else if (starts_with(raw.substr(i), ":")) ++i;
+  if (starts_with(raw.substr(i), "："))
+    i += std::string_view("：").size();
+  else if (starts_with(raw.substr(i), ":"))
+    ++i;
   skip_spaces();
   d.consumed = i;
   return d;
@@ -805,7 +816,8 @@ std::optional<credit_split> find_credit(std::string_view raw) {
   for (std::string_view p : {"图/", "图／", "摄影/", "摄影／", "摄影：", "摄影:", "图：", "图:"}) {
     if (starts_with(unmarked, p) && visible_length(unmarked, 30) <= 30) {
       credit_split c;
-      if (auto people = parse_people(unmarked.substr(p.size()), Contributor::PHOTOGRAPHER, false, &c.credit)) {
+      if (auto people =
+              parse_people(unmarked.substr(p.size()), Contributor::PHOTOGRAPHER, false, &c.credit)) {
         for (auto& q : *people) c.people.push_back({q.name, Contributor::PHOTOGRAPHER});
         return c;
       }
@@ -847,10 +859,14 @@ std::optional<credit_split> find_credit(std::string_view raw) {
     s = trim(s.substr(0, e));
     bracketed = true;
   }
-  if (reported) s = trim(s);
-  else if (ends_with(s, "摄影")) s.remove_suffix(std::string_view("摄影").size());
-  else if (ends_with(s, "摄")) s.remove_suffix(std::string_view("摄").size());
-  else return std::nullopt;
+  if (reported)
+    s = trim(s);
+  else if (ends_with(s, "摄影"))
+    s.remove_suffix(std::string_view("摄影").size());
+  else if (ends_with(s, "摄"))
+    s.remove_suffix(std::string_view("摄").size());
+  else
+    return std::nullopt;
   s = trim(s);
   while (ends_with(s, "/")) s = trim(s.substr(0, s.size() - 1));
   if (s.empty()) return std::nullopt;
@@ -943,7 +959,8 @@ bool ends_with_sentence(std::string_view line) noexcept {
   for (int n = 0; n < 3 && e > 0; ++n) {
     const char32_t c = prev_cp(line, e);
     if (ends_sentence(c)) return true;
-    if (!(c == U'”' || c == U'’' || c == U'」' || c == U'』' || c == U'"' || c == U'）' || c == U')')) return false;
+    if (!(c == U'”' || c == U'’' || c == U'」' || c == U'』' || c == U'"' || c == U'）' || c == U')'))
+      return false;
   }
   return false;
 }
@@ -976,7 +993,8 @@ bool ends_with_credit(std::string_view line) noexcept {
 /// Is every line of 30 letters or more (and there is one) a whole paragraph, ending a sentence
 /// or a credit?
 /// Then the page was extracted one paragraph per line.
-bool lines_are_paragraphs(const std::vector<source_line>& lines, const std::vector<std::size_t>& line_letters) {
+bool lines_are_paragraphs(const std::vector<source_line>& lines,
+                          const std::vector<std::size_t>& line_letters) {
   std::size_t long_lines = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto& l = lines[i];
@@ -1046,9 +1064,9 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
     // Title lines directly above their text, no blank line between. In a column, a full-width
     // line after title lines of less than half the width starts the text; on a page whose long
     // lines are whole paragraphs, so does any longer line that is not a title line.
-    const bool after_title =
-        open && !heading_like && !stack.empty() && stack.front() != nullptr && n >= stack_letters + 4 &&
-        (width != 0 ? stack_letters * 2 < width && n + 2 >= width : whole_paragraphs);
+    const bool after_title = open && !heading_like && !stack.empty() && stack.front() != nullptr &&
+                             n >= stack_letters + 4 &&
+                             (width != 0 ? stack_letters * 2 < width && n + 2 >= width : whole_paragraphs);
     if (!open || is_indented(line.text) || standalone || prev_structural || prev_short_end || after_title ||
         starts_paragraph(t)) {
       unstack();

@@ -3,14 +3,14 @@
 /// Also the small parsers for the things a chunk can be (bylines, photo credits, datelines, jump
 /// lines), which later stages reuse.
 
-#include "split/decode.hpp"
-#include "syndication/v1/article.pb.h"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "split/decode.hpp"
+#include "syndication/v1/article.pb.h"
 
 namespace syn::producer::detail {
 
@@ -34,16 +34,16 @@ enum class chunk_kind {
   editor_label,  ///< `编者按` on its own line
   briefs_label,  ///< `简讯` and other briefs column headings
   masthead,      ///< consumed by the masthead reader
-  furniture,     ///< page furniture: `责任编辑：X`, a stray page label `A03`, `3`; not part of any article
+  furniture,  ///< page furniture: `责任编辑：X`, a stray page label `A03`, `3`; not part of any article
 };
 
 /// One paragraph-sized piece of the input: a run of non-blank lines (see `make_chunks`).
 struct chunk {
   chunk_kind kind = chunk_kind::text;
-  std::uint32_t line = 0;  ///< first source line
-  std::string raw;         ///< the lines joined, spaces as extracted, marker removed
-  std::string text;        ///< normalised (`normalise_body`) payload: kicker, paragraph, caption
-  bool marked = false;     ///< text started with a ■ ● ◆ ▲ ◎ ○ □ marker (now removed)
+  std::uint32_t line = 0;       ///< first source line
+  std::string raw;              ///< the lines joined, spaces as extracted, marker removed
+  std::string text;             ///< normalised (`normalise_body`) payload: kicker, paragraph, caption
+  bool marked = false;          ///< text started with a ■ ● ◆ ▲ ◎ ○ □ marker (now removed)
   std::vector<person> people;   ///< byline, attribution, photo credit
   std::string credit;           ///< photo: the credit as printed, `本报记者 杨鹤`
   bool jump_out = false;        ///< jump: `下转` (true) or `上接` (false)

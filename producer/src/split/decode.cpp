@@ -1,8 +1,5 @@
 #include "split/decode.hpp"
 
-#include "split/text.hpp"
-#include "syn/producer/splitter.hpp"
-
 #include <iconv.h>
 
 #include <algorithm>
@@ -10,6 +7,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+
+#include "split/text.hpp"
+#include "syn/producer/splitter.hpp"
 
 namespace syn::producer::detail {
 
@@ -115,8 +115,10 @@ bool looks_chinese(std::string_view utf8) noexcept {
   for (std::size_t i = 0; i < utf8.size();) {
     const char32_t c = next_cp(utf8, i);
     if (c < 0x80) continue;
-    if (is_han(c)) ++han;
-    else ++other;
+    if (is_han(c))
+      ++han;
+    else
+      ++other;
   }
   return han > 0 && han >= other;
 }
@@ -179,8 +181,9 @@ std::size_t find_invalid_utf8(std::string_view s) noexcept {
 
 decoded_input decode_input(std::string_view raw, const std::string& source) {
   if (raw.size() > max_input_bytes) {
-    throw split_error(source, 0, "input too large (" + std::to_string(raw.size()) + " bytes; limit " +
-                                     std::to_string(max_input_bytes) + ")");
+    throw split_error(source, 0,
+                      "input too large (" + std::to_string(raw.size()) + " bytes; limit " +
+                          std::to_string(max_input_bytes) + ")");
   }
   decoded_input out;
   std::string converted;

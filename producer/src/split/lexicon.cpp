@@ -124,12 +124,30 @@ constexpr std::array<lexicon_entry, 14> furniture{{
 }};
 
 constexpr std::array<lexicon_entry, 24> sections{{
-    {"要闻", "issue"},     {"综合", "taizhou-ribao"}, {"经济", "issue"},   {"社会", "base"},
-    {"评论", "base"},      {"时评", "base"},          {"城事", "xiandai-kuaibao"}, {"国内", "base"},
-    {"国际", "base"},      {"体育", "base"},          {"文化", "base"},    {"副刊", "base"},
-    {"专版", "base"},      {"民生", "base"},          {"法治", "base"},    {"教育", "base"},
-    {"健康", "base"},      {"旅游", "base"},          {"财经", "base"},    {"热线新闻", "taiyuan-wanbao"},
-    {"关注", "base"},      {"县域", "base"},          {"视觉", "base"},    {"锐评观点", "zhoukou-wanbao"},
+    {"要闻", "issue"},
+    {"综合", "taizhou-ribao"},
+    {"经济", "issue"},
+    {"社会", "base"},
+    {"评论", "base"},
+    {"时评", "base"},
+    {"城事", "xiandai-kuaibao"},
+    {"国内", "base"},
+    {"国际", "base"},
+    {"体育", "base"},
+    {"文化", "base"},
+    {"副刊", "base"},
+    {"专版", "base"},
+    {"民生", "base"},
+    {"法治", "base"},
+    {"教育", "base"},
+    {"健康", "base"},
+    {"旅游", "base"},
+    {"财经", "base"},
+    {"热线新闻", "taiyuan-wanbao"},
+    {"关注", "base"},
+    {"县域", "base"},
+    {"视觉", "base"},
+    {"锐评观点", "zhoukou-wanbao"},
 }};
 
 constexpr std::array<lexicon_entry, 4> source_credits{{

@@ -9,10 +9,10 @@
 /// scoring (`corpus_score --lopo`) withholds, for each paper in turn, the entries whose only
 /// origin is that paper, so a word a paper taught us is not credited on that same paper.
 
-#include "syndication/v1/article.pb.h"
-
 #include <span>
 #include <string_view>
+
+#include "syndication/v1/article.pb.h"
 
 namespace syn::producer::detail {
 

@@ -1,10 +1,10 @@
 #include "split/masthead.hpp"
 
-#include "split/lexicon.hpp"
-#include "split/text.hpp"
-
 #include <cstdint>
 #include <cstdio>
+
+#include "split/lexicon.hpp"
+#include "split/text.hpp"
 
 namespace syn::producer::detail {
 
@@ -120,8 +120,8 @@ std::string_view leading_paper_name(std::string_view s) noexcept {
 
 bool masthead_like(std::string_view s, const std::vector<known_paper>& papers, bool day_missing) {
   if (s.size() > max_masthead_chunk * 3 || contains(s, "。") || find_jump(s, true)) return false;
-  for (std::string_view w : {"出版", "主办", "主管", "星期", "总第", "刊号", "邮发代号", "热线", "邮箱", "网址",
-                             "http", "www.", "@", "农历", "责任编辑"}) {
+  for (std::string_view w : {"出版", "主办", "主管", "星期", "总第", "刊号", "邮发代号", "热线", "邮箱",
+                             "网址", "http", "www.", "@", "农历", "责任编辑"}) {
     if (contains(s, w)) return true;
   }
   if (has_year_month(s)) return true;
@@ -224,8 +224,8 @@ void read_lunar(std::string_view s, masthead& m) {
   }
 }
 
-void read_date(std::string_view s, const std::vector<std::pair<std::size_t, std::uint32_t>>& lines, masthead& m,
-               const std::string& source) {
+void read_date(std::string_view s, const std::vector<std::pair<std::size_t, std::uint32_t>>& lines,
+               masthead& m, const std::string& source) {
   auto line_at = [&](std::size_t offset) {
     std::uint32_t line = 0;
     for (const auto& [o, l] : lines) {
@@ -353,7 +353,8 @@ masthead read_masthead(std::vector<chunk>& chunks, const std::vector<source_line
   }
   for (const auto& l : input_lines) {
     if (!m.paper_name.empty() || l.number >= last_line) break;
-    if (const std::string_view name = leading_paper_name(trim(l.text)); !name.empty()) m.paper_name = std::string(name);
+    if (const std::string_view name = leading_paper_name(trim(l.text)); !name.empty())
+      m.paper_name = std::string(name);
   }
   read_lunar(s, m);
   if (const std::size_t at = s.find("星期"); at != std::string_view::npos) {
@@ -369,7 +370,8 @@ masthead read_masthead(std::vector<chunk>& chunks, const std::vector<source_line
   if (const long v = number_between(s, "总第", "期"); v > 0) m.issue_number = static_cast<std::uint32_t>(v);
   for (std::string_view p : {"今日", "本期", "本报今日"}) {
     if (m.page_count != 0) break;
-    if (const long v = number_between(s, p, "版"); v > 0 && v < 1000) m.page_count = static_cast<std::uint32_t>(v);
+    if (const long v = number_between(s, p, "版"); v > 0 && v < 1000)
+      m.page_count = static_cast<std::uint32_t>(v);
   }
   for (std::size_t at = s.find("第"); at != std::string_view::npos; at = s.find("第", at + 1)) {
     if (at >= 3 && s.substr(at - 3, 3) == "总") continue;

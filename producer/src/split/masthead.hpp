@@ -2,12 +2,12 @@
 /// The masthead reader: the leading chunks that describe the issue rather than hold articles
 /// (publisher line, date, weekday, lunar date, 总第N期, 今日N版, registration line, page header).
 
-#include "split/classify.hpp"
-#include "syn/producer/splitter.hpp"
-
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "split/classify.hpp"
+#include "syn/producer/splitter.hpp"
 
 namespace syn::producer::detail {
 

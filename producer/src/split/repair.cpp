@@ -1,11 +1,11 @@
 #include "split/repair.hpp"
 
-#include "split/lexicon.hpp"
-#include "split/text.hpp"
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
+
+#include "split/lexicon.hpp"
+#include "split/text.hpp"
 
 namespace syn::producer::detail {
 
@@ -160,7 +160,8 @@ void drop_garbled(std::vector<chunk>& chunks, std::vector<syndication::v1::Split
         continue;
       }
       // Only a sentence repeated after a finished paragraph: `…朱佰鑫说。` then `不思工…朱佰鑫说。`.
-      const std::size_t end = ends_sentence(last_cp(p.text)) ? first_sentence_end(c.text) : std::string_view::npos;
+      const std::size_t end =
+          ends_sentence(last_cp(p.text)) ? first_sentence_end(c.text) : std::string_view::npos;
       if (end != std::string_view::npos) {
         const std::string_view head = std::string_view(c.text).substr(0, end);
         const short_text a = code_points(head, max_garbled, false);

@@ -5,12 +5,12 @@
 /// names by `parse_people`, and paragraphs cut by a blank line by the assembler, which knows
 /// where a paragraph is open.)
 
-#include "split/classify.hpp"
-#include "syndication/v1/issue.pb.h"
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "split/classify.hpp"
+#include "syndication/v1/issue.pb.h"
 
 namespace syn::producer::detail {
 

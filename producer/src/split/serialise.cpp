@@ -1,9 +1,10 @@
 // Stage 5, the serialiser: canonical JSON and the text view (the content hash is syn::contract's).
+#include <google/protobuf/util/json_util.h>
+
+#include <nlohmann/json.hpp>
+
 #include "split/text.hpp"
 #include "syn/producer/splitter.hpp"
-
-#include <google/protobuf/util/json_util.h>
-#include <nlohmann/json.hpp>
 
 namespace syn::producer {
 
@@ -18,7 +19,8 @@ std::string json_of(const google::protobuf::Message& m) {
   google::protobuf::util::JsonPrintOptions opts;
   opts.preserve_proto_field_names = false;
   const auto status = google::protobuf::util::MessageToJsonString(m, &out, opts);
-  if (!status.ok()) throw std::runtime_error("cannot print " + m.GetTypeName() + " as JSON: " + status.ToString());
+  if (!status.ok())
+    throw std::runtime_error("cannot print " + m.GetTypeName() + " as JSON: " + status.ToString());
   return out;
 }
 
@@ -51,7 +53,7 @@ std::string to_text(const split_result& r) {
   line("paper        ", m.paper().name() + " (" + m.paper().code() + ")");
   line("publisher    ", m.paper().publisher());
   line("date         ", m.issue_date() + (m.weekday().empty() ? "" : " " + m.weekday()) +
-                           (m.lunar_date().empty() ? "" : " " + m.lunar_date()));
+                            (m.lunar_date().empty() ? "" : " " + m.lunar_date()));
   if (m.issue_number() != 0) line("number       ", "总第" + std::to_string(m.issue_number()) + "期");
   if (m.page_count() != 0) line("pages        ", std::to_string(m.page_count()));
   line("cn           ", m.paper().cn_number());
@@ -65,13 +67,16 @@ std::string to_text(const split_result& r) {
     out += "warning      line " + std::to_string(w.line()) + ": " + w.reason() + ": " + w.text() + "\n";
   }
   for (const auto& a : r.articles) {
-    out += "\n== " + a.id() + " (page " + std::to_string(a.page()) + ", #" + std::to_string(a.sequence()) + ")\n";
+    out += "\n== " + a.id() + " (page " + std::to_string(a.page()) + ", #" + std::to_string(a.sequence()) +
+           ")\n";
     line("kicker       ", a.kicker());
     line("headline     ", a.headline());
     line("subheadline  ", a.subheadline());
     for (const auto& c : a.contributors()) line("contributor  ", c.name() + " (" + role_name(c.role()) + ")");
-    if (!a.dateline().empty()) line("dateline     ", a.dateline() + (a.dateline_lead() ? " (本报讯 lead)" : ""));
-    if (a.continued_from_page() != 0) line("continued    ", "from page " + std::to_string(a.continued_from_page()));
+    if (!a.dateline().empty())
+      line("dateline     ", a.dateline() + (a.dateline_lead() ? " (本报讯 lead)" : ""));
+    if (a.continued_from_page() != 0)
+      line("continued    ", "from page " + std::to_string(a.continued_from_page()));
     std::size_t photo = 0;
     for (int b = 0; b <= a.blocks_size(); ++b) {
       while (photo < static_cast<std::size_t>(a.photos_size()) &&
@@ -82,9 +87,15 @@ std::string to_text(const split_result& r) {
       if (b == a.blocks_size()) break;
       const auto& blk = a.blocks(b);
       switch (blk.kind()) {
-        case Block::SUBHEAD: out += "  ## " + blk.text() + "\n"; break;
-        case Block::EDITOR_NOTE: out += "  [编者按] " + blk.text() + "\n"; break;
-        default: out += "  " + blk.text() + "\n"; break;
+        case Block::SUBHEAD:
+          out += "  ## " + blk.text() + "\n";
+          break;
+        case Block::EDITOR_NOTE:
+          out += "  [编者按] " + blk.text() + "\n";
+          break;
+        default:
+          out += "  " + blk.text() + "\n";
+          break;
       }
     }
     if (a.continued_on_page() != 0) line("continued    ", "on page " + std::to_string(a.continued_on_page()));

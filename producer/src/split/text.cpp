@@ -35,9 +35,28 @@ int digit_value(char32_t c) noexcept {
 
 bool ends_sentence(char32_t c) noexcept {
   switch (c) {
-    case U'。': case U'！': case U'？': case U'!': case U'?': case U'…': case U'；': case U';':
-    case U'：': case U':': case U'”': case U'’': case U'」': case U'』': case U'）': case U')':
-    case U'】': case U'》': case U'〉': case U'"': case U'.': case U'．':
+    case U'。':
+    case U'！':
+    case U'？':
+    case U'!':
+    case U'?':
+    case U'…':
+    case U'；':
+    case U';':
+    case U'：':
+    case U':':
+    case U'”':
+    case U'’':
+    case U'」':
+    case U'』':
+    case U'）':
+    case U')':
+    case U'】':
+    case U'》':
+    case U'〉':
+    case U'"':
+    case U'.':
+    case U'．':
       return true;
     default:
       return false;
@@ -47,8 +66,20 @@ bool ends_sentence(char32_t c) noexcept {
 bool continues_sentence(char32_t c) noexcept {
   if (is_han(c) || is_digit(c) || is_ascii_alpha(c)) return true;
   switch (c) {
-    case U'，': case U',': case U'、': case U'%': case U'％': case U'‰': case U'（': case U'(':
-    case U'“': case U'‘': case U'《': case U'「': case U'『': case U'·':
+    case U'，':
+    case U',':
+    case U'、':
+    case U'%':
+    case U'％':
+    case U'‰':
+    case U'（':
+    case U'(':
+    case U'“':
+    case U'‘':
+    case U'《':
+    case U'「':
+    case U'『':
+    case U'·':
       return true;
     default:
       return false;
@@ -147,8 +178,10 @@ std::size_t reference_end(std::string_view s, std::size_t i) noexcept {
   const std::size_t first = k;
   while (k < s.size() && k - first < 10) {
     const auto c = static_cast<unsigned char>(s[k]);
-    const bool ok = hex ? (is_ascii_digit(c) || (ascii_lower(static_cast<char>(c)) >= 'a' && ascii_lower(static_cast<char>(c)) <= 'f'))
-                        : numeric ? is_ascii_digit(c) : (is_ascii_alpha(c) || (k > first && is_ascii_digit(c)));
+    const bool ok = hex       ? (is_ascii_digit(c) || (ascii_lower(static_cast<char>(c)) >= 'a' &&
+                                                 ascii_lower(static_cast<char>(c)) <= 'f'))
+                    : numeric ? is_ascii_digit(c)
+                              : (is_ascii_alpha(c) || (k > first && is_ascii_digit(c)));
     if (!ok) break;
     ++k;
   }
@@ -198,17 +231,30 @@ namespace {
 
 int chinese_digit(char32_t c) noexcept {
   switch (c) {
-    case U'〇': case U'零': return 0;
-    case U'一': return 1;
-    case U'二': case U'两': return 2;
-    case U'三': return 3;
-    case U'四': return 4;
-    case U'五': return 5;
-    case U'六': return 6;
-    case U'七': return 7;
-    case U'八': return 8;
-    case U'九': return 9;
-    default: return -1;
+    case U'〇':
+    case U'零':
+      return 0;
+    case U'一':
+      return 1;
+    case U'二':
+    case U'两':
+      return 2;
+    case U'三':
+      return 3;
+    case U'四':
+      return 4;
+    case U'五':
+      return 5;
+    case U'六':
+      return 6;
+    case U'七':
+      return 7;
+    case U'八':
+      return 8;
+    case U'九':
+      return 9;
+    default:
+      return -1;
   }
 }
 
@@ -242,10 +288,14 @@ long parse_number(std::string_view s) noexcept {
       continue;
     }
     long unit = 0;
-    if (c == U'十') unit = 10;
-    else if (c == U'百') unit = 100;
-    else if (c == U'千') unit = 1000;
-    else return -1;
+    if (c == U'十')
+      unit = 10;
+    else if (c == U'百')
+      unit = 100;
+    else if (c == U'千')
+      unit = 1000;
+    else
+      return -1;
     total += (pending < 0 ? 1 : pending) * unit;
     pending = -1;
   }

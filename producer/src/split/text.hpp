@@ -2,13 +2,13 @@
 /// UTF-8 and character-class helpers shared by the splitter's stages. Every function here takes
 /// text the decoder has already validated as UTF-8; none allocates unless it returns a string.
 
-#include "syn/contract/text.hpp"
-#include "syn/core/utf8.hpp"
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "syn/contract/text.hpp"
+#include "syn/core/utf8.hpp"
 
 namespace syn::producer::detail {
 

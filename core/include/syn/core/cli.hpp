@@ -2,7 +2,6 @@
 /// Command-line plumbing shared by every subcommand: dispatch, exit codes, one-line errors.
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <string>
 #include <string_view>

@@ -36,7 +36,9 @@ class component_error {
   [[nodiscard]] bool retriable() const noexcept { return is_retriable(code_); }
   /// "<category>: <message>" ("archive: ...", "translation: ..."), the line the CLI prints after
   /// "syndicate: " and logs and dead letters carry.
-  [[nodiscard]] std::string to_string() const { return std::string(code().category().name()) + ": " + message_; }
+  [[nodiscard]] std::string to_string() const {
+    return std::string(code().category().name()) + ": " + message_;
+  }
 
   bool operator==(Errc e) const noexcept { return code_ == e; }
 

@@ -215,8 +215,21 @@ struct feed_config {
   int quota_reset_utc_minute = 960;
   feed_server_config server;
   std::vector<feed_account> accounts{
-      {"cjrb", "", {"SYNDICATE_WECHAT_CJRB_SECRET"}, "zh-Hans", "", {}, {"SYNDICATE_WECHAT_CJRB_CALLBACK_TOKEN"}, {"SYNDICATE_WECHAT_CJRB_AES_KEY"}},
-      {"cjrb-hant", "", {"SYNDICATE_WECHAT_CJRB_HANT_SECRET"}, "zh-Hant", "", {}, {"SYNDICATE_WECHAT_CJRB_HANT_CALLBACK_TOKEN"},
+      {"cjrb",
+       "",
+       {"SYNDICATE_WECHAT_CJRB_SECRET"},
+       "zh-Hans",
+       "",
+       {},
+       {"SYNDICATE_WECHAT_CJRB_CALLBACK_TOKEN"},
+       {"SYNDICATE_WECHAT_CJRB_AES_KEY"}},
+      {"cjrb-hant",
+       "",
+       {"SYNDICATE_WECHAT_CJRB_HANT_SECRET"},
+       "zh-Hant",
+       "",
+       {},
+       {"SYNDICATE_WECHAT_CJRB_HANT_CALLBACK_TOKEN"},
        {"SYNDICATE_WECHAT_CJRB_HANT_AES_KEY"}},
   };
 };

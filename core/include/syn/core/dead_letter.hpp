@@ -2,11 +2,11 @@
 /// The contract's dead letter (syn::contract::make_dead_letter) for a consumed Kafka record: used
 /// by the runner and by the transactional loops alike.
 
-#include "syn/contract/dead_letter.hpp"
-#include "syn/core/kafka/consumer.hpp"
-
 #include <cstdint>
 #include <string>
+
+#include "syn/contract/dead_letter.hpp"
+#include "syn/core/kafka/consumer.hpp"
 
 namespace syn {
 

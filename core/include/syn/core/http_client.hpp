@@ -17,11 +17,10 @@
 /// The one HTTP client of the project: the feed's WeChat API client and the translation's HTTP
 /// engine (consumers/translation/src/http_post.cpp) send through it.
 
+#include <atomic>
 #include <boost/outcome/basic_result.hpp>
 #include <boost/outcome/policy/terminate.hpp>
 #include <boost/outcome/success_failure.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -49,7 +48,9 @@ enum class errc : int {
 };
 
 const std::error_category& http_client_category() noexcept;
-inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), http_client_category()}; }
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), http_client_category()};
+}
 
 /// Whether sending the same request again later can succeed (everything but bad_url and
 /// certificate failures, which need a config change).

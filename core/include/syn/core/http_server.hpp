@@ -24,13 +24,13 @@
 namespace syn::http {
 
 struct request {
-  std::string method;  ///< "GET", "POST", ...
-  std::string target;  ///< as sent, e.g. `/v1/issues?paper=cjrb`
-  std::string path;    ///< target without the query, percent-decoding not applied
-  std::map<std::string, std::string> query;  ///< decoded query parameters
+  std::string method;                          ///< "GET", "POST", ...
+  std::string target;                          ///< as sent, e.g. `/v1/issues?paper=cjrb`
+  std::string path;                            ///< target without the query, percent-decoding not applied
+  std::map<std::string, std::string> query;    ///< decoded query parameters
   std::map<std::string, std::string> headers;  ///< lower-case names
-  std::string body;    ///< empty when given to an authoriser (not read yet)
-  std::string remote;  ///< peer address:port
+  std::string body;                            ///< empty when given to an authoriser (not read yet)
+  std::string remote;                          ///< peer address:port
 
   /// Header value or "" (name in lower case).
   [[nodiscard]] std::string header(std::string_view name) const;

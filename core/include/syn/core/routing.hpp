@@ -14,11 +14,11 @@
 ///   account's own language), which then filters instead.
 /// Pure functions; thread-safe.
 
-#include "syn/core/config.hpp"
-#include "syndication/v1/article.pb.h"
-
 #include <string>
 #include <string_view>
+
+#include "syn/core/config.hpp"
+#include "syndication/v1/article.pb.h"
 
 namespace syn::routing {
 

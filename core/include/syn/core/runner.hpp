@@ -14,11 +14,6 @@
 ///
 /// Thread-safety: run() on one thread; stop() and stats() from any.
 
-#include "syn/contract/schema.hpp"
-#include "syn/core/config.hpp"
-#include "syn/core/metrics.hpp"
-#include "syn/core/sink.hpp"
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -28,6 +23,11 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "syn/contract/schema.hpp"
+#include "syn/core/config.hpp"
+#include "syn/core/metrics.hpp"
+#include "syn/core/sink.hpp"
 
 namespace syn::runner {
 

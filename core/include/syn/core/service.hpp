@@ -2,16 +2,16 @@
 /// What every long-running subcommand shares: logging set up from config, SIGINT/SIGTERM
 /// handling, and /metrics, /healthz, /readyz served on the process's metrics address.
 
-#include "syn/core/cli.hpp"
-#include "syn/core/config.hpp"
-#include "syn/core/http_server.hpp"
-#include "syn/core/runner.hpp"
-
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "syn/core/cli.hpp"
+#include "syn/core/config.hpp"
+#include "syn/core/http_server.hpp"
+#include "syn/core/runner.hpp"
 
 namespace syn::service {
 

@@ -12,16 +12,16 @@
 /// - `verdict::permanent`: the whole batch cannot be taken (the runner dead-letters every record).
 /// - write() never throws.
 
-#include "syndication/v1/article.pb.h"
-#include "syndication/v1/issue.pb.h"
-#include "syndication/v1/translation.pb.h"
-
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "syndication/v1/article.pb.h"
+#include "syndication/v1/issue.pb.h"
+#include "syndication/v1/translation.pb.h"
 
 namespace syn::sink {
 
@@ -32,7 +32,8 @@ struct envelope {
   std::int64_t offset = 0;
   std::string_view key;
   std::string_view raw_value;  ///< the undecoded bytes
-  std::variant<syndication::v1::Article, syndication::v1::IssueManifest, syndication::v1::TranslationJob> payload;
+  std::variant<syndication::v1::Article, syndication::v1::IssueManifest, syndication::v1::TranslationJob>
+      payload;
 };
 
 struct verdict {

@@ -107,13 +107,14 @@ class connection {
                                                  const row_fn& on_row) = 0;
   /// As run(index), for a caller's enum of statements.
   template <class E>
-    requires std::is_enum_v<E>
+  requires std::is_enum_v<E>
   [[nodiscard]] result<std::int64_t> run(E s, std::span<const param> params, const row_fn& on_row) {
     return run(static_cast<std::size_t>(s), params, on_row);
   }
 
   /// As run(), for SQL built per call (searches). Not cached.
-  [[nodiscard]] virtual result<std::int64_t> run_text(const std::string& sql_text, std::span<const param> params,
+  [[nodiscard]] virtual result<std::int64_t> run_text(const std::string& sql_text,
+                                                      std::span<const param> params,
                                                       const row_fn& on_row) = 0;
 
   /// Starts a write transaction (SQLite: BEGIN IMMEDIATE, so the write lock is taken up front and
@@ -137,9 +138,10 @@ struct sqlite_options {
   std::string synchronous = "FULL";
 };
 
-/// Opens (read-write: creating the file and, unless told not to, its parent directories) the SQLite database at
-/// `options.path` (`:memory:` for tests). Errors: unavailable (cannot open, not WAL).
-[[nodiscard]] result<std::unique_ptr<connection>> open_sqlite(const sqlite_options& options, statements stmts);
+/// Opens (read-write: creating the file and, unless told not to, its parent directories) the SQLite database
+/// at `options.path` (`:memory:` for tests). Errors: unavailable (cannot open, not WAL).
+[[nodiscard]] result<std::unique_ptr<connection>> open_sqlite(const sqlite_options& options,
+                                                              statements stmts);
 
 struct postgres_options {
   /// libpq conninfo or postgresql:// URI; never printed.
@@ -158,7 +160,8 @@ struct postgres_options {
 /// Connects to PostgreSQL (UTF8 databases only) and sets the session's timeouts. A connection
 /// that is lost is re-established by the next call made outside a transaction. Errors:
 /// unavailable (cannot connect), storage (not UTF8).
-[[nodiscard]] result<std::unique_ptr<connection>> open_postgres(const postgres_options& options, statements stmts);
+[[nodiscard]] result<std::unique_ptr<connection>> open_postgres(const postgres_options& options,
+                                                                statements stmts);
 
 /// Runs `body(conn)` between begin() and commit(); rolls back when it fails.
 template <class F>

@@ -6,11 +6,6 @@
 /// duplicate. Used by `consume translation` (articles -> jobs) and `translate` (jobs ->
 /// translated articles).
 
-#include "syn/core/config.hpp"
-#include "syn/core/kafka/consumer.hpp"
-#include "syn/core/runner.hpp"
-#include "syndication/v1/dead_letter.pb.h"
-
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -19,6 +14,11 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "syn/core/config.hpp"
+#include "syn/core/kafka/consumer.hpp"
+#include "syn/core/runner.hpp"
+#include "syndication/v1/dead_letter.pb.h"
 
 namespace syn::transform {
 
@@ -87,14 +87,15 @@ using transform_fn = std::function<std::vector<output>(const kafka::message&)>;
 
 /// Runs until `stop` is set (or idle, see options). A transaction that cannot commit aborts and
 /// the process returns 1: its offsets were not committed, so a restart takes the batch again.
-int run(const config::kafka_config& kafka, const options& opts, const transform_fn& fn, std::atomic<bool>& stop);
+int run(const config::kafka_config& kafka, const options& opts, const transform_fn& fn,
+        std::atomic<bool>& stop);
 /// The same loop, with records that may wait for a later attempt (see step).
 int run(const config::kafka_config& kafka, const options& opts, const step_fn& fn, std::atomic<bool>& stop);
 
 /// A dead letter for `m` as an output record on the dead-letter topic (syn::dead_letter_for).
 output dead_letter(const config::kafka_config& kafka, const kafka::message& m,
-                   syndication::v1::DeadLetter::Reason reason, const std::string& error, const std::string& group,
-                   std::uint32_t attempts);
+                   syndication::v1::DeadLetter::Reason reason, const std::string& error,
+                   const std::string& group, std::uint32_t attempts);
 /// A prepared dead letter (syn::dead_letter_for(), then amended) as an output record.
 output dead_letter(const config::kafka_config& kafka, const syndication::v1::DeadLetter& d);
 

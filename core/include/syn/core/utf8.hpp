@@ -69,7 +69,8 @@ struct decoded {
     const auto b2 = static_cast<unsigned char>(s[i + 2]);
     if ((b1 & 0xC0U) == 0x80U && (b2 & 0xC0U) == 0x80U) {
       i += 3;
-      return (static_cast<char32_t>(b0 & 0x0FU) << 12U) | (static_cast<char32_t>(b1 & 0x3FU) << 6U) | (b2 & 0x3FU);
+      return (static_cast<char32_t>(b0 & 0x0FU) << 12U) | (static_cast<char32_t>(b1 & 0x3FU) << 6U) |
+             (b2 & 0x3FU);
     }
   }
   return next_slow(s, i);

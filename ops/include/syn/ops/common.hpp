@@ -1,12 +1,12 @@
 #pragma once
 /// Options and plumbing every ops command shares.
 
-#include "syn/core/cli.hpp"
-#include "syn/core/config.hpp"
-
 #include <cstdint>
 #include <ostream>
 #include <string>
+
+#include "syn/core/cli.hpp"
+#include "syn/core/config.hpp"
 
 namespace syn::ops {
 

@@ -12,12 +12,8 @@
 /// followed by a resolution is *redriven*, else *pending*. `list` shows pending letters unless
 /// `--all`; `redrive` skips redriven ones unless `--again`.
 
-#include "syn/ops/common.hpp"
-#include "syndication/v1/dead_letter.pb.h"
-
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <ostream>
 #include <regex>
@@ -25,6 +21,9 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "syn/ops/common.hpp"
+#include "syndication/v1/dead_letter.pb.h"
 
 namespace syn::ops {
 
@@ -83,10 +82,11 @@ struct dlq_filter {
 /// crashed before committing may dead-letter the same record twice).
 [[nodiscard]] std::vector<dlq_entry> latest_per_id(std::vector<dlq_entry> entries);
 
-/// The list table: ID, STATE (pending / `redriven <time>`), REASON, GROUP, ORIGIN (topic/partition/offset), ATTEMPTS, LAST FAILURE,
-/// ERROR (truncated to `error_width` cells, after a `[value truncated]` mark when the dead letter
-/// keeps only the head of the value).
-[[nodiscard]] std::string render_dlq_list(const std::vector<dlq_entry>& entries, std::size_t error_width = 60);
+/// The list table: ID, STATE (pending / `redriven <time>`), REASON, GROUP, ORIGIN (topic/partition/offset),
+/// ATTEMPTS, LAST FAILURE, ERROR (truncated to `error_width` cells, after a `[value truncated]` mark when the
+/// dead letter keeps only the head of the value).
+[[nodiscard]] std::string render_dlq_list(const std::vector<dlq_entry>& entries,
+                                          std::size_t error_width = 60);
 [[nodiscard]] nlohmann::ordered_json dlq_entry_json(const dlq_entry& e);
 
 /// Every field of one dead letter; the original value decoded (as JSON) when its `schema`

@@ -1,17 +1,16 @@
 #pragma once
 /// `syndicate lag`: per consumer group and partition, committed offset, end offset, lag.
 
-#include "syn/core/kafka/error.hpp"
-#include "syn/core/kafka/types.hpp"
-#include "syn/ops/common.hpp"
-
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include "syn/core/kafka/error.hpp"
+#include "syn/core/kafka/types.hpp"
+#include "syn/ops/common.hpp"
 
 namespace syn::ops {
 

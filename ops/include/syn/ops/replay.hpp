@@ -4,15 +4,14 @@
 ///
 /// Both are dry runs unless `execute` is set: they print what they would do and change nothing.
 
-#include "syn/ops/common.hpp"
-
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include "syn/ops/common.hpp"
 
 namespace syn::ops {
 
@@ -50,8 +49,8 @@ enum class rewind_kind { to_datetime, to_offset, shift_by, to_earliest, to_lates
 /// What is known of one partition before planning.
 struct partition_state {
   std::int32_t partition = 0;
-  std::int64_t low = 0;   ///< first offset in the log
-  std::int64_t high = 0;  ///< log end (high watermark)
+  std::int64_t low = 0;            ///< first offset in the log
+  std::int64_t high = 0;           ///< log end (high watermark)
   std::int64_t committed = -1001;  ///< the group's committed offset; negative: none
   /// to_datetime: the first offset at/after the time (-1: none that recent);
   /// issue: the issue's first offset in this partition (nullopt: not this partition).

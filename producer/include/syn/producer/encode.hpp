@@ -9,14 +9,14 @@
 ///
 /// Thread-safety: the functions keep no state; any number of threads may call them at once.
 
-#include "syn/producer/splitter.hpp"
-
 #include <google/protobuf/timestamp.pb.h>
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "syn/producer/splitter.hpp"
 
 namespace syn::producer {
 

@@ -6,17 +6,11 @@
 /// transaction, all to the partition `partition_for(issue id)`, so a read_committed subscriber
 /// sees a whole issue or nothing of it, in order. Issues that are ready together share that
 /// transaction (group commit, up to `max_issues_per_transaction`): a transaction never holds part
-/// of an issue, so the guarantee is unchanged; a failed group is retried issue by issue. What was published before is read back from
-/// the issues topic itself (the latest manifest per issue id), which works after a restart and
-/// from several producer hosts; see docs/TOPICS.md.
+/// of an issue, so the guarantee is unchanged; a failed group is retried issue by issue. What was published
+/// before is read back from the issues topic itself (the latest manifest per issue id), which works after a
+/// restart and from several producer hosts; see docs/TOPICS.md.
 ///
 /// Thread-safety: one thread at a time (the HTTP trigger serialises through a queue).
-
-#include "syn/core/config.hpp"
-#include "syn/core/kafka/consumer.hpp"
-#include "syn/core/kafka/producer.hpp"
-#include "syn/producer/encode.hpp"
-#include "syn/producer/splitter.hpp"
 
 #include <cstdint>
 #include <map>
@@ -25,6 +19,12 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include "syn/core/config.hpp"
+#include "syn/core/kafka/consumer.hpp"
+#include "syn/core/kafka/producer.hpp"
+#include "syn/producer/encode.hpp"
+#include "syn/producer/splitter.hpp"
 
 namespace syn::producer {
 
@@ -104,8 +104,8 @@ class publisher {
  private:
   /// One transaction for `issues`; fills `out`. False if the transaction failed, not fatally
   /// (nothing of it is committed), so the caller may try its issues one by one.
-  bool publish_group(std::span<const split_result* const> issues, std::span<const encoded_issue* const> encoded,
-                     std::span<publish_outcome> out);
+  bool publish_group(std::span<const split_result* const> issues,
+                     std::span<const encoded_issue* const> encoded, std::span<publish_outcome> out);
   struct impl;
   std::unique_ptr<impl> impl_;
 };

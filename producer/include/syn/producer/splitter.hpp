@@ -8,15 +8,15 @@
 /// Cost: linear in the input. Every look-back and look-ahead is bounded by a constant, so hostile
 /// input cannot make it quadratic; inputs over `max_input_bytes` are refused.
 
-#include "syndication/v1/article.pb.h"
-#include "syndication/v1/issue.pb.h"
-
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "syndication/v1/article.pb.h"
+#include "syndication/v1/issue.pb.h"
 
 namespace syn::producer {
 

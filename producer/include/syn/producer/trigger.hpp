@@ -8,11 +8,6 @@
 ///
 /// Thread-safety: handle() may be called from any number of threads at once.
 
-#include "syn/core/http_server.hpp"
-#include "syn/producer/publisher.hpp"
-#include "syn/producer/splitter.hpp"
-#include "syn/producer/spool.hpp"
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -22,6 +17,11 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include "syn/core/http_server.hpp"
+#include "syn/producer/publisher.hpp"
+#include "syn/producer/splitter.hpp"
+#include "syn/producer/spool.hpp"
 
 namespace syn::producer {
 

@@ -6,12 +6,12 @@
 /// `archive` category plus a one-line message naming the backend and what failed. No exception
 /// crosses the store: every fallible call returns `result<T>`.
 
-#include "syn/core/component_error.hpp"
-
 #include <boost/outcome/try.hpp>
 #include <string>
 #include <system_error>
 #include <type_traits>
+
+#include "syn/core/component_error.hpp"
 
 namespace syn::archive {
 

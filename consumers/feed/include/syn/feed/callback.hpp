@@ -34,17 +34,19 @@ namespace syn::feed::callback {
 class nonce_journal;
 
 /// The signature WeChat sends for (token, timestamp, nonce).
-[[nodiscard]] std::string signature(std::string_view token, std::string_view timestamp, std::string_view nonce);
+[[nodiscard]] std::string signature(std::string_view token, std::string_view timestamp,
+                                    std::string_view nonce);
 /// Whether `sig` is that signature (constant-time comparison); false when `token` is empty.
 [[nodiscard]] bool signature_valid(std::string_view token, std::string_view timestamp, std::string_view nonce,
                                    std::string_view sig);
 
 /// Safe mode's `msg_signature` for (token, timestamp, nonce, the body's Encrypt text).
-[[nodiscard]] std::string msg_signature(std::string_view token, std::string_view timestamp, std::string_view nonce,
-                                        std::string_view encrypt);
+[[nodiscard]] std::string msg_signature(std::string_view token, std::string_view timestamp,
+                                        std::string_view nonce, std::string_view encrypt);
 /// Whether `sig` is that msg_signature (constant-time); false when `token` is empty.
-[[nodiscard]] bool msg_signature_valid(std::string_view token, std::string_view timestamp, std::string_view nonce,
-                                       std::string_view encrypt, std::string_view sig);
+[[nodiscard]] bool msg_signature_valid(std::string_view token, std::string_view timestamp,
+                                       std::string_view nonce, std::string_view encrypt,
+                                       std::string_view sig);
 
 /// Limits of the XML parser (libexpat, which keeps its element stack on the heap: no nesting can
 /// overflow the thread's stack). A message over a limit is rejected, not truncated.
@@ -107,7 +109,8 @@ enum class freshness { fresh, bad_timestamp, stale, replayed, full, unrecorded }
 /// still refuses a replay. Thread-safe.
 class replay_guard {
  public:
-  explicit replay_guard(std::chrono::seconds window = std::chrono::seconds(300), std::size_t max_entries = 100000);
+  explicit replay_guard(std::chrono::seconds window = std::chrono::seconds(300),
+                        std::size_t max_entries = 100000);
   ~replay_guard();
   replay_guard(const replay_guard&) = delete;
   replay_guard& operator=(const replay_guard&) = delete;

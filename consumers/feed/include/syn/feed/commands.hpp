@@ -1,10 +1,10 @@
 #pragma once
 /// Subcommands of the feed component.
 
+#include <string>
+
 #include "syn/core/cli.hpp"
 #include "syn/feed/state.hpp"
-
-#include <string>
 
 namespace syn::feed {
 

@@ -15,8 +15,6 @@
 ///   (oversize_policy::truncate, the default) or split into several draft articles titled
 ///   "（1/2）", "（2/2）" (oversize_policy::split). docs/FEED.md describes the markup.
 
-#include "syndication/v1/article.pb.h"
-
 #include <cstddef>
 #include <map>
 #include <span>
@@ -24,16 +22,18 @@
 #include <string_view>
 #include <vector>
 
+#include "syndication/v1/article.pb.h"
+
 namespace syn::feed {
 
 /// WeChat's documented draft/add limits (docs/FEED.md cites the pages).
 struct wechat_limits {
-  std::size_t title = 32;              ///< 标题，总长度不超过32个字
-  std::size_t author = 16;             ///< 作者，总长度不超过16个字
-  std::size_t digest = 128;            ///< 摘要，总长度不超过128个字
-  std::size_t content_chars = 20000;   ///< content 必须少于2万字符 (strictly less)
-  std::size_t content_bytes = 1 << 20; ///< content 小于1M (strictly less)
-  std::size_t source_url_bytes = 1024; ///< content_source_url 不可超过1 kb
+  std::size_t title = 32;               ///< 标题，总长度不超过32个字
+  std::size_t author = 16;              ///< 作者，总长度不超过16个字
+  std::size_t digest = 128;             ///< 摘要，总长度不超过128个字
+  std::size_t content_chars = 20000;    ///< content 必须少于2万字符 (strictly less)
+  std::size_t content_bytes = 1 << 20;  ///< content 小于1M (strictly less)
+  std::size_t source_url_bytes = 1024;  ///< content_source_url 不可超过1 kb
   std::size_t articles_per_draft = 8;
 };
 

@@ -11,9 +11,6 @@
 ///
 /// The handler is thread-safe (the state store serialises its queries).
 
-#include "syn/core/config.hpp"
-#include "syn/core/http_server.hpp"
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -22,6 +19,9 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "syn/core/config.hpp"
+#include "syn/core/http_server.hpp"
 
 namespace syn::feed {
 
@@ -60,7 +60,8 @@ struct feed_server_options {
 /// The request handler of the feed server: `/`, `/feeds/<account>[.xml|.json|.atom]`,
 /// `/feeds/<account>/status.json` (drafts and WeChat publish results), `/articles/<id>`,
 /// `GET|POST /wechat/callback/<account>` (WeChat message push, see callback.hpp and docs/FEED.md).
-[[nodiscard]] http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_options options);
+[[nodiscard]] http::handler make_feed_handler(std::shared_ptr<state_store> state,
+                                              feed_server_options options);
 
 /// What the feed server refuses from a request's head, before its body is read (issue 16: an
 /// unsigned 4 MiB body cost 4 MiB of memory each): a body-carrying method on the pages (405); a

@@ -32,22 +32,18 @@
 /// what is still held (bounded by `call_retry_budget` per call).
 /// The state db may be read concurrently by the feed server process.
 
-#include "syn/core/config.hpp"
-#include "syn/core/sink.hpp"
-#include "syn/feed/composer.hpp"
-
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
-namespace syn::http {
-class client;
-}
+#include "syn/core/config.hpp"
+#include "syn/core/sink.hpp"
+#include "syn/feed/composer.hpp"
 
 namespace syn::feed {
 
@@ -140,8 +136,8 @@ class feed_sink final : public sink::sink {
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
-  std::mutex write_mu_;     ///< write() and the hold timer's flushes
-  std::jthread flusher_;    ///< the hold timer (only with batch_size > 0); declared last: stops first
+  std::mutex write_mu_;   ///< write() and the hold timer's flushes
+  std::jthread flusher_;  ///< the hold timer (only with batch_size > 0); declared last: stops first
 };
 
 }  // namespace syn::feed

@@ -2,12 +2,12 @@
 /// The pages of the feed server: an article as a reader sees it, an account's feed as HTML, RSS
 /// 2.0, JSON Feed 1.1 and Atom. Pure functions; every text is escaped; no script.
 
-#include "syn/feed/state.hpp"
-#include "syndication/v1/article.pb.h"
-
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "syn/feed/state.hpp"
+#include "syndication/v1/article.pb.h"
 
 namespace syn::feed {
 

@@ -11,14 +11,14 @@
 /// protection against a runaway loop: 20 leaves room for manual checks). The count is in memory
 /// (a restart of `serve feeds` starts a new count).
 
-#include "syn/feed/wechat.hpp"
-
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+
+#include "syn/feed/wechat.hpp"
 
 namespace syn::feed {
 

@@ -4,12 +4,12 @@
 /// empty `languages` list means "the account's own language", so a zh-Hant account receives only
 /// zh-Hant articles unless its rules say otherwise. Pure functions; thread-safe.
 
+#include <cstddef>
+#include <vector>
+
 #include "syn/core/config.hpp"
 #include "syn/core/routing.hpp"
 #include "syndication/v1/article.pb.h"
-
-#include <cstddef>
-#include <vector>
 
 namespace syn::feed {
 
@@ -17,7 +17,8 @@ using routing::language_matches;
 using routing::matches;
 
 /// Whether `article` goes to `account`.
-[[nodiscard]] inline bool routes_to(const syndication::v1::Article& article, const config::feed_account& account) {
+[[nodiscard]] inline bool routes_to(const syndication::v1::Article& article,
+                                    const config::feed_account& account) {
   return routing::matches(article, account.rules, account.language);
 }
 

@@ -20,8 +20,6 @@
 /// std::runtime_error naming the database and its message on failure (callers on the message
 /// path catch it).
 
-#include "syndication/v1/article.pb.h"
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,6 +27,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "syndication/v1/article.pb.h"
 
 namespace syn::feed {
 
@@ -58,9 +58,9 @@ struct publish_result {
   /// WeChat publish_status: 0 success, 1 publishing, 2 original-check failed, 3 regular failure,
   /// 4 rejected by platform review, 5 deleted after success, 6 banned.
   int status = 0;
-  std::string article_id;  ///< set on success
-  std::string fail_idx;    ///< comma-separated 1-based indexes of the failed articles
-  std::string source;      ///< `callback` or `poll`
+  std::string article_id;        ///< set on success
+  std::string fail_idx;          ///< comma-separated 1-based indexes of the failed articles
+  std::string source;            ///< `callback` or `poll`
   std::int64_t received_at = 0;  ///< unix seconds (read back only)
 };
 
@@ -172,7 +172,8 @@ class state_store {
   [[nodiscard]] bool pushed(std::string_view account, std::string_view article_id, std::string_view sha256);
   /// Whether (account, article, hash) was overtaken by a later revision before it was pushed (a
   /// replay must not post the older text after the newer one).
-  [[nodiscard]] bool superseded(std::string_view account, std::string_view article_id, std::string_view sha256);
+  [[nodiscard]] bool superseded(std::string_view account, std::string_view article_id,
+                                std::string_view sha256);
   void mark_superseded(std::string_view account, std::string_view article_id, std::string_view sha256);
   /// Hashes of `article_id` pushed to `account` before (the revision is their count + 1).
   [[nodiscard]] int pushed_revisions(std::string_view account, std::string_view article_id);
@@ -193,7 +194,8 @@ class state_store {
   [[nodiscard]] std::vector<publish_result> publish_results(std::string_view account);
   /// (account, publish_id) of drafts submitted (or still `publishing`) and not updated since
   /// `submitted_at_most` (unix seconds): the freepublish/get fallback's candidates.
-  [[nodiscard]] std::vector<std::pair<std::string, std::string>> unsettled_publishes(std::int64_t submitted_at_most);
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> unsettled_publishes(
+      std::int64_t submitted_at_most);
   /// Marks a poll of `publish_id` (its updated_at becomes now, so it waits another interval).
   void touch_publish(std::string_view publish_id);
   /// Every recorded draft of `account` (tests, tools).
@@ -213,7 +215,8 @@ class state_store {
   void hold(std::string_view account, std::string_view source,
             const std::vector<const syndication::v1::Article*>& articles);
   /// The articles held for (account, issue).
-  [[nodiscard]] std::vector<syndication::v1::Article> held(std::string_view account, std::string_view issue_id);
+  [[nodiscard]] std::vector<syndication::v1::Article> held(std::string_view account,
+                                                           std::string_view issue_id);
   /// (account, issue) groups with an article held since `since_ms_at_most` (ms since the epoch) or
   /// earlier, oldest first; INT64_MAX: every held group.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> held_groups(std::int64_t since_ms_at_most);
@@ -224,7 +227,8 @@ class state_store {
 
   /// Stores the article and its rendered page and adds it to the feeds of `accounts`, in one
   /// transaction. A new hash replaces the page and counts a revision; the same hash is a no-op.
-  void store_article(const syndication::v1::Article& a, std::string_view html, const std::vector<std::string>& accounts);
+  void store_article(const syndication::v1::Article& a, std::string_view html,
+                     const std::vector<std::string>& accounts);
   /// As store_article() for many articles in one transaction.
   struct article_to_store {
     const syndication::v1::Article* article;
@@ -239,7 +243,7 @@ class state_store {
   /// An account's calls of one API held back by a daily-quota answer until `until_ms`.
   struct quota_pause {
     std::string account;
-    std::string api;          ///< `draft/add`, `freepublish/submit`, ...
+    std::string api;            ///< `draft/add`, `freepublish/submit`, ...
     std::int64_t until_ms = 0;  ///< ms since the epoch (the next quota reset)
     int errcode = 0;
     std::string reason;
@@ -262,7 +266,8 @@ class state_store {
   [[nodiscard]] std::vector<call_count> calls_on(std::string_view account, std::string_view day);
   /// The last `n` errors noted for `account`, newest first (`feed status`).
   void note_error(std::string_view account, std::string_view message);
-  [[nodiscard]] std::vector<std::pair<std::int64_t, std::string>> last_errors(std::string_view account, int n = 3);
+  [[nodiscard]] std::vector<std::pair<std::int64_t, std::string>> last_errors(std::string_view account,
+                                                                              int n = 3);
 
   /// Covers per (AppID, image sha256): a cover belongs to the AppID that uploaded it.
   [[nodiscard]] std::optional<std::string> app_cover(std::string_view app_id, std::string_view image_sha256);

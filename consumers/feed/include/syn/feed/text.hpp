@@ -10,11 +10,11 @@
 /// value we accept is accepted whichever of the two WeChat applies. Invalid UTF-8 bytes count as
 /// one U+FFFD each and are replaced by U+FFFD in every output.
 
-#include "syn/core/utf8.hpp"
-
 #include <cstddef>
 #include <string>
 #include <string_view>
+
+#include "syn/core/utf8.hpp"
 
 namespace syn::feed::text {
 

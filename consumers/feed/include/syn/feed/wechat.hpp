@@ -23,14 +23,10 @@
 /// Thread-safe: calls for different AppIDs proceed in parallel; the token of one AppID is
 /// fetched by one thread at a time.
 
-#include "syn/core/config.hpp"
-#include "syn/feed/composer.hpp"
-
+#include <atomic>
 #include <boost/outcome/basic_result.hpp>
 #include <boost/outcome/policy/terminate.hpp>
 #include <boost/outcome/success_failure.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -43,6 +39,9 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+
+#include "syn/core/config.hpp"
+#include "syn/feed/composer.hpp"
 
 namespace syn::http {
 class client;
@@ -138,8 +137,8 @@ struct credentials {
 };
 
 enum class token_endpoint {
-  stable,  ///< POST cgi-bin/stable_token (normal mode): the default, safe with several instances
-  classic, ///< GET cgi-bin/token: each fetch invalidates the previous token (tests only)
+  stable,   ///< POST cgi-bin/stable_token (normal mode): the default, safe with several instances
+  classic,  ///< GET cgi-bin/token: each fetch invalidates the previous token (tests only)
 };
 
 struct client_options {
@@ -216,7 +215,8 @@ class client {
 
   /// material/add_material?type=image: uploads a permanent image (cover). `bytes` must be a
   /// bmp/png/jpeg/gif image of at most 10 MB.
-  [[nodiscard]] result<material> add_material(const credentials& c, std::string_view filename, std::string_view bytes);
+  [[nodiscard]] result<material> add_material(const credentials& c, std::string_view filename,
+                                              std::string_view bytes);
   /// media/uploadimg: uploads an image for article bodies (jpg/png < 1 MB); returns its URL.
   [[nodiscard]] result<std::string> upload_image(const credentials& c, std::string_view filename,
                                                  std::string_view bytes);
@@ -230,14 +230,16 @@ class client {
   /// exactly these content_source_urls, in order; nullopt if none. Reconciles an ambiguous draft/add.
   /// Pages through the draft box (`offset`, 20 a page) until the end or `scan` drafts.
   [[nodiscard]] result<std::optional<std::string>> find_draft(const credentials& c,
-                                                              std::span<const std::string> source_urls, int scan = 200);
+                                                              std::span<const std::string> source_urls,
+                                                              int scan = 200);
   /// draft/get: whether the draft is still in the draft box (40007: it is not; a submitted draft
   /// leaves it).
   [[nodiscard]] result<bool> draft_exists(const credentials& c, std::string_view media_id);
   /// freepublish/batchget, paged like find_draft(): the published article whose first news item
   /// has `source_url` as its content_source_url, if any among the newest `scan`.
   [[nodiscard]] result<std::optional<published_article>> find_published(const credentials& c,
-                                                                        std::string_view source_url, int scan = 200);
+                                                                        std::string_view source_url,
+                                                                        int scan = 200);
   /// clear_quota: resets the AppID's daily API call counts (the platform allows 10 a month).
   [[nodiscard]] result<bool> clear_quota(const credentials& c);
   /// openapi/quota/get for one API path (`/cgi-bin/freepublish/submit`).

@@ -46,6 +46,7 @@ class translation_engine;
 /// dateline and photo credits of `article` go through `engine` (an OpenCC conversion, so
 /// `刘茜` -> `劉茜`, `本报讯` -> `本報訊`), and the content hash is recomputed. For engines that
 /// convert scripts only; names must not be machine-translated. Errors are the engine's.
-[[nodiscard]] result<void> convert_printed_fields(syndication::v1::Article& article, translation_engine& engine);
+[[nodiscard]] result<void> convert_printed_fields(syndication::v1::Article& article,
+                                                  translation_engine& engine);
 
 }  // namespace syn::translation

@@ -7,11 +7,11 @@
 /// can succeed later is decided in one place, `is_retriable()`: the runner backs off and retries
 /// retriable errors until the job's deadline and dead-letters the others.
 
-#include "syn/core/component_error.hpp"
-
 #include <string>
 #include <system_error>
 #include <type_traits>
+
+#include "syn/core/component_error.hpp"
 
 namespace syn::translation {
 

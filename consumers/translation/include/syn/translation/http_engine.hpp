@@ -61,8 +61,8 @@ class http_engine final : public translation_engine {
 
   [[nodiscard]] result<std::vector<std::string>> translate(
       const syndication::v1::TranslationJob& job) override;
-  [[nodiscard]] result<std::vector<std::string>> translate_reporting(const syndication::v1::TranslationJob& job,
-                                                                     failure_info& info) override;
+  [[nodiscard]] result<std::vector<std::string>> translate_reporting(
+      const syndication::v1::TranslationJob& job, failure_info& info) override;
   /// GET `/languages` beside the `/translate` URL (LibreTranslate: `[{"code", "name",
   /// "targets": [...]}]`) and look for the source and target codes this engine sends.
   [[nodiscard]] result<void> check_languages(const std::string& source, const std::string& target) override;

@@ -48,7 +48,8 @@ using routing::language_matches;
 
 /// Whether `article` passes a target's `rules`, matched as the feed matches them (syn::routing);
 /// an empty `languages` list matches every language.
-[[nodiscard]] inline bool route_matches(const syndication::v1::Article& article, const config::route_rules& rules) {
+[[nodiscard]] inline bool route_matches(const syndication::v1::Article& article,
+                                        const config::route_rules& rules) {
   return routing::matches(article, rules);
 }
 

@@ -3,9 +3,9 @@
 /// computes it (the splitter for originals, the translator for translations), so that every
 /// sink can be idempotent on (article id, content hash).
 
-#include "syndication/v1/article.pb.h"
-
 #include <string>
+
+#include "syndication/v1/article.pb.h"
 
 namespace syn::contract {
 

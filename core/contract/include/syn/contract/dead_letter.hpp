@@ -2,10 +2,6 @@
 /// Dead letters, built one way for every consumer (the runner, the transactional loops, the
 /// feed's held articles): what a DeadLetter record holds and the headers it travels with.
 
-#include "syn/contract/headers.hpp"
-#include "syn/contract/schema.hpp"
-#include "syndication/v1/dead_letter.pb.h"
-
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -14,6 +10,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+
+#include "syn/contract/headers.hpp"
+#include "syn/contract/schema.hpp"
+#include "syndication/v1/dead_letter.pb.h"
 
 namespace syn::contract {
 

@@ -27,7 +27,8 @@ inline constexpr std::string_view protobuf_content_type = "application/x-protobu
 
 /// Headers of a record that belongs to an issue (Article, IssueManifest, TranslationJob):
 /// content-type, schema, issue-id, language. The views must outlive the array.
-[[nodiscard]] constexpr std::array<header, 4> record_headers(std::string_view schema, std::string_view issue_id,
+[[nodiscard]] constexpr std::array<header, 4> record_headers(std::string_view schema,
+                                                             std::string_view issue_id,
                                                              std::string_view language) noexcept {
   return {{{header_name::content_type, protobuf_content_type},
            {header_name::schema, schema},

@@ -4,27 +4,27 @@
 /// Every call waits at most until its deadline (the request and operation timeouts sent to the
 /// broker are derived from it). Thread-safety: one thread at a time. Movable.
 
-#include "syn/core/config.hpp"
-#include "syn/core/kafka/error.hpp"
-#include "syn/core/kafka/types.hpp"
-
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "syn/core/config.hpp"
+#include "syn/core/kafka/error.hpp"
+#include "syn/core/kafka/types.hpp"
+
 namespace syn::kafka {
 
 struct topic_creation {
   std::string name;
-  bool created = false;      ///< false: it existed already (TOPIC_ALREADY_EXISTS is success)
+  bool created = false;         ///< false: it existed already (TOPIC_ALREADY_EXISTS is success)
   std::int32_t partitions = 0;  ///< as created, or as found on the cluster if it existed
 };
 
 struct config_entry {
   std::string name;
-  std::string value;  ///< empty for a null value (or a sensitive one)
+  std::string value;   ///< empty for a null value (or a sensitive one)
   std::string source;  ///< e.g. DYNAMIC_TOPIC_CONFIG, DEFAULT_CONFIG
   bool is_default = false;
   bool read_only = false;

@@ -14,10 +14,6 @@
 /// Thread-safety: one thread at a time. Rebalance hooks run on that thread, inside poll() or
 /// close(); they may call commit(). They must not throw (an exception is logged and dropped).
 
-#include "syn/core/config.hpp"
-#include "syn/core/kafka/error.hpp"
-#include "syn/core/kafka/types.hpp"
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -28,6 +24,10 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "syn/core/config.hpp"
+#include "syn/core/kafka/error.hpp"
+#include "syn/core/kafka/types.hpp"
 
 struct rd_kafka_message_s;
 struct rd_kafka_consumer_group_metadata_s;

@@ -7,11 +7,11 @@
 /// CreateTopics/DescribeConfigs handlers either: `admin` creates topics on it directly. Use it
 /// for the zero-setup trial (`syndicate run`) and for fault injection, never to test those.
 
-#include "syn/core/kafka/error.hpp"
-
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include "syn/core/kafka/error.hpp"
 
 struct rd_kafka_mock_cluster_s;
 struct rd_kafka_s;

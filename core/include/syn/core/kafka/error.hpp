@@ -19,7 +19,6 @@
 #include <boost/outcome/policy/terminate.hpp>
 #include <boost/outcome/success_failure.hpp>
 #include <boost/outcome/try.hpp>
-
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -75,9 +74,7 @@ enum class errc : int {
 /// The `kafka` error category: messages are librdkafka's descriptions (`rd_kafka_err2str`).
 const std::error_category& kafka_category() noexcept;
 
-inline std::error_code make_error_code(errc e) noexcept {
-  return {static_cast<int>(e), kafka_category()};
-}
+inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), kafka_category()}; }
 
 /// librdkafka's symbolic name of a code in the kafka category ("_TIMED_OUT", "TOPIC_ALREADY_EXISTS").
 std::string code_name(std::error_code ec);

@@ -21,10 +21,6 @@
 /// log/error callbacks, which are thread-safe). Delivery reports are served on the caller's thread
 /// inside send/poll/flush/commit_transaction. Movable, not copyable.
 
-#include "syn/core/config.hpp"
-#include "syn/core/kafka/error.hpp"
-#include "syn/core/kafka/types.hpp"
-
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,6 +29,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "syn/core/config.hpp"
+#include "syn/core/kafka/error.hpp"
+#include "syn/core/kafka/types.hpp"
 
 namespace syn::kafka {
 
@@ -99,13 +99,14 @@ class producer {
   result<void> abort_transaction(deadline d);
   /// Adds consumed offsets (next offset to read, per partition) to the current transaction, for
   /// consume-transform-produce. Same error handling as commit_transaction.
-  result<void> send_offsets_to_transaction(std::span<const partition_offset> offsets, const group_metadata& group,
-                                           deadline d);
+  result<void> send_offsets_to_transaction(std::span<const partition_offset> offsets,
+                                           const group_metadata& group, deadline d);
 
   /// begin, `body`, commit; on an abortable error: abort and run the whole transaction again, at
   /// most `max_attempts` times in all, all before `d`. Fatal and other errors are returned
   /// (the transaction aborted if it had begun and the producer is still usable).
-  result<std::vector<delivery_report>> transact(deadline d, const std::function<result<void>(producer&)>& body,
+  result<std::vector<delivery_report>> transact(deadline d,
+                                                const std::function<result<void>(producer&)>& body,
                                                 int max_attempts = 3);
 
   /// Queues one record. Returns its id (as in its delivery_report). Waits for queue space or for

@@ -7,12 +7,12 @@
 /// in `kafka.client` to a different value is an error, not a silent override, e.g. a consumer with
 /// `enable.auto.commit=true` would commit records its sink never took.
 
-#include "syn/core/config.hpp"
-#include "syn/core/kafka/error.hpp"
-
 #include <map>
 #include <string>
 #include <string_view>
+
+#include "syn/core/config.hpp"
+#include "syn/core/kafka/error.hpp"
 
 namespace syn::kafka {
 

@@ -1,15 +1,15 @@
 #pragma once
 /// Plain value types shared by the Kafka producer, consumer and admin wrappers.
 
-#include "syn/contract/headers.hpp"
-#include "syn/core/kafka/error.hpp"
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "syn/contract/headers.hpp"
+#include "syn/core/kafka/error.hpp"
 
 namespace syn::kafka {
 
@@ -31,6 +31,7 @@ struct topic_partition {
   std::string topic;
   std::int32_t partition = 0;
   friend bool operator==(const topic_partition&, const topic_partition&) = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=> (no pointer here).
   friend auto operator<=>(const topic_partition&, const topic_partition&) = default;
 };
 
