@@ -73,11 +73,29 @@ tool_fail() { echo "FAIL: $*" >&2; kill -TERM $$ 2>/dev/null; exit 1; }
 # is_count VALUE: VALUE is a non-negative integer.
 is_count() { [[ $1 =~ ^[0-9]+$ ]]; }
 
-# kcat_dump TOPIC FORMAT FILE: every record of TOPIC a read_committed consumer sees, one FORMAT
-# each, into FILE; fails the script when kcat fails.
+# kcat_dump TOPIC FORMAT FILE [ISOLATION]: every record of TOPIC a consumer sees (ISOLATION
+# read_committed, the default, or read_uncommitted), one FORMAT each, into FILE; fails the script
+# when kcat fails.
 kcat_dump() {
-  timeout 120 kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f "$2" \
-    >"$3" 2>"$3.err" || tool_fail "kcat -C -t $1 on $SYN_TEST_BOOTSTRAP: $(head -c 300 "$3.err")"
+  timeout 120 kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "$1" -o beginning -e -q -X "isolation.level=${4:-read_committed}" \
+    -f "$2" >"$3" 2>"$3.err" || tool_fail "kcat -C -t $1 on $SYN_TEST_BOOTSTRAP: $(head -c 300 "$3.err")"
+}
+# count_matching TOPIC FORMAT REGEX [ISOLATION]: records (raw: duplicates included) whose FORMAT
+# line matches REGEX (grep basic regex); fails the script when kcat fails.
+count_matching() {
+  local f=$work/.kcat.$BASHPID n
+  kcat_dump "$1" "$2" "$f" "${4:-read_committed}"
+  n=$(grep -c -- "$3" "$f" 2>&1; true)  # grep -c prints 0 (and exits 1) when nothing matches
+  rm -f "$f" "$f.err"
+  is_count "$n" || tool_fail "count_matching $1: $n"
+  echo "$n"
+}
+# distinct_matching TOPIC FORMAT REGEX: distinct FORMAT lines matching REGEX (read_committed).
+distinct_matching() {
+  local f=$work/.kcat.$BASHPID
+  kcat_dump "$1" "$2" "$f"
+  grep -- "$3" "$f" | sort -u | awk 'NF {n++} END {print n + 0}'
+  rm -f "$f" "$f.err"
 }
 # count_committed TOPIC [KEY_PREFIX]: records (raw: duplicates included) a read_committed
 # consumer sees, whose key starts with KEY_PREFIX (a grep basic regex).

@@ -47,7 +47,7 @@ rc=$?
 set -e
 expect "exit status of the killed publisher" 70 "$rc"
 expect "records of the killed transaction visible to read_committed" 0 "$(count_committed "e2e.$run_id.articles" cjrb-20240201-)"
-uncommitted=$(kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "e2e.$run_id.articles" -o beginning -e -q -X isolation.level=read_uncommitted -f '%k\n' 2>/dev/null | grep -c '^cjrb-20240201-' || true)
+uncommitted=$(count_matching "e2e.$run_id.articles" '%k\n' '^cjrb-20240201-' read_uncommitted)
 expect "records of the killed transaction on the broker" 3 "$uncommitted"
 # The records are on the broker but not committed: a new incarnation (same instance) fences and
 # aborts the open transaction, then publishes the issue whole.
@@ -55,7 +55,7 @@ out=$("$syndicate" publish --config "$cfg" --date 2024-02-01 --instance crashy "
 echo "$out"
 grep -q "cjrb-20240201: published 5 of 5 articles" <<<"$out" || fail "publish after crash"
 expect "articles of the crashed issue visible to read_committed" 5 "$(count_committed "e2e.$run_id.articles" cjrb-20240201-)"
-all=$(kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "e2e.$run_id.articles" -o beginning -e -q -X isolation.level=read_uncommitted -f '%k\n' 2>/dev/null | grep -c '^cjrb-20240201-' || true)
+all=$(count_matching "e2e.$run_id.articles" '%k\n' '^cjrb-20240201-' read_uncommitted)
 expect "records of the crashed issue in the log (3 aborted + 5 committed)" 8 "$all"
 
 # Group commit: the files of one `publish` share a transaction, each issue whole in it. A group

@@ -44,9 +44,8 @@ config "$cfg" 300000 ""
 
 # committed KEY_SUFFIX: raw records of the translated topic (read_committed) whose key ends so;
 # distinct KEY_SUFFIX: the distinct keys among them.
-keys() { kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "$id.translated" -o beginning -e -q -X isolation.level=read_committed -f '%k\n' 2>/dev/null; }
-committed() { keys | grep -c -- "$1\$" || true; }
-distinct() { keys | grep -- "$1\$" | sort -u | grep -c '' || true; }
+committed() { count_matching "$id.translated" '%k\n' "$1\$"; }
+distinct() { distinct_matching "$id.translated" '%k\n' "$1\$"; }
 metric() { curl -sf "http://127.0.0.1:$mport/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 # wait_until WHAT SECONDS CONDITION: polls CONDITION (a shell expression) twice a second.
 wait_until() {
@@ -59,8 +58,7 @@ wait_until() {
 }
 # Dead letters (read_committed), without the resolutions `dlq redrive` appends to the same topic.
 dead_letters() {
-  kcat -b "$SYN_TEST_BOOTSTRAP" -C -t "$id.dlq" -o beginning -e -q -X isolation.level=read_committed -f '%h\n' 2>/dev/null |
-    grep -c 'schema=syndication.v1.DeadLetter\(,\|$\)' || true
+  count_matching "$id.dlq" '%h\n' 'schema=syndication.v1.DeadLetter\(,\|$\)'
 }
 jobs_for() { "$syndicate" consume translation --config "$1" --until-idle >/dev/null 2>&1 || fail "consume translation"; }
 
