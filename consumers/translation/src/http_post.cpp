@@ -68,9 +68,11 @@ std::optional<http_url> http_url::parse(std::string_view s) {
   if (slash != std::string_view::npos) {
     std::string_view target = rest.substr(slash);
     target = target.substr(0, target.find('#'));
-    // Built by append, not `"/" + std::string(...)`: GCC 12 at -O3 reports a false -Wrestrict
-    // overlap in operator+(const char*, string&&) (GCC PR 105329), a broken release build.
-    u.target = target.empty() || target[0] != '/' ? "/" : "";
+    // Built by push_back and append, not `"/" + std::string(...)` nor `= "/"`: GCC 12 at -O3
+    // reports a false -Wrestrict overlap in string::_M_replace (GCC PR 105329), a broken release
+    // build.
+    u.target.clear();
+    if (target.empty() || target[0] != '/') u.target.push_back('/');
     u.target.append(target);
   }
   if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no credentials in URLs
