@@ -99,14 +99,7 @@ distinct_matching() {
 }
 # count_committed TOPIC [KEY_PREFIX]: records (raw: duplicates included) a read_committed
 # consumer sees, whose key starts with KEY_PREFIX (a grep basic regex).
-count_committed() {
-  local f=$work/.kcat.$BASHPID n
-  kcat_dump "$1" '%k\n' "$f"
-  n=$(grep -c -- "^${2:-}" "$f" 2>&1; true)  # grep -c prints 0 (and exits 1) when nothing matches
-  rm -f "$f" "$f.err"
-  is_count "$n" || tool_fail "count_committed $1: $n"
-  echo "$n"
-}
+count_committed() { count_matching "$1" '%k\n' "^${2:-}"; }
 # count_distinct_committed TOPIC: distinct keys among them (count_committed minus duplicates).
 count_distinct_committed() {
   local f=$work/.kcat.$BASHPID
