@@ -290,6 +290,12 @@ result<std::unique_ptr<connection>> open_postgres(const postgres_options& option
       "SET client_encoding = 'UTF8'; SET client_min_messages = warning; SET statement_timeout = " +
       std::to_string(options.statement_timeout.count()) +
       "; SET lock_timeout = " + std::to_string(options.lock_timeout.count()) + ";";
+  if (!options.schema.empty()) {
+    if (options.schema.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) {
+      return error(errc::storage, "postgres: schema '" + options.schema + "': expected [a-z_]+");
+    }
+    session += " SET search_path TO " + options.schema + ";";
+  }
   if (options.read_only) session += " SET default_transaction_read_only = on;";
   auto conn = std::make_unique<pg_connection>(c, std::move(stmts), std::move(session));
   if (!utf8) {

@@ -82,7 +82,7 @@ for n in a b2 c2; do rc=0; wait "${pid[feed-$n]}" || rc=$?; expect "exit status 
 
 expect_once "feed scale-out: WeChat draft articles (3 instances, PostgreSQL state)" "$articles" \
   "$(wechat_articles "$wechat_port")" "$(wechat_articles "$wechat_port" distinct)"
-ledger=$(psql "$SYN_REL_FEED_PG" -tAc "SELECT count(*) FROM pushed") || tool_fail "psql: count pushed"
+ledger=$(psql "$SYN_REL_FEED_PG" -tAc "SELECT count(*) FROM feed.pushed") || tool_fail "psql: count pushed"
 expect "feed scale-out: ledger rows (pushed)" "$articles" "$ledger"
 expect "feed scale-out: dead letters" 0 "$(count_dlq "$id.dlq")"
 

@@ -155,6 +155,9 @@ struct postgres_options {
   std::chrono::milliseconds statement_timeout{30000};
   /// lock_timeout.
   std::chrono::milliseconds lock_timeout{5000};
+  /// If set, the session's search_path (one schema, [a-z_]+): a component whose tables share a
+  /// database with another's keeps them apart. The caller creates the schema.
+  std::string schema;
 };
 
 /// Connects to PostgreSQL (UTF8 databases only) and sets the session's timeouts. A connection
