@@ -78,7 +78,8 @@ open(f"{work}/cm-in.yaml", "w").write(cm["data"]["syndication.yaml"])
 subprocess.run([sys.executable, smoke_config, f"{work}/cm-in.yaml", f"{work}/cm-out.yaml",
                 "--bootstrap", "kafka-1:9092,kafka-2:9092,kafka-3:9092"], check=True)
 cm["data"]["syndication.yaml"] = open(f"{work}/cm-out.yaml").read()
-cm["binaryData"] = {"cover.jpg": base64.b64encode(b"\xff\xd8\xff\xe0smoke-cover").decode()}
+# The same real JPEG as the compose smoke (the WeChat test server decodes every cover).
+cm["binaryData"] = {"cover.jpg": base64.b64encode(open(f"{work}/cover.jpg", "rb").read()).decode()}
 yaml.safe_dump(cm, open(f"{work}/configmap.yaml", "w"), allow_unicode=True, sort_keys=False)
 secret = yaml.safe_load(open(f"{k8s}/secret.example.yaml"))
 values = {"trigger-token": token,
