@@ -47,8 +47,16 @@ yaml.safe_dump(d, open(sys.argv[2], "w"), sort_keys=False)' "$root/deploy/docker
 }
 
 post_issue() { # FILE: POSTs it to the trigger; prints the HTTP status
-  curl -sS -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
-    --data-binary @"$1" "$TRIGGER_URL/v1/issues"
+  # As a client should: a 503 while the trigger is still connecting to Kafka (it is live, not yet
+  # ready; the answer carries Retry-After) is retried for up to 60 s; any other status is final.
+  local code i
+  for i in $(seq 1 30); do
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
+      --data-binary @"$1" "$TRIGGER_URL/v1/issues")
+    [ "$code" = 503 ] || break
+    sleep 2
+  done
+  echo "$code"
 }
 issue_published() { # ISSUE_ID
   curl -fsS -H "Authorization: Bearer $TOKEN" "$TRIGGER_URL/v1/issues/$1" 2>/dev/null | grep -q '"status":"published"'
