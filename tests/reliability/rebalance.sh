@@ -89,6 +89,9 @@ pids_to_stop+=($publisher)
 # Second instances join once the archive has taken some of the load (about a tenth), hold
 # partitions for a while, and leave (SIGTERM) while issues keep arriving; $cycles times.
 archive_at_least() { [ "$(archive_revisions)" -ge "$1" ] && echo ok || echo no; }
+# The archive creates its tables when it starts: until then there is nothing to count.
+archive_migrated() { pg "SELECT (to_regclass('article_revisions') IS NOT NULL)::int"; }
+wait_for "the archive's schema" 1 60 archive_migrated
 wait_for "archive revisions before the second instances join" ok 60 archive_at_least $((articles / 10))
 has_partitions() { grep -q 'assigned [1-9][0-9]* partition' "$work/$1.log" && echo yes || echo no; }
 for cycle in $(seq "$cycles"); do
