@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   librdkafka-dev libprotobuf-dev protobuf-compiler libboost1.74-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libsqlite3-dev libpq-dev libssl-dev libexpat1-dev
-  libopencc-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libjpeg62-turbo-dev libpng-dev
+  libcurl4-openssl-dev libopencc-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libjpeg62-turbo-dev libpng-dev
   kcat clang libclang-rt-14-dev clang-format clang-tidy postgresql chromium
   time sqlite3 curl procps python3 python3-yaml python3-pip systemd
   openjdk-17-jdk-headless maven nodejs npm
@@ -58,4 +58,13 @@ if ! command -v kubernetes-validate >/dev/null; then
   pip_flags=()
   python3 -m pip install --help | grep -q -- --break-system-packages && pip_flags=(--break-system-packages)
   python3 -m pip install -q --disable-pip-version-check "${pip_flags[@]}" kubernetes-validate==1.37.0
+fi
+
+# moto (PyPI) in server mode: the S3-protocol server the blob store's S3 backend is tested
+# against (tests/s3/s3.sh, with its IAM signature checks on).
+if ! command -v moto_server >/dev/null || ! python3 -c 'import moto, boto3' 2>/dev/null; then
+  echo "install-deps: pip install moto[server]"
+  pip_flags=()
+  python3 -m pip install --help | grep -q -- --break-system-packages && pip_flags=(--break-system-packages)
+  python3 -m pip install -q --disable-pip-version-check "${pip_flags[@]}" "moto[server]==5.0.28"
 fi

@@ -8,9 +8,10 @@
 # The brokers are stopped on every exit path. Exits non-zero if anything failed.
 #
 # Environment: SYN_FUZZ_SECONDS (default 60), SYN_TEST_KAFKA_PORT (default 29092),
-#              SYN_TEST_PG_PORT (default 25432), SYN_TEST_CLUSTER_PORT (default 29192, the
-#              cluster uses it and the next 5): all below the kernel's ephemeral port range
-#              (32768-60999), which client sockets take ports from,
+#              SYN_TEST_PG_PORT (default 25432), SYN_TEST_S3_PORT (default 25450, the S3 test
+#              server), SYN_TEST_CLUSTER_PORT (default 29192, the cluster uses it and the next
+#              5): all below the kernel's ephemeral port range (32768-60999), which client
+#              sockets take ports from,
 #              SYN_SKIP_INSTALL=1 to skip scripts/install-deps.sh, SYN_UNITY=OFF for one
 #              compile per source (default ON: unity builds, see below).
 set -euo pipefail
@@ -21,6 +22,7 @@ fuzz_seconds=${SYN_FUZZ_SECONDS:-60}
 kafka_port=${SYN_TEST_KAFKA_PORT:-29092}
 pg_port=${SYN_TEST_PG_PORT:-25432}
 cluster_port=${SYN_TEST_CLUSTER_PORT:-29192}
+s3_port=${SYN_TEST_S3_PORT:-25450}
 # Unity builds (16 sources per compile): the headers (Beast, Asio, protobuf, spdlog) are parsed
 # once per batch instead of once per source, a fraction of the compile time of the three builds
 # below (BENCHMARKS.md, "CI build time"). SYN_UNITY=OFF builds as the presets do.
@@ -62,11 +64,13 @@ run_stage "code checks (clang-format, clang-tidy: scripts/lint.sh)" bash scripts
 # extra load changes how long they take, not what they assert.
 
 pg_dir=$root/build/pg
+s3_dir=$root/build/s3
 cleanup() {
   for pid in "${lane_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   bash "$root/deploy/kafka/kafka.sh" stop --port "$kafka_port" || true
   bash "$root/deploy/kafka/kafka.sh" stop --nodes 3 --port "$cluster_port" || true
   bash "$root/consumers/archive/tests/pg.sh" stop "$pg_dir" || true
+  bash "$root/tests/s3/s3.sh" stop "$s3_dir" || true
   rm -f "$failures_file"
 }
 trap cleanup EXIT
@@ -82,6 +86,11 @@ broker_lane() {
     echo "PostgreSQL start" >>"$failures_file"; echo "!!! PostgreSQL start failed"; return
   fi
   export SYN_TEST_PG_CONNINFO
+  # The S3-protocol server of the blob store's tests (moto, signatures checked), on port $s3_port.
+  if ! s3_env=$(bash tests/s3/s3.sh start "$s3_dir" "$s3_port"); then
+    echo "S3 test server start" >>"$failures_file"; echo "!!! S3 test server start failed"; return
+  fi
+  eval "$s3_env"
 
   run_stage "integration tests (real Kafka)" ctest --preset integration -j 1
   run_stage "reliability scenarios (real Kafka + PostgreSQL)" ctest --preset reliability -LE cluster -j 2
