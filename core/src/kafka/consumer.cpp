@@ -1,5 +1,7 @@
 #include "syn/core/kafka/consumer.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <thread>
@@ -349,16 +351,63 @@ result<void> consumer::resume(std::span<const topic_partition> parts) {
   return success();
 }
 
+namespace {
+
+// The offset of `partition` at `at` (RD_KAFKA_OFFSET_BEGINNING or _END: ListOffsets with the
+// consumer's isolation level, so END is the last stable offset under read_committed).
+rd_kafka_resp_err_t list_offset(rd_kafka_t* rk, const std::string& topic, std::int32_t partition,
+                                std::int64_t at, int timeout_ms, std::int64_t& out) {
+  detail::tpl_ptr list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = at;
+  if (auto err = rd_kafka_offsets_for_times(rk, list.get(), timeout_ms); err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return err;
+  if (list->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) return list->elems[0].err;
+  out = list->elems[0].offset;
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+// Asks the cluster for `topic`'s metadata, which updates librdkafka's cache (its leaders).
+void refresh_metadata(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR)
+    rd_kafka_metadata_destroy(md);
+  if (rkt != nullptr) rd_kafka_topic_destroy(rkt);
+}
+
+}  // namespace
+
+// Not rd_kafka_query_watermark_offsets(): in librdkafka 2.0.2 it never returns once the
+// partition's leader is down (it ignores its timeout; measured with the mock cluster, and 3
+// minutes of failed publications in the kube smoke test after a broker was killed:
+// confluentinc/librdkafka#2535, #4158). rd_kafka_offsets_for_times() keeps its timeout; each
+// attempt gets at most 2 s, and between attempts the topic's metadata is asked for, since
+// librdkafka alone refreshes it only every topic.metadata.refresh.interval.ms (5 min).
 result<watermarks> consumer::watermark_offsets(const std::string& topic, std::int32_t partition, deadline d) {
   BOOST_OUTCOME_TRY(usable(impl_));
   const auto started = clock::now();
-  watermarks w;
-  if (auto err = rd_kafka_query_watermark_offsets(impl_->rk(), topic.c_str(), partition, &w.low, &w.high,
-                                                  remaining_ms(d));
-      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return impl_->bounded(err, "watermarks of " + topic + "[" + std::to_string(partition) + "]", started);
+  constexpr int attempt_ms = 2000;
+  for (auto backoff = std::chrono::milliseconds(50);;
+       backoff = std::min(backoff * 2, std::chrono::milliseconds(500))) {
+    watermarks w;
+    auto err = list_offset(impl_->rk(), topic, partition, RD_KAFKA_OFFSET_END,
+                           std::min(attempt_ms, std::max(1, remaining_ms(d))), w.high);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      err = list_offset(impl_->rk(), topic, partition, RD_KAFKA_OFFSET_BEGINNING,
+                        std::min(attempt_ms, std::max(1, remaining_ms(d))), w.low);
+    }
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return w;
+    const bool leader_may_have_moved =
+        err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+        err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+        err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || err == RD_KAFKA_RESP_ERR__BAD_MSG ||
+        err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
+    if (!leader_may_have_moved || clock::now() + backoff >= d) {
+      return impl_->bounded(err, "watermarks of " + topic + "[" + std::to_string(partition) + "]", started);
+    }
+    std::this_thread::sleep_for(backoff);
+    refresh_metadata(impl_->rk(), topic, std::min(attempt_ms, std::max(1, remaining_ms(d))));
   }
-  return w;
 }
 
 std::optional<watermarks> consumer::fetched_watermark_offsets(const std::string& topic,
