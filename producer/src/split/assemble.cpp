@@ -552,7 +552,7 @@ class assembler {
       Article& a = d.article;
       // Photo news: a headline over a captioned photo and no text of its own.
       const bool photo_news = !a.headline().empty() && a.photos_size() > 0 &&
-                              !a.photos(0).caption().empty() && lexicon_active("ningbo-wanbao");
+                              !a.photos(0).caption().empty() && lexicon_active("ningbo-wanbao yanan-ribao");
       if (!has_body(a) && !photo_news) {
         if (has_head(a) || a.photos_size() > 0) {
           warnings_.push_back(make_warning(d.line, "heading without article text; dropped",

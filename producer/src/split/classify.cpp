@@ -75,10 +75,7 @@ std::size_t outlet_end(std::string_view s, std::size_t i) noexcept {
     if (!is_han(c)) return std::string_view::npos;
     j = k;
     if (++n < 2 || suffix_ends.find(c) == std::u32string_view::npos || role_at(s, j) == nullptr) continue;
-    const std::string_view run = s.substr(i, j - i);
-    for (const auto& o : outlet_suffixes()) {
-      if (ends_with(run, o.word) && lexicon_active(o.origin)) return j;
-    }
+    if (ends_in_outlet(s.substr(i, j - i))) return j;
   }
   return std::string_view::npos;
 }
@@ -159,12 +156,8 @@ std::size_t outlet_dateline(std::string_view raw, std::size_t i, bool& own_paper
     j = k;
     if (n < 1) continue;
     const std::string_view run = raw.substr(i, j - i);
-    bool outlet = ends_with(run, "网");
-    bool is_paper = false;
-    for (const auto& p : paper_suffixes()) {
-      if (ends_with(run, p.word) && lexicon_active(p.origin)) is_paper = outlet = true;
-    }
-    if (outlet) {
+    const bool is_paper = ends_in_paper_name(run);
+    if (is_paper || ends_with(run, "网")) {
       name_end = j;
       paper = is_paper;
     }
@@ -349,9 +342,7 @@ bool is_source_credit(std::string_view line) {
     name.append(s.substr(at, i - at));
   }
   if (visible_length(name) < 2) return false;
-  for (const auto& o : outlet_suffixes()) {
-    if (ends_with(name, o.word) && lexicon_active(o.origin)) return true;
-  }
+  if (ends_in_outlet(name)) return true;
   return ends_with(name, "社") || ends_with(name, "网");
 }
 
@@ -504,7 +495,7 @@ std::uint32_t page_label_at(std::string_view s, std::size_t i, std::size_t* end)
   if (k < s.size()) {
     std::size_t m = k;
     const char32_t c = next_cp(s, m);
-    if (!(is_space(c) || c == U':' || c == U'：' || (ban && is_han(c)))) return 0;
+    if (!(is_space(c) || c == U'\n' || c == U':' || c == U'：' || (ban && is_han(c)))) return 0;
   }
   if (end != nullptr) *end = k;
   return static_cast<std::uint32_t>(page);
@@ -808,10 +799,11 @@ std::optional<jump> find_jump(std::string_view s, bool whole) {
   return std::nullopt;
 }
 
-std::optional<credit_split> find_credit(std::string_view raw) {
-  std::string_view s = trim(raw);
-  if (s.empty() || s.size() > 600) return std::nullopt;
-  // Prefix forms: `图/本报记者 杨鹤`, `摄影：杨鹤` (the whole chunk is the credit).
+namespace {
+
+/// The prefix forms of a photo credit: the whole chunk (`图/本报记者 杨鹤`, `摄影：杨鹤`) or after
+/// the caption on the same line (`…进行了深入采访。 摄影/记者 袁永红`).
+std::optional<credit_split> prefix_credit(std::string_view s) {
   std::string_view unmarked = strip_marker(s);
   for (std::string_view p : {"图/", "图／", "摄影/", "摄影／", "摄影：", "摄影:", "图：", "图:"}) {
     if (starts_with(unmarked, p) && visible_length(unmarked, 30) <= 30) {
@@ -841,6 +833,52 @@ std::optional<credit_split> find_credit(std::string_view raw) {
       }
     }
   }
+  return std::nullopt;
+}
+
+/// A credit without role word before `摄`: a bare name after a space, a marker, a bracket or at
+/// the start (`杨 鹤摄`). Returns where it starts (npos if there is none) and fills `people`.
+std::size_t bare_credit_start(std::string_view s, std::vector<person>& people, std::string& printed) {
+  // No role word: a bare name after a space, a marker, a bracket or at the start.
+  std::size_t b = s.size();
+  while (b > 0) {
+    std::size_t k = b;
+    const char32_t c = prev_cp(s, k);
+    if (!is_name_char(c)) break;
+    b = k;
+  }
+  // `杨 鹤摄`: a one-character piece before a space joins the name.
+  std::size_t before = b;
+  while (before > 0) {
+    std::size_t k = before;
+    if (!is_space(prev_cp(s, k))) break;
+    before = k;
+  }
+  if (before < b && visible_length(s.substr(b)) == 1) {
+    std::size_t k = before;
+    const char32_t c = prev_cp(s, k);
+    std::size_t k2 = k;
+    const char32_t c2 = k > 0 ? prev_cp(s, k2) : 0;
+    if (is_name_char(c) && !is_name_char(c2)) b = k;
+  }
+  const std::string_view name = s.substr(b);
+  if (b > 0) {
+    std::size_t k = b;
+    const char32_t c = prev_cp(s, k);
+    if (!(is_space(c) || is_marker(c) || is_bracket_open(c))) return std::string_view::npos;
+  }
+  auto p = parse_people(name, Contributor::PHOTOGRAPHER, false, &printed);
+  if (!p || p->size() != 1) return std::string_view::npos;
+  people = std::move(*p);
+  return b;
+}
+
+}  // namespace
+
+std::optional<credit_split> find_credit(std::string_view raw) {
+  std::string_view s = trim(raw);
+  if (s.empty() || s.size() > 600) return std::nullopt;
+  if (auto c = prefix_credit(s)) return c;
   // `… 本报记者 X 摄影报道`: photographed and written by. On its own line a credit; after a long
   // text, the closing credit of a report (see take_trailing_attribution), not a caption.
   bool reported = false;
@@ -888,38 +926,8 @@ std::optional<credit_split> find_credit(std::string_view raw) {
     next_cp(s, i);
   }
   if (start == std::string_view::npos) {
-    // No role word: a bare name after a space, a marker, a bracket or at the start.
-    std::size_t b = s.size();
-    while (b > 0) {
-      std::size_t k = b;
-      const char32_t c = prev_cp(s, k);
-      if (!is_name_char(c)) break;
-      b = k;
-    }
-    // `杨 鹤摄`: a one-character piece before a space joins the name.
-    std::size_t before = b;
-    while (before > 0) {
-      std::size_t k = before;
-      if (!is_space(prev_cp(s, k))) break;
-      before = k;
-    }
-    if (before < b && visible_length(s.substr(b)) == 1) {
-      std::size_t k = before;
-      const char32_t c = prev_cp(s, k);
-      std::size_t k2 = k;
-      const char32_t c2 = k > 0 ? prev_cp(s, k2) : 0;
-      if (is_name_char(c) && !is_name_char(c2)) b = k;
-    }
-    const std::string_view name = s.substr(b);
-    if (b > 0) {
-      std::size_t k = b;
-      const char32_t c = prev_cp(s, k);
-      if (!(is_space(c) || is_marker(c) || is_bracket_open(c))) return std::nullopt;
-    }
-    auto p = parse_people(name, Contributor::PHOTOGRAPHER, false, &printed);
-    if (!p || p->size() != 1) return std::nullopt;
-    start = b;
-    people = std::move(*p);
+    start = bare_credit_start(s, people, printed);
+    if (start == std::string_view::npos) return std::nullopt;
   }
   credit_split c;
   c.credit = printed;

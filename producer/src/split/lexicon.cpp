@@ -66,42 +66,34 @@ constexpr std::array<role_word, 53> roles{{
 }};
 
 // Longest first where one is a suffix of another (the longest match wins anyway: the scan keeps
-// the longest outlet run).
-constexpr std::array<lexicon_entry, 19> outlets{{
+// the longest outlet run). A paper's name is any name ending in `报` (`德州晚报`, `深圳商报`, `北方新报`,
+// `城市快报`, `大众日报`; not a word of `non_papers`): the convention of every paper in the corpus, so
+// one entry, not one per kind of paper.
+constexpr std::array<lexicon_entry, 10> outlets{{
     {"融媒体中心", "issue"},
     {"广播电视台", "base"},
-    {"日报社", "lanzhou-wanbao beifang-xinbao"},
-    {"晚报社", "issue"},
     {"客户端", "dazhong-ribao"},
     {"新闻网", "fuzhou-wanbao"},
     {"电视台", "base"},
-    {"都市报", "base"},
-    {"报社", "lanzhou-wanbao beifang-xinbao"},
-    {"日报", "dazhong-ribao"},
-    {"晚报", "dezhou-wanbao yangcheng-wanbao fuzhou-wanbao"},
-    {"商报", "shenzhen-shangbao"},
-    {"快报", "chengshi-kuaibao"},
-    {"新报", "base"},
-    {"早报", "base"},
-    {"晨报", "base"},
-    {"时报", "base"},
+    {"报社", "base lanzhou-wanbao beifang-xinbao"},
+    {"报",
+     "base dezhou-wanbao yangcheng-wanbao fuzhou-wanbao dazhong-ribao shenzhen-shangbao chengshi-kuaibao"},
     {"融媒", "base"},
     {"新华社", "base"},
+    {"中新社", "base"},
 }};
 
-constexpr std::array<lexicon_entry, 11> paper_suffix_table{{
-    {"都市报", "base"},
-    {"日报", "base"},
-    {"晚报", "base"},
-    {"商报", "base"},
-    {"快报", "xiandai-kuaibao chengshi-kuaibao"},
-    {"新报", "beifang-xinbao"},
-    {"早报", "base"},
-    {"晨报", "base"},
-    {"时报", "base"},
-    {"周报", "base"},
-    {"导报", "base"},
+// The suffix of a paper's name printed in a page header or masthead (`太原晚报　2023年11月6日`,
+// `北方新报`): the general `报`, as for outlets. Every corpus paper's masthead ends in it.
+constexpr std::array<lexicon_entry, 1> paper_suffix_table{{
+    {"报", "base renmin-ribao taiyuan-wanbao xiandai-kuaibao chengshi-kuaibao beifang-xinbao qilu-wanbao"},
 }};
+
+// Words ending in `报` that name no paper: a page header, heading or byline run ending in one of
+// these is not a paper's name (`天气预报`, `举报`, `情报`).
+constexpr std::array<std::string_view, 24> non_papers{
+    "预报", "举报", "情报", "海报", "汇报", "通报", "简报", "公报",   "捷报", "喜报", "电报", "回报",
+    "申报", "上报", "警报", "画报", "年报", "月报", "学报", "黑板报", "小报", "本报", "战报", "播报"};
 
 constexpr std::array<char32_t, 19> markers{U'□', U'■', U'◎', U'●', U'○', U'◆', U'◇', U'▲', U'△', U'★',
                                            U'☆', U'◼', U'▪', U'•', U'※', U'▌', U'▍', U'◉', U'⊙'};
@@ -171,6 +163,23 @@ thread_local std::string_view withheld;
 std::span<const role_word> role_words() noexcept { return roles; }
 std::span<const lexicon_entry> outlet_suffixes() noexcept { return outlets; }
 std::span<const lexicon_entry> paper_suffixes() noexcept { return paper_suffix_table; }
+
+namespace {
+bool ends_in(std::string_view run, std::span<const lexicon_entry> suffixes) noexcept {
+  for (const auto& e : suffixes) {
+    if (run.size() > e.word.size() && run.ends_with(e.word) && lexicon_active(e.origin)) {
+      for (std::string_view w : non_papers) {
+        if (run.ends_with(w)) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+bool ends_in_outlet(std::string_view run) noexcept { return ends_in(run, outlets); }
+bool ends_in_paper_name(std::string_view run) noexcept { return ends_in(run, paper_suffix_table); }
 std::span<const char32_t> marker_chars() noexcept { return markers; }
 std::span<const lexicon_entry> furniture_words() noexcept { return furniture; }
 std::span<const lexicon_entry> section_names() noexcept { return sections; }

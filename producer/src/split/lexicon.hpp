@@ -39,6 +39,13 @@ std::span<const lexicon_entry> outlet_suffixes() noexcept;
 /// Suffixes of a paper's name, for a name printed in a page header (`太原晚报　2023年11月6日`).
 std::span<const lexicon_entry> paper_suffixes() noexcept;
 
+/// Whether a run of Han characters ends in an outlet's name (`outlet_suffixes()`, longer than the
+/// suffix alone, not a word such as `预报` that ends in `报` but names no paper).
+bool ends_in_outlet(std::string_view run) noexcept;
+
+/// Whether a run of Han characters ends in a paper's name (`paper_suffixes()`, the same way).
+bool ends_in_paper_name(std::string_view run) noexcept;
+
 /// Item markers before headlines, bylines and brief items: ■ ● ◆ ▲ ◎ …
 std::span<const char32_t> marker_chars() noexcept;
 

@@ -110,10 +110,7 @@ std::string_view leading_paper_name(std::string_view s) noexcept {
     std::size_t m = j;
     const char32_t after = j < s.size() ? next_cp(s, m) : U' ';
     if (!(is_space(after) || after == U'\n' || is_digit(after))) continue;
-    const std::string_view run = s.substr(0, j);
-    for (const auto& p : paper_suffixes()) {
-      if (ends_with(run, p.word) && lexicon_active(p.origin)) best = run;
-    }
+    if (ends_in_paper_name(s.substr(0, j))) best = s.substr(0, j);
   }
   return best;
 }
@@ -139,10 +136,7 @@ bool masthead_like(std::string_view s, const std::vector<known_paper>& papers, b
   }
   // A bare paper name: `昌吉日报`, `北疆晚报`, `北方新报` (suffixes: `paper_suffixes()`).
   if (visible_length(compact, 9) > 8) return false;
-  for (const auto& p : paper_suffixes()) {
-    if (ends_with(compact, p.word) && lexicon_active(p.origin)) return true;
-  }
-  return false;
+  return ends_in_paper_name(compact);
 }
 
 std::string normalise_dashes(std::string_view s) {

@@ -12,6 +12,7 @@ namespace syn::producer::detail {
 namespace {
 
 constexpr std::size_t max_caption = 150;
+constexpr std::size_t max_headline_guess = 40;
 constexpr std::size_t max_lookback = 4;
 constexpr std::size_t min_garbled = 6;
 constexpr std::size_t max_garbled = 64;
@@ -125,14 +126,42 @@ double bigram_similarity(std::string_view a, std::string_view b) {
   return dice(code_points(a, max_garbled, false), code_points(b, max_garbled, false));
 }
 
+namespace {
+
+/// Whether the chunks before `prev` end in a heading: nothing, or a short text chunk (a headline)
+/// or any non-text chunk, so `prev` is the only text under it.
+bool only_text_under_heading(const std::vector<chunk>& chunks, std::size_t prev) {
+  for (std::size_t j = prev; j-- > 0;) {
+    const chunk& c = chunks[j];
+    if (c.dropped || c.kind == chunk_kind::masthead || c.kind == chunk_kind::furniture) continue;
+    return c.kind != chunk_kind::text || c.length <= max_headline_guess;
+  }
+  return true;
+}
+
+}  // namespace
+
 void pair_captions(std::vector<chunk>& chunks) {
   for (std::size_t i = 1; i < chunks.size(); ++i) {
     chunk& photo = chunks[i];
-    if (photo.kind != chunk_kind::photo || !photo.text.empty()) continue;
+    if (photo.kind != chunk_kind::photo) continue;
     chunk& prev = chunks[i - 1];
     if (prev.kind != chunk_kind::text || prev.dropped || prev.text.empty()) continue;
-    if (prev.length > max_caption || prev.lead) continue;
-    photo.text = prev.text;
+    if (prev.lead) continue;
+    if (photo.text.empty()) {
+      if (prev.length > max_caption) continue;
+      photo.text = prev.text;
+      prev.dropped = true;
+      continue;
+    }
+    // A credit glued to the end of a wrapped caption (`…通行\n安全。本报记者 肖金雄 摄`): the
+    // caption on the credit's line is the tail of the paragraph before it, which ends mid-sentence;
+    // when that paragraph is the only text under its headline it is all caption (photo news).
+    if (!lexicon_active("yanan-ribao") || ends_sentence(last_cp(prev.text))) continue;
+    if (prev.length <= max_headline_guess) continue;  // a headline over a caption, not its first half
+    if (prev.length + visible_length(photo.text, max_caption) > max_caption) continue;
+    if (!only_text_under_heading(chunks, i - 1)) continue;
+    photo.text.insert(0, prev.text);
     prev.dropped = true;
   }
 }
