@@ -172,6 +172,7 @@ split_result split_issue(std::string_view raw_bytes, const split_options& option
   split_result result;
   auto& manifest = result.manifest;
   std::vector<syndication::v1::SplitWarning> warnings;
+  split_bare_credits(chunks);
   pair_captions(chunks);
   drop_garbled(chunks, warnings);
   std::vector<draft> drafts = assemble_articles(chunks, warnings);

@@ -1015,6 +1015,41 @@ bool lines_are_paragraphs(const std::vector<source_line>& lines,
 
 }  // namespace
 
+std::size_t bare_credit_tail(std::string_view raw, std::vector<person>* people) {
+  if (!lexicon_active("yangcheng-wanbao anhui-shangbao")) return std::string_view::npos;
+  constexpr int max_names = 3;
+  std::size_t e = raw.size();
+  std::vector<person> found;
+  for (int n = 0; n < max_names; ++n) {
+    std::size_t b = e;
+    std::size_t len = 0;
+    while (b > 0 && len <= 3) {
+      std::size_t k = b;
+      if (!is_han(prev_cp(raw, k))) break;
+      b = k;
+      ++len;
+    }
+    if (len < 2 || len > 3) return std::string_view::npos;
+    const std::string_view name = raw.substr(b, e - b);
+    if (common_surnames().find(first_cp(name)) == std::u32string_view::npos) return std::string_view::npos;
+    found.push_back({std::string(name), Contributor::REPORTER});
+    std::size_t gap = b;
+    while (gap > 0) {
+      std::size_t k = gap;
+      if (!is_space(prev_cp(raw, k))) break;
+      gap = k;
+    }
+    if (gap == b || gap == 0) return std::string_view::npos;  // names need a space before them
+    std::size_t k = gap;
+    if (ends_sentence(prev_cp(raw, k))) {
+      if (people != nullptr) people->assign(found.rbegin(), found.rend());
+      return gap;
+    }
+    e = gap;
+  }
+  return std::string_view::npos;
+}
+
 std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
   std::vector<chunk> out;
   bool open = false;
@@ -1095,7 +1130,8 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
     open = true;
     prev_structural = standalone;
     prev_short_end = (width != 0 && n + 2 <= width && ends_with_sentence(t)) ||
-                     (whole_paragraphs && ends_with_sentence(t));
+                     (whole_paragraphs && ends_with_sentence(t)) ||
+                     bare_credit_tail(t, nullptr) != std::string_view::npos;
   }
   unstack();
   return out;

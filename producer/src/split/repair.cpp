@@ -215,6 +215,39 @@ void drop_garbled(std::vector<chunk>& chunks, std::vector<syndication::v1::Split
   }
 }
 
+void split_bare_credits(std::vector<chunk>& chunks) {
+  std::vector<chunk> out;
+  out.reserve(chunks.size());
+  for (auto& c : chunks) {
+    std::vector<person> people;
+    const std::string_view raw = trim(c.raw);
+    // The last name wrapped onto a line of its own (`…问题。 张晓宁` / `贾天勇`).
+    if (!out.empty() && out.back().kind == chunk_kind::attribution && c.kind == chunk_kind::text &&
+        bare_credit_tail("。 " + std::string(raw), &people) == std::string_view("。").size()) {
+      for (auto& q : people) out.back().people.push_back(std::move(q));
+      out.back().raw.append(" ").append(raw);
+      continue;
+    }
+    const std::size_t at =
+        c.kind == chunk_kind::text && !c.dropped ? bare_credit_tail(raw, &people) : std::string_view::npos;
+    if (at == std::string_view::npos) {
+      out.push_back(std::move(c));
+      continue;
+    }
+    chunk credit;
+    credit.kind = chunk_kind::attribution;
+    credit.line = c.line;
+    credit.raw = std::string(raw.substr(at));
+    credit.people = std::move(people);
+    c.raw = std::string(raw.substr(0, at));
+    c.text = normalise_body(c.raw);
+    c.length = visible_length(c.text, 1024);
+    out.push_back(std::move(c));
+    out.push_back(std::move(credit));
+  }
+  chunks = std::move(out);
+}
+
 std::optional<std::vector<person>> take_trailing_attribution(std::string& text) {
   const std::string_view s = text;
   const char32_t close = last_cp(s);
@@ -228,7 +261,7 @@ std::optional<std::vector<person>> take_trailing_attribution(std::string& text) 
     if (c == U'（' || c == U'(') {
       auto people = parse_people(s.substr(b, e - b), Contributor::REPORTER, true);
       // `…猛料。(张小磊)`: names alone, after a finished sentence, each opening with a surname.
-      if (!people && k > 0 && lexicon_active("yangcheng-wanbao")) {
+      if (!people && k > 0 && lexicon_active("yangcheng-wanbao anhui-shangbao")) {
         std::size_t q = k;
         if (ends_sentence(prev_cp(s, q))) {
           people = parse_people(s.substr(b, e - b), Contributor::REPORTER, false);
