@@ -223,7 +223,7 @@ std::optional<std::string_view> kicker_text(std::string_view line) noexcept {
 
 bool is_editor_label(std::string_view line, std::string_view* rest = nullptr) noexcept {
   std::string_view s = strip_brackets(strip_marker(line));
-  for (std::string_view label : {"编者按语", "编者按", "编者的话", "编后语", "编后"}) {
+  for (std::string_view label : editor_labels()) {
     if (!starts_with(s, label)) continue;
     std::string_view after = s.substr(label.size());
     // `【编者按】text`: the bracket closes after the label.
@@ -249,7 +249,7 @@ bool is_briefs_label(std::string_view line) {
   for (std::size_t i = 0; i < s.size();) {
     if (!is_han(next_cp(s, i))) return false;
   }
-  for (std::string_view tail : {"简讯", "快讯", "短讯", "速递", "简讯集萃", "新闻速览", "资讯"}) {
+  for (std::string_view tail : briefs_labels()) {
     if (ends_with(s, tail)) return true;
   }
   return false;
@@ -394,7 +394,7 @@ std::optional<std::pair<std::vector<person>, std::size_t>> leading_byline(std::s
 /// names are still there.
 void take_trailing_report_credit(chunk& c) {
   const std::string_view s = c.raw;
-  for (std::string_view tail : {"摄影报道", "摄影报导"}) {
+  for (std::string_view tail : photo_credit_suffixes().first(2)) {
     if (!ends_with(s, tail)) continue;
     std::size_t b = s.size() - tail.size();
     for (int n = 0; n < 40 && b > 0; ++n) {
@@ -663,6 +663,18 @@ std::optional<std::vector<person>> parse_people(std::string_view s, role_t defau
   return unique;
 }
 
+namespace {
+
+/// Where a news agency's name (`news_agencies()`) at `raw[i]` ends, spaces inside tolerated; npos.
+std::size_t agency_at(std::string_view raw, std::size_t i) noexcept {
+  for (std::string_view a : news_agencies()) {
+    if (const std::size_t e = match_loose(raw, i, a); e != std::string_view::npos) return e;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 std::optional<dateline> parse_dateline(std::string_view raw) {
   raw = trim(raw);
   dateline d;
@@ -697,9 +709,7 @@ std::optional<dateline> parse_dateline(std::string_view raw) {
       return std::nullopt;
     }
     d.own_paper = true;
-  } else if (const std::size_t x =
-                 std::min(match_loose(raw, open, "新华社"), match_loose(raw, open, "中新社"));
-             x != std::string_view::npos) {
+  } else if (const std::size_t x = agency_at(raw, open); x != std::string_view::npos) {
     i = scan_to(x, 20);
     if (i == std::string::npos) return std::nullopt;
   } else if (const std::size_t o = outlet_dateline(raw, open, d.own_paper); o != std::string_view::npos) {
@@ -805,7 +815,7 @@ namespace {
 /// the caption on the same line (`…进行了深入采访。 摄影/记者 袁永红`).
 std::optional<credit_split> prefix_credit(std::string_view s) {
   std::string_view unmarked = strip_marker(s);
-  for (std::string_view p : {"图/", "图／", "摄影/", "摄影／", "摄影：", "摄影:", "图：", "图:"}) {
+  for (std::string_view p : photo_credit_prefixes()) {
     if (starts_with(unmarked, p) && visible_length(unmarked, 30) <= 30) {
       credit_split c;
       if (auto people =
@@ -819,7 +829,7 @@ std::optional<credit_split> prefix_credit(std::string_view s) {
   if (lexicon_active("beifang-xinbao") && s.find('/') != std::string_view::npos) {
     std::size_t from = s.size();
     for (int n = 0; n < 40 && from > 0; ++n) prev_cp(s, from);
-    for (std::string_view p : {"摄影/", "图/"}) {
+    for (std::string_view p : photo_credit_prefixes().first(2)) {
       const std::size_t at = s.find(p, from);
       if (at == std::string_view::npos || at == 0) continue;
       std::size_t k = at;
@@ -882,7 +892,7 @@ std::optional<credit_split> find_credit(std::string_view raw) {
   // `… 本报记者 X 摄影报道`: photographed and written by. On its own line a credit; after a long
   // text, the closing credit of a report (see take_trailing_attribution), not a caption.
   bool reported = false;
-  for (std::string_view tail : {"摄影报道", "摄影报导"}) {
+  for (std::string_view tail : photo_credit_suffixes().first(2)) {
     if (ends_with(s, tail)) {
       s.remove_suffix(tail.size());
       reported = true;
@@ -897,14 +907,16 @@ std::optional<credit_split> find_credit(std::string_view raw) {
     s = trim(s.substr(0, e));
     bracketed = true;
   }
-  if (reported)
-    s = trim(s);
-  else if (ends_with(s, "摄影"))
-    s.remove_suffix(std::string_view("摄影").size());
-  else if (ends_with(s, "摄"))
-    s.remove_suffix(std::string_view("摄").size());
-  else
-    return std::nullopt;
+  if (!reported) {
+    bool cut = false;
+    for (std::string_view tail : photo_credit_suffixes().subspan(2)) {
+      if (!ends_with(s, tail)) continue;
+      s.remove_suffix(tail.size());
+      cut = true;
+      break;
+    }
+    if (!cut) return std::nullopt;
+  }
   s = trim(s);
   while (ends_with(s, "/")) s = trim(s.substr(0, s.size() - 1));
   if (s.empty()) return std::nullopt;
@@ -995,7 +1007,10 @@ std::size_t column_width(const std::vector<std::size_t>& line_letters) {
 /// Does the line end with a photo or report credit (`… 记者 X 摄`, `… 摄影报道`)?
 bool ends_with_credit(std::string_view line) noexcept {
   line = trim(line);
-  return ends_with(line, "摄") || ends_with(line, "摄影") || ends_with(line, "摄影报道");
+  for (std::string_view tail : photo_credit_suffixes()) {
+    if (ends_with(line, tail)) return true;
+  }
+  return false;
 }
 
 /// Is every line of 30 letters or more (and there is one) a whole paragraph, ending a sentence

@@ -149,6 +149,31 @@ constexpr std::array<lexicon_entry, 4> source_credits{{
     {"据中新网", "base"},
 }};
 
+// Labels of an editor's note, longest first: `编者按`, `【编者按】`, `编后`.
+constexpr std::array<std::string_view, 5> editor_label_table{"编者按语", "编者按", "编者的话", "编后语",
+                                                             "编后"};
+
+// Endings of a briefs column's heading: `简讯`, `本地快讯`, `新闻速览`.
+constexpr std::array<std::string_view, 7> briefs_label_table{"简讯集萃", "新闻速览", "简讯", "快讯",
+                                                             "短讯",     "速递",     "资讯"};
+
+// A photo credit before the names (`图/本报记者 杨鹤`, `摄影：杨鹤`); the first two also after a
+// caption on the same line (`…进行了深入采访。 摄影/记者 袁永红`).
+constexpr std::array<std::string_view, 8> photo_prefix_table{"摄影/",  "图/",   "图／", "摄影／",
+                                                             "摄影：", "摄影:", "图：", "图:"};
+
+// A photo credit after the names, longest first: `本报记者 杨鹤摄`, `… 摄影报道` (photographed and
+// written by).
+constexpr std::array<std::string_view, 4> photo_suffix_table{"摄影报道", "摄影报导", "摄影", "摄"};
+
+// News agencies opening a dateline: `新华社北京1月29日电`.
+constexpr std::array<std::string_view, 2> agency_table{"新华社", "中新社"};
+
+// Words only a masthead or page header prints: publisher, registration, contact lines.
+constexpr std::array<std::string_view, 15> masthead_word_table{
+    "出版", "主办", "主管", "星期", "总第", "刊号", "邮发代号", "热线",
+    "邮箱", "网址", "http", "www.", "@",    "农历", "责任编辑"};
+
 // The 200 most common surnames (2020 household register), single characters only; origin base.
 constexpr std::u32string_view surnames =
     U"王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩邓冯曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任"
@@ -184,6 +209,13 @@ std::span<const char32_t> marker_chars() noexcept { return markers; }
 std::span<const lexicon_entry> furniture_words() noexcept { return furniture; }
 std::span<const lexicon_entry> section_names() noexcept { return sections; }
 std::span<const lexicon_entry> source_credit_prefixes() noexcept { return source_credits; }
+
+std::span<const std::string_view> editor_labels() noexcept { return editor_label_table; }
+std::span<const std::string_view> briefs_labels() noexcept { return briefs_label_table; }
+std::span<const std::string_view> photo_credit_prefixes() noexcept { return photo_prefix_table; }
+std::span<const std::string_view> photo_credit_suffixes() noexcept { return photo_suffix_table; }
+std::span<const std::string_view> news_agencies() noexcept { return agency_table; }
+std::span<const std::string_view> masthead_words() noexcept { return masthead_word_table; }
 
 std::u32string_view common_surnames() noexcept { return surnames; }
 

@@ -117,8 +117,7 @@ std::string_view leading_paper_name(std::string_view s) noexcept {
 
 bool masthead_like(std::string_view s, const std::vector<known_paper>& papers, bool day_missing) {
   if (s.size() > max_masthead_chunk * 3 || contains(s, "。") || find_jump(s, true)) return false;
-  for (std::string_view w : {"出版", "主办", "主管", "星期", "总第", "刊号", "邮发代号", "热线", "邮箱",
-                             "网址", "http", "www.", "@", "农历", "责任编辑"}) {
+  for (std::string_view w : masthead_words()) {
     if (contains(s, w)) return true;
   }
   if (has_year_month(s)) return true;
@@ -288,7 +287,7 @@ bool is_bare_paper_name(std::string_view s) {
   for (std::size_t i = 0; i < compact.size();) {
     if (!is_han(next_cp(compact, i))) return false;
   }
-  return ends_with(compact, "报");
+  return ends_in_paper_name(compact);
 }
 
 }  // namespace
