@@ -332,7 +332,9 @@ bool is_source_credit(std::string_view line) {
   for (const auto& e : source_credit_prefixes()) {
     if (s == e.word && lexicon_active(e.origin)) return true;
   }
-  if (!starts_with(s, "据") || !lexicon_active("qilu-wanbao")) return false;
+  // The general form of the table's entries (base: 人民网, 央视新闻, 中新网; 齐鲁晚报 printed 据新华社):
+  // `据` and any outlet's name.
+  if (!starts_with(s, "据") || !lexicon_active("base qilu-wanbao")) return false;
   std::string name;
   for (std::size_t i = std::string_view("据").size(); i < s.size();) {
     const std::size_t at = i;

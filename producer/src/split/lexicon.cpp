@@ -142,8 +142,8 @@ constexpr std::array<lexicon_entry, 24> sections{{
     {"锐评观点", "zhoukou-wanbao"},
 }};
 
-constexpr std::array<lexicon_entry, 4> source_credits{{
-    {"据新华社", "qilu-wanbao"},
+// Source credits printed alone; any `据` + outlet name is read too (classify.cpp, is_source_credit).
+constexpr std::array<lexicon_entry, 3> source_credits{{
     {"据人民网", "base"},
     {"据央视新闻", "base"},
     {"据中新网", "base"},
