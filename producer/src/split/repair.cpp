@@ -141,6 +141,35 @@ bool only_text_under_heading(const std::vector<chunk>& chunks, std::size_t prev)
 
 }  // namespace
 
+namespace {
+
+/// A numbered caption: `图①…`, `图2…`, `图三…`.
+bool numbered_caption(std::string_view text) {
+  if (!starts_with(text, "图")) return false;
+  std::size_t i = std::string_view("图").size();
+  if (i >= text.size()) return false;
+  const char32_t c = next_cp(text, i);
+  return (c >= U'①' && c <= U'⑳') || is_digit(c) ||
+         std::u32string_view(U"一二三四五六").find(c) != std::u32string_view::npos;
+}
+
+/// Numbered captions over one credit (`图①…` / `图②…` / `本报记者 刘文华 摄影报道`): the photo at
+/// `i` took the last caption; the numbered captions right before it become photos with the same
+/// credit.
+void share_credit(std::vector<chunk>& chunks, std::size_t i) {
+  if (!lexicon_active("puyang-ribao") || !numbered_caption(chunks[i].text)) return;
+  for (std::size_t j = i - 1; j-- > 0;) {
+    chunk& c = chunks[j];
+    if (c.dropped) continue;
+    if (c.kind != chunk_kind::text || c.lead || c.length > max_caption || !numbered_caption(c.text)) break;
+    c.kind = chunk_kind::photo;
+    c.credit = chunks[i].credit;
+    c.people = chunks[i].people;
+  }
+}
+
+}  // namespace
+
 void pair_captions(std::vector<chunk>& chunks) {
   for (std::size_t i = 1; i < chunks.size(); ++i) {
     chunk& photo = chunks[i];
@@ -152,6 +181,7 @@ void pair_captions(std::vector<chunk>& chunks) {
       if (prev.length > max_caption) continue;
       photo.text = prev.text;
       prev.dropped = true;
+      share_credit(chunks, i);
       continue;
     }
     // A credit glued to the end of a wrapped caption (`…通行\n安全。本报记者 肖金雄 摄`): the
