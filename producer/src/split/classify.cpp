@@ -1032,6 +1032,37 @@ bool lines_are_paragraphs(const std::vector<source_line>& lines,
 
 }  // namespace
 
+std::size_t byline_tail(std::string_view raw, std::vector<person>* people) {
+  if (!lexicon_active("issue jinghua-shibao")) return std::string_view::npos;
+  constexpr int max_tail = 30;  // code points: role words, an outlet and a few names
+  std::size_t b = raw.size();
+  for (int n = 0; n < max_tail && b > 0; ++n) {
+    std::size_t k = b;
+    const char32_t c = prev_cp(raw, k);
+    if (ends_sentence(c)) break;
+    b = k;
+  }
+  if (b == 0 || b == raw.size()) return std::string_view::npos;
+  std::size_t k = b;
+  if (!ends_sentence(prev_cp(raw, k))) return std::string_view::npos;
+  std::size_t at = b;
+  while (at < raw.size()) {
+    std::size_t m = at;
+    if (!is_space(next_cp(raw, m))) break;
+    at = m;
+  }
+  if (role_at(raw, at) == nullptr && outlet_end(raw, at) == std::string_view::npos)
+    return std::string_view::npos;
+  auto p = parse_people(raw.substr(at), Contributor::REPORTER, true);
+  if (!p) return std::string_view::npos;
+  // A photographer's credit after a caption (`…采访。 摄影/记者 X`) is a photo credit, not a byline.
+  for (const auto& q : *p) {
+    if (q.role == Contributor::PHOTOGRAPHER) return std::string_view::npos;
+  }
+  if (people != nullptr) *people = std::move(*p);
+  return b;
+}
+
 std::size_t bare_credit_tail(std::string_view raw, std::vector<person>* people) {
   if (!lexicon_active("yangcheng-wanbao anhui-shangbao")) return std::string_view::npos;
   constexpr int max_names = 3;
@@ -1148,7 +1179,8 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
     prev_structural = standalone;
     prev_short_end = (width != 0 && n + 2 <= width && ends_with_sentence(t)) ||
                      (whole_paragraphs && ends_with_sentence(t)) ||
-                     bare_credit_tail(t, nullptr) != std::string_view::npos;
+                     bare_credit_tail(t, nullptr) != std::string_view::npos ||
+                     byline_tail(t, nullptr) != std::string_view::npos;
   }
   unstack();
   return out;

@@ -258,8 +258,11 @@ void split_bare_credits(std::vector<chunk>& chunks) {
       out.back().raw.append(" ").append(raw);
       continue;
     }
-    const std::size_t at =
-        c.kind == chunk_kind::text && !c.dropped ? bare_credit_tail(raw, &people) : std::string_view::npos;
+    std::size_t at = std::string_view::npos;
+    if (c.kind == chunk_kind::text && !c.dropped) {
+      at = bare_credit_tail(raw, &people);
+      if (at == std::string_view::npos) at = byline_tail(raw, &people);
+    }
     if (at == std::string_view::npos) {
       out.push_back(std::move(c));
       continue;
