@@ -143,6 +143,14 @@ bool only_text_under_heading(const std::vector<chunk>& chunks, std::size_t prev)
 
 namespace {
 
+/// Whether a credit names its people as reporters too (`本报记者 X 摄影报道`).
+bool reports(const chunk& credit) {
+  for (const auto& p : credit.people) {
+    if (p.role == Contributor::REPORTER) return true;
+  }
+  return false;
+}
+
 /// A numbered caption: `图①…`, `图2…`, `图三…`.
 bool numbered_caption(std::string_view text) {
   if (!starts_with(text, "图")) return false;
@@ -179,6 +187,13 @@ void pair_captions(std::vector<chunk>& chunks) {
     if (prev.lead) continue;
     if (photo.text.empty()) {
       if (prev.length > max_caption) continue;
+      // `… 摄影报道` on its own line after the second paragraph of a report: the report's closing
+      // credit (photographed and written by), not a caption's.
+      if (reports(photo) && !numbered_caption(prev.text) && !only_text_under_heading(chunks, i - 1) &&
+          lexicon_active("xiandai-kuaibao cangzhou-wanbao")) {
+        photo.kind = chunk_kind::attribution;
+        continue;
+      }
       photo.text = prev.text;
       prev.dropped = true;
       share_credit(chunks, i);
