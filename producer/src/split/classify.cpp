@@ -1125,6 +1125,17 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
     }
     return true;
   };
+  // A closing credit at the end of a line (`…各自国家。 张丹`, `…有时间。本报记者夏命群`) ends its
+  // paragraph when a title line (or nothing) follows: the next article's headline.
+  auto closing_credit = [](std::string_view line) {
+    return bare_credit_tail(line, nullptr) != std::string_view::npos ||
+           byline_tail(line, nullptr) != std::string_view::npos;
+  };
+  auto next_is_title = [&](std::size_t li) {
+    if (li + 1 >= lines.size()) return true;
+    const std::string_view next = trim(lines[li + 1].text);
+    return next.empty() || heading_line(next);
+  };
   // A run of two or three short lines without sentence punctuation is a stacked title (kicker,
   // headline, sub-headline printed on consecutive lines), not one wrapped paragraph.
   auto unstack = [&] {
@@ -1178,9 +1189,7 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
     open = true;
     prev_structural = standalone;
     prev_short_end = (width != 0 && n + 2 <= width && ends_with_sentence(t)) ||
-                     (whole_paragraphs && ends_with_sentence(t)) ||
-                     bare_credit_tail(t, nullptr) != std::string_view::npos ||
-                     byline_tail(t, nullptr) != std::string_view::npos;
+                     (whole_paragraphs && ends_with_sentence(t)) || (closing_credit(t) && next_is_title(li));
   }
   unstack();
   return out;
