@@ -82,6 +82,61 @@ float assess(const detail::draft& d, std::vector<std::string>& reasons) {
   return static_cast<float>(std::lround(c * 100.0F)) / 100.0F;
 }
 
+/// The paper's code: given, read from the masthead (a known paper or the CN number), or made from
+/// the printed name. Throws when there is none.
+std::string paper_code_for(const split_options& options, const detail::masthead& mh) {
+  std::string code = options.paper_code;
+  if (code.empty()) code = mh.paper_code;
+  if (code.empty() && !mh.cn_number.empty()) code = code_from_cn(mh.cn_number);
+  if (code.empty() && !mh.paper_name.empty()) {
+    // (Appending rather than `"p" + string`: g++ 12 -O3 warns falsely on the latter, GCC bug 105329.)
+    code = "p";
+    code += std::string_view(sha256_hex(mh.paper_name)).substr(0, 8);
+  }
+  if (code.empty()) {
+    throw split_error(options.source_name, 0,
+                      "cannot tell which paper this is (no known paper name, no CN number in the "
+                      "masthead); give the paper code");
+  }
+  return code;
+}
+
+/// Confidence: per article from what the assembler had to guess, for the issue the lowest of
+/// them and what the masthead left open. Doubtful articles are named in the warnings. Returns the
+/// issue's confidence, rounded to two decimals.
+float assess_issue(std::vector<detail::draft>& drafts, const detail::masthead& mh,
+                   const std::string& paper_name, std::vector<syndication::v1::SplitWarning>& warnings) {
+  float issue_confidence = 1.0F;
+  for (auto& d : drafts) {
+    std::vector<std::string> reasons;
+    const float c = assess(d, reasons);
+    d.article.set_confidence(c);
+    issue_confidence = std::min(issue_confidence, c);
+    if (c < warn_below) {
+      std::string reason = "low confidence " + std::to_string(c).substr(0, 4) + ":";
+      for (std::size_t i = 0; i < reasons.size(); ++i) reason += (i == 0 ? " " : "; ") + reasons[i];
+      syndication::v1::SplitWarning w;
+      w.set_line(d.line);
+      w.set_reason(reason);
+      w.set_text(d.article.headline());
+      warnings.push_back(std::move(w));
+    }
+  }
+  if (mh.paper_name.empty() && paper_name.empty()) {
+    issue_confidence *= 0.9F;
+    syndication::v1::SplitWarning w;
+    w.set_reason("low confidence: the masthead names no paper");
+    warnings.push_back(std::move(w));
+  }
+  if (mh.date.empty()) {
+    issue_confidence *= 0.9F;
+    syndication::v1::SplitWarning w;
+    w.set_reason("low confidence: no date in the masthead (given by the caller)");
+    warnings.push_back(std::move(w));
+  }
+  return static_cast<float>(std::lround(issue_confidence * 100.0F)) / 100.0F;
+}
+
 std::string two_digits(std::uint32_t n) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%02u", n);
@@ -117,6 +172,7 @@ split_result split_issue(std::string_view raw_bytes, const split_options& option
   split_result result;
   auto& manifest = result.manifest;
   std::vector<syndication::v1::SplitWarning> warnings;
+  split_bare_credits(chunks);
   pair_captions(chunks);
   drop_garbled(chunks, warnings);
   std::vector<draft> drafts = assemble_articles(chunks, warnings);
@@ -134,19 +190,7 @@ split_result split_issue(std::string_view raw_bytes, const split_options& option
     throw split_error(source, 0, "no issue date (the masthead prints no YYYY年M月D日); give the date");
   }
   // Identity: paper, date, page.
-  std::string code = options.paper_code;
-  if (code.empty()) code = mh.paper_code;
-  if (code.empty() && !mh.cn_number.empty()) code = code_from_cn(mh.cn_number);
-  if (code.empty() && !mh.paper_name.empty()) {
-    // (Appending rather than `"p" + string`: g++ 12 -O3 warns falsely on the latter, GCC bug 105329.)
-    code = "p";
-    code += std::string_view(sha256_hex(mh.paper_name)).substr(0, 8);
-  }
-  if (code.empty()) {
-    throw split_error(source, 0,
-                      "cannot tell which paper this is (no known paper name, no CN number in the "
-                      "masthead); give the paper code");
-  }
+  const std::string code = paper_code_for(options, mh);
   const std::uint32_t page = options.page != 0 ? options.page : (mh.page != 0 ? mh.page : 1);
   std::string compact_date = date;
   compact_date.erase(7, 1).erase(4, 1);
@@ -178,37 +222,7 @@ split_result split_issue(std::string_view raw_bytes, const split_options& option
   manifest.set_source_name(source);
   manifest.set_splitter_version(std::string(splitter_version));
 
-  // Confidence: per article from what the assembler had to guess, for the issue the lowest of
-  // them and what the masthead left open. Doubtful articles are named in the warnings.
-  float issue_confidence = 1.0F;
-  for (auto& d : drafts) {
-    std::vector<std::string> reasons;
-    const float c = assess(d, reasons);
-    d.article.set_confidence(c);
-    issue_confidence = std::min(issue_confidence, c);
-    if (c < warn_below) {
-      std::string reason = "low confidence " + std::to_string(c).substr(0, 4) + ":";
-      for (std::size_t i = 0; i < reasons.size(); ++i) reason += (i == 0 ? " " : "; ") + reasons[i];
-      syndication::v1::SplitWarning w;
-      w.set_line(d.line);
-      w.set_reason(reason);
-      w.set_text(d.article.headline());
-      warnings.push_back(std::move(w));
-    }
-  }
-  if (mh.paper_name.empty() && paper_name.empty()) {
-    issue_confidence *= 0.9F;
-    syndication::v1::SplitWarning w;
-    w.set_reason("low confidence: the masthead names no paper");
-    warnings.push_back(std::move(w));
-  }
-  if (mh.date.empty()) {
-    issue_confidence *= 0.9F;
-    syndication::v1::SplitWarning w;
-    w.set_reason("low confidence: no date in the masthead (given by the caller)");
-    warnings.push_back(std::move(w));
-  }
-  manifest.set_confidence(static_cast<float>(std::lround(issue_confidence * 100.0F)) / 100.0F);
+  manifest.set_confidence(assess_issue(drafts, mh, paper_name, warnings));
 
   result.articles.reserve(drafts.size());
   std::uint32_t sequence = 0;

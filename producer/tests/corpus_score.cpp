@@ -259,7 +259,12 @@ score score_page(const std::string& truth_json, const split_result* result, cons
                         normalise(manifest.paper().name()) == normalise(str(m, "paper")));
   s.fields["date"].add(result != nullptr && manifest.issue_date() == str(m, "date"));
   if (const long page = num(m, "page"); page > 0) {
-    s.fields["page"].add(manifest.pages_size() > 0 && manifest.pages(0) == static_cast<std::uint32_t>(page));
+    const bool right = manifest.pages_size() > 0 && manifest.pages(0) == static_cast<std::uint32_t>(page);
+    s.fields["page"].add(right);
+    if (result != nullptr && !right) {
+      s.notes.push_back("masthead page: got " + (manifest.pages_size() > 0 ? std::to_string(manifest.pages(0))
+                                                                           : std::string("none")));
+    }
   }
   if (const long issue = num(m, "issueNumber"); issue > 0) {
     s.fields["issue_number"].add(manifest.issue_number() == static_cast<std::uint32_t>(issue));

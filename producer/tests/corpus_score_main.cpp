@@ -111,7 +111,12 @@ int main(int argc, char** argv) {
     std::map<std::string, score> withheld;
     for (const auto& p : pages) {
       const syn::producer::detail::withhold_origin guard(p.paper);
-      withheld[p.paper] += syn::producer::corpus::run_page(p);
+      const score s = syn::producer::corpus::run_page(p);
+      if (notes) {
+        for (const auto& n : s.notes)
+          std::printf("withheld %s/%s: %s\n", p.paper.c_str(), p.name.c_str(), n.c_str());
+      }
+      withheld[p.paper] += s;
     }
     std::printf("\nleave-one-paper-out (paper withheld from the lexicon and rules):\n");
     std::printf("%-20s %8s %6s %8s %8s %8s\n", "paper", "articles", "found", "spurious", "fields", "all-in");

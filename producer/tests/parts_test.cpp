@@ -5,6 +5,7 @@
 #include "split/classify.hpp"
 #include "split/repair.hpp"
 #include "split/text.hpp"
+#include "syn/producer/splitter.hpp"
 
 namespace {
 
@@ -279,6 +280,56 @@ TEST(Repair, TrailingAttribution) {
   EXPECT_EQ((*p)[0].name, "马晓东");
   std::string u = "新疆天山面粉（集团）有限责任公司（以下简称天山面粉）";
   EXPECT_FALSE(d::take_trailing_attribution(u));
+}
+
+TEST(Repair, BareNamesCloseAParagraph) {
+  std::vector<d::person> people;
+  const std::string_view one = "安全返回各自国家。 张丹";
+  EXPECT_EQ(d::bare_credit_tail(one, &people), one.find(" 张丹"));
+  ASSERT_EQ(people.size(), 1U);
+  EXPECT_EQ(people[0].name, "张丹");
+  EXPECT_EQ(people[0].role, Contributor::REPORTER);
+  const std::string_view two = "尽快妥善处理有关问题。 张晓宁 贾天勇";
+  ASSERT_NE(d::bare_credit_tail(two, &people), std::string_view::npos);
+  ASSERT_EQ(people.size(), 2U);
+  EXPECT_EQ(people[0].name, "张晓宁");
+  EXPECT_EQ(people[1].name, "贾天勇");
+  // Not a credit: no space after the sentence, a word that is no name, a name with no sentence.
+  EXPECT_EQ(d::bare_credit_tail("安全返回各自国家。张丹", nullptr), std::string_view::npos);
+  EXPECT_EQ(d::bare_credit_tail("安全返回各自国家。 目前", nullptr), std::string_view::npos);
+  EXPECT_EQ(d::bare_credit_tail("张丹", nullptr), std::string_view::npos);
+}
+
+TEST(Repair, GluedBylineClosesAParagraph) {
+  std::vector<d::person> people;
+  const std::string_view s = "并告诉我明天他可能有时间。本报记者夏命群";
+  EXPECT_EQ(d::byline_tail(s, &people), s.find("本报记者"));
+  ASSERT_EQ(people.size(), 1U);
+  EXPECT_EQ(people[0].name, "夏命群");
+  // A photographer's credit after a caption stays a photo credit; a sentence is no byline.
+  EXPECT_EQ(d::byline_tail("进行了深入采访。 摄影/记者 袁永红", nullptr), std::string_view::npos);
+  EXPECT_EQ(d::byline_tail("这是一起不幸的事件。记者看到现场很乱", nullptr), std::string_view::npos);
+}
+
+TEST(Splitter, ANameAfterASentenceMidParagraphIsText) {
+  // `…表示。 李明说` at a line end, the paragraph going on below: not a closing credit.
+  const std::string page =
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "市民热议新规出台\n"
+      "　　新规出台后,市民纷纷表示支持。有人表示。 李明说\n"
+      "这项规定来得正是时候,大家都很满意,希望尽快落实。\n";
+  const auto r = syn::producer::split_issue(page, [] {
+    syn::producer::split_options o;
+    o.source_name = "t.txt";
+    o.paper_code = "bjrb";
+    return o;
+  }());
+  ASSERT_EQ(r.articles.size(), 1U);
+  const auto& a = r.articles[0];
+  EXPECT_EQ(a.headline(), "市民热议新规出台");
+  EXPECT_EQ(a.contributors_size(), 0);
+  ASSERT_EQ(a.blocks_size(), 1);
+  EXPECT_NE(a.blocks(0).text().find("李明说这项规定"), std::string::npos) << a.blocks(0).text();
 }
 
 }  // namespace

@@ -501,14 +501,33 @@ class assembler {
     return t.find("。") == std::string_view::npos && t.find("；") == std::string_view::npos;
   }
 
+  /// An editor's note with its text on the same line: `【编者按】…`, `编者按：…`, `编后 …` (labels:
+  /// `editor_labels()`).
   static bool is_editor_label_text(std::string_view raw, std::string_view& rest) {
-    const std::string_view s = strip_marker(raw);
-    for (std::string_view label :
-         {"【编者按】", "[编者按]", "编者按：", "编者按:", "编者按 ", "编后：", "编后:"}) {
-      if (starts_with(s, label)) {
-        rest = trim(s.substr(label.size()));
-        return !rest.empty();
+    std::string_view s = strip_marker(raw);
+    std::string_view close;
+    if (starts_with(s, "【")) {
+      s.remove_prefix(std::string_view("【").size());
+      close = "】";
+    } else if (starts_with(s, "[")) {
+      s.remove_prefix(1);
+      close = "]";
+    }
+    for (std::string_view label : editor_labels()) {
+      if (!starts_with(s, label)) continue;
+      std::string_view after = s.substr(label.size());
+      if (!close.empty()) {
+        if (!starts_with(after, close)) return false;
+        after.remove_prefix(close.size());
+      } else if (starts_with(after, "：")) {
+        after.remove_prefix(std::string_view("：").size());
+      } else if (starts_with(after, ":") || starts_with(after, " ")) {
+        after.remove_prefix(1);
+      } else {
+        return false;
       }
+      rest = trim(after);
+      return !rest.empty();
     }
     return false;
   }
@@ -552,7 +571,7 @@ class assembler {
       Article& a = d.article;
       // Photo news: a headline over a captioned photo and no text of its own.
       const bool photo_news = !a.headline().empty() && a.photos_size() > 0 &&
-                              !a.photos(0).caption().empty() && lexicon_active("ningbo-wanbao");
+                              !a.photos(0).caption().empty() && lexicon_active("ningbo-wanbao yanan-ribao");
       if (!has_body(a) && !photo_news) {
         if (has_head(a) || a.photos_size() > 0) {
           warnings_.push_back(make_warning(d.line, "heading without article text; dropped",

@@ -75,10 +75,7 @@ std::size_t outlet_end(std::string_view s, std::size_t i) noexcept {
     if (!is_han(c)) return std::string_view::npos;
     j = k;
     if (++n < 2 || suffix_ends.find(c) == std::u32string_view::npos || role_at(s, j) == nullptr) continue;
-    const std::string_view run = s.substr(i, j - i);
-    for (const auto& o : outlet_suffixes()) {
-      if (ends_with(run, o.word) && lexicon_active(o.origin)) return j;
-    }
+    if (ends_in_outlet(s.substr(i, j - i))) return j;
   }
   return std::string_view::npos;
 }
@@ -159,12 +156,8 @@ std::size_t outlet_dateline(std::string_view raw, std::size_t i, bool& own_paper
     j = k;
     if (n < 1) continue;
     const std::string_view run = raw.substr(i, j - i);
-    bool outlet = ends_with(run, "网");
-    bool is_paper = false;
-    for (const auto& p : paper_suffixes()) {
-      if (ends_with(run, p.word) && lexicon_active(p.origin)) is_paper = outlet = true;
-    }
-    if (outlet) {
+    const bool is_paper = ends_in_paper_name(run);
+    if (is_paper || ends_with(run, "网")) {
       name_end = j;
       paper = is_paper;
     }
@@ -230,7 +223,7 @@ std::optional<std::string_view> kicker_text(std::string_view line) noexcept {
 
 bool is_editor_label(std::string_view line, std::string_view* rest = nullptr) noexcept {
   std::string_view s = strip_brackets(strip_marker(line));
-  for (std::string_view label : {"编者按语", "编者按", "编者的话", "编后语", "编后"}) {
+  for (std::string_view label : editor_labels()) {
     if (!starts_with(s, label)) continue;
     std::string_view after = s.substr(label.size());
     // `【编者按】text`: the bracket closes after the label.
@@ -256,7 +249,7 @@ bool is_briefs_label(std::string_view line) {
   for (std::size_t i = 0; i < s.size();) {
     if (!is_han(next_cp(s, i))) return false;
   }
-  for (std::string_view tail : {"简讯", "快讯", "短讯", "速递", "简讯集萃", "新闻速览", "资讯"}) {
+  for (std::string_view tail : briefs_labels()) {
     if (ends_with(s, tail)) return true;
   }
   return false;
@@ -339,7 +332,9 @@ bool is_source_credit(std::string_view line) {
   for (const auto& e : source_credit_prefixes()) {
     if (s == e.word && lexicon_active(e.origin)) return true;
   }
-  if (!starts_with(s, "据") || !lexicon_active("qilu-wanbao")) return false;
+  // The general form of the table's entries (base: 人民网, 央视新闻, 中新网; 齐鲁晚报 printed 据新华社):
+  // `据` and any outlet's name.
+  if (!starts_with(s, "据") || !lexicon_active("base qilu-wanbao")) return false;
   std::string name;
   for (std::size_t i = std::string_view("据").size(); i < s.size();) {
     const std::size_t at = i;
@@ -349,9 +344,7 @@ bool is_source_credit(std::string_view line) {
     name.append(s.substr(at, i - at));
   }
   if (visible_length(name) < 2) return false;
-  for (const auto& o : outlet_suffixes()) {
-    if (ends_with(name, o.word) && lexicon_active(o.origin)) return true;
-  }
+  if (ends_in_outlet(name)) return true;
   return ends_with(name, "社") || ends_with(name, "网");
 }
 
@@ -403,7 +396,7 @@ std::optional<std::pair<std::vector<person>, std::size_t>> leading_byline(std::s
 /// names are still there.
 void take_trailing_report_credit(chunk& c) {
   const std::string_view s = c.raw;
-  for (std::string_view tail : {"摄影报道", "摄影报导"}) {
+  for (std::string_view tail : photo_credit_suffixes().first(2)) {
     if (!ends_with(s, tail)) continue;
     std::size_t b = s.size() - tail.size();
     for (int n = 0; n < 40 && b > 0; ++n) {
@@ -504,7 +497,7 @@ std::uint32_t page_label_at(std::string_view s, std::size_t i, std::size_t* end)
   if (k < s.size()) {
     std::size_t m = k;
     const char32_t c = next_cp(s, m);
-    if (!(is_space(c) || c == U':' || c == U'：' || (ban && is_han(c)))) return 0;
+    if (!(is_space(c) || c == U'\n' || c == U':' || c == U'：' || (ban && is_han(c)))) return 0;
   }
   if (end != nullptr) *end = k;
   return static_cast<std::uint32_t>(page);
@@ -672,6 +665,18 @@ std::optional<std::vector<person>> parse_people(std::string_view s, role_t defau
   return unique;
 }
 
+namespace {
+
+/// Where a news agency's name (`news_agencies()`) at `raw[i]` ends, spaces inside tolerated; npos.
+std::size_t agency_at(std::string_view raw, std::size_t i) noexcept {
+  for (std::string_view a : news_agencies()) {
+    if (const std::size_t e = match_loose(raw, i, a); e != std::string_view::npos) return e;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 std::optional<dateline> parse_dateline(std::string_view raw) {
   raw = trim(raw);
   dateline d;
@@ -706,9 +711,7 @@ std::optional<dateline> parse_dateline(std::string_view raw) {
       return std::nullopt;
     }
     d.own_paper = true;
-  } else if (const std::size_t x =
-                 std::min(match_loose(raw, open, "新华社"), match_loose(raw, open, "中新社"));
-             x != std::string_view::npos) {
+  } else if (const std::size_t x = agency_at(raw, open); x != std::string_view::npos) {
     i = scan_to(x, 20);
     if (i == std::string::npos) return std::nullopt;
   } else if (const std::size_t o = outlet_dateline(raw, open, d.own_paper); o != std::string_view::npos) {
@@ -808,12 +811,13 @@ std::optional<jump> find_jump(std::string_view s, bool whole) {
   return std::nullopt;
 }
 
-std::optional<credit_split> find_credit(std::string_view raw) {
-  std::string_view s = trim(raw);
-  if (s.empty() || s.size() > 600) return std::nullopt;
-  // Prefix forms: `图/本报记者 杨鹤`, `摄影：杨鹤` (the whole chunk is the credit).
+namespace {
+
+/// The prefix forms of a photo credit: the whole chunk (`图/本报记者 杨鹤`, `摄影：杨鹤`) or after
+/// the caption on the same line (`…进行了深入采访。 摄影/记者 袁永红`).
+std::optional<credit_split> prefix_credit(std::string_view s) {
   std::string_view unmarked = strip_marker(s);
-  for (std::string_view p : {"图/", "图／", "摄影/", "摄影／", "摄影：", "摄影:", "图：", "图:"}) {
+  for (std::string_view p : photo_credit_prefixes()) {
     if (starts_with(unmarked, p) && visible_length(unmarked, 30) <= 30) {
       credit_split c;
       if (auto people =
@@ -827,7 +831,7 @@ std::optional<credit_split> find_credit(std::string_view raw) {
   if (lexicon_active("beifang-xinbao") && s.find('/') != std::string_view::npos) {
     std::size_t from = s.size();
     for (int n = 0; n < 40 && from > 0; ++n) prev_cp(s, from);
-    for (std::string_view p : {"摄影/", "图/"}) {
+    for (std::string_view p : photo_credit_prefixes().first(2)) {
       const std::size_t at = s.find(p, from);
       if (at == std::string_view::npos || at == 0) continue;
       std::size_t k = at;
@@ -841,10 +845,56 @@ std::optional<credit_split> find_credit(std::string_view raw) {
       }
     }
   }
+  return std::nullopt;
+}
+
+/// A credit without role word before `摄`: a bare name after a space, a marker, a bracket or at
+/// the start (`杨 鹤摄`). Returns where it starts (npos if there is none) and fills `people`.
+std::size_t bare_credit_start(std::string_view s, std::vector<person>& people, std::string& printed) {
+  // No role word: a bare name after a space, a marker, a bracket or at the start.
+  std::size_t b = s.size();
+  while (b > 0) {
+    std::size_t k = b;
+    const char32_t c = prev_cp(s, k);
+    if (!is_name_char(c)) break;
+    b = k;
+  }
+  // `杨 鹤摄`: a one-character piece before a space joins the name.
+  std::size_t before = b;
+  while (before > 0) {
+    std::size_t k = before;
+    if (!is_space(prev_cp(s, k))) break;
+    before = k;
+  }
+  if (before < b && visible_length(s.substr(b)) == 1) {
+    std::size_t k = before;
+    const char32_t c = prev_cp(s, k);
+    std::size_t k2 = k;
+    const char32_t c2 = k > 0 ? prev_cp(s, k2) : 0;
+    if (is_name_char(c) && !is_name_char(c2)) b = k;
+  }
+  const std::string_view name = s.substr(b);
+  if (b > 0) {
+    std::size_t k = b;
+    const char32_t c = prev_cp(s, k);
+    if (!(is_space(c) || is_marker(c) || is_bracket_open(c))) return std::string_view::npos;
+  }
+  auto p = parse_people(name, Contributor::PHOTOGRAPHER, false, &printed);
+  if (!p || p->size() != 1) return std::string_view::npos;
+  people = std::move(*p);
+  return b;
+}
+
+}  // namespace
+
+std::optional<credit_split> find_credit(std::string_view raw) {
+  std::string_view s = trim(raw);
+  if (s.empty() || s.size() > 600) return std::nullopt;
+  if (auto c = prefix_credit(s)) return c;
   // `… 本报记者 X 摄影报道`: photographed and written by. On its own line a credit; after a long
   // text, the closing credit of a report (see take_trailing_attribution), not a caption.
   bool reported = false;
-  for (std::string_view tail : {"摄影报道", "摄影报导"}) {
+  for (std::string_view tail : photo_credit_suffixes().first(2)) {
     if (ends_with(s, tail)) {
       s.remove_suffix(tail.size());
       reported = true;
@@ -859,14 +909,16 @@ std::optional<credit_split> find_credit(std::string_view raw) {
     s = trim(s.substr(0, e));
     bracketed = true;
   }
-  if (reported)
-    s = trim(s);
-  else if (ends_with(s, "摄影"))
-    s.remove_suffix(std::string_view("摄影").size());
-  else if (ends_with(s, "摄"))
-    s.remove_suffix(std::string_view("摄").size());
-  else
-    return std::nullopt;
+  if (!reported) {
+    bool cut = false;
+    for (std::string_view tail : photo_credit_suffixes().subspan(2)) {
+      if (!ends_with(s, tail)) continue;
+      s.remove_suffix(tail.size());
+      cut = true;
+      break;
+    }
+    if (!cut) return std::nullopt;
+  }
   s = trim(s);
   while (ends_with(s, "/")) s = trim(s.substr(0, s.size() - 1));
   if (s.empty()) return std::nullopt;
@@ -888,38 +940,8 @@ std::optional<credit_split> find_credit(std::string_view raw) {
     next_cp(s, i);
   }
   if (start == std::string_view::npos) {
-    // No role word: a bare name after a space, a marker, a bracket or at the start.
-    std::size_t b = s.size();
-    while (b > 0) {
-      std::size_t k = b;
-      const char32_t c = prev_cp(s, k);
-      if (!is_name_char(c)) break;
-      b = k;
-    }
-    // `杨 鹤摄`: a one-character piece before a space joins the name.
-    std::size_t before = b;
-    while (before > 0) {
-      std::size_t k = before;
-      if (!is_space(prev_cp(s, k))) break;
-      before = k;
-    }
-    if (before < b && visible_length(s.substr(b)) == 1) {
-      std::size_t k = before;
-      const char32_t c = prev_cp(s, k);
-      std::size_t k2 = k;
-      const char32_t c2 = k > 0 ? prev_cp(s, k2) : 0;
-      if (is_name_char(c) && !is_name_char(c2)) b = k;
-    }
-    const std::string_view name = s.substr(b);
-    if (b > 0) {
-      std::size_t k = b;
-      const char32_t c = prev_cp(s, k);
-      if (!(is_space(c) || is_marker(c) || is_bracket_open(c))) return std::nullopt;
-    }
-    auto p = parse_people(name, Contributor::PHOTOGRAPHER, false, &printed);
-    if (!p || p->size() != 1) return std::nullopt;
-    start = b;
-    people = std::move(*p);
+    start = bare_credit_start(s, people, printed);
+    if (start == std::string_view::npos) return std::nullopt;
   }
   credit_split c;
   c.credit = printed;
@@ -987,7 +1009,10 @@ std::size_t column_width(const std::vector<std::size_t>& line_letters) {
 /// Does the line end with a photo or report credit (`… 记者 X 摄`, `… 摄影报道`)?
 bool ends_with_credit(std::string_view line) noexcept {
   line = trim(line);
-  return ends_with(line, "摄") || ends_with(line, "摄影") || ends_with(line, "摄影报道");
+  for (std::string_view tail : photo_credit_suffixes()) {
+    if (ends_with(line, tail)) return true;
+  }
+  return false;
 }
 
 /// Is every line of 30 letters or more (and there is one) a whole paragraph, ending a sentence
@@ -1006,6 +1031,72 @@ bool lines_are_paragraphs(const std::vector<source_line>& lines,
 }
 
 }  // namespace
+
+std::size_t byline_tail(std::string_view raw, std::vector<person>* people) {
+  if (!lexicon_active("issue jinghua-shibao")) return std::string_view::npos;
+  constexpr int max_tail = 30;  // code points: role words, an outlet and a few names
+  std::size_t b = raw.size();
+  for (int n = 0; n < max_tail && b > 0; ++n) {
+    std::size_t k = b;
+    const char32_t c = prev_cp(raw, k);
+    if (ends_sentence(c)) break;
+    b = k;
+  }
+  if (b == 0 || b == raw.size()) return std::string_view::npos;
+  std::size_t k = b;
+  if (!ends_sentence(prev_cp(raw, k))) return std::string_view::npos;
+  std::size_t at = b;
+  while (at < raw.size()) {
+    std::size_t m = at;
+    if (!is_space(next_cp(raw, m))) break;
+    at = m;
+  }
+  if (role_at(raw, at) == nullptr && outlet_end(raw, at) == std::string_view::npos)
+    return std::string_view::npos;
+  auto p = parse_people(raw.substr(at), Contributor::REPORTER, true);
+  if (!p) return std::string_view::npos;
+  // A photographer's credit after a caption (`…采访。 摄影/记者 X`) is a photo credit, not a byline.
+  for (const auto& q : *p) {
+    if (q.role == Contributor::PHOTOGRAPHER) return std::string_view::npos;
+  }
+  if (people != nullptr) *people = std::move(*p);
+  return b;
+}
+
+std::size_t bare_credit_tail(std::string_view raw, std::vector<person>* people) {
+  if (!lexicon_active("yangcheng-wanbao anhui-shangbao")) return std::string_view::npos;
+  constexpr int max_names = 3;
+  std::size_t e = raw.size();
+  std::vector<person> found;
+  for (int n = 0; n < max_names; ++n) {
+    std::size_t b = e;
+    std::size_t len = 0;
+    while (b > 0 && len <= 3) {
+      std::size_t k = b;
+      if (!is_han(prev_cp(raw, k))) break;
+      b = k;
+      ++len;
+    }
+    if (len < 2 || len > 3) return std::string_view::npos;
+    const std::string_view name = raw.substr(b, e - b);
+    if (common_surnames().find(first_cp(name)) == std::u32string_view::npos) return std::string_view::npos;
+    found.push_back({std::string(name), Contributor::REPORTER});
+    std::size_t gap = b;
+    while (gap > 0) {
+      std::size_t k = gap;
+      if (!is_space(prev_cp(raw, k))) break;
+      gap = k;
+    }
+    if (gap == b || gap == 0) return std::string_view::npos;  // names need a space before them
+    std::size_t k = gap;
+    if (ends_sentence(prev_cp(raw, k))) {
+      if (people != nullptr) people->assign(found.rbegin(), found.rend());
+      return gap;
+    }
+    e = gap;
+  }
+  return std::string_view::npos;
+}
 
 std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
   std::vector<chunk> out;
@@ -1033,6 +1124,17 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
       if (c == U'。' || c == U'，' || c == U',' || c == U'；' || c == U';') return false;
     }
     return true;
+  };
+  // A closing credit at the end of a line (`…各自国家。 张丹`, `…有时间。本报记者夏命群`) ends its
+  // paragraph when a title line (or nothing) follows: the next article's headline.
+  auto closing_credit = [](std::string_view line) {
+    return bare_credit_tail(line, nullptr) != std::string_view::npos ||
+           byline_tail(line, nullptr) != std::string_view::npos;
+  };
+  auto next_is_title = [&](std::size_t li) {
+    if (li + 1 >= lines.size()) return true;
+    const std::string_view next = trim(lines[li + 1].text);
+    return next.empty() || heading_line(next);
   };
   // A run of two or three short lines without sentence punctuation is a stacked title (kicker,
   // headline, sub-headline printed on consecutive lines), not one wrapped paragraph.
@@ -1087,7 +1189,7 @@ std::vector<chunk> make_chunks(const std::vector<source_line>& lines) {
     open = true;
     prev_structural = standalone;
     prev_short_end = (width != 0 && n + 2 <= width && ends_with_sentence(t)) ||
-                     (whole_paragraphs && ends_with_sentence(t));
+                     (whole_paragraphs && ends_with_sentence(t)) || (closing_credit(t) && next_is_title(li));
   }
   unstack();
   return out;

@@ -95,6 +95,17 @@ struct jump {
 /// Finds a jump marker that is all of `s` (`whole`), or its tail (下转) or head (上接).
 std::optional<jump> find_jump(std::string_view s, bool whole);
 
+/// Where a closing credit of bare names starts at the end of `raw` (`…各自国家。 张丹`,
+/// `…有关问题。 张晓宁 贾天勇`): up to three names of two or three Han characters, each opening with a
+/// common surname, separated from a finished sentence by a space; npos if there is none. The
+/// line with one ends its paragraph; `people`, if given, receives the names (reporters).
+std::size_t bare_credit_tail(std::string_view raw, std::vector<person>* people);
+
+/// Where a byline glued to the end of a paragraph starts (`…他可能有时间。本报记者夏命群`,
+/// `…几个问题。 本报记者 张瑾`): role words and names after the last finished sentence, read as
+/// parse_people does with a role required; npos if there is none. `people` receives them.
+std::size_t byline_tail(std::string_view raw, std::vector<person>* people);
+
 /// Splits `raw` into caption and credit if it ends with a photo credit (`... 本报记者 杨鹤摄`,
 /// `...（记者 X 摄）`). Returns nullopt if there is no credit.
 struct credit_split {

@@ -66,42 +66,34 @@ constexpr std::array<role_word, 53> roles{{
 }};
 
 // Longest first where one is a suffix of another (the longest match wins anyway: the scan keeps
-// the longest outlet run).
-constexpr std::array<lexicon_entry, 19> outlets{{
+// the longest outlet run). A paper's name is any name ending in `报` (`德州晚报`, `深圳商报`, `北方新报`,
+// `城市快报`, `大众日报`; not a word of `non_papers`): the convention of every paper in the corpus, so
+// one entry, not one per kind of paper.
+constexpr std::array<lexicon_entry, 10> outlets{{
     {"融媒体中心", "issue"},
     {"广播电视台", "base"},
-    {"日报社", "lanzhou-wanbao beifang-xinbao"},
-    {"晚报社", "issue"},
     {"客户端", "dazhong-ribao"},
     {"新闻网", "fuzhou-wanbao"},
     {"电视台", "base"},
-    {"都市报", "base"},
-    {"报社", "lanzhou-wanbao beifang-xinbao"},
-    {"日报", "dazhong-ribao"},
-    {"晚报", "dezhou-wanbao yangcheng-wanbao fuzhou-wanbao"},
-    {"商报", "shenzhen-shangbao"},
-    {"快报", "chengshi-kuaibao"},
-    {"新报", "base"},
-    {"早报", "base"},
-    {"晨报", "base"},
-    {"时报", "base"},
+    {"报社", "base lanzhou-wanbao beifang-xinbao"},
+    {"报",
+     "base dezhou-wanbao yangcheng-wanbao fuzhou-wanbao dazhong-ribao shenzhen-shangbao chengshi-kuaibao"},
     {"融媒", "base"},
     {"新华社", "base"},
+    {"中新社", "base"},
 }};
 
-constexpr std::array<lexicon_entry, 11> paper_suffix_table{{
-    {"都市报", "base"},
-    {"日报", "base"},
-    {"晚报", "base"},
-    {"商报", "base"},
-    {"快报", "xiandai-kuaibao chengshi-kuaibao"},
-    {"新报", "beifang-xinbao"},
-    {"早报", "base"},
-    {"晨报", "base"},
-    {"时报", "base"},
-    {"周报", "base"},
-    {"导报", "base"},
+// The suffix of a paper's name printed in a page header or masthead (`太原晚报　2023年11月6日`,
+// `北方新报`): the general `报`, as for outlets. Every corpus paper's masthead ends in it.
+constexpr std::array<lexicon_entry, 1> paper_suffix_table{{
+    {"报", "base renmin-ribao taiyuan-wanbao xiandai-kuaibao chengshi-kuaibao beifang-xinbao qilu-wanbao"},
 }};
+
+// Words ending in `报` that name no paper: a page header, heading or byline run ending in one of
+// these is not a paper's name (`天气预报`, `举报`, `情报`).
+constexpr std::array<std::string_view, 24> non_papers{
+    "预报", "举报", "情报", "海报", "汇报", "通报", "简报", "公报",   "捷报", "喜报", "电报", "回报",
+    "申报", "上报", "警报", "画报", "年报", "月报", "学报", "黑板报", "小报", "本报", "战报", "播报"};
 
 constexpr std::array<char32_t, 19> markers{U'□', U'■', U'◎', U'●', U'○', U'◆', U'◇', U'▲', U'△', U'★',
                                            U'☆', U'◼', U'▪', U'•', U'※', U'▌', U'▍', U'◉', U'⊙'};
@@ -150,12 +142,37 @@ constexpr std::array<lexicon_entry, 24> sections{{
     {"锐评观点", "zhoukou-wanbao"},
 }};
 
-constexpr std::array<lexicon_entry, 4> source_credits{{
-    {"据新华社", "qilu-wanbao"},
+// Source credits printed alone; any `据` + outlet name is read too (classify.cpp, is_source_credit).
+constexpr std::array<lexicon_entry, 3> source_credits{{
     {"据人民网", "base"},
     {"据央视新闻", "base"},
     {"据中新网", "base"},
 }};
+
+// Labels of an editor's note, longest first: `编者按`, `【编者按】`, `编后`.
+constexpr std::array<std::string_view, 5> editor_label_table{"编者按语", "编者按", "编者的话", "编后语",
+                                                             "编后"};
+
+// Endings of a briefs column's heading: `简讯`, `本地快讯`, `新闻速览`.
+constexpr std::array<std::string_view, 7> briefs_label_table{"简讯集萃", "新闻速览", "简讯", "快讯",
+                                                             "短讯",     "速递",     "资讯"};
+
+// A photo credit before the names (`图/本报记者 杨鹤`, `摄影：杨鹤`); the first two also after a
+// caption on the same line (`…进行了深入采访。 摄影/记者 袁永红`).
+constexpr std::array<std::string_view, 8> photo_prefix_table{"摄影/",  "图/",   "图／", "摄影／",
+                                                             "摄影：", "摄影:", "图：", "图:"};
+
+// A photo credit after the names, longest first: `本报记者 杨鹤摄`, `… 摄影报道` (photographed and
+// written by).
+constexpr std::array<std::string_view, 4> photo_suffix_table{"摄影报道", "摄影报导", "摄影", "摄"};
+
+// News agencies opening a dateline: `新华社北京1月29日电`.
+constexpr std::array<std::string_view, 2> agency_table{"新华社", "中新社"};
+
+// Words only a masthead or page header prints: publisher, registration, contact lines.
+constexpr std::array<std::string_view, 15> masthead_word_table{
+    "出版", "主办", "主管", "星期", "总第", "刊号", "邮发代号", "热线",
+    "邮箱", "网址", "http", "www.", "@",    "农历", "责任编辑"};
 
 // The 200 most common surnames (2020 household register), single characters only; origin base.
 constexpr std::u32string_view surnames =
@@ -171,10 +188,34 @@ thread_local std::string_view withheld;
 std::span<const role_word> role_words() noexcept { return roles; }
 std::span<const lexicon_entry> outlet_suffixes() noexcept { return outlets; }
 std::span<const lexicon_entry> paper_suffixes() noexcept { return paper_suffix_table; }
+
+namespace {
+bool ends_in(std::string_view run, std::span<const lexicon_entry> suffixes) noexcept {
+  for (const auto& e : suffixes) {
+    if (run.size() > e.word.size() && run.ends_with(e.word) && lexicon_active(e.origin)) {
+      for (std::string_view w : non_papers) {
+        if (run.ends_with(w)) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+bool ends_in_outlet(std::string_view run) noexcept { return ends_in(run, outlets); }
+bool ends_in_paper_name(std::string_view run) noexcept { return ends_in(run, paper_suffix_table); }
 std::span<const char32_t> marker_chars() noexcept { return markers; }
 std::span<const lexicon_entry> furniture_words() noexcept { return furniture; }
 std::span<const lexicon_entry> section_names() noexcept { return sections; }
 std::span<const lexicon_entry> source_credit_prefixes() noexcept { return source_credits; }
+
+std::span<const std::string_view> editor_labels() noexcept { return editor_label_table; }
+std::span<const std::string_view> briefs_labels() noexcept { return briefs_label_table; }
+std::span<const std::string_view> photo_credit_prefixes() noexcept { return photo_prefix_table; }
+std::span<const std::string_view> photo_credit_suffixes() noexcept { return photo_suffix_table; }
+std::span<const std::string_view> news_agencies() noexcept { return agency_table; }
+std::span<const std::string_view> masthead_words() noexcept { return masthead_word_table; }
 
 std::u32string_view common_surnames() noexcept { return surnames; }
 

@@ -39,6 +39,13 @@ std::span<const lexicon_entry> outlet_suffixes() noexcept;
 /// Suffixes of a paper's name, for a name printed in a page header (`太原晚报　2023年11月6日`).
 std::span<const lexicon_entry> paper_suffixes() noexcept;
 
+/// Whether a run of Han characters ends in an outlet's name (`outlet_suffixes()`, longer than the
+/// suffix alone, not a word such as `预报` that ends in `报` but names no paper).
+bool ends_in_outlet(std::string_view run) noexcept;
+
+/// Whether a run of Han characters ends in a paper's name (`paper_suffixes()`, the same way).
+bool ends_in_paper_name(std::string_view run) noexcept;
+
 /// Item markers before headlines, bylines and brief items: ■ ● ◆ ▲ ◎ …
 std::span<const char32_t> marker_chars() noexcept;
 
@@ -52,6 +59,26 @@ std::span<const lexicon_entry> section_names() noexcept;
 
 /// Source credits on a line of their own or closing a paragraph: `据新华社`, `(据人民网)`.
 std::span<const lexicon_entry> source_credit_prefixes() noexcept;
+
+/// Labels of an editor's note (`编者按`, `编后`), longest first.
+std::span<const std::string_view> editor_labels() noexcept;
+
+/// Endings of a briefs column's heading (`简讯`, `快讯`, `新闻速览`).
+std::span<const std::string_view> briefs_labels() noexcept;
+
+/// Photo credits before the names (`图/`, `摄影：`); the first two (`摄影/`, `图/`) are also read
+/// after a caption on the same line.
+std::span<const std::string_view> photo_credit_prefixes() noexcept;
+
+/// Photo credits after the names (`摄影报道`, `摄影`, `摄`), longest first; the first two mean
+/// photographed and written by.
+std::span<const std::string_view> photo_credit_suffixes() noexcept;
+
+/// News agencies that open a dateline (`新华社…电`).
+std::span<const std::string_view> news_agencies() noexcept;
+
+/// Words only a masthead or page header prints (`出版`, `总第`, `邮发代号`, `星期`).
+std::span<const std::string_view> masthead_words() noexcept;
 
 /// Common Chinese surnames (single characters). A bracketed list of names without any role word
 /// closing an article (`…猛料。(张小磊)`) is a credit only when every name starts with one.

@@ -110,18 +110,14 @@ std::string_view leading_paper_name(std::string_view s) noexcept {
     std::size_t m = j;
     const char32_t after = j < s.size() ? next_cp(s, m) : U' ';
     if (!(is_space(after) || after == U'\n' || is_digit(after))) continue;
-    const std::string_view run = s.substr(0, j);
-    for (const auto& p : paper_suffixes()) {
-      if (ends_with(run, p.word) && lexicon_active(p.origin)) best = run;
-    }
+    if (ends_in_paper_name(s.substr(0, j))) best = s.substr(0, j);
   }
   return best;
 }
 
 bool masthead_like(std::string_view s, const std::vector<known_paper>& papers, bool day_missing) {
   if (s.size() > max_masthead_chunk * 3 || contains(s, "。") || find_jump(s, true)) return false;
-  for (std::string_view w : {"出版", "主办", "主管", "星期", "总第", "刊号", "邮发代号", "热线", "邮箱",
-                             "网址", "http", "www.", "@", "农历", "责任编辑"}) {
+  for (std::string_view w : masthead_words()) {
     if (contains(s, w)) return true;
   }
   if (has_year_month(s)) return true;
@@ -139,10 +135,7 @@ bool masthead_like(std::string_view s, const std::vector<known_paper>& papers, b
   }
   // A bare paper name: `昌吉日报`, `北疆晚报`, `北方新报` (suffixes: `paper_suffixes()`).
   if (visible_length(compact, 9) > 8) return false;
-  for (const auto& p : paper_suffixes()) {
-    if (ends_with(compact, p.word) && lexicon_active(p.origin)) return true;
-  }
-  return false;
+  return ends_in_paper_name(compact);
 }
 
 std::string normalise_dashes(std::string_view s) {
@@ -294,7 +287,7 @@ bool is_bare_paper_name(std::string_view s) {
   for (std::size_t i = 0; i < compact.size();) {
     if (!is_han(next_cp(compact, i))) return false;
   }
-  return ends_with(compact, "报");
+  return ends_in_paper_name(compact);
 }
 
 }  // namespace

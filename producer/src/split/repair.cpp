@@ -12,6 +12,7 @@ namespace syn::producer::detail {
 namespace {
 
 constexpr std::size_t max_caption = 150;
+constexpr std::size_t max_headline_guess = 40;
 constexpr std::size_t max_lookback = 4;
 constexpr std::size_t min_garbled = 6;
 constexpr std::size_t max_garbled = 64;
@@ -125,14 +126,87 @@ double bigram_similarity(std::string_view a, std::string_view b) {
   return dice(code_points(a, max_garbled, false), code_points(b, max_garbled, false));
 }
 
+namespace {
+
+/// Whether the chunks before `prev` end in a heading: nothing, or a short text chunk (a headline)
+/// or any non-text chunk, so `prev` is the only text under it.
+bool only_text_under_heading(const std::vector<chunk>& chunks, std::size_t prev) {
+  for (std::size_t j = prev; j-- > 0;) {
+    const chunk& c = chunks[j];
+    if (c.dropped || c.kind == chunk_kind::masthead || c.kind == chunk_kind::furniture) continue;
+    return c.kind != chunk_kind::text || c.length <= max_headline_guess;
+  }
+  return true;
+}
+
+}  // namespace
+
+namespace {
+
+/// Whether a credit names its people as reporters too (`本报记者 X 摄影报道`).
+bool reports(const chunk& credit) {
+  for (const auto& p : credit.people) {
+    if (p.role == Contributor::REPORTER) return true;
+  }
+  return false;
+}
+
+/// A numbered caption: `图①…`, `图2…`, `图三…`.
+bool numbered_caption(std::string_view text) {
+  if (!starts_with(text, "图")) return false;
+  std::size_t i = std::string_view("图").size();
+  if (i >= text.size()) return false;
+  const char32_t c = next_cp(text, i);
+  return (c >= U'①' && c <= U'⑳') || is_digit(c) ||
+         std::u32string_view(U"一二三四五六").find(c) != std::u32string_view::npos;
+}
+
+/// Numbered captions over one credit (`图①…` / `图②…` / `本报记者 刘文华 摄影报道`): the photo at
+/// `i` took the last caption; the numbered captions right before it become photos with the same
+/// credit.
+void share_credit(std::vector<chunk>& chunks, std::size_t i) {
+  if (!lexicon_active("puyang-ribao") || !numbered_caption(chunks[i].text)) return;
+  for (std::size_t j = i - 1; j-- > 0;) {
+    chunk& c = chunks[j];
+    if (c.dropped) continue;
+    if (c.kind != chunk_kind::text || c.lead || c.length > max_caption || !numbered_caption(c.text)) break;
+    c.kind = chunk_kind::photo;
+    c.credit = chunks[i].credit;
+    c.people = chunks[i].people;
+  }
+}
+
+}  // namespace
+
 void pair_captions(std::vector<chunk>& chunks) {
   for (std::size_t i = 1; i < chunks.size(); ++i) {
     chunk& photo = chunks[i];
-    if (photo.kind != chunk_kind::photo || !photo.text.empty()) continue;
+    if (photo.kind != chunk_kind::photo) continue;
     chunk& prev = chunks[i - 1];
     if (prev.kind != chunk_kind::text || prev.dropped || prev.text.empty()) continue;
-    if (prev.length > max_caption || prev.lead) continue;
-    photo.text = prev.text;
+    if (prev.lead) continue;
+    if (photo.text.empty()) {
+      if (prev.length > max_caption) continue;
+      // `… 摄影报道` on its own line after the second paragraph of a report: the report's closing
+      // credit (photographed and written by), not a caption's.
+      if (reports(photo) && !numbered_caption(prev.text) && !only_text_under_heading(chunks, i - 1) &&
+          lexicon_active("xiandai-kuaibao cangzhou-wanbao")) {
+        photo.kind = chunk_kind::attribution;
+        continue;
+      }
+      photo.text = prev.text;
+      prev.dropped = true;
+      share_credit(chunks, i);
+      continue;
+    }
+    // A credit glued to the end of a wrapped caption (`…通行\n安全。本报记者 肖金雄 摄`): the
+    // caption on the credit's line is the tail of the paragraph before it, which ends mid-sentence;
+    // when that paragraph is the only text under its headline it is all caption (photo news).
+    if (!lexicon_active("yanan-ribao") || ends_sentence(last_cp(prev.text))) continue;
+    if (prev.length <= max_headline_guess) continue;  // a headline over a caption, not its first half
+    if (prev.length + visible_length(photo.text, max_caption) > max_caption) continue;
+    if (!only_text_under_heading(chunks, i - 1)) continue;
+    photo.text.insert(0, prev.text);
     prev.dropped = true;
   }
 }
@@ -186,6 +260,42 @@ void drop_garbled(std::vector<chunk>& chunks, std::vector<syndication::v1::Split
   }
 }
 
+void split_bare_credits(std::vector<chunk>& chunks) {
+  std::vector<chunk> out;
+  out.reserve(chunks.size());
+  for (auto& c : chunks) {
+    std::vector<person> people;
+    const std::string_view raw = trim(c.raw);
+    // The last name wrapped onto a line of its own (`…问题。 张晓宁` / `贾天勇`).
+    if (!out.empty() && out.back().kind == chunk_kind::attribution && c.kind == chunk_kind::text &&
+        bare_credit_tail("。 " + std::string(raw), &people) == std::string_view("。").size()) {
+      for (auto& q : people) out.back().people.push_back(std::move(q));
+      out.back().raw.append(" ").append(raw);
+      continue;
+    }
+    std::size_t at = std::string_view::npos;
+    if (c.kind == chunk_kind::text && !c.dropped) {
+      at = bare_credit_tail(raw, &people);
+      if (at == std::string_view::npos) at = byline_tail(raw, &people);
+    }
+    if (at == std::string_view::npos) {
+      out.push_back(std::move(c));
+      continue;
+    }
+    chunk credit;
+    credit.kind = chunk_kind::attribution;
+    credit.line = c.line;
+    credit.raw = std::string(raw.substr(at));
+    credit.people = std::move(people);
+    c.raw = std::string(raw.substr(0, at));
+    c.text = normalise_body(c.raw);
+    c.length = visible_length(c.text, 1024);
+    out.push_back(std::move(c));
+    out.push_back(std::move(credit));
+  }
+  chunks = std::move(out);
+}
+
 std::optional<std::vector<person>> take_trailing_attribution(std::string& text) {
   const std::string_view s = text;
   const char32_t close = last_cp(s);
@@ -199,7 +309,7 @@ std::optional<std::vector<person>> take_trailing_attribution(std::string& text) 
     if (c == U'（' || c == U'(') {
       auto people = parse_people(s.substr(b, e - b), Contributor::REPORTER, true);
       // `…猛料。(张小磊)`: names alone, after a finished sentence, each opening with a surname.
-      if (!people && k > 0 && lexicon_active("yangcheng-wanbao")) {
+      if (!people && k > 0 && lexicon_active("yangcheng-wanbao anhui-shangbao")) {
         std::size_t q = k;
         if (ends_sentence(prev_cp(s, q))) {
           people = parse_people(s.substr(b, e - b), Contributor::REPORTER, false);

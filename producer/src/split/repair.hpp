@@ -19,6 +19,11 @@ namespace syn::producer::detail {
 /// dateline lead. That chunk is marked dropped (it is not body text).
 void pair_captions(std::vector<chunk>& chunks);
 
+/// Splits a closing credit of bare names off the end of a paragraph (`…各自国家。 张丹`): the
+/// paragraph keeps its text, an attribution chunk with the names follows it and closes the article.
+/// The bracketed form (`…猛料。(张小磊)`) is taken by take_trailing_attribution.
+void split_bare_credits(std::vector<chunk>& chunks);
+
 /// Drops garbage OCR left in the text, with a warning each:
 ///  - a chunk that repeats the previous paragraph;
 ///  - a leading sentence that is a garbled copy of the end of the previous paragraph
