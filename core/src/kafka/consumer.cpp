@@ -1,5 +1,6 @@
 #include "syn/core/kafka/consumer.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <thread>
@@ -352,13 +353,25 @@ result<void> consumer::resume(std::span<const topic_partition> parts) {
 result<watermarks> consumer::watermark_offsets(const std::string& topic, std::int32_t partition, deadline d) {
   BOOST_OUTCOME_TRY(usable(impl_));
   const auto started = clock::now();
-  watermarks w;
-  if (auto err = rd_kafka_query_watermark_offsets(impl_->rk(), topic.c_str(), partition, &w.low, &w.high,
-                                                  remaining_ms(d));
-      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return impl_->bounded(err, "watermarks of " + topic + "[" + std::to_string(partition) + "]", started);
+  const std::string what = "watermarks of " + topic + "[" + std::to_string(partition) + "]";
+  // A leader that is down or has just moved (a broker killed, an election) answers with a
+  // transport error, "not leader" or not at all: ask again, each time for at most `attempt` and
+  // with the topic's metadata refreshed (librdkafka asks the leader it has cached), until `d`.
+  constexpr auto attempt = std::chrono::seconds(5);
+  constexpr auto pause = std::chrono::milliseconds(200);
+  for (int tries = 1;; ++tries) {
+    watermarks w;
+    const auto err = rd_kafka_query_watermark_offsets(impl_->rk(), topic.c_str(), partition, &w.low, &w.high,
+                                                      std::max(1, remaining_ms(std::min(d, after(attempt)))));
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return w;
+    auto e = impl_->bounded(err, what, started);
+    if (!e.retriable() || clock::now() + pause >= d) return e;
+    detail::logger()->log(tries == 1 ? spdlog::level::warn : spdlog::level::debug,
+                          "{}: {} (attempt {}); asking the current leader again", impl_->name(), e.message(),
+                          tries);
+    (void)impl_->metadata(&topic, false, std::min(d, after(attempt)));
+    std::this_thread::sleep_for(pause);
   }
-  return w;
 }
 
 std::optional<watermarks> consumer::fetched_watermark_offsets(const std::string& topic,

@@ -140,7 +140,10 @@ class consumer {
 
   /// Low and high watermarks, asked of the partition leader. The request queues behind the
   /// connection's outstanding Fetch, which the broker holds up to fetch.wait.max.ms when there is
-  /// nothing new: up to half a second per partition on a caught-up consumer.
+  /// nothing new: up to half a second per partition on a caught-up consumer. A leader that answers
+  /// "not leader" or fails is asked again (each try asks for at most 5 s, with the topic's metadata
+  /// refreshed) until `d`. \warning librdkafka 2.0.2 may block past a try's timeout while the
+  /// leader's broker refuses connections (docs/RELIABILITY.md, scenario A).
   result<watermarks> watermark_offsets(const std::string& topic, std::int32_t partition, deadline d);
   /// The watermarks of the partition's last fetch response, without a request (under
   /// read_committed, `high` is the last stable offset); nullopt before the first response.
