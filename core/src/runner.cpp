@@ -128,8 +128,11 @@ std::optional<std::string> problem_in(const nlohmann::json& doc) {
       }
       const auto b = broker_state.find(leader);
       const std::string state = b == broker_state.end() ? std::string("unknown") : b->second;
-      if (state != "UP")
-        problems.push_back(where + ": leader broker " + std::to_string(leader) + " is " + state);
+      if (state != "UP") {
+        std::string problem = where;
+        problem.append(": leader broker ").append(std::to_string(leader)).append(" is ").append(state);
+        problems.push_back(std::move(problem));
+      }
     }
   }
   if (problems.empty()) return std::nullopt;
