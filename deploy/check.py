@@ -227,23 +227,25 @@ class Checker:
                     self.error(path, where + ".healthcheck.test", f"expected a GET of http://127.0.0.1{want}, got {test or 'none'}")
                 self.check_secrets_supplied(path, where, role, cfg, self.compose_env_names(path, svc), args)
             replicas = int(((svc.get("deploy") or {}).get("replicas")) or 1)
-            instances.setdefault(role, []).append((where, args, replicas))
+            instances.setdefault(role, []).append((where, args, replicas, cfg))
         # Instances of a role: the replicas of every service running it.
         for role, runs in instances.items():
-            total = sum(r for _, _, r in runs)
-            for where, args, _ in runs:
-                self.check_feed_state_shared(path, where, role, args, total)
+            total = sum(r for _, _, r, _ in runs)
+            for where, args, _, cfg in runs:
+                self.check_feed_state_shared(path, where, role, args, total, cfg)
         for role in list(ROLES) + ONE_SHOT:
             if role not in seen_roles:
                 self.error(path, "services", f"no service runs `syndicate {' '.join(role)}`")
         self.check_compose_kafka(path, kafka_nodes)
 
-    def check_feed_state_shared(self, path: Path, where: str, role: tuple, args: list[str], replicas: int) -> None:
+    def check_feed_state_shared(self, path: Path, where: str, role: tuple, args: list[str], replicas: int,
+                                cfg: dict) -> None:
         """Several instances of `consume feed` / `serve feeds` need the PostgreSQL feed state: a SQLite
         file is one host's (docs/FEED.md "Several instances")."""
-        if role in FEED_STATE_ROLES and replicas > 1 and option_value(args, "--state-backend", "sqlite") != "postgres":
+        if role in FEED_STATE_ROLES and replicas > 1 and feed_state(cfg, args)[0] != "postgres":
             self.error(path, where, f"{replicas} instances of `syndicate {' '.join(role)}` on a SQLite feed state: "
-                                    "give --state-backend postgres (one database shared by every instance)")
+                                    "set feed.state.backend: postgres (or --state-backend postgres; one "
+                                    "database shared by every instance)")
 
     def compose_env_names(self, path: Path, svc: dict) -> set[str]:
         names = set(svc.get("environment") or {})
@@ -419,7 +421,7 @@ class Checker:
                 self.error(f, cw, f"spec.replicas: {replicas} exceeds the {parts} partitions of "
                                   f"{', '.join(info['topics'])}: the extra consumers of group "
                                   f"{((cfg.get('consumers') or {}).get('groups') or {}).get(info['group'])} would sit idle")
-        self.check_feed_state_shared(f, cw + ": spec.replicas", role, args, replicas)
+        self.check_feed_state_shared(f, cw + ": spec.replicas", role, args, replicas, cfg)
         names = {e.get("name") for e in c.get("env") or []}
         self.check_secrets_supplied(f, cw, role, cfg, names, args)
         for e in c.get("env") or []:
@@ -605,6 +607,15 @@ def option_value(args: list[str], name: str, default: str) -> str:
     return default
 
 
+def feed_state(cfg: dict, args: list[str]) -> tuple[str, str]:
+    """The feed state's backend and conninfo variable: the --state-backend / --state-pg-env flags,
+    else feed.state in the config, else the defaults (sqlite, SYNDICATE_FEED_PG)."""
+    state = (cfg.get("feed") or {}).get("state") or {}
+    backend = option_value(list(args), "--state-backend", str(state.get("backend") or "sqlite"))
+    env = ((state.get("postgres") or {}).get("conninfo_env")) or "SYNDICATE_FEED_PG"
+    return backend, option_value(list(args), "--state-pg-env", str(env))
+
+
 def needed_secrets(cfg: dict, role: tuple, args: list[str] = ()) -> set[str]:
     """The variables a role reads at start-up, per docs/CONFIGURATION.md (and docs/FEED.md for the
     feed state's --state-pg-env)."""
@@ -618,8 +629,9 @@ def needed_secrets(cfg: dict, role: tuple, args: list[str] = ()) -> set[str]:
     if role == ("consume", "feed"):
         out |= {a["app_secret_env"] for a in (cfg.get("feed") or {}).get("accounts") or []
                 if a.get("app_id") and a.get("app_secret_env")}
-    if role in FEED_STATE_ROLES and option_value(list(args), "--state-backend", "sqlite") == "postgres":
-        out.add(option_value(list(args), "--state-pg-env", "SYNDICATE_FEED_PG"))
+    backend, env = feed_state(cfg, list(args))
+    if role in FEED_STATE_ROLES and backend == "postgres":
+        out.add(env)
     if role == ("translate",):
         out |= {t["api_key_env"] for t in (cfg.get("translation") or {}).get("targets") or [] if t.get("api_key_env")}
     return out

@@ -349,7 +349,9 @@ const schema<observability_config>& schema_of<observability_config>() {
       field("log_format", &observability_config::format, "text (key=value) or json (one object per line)."),
       field("log_level", &observability_config::level, "Least severe level logged."),
       field("kafka_statistics_interval_ms", &observability_config::kafka_statistics_interval,
-            "librdkafka statistics.interval.ms, for lag and queue gauges; 0 = off.", {non_negative_ms()}),
+            "librdkafka statistics.interval.ms, for lag and queue gauges; consuming roles take them at "
+            "most every 5 s (0 = 5 s): their /readyz follows the brokers through them.",
+            {non_negative_ms()}),
   }};
   return s;
 }

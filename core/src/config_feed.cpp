@@ -1,5 +1,7 @@
 // syn::config: the `feed` section (WeChat API, accounts and their routing rules, feed server).
 
+#include <algorithm>
+
 #include "config_checks.hpp"
 #include "config_sections.hpp"
 
@@ -67,6 +69,46 @@ const schema<feed_server_config>& schema_of<feed_server_config>() {
 }
 
 template <>
+const schema<feed_state_postgres_config>& schema_of<feed_state_postgres_config>() {
+  static const schema<feed_state_postgres_config> s{
+      {
+          field("conninfo_env", &feed_state_postgres_config::conninfo,
+                "Environment variable holding the libpq conninfo or postgresql:// URI."),
+          field("schema", &feed_state_postgres_config::schema,
+                "Schema of the feed's tables (created if missing), apart from the archive's in the same "
+                "database."),
+      },
+      {[](const feed_state_postgres_config& p, validator& v, const std::string& path) {
+        const bool plain = !p.schema.empty() && p.schema.size() <= 63 &&
+                           std::all_of(p.schema.begin(), p.schema.end(),
+                                       [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+        if (!plain)
+          v.error(join_path(path, "schema"), "expected 1 to 63 of a-z and _, got '" + p.schema + "'");
+      }}};
+  return s;
+}
+
+template <>
+const schema<feed_state_config>& schema_of<feed_state_config>() {
+  static const schema<feed_state_config> s{
+      {
+          field("backend", &feed_state_config::backend,
+                "sqlite (one host) or postgres (several `consume feed` / `serve feeds` instances)."),
+          field("sqlite", &feed_state_config::sqlite, "backend: sqlite."),
+          field("postgres", &feed_state_config::postgres, "backend: postgres."),
+      },
+      {[](const feed_state_config& st, validator& v, const std::string& path) {
+        if (st.backend == archive_backend::sqlite && st.sqlite.path.empty()) {
+          v.error(join_path(path, "sqlite.path"), "required when backend is sqlite");
+        }
+        if (st.backend == archive_backend::postgres && !st.postgres.conninfo.configured()) {
+          v.error(join_path(path, "postgres.conninfo_env"), "required when backend is postgres");
+        }
+      }}};
+  return s;
+}
+
+template <>
 const schema<feed_config>& schema_of<feed_config>() {
   static const schema<feed_config> s{
       {
@@ -82,6 +124,9 @@ const schema<feed_config>& schema_of<feed_config>() {
                 "account paused by 45009 resumes then.",
                 {in_range(0, 1439)}),
           field("server", &feed_config::server, "`serve feeds`: the feed server."),
+          field("state", &feed_config::state,
+                "Where the feed state is kept (`consume feed`, `serve feeds`, `feed ...`); the --state* "
+                "flags override it."),
           field("accounts", &feed_config::accounts, "WeChat-style accounts and what each one gets."),
       },
       {[](const feed_config& f, validator& v, const std::string& path) {

@@ -48,6 +48,10 @@ const schema<feed_account>& schema_of<feed_account>();
 template <>
 const schema<feed_server_config>& schema_of<feed_server_config>();
 template <>
+const schema<feed_state_postgres_config>& schema_of<feed_state_postgres_config>();
+template <>
+const schema<feed_state_config>& schema_of<feed_state_config>();
+template <>
 const schema<feed_config>& schema_of<feed_config>();
 // config_archive.cpp
 template <>

@@ -92,6 +92,83 @@ void stats::update_lag(std::string_view statistics_json) {
   ++statistics_updates;
 }
 
+namespace {
+
+/// What keeps this member from its work, per stats::kafka_problem(); nullopt if nothing does.
+std::optional<std::string> problem_in(const nlohmann::json& doc) {
+  // https://github.com/confluentinc/librdkafka/blob/v2.0.2/STATISTICS.md: `cgrp.state` is "up"
+  // once the group coordinator is connected; `brokers.*.state` "UP" once a broker is connected
+  // (logical brokers, the coordinators' connections, have their own entries); a partition's
+  // `leader` is -1 without one.
+  if (doc.contains("cgrp") && doc["cgrp"].is_object()) {
+    const auto state = doc["cgrp"].value("state", std::string("up"));
+    if (state != "up") return "group coordinator not connected (consumer group state " + state + ")";
+  }
+  std::map<std::int64_t, std::string> broker_state;
+  if (doc.contains("brokers") && doc["brokers"].is_object()) {
+    for (const auto& [name, b] : doc["brokers"].items()) {
+      if (!b.is_object() || b.value("source", std::string()) == "logical") continue;
+      const auto id = b.value("nodeid", std::int64_t{-1});
+      if (id >= 0) broker_state[id] = b.value("state", std::string("?"));
+    }
+  }
+  if (!doc.contains("topics") || !doc["topics"].is_object()) return std::nullopt;
+  std::vector<std::string> problems;
+  for (const auto& [topic, t] : doc["topics"].items()) {
+    if (!t.is_object() || !t.contains("partitions") || !t["partitions"].is_object()) continue;
+    for (const auto& [part, p] : t["partitions"].items()) {
+      const auto id = p.value("partition", -1);
+      const auto fetch = p.value("fetch_state", std::string("none"));
+      if (id < 0 || fetch == "none" || fetch == "stopped") continue;  // not assigned to this member
+      const auto leader = p.value("leader", std::int64_t{-1});
+      const std::string where = topic + "[" + std::to_string(id) + "]";
+      if (leader < 0) {
+        problems.push_back(where + " has no leader");
+        continue;
+      }
+      const auto b = broker_state.find(leader);
+      const std::string state = b == broker_state.end() ? std::string("unknown") : b->second;
+      if (state != "UP") {
+        std::string problem = where;
+        problem.append(": leader broker ").append(std::to_string(leader)).append(" is ").append(state);
+        problems.push_back(std::move(problem));
+      }
+    }
+  }
+  if (problems.empty()) return std::nullopt;
+  std::sort(problems.begin(), problems.end());
+  std::string out = problems.front();
+  if (problems.size() > 1) out += " (and " + std::to_string(problems.size() - 1) + " more partitions)";
+  return out;
+}
+
+}  // namespace
+
+void stats::take_statistics(std::string_view statistics_json) {
+  update_lag(statistics_json);
+  const auto doc = nlohmann::json::parse(statistics_json, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return;
+  auto problem = problem_in(doc);
+  const auto client = doc.value("name", std::string("consumer"));
+  std::lock_guard lock(lag_mu_);
+  if (problem && !kafka_problem_) {
+    log::get("runner").warn("{}: not ready: {}", client, *problem);
+  } else if (!problem && kafka_problem_) {
+    log::get("runner").info("{}: ready again (its brokers and group coordinator are reachable)", client);
+  }
+  kafka_problem_ = std::move(problem);
+}
+
+std::optional<std::string> stats::kafka_problem() const {
+  std::lock_guard lock(lag_mu_);
+  return kafka_problem_;
+}
+
+std::chrono::milliseconds readiness_statistics_interval(std::chrono::milliseconds configured) {
+  constexpr std::chrono::milliseconds most{5000};
+  return configured.count() > 0 ? std::min(configured, most) : most;
+}
+
 std::vector<stats::partition_lag> stats::lag() const {
   std::lock_guard lock(lag_mu_);
   return lag_;
@@ -119,6 +196,10 @@ std::string prometheus_text(const stats& s, std::string_view sink_name) {
         {{"sink", std::string(sink_name)}, {"topic", l.topic}, {"partition", std::to_string(l.partition)}},
         l.lag);
   }
+  w.gauge("syndicate_kafka_ready",
+          "1 while this member reaches its group coordinator and the leaders of its partitions (statistics), "
+          "else 0; /readyz follows it.",
+          sink, s.kafka_problem() ? 0 : 1);
   w.counter("syndicate_kafka_statistics_total",
             "librdkafka statistics documents received (lag gauge refreshes).", sink,
             s.statistics_updates.load());
@@ -518,7 +599,7 @@ runner::runner(const config::kafka_config& kafka, options opts, sink::sink& s) {
   auto* self = this;
   // Runs on the poll thread (inside consumer.poll()), every statistics interval.
   auto on_statistics = [self](std::string_view json) {
-    if (self->impl_) self->impl_->counters.update_lag(json);
+    if (self->impl_) self->impl_->counters.take_statistics(json);
   };
   co.hooks.on_revoked = [self](std::span<const kafka::topic_partition> parts, bool lost) {
     if (self->impl_) self->impl_->on_revoked(parts, lost);
@@ -528,6 +609,7 @@ runner::runner(const config::kafka_config& kafka, options opts, sink::sink& s) {
   // which made an empty catch-up take 1.6 s. Ask briefly, unless kafka.client says otherwise.
   config::kafka_config consumer_cfg = kafka;
   if (opts.stop_at_end) consumer_cfg.client.try_emplace("fetch.wait.max.ms", "100");
+  consumer_cfg.statistics_interval = readiness_statistics_interval(kafka.statistics_interval);
   auto c = kafka::consumer::create(consumer_cfg, std::move(co), on_statistics);
   if (!c) throw std::runtime_error(c.error().to_string());
   kafka::producer_options po;

@@ -184,7 +184,8 @@ int run_consumer(runner::runner& r, std::string_view sink_name, const std::strin
       [&r, name, sink_metrics = std::move(sink_metrics)] {
         return runner::prometheus_text(r.counters(), name) + (sink_metrics ? sink_metrics() : std::string());
       },
-      [&running] { return running.load(); });
+      // Ready while it runs and its brokers and group coordinator are reachable (the statistics).
+      [&running, &r] { return running.load() && !r.counters().kafka_problem(); });
   std::signal(SIGINT, record_signal);
   std::signal(SIGTERM, record_signal);
   std::thread watcher([&] {

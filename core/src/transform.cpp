@@ -107,8 +107,10 @@ int run(const config::kafka_config& kafka, const options& opts, const step_fn& f
   }
   kafka::statistics_fn on_statistics;
   if (opts.stats != nullptr)
-    on_statistics = [stats = opts.stats](std::string_view json) { stats->update_lag(json); };
-  auto c = kafka::consumer::create(kafka, co, on_statistics);
+    on_statistics = [stats = opts.stats](std::string_view json) { stats->take_statistics(json); };
+  config::kafka_config consumer_cfg = kafka;
+  consumer_cfg.statistics_interval = runner::readiness_statistics_interval(kafka.statistics_interval);
+  auto c = kafka::consumer::create(consumer_cfg, co, on_statistics);
   if (!c) throw std::runtime_error(c.error().to_string());
   auto& consumer = c.value();
   if (auto r = consumer.subscribe(opts.topics); !r) throw std::runtime_error(r.error().to_string());

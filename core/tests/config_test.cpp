@@ -397,6 +397,24 @@ TEST(ConfigRules, ConditionalRequirements) {
   EXPECT_THAT(errors_of("producer:\n  trigger: {listen: \"127.0.0.1:8080\", token_env: \"\"}\n"), IsEmpty());
 }
 
+// Issue 20: the feed state is configured like the archive (feed.state), checked by `config check`.
+TEST(ConfigRules, FeedStateBackendAndSchemaAreChecked) {
+  EXPECT_THAT(errors_of("feed:\n  state:\n    backend: postgres\n    postgres: {conninfo_env: \"\"}\n"),
+              ElementsAre(HasSubstr("feed.state.postgres.conninfo_env: required when backend is postgres")));
+  EXPECT_THAT(errors_of("feed:\n  state:\n    backend: sqlite\n    sqlite: {path: \"\"}\n"),
+              ElementsAre(HasSubstr("feed.state.sqlite.path: required when backend is sqlite")));
+  EXPECT_THAT(errors_of("feed:\n  state:\n    postgres: {schema: \"feed; DROP TABLE x\"}\n"),
+              ElementsAre(HasSubstr("feed.state.postgres.schema: expected 1 to 63 of a-z and _")));
+  EXPECT_THAT(errors_of("feed:\n  state: {backend: mysql}\n"), ElementsAre(HasSubstr("feed.state.backend")));
+  const auto cfg = cfg::load_string(
+      "feed:\n  state:\n    backend: postgres\n    postgres: {conninfo_env: FEED_PG, schema: feed_b}\n",
+      kName);
+  EXPECT_EQ(cfg.feed.state.backend, cfg::archive_backend::postgres);
+  EXPECT_EQ(cfg.feed.state.postgres.conninfo.env, "FEED_PG");
+  EXPECT_EQ(cfg.feed.state.postgres.schema, "feed_b");
+  EXPECT_EQ(cfg.feed.state.sqlite.path, "var/feed-state.db");
+}
+
 // A key left at its default is reported at its section (or, outside the file, without position).
 TEST(ConfigRules, DefaultedKeyIsReportedAtItsSection) {
   EXPECT_THAT(errors_of("papers:\n  - {code: abc, name: A}\nproducer:\n  split: {encoding: gb18030}\n"),

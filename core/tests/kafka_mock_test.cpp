@@ -22,6 +22,7 @@ using namespace std::chrono_literals;
 
 // Request keys of the Kafka protocol (librdkafka's RD_KAFKAP_*, not in its public headers).
 constexpr int16_t api_produce = 0;
+constexpr int16_t api_list_offsets = 2;
 constexpr int16_t api_offset_commit = 8;
 constexpr int16_t api_init_producer_id = 22;
 
@@ -108,6 +109,22 @@ TEST_F(KafkaMock, PermanentProduceErrorIsNotRetriable) {
   EXPECT_EQ(reports[0].err->code(),
             std::error_code(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, kafka_category()));
   EXPECT_FALSE(reports[0].err->retriable());
+}
+
+// Issue 20: the publisher's check of the issues topic failed its issue at once when the
+// partition's leader had just died ("watermarks of <issues>[2]: Broker: Not leader for partition").
+TEST_F(KafkaMock, WatermarksAskAgainWhileTheLeaderIsNotLeader) {
+  consumer_options co;
+  co.group_id = "mock-wm";
+  auto c = consumer::create(cfg_, co);
+  ASSERT_TRUE(c);
+  rd_kafka_mock_push_request_errors(
+      cluster_->mock(), api_list_offsets, 3, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE);
+  auto w = c.value().watermark_offsets(topic_, 0, after(20s));
+  ASSERT_TRUE(w) << w.error().to_string();
+  EXPECT_EQ(w.value().low, 0);
+  EXPECT_EQ(w.value().high, 0);
 }
 
 TEST_F(KafkaMock, InitTransactionsRetriesTransientCoordinatorErrors) {

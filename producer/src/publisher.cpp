@@ -138,14 +138,13 @@ struct publisher::impl {
   kafka::result<void> catch_up(std::int32_t p) {
     const std::string& topic = kafka.topics.issues.name;
     auto& idx = index[p];
-    const auto deadline = kafka::after(15s);
-    auto marks = reader.watermark_offsets(topic, p, deadline);
-    // Right after topic creation or a leader change the broker answers "not leader" for a while.
-    while (!marks && marks.error().retriable() && kafka::clock::now() + 200ms < deadline) {
-      std::this_thread::sleep_for(200ms);
-      marks = reader.watermark_offsets(topic, p, deadline);
-    }
+    // Right after topic creation or a leader change the broker answers "not leader" for a while,
+    // and a dead leader not at all until another is elected: watermark_offsets asks again, within
+    // the transaction timeout (what the publish would wait for its commit).
+    auto marks = reader.watermark_offsets(
+        topic, p, kafka::after(std::chrono::milliseconds(kafka.transaction_timeout_ms)));
     if (!marks) return marks.error();
+    const auto deadline = kafka::after(15s);
     const std::int64_t high = marks.value().high;
     // Nothing but our own last manifests (contiguous: nobody else wrote between them) and their
     // commit marker since we last read (under read_committed `high` is the last stable offset, so

@@ -124,6 +124,10 @@ struct trigger::impl {
   std::condition_variable idle_cv;
   std::deque<std::shared_ptr<job>> queue;
   bool busy = false;
+  std::chrono::steady_clock::time_point busy_since;  // when the publication in flight began
+  /// The last publication failed without a success since (Kafka unreachable, no quorum): not
+  /// ready until one succeeds (the spooled issues are retried with backoff).
+  bool failing = false;
   bool stopping = false;
   std::optional<std::string> fatal;    // the publisher is unusable: publish nothing more
   std::map<std::string, json> status;  // issue id -> last known status
@@ -164,6 +168,7 @@ struct trigger::impl {
         jobs.assign(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
         queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
         busy = true;
+        busy_since = std::chrono::steady_clock::now();
         unusable = fatal.has_value();
       }
       std::vector<const split_result*> ready;
@@ -232,6 +237,9 @@ struct trigger::impl {
         }
         queue.insert(queue.begin(), again.begin(), again.end());
         retry = !again.empty();
+        // Only what is retried here keeps it not ready: a load balancer sends no new request to a
+        // trigger that is not ready, so readiness must come back without one.
+        failing = retry && !succeeded;
         busy = false;
       }
       for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -872,7 +880,10 @@ std::string trigger::metrics_text() const {
 
 bool trigger::ready() const {
   std::lock_guard lock(impl_->mu);
-  return !impl_->stopping && !impl_->fatal;
+  // A publication stalled past publish_stall (healthy: well under a second) means the brokers
+  // cannot take it now (a leader down, no quorum, too few in-sync replicas).
+  const bool stalled = impl_->busy && std::chrono::steady_clock::now() - impl_->busy_since > publish_stall;
+  return !impl_->stopping && !impl_->fatal && !impl_->failing && !stalled;
 }
 
 std::optional<std::string> trigger::fatal_error() const {

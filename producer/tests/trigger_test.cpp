@@ -535,6 +535,22 @@ TEST_F(TriggerSpool, IdempotencyKeyReplaysTheFirstAnswerEvenAfterARestart) {
   EXPECT_EQ(post("/v1/issues", text, std::string(300, 'k')).status, 400U);
 }
 
+// Issue 20: /readyz said ready while every publication failed (two of three brokers down). Not
+// ready while the spooled issue waits for its retry; ready again by itself once a retry succeeds.
+TEST_F(TriggerSpool, NotReadyWhilePublishingFailsAndReadyAgainOnceARetrySucceeds) {
+  EXPECT_TRUE(trig->ready());
+  fake.fail = true;
+  ASSERT_EQ(post("/v1/issues", syn::producer::testing::fixture()).status, 202U);
+  for (int i = 0; i < 500 && fake.calls.load() < 2; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_GE(fake.calls.load(), 2) << "the spooled issue is retried";
+  EXPECT_FALSE(trig->ready());
+  EXPECT_FALSE(trig->fatal_error().has_value());
+  fake.fail = false;  // the brokers are back: no new request needed
+  ASSERT_TRUE(trig->drain(10s));
+  EXPECT_TRUE(trig->ready());
+  EXPECT_EQ(fake.published, std::vector<std::string>{"cjrb-20240130"});
+}
+
 // Regression: a fenced trigger kept answering 202 and /readyz "ready" while nothing was published.
 TEST_F(TriggerSpool, FatalPublisherStopsAcceptingAndKeepsTheSpool) {
   fake.fatal = true;

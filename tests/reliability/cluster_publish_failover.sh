@@ -52,7 +52,8 @@ echo "articles partition 0: leader $victim killed after $killed_at of $issues is
 expect "scenario A leadership of articles partition 0 moved off the killed node" yes "$(moved)"
 kafka_sh start-node "$victim" 2>>"$work/cluster.log" >/dev/null
 rc=0; wait "$publisher" || rc=$?
-echo "first publish: exit $rc, $(published_lines) published, $(count_lines ': NOT published' "$work/publish.out") reported failed"
+echo "first publish: exit $rc, $(published_lines) published, $(count_lines ': NOT published' "$work/publish.out") reported failed;" \
+  "watermark queries of a dead or moved leader asked again: $(count_lines 'asking the current leader again' "$work/publish.log")"
 
 # Outcomes are printed in the order of the files: line i is file i.
 expect "scenario A outcomes printed by the first publish" "$issues" "$(wc -l <"$work/publish.out")"

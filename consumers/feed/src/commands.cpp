@@ -44,7 +44,7 @@ int serve_feeds(const serve_args& args) {
   }
   state_backend state_at;
   try {
-    state_at = args.state.where();
+    state_at = args.state.where(cfg.feed.state);
   } catch (const std::invalid_argument& e) {
     cli::print_error(e.what());
     return cli::exit_code::bad_input;
@@ -61,7 +61,8 @@ int serve_feeds(const serve_args& args) {
   }
   // Beside the SQLite state db: the nonces of the last callback window survive a restart. On a
   // PostgreSQL state each instance keeps its own file (--nonce-journal; docs/FEED.md).
-  fo.callback_nonce_file = args.nonce_journal.empty() ? args.state.path + ".nonces" : args.nonce_journal;
+  fo.callback_nonce_file =
+      args.nonce_journal.empty() ? args.state.sqlite_path(cfg.feed.state) + ".nonces" : args.nonce_journal;
 
   // Block the stop signals before the server's threads start so only sigwait() sees them.
   sigset_t stop_signals;
@@ -134,16 +135,24 @@ int serve_feeds(const serve_args& args) {
 
 }  // namespace
 
+state_backend state_args::where(const config::feed_state_config& cfg) const {
+  auto where = state_backend_of(backend.value_or(std::string(config::to_string(cfg.backend))),
+                                sqlite_path(cfg), pg_env.value_or(cfg.postgres.conninfo.env));
+  where.schema = cfg.postgres.schema;
+  return where;
+}
+
 void add_state_options(CLI::App* sub, state_args& args) {
-  sub->add_option("--state", args.path, "the feed state database file (--state-backend sqlite)")
-      ->capture_default_str();
-  sub->add_option("--state-backend", args.backend,
-                  "sqlite (one host) or postgres (several `consume feed` / `serve feeds` instances)")
-      ->check(CLI::IsMember({"sqlite", "postgres"}))
-      ->capture_default_str();
+  sub->add_option("--state", args.path,
+                  "the feed state database file (backend sqlite; default: feed.state.sqlite.path)");
+  sub->add_option(
+         "--state-backend", args.backend,
+         "sqlite (one host) or postgres (several `consume feed` / `serve feeds` instances); default: "
+         "feed.state.backend")
+      ->check(CLI::IsMember({"sqlite", "postgres"}));
   sub->add_option("--state-pg-env", args.pg_env,
-                  "environment variable holding the PostgreSQL conninfo (--state-backend postgres)")
-      ->capture_default_str();
+                  "environment variable holding the PostgreSQL conninfo (backend postgres; default: "
+                  "feed.state.postgres.conninfo_env)");
 }
 
 void register_commands(CLI::App& root, cli::dispatcher& dispatch) {

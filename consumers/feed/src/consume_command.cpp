@@ -56,9 +56,10 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
     const config::root cfg = config::load(args->config_path);
     service::setup_logging(cfg.observability);
     feed_sink_options fo;
-    const state_backend where = state->where();
+    const state_backend where = state->where(cfg.feed.state);
     fo.state_path = where.path;
     fo.state_pg_conninfo = where.conninfo;
+    fo.state_pg_schema = where.schema;
     fo.batch_size = static_cast<std::size_t>(cfg.consumers.poll_batch_size);  // draft grouping across batches
     // Held articles that fail permanently go to the dead-letter topic from the sink (any thread).
     auto dlq = kafka::producer::create(cfg.kafka, {"syndicate-feed-held-dlq", ""});

@@ -66,8 +66,8 @@ std::string utc(std::int64_t ms) {
 
 /// The state db of `consume feed`; a missing SQLite file is an error (opening would create an
 /// empty one).
-std::unique_ptr<state_store> open_state(const state_args& args) {
-  const state_backend where = args.where();
+std::unique_ptr<state_store> open_state(const state_args& args, const config::feed_state_config& cfg) {
+  const state_backend where = args.where(cfg);
   if (where.kind == state_backend::sqlite && !std::filesystem::exists(where.path)) {
     throw std::runtime_error("feed state " + where.path + ": no such file (give `consume feed`'s --state)");
   }
@@ -76,7 +76,7 @@ std::unique_ptr<state_store> open_state(const state_args& args) {
 
 int status(const feed_args& args) {
   const config::root cfg = config::load(args.config_path);
-  auto owned = open_state(args.state);
+  auto owned = open_state(args.state, cfg.feed.state);
   auto& state = *owned;
   const auto now = now_ms();
   const auto day = quota_day(now, cfg.feed.quota_reset_utc_minute);
@@ -182,7 +182,7 @@ int quota_reset(const feed_args& args) {
                      ") is not set");
     return cli::exit_code::bad_input;
   }
-  auto owned = open_state(args.state);
+  auto owned = open_state(args.state, cfg.feed.state);
   auto& state = *owned;
   const auto pauses = state.quota_pauses(acc->name);
   if (!args.execute) {
@@ -214,7 +214,7 @@ int repost(const feed_args& args) {
     cli::print_error("feed repost: no account '" + args.account + "' in " + args.config_path);
     return cli::exit_code::bad_input;
   }
-  auto owned = open_state(args.state);
+  auto owned = open_state(args.state, cfg.feed.state);
   auto& state = *owned;
   const auto writer = state.lock_writer();  // not in the middle of a consumer's batch
   std::size_t total = 0;

@@ -69,7 +69,7 @@ struct feed_sink::impl {
   impl(config::feed_config c, feed_sink_options o) : cfg(std::move(c)), opt(std::move(o)) {
     state = std::make_unique<state_store>(
         state_backend{opt.state_pg_conninfo.empty() ? state_backend::sqlite : state_backend::postgres,
-                      opt.state_path, opt.state_pg_conninfo},
+                      opt.state_path, opt.state_pg_conninfo, opt.state_pg_schema},
         false, opt.durable);
     client = opt.client;
     if (!client) {

@@ -632,8 +632,9 @@ state_backend state_backend_of(std::string_view backend, const std::string& path
   }
   const char* conninfo = pg_env.empty() ? nullptr : std::getenv(pg_env.c_str());
   if (conninfo == nullptr || *conninfo == '\0') {
-    throw std::invalid_argument("feed state: --state-pg-env names " + pg_env +
-                                ", which is not set (the PostgreSQL conninfo comes from the environment)");
+    throw std::invalid_argument("feed state: the variable " + pg_env +
+                                " (feed.state.postgres.conninfo_env, or --state-pg-env) is not set (the "
+                                "PostgreSQL conninfo comes from the environment)");
   }
   return {state_backend::postgres, {}, conninfo};
 }
@@ -756,10 +757,11 @@ state_store::state_store(const state_backend& where, bool read_only, bool durabl
     po.conninfo = where.conninfo;
     po.application_name = "syndicate-feed";
     po.read_only = read_only;
-    // Its tables in a schema of their own ("feed"), apart from the archive's in the same database
-    // (both have an `articles` table), unless the conninfo chooses one (options='-c search_path=…').
+    // Its tables in a schema of their own (`where.schema`, "feed" by default), apart from the
+    // archive's in the same database (both have an `articles` table), unless the conninfo chooses
+    // one (options='-c search_path=…').
     const bool own_schema = where.conninfo.find("search_path") == std::string::npos;
-    if (own_schema) po.schema = "feed";
+    if (own_schema) po.schema = where.schema;
     auto c = sql::open_postgres(po, statements_for(true));
     if (!c) impl::fail(c.error());
     impl_->conn = std::move(c).value();
@@ -770,7 +772,8 @@ state_store::state_store(const state_backend& where, bool read_only, bool durabl
         // Under the schema's advisory lock (re-entrant: schema_postgres takes it again), so that
         // instances starting together do not race on CREATE SCHEMA.
         if (own_schema)
-          impl_->exec("SELECT pg_advisory_xact_lock(8315161358823240497); CREATE SCHEMA IF NOT EXISTS feed");
+          impl_->exec("SELECT pg_advisory_xact_lock(8315161358823240497); CREATE SCHEMA IF NOT EXISTS " +
+                      po.schema);
         impl_->exec(schema_postgres);
       });
     }

@@ -56,7 +56,7 @@ std::unique_ptr<http::server> serve_role_metrics(const args& a, const std::strin
       [&stats, role, more = std::move(more)] {
         return runner::prometheus_text(stats, role) + (more ? more() : "");
       },
-      [] { return !g_stop.load(); });
+      [&stats] { return !g_stop.load() && !stats.kafka_problem(); });
 }
 
 /// The largest article turned into jobs: each job embeds it, and must stay under Kafka's default

@@ -387,8 +387,10 @@ result<watermarks> consumer::watermark_offsets(const std::string& topic, std::in
   BOOST_OUTCOME_TRY(usable(impl_));
   const auto started = clock::now();
   constexpr int attempt_ms = 2000;
+  int tries = 0;
   for (auto backoff = std::chrono::milliseconds(50);;
        backoff = std::min(backoff * 2, std::chrono::milliseconds(500))) {
+    ++tries;
     watermarks w;
     auto err = list_offset(impl_->rk(), topic, partition, RD_KAFKA_OFFSET_END,
                            std::min(attempt_ms, std::max(1, remaining_ms(d))), w.high);
@@ -402,9 +404,11 @@ result<watermarks> consumer::watermark_offsets(const std::string& topic, std::in
         err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
         err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || err == RD_KAFKA_RESP_ERR__BAD_MSG ||
         err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
-    if (!leader_may_have_moved || clock::now() + backoff >= d) {
-      return impl_->bounded(err, "watermarks of " + topic + "[" + std::to_string(partition) + "]", started);
-    }
+    const std::string what = "watermarks of " + topic + "[" + std::to_string(partition) + "]";
+    if (!leader_may_have_moved || clock::now() + backoff >= d) return impl_->bounded(err, what, started);
+    detail::logger()->log(tries == 1 ? spdlog::level::warn : spdlog::level::debug,
+                          "{}: {}: {} (attempt {}); asking the current leader again", impl_->name(), what,
+                          rd_kafka_err2str(err), tries);
     std::this_thread::sleep_for(backoff);
     refresh_metadata(impl_->rk(), topic, std::min(attempt_ms, std::max(1, remaining_ms(d))));
   }

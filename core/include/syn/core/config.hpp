@@ -198,6 +198,36 @@ struct feed_account {
   secret encoding_aes_key;
 };
 
+// ---------------------------------------------------------------------------------------------
+// SQL backends (the archive's and the feed state's)
+
+enum class archive_backend { sqlite, postgres };
+
+struct sqlite_config {
+  std::string path = "var/archive.db";
+};
+
+struct postgres_config {
+  /// libpq conninfo (`host=... dbname=... password=...` or a `postgresql://` URI).
+  secret conninfo{"SYNDICATE_ARCHIVE_PG"};
+};
+
+/// `feed.state.postgres`: the shared feed state of several `consume feed` / `serve feeds`.
+struct feed_state_postgres_config {
+  /// libpq conninfo (`host=... dbname=... password=...` or a `postgresql://` URI).
+  secret conninfo{"SYNDICATE_FEED_PG"};
+  /// Schema of the feed's tables, apart from the archive's in the same database ([a-z_]+).
+  std::string schema = "feed";
+};
+
+/// `feed.state`: where `consume feed`, `serve feeds` and `feed status|quota|repost` keep the
+/// feed state; --state, --state-backend and --state-pg-env override it.
+struct feed_state_config {
+  archive_backend backend = archive_backend::sqlite;
+  sqlite_config sqlite{"var/feed-state.db"};
+  feed_state_postgres_config postgres;
+};
+
 struct feed_server_config {
   std::string listen = "127.0.0.1:8081";
   /// Base of the links in feeds and pushed drafts, as readers reach it.
@@ -214,6 +244,7 @@ struct feed_config {
   /// daily-quota answer (45009) resumes then. Default 960 = 00:00 China time (UTC+8).
   int quota_reset_utc_minute = 960;
   feed_server_config server;
+  feed_state_config state;
   std::vector<feed_account> accounts{
       {"cjrb",
        "",
@@ -236,17 +267,6 @@ struct feed_config {
 
 // ---------------------------------------------------------------------------------------------
 // Archive
-
-enum class archive_backend { sqlite, postgres };
-
-struct sqlite_config {
-  std::string path = "var/archive.db";
-};
-
-struct postgres_config {
-  /// libpq conninfo (`host=... dbname=... password=...` or a `postgresql://` URI).
-  secret conninfo{"SYNDICATE_ARCHIVE_PG"};
-};
 
 struct archive_config {
   archive_backend backend = archive_backend::sqlite;

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -76,10 +77,24 @@ struct stats {
   /// Number of statistics documents taken.
   std::atomic<std::uint64_t> statistics_updates{0};
 
+  /// Takes one librdkafka statistics document: the lag table (update_lag) and whether this
+  /// member can reach what its work needs (kafka_problem). Logs each change of the latter.
+  void take_statistics(std::string_view statistics_json);
+  /// Why this member cannot do its work now, from the latest statistics document: its group
+  /// coordinator not connected (`cgrp.state` other than "up"), or an assigned partition with no
+  /// leader or whose leader's broker is not UP (a broker down, no quorum to elect another).
+  /// nullopt when it can, or before the first document. For /readyz.
+  [[nodiscard]] std::optional<std::string> kafka_problem() const;
+
  private:
   mutable std::mutex lag_mu_;
   std::vector<partition_lag> lag_;
+  std::optional<std::string> kafka_problem_;
 };
+
+/// The statistics interval of a consuming role: observability.kafka_statistics_interval_ms, at
+/// most 5 s (0 = 5 s): its /readyz follows the brokers through them (stats::kafka_problem).
+[[nodiscard]] std::chrono::milliseconds readiness_statistics_interval(std::chrono::milliseconds configured);
 
 /// Renders the counters in Prometheus text format, each metric labelled with `sink`.
 std::string prometheus_text(const stats& s, std::string_view sink_name);

@@ -108,8 +108,12 @@ class trigger {
   /// Prometheus text: HTTP requests by route, method and status; issues by way in and result;
   /// articles produced; publish latency; errors; queue length. Thread-safe.
   [[nodiscard]] std::string metrics_text() const;
-  /// False once shutdown has begun or the publisher failed fatally (for /readyz).
+  /// False once shutdown has begun or the publisher failed fatally, and while publishing does not
+  /// go through: the last publication failed and its spooled issues wait for their retry
+  /// or the one in flight has taken longer than `publish_stall` (for /readyz).
   [[nodiscard]] bool ready() const;
+  /// A publication in flight longer than this makes the trigger not ready.
+  static constexpr std::chrono::seconds publish_stall{10};
   /// Why the publisher failed fatally, if it did.
   [[nodiscard]] std::optional<std::string> fatal_error() const;
 

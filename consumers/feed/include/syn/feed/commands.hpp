@@ -1,20 +1,27 @@
 #pragma once
 /// Subcommands of the feed component.
 
+#include <optional>
 #include <string>
 
 #include "syn/core/cli.hpp"
+#include "syn/core/config.hpp"
 #include "syn/feed/state.hpp"
 
 namespace syn::feed {
 
 /// The options that name the feed state, the same on `consume feed`, `serve feeds` and `feed ...`.
 struct state_args {
-  std::string path = "var/feed-state.db";
-  std::string backend = "sqlite";
-  std::string pg_env = "SYNDICATE_FEED_PG";
-  /// state_backend_of(); throws std::invalid_argument for an unknown backend or an unset variable.
-  [[nodiscard]] state_backend where() const { return state_backend_of(backend, path, pg_env); }
+  std::optional<std::string> path;     ///< --state: overrides feed.state.sqlite.path
+  std::optional<std::string> backend;  ///< --state-backend: overrides feed.state.backend
+  std::optional<std::string> pg_env;   ///< --state-pg-env: overrides feed.state.postgres.conninfo_env
+  /// The state the flags name, the rest from `cfg` (feed.state): state_backend_of(); throws
+  /// std::invalid_argument for an unknown backend or an unset variable.
+  [[nodiscard]] state_backend where(const config::feed_state_config& cfg) const;
+  /// The SQLite file the flags or `cfg` name (whatever the backend).
+  [[nodiscard]] std::string sqlite_path(const config::feed_state_config& cfg) const {
+    return path.value_or(cfg.sqlite.path);
+  }
 };
 
 /// Adds `--state FILE`, `--state-backend sqlite|postgres` and `--state-pg-env VAR` to `sub`.

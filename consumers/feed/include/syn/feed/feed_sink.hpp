@@ -58,6 +58,8 @@ struct feed_sink_options {
   std::string state_path = "var/feed-state.db";
   /// The state on PostgreSQL (config feed.state.backend: postgres): the libpq conninfo.
   std::string state_pg_conninfo;
+  /// Its schema (feed.state.postgres.schema).
+  std::string state_pg_schema = "feed";
   /// fsync every commit (SQLite synchronous=FULL); default NORMAL, see state.hpp.
   bool durable = false;
   /// Submit each draft for publication (freepublish/submit); false keeps drafts in the draft box.

@@ -104,6 +104,9 @@ struct state_backend {
   std::string path;
   /// postgres: the libpq conninfo or postgresql:// URI (never printed).
   std::string conninfo;
+  /// postgres: the schema of the feed's tables ([a-z_]+, created if missing; feed.state.postgres.schema)
+  /// unless the conninfo sets a search_path.
+  std::string schema = "feed";
 };
 
 /// The state the command line names: `--state-backend sqlite` (default) with the file `path`, or

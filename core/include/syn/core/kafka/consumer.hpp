@@ -140,7 +140,11 @@ class consumer {
 
   /// Low and high watermarks, asked of the partition leader. The request queues behind the
   /// connection's outstanding Fetch, which the broker holds up to fetch.wait.max.ms when there is
-  /// nothing new: up to half a second per partition on a caught-up consumer.
+  /// nothing new: up to half a second per partition on a caught-up consumer. A leader that answers
+  /// "not leader" or fails is asked again (each try asks for at most 2 s, with the topic's metadata
+  /// refreshed) until `d`. ListOffsets via rd_kafka_offsets_for_times(), which keeps its timeout
+  /// when the leader's broker is down (rd_kafka_query_watermark_offsets() in librdkafka 2.0.2
+  /// does not: docs/RELIABILITY.md, scenario A).
   result<watermarks> watermark_offsets(const std::string& topic, std::int32_t partition, deadline d);
   /// The watermarks of the partition's last fetch response, without a request (under
   /// read_committed, `high` is the last stable offset); nullopt before the first response.
