@@ -20,6 +20,19 @@ namespace {
 using syndication::v1::Article;
 using syndication::v1::Contributor;
 
+/// `field[i]`, or `field.key`.
+std::string indexed(const std::string& field, std::size_t i) {
+  std::string out = field;
+  out.append("[").append(std::to_string(i)).append("]");
+  return out;
+}
+std::string dotted(const std::string& field, std::string_view key) {
+  std::string out = field;
+  if (!out.empty()) out.push_back('.');
+  out.append(key);
+  return out;
+}
+
 std::string where(const std::string& source, std::uint32_t line, const std::string& field,
                   const std::string& message) {
   std::string out = source;
@@ -49,7 +62,7 @@ class reader {
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         std::string list;
         for (const auto k : known) list.append(list.empty() ? "" : ", ").append(k);
-        fail(kv.first, field.empty() ? key : field + "." + key, "unknown key; expected one of " + list);
+        fail(kv.first, dotted(field, key), "unknown key; expected one of " + list);
       }
     }
   }
@@ -98,7 +111,7 @@ class reader {
     std::vector<corrected_person> out;
     std::size_t i = 0;
     for (const auto& p : n) {
-      const std::string f = field + "[" + std::to_string(i++) + "]";
+      const std::string f = indexed(field, i++);
       only(p, f, {"name", "role"});
       corrected_person person;
       if (!p["name"]) fail(p, f + ".name", "missing");
@@ -139,7 +152,7 @@ class reader {
       if (!c.IsSequence()) fail(c, field + ".captions", "expected a list of {photo, caption, credit}");
       std::size_t i = 0;
       for (const auto& e : c) {
-        const std::string f = field + ".captions[" + std::to_string(i++) + "]";
+        const std::string f = indexed(dotted(field, "captions"), i++);
         only(e, f, {"photo", "caption", "credit"});
         corrected_caption cc;
         if (!e["photo"]) fail(e, f + ".photo", "missing: the photo's number in the article, from 1");
@@ -448,8 +461,7 @@ correction_set parse_corrections(std::string_view yaml, const std::string& sourc
     if (!list) r.fail(root, "corrections", "missing: the list of corrections");
     if (!list.IsSequence()) r.fail(list, "corrections", "expected a list");
     std::size_t i = 0;
-    for (const auto& item : list)
-      out.corrections.push_back(r.one(item, "corrections[" + std::to_string(i++) + "]"));
+    for (const auto& item : list) out.corrections.push_back(r.one(item, indexed("corrections", i++)));
   } catch (const YAML::Exception& e) {  // a conversion the checks above did not foresee
     throw correction_error(source, e.mark.line >= 0 ? static_cast<std::uint32_t>(e.mark.line + 1) : 0, "",
                            e.msg);

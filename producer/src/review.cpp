@@ -168,7 +168,11 @@ review_store::review_store(fs::path dir) : dir_(std::move(dir)) {
   for (const auto& sub : {fs::path(), fs::path("released"), fs::path("rejected"), fs::path(".locks")}) {
     std::error_code ec;
     fs::create_directories(dir_ / sub, ec);
-    if (ec) throw std::runtime_error("review: cannot create " + (dir_ / sub).string() + ": " + ec.message());
+    if (ec) {
+      std::string what = "review: cannot create ";
+      what.append((dir_ / sub).string()).append(": ").append(ec.message());
+      throw std::runtime_error(what);
+    }
   }
 }
 
