@@ -120,6 +120,7 @@ template <>
 const schema<producer_config>& schema_of<producer_config>() {
   static const schema<producer_config> s{{
       field("split", &producer_config::split, "How issues are split into articles."),
+      field("review", &producer_config::review, "`publish`, `serve trigger`: holding doubtful issues."),
       field("trigger", &producer_config::trigger, "`serve trigger`: the HTTP trigger."),
       field("hot_folder", &producer_config::hot_folder, "`serve trigger`: the hot folder."),
       field("max_issues_per_transaction", &producer_config::max_issues_per_transaction,

@@ -40,6 +40,9 @@ template <>
 const schema<hot_folder_config>& schema_of<hot_folder_config>();
 template <>
 const schema<producer_config>& schema_of<producer_config>();
+// config_review.cpp
+template <>
+const schema<review_config>& schema_of<review_config>();
 // config_feed.cpp
 template <>
 const schema<route_rules>& schema_of<route_rules>();

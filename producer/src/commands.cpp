@@ -91,6 +91,7 @@ void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
   dispatch.on(split, [args] { return run_split(*args); });
 
   register_publish_commands(root, dispatch);
+  register_review_commands(root, dispatch);
 }
 
 }  // namespace syn::producer

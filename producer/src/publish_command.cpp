@@ -23,6 +23,7 @@
 #include "syn/core/service.hpp"
 #include "syn/producer/commands.hpp"
 #include "syn/producer/publisher.hpp"
+#include "syn/producer/review.hpp"
 #include "syn/producer/trigger.hpp"
 
 namespace syn::producer {
@@ -68,6 +69,7 @@ struct publish_args {
   std::string paper;
   std::string date;
   std::string instance;
+  std::string corrections;
   bool force = false;
   bool as_json = false;
 };
@@ -197,7 +199,13 @@ int run_publish(const publish_args& a) {
   po.instance = lease.given() ? lease.id() : "cli-" + lease.id();
   po.force = a.force;
   po.max_issues_per_transaction = static_cast<std::size_t>(cfg.producer.max_issues_per_transaction);
-  const std::size_t group = std::max<std::size_t>(1, po.max_issues_per_transaction);
+  // A correction file is read first (a bad one: exit 2, nothing published) and then nothing is
+  // sent before every file is split and corrected.
+  publish_gate gate(
+      cfg.producer.review.dir, cfg.producer.review.min_confidence,
+      a.corrections.empty() ? std::nullopt : std::optional(read_correction_file(a.corrections)));
+  const std::size_t group =
+      gate.has_corrections() ? a.files.size() : std::max<std::size_t>(1, po.max_issues_per_transaction);
 
   // Files are split on every core (the split was 59% of `publish`'s CPU on 2,000 issues) while
   // the previous group is sent: a group goes out as soon as its files are split, and bad files
@@ -224,7 +232,7 @@ int run_publish(const publish_args& a) {
     for (const auto& e : encoded) records.push_back(&e);
     for (const auto& o : pub->publish(ready, records)) {
       log_publication("cli", po.instance, o);
-      if (o.state == publish_outcome::status::failed && rc == cli::ok) rc = cli::failure;
+      if (o.state == publish_outcome::status::failed && (rc == cli::ok || rc == cli::held)) rc = cli::failure;
       if (a.as_json) {
         all.push_back(outcome_json(o));
       } else {
@@ -237,7 +245,21 @@ int run_publish(const publish_args& a) {
   };
   for (std::size_t i = 0; i < files.size(); ++i) {
     auto sl = files.take(i);
+    std::optional<std::string> held;
     if (sl.issue) {
+      split_options so = base;
+      so.source_name = a.files[i];
+      held = gate.check(*sl.issue, sl.encoded, so);
+    }
+    if (held) {
+      // Held (durably) for an editor: neither published nor failed (docs/RUNBOOK.md).
+      if (a.as_json) {
+        all.push_back({{"issueId", sl.issue->manifest.issue_id()}, {"status", "held"}, {"message", *held}});
+      } else {
+        std::cout << *held << "\n";
+      }
+      if (rc == cli::ok) rc = cli::held;
+    } else if (sl.issue) {
       issues.push_back(std::move(*sl.issue));
       encoded.push_back(std::move(sl.encoded));
     } else {
@@ -246,6 +268,7 @@ int run_publish(const publish_args& a) {
     }
     if (issues.size() >= group) publish_gathered();
   }
+  gate.finish();
   publish_gathered();
   if (a.as_json) std::cout << all.dump(2) << "\n";
   return rc;
@@ -295,6 +318,8 @@ int run_trigger(const std::string& config_path, const std::string& listen_overri
   to.max_issues_per_transaction = po.max_issues_per_transaction;
   // One spool per instance: two triggers on one host never replay each other's issues.
   to.spool_dir = std::filesystem::path(tc.spool_dir) / po.instance;
+  to.min_confidence = cfg.producer.review.min_confidence;
+  to.review_dir = cfg.producer.review.dir;  // shared by every instance and `syndicate review`
   std::atomic<bool> fatal{false};
   to.on_fatal = [&fatal](const std::string&) { fatal = true; };
 
@@ -392,7 +417,11 @@ void register_publish_commands(CLI::App& root, cli::dispatcher& dispatch) {
       "as its files are split, and the outcomes are printed in the order the files were given). "
       "An issue whose articles are already on the topic unchanged is not published again (--force to "
       "override); "
-      "a corrected issue publishes its changed articles as new revisions and a new manifest.");
+      "a corrected issue publishes its changed articles as new revisions and a new manifest. "
+      "An issue whose confidence is below producer.review.min_confidence is HELD for review (syndicate "
+      "review), "
+      "not published. Exit status: 0 published or unchanged, 4 held (nothing failed), 1 a transaction "
+      "failed, 2 a bad file or correction file.");
   cli::add_config_option(publish, args->config_path);
   publish->add_option("FILE", args->files, "issue files (UTF-8 or GB18030 text)")
       ->required()
@@ -404,8 +433,20 @@ void register_publish_commands(CLI::App& root, cli::dispatcher& dispatch) {
       "publisher instance name; transactional.id = <prefix>-<instance> (default: $SYNDICATE_INSTANCE, else "
       "cli-<hostname>-<N>, N the lowest slot no other publish on this host holds)");
   publish->add_flag("--force", args->force, "publish even if the topic already holds the same articles");
+  publish
+      ->add_option("--corrections", args->corrections,
+                   "an editor's correction file (YAML, docs/SPLITTING.md \"Editor corrections\") for one of "
+                   "the issues; only the articles it changes are published again, as new revisions")
+      ->check(CLI::ExistingFile);
   publish->add_flag("--json", args->as_json, "print the outcome as JSON");
-  dispatch.on(publish, [args] { return run_publish(*args); });
+  dispatch.on(publish, [args] {
+    try {
+      return run_publish(*args);
+    } catch (const correction_error& e) {  // one line naming file, line and field; nothing published
+      cli::print_error(e.what());
+      return static_cast<int>(cli::bad_input);
+    }
+  });
 
   auto config_path = std::make_shared<std::string>();
   auto listen = std::make_shared<std::string>();

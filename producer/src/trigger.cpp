@@ -25,6 +25,7 @@
 #include "syn/core/log.hpp"
 #include "syn/core/metrics.hpp"
 #include "syn/core/sha256.hpp"
+#include "syn/producer/review_api.hpp"
 
 namespace syn::producer {
 namespace {
@@ -99,7 +100,8 @@ struct trigger::impl {
   trigger_options options;
   publish_group_fn publish;
   lookup_fn lookup;
-  std::unique_ptr<spool> durable;  // null without options.spool_dir
+  std::unique_ptr<spool> durable;      // null without options.spool_dir
+  std::unique_ptr<review_api> review;  // null without options.review_dir
 
   // Metrics, updated where the event happens; rendered by metrics_text().
   metrics::counter_family requests;  // route, method, code
@@ -116,7 +118,9 @@ struct trigger::impl {
     split_result issue;
     std::string via;
     std::string who;
-    fs::path spool_file;  // set: retried until published or permanently failed
+    fs::path spool_file;                         // set: retried until published or permanently failed
+    std::shared_ptr<review_store::claim> claim;  // a release: retried, then recorded by `review`
+    held_issue held;
     std::promise<publish_outcome> done;
   };
   mutable std::mutex mu;
@@ -223,7 +227,8 @@ struct trigger::impl {
         for (std::size_t i = 0; i < jobs.size(); ++i) {
           const auto& o = outcomes[i];
           auto& j = jobs[i];
-          if (j->spool_file.empty() || o.state != publish_outcome::status::failed || o.permanent) {
+          if ((j->spool_file.empty() && !j->claim) || o.state != publish_outcome::status::failed ||
+              o.permanent) {
             status[o.issue_id] = outcome_json(o);
             continue;
           }
@@ -245,7 +250,11 @@ struct trigger::impl {
       for (std::size_t i = 0; i < jobs.size(); ++i) {
         auto& j = jobs[i];
         const auto& o = outcomes[i];
-        if (j->spool_file.empty()) {
+        if (j->claim) {
+          if (o.state != publish_outcome::status::failed || o.permanent)
+            review->finished(*j->claim, j->held, o);
+          j->done.set_value(o);
+        } else if (j->spool_file.empty()) {
           j->done.set_value(o);
         } else if (o.state != publish_outcome::status::failed) {
           durable->done(j->spool_file);
@@ -283,12 +292,16 @@ struct trigger::impl {
   }
 
   std::future<publish_outcome> enqueue(split_result issue, std::string via, std::string who,
-                                       fs::path spool_file = {}) {
+                                       fs::path spool_file = {},
+                                       std::shared_ptr<review_store::claim> claim = nullptr,
+                                       held_issue held = {}) {
     auto j = std::make_shared<job>();
     j->issue = std::move(issue);
     j->via = std::move(via);
     j->who = std::move(who);
     j->spool_file = std::move(spool_file);
+    j->claim = std::move(claim);
+    j->held = std::move(held);
     auto f = j->done.get_future();
     {
       std::lock_guard lock(mu);
@@ -322,6 +335,11 @@ struct trigger::impl {
         split_result issue =
             split_issue(s.body, options_for(s.request.paper, s.request.date, s.request.source));
         issue.manifest.set_source(s.body);
+        if (review && below_confidence(issue, options.min_confidence)) {
+          const auto so = options_for(s.request.paper, s.request.date, s.request.source);
+          if (hold(issue, s.body, "http", s.request.who, so).status < 300) durable->done(s.file);
+          continue;
+        }
         (void)enqueue(std::move(issue), "http", s.request.who, s.file);
         ++n;
       } catch (const split_error& e) {
@@ -334,6 +352,38 @@ struct trigger::impl {
     if (n > 0)
       log::get("trigger").info("replaying {} issue(s) accepted before the restart, from {}", n,
                                durable->dir().string());
+  }
+
+  /// Holds `issue` for review, durably; 202 `{"status": "held"}` (503 if it cannot be kept).
+  http::response hold(const split_result& issue, std::string_view raw, const std::string& via,
+                      const std::string& who, const split_options& so) {
+    const std::string& id = issue.manifest.issue_id();
+    try {
+      review->hold(make_held(issue, raw, via, who, so));
+    } catch (const std::exception& e) {
+      errors.inc({{"kind", "spool"}});
+      log::get("trigger").error("cannot hold issue {}: {}", id, e.what());
+      return unavailable(std::string("cannot keep the issue for review: ") + e.what());
+    }
+    count_issue(via, "held");
+    log::get("trigger").info(
+        "publication via={} who={} source={} issue={} result=held confidence={:.2f} warnings={}", via,
+        log_safe(who), json(so.source_name).dump(), id, issue.manifest.confidence(),
+        issue.manifest.warnings_size());
+    json body = {{"issueId", id},
+                 {"status", "held"},
+                 {"confidence", issue.manifest.confidence()},
+                 {"articleIds", issue.manifest.article_ids()},
+                 {"review", "/v1/review/" + id}};
+    {
+      std::lock_guard lock(mu);
+      status.erase(id);  // GET /v1/issues/{id} asks the review folder (the CLI may release it)
+    }
+    http::response r;
+    r.status = 202;
+    r.body = body.dump() + "\n";
+    r.headers.emplace_back("Location", "/v1/review/" + id);
+    return r;
   }
 
   static http::response accepted(const std::string& id, const std::vector<std::string>& article_ids) {
@@ -401,6 +451,9 @@ struct trigger::impl {
     const std::string id = issue.manifest.issue_id();
     const std::vector<std::string> article_ids(issue.manifest.article_ids().begin(),
                                                issue.manifest.article_ids().end());
+    if (review && below_confidence(issue, options.min_confidence)) {
+      return hold(issue, req.body, "http", req.remote, options_for(paper, date, source));
+    }
     if (!durable) {
       (void)enqueue(std::move(issue), "http", req.remote);
       return accepted(id, article_ids);
@@ -455,6 +508,16 @@ struct trigger::impl {
   }
 
   http::response get_issue(const std::string& id) {
+    if (review) {
+      if (auto h = review->held(id)) {
+        json body = {{"issueId", id},
+                     {"status", h->state == "releasing" ? "releasing" : "held"},
+                     {"confidence", h->confidence},
+                     {"source", h->source},
+                     {"review", "/v1/review/" + id}};
+        return {200, "application/json", body.dump() + "\n", {}};
+      }
+    }
     {
       std::lock_guard lock(mu);
       if (auto it = status.find(id); it != status.end()) {
@@ -558,6 +621,11 @@ struct trigger::impl {
     try {
       split_result issue = split_issue(raw, so);
       issue.manifest.set_source(raw);
+      if (review && below_confidence(issue, options.min_confidence)) {
+        // Durable in the review folder before the file leaves incoming/ (for done/).
+        if (hold(issue, raw, "hotfolder", name, so).status >= 300) return std::nullopt;  // retried next scan
+        return t;
+      }
       t.publication = enqueue(std::move(issue), "hotfolder", name);
     } catch (const split_error& e) {
       return reject(e.what());
@@ -729,6 +797,16 @@ trigger::trigger(trigger_options options, publish_group_fn publish, lookup_fn lo
       if (ec) throw std::invalid_argument("hot folder: cannot create " + dir->string() + ": " + ec.message());
     }
   }
+  if (!impl_->options.review_dir.empty()) {
+    impl_->review = std::make_unique<review_api>(
+        impl_->options.review_dir, impl_->options.papers, impl_->options.min_confidence,
+        [this](split_result issue, std::shared_ptr<review_store::claim> claim, held_issue held) {
+          std::string who = held.who;
+          (void)impl_->enqueue(std::move(issue), "review", std::move(who), {}, std::move(claim),
+                               std::move(held));
+        });
+    impl_->review->resume();
+  }
   if (!impl_->options.spool_dir.empty()) {
     impl_->durable = std::make_unique<spool>(impl_->options.spool_dir, impl_->options.idempotency_ttl,
                                              impl_->options.idempotency_max_keys);
@@ -756,6 +834,12 @@ namespace {
 std::string route_of(const http::request& req) {
   if (req.path == "/v1/issues") return "/v1/issues";
   if (req.path.starts_with("/v1/issues/")) return "/v1/issues/{id}";
+  if (req.path == "/v1/review") return "/v1/review";
+  if (req.path.starts_with("/v1/review/")) {
+    if (req.path.ends_with("/release")) return "/v1/review/{id}/release";
+    if (req.path.ends_with("/reject")) return "/v1/review/{id}/reject";
+    return "/v1/review/{id}";
+  }
   if (req.path == "/healthz") return "/healthz";
   return "other";
 }
@@ -788,6 +872,14 @@ std::optional<http::response> trigger::authorise(const http::request& head) {
   // Everything route_request() can answer without the body, answered before the body is read.
   std::optional<http::response> r;
   if (head.path == "/healthz") return r;
+  if (impl_->review && review_api::owns(head.path)) {
+    r = impl_->check_token(head);
+    if (!r) r = review_api::check_head(head);
+    if (r)
+      impl_->requests.inc(
+          {{"route", route_of(head)}, {"method", method_of(head)}, {"code", std::to_string(r->status)}});
+    return r;
+  }
   const bool issues = head.path == "/v1/issues";
   const bool one_issue =
       head.path.starts_with("/v1/issues/") && head.path.size() > std::string_view("/v1/issues/").size();
@@ -814,6 +906,10 @@ std::optional<http::response> trigger::authorise(const http::request& head) {
 
 http::response trigger::route_request(const http::request& req) {
   if (req.path == "/healthz") return {200, "text/plain", "ok\n", {}};
+  if (impl_->review && review_api::owns(req.path)) {
+    if (auto denied = impl_->check_token(req)) return *denied;
+    return impl_->review->handle(req);
+  }
   const bool issues = req.path == "/v1/issues";
   const bool one_issue =
       req.path.starts_with("/v1/issues/") && req.path.size() > std::string_view("/v1/issues/").size();
@@ -843,10 +939,11 @@ std::string trigger::metrics_text() const {
   w.family(
       "syndicate_trigger_issues_total", "counter",
       "Issues by way in (http, hotfolder) and result: published (committed), unchanged (nothing to send), "
-      "failed (not committed), rejected (did not split).");
+      "failed (not committed), rejected (did not split), held (for review: confidence below "
+      "producer.review.min_confidence).");
   auto issues = impl_->issues.snapshot();
   for (const char* via : {"http", "hotfolder"}) {
-    for (const char* result : {"published", "unchanged", "failed", "rejected"}) {
+    for (const char* result : {"published", "unchanged", "failed", "rejected", "held"}) {
       const metrics::labels l{{"via", via}, {"result", result}};
       const auto it = std::find_if(issues.begin(), issues.end(), [&](const auto& e) { return e.first == l; });
       w.sample(l, it == issues.end() ? std::uint64_t{0} : it->second);

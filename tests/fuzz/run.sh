@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the fuzzers with clang and runs each for a bounded time.
-#   tests/fuzz/run.sh [SECONDS] [TARGET...]   (default 60; targets: splitter callback, default both)
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]   (default 60; targets: splitter callback corrections,
+#   default all; corrections runs min(SECONDS, SYN_FUZZ_CORRECTIONS_SECONDS (default 15)))
 # The splitter runs SECONDS; the WeChat callback parser min(SECONDS, SYN_FUZZ_CALLBACK_SECONDS
 # (default 20)): its input is small and its seeds reach every path in seconds.
 # Environment: SYN_FUZZ_BUILD_DIR (default build-fuzz), SYN_FUZZ_JOBS (default 1).
@@ -10,7 +11,7 @@ set -euo pipefail
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(splitter callback)
+((${#targets[@]})) || targets=(splitter callback corrections)
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${SYN_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 cxx="${CXX_FUZZ:-$(command -v clang++ || command -v clang++-14)}"
@@ -34,6 +35,9 @@ for target in "${targets[@]}"; do
     callback) cp "$root"/tests/fuzz/callback_seeds/* "$corpus/"
               t=$((seconds < ${SYN_FUZZ_CALLBACK_SECONDS:-20} ? seconds : ${SYN_FUZZ_CALLBACK_SECONDS:-20}))
               max_len=70000 ;;  # past the parser's 64 KiB limit, so the limit itself is fuzzed
+    corrections) cp "$root"/tests/fuzz/corrections_seeds/* "$corpus/"
+              t=$((seconds < ${SYN_FUZZ_CORRECTIONS_SECONDS:-15} ? seconds : ${SYN_FUZZ_CORRECTIONS_SECONDS:-15}))
+              max_len=270000 ;;  # past the parser's 256 KiB limit
     *) echo "run.sh: unknown fuzz target $target" >&2; exit 2 ;;
   esac
   echo "fuzz_$target: ${t}s, corpus $corpus"

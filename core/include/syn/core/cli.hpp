@@ -14,6 +14,7 @@ enum exit_code : int {
   failure = 1,          ///< runtime failure (broker unreachable, transaction aborted, ...)
   bad_input = 2,        ///< usage error, bad config, bad input file
   not_implemented = 3,  ///< the subcommand exists in the design but is not built yet
+  held = 4,             ///< `publish`: nothing failed, but an issue was held for review, not published
 };
 
 /// Collects the subcommand chosen on the command line and runs it after parsing.

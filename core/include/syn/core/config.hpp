@@ -139,8 +139,19 @@ struct hot_folder_config {
   std::vector<std::string> ignore_suffixes{".part"};
 };
 
+/// `publish` and `serve trigger`: issues the splitter is unsure of are held for an editor
+/// (docs/RUNBOOK.md, "Held issues").
+struct review_config {
+  /// An issue whose confidence (`IssueManifest.confidence`) is below this is held, not published;
+  /// 0 = never hold (the default).
+  double min_confidence = 0.0;
+  /// Held issues, one fsync'd file each (shared by `publish`, `serve trigger` and `review`).
+  std::string dir = "var/trigger/review";
+};
+
 struct producer_config {
   split_config split;
+  review_config review;
   trigger_config trigger;
   hot_folder_config hot_folder;
   /// `publish` and `serve trigger` put every issue that is ready (up to this many) into one Kafka

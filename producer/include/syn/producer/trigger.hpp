@@ -68,6 +68,10 @@ struct trigger_options {
   /// instance with the same transactional.id, ...). From then on the trigger publishes nothing,
   /// answers POST with 503 and is not ready; the command exits non-zero for its supervisor.
   std::function<void(const std::string&)> on_fatal;
+  /// Issues whose confidence is below this are held for review instead of published (0: never),
+  /// in `review_dir` (empty: no review endpoints, nothing held). See review_api.hpp.
+  double min_confidence = 0;
+  std::filesystem::path review_dir;
 };
 
 /// Publishes one split issue; returns what happened. Called on the worker thread only.
