@@ -89,9 +89,10 @@ std::string paper_code_for(const split_options& options, const detail::masthead&
   if (code.empty()) code = mh.paper_code;
   if (code.empty() && !mh.cn_number.empty()) code = code_from_cn(mh.cn_number);
   if (code.empty() && !mh.paper_name.empty()) {
-    // (Appending rather than `"p" + string`: g++ 12 -O3 warns falsely on the latter, GCC bug 105329.)
-    code = "p";
-    code += std::string_view(sha256_hex(mh.paper_name)).substr(0, 8);
+    // (push_back and append rather than `"p" + string` or `code = "p"`: g++ 12 -O3 warns falsely
+    // on both, -Wrestrict, GCC bug 105329.)
+    code.push_back('p');
+    code.append(std::string_view(sha256_hex(mh.paper_name)).substr(0, 8));
   }
   if (code.empty()) {
     throw split_error(options.source_name, 0,
