@@ -21,6 +21,7 @@
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/kafka/producer.hpp"
 #include "syn/core/kafka/reader.hpp"
+#include "syn/core/log.hpp"
 #include "syn/ops/table.hpp"
 #include "syndication/v1/article.pb.h"
 #include "syndication/v1/issue.pb.h"
@@ -666,6 +667,7 @@ std::vector<redrive_outcome> send_redrives(const std::vector<dlq_entry>& selecte
     }
     outcomes.push_back(std::move(oc));
   }
+  // What flush() leaves undelivered has no delivery report: the loop after this one names it.
   const auto flushed = producer.flush(d);
   for (const auto& rep : producer.take_delivery_reports()) {
     auto it = by_send_id.find(rep.id);
@@ -683,7 +685,8 @@ std::vector<redrive_outcome> send_redrives(const std::vector<dlq_entry>& selecte
     if (outcomes[index].error.empty())
       outcomes[index].error = "not delivered by the deadline (raise --timeout)";
   }
-  (void)flushed;
+  if (!flushed.complete())
+    log::get("ops").debug("redrive: {} record(s) undelivered at the deadline", flushed.undelivered);
   return outcomes;
 }
 
@@ -720,7 +723,9 @@ std::vector<std::string> record_resolutions(const std::vector<redrive_outcome>& 
       resolution_by_send_id[sent.value()] = i;
     }
   }
-  (void)producer.flush(d);
+  // What flush() leaves undelivered has no delivery report: named below as not delivered.
+  if (const auto flushed = producer.flush(d); !flushed.complete())
+    log::get("ops").debug("redrive: {} resolution(s) undelivered at the deadline", flushed.undelivered);
   for (const auto& rep : producer.take_delivery_reports()) {
     auto it = resolution_by_send_id.find(rep.id);
     if (it == resolution_by_send_id.end()) continue;
