@@ -146,9 +146,9 @@ google::protobuf::Timestamp to_proto(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-transform::options job_options(const config::root& cfg, std::string group_id) {
+transform::options job_options(const config::root& cfg, const std::string& group_id) {
   transform::options o;
-  o.group_id = group_id.empty() ? cfg.consumers.groups.translation : std::move(group_id);
+  o.group_id = group_id.empty() ? cfg.consumers.groups.translation : group_id;
   o.topics = {cfg.kafka.topics.articles.name};
   return o;
 }

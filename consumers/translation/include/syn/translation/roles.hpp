@@ -20,7 +20,7 @@ namespace syn::translation {
 
 /// `consume translation`: the loop options (group consumers.groups.translation unless
 /// `group_id`, the articles topic) without transactional id.
-transform::options job_options(const config::root& cfg, std::string group_id = {});
+transform::options job_options(const config::root& cfg, const std::string& group_id = {});
 /// One original article -> one TranslationJob per matching target (or a dead letter naming
 /// `group_id`). `cfg` must outlive the function.
 transform::transform_fn job_step(const config::root& cfg, std::string group_id);
