@@ -1,10 +1,13 @@
-// `syndicate run`: every role in one process, for a first try. Publishes the given issues (the
-// fixture by default) on librdkafka's embedded mock cluster unless a real cluster is configured,
-// runs the translation step (OpenCC) and the archive consumer, and prints where each article went.
+// `syndicate run`: every role in one process, for a first try, built from the roles' own
+// components: the splitter and publisher, the translation roles' steps on core's transactional
+// loop (OpenCC targets), the archive and feed sinks behind core's runner. Publishes the given
+// issues (the fixture by default) on librdkafka's embedded mock cluster unless a real cluster is
+// configured, and prints where each article went.
 #include "run_command.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -12,23 +15,22 @@
 #include <memory>
 #include <sstream>
 
+#include "syn/archive/commands.hpp"
 #include "syn/archive/sink.hpp"
 #include "syn/archive/store.hpp"
 #include "syn/contract/schema.hpp"
 #include "syn/core/config.hpp"
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/kafka/embedded.hpp"
-#include "syn/core/kafka/producer.hpp"
 #include "syn/core/runner.hpp"
 #include "syn/core/service.hpp"
 #include "syn/core/transform.hpp"
+#include "syn/feed/commands.hpp"
 #include "syn/feed/feed_sink.hpp"
 #include "syn/feed/state.hpp"
 #include "syn/producer/publisher.hpp"
 #include "syn/producer/splitter.hpp"
-#include "syn/translation/article_builder.hpp"
-#include "syn/translation/engine.hpp"
-#include "syn/translation/job_builder.hpp"
+#include "syn/translation/roles.hpp"
 
 namespace syn::app {
 namespace {
@@ -47,46 +49,38 @@ struct article_trace {
   std::string id;
   std::string headline;
   std::string kafka;
-  std::vector<std::string> translations;  // "job <id> -> <translated id>"
+  std::vector<std::string> translations;  // "job <id> -> <translated id> (OpenCC <config>)"
 };
 
-int run_all(const run_args& a, bool config_given) {
+/// The trial's configuration: the named config (or the defaults), on the embedded broker unless a
+/// config or --bootstrap names a cluster, archiving to SQLite under the state dir.
+config::root trial_config(const run_args& a, bool config_given) {
   config::root cfg = config_given || fs::exists(a.config_path) ? config::load(a.config_path) : config::root{};
-  // The zero-setup trial runs on the embedded broker unless a config was named explicitly.
   cfg.kafka.bootstrap_servers =
       !a.bootstrap.empty() ? a.bootstrap : (config_given ? cfg.kafka.bootstrap_servers : "embedded");
-  const bool embedded = cfg.kafka.bootstrap_servers == "embedded";
   fs::create_directories(a.state_dir);
   cfg.archive.backend = config::archive_backend::sqlite;
   cfg.archive.sqlite.path = (fs::path(a.state_dir) / "archive.db").string();
-  spdlog::set_level(spdlog::level::warn);
+  return cfg;
+}
 
-  std::shared_ptr<kafka::embedded_cluster> cluster;
-  if (embedded) {
-    auto c = kafka::embedded_cluster::shared();
-    if (!c) throw std::runtime_error(c.error().to_string());
-    cluster = c.value();
-  }
+void create_topics(const config::root& cfg) {
   auto admin = kafka::admin::create(cfg.kafka);
   if (!admin) throw std::runtime_error(admin.error().to_string());
   std::vector<config::topic_config> topics;
   for (const auto* t : cfg.kafka.topics.all()) topics.push_back(*t);
   if (auto r = admin.value().create_topics(topics, kafka::after(30s)); !r)
     throw std::runtime_error(r.error().to_string());
+}
 
-  std::cout << "syndicate run: broker "
-            << (embedded ? "embedded (librdkafka mock cluster, in this process)"
-                         : cfg.kafka.bootstrap_servers)
-            << ", archive " << cfg.archive.sqlite.path << "\n\n";
-
-  // 1. Split and publish, one transaction per issue.
+/// 1. Split and publish, one transaction per issue, as `publish` does. False if one failed.
+bool publish_files(const config::root& cfg, const std::vector<std::string>& files,
+                   std::vector<article_trace>& traces) {
   std::vector<producer::known_paper> papers;
   for (const auto& p : cfg.papers) papers.push_back({p.code, p.name, p.aliases});
   producer::publisher pub(cfg.kafka, {"run", false});
-  std::vector<article_trace> traces;
-  std::vector<syndication::v1::Article> published;
-  int rc = 0;
-  for (const auto& file : a.files) {
+  bool ok = true;
+  for (const auto& file : files) {
     std::ifstream in(file, std::ios::binary);
     if (!in) throw std::runtime_error(file + ": cannot open");
     std::ostringstream ss;
@@ -101,7 +95,7 @@ int run_all(const run_args& a, bool config_given) {
     std::cout << "issue " << o.issue_id << " (" << file << "): " << producer::to_string(o.state);
     if (!o.error.empty()) std::cout << ": " << o.error;
     std::cout << "\n";
-    if (o.state == producer::publish_outcome::status::failed) rc = 1;
+    if (o.state == producer::publish_outcome::status::failed) ok = false;
     // Offsets: the sent articles are contiguous in their partition, in order.
     const producer::offset_range* range = nullptr;
     for (const auto& r : o.ranges) {
@@ -117,120 +111,86 @@ int run_all(const run_args& a, bool config_given) {
         t.kafka = cfg.kafka.topics.articles.name + " (already there, unchanged)";
       }
       traces.push_back(std::move(t));
-      published.push_back(art);
     }
   }
+  return ok;
+}
 
-  // 2. Translation: jobs to the jobs topic, translations to the translated topic (OpenCC offline).
-  auto out = kafka::producer::create(cfg.kafka, {"syndicate-run-translator", ""});
-  if (!out) throw std::runtime_error(out.error().to_string());
-  std::map<std::string, std::unique_ptr<translation::translation_engine>> engines;
-  std::map<std::uint64_t, std::pair<std::size_t, std::size_t>> sent_by;  // send id -> trace, translation line
-  const auto now = std::chrono::system_clock::now();
-  for (std::size_t i = 0; i < published.size(); ++i) {
-    auto jobs = translation::build_jobs(published[i], cfg.translation, now);
-    if (!jobs) {
-      traces[i].translations.push_back("no jobs: " + jobs.error().message());
-      continue;
-    }
-    for (auto& job : jobs.value()) {
-      *job.mutable_source() = published[i];
-      const config::translation_target* target = nullptr;
-      for (const auto& t : cfg.translation.targets) {
-        if (t.language == job.target_language()) target = &t;
-      }
-      if (target == nullptr || target->engine != config::translation_engine::opencc) {
-        traces[i].translations.push_back("job " + job.job_id() + " (engine not run by `run`)");
-        continue;
-      }
-      auto& engine = engines[target->language];
-      if (!engine) {
-        auto e = translation::make_engine(*target);
-        if (!e) throw std::runtime_error(e.error().message());
-        engine = std::move(e).value();
-      }
-      auto texts = engine->translate(job);
-      if (!texts) {
-        traces[i].translations.push_back("job " + job.job_id() + " failed: " + texts.error().message());
-        continue;
-      }
-      auto translated = translation::build_translated_article(published[i], job, texts.value(), now);
-      if (!translated) {
-        traces[i].translations.push_back("job " + job.job_id() + " failed: " + translated.error().message());
-        continue;
-      }
-      // The records the real roles produce (transform::issue_record: the contract's headers, the
-      // issue's partition); a send that fails is reported and fails the run.
-      const std::size_t at = traces[i].translations.size();
-      traces[i].translations.push_back("job " + job.job_id() + " -> " + translated.value().id() +
-                                       " (OpenCC " + std::string(config::to_string(target->opencc)) + ")");
-      for (const auto& rec :
-           {transform::issue_record(cfg.kafka.topics.translation_jobs.name, job.job_id(),
-                                    job.SerializeAsString(), contract::schema::translation_job,
-                                    job.issue_id(), job.target_language()),
-            transform::issue_record(cfg.kafka.topics.translated.name, translated.value().id(),
-                                    translated.value().SerializeAsString(), contract::schema::article,
-                                    job.issue_id(), translated.value().language())}) {
-        std::vector<kafka::header> headers;
-        for (const auto& [k, v] : rec.headers) headers.push_back({k, v});
-        auto sent = out.value().send(
-            {rec.topic, rec.key, rec.value, headers, std::nullopt, std::string_view(rec.partition_key)},
-            kafka::after(10s));
-        if (!sent) {
-          traces[i].translations[at] += " NOT SENT: " + sent.error().to_string();
-          rc = 1;
-          break;
-        }
-        sent_by[sent.value()] = {i, at};
-      }
-    }
-  }
-  // Every translation record delivered, or the run fails saying which was not.
-  const auto flushed = out.value().flush(kafka::after(30s));
-  for (const auto& r : out.value().take_delivery_reports()) {
-    const auto at = sent_by.find(r.id);
-    if (at == sent_by.end()) continue;
-    if (r.err) {
-      traces[at->second.first].translations[at->second.second] += " NOT DELIVERED: " + r.err->to_string();
-      rc = 1;
-    }
-    sent_by.erase(at);
-  }
-  if (!flushed.complete() || !sent_by.empty()) {
-    std::cerr << "syndicate run: " << flushed.undelivered << " translation record(s) not delivered in 30 s\n";
-    rc = 1;
-  }
+/// The loop options of a trial stage: its own group and transactional id (a trial on a real
+/// cluster never moves the roles' offsets), done once caught up.
+void trial_stage(transform::options& o, const config::root& cfg, const std::string& role) {
+  o.group_id = "syndicate-run-" + role;
+  o.transactional_id = cfg.kafka.transactional_id_prefix + "-run-" + role;
+  o.stop_when_idle = true;
+  o.idle_for = 2s;
+}
 
-  // 3. The archive consumer, until it has read everything.
+/// 2. Translation as `consume translation` and `translate` run it: the jobs step and the
+/// translator on core's transactional loop, OpenCC targets only (the trial calls no HTTP engine).
+bool translate(const config::root& cfg, std::vector<article_trace>& traces) {
+  config::root tcfg = cfg;
+  std::vector<std::string> skipped;
+  std::erase_if(tcfg.translation.targets, [&skipped](const config::translation_target& t) {
+    if (t.engine == config::translation_engine::opencc) return false;
+    skipped.push_back(t.language);
+    return true;
+  });
+  std::map<std::string, std::size_t> trace_of;
+  for (std::size_t i = 0; i < traces.size(); ++i) {
+    trace_of[traces[i].id] = i;
+    for (const auto& lang : skipped) traces[i].translations.push_back(lang + ": engine not run by `run`");
+  }
+  std::atomic<bool> stop{false};
+  auto jobs = translation::job_options(tcfg);
+  trial_stage(jobs, tcfg, "translation");
+  bool ok = transform::run(tcfg.kafka, jobs, translation::job_step(tcfg, jobs.group_id), stop) == 0;
+
+  translation::translator tr(tcfg,
+                             {.group_id = "syndicate-run-translator", .done_store_path = {}, .stop = &stop});
+  tr.on_translated = [&](const syndication::v1::TranslationJob& job, const syndication::v1::Article& art) {
+    const auto t = trace_of.find(job.source_id());
+    if (t == trace_of.end()) return;
+    std::string how;
+    for (const auto& target : tcfg.translation.targets) {
+      if (target.language == job.target_language()) how = std::string(config::to_string(target.opencc));
+    }
+    traces[t->second].translations.push_back("job " + job.job_id() + " -> " + art.id() + " (OpenCC " + how +
+                                             ")");
+  };
+  auto o = tr.loop_options(nullptr);
+  trial_stage(o, tcfg, "translator");
+  ok = transform::run(tcfg.kafka, o,
+                      transform::step_fn([&tr](const kafka::message& m) { return tr.step(m); }), stop) == 0 &&
+       ok;
+  return ok;
+}
+
+/// 3. and 4. The archive and feed sinks behind core's runner with the options of `consume archive`
+/// and `consume feed` (--until-caught-up), in groups of their own. Accounts without an AppID get
+/// feed pages only (nothing is pushed).
+bool run_sinks(const config::root& cfg, const std::string& feed_state) {
+  service::consumer_args until_caught_up;
+  until_caught_up.until_caught_up = true;
+  bool ok = true;
   {
     archive::archive_sink sink(cfg.archive);
-    runner::options o;
-    o.group_id = "syndicate-run-archive";
-    o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name,
-                cfg.kafka.topics.issues.name};
-    o.schemas = contract::schemas_of(
-        {contract::topic_role::articles, contract::topic_role::translated, contract::topic_role::issues});
-    o.stop_at_end = true;
-    o.retry = cfg.consumers.retry;
-    runner::runner r(cfg.kafka, o, sink);
-    if (r.run() != 0) rc = 1;
+    runner::runner r(cfg.kafka, archive::consume_options(cfg, until_caught_up, "syndicate-run-archive"),
+                     sink);
+    ok = r.run() == 0 && ok;
   }
-
-  // 4. The feed consumer: accounts without an AppID get feed pages only (nothing is pushed).
-  const std::string feed_state = (fs::path(a.state_dir) / "feed-state.db").string();
   {
     feed::feed_sink_options fo;
     fo.state_path = feed_state;
     feed::feed_sink sink(cfg.feed, fo);
-    runner::options o;
-    o.group_id = "syndicate-run-feed";
-    o.topics = {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name};
-    o.schemas = contract::schemas_of({contract::topic_role::articles, contract::topic_role::translated});
-    o.stop_at_end = true;
-    o.retry = cfg.consumers.retry;
-    runner::runner r(cfg.kafka, o, sink);
-    if (r.run() != 0) rc = 1;
+    runner::runner r(cfg.kafka, feed::consume_options(cfg, until_caught_up, "syndicate-run-feed"), sink);
+    ok = r.run() == 0 && ok;
   }
+  return ok;
+}
+
+/// 5. Where each article went: its record, its archive revision, its translations, its feeds.
+void report(const config::root& cfg, const std::vector<article_trace>& traces,
+            const std::string& feed_state) {
   std::map<std::string, std::vector<std::string>> feeds_of;  // article id -> accounts
   {
     feed::state_store state(feed_state, true);
@@ -245,8 +205,6 @@ int run_all(const run_args& a, bool config_given) {
     for (const auto& acc : it->second) accounts += (accounts.empty() ? "" : ", ") + acc;
     return cfg.feed.server.public_base_url + "/articles/" + id + "  (feed " + accounts + ")";
   };
-
-  // 5. Where each article went.
   archive::store_options ro;
   ro.mode = archive::open_mode::read_only;
   auto store = archive::open(cfg.archive, ro);
@@ -268,7 +226,30 @@ int run_all(const run_args& a, bool config_given) {
     const std::string hant = t.id + ".zh-Hant";
     if (feeds_of.contains(hant)) std::cout << "  feed         " << feed_line(hant) << "\n";
   }
-  return rc;
+}
+
+int run_all(const run_args& a, bool config_given) {
+  const config::root cfg = trial_config(a, config_given);
+  const bool embedded = cfg.kafka.bootstrap_servers == "embedded";
+  spdlog::set_level(spdlog::level::warn);
+  std::shared_ptr<kafka::embedded_cluster> cluster;  // held for the whole run
+  if (embedded) {
+    auto c = kafka::embedded_cluster::shared();
+    if (!c) throw std::runtime_error(c.error().to_string());
+    cluster = c.value();
+  }
+  create_topics(cfg);
+  std::cout << "syndicate run: broker "
+            << (embedded ? "embedded (librdkafka mock cluster, in this process)"
+                         : cfg.kafka.bootstrap_servers)
+            << ", archive " << cfg.archive.sqlite.path << "\n\n";
+  std::vector<article_trace> traces;
+  bool ok = publish_files(cfg, a.files, traces);
+  ok = translate(cfg, traces) && ok;
+  const std::string feed_state = (fs::path(a.state_dir) / "feed-state.db").string();
+  ok = run_sinks(cfg, feed_state) && ok;
+  report(cfg, traces, feed_state);
+  return ok ? 0 : 1;
 }
 
 }  // namespace

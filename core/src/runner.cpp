@@ -394,7 +394,11 @@ struct runner::impl {
   bool pause_for(std::chrono::milliseconds d, std::deque<kafka::message>& held) {
     const std::uint64_t rev = revocations;
     auto assigned = consumer.assignment();
-    if (assigned) (void)consumer.pause(assigned.value());
+    if (assigned) {
+      // A pause that failed only lets records in: they are held, not lost (see below).
+      if (auto r = consumer.pause(assigned.value()); !r)
+        log::get("runner").warn("{}: pause: {}", opts.group_id, r.error().to_string());
+    }
     const auto until = kafka::clock::now() + d;
     while (kafka::clock::now() < until && !stopping && revocations == rev) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - kafka::clock::now());
@@ -403,7 +407,10 @@ struct runner::impl {
     }
     if (revocations == rev) {
       auto now_assigned = consumer.assignment();
-      if (now_assigned) (void)consumer.resume(now_assigned.value());
+      if (now_assigned) {
+        if (auto r = consumer.resume(now_assigned.value()); !r)
+          log::get("runner").warn("{}: resume: {}", opts.group_id, r.error().to_string());
+      }
     }
     return revocations == rev;
   }
@@ -623,7 +630,10 @@ runner::runner(const config::kafka_config& kafka, options opts, sink::sink& s) {
 
 runner::~runner() {
   if (impl_) {
-    (void)impl_->consumer.close(kafka::after(10s));
+    // run() committed what it processed; a close that fails only makes the group wait for the
+    // session timeout before it hands the partitions on.
+    if (auto r = impl_->consumer.close(kafka::after(10s)); !r)
+      log::get("runner").warn("{}: leaving the group: {}", impl_->opts.group_id, r.error().to_string());
   }
 }
 

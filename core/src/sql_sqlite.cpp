@@ -113,10 +113,18 @@ class sqlite_connection final : public connection {
     return r;
   }
 
-  result<void> begin() override { return execute("BEGIN IMMEDIATE"); }
+  result<void> begin() override {
+    if (rollback_rc_ != SQLITE_OK && in_transaction()) {
+      return fail(rollback_rc_, std::string("the last rollback failed: ") + sqlite3_errstr(rollback_rc_));
+    }
+    rollback_rc_ = SQLITE_OK;
+    return execute("BEGIN IMMEDIATE");
+  }
   result<void> commit() override { return execute("COMMIT"); }
   void rollback() noexcept override {
-    if (sqlite3_get_autocommit(db_) == 0) (void)sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    // A rollback that fails leaves the transaction open: the next begin() says so.
+    if (sqlite3_get_autocommit(db_) == 0)
+      rollback_rc_ = sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
   [[nodiscard]] bool in_transaction() const noexcept override { return sqlite3_get_autocommit(db_) == 0; }
 
@@ -181,6 +189,7 @@ class sqlite_connection final : public connection {
 
   sqlite3* db_;
   std::string where_;
+  int rollback_rc_ = SQLITE_OK;  ///< what the last rollback() returned
   statements texts_;
   std::vector<sqlite3_stmt*> prepared_;
 };

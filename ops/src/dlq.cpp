@@ -16,11 +16,12 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "rdk.hpp"
 #include "syn/contract/headers.hpp"
 #include "syn/contract/schema.hpp"
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/kafka/producer.hpp"
+#include "syn/core/kafka/reader.hpp"
+#include "syn/core/log.hpp"
 #include "syn/ops/table.hpp"
 #include "syndication/v1/article.pb.h"
 #include "syndication/v1/issue.pb.h"
@@ -181,11 +182,11 @@ kafka::result<dlq_contents> read_dlq(const config::kafka_config& cfg, const std:
   if (!admin) return admin.error();
   auto t = admin.value().describe_topic(topic, d);
   if (!t) return t.error();
-  auto reader = rdk::reader::create(cfg, rdk::isolation::read_committed);
+  auto reader = kafka::reader::create(cfg, kafka::isolation::read_committed, "syndicate-ops-reader");
   if (!reader) return reader.error();
-  std::map<std::int32_t, rdk::reader::range> ranges;
+  std::map<std::int32_t, kafka::reader::range> ranges;
   for (const auto& p : t.value().partitions) {
-    auto m = reader.value().watermarks(topic, p.id, d);
+    auto m = reader.value().watermark_offsets(topic, p.id, d);
     if (!m) return m.error();
     ranges[p.id] = {m.value().low, m.value().high};
   }
@@ -203,7 +204,7 @@ kafka::result<dlq_contents> read_dlq(const config::kafka_config& cfg, const std:
               !res.resolution.dead_letter_id().empty()) {
             resolutions.push_back(std::move(res));
           }
-          return rdk::reader::next::more;
+          return kafka::reader::next::more;
         }
         dlq_entry e;
         e.dlq_topic = topic;
@@ -217,7 +218,7 @@ kafka::result<dlq_contents> read_dlq(const config::kafka_config& cfg, const std:
           e.letter.set_error("not a DeadLetter record");
         }
         out.push_back(std::move(e));
-        return rdk::reader::next::more;
+        return kafka::reader::next::more;
       },
       d);
   if (!r) return r.error();
@@ -666,6 +667,7 @@ std::vector<redrive_outcome> send_redrives(const std::vector<dlq_entry>& selecte
     }
     outcomes.push_back(std::move(oc));
   }
+  // What flush() leaves undelivered has no delivery report: the loop after this one names it.
   const auto flushed = producer.flush(d);
   for (const auto& rep : producer.take_delivery_reports()) {
     auto it = by_send_id.find(rep.id);
@@ -683,7 +685,8 @@ std::vector<redrive_outcome> send_redrives(const std::vector<dlq_entry>& selecte
     if (outcomes[index].error.empty())
       outcomes[index].error = "not delivered by the deadline (raise --timeout)";
   }
-  (void)flushed;
+  if (!flushed.complete())
+    log::get("ops").debug("redrive: {} record(s) undelivered at the deadline", flushed.undelivered);
   return outcomes;
 }
 
@@ -720,7 +723,9 @@ std::vector<std::string> record_resolutions(const std::vector<redrive_outcome>& 
       resolution_by_send_id[sent.value()] = i;
     }
   }
-  (void)producer.flush(d);
+  // What flush() leaves undelivered has no delivery report: named below as not delivered.
+  if (const auto flushed = producer.flush(d); !flushed.complete())
+    log::get("ops").debug("redrive: {} resolution(s) undelivered at the deadline", flushed.undelivered);
   for (const auto& rep : producer.take_delivery_reports()) {
     auto it = resolution_by_send_id.find(rep.id);
     if (it == resolution_by_send_id.end()) continue;

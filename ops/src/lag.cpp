@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "rdk.hpp"
 #include "syn/core/kafka/admin.hpp"
+#include "syn/core/kafka/reader.hpp"
 #include "syn/ops/table.hpp"
 
 namespace syn::ops {
@@ -86,24 +86,22 @@ kafka::result<std::vector<group_lag>> collect_lag(const config::kafka_config& cf
                                                   kafka::deadline d) {
   auto admin = kafka::admin::create(cfg);
   if (!admin) return admin.error();
-  // Reachability first (one clear line if the brokers are down), then the calls core lacks.
+  // Reachability first (one clear line if the brokers are down).
   auto all_topics = admin.value().list_topics(d);
   if (!all_topics) return all_topics.error();
   std::map<std::string, std::int32_t> partition_counts;
   for (const auto& t : all_topics.value())
     partition_counts[t.name] = static_cast<std::int32_t>(t.partitions.size());
 
-  auto ga = rdk::admin_client::create(cfg);
-  if (!ga) return ga.error();
   // read_uncommitted: the end is the high watermark, as Kafka's own tools report it.
-  auto reader = rdk::reader::create(cfg, rdk::isolation::read_uncommitted);
+  auto reader = kafka::reader::create(cfg, kafka::isolation::read_uncommitted, "syndicate-ops-reader");
   if (!reader) return reader.error();
-  auto probe = rdk::reader::create(cfg, rdk::isolation::read_committed);
+  auto probe = kafka::reader::create(cfg, kafka::isolation::read_committed, "syndicate-ops-reader");
   if (!probe) return probe.error();
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> ends;
   auto end_of = [&](const std::string& topic, std::int32_t p) -> kafka::result<std::int64_t> {
     if (auto it = ends.find({topic, p}); it != ends.end()) return it->second;
-    auto m = reader.value().watermarks(topic, p, d);
+    auto m = reader.value().watermark_offsets(topic, p, d);
     if (!m) return m.error();
     ends[{topic, p}] = m.value().high;
     return m.value().high;
@@ -113,7 +111,7 @@ kafka::result<std::vector<group_lag>> collect_lag(const config::kafka_config& cf
   for (const auto& group : groups) {
     group_lag g;
     g.group = group;
-    auto desc = ga.value().describe_group(group, d);
+    auto desc = admin.value().describe_group(group, d);
     if (!desc) return desc.error();
     g.state = desc.value().state;
     g.members = desc.value().members.size();
@@ -154,7 +152,7 @@ kafka::result<std::vector<group_lag>> collect_lag(const config::kafka_config& cf
     }
     // A lag of a few offsets is often only transaction markers: look for a visible record
     // (one fetch per lagging partition; the read stops at the first record).
-    std::map<std::string, std::map<std::int32_t, rdk::reader::range>> probes;
+    std::map<std::string, std::map<std::int32_t, kafka::reader::range>> probes;
     for (const auto& r : g.rows) {
       if (r.lag().value_or(0) > 0) probes[r.topic][r.partition] = {*r.committed, r.end};
     }
@@ -164,7 +162,7 @@ kafka::result<std::vector<group_lag>> collect_lag(const config::kafka_config& cf
           topic, ranges,
           [&](const kafka::message& m) {
             visible.insert(m.partition());
-            return rdk::reader::next::partition_done;
+            return kafka::reader::next::partition_done;
           },
           d);
       if (!pr) return pr.error();

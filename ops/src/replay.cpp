@@ -7,11 +7,11 @@
 #include <set>
 #include <sstream>
 
-#include "rdk.hpp"
 #include "syn/contract/headers.hpp"
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/kafka/partitioner.hpp"
 #include "syn/core/kafka/producer.hpp"
+#include "syn/core/kafka/reader.hpp"
 #include "syn/ops/datetime.hpp"
 #include "syn/ops/table.hpp"
 
@@ -211,7 +211,7 @@ json plan_json(const std::vector<plan_row>& rows) {
 
 namespace {
 
-kafka::result<source> describe_source(kafka::admin& admin, rdk::reader& reader, const replay_options& o,
+kafka::result<source> describe_source(kafka::admin& admin, kafka::reader& reader, const replay_options& o,
                                       kafka::deadline d) {
   source s;
   s.topic = o.topic;
@@ -236,7 +236,7 @@ kafka::result<source> describe_source(kafka::admin& admin, rdk::reader& reader, 
     for (std::int32_t p = 0; p < s.partition_count; ++p) s.selected.push_back(p);
   }
   for (std::int32_t p = 0; p < s.partition_count; ++p) {
-    auto m = reader.watermarks(o.topic, p, d);
+    auto m = reader.watermark_offsets(o.topic, p, d);
     if (!m) return m.error();
     s.marks[p] = m.value();
   }
@@ -244,7 +244,7 @@ kafka::result<source> describe_source(kafka::admin& admin, rdk::reader& reader, 
 }
 
 /// The first offset in `p` whose `issue-id` header is `issue` (read_committed), if any.
-kafka::result<std::optional<std::int64_t>> find_issue(rdk::reader& reader, const source& s, std::int32_t p,
+kafka::result<std::optional<std::int64_t>> find_issue(kafka::reader& reader, const source& s, std::int32_t p,
                                                       const std::string& issue, kafka::deadline d) {
   std::optional<std::int64_t> found;
   const auto& m = s.marks.at(p);
@@ -253,9 +253,9 @@ kafka::result<std::optional<std::int64_t>> find_issue(rdk::reader& reader, const
       [&](const kafka::message& msg) {
         if (msg.header_value(issue_id_header) == std::string_view(issue)) {
           found = msg.offset();
-          return rdk::reader::next::stop;
+          return kafka::reader::next::stop;
         }
-        return rdk::reader::next::more;
+        return kafka::reader::next::more;
       },
       d);
   if (!r) return r.error();
@@ -263,7 +263,7 @@ kafka::result<std::optional<std::int64_t>> find_issue(rdk::reader& reader, const
 }
 
 /// Per partition: first offset with timestamp >= ms (-1: none).
-kafka::result<std::map<std::int32_t, std::int64_t>> by_time(rdk::reader& reader, const source& s,
+kafka::result<std::map<std::int32_t, std::int64_t>> by_time(kafka::reader& reader, const source& s,
                                                             std::int64_t ms, kafka::deadline d) {
   std::map<std::int32_t, std::int64_t> q;
   for (auto p : s.selected) q[p] = ms;
@@ -278,7 +278,7 @@ struct rewind_start {
   std::optional<int> failed;
 };
 
-rewind_start find_rewind_start(const replay_options& o, rewind_kind kind, rdk::reader& reader,
+rewind_start find_rewind_start(const replay_options& o, rewind_kind kind, kafka::reader& reader,
                                const source& s, kafka::deadline d) {
   rewind_start r;
   if (kind == rewind_kind::to_datetime) {
@@ -309,16 +309,14 @@ rewind_start find_rewind_start(const replay_options& o, rewind_kind kind, rdk::r
 
 /// Commits `changes` for the group from outside, once it has no member, and reads them back.
 /// nullopt once committed, else the exit code.
-std::optional<int> commit_rewind(const replay_options& o, const config::kafka_config& cfg,
-                                 kafka::admin& admin, const std::vector<kafka::partition_offset>& changes,
-                                 kafka::deadline d, const std::function<void(const std::string&)>& finish) {
+std::optional<int> commit_rewind(const replay_options& o, kafka::admin& admin,
+                                 const std::vector<kafka::partition_offset>& changes, kafka::deadline d,
+                                 const std::function<void(const std::string&)>& finish) {
   // A group with members owns its offsets: a commit from outside would be overwritten by the
   // members' next commit, and the broker refuses it anyway (UNKNOWN_MEMBER_ID).
-  auto ga = rdk::admin_client::create(cfg);
-  if (!ga) return kafka_fail(ga.error());
-  auto desc = ga.value().describe_group(o.group, d);
+  auto desc = admin.describe_group(o.group, d);
   if (!desc) return kafka_fail(desc.error());
-  auto refuse = [&](const rdk::group_description& g) {
+  auto refuse = [&](const kafka::group_description& g) {
     std::string who;
     for (const auto& m : g.members) {
       if (!who.empty()) who += ", ";
@@ -335,17 +333,16 @@ std::optional<int> commit_rewind(const replay_options& o, const config::kafka_co
   }
   // A member that joined between the check and the commit makes the broker answer
   // UNKNOWN_MEMBER_ID (per partition, as measured on Kafka 4.4): the same refusal.
-  const auto unknown_member =
-      kafka::make_error_code(static_cast<kafka::errc>(RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID));
+  const auto unknown_member = kafka::make_error_code(kafka::unknown_member_id);
   auto refuse_if_joined = [&](const kafka::error& e) {
     if (e.code() == unknown_member) {
-      if (auto again = ga.value().describe_group(o.group, d); again && !again.value().inactive()) {
+      if (auto again = admin.describe_group(o.group, d); again && !again.value().inactive()) {
         return refuse(again.value());
       }
     }
     return fail("committing offsets for group " + o.group + ": " + e.to_string());
   };
-  auto altered = ga.value().alter_group_offsets(o.group, changes, d);
+  auto altered = admin.alter_group_offsets(o.group, changes, d);
   if (!altered) return refuse_if_joined(altered.error());
   for (const auto& a : altered.value()) {
     if (a.err) return refuse_if_joined(*a.err);
@@ -366,8 +363,8 @@ std::optional<int> commit_rewind(const replay_options& o, const config::kafka_co
   return std::nullopt;
 }
 
-int run_rewind(const replay_options& o, const config::kafka_config& cfg, kafka::admin& admin,
-               rdk::reader& reader, const source& s, kafka::deadline d, std::ostream& out) {
+int run_rewind(const replay_options& o, kafka::admin& admin, kafka::reader& reader, const source& s,
+               kafka::deadline d, std::ostream& out) {
   const rewind_kind kind = kind_of(o);
   auto committed = admin.group_offsets(o.group, d);
   if (!committed) return kafka_fail(committed.error());
@@ -437,7 +434,7 @@ int run_rewind(const replay_options& o, const config::kafka_config& cfg, kafka::
     return cli::exit_code::ok;
   }
 
-  if (auto rc = commit_rewind(o, cfg, admin, changes, d, finish)) return *rc;
+  if (auto rc = commit_rewind(o, admin, changes, d, finish)) return *rc;
   doc["applied"] = true;
   finish("committed " + std::to_string(changes.size()) + " partition offset(s) for group " + o.group +
          "; its consumers resume from there when they start");
@@ -454,11 +451,11 @@ struct copy_counts {
 /// The range [start, stop) of each selected partition a copy reads; `failed`: the exit code when a
 /// time cannot be looked up.
 struct copy_plan {
-  std::map<std::int32_t, rdk::reader::range> ranges;
+  std::map<std::int32_t, kafka::reader::range> ranges;
   std::optional<int> failed;
 };
 
-copy_plan plan_copy(const replay_options& o, rdk::reader& reader, const source& s, kafka::deadline d) {
+copy_plan plan_copy(const replay_options& o, kafka::reader& reader, const source& s, kafka::deadline d) {
   copy_plan plan;
   auto& ranges = plan.ranges;
   for (auto p : s.selected) ranges[p] = {s.marks.at(p).low, s.marks.at(p).high};
@@ -484,7 +481,7 @@ copy_plan plan_copy(const replay_options& o, rdk::reader& reader, const source& 
 
 /// What a copy did (or would do), as a table or JSON.
 void report_copy(const replay_options& o, const source& s,
-                 const std::map<std::int32_t, rdk::reader::range>& ranges,
+                 const std::map<std::int32_t, kafka::reader::range>& ranges,
                  std::map<std::int32_t, copy_counts>& per, bool same_partition, std::int32_t target_count,
                  std::int64_t delivered, std::int64_t failed, std::ostream& out) {
   table t({{"PARTITION", table::align::right},
@@ -536,7 +533,7 @@ void report_copy(const replay_options& o, const source& s,
 }
 
 int run_copy(const replay_options& o, const config::kafka_config& cfg, kafka::admin& admin,
-             rdk::reader& reader, const source& s, kafka::deadline d, std::ostream& out) {
+             kafka::reader& reader, const source& s, kafka::deadline d, std::ostream& out) {
   auto target = admin.describe_topic(o.to_topic, d);
   if (!target) return kafka_fail(target.error());
   const auto target_count = static_cast<std::int32_t>(target.value().partitions.size());
@@ -558,15 +555,15 @@ int run_copy(const replay_options& o, const config::kafka_config& cfg, kafka::ad
   std::optional<kafka::error> send_error;
   auto r = reader.read(
       o.topic, ranges,
-      [&](const kafka::message& m) -> rdk::reader::next {
+      [&](const kafka::message& m) -> kafka::reader::next {
         auto& c = per[m.partition()];
         ++c.read;
         if (o.issue && m.header_value(issue_id_header) != std::string_view(*o.issue)) {
           ++c.skipped;
-          return rdk::reader::next::more;
+          return kafka::reader::next::more;
         }
         ++c.copied;
-        if (!producer) return rdk::reader::next::more;
+        if (!producer) return kafka::reader::next::more;
         const std::string from =
             o.topic + "/" + std::to_string(m.partition()) + "/" + std::to_string(m.offset());
         std::vector<kafka::header> headers;
@@ -586,10 +583,10 @@ int run_copy(const replay_options& o, const config::kafka_config& cfg, kafka::ad
         }
         if (auto sent = producer->send(rec, d); !sent) {
           send_error = sent.error();
-          return rdk::reader::next::stop;
+          return kafka::reader::next::stop;
         }
         producer->poll();
-        return rdk::reader::next::more;
+        return kafka::reader::next::more;
       },
       d);
 
@@ -628,12 +625,12 @@ int run_replay(const replay_options& o, std::ostream& out) {
   const auto d = kafka::after(std::chrono::seconds(o.common.timeout_s));
   auto admin = kafka::admin::create(cfg);
   if (!admin) return kafka_fail(admin.error());
-  auto reader = rdk::reader::create(cfg, rdk::isolation::read_committed);
+  auto reader = kafka::reader::create(cfg, kafka::isolation::read_committed, "syndicate-ops-reader");
   if (!reader) return kafka_fail(reader.error());
   auto s = describe_source(admin.value(), reader.value(), o, d);
   if (!s) return kafka_fail(s.error());
   if (!o.to_topic.empty()) return run_copy(o, cfg, admin.value(), reader.value(), s.value(), d, out);
-  return run_rewind(o, cfg, admin.value(), reader.value(), s.value(), d, out);
+  return run_rewind(o, admin.value(), reader.value(), s.value(), d, out);
 }
 
 }  // namespace syn::ops

@@ -1,5 +1,5 @@
 // `syndicate topics create|list|describe|add-partitions`: the configured topics, through
-// syn::kafka::admin (add-partitions through ops' own CreatePartitions call, see rdk.hpp).
+// syn::kafka::admin.
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "rdk.hpp"
 #include "syn/core/cli.hpp"
 #include "syn/core/config.hpp"
 #include "syn/core/kafka/admin.hpp"
@@ -154,9 +153,7 @@ int run_add_partitions(const topics_options& o) {
     std::cout << "dry run: nothing changed; add --execute to add the partitions\n";
     return cli::exit_code::ok;
   }
-  auto ga = rdk::admin_client::create(cfg);
-  if (!ga) return fail(ga.error());
-  if (auto r = ga.value().create_partitions(o.topic, o.to, d); !r) return fail(r.error());
+  if (auto r = a.value().create_partitions(o.topic, o.to, d); !r) return fail(r.error());
   std::cout
       << "added: " << o.topic << " has " << o.to
       << " partitions. Restart every publisher now (syndicate serve trigger / publish): a running one keeps "

@@ -164,7 +164,8 @@ struct publisher::impl {
     // background (every fetch.wait.max.ms), and the next watermark query waits behind that fetch.
     std::size_t read = 0;
     const auto done = [&] {
-      (void)reader.assign(std::span<const kafka::partition_offset>{});
+      if (auto r = reader.assign(std::span<const kafka::partition_offset>{}); !r)
+        log::get("publisher").debug("unassigning {}[{}]: {}", topic, p, r.error().to_string());
       log::get("publisher")
           .debug("read {} manifest(s) of {}[{}], offsets {}..{}", read, topic, p, start, high - 1);
       return kafka::success();
@@ -314,7 +315,8 @@ struct publisher::impl {
           p.last_record = r.value();
           ++sent_in_attempt;
           if (exit_after && sent_in_attempt >= *exit_after) {
-            (void)tx.flush(kafka::after(10s));
+            if (const auto f = tx.flush(kafka::after(10s)); !f.complete())
+              log::get("publisher").warn("test hook: {} record(s) not flushed", f.undelivered);
             log::get("publisher")
                 .warn("test hook: exiting after {} records of an open transaction", sent_in_attempt);
             std::_Exit(70);
@@ -444,9 +446,12 @@ std::vector<publish_outcome> publisher::publish(std::span<const split_result* co
     // own, as one issue was always retried, so that one bad issue does not fail the others.
     log::get("publisher")
         .warn("a transaction of {} issues failed ({}); publishing them one by one", n, out[first].error);
+    std::size_t failed = 0;
     for (std::size_t i = first; i < first + n; ++i) {
-      (void)publish_group(issues.subspan(i, 1), encodings(i, 1), std::span(out).subspan(i, 1));
+      // Each issue's outcome (out[i]) says how it went; the count is for the log.
+      if (!publish_group(issues.subspan(i, 1), encodings(i, 1), std::span(out).subspan(i, 1))) ++failed;
     }
+    log::get("publisher").info("one by one: {} of {} issues failed", failed, n);
   }
   return out;
 }

@@ -109,7 +109,8 @@ int serve_feeds(const serve_args& args) {
       while (!poll_cv.wait_for(lock, std::chrono::minutes(1), [&] { return stopping; })) {
         lock.unlock();
         try {
-          (void)poller->poll_once(static_cast<std::int64_t>(std::time(nullptr)));
+          const int calls = poller->poll_once(static_cast<std::int64_t>(std::time(nullptr)));
+          log::get("feed-server").debug("publish poll: {} freepublish/get call(s)", calls);
         } catch (const std::exception& e) {
           log::get("feed-server").error("publish poll: {}", e.what());
         }

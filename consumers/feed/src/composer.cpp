@@ -383,6 +383,69 @@ std::string make_byline(const Article& a) {
   return out;
 }
 
+/// oversize_policy::split: the article in parts of `whole` each, "(i/n)" in every title.
+std::vector<draft_article> split_drafts(const draft_article& base, const std::vector<unit>& units,
+                                        const budget& whole, const labels& l, const std::string& full_title,
+                                        const wechat_limits& lim) {
+  // oversize_policy::split: header units repeat in every part; body units are packed greedily.
+  std::string header;
+  std::vector<const unit*> body;
+  for (const auto& u : units) {
+    if (u.essential) {
+      header += u.html;
+    } else {
+      body.push_back(&u);
+    }
+  }
+  const std::string next = std::string(notice_open) + text::html_escape(l.continued_next) + "</p>";
+  const std::string prev = std::string(notice_open) + text::html_escape(l.continued_prev) + "</p>";
+  const std::size_t fixed_chars = html_len(header) + html_len(next) + html_len(prev);
+  const std::size_t fixed_bytes = header.size() + next.size() + prev.size();
+  const budget room{whole.chars - std::min(whole.chars, fixed_chars),
+                    whole.bytes - std::min(whole.bytes, fixed_bytes)};
+  std::vector<std::string> parts;
+  std::string cur;
+  std::size_t cur_chars = 0;
+  for (const auto* u : body) {
+    const auto c = html_len(u->html);
+    if (!cur.empty() && !fits(cur_chars + c, cur.size() + u->html.size(), room)) {
+      parts.push_back(std::move(cur));
+      cur.clear(), cur_chars = 0;
+    }
+    cur += u->html, cur_chars += c;
+  }
+  if (!cur.empty() || parts.empty()) parts.push_back(std::move(cur));
+
+  std::vector<draft_article> out;
+  const std::size_t n = parts.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    draft_article d = base;
+    d.part = i + 1;
+    d.parts = n;
+    const std::string suffix = "（" + std::to_string(i + 1) + "/" + std::to_string(n) + "）";
+    const auto suffix_len = text::wechat_length(suffix);
+    d.title =
+        (suffix_len < lim.title ? text::cut(full_title, lim.title - suffix_len) : std::string()) + suffix;
+    std::string content = header;
+    if (i > 0) content += prev;
+    content += parts[i];
+    if (i + 1 < n) content += next;
+    // Close a list left open at a part boundary; reopen it in the next part.
+    if (const auto open = content.rfind("<ul");
+        open != std::string::npos && content.find("</ul>", open) == std::string::npos) {
+      content += "</ul>";
+    }
+    if (const auto li = content.find("<li>"); li != std::string::npos) {
+      const auto ul = content.find("<ul");
+      if (ul == std::string::npos || ul > li)
+        content.insert(li, "<ul style=\"margin:0 0 1em;padding-left:1.5em;\">");
+    }
+    d.content = std::move(content);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 std::vector<draft_article> compose_article(const Article& a, const compose_options& o) {
   const auto& l = labels_for(a.language());
   const auto& lim = o.limits;
@@ -448,63 +511,7 @@ std::vector<draft_article> compose_article(const Article& a, const compose_optio
     return {std::move(base)};
   }
 
-  // oversize_policy::split: header units repeat in every part; body units are packed greedily.
-  std::string header;
-  std::vector<const unit*> body;
-  for (const auto& u : units) {
-    if (u.essential) {
-      header += u.html;
-    } else {
-      body.push_back(&u);
-    }
-  }
-  const std::string next = std::string(notice_open) + text::html_escape(l.continued_next) + "</p>";
-  const std::string prev = std::string(notice_open) + text::html_escape(l.continued_prev) + "</p>";
-  const std::size_t fixed_chars = html_len(header) + html_len(next) + html_len(prev);
-  const std::size_t fixed_bytes = header.size() + next.size() + prev.size();
-  const budget room{whole.chars - std::min(whole.chars, fixed_chars),
-                    whole.bytes - std::min(whole.bytes, fixed_bytes)};
-  std::vector<std::string> parts;
-  std::string cur;
-  std::size_t cur_chars = 0;
-  for (const auto* u : body) {
-    const auto c = html_len(u->html);
-    if (!cur.empty() && !fits(cur_chars + c, cur.size() + u->html.size(), room)) {
-      parts.push_back(std::move(cur));
-      cur.clear(), cur_chars = 0;
-    }
-    cur += u->html, cur_chars += c;
-  }
-  if (!cur.empty() || parts.empty()) parts.push_back(std::move(cur));
-
-  std::vector<draft_article> out;
-  const std::size_t n = parts.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    draft_article d = base;
-    d.part = i + 1;
-    d.parts = n;
-    const std::string suffix = "（" + std::to_string(i + 1) + "/" + std::to_string(n) + "）";
-    const auto suffix_len = text::wechat_length(suffix);
-    d.title =
-        (suffix_len < lim.title ? text::cut(full_title, lim.title - suffix_len) : std::string()) + suffix;
-    std::string content = header;
-    if (i > 0) content += prev;
-    content += parts[i];
-    if (i + 1 < n) content += next;
-    // Close a list left open at a part boundary; reopen it in the next part.
-    if (const auto open = content.rfind("<ul");
-        open != std::string::npos && content.find("</ul>", open) == std::string::npos) {
-      content += "</ul>";
-    }
-    if (const auto li = content.find("<li>"); li != std::string::npos) {
-      const auto ul = content.find("<ul");
-      if (ul == std::string::npos || ul > li)
-        content.insert(li, "<ul style=\"margin:0 0 1em;padding-left:1.5em;\">");
-    }
-    d.content = std::move(content);
-    out.push_back(std::move(d));
-  }
-  return out;
+  return split_drafts(base, units, whole, l, full_title, lim);
 }
 
 std::vector<draft> compose_drafts(std::span<const Article* const> articles, const compose_options& o) {

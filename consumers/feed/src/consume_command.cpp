@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <utility>
 
 #include "syn/contract/dead_letter.hpp"
 #include "syn/contract/headers.hpp"
@@ -40,6 +41,14 @@ syndication::v1::DeadLetter held_dead_letter(const config::root& cfg, const synd
 }
 
 }  // namespace
+
+runner::options consume_options(const config::root& cfg, const service::consumer_args& args,
+                                std::string group_id) {
+  auto o = service::consumer_runner_options(
+      cfg, args, std::move(group_id), {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name});
+  o.schemas = contract::schemas_of({contract::topic_role::articles, contract::topic_role::translated});
+  return o;
+}
 
 void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
   auto args = std::make_shared<service::consumer_args>();
@@ -87,11 +96,7 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
       log::get("feed").warn("dead-lettered held article {} ({})", a.id(), why);
     };
     feed_sink sink(cfg.feed, fo);
-    auto o =
-        service::consumer_runner_options(cfg, *args, cfg.consumers.groups.feed,
-                                         {cfg.kafka.topics.articles.name, cfg.kafka.topics.translated.name});
-    o.schemas = contract::schemas_of({contract::topic_role::articles, contract::topic_role::translated});
-    runner::runner r(cfg.kafka, o, sink);
+    runner::runner r(cfg.kafka, consume_options(cfg, *args, cfg.consumers.groups.feed), sink);
     return service::run_consumer(r, "feed", service::metrics_address(*args, cfg.observability.metrics.feed),
                                  [&sink] { return sink.prometheus_text(); });
   });

@@ -110,7 +110,10 @@ void nonce_journal::rewrite(const std::map<std::string, std::int64_t>& live) {
   if (const int dir =
           ::open(file_.parent_path().empty() ? "." : file_.parent_path().c_str(), O_RDONLY | O_CLOEXEC);
       dir >= 0) {
-    (void)::fsync(dir);
+    if (::fsync(dir) != 0) {
+      log::get("feed-server")
+          .warn("callback nonce journal {}: syncing its directory: {}", file_.string(), errno_text());
+    }
     ::close(dir);
   }
   if (fd_ >= 0) ::close(fd_);

@@ -42,7 +42,10 @@ int publish_poller::poll_once(std::int64_t now_s) {
     publish_result res;
     res.publish_id = publish_id, res.status = r.value().status, res.article_id = r.value().article_id;
     res.source = "poll";
-    (void)state_->record_publish_result(res);
+    if (!state_->record_publish_result(res)) {
+      log::get("wechat").warn("wechat publish {}: publish_id {} names no draft in the feed state", account,
+                              publish_id);
+    }
     spdlog::log(res.status == 0 ? spdlog::level::info : spdlog::level::warn,
                 "wechat publish {}: publish_id {} {} (publish_status {}, from freepublish/get)", account,
                 publish_id, publish_status_name(res.status), res.status);

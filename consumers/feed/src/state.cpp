@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "syn/core/log.hpp"
 #include "syn/core/sql.hpp"
 
 namespace syn::feed {
@@ -847,7 +848,9 @@ state_store::writer_guard::~writer_guard() {
     const std::lock_guard lock(pg_->impl_->mu);
     // A lost connection has released the lock already; nothing to report then.
     const sql::param key[] = {pg_writer_lock_key};
-    (void)pg_->impl_->conn->run(q::writer_unlock, key, {});
+    if (auto r = pg_->impl_->conn->run(q::writer_unlock, key, {}); !r) {
+      log::get("feed").debug("feed state: writer unlock: {}", r.error().message());
+    }
   }
 }
 
@@ -1055,7 +1058,9 @@ std::vector<syndication::v1::Article> state_store::held(std::string_view account
   std::vector<syndication::v1::Article> out;
   impl_->run(q::held_of, {account, issue_id}, [&](const sql::row& r) {
     out.emplace_back();
-    (void)out.back().ParseFromString(r.bytes(0));
+    if (!out.back().ParseFromString(r.bytes(0)))
+      log::get("feed").warn("feed state: a held article of {} in issue {} does not decode", account,
+                            issue_id);
   });
   return out;
 }
@@ -1088,7 +1093,8 @@ std::optional<article_page> state_store::page(std::string_view article_id) {
     article_page p;
     p.article_id = r.text(0), p.content_sha256 = r.text(1), p.html = r.text(2);
     p.revision = static_cast<int>(r.int64(3)), p.updated_at = r.int64(4);
-    (void)p.article.ParseFromString(r.bytes(5));
+    if (!p.article.ParseFromString(r.bytes(5)))
+      log::get("feed").warn("feed state: the page of {} holds an article that does not decode", article_id);
     out = std::move(p);
   });
   return out;

@@ -8,6 +8,8 @@
 
 namespace syn::kafka {
 
+static_assert(static_cast<int>(unknown_member_id) == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID);
+
 struct admin::impl final : detail::client {
   ~impl() override { close_handle(); }
 
@@ -19,7 +21,8 @@ struct admin::impl final : detail::client {
     rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk(), op);
     std::array<char, 256> errstr{};
     rd_kafka_AdminOptions_set_request_timeout(opts, ms, errstr.data(), errstr.size());
-    if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS) {
+    if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS ||
+        op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS) {
       // How long the broker waits for the topic to exist everywhere before it answers.
       rd_kafka_AdminOptions_set_operation_timeout(opts, std::max(1, ms / 2), errstr.data(), errstr.size());
     }
@@ -193,6 +196,101 @@ result<std::vector<partition_offset>> admin::group_offsets(const std::string& gr
     return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
   });
   return offsets;
+}
+
+result<void> admin::create_partitions(const std::string& topic, std::int32_t total, deadline d) {
+  const std::string what = "add partitions to " + topic;
+  std::array<char, 256> errstr{};
+  rd_kafka_NewPartitions_t* np = rd_kafka_NewPartitions_new(topic.c_str(), static_cast<std::size_t>(total),
+                                                            errstr.data(), errstr.size());
+  if (np == nullptr) return error(errc::invalid_arg, what + ": " + errstr.data());
+  auto ev = impl_->run(what, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, d,
+                       [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                         rd_kafka_CreatePartitions(impl_->rk(), &np, 1, opts, q);
+                       });
+  rd_kafka_NewPartitions_destroy(np);
+  if (!ev) return ev.error();
+  const auto* res = rd_kafka_event_CreatePartitions_result(ev.value().get());
+  std::size_t n = 0;
+  const auto** topics = rd_kafka_CreatePartitions_result_topics(res, &n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (const auto err = rd_kafka_topic_result_error(topics[i]); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* msg = rd_kafka_topic_result_error_string(topics[i]);
+      return error(make_error_code(static_cast<errc>(err)),
+                   what + ": " + (msg != nullptr ? msg : rd_kafka_err2str(err)));
+    }
+  }
+  return success();
+}
+
+namespace {
+
+group_member member_of(const rd_kafka_MemberDescription_t* m) {
+  group_member out;
+  out.client_id = rd_kafka_MemberDescription_client_id(m);
+  out.consumer_id = rd_kafka_MemberDescription_consumer_id(m);
+  out.host = rd_kafka_MemberDescription_host(m);
+  if (const auto* a = rd_kafka_MemberDescription_assignment(m)) {
+    out.assignment = detail::partitions_of(rd_kafka_MemberAssignment_partitions(a));
+  }
+  return out;
+}
+
+}  // namespace
+
+result<group_description> admin::describe_group(const std::string& group, deadline d) {
+  const std::string what = "describe group " + group;
+  const char* groups[] = {group.c_str()};
+  auto ev = impl_->run(what, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, d,
+                       [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                         rd_kafka_DescribeConsumerGroups(impl_->rk(), groups, 1, opts, q);
+                       });
+  if (!ev) return ev.error();
+  const auto* res = rd_kafka_event_DescribeConsumerGroups_result(ev.value().get());
+  std::size_t n = 0;
+  const auto** descs = rd_kafka_DescribeConsumerGroups_result_groups(res, &n);
+  if (n != 1) return error(errc::unknown, what + ": no result");
+  const auto* g = descs[0];
+  group_description out;
+  out.group = group;
+  if (const rd_kafka_error_t* e = rd_kafka_ConsumerGroupDescription_error(g)) {
+    const auto code = rd_kafka_error_code(e);
+    if (code == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {  // newer DescribeGroups versions: no such group
+      out.state = "Dead";
+      return out;
+    }
+    return error(make_error_code(static_cast<errc>(code)), what + ": " + rd_kafka_error_string(e));
+  }
+  out.state = rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(g));
+  const std::size_t members = rd_kafka_ConsumerGroupDescription_member_count(g);
+  for (std::size_t i = 0; i < members; ++i) {
+    out.members.push_back(member_of(rd_kafka_ConsumerGroupDescription_member(g, i)));
+  }
+  return out;
+}
+
+result<std::vector<partition_offset>> admin::alter_group_offsets(const std::string& group,
+                                                                 std::span<const partition_offset> offsets,
+                                                                 deadline d) {
+  const std::string what = "commit offsets for group " + group;
+  const auto list = detail::to_list(offsets);
+  rd_kafka_AlterConsumerGroupOffsets_t* req =
+      rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get());
+  auto ev = impl_->run(what, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, d,
+                       [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                         rd_kafka_AlterConsumerGroupOffsets(impl_->rk(), &req, 1, opts, q);
+                       });
+  rd_kafka_AlterConsumerGroupOffsets_destroy(req);
+  if (!ev) return ev.error();
+  const auto* res = rd_kafka_event_AlterConsumerGroupOffsets_result(ev.value().get());
+  std::size_t n = 0;
+  const auto** groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(res, &n);
+  if (n != 1) return error(errc::unknown, what + ": no result");
+  if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[0])) {
+    return error(make_error_code(static_cast<errc>(rd_kafka_error_code(e))),
+                 what + ": " + rd_kafka_error_string(e));
+  }
+  return detail::from_list(rd_kafka_group_result_partitions(groups[0]));
 }
 
 result<void> admin::delete_topics(std::span<const std::string> names, deadline d) {

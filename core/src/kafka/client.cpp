@@ -101,8 +101,7 @@ void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
   }
 }
 
-void error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
-  (void)rk;
+void error_cb(rd_kafka_t* /*rk*/, int err, const char* reason, void* opaque) {
   static_cast<client*>(opaque)->on_error(static_cast<rd_kafka_resp_err_t>(err), reason);
 }
 

@@ -6,6 +6,8 @@
 
 #include "syn/core/cli.hpp"
 #include "syn/core/config.hpp"
+#include "syn/core/runner.hpp"
+#include "syn/core/service.hpp"
 #include "syn/feed/state.hpp"
 
 namespace syn::feed {
@@ -29,6 +31,11 @@ void add_state_options(CLI::App* sub, state_args& args);
 
 /// Adds this component's subcommands to the root `syndicate` app.
 void register_commands(CLI::App& root, cli::dispatcher& dispatch);
+
+/// The runner options of `consume feed` in consumer group `group_id` (also `syndicate run`'s):
+/// its topics and schemas.
+runner::options consume_options(const config::root& cfg, const service::consumer_args& args,
+                                std::string group_id);
 
 /// `consume feed` (consume_command.cpp).
 void register_consume_command(CLI::App& root, cli::dispatcher& dispatch);

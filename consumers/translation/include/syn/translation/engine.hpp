@@ -47,16 +47,14 @@ class translation_engine {
       const syndication::v1::TranslationJob& job) = 0;
   /// translate(), also filling `info` when it fails. The default fills nothing.
   [[nodiscard]] virtual result<std::vector<std::string>> translate_reporting(
-      const syndication::v1::TranslationJob& job, failure_info& info) {
-    (void)info;
+      const syndication::v1::TranslationJob& job, failure_info& /*info*/) {
     return translate(job);
   }
   /// Start-up check that the engine translates `source` into `target` (job language codes;
   /// the engine maps them to its own). errc::engine_config: it answered and does not; a
   /// retriable error: it could not be asked (the caller goes on). The default: success.
-  [[nodiscard]] virtual result<void> check_languages(const std::string& source, const std::string& target) {
-    (void)source;
-    (void)target;
+  [[nodiscard]] virtual result<void> check_languages(const std::string& /*source*/,
+                                                     const std::string& /*target*/) {
     return success();
   }
   /// `opencc` or `http`, as in config and TranslationJob.engine.

@@ -31,6 +31,29 @@ struct config_entry {
   bool sensitive = false;
 };
 
+/// The broker's answer to alter_group_offsets while the group has members (UNKNOWN_MEMBER_ID).
+inline constexpr errc unknown_member_id = static_cast<errc>(25);
+
+/// One member of a consumer group, as DescribeConsumerGroups reports it.
+struct group_member {
+  std::string client_id;
+  std::string consumer_id;
+  std::string host;
+  std::vector<topic_partition> assignment;
+};
+
+struct group_description {
+  std::string group;
+  /// librdkafka's name: Empty, Stable, PreparingRebalance, CompletingRebalance, Dead, Unknown.
+  /// A group that never existed is Dead.
+  std::string state;
+  std::vector<group_member> members;
+  /// True when nobody consumes in the group: its committed offsets may be changed from outside.
+  [[nodiscard]] bool inactive() const noexcept {
+    return members.empty() && (state == "Empty" || state == "Dead");
+  }
+};
+
 class admin {
  public:
   static result<admin> create(const config::kafka_config& cfg, std::string client_id = "syndicate-admin");
@@ -54,6 +77,19 @@ class admin {
 
   /// Offsets `group` has committed, for every partition it committed (OffsetFetch).
   result<std::vector<partition_offset>> group_offsets(const std::string& group, deadline d);
+
+  /// Grows `topic` to `total` partitions (CreatePartitions); existing records stay where they are.
+  result<void> create_partitions(const std::string& topic, std::int32_t total, deadline d);
+
+  /// The group's state and members with their assignments (DescribeConsumerGroups).
+  result<group_description> describe_group(const std::string& group, deadline d);
+
+  /// Commits `offsets` for `group` without being a member (AlterConsumerGroupOffsets). The broker
+  /// refuses (errc::unknown_member_id, per partition) while the group has members. Returns the
+  /// per-partition outcome.
+  result<std::vector<partition_offset>> alter_group_offsets(const std::string& group,
+                                                            std::span<const partition_offset> offsets,
+                                                            deadline d);
 
   /// Deletes topics (tests and ops clean-up). Missing topics are an error.
   result<void> delete_topics(std::span<const std::string> names, deadline d);
