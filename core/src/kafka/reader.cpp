@@ -40,14 +40,14 @@ reader::reader(reader&&) noexcept = default;
 reader& reader::operator=(reader&&) noexcept = default;
 reader::~reader() = default;
 
+// ListOffsets through offsets_for_times(), not rd_kafka_query_watermark_offsets(), which in
+// librdkafka 2.0.2 never returns while the partition's leader is down (consumer.cpp).
 result<watermarks> reader::watermark_offsets(const std::string& topic, std::int32_t partition, deadline d) {
-  const auto started = clock::now();
+  BOOST_OUTCOME_TRY(high, offsets_for_times(topic, {{partition, RD_KAFKA_OFFSET_END}}, d));
+  BOOST_OUTCOME_TRY(low, offsets_for_times(topic, {{partition, RD_KAFKA_OFFSET_BEGINNING}}, d));
   watermarks w;
-  const auto err = rd_kafka_query_watermark_offsets(impl_->rk(), topic.c_str(), partition, &w.low, &w.high,
-                                                    std::max(1, remaining_ms(d)));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return impl_->bounded(err, "watermarks of " + topic + "[" + std::to_string(partition) + "]", started);
-  }
+  w.low = low.at(partition);
+  w.high = high.at(partition);
   return w;
 }
 
