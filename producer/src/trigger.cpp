@@ -153,6 +153,31 @@ struct trigger::impl {
   std::mutex scan_mu;
   std::map<std::string, seen> candidates;  // by name in incoming/
 
+  /// Answers each job of a finished group: a released review is recorded, a published or
+  /// permanently failed spooled issue leaves the spool (to `failed/` with its error), and every
+  /// waiter gets its outcome. A spooled issue that failed transiently stays (it is retried).
+  void settle(std::vector<std::shared_ptr<job>>& jobs, const std::vector<publish_outcome>& outcomes) {
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      auto& j = jobs[i];
+      const auto& o = outcomes[i];
+      if (j->claim) {
+        if (o.state != publish_outcome::status::failed || o.permanent)
+          review->finished(*j->claim, j->held, o);
+        j->done.set_value(o);
+      } else if (j->spool_file.empty()) {
+        j->done.set_value(o);
+      } else if (o.state != publish_outcome::status::failed) {
+        durable->done(j->spool_file);
+        j->done.set_value(o);
+      } else if (o.permanent) {
+        log::get("trigger").error("issue {} can never be published ({}); spooled request moved to {}",
+                                  o.issue_id, o.error, (durable->dir() / "failed").string());
+        durable->reject(j->spool_file, o.error);
+        j->done.set_value(o);
+      }
+    }
+  }
+
   /// Publishes what is queued, a group at a time. Spooled (HTTP) issues that fail transiently go
   /// back to the front of the queue and are tried again after a capped, doubling pause.
   void run_worker() {
@@ -247,25 +272,7 @@ struct trigger::impl {
         failing = retry && !succeeded;
         busy = false;
       }
-      for (std::size_t i = 0; i < jobs.size(); ++i) {
-        auto& j = jobs[i];
-        const auto& o = outcomes[i];
-        if (j->claim) {
-          if (o.state != publish_outcome::status::failed || o.permanent)
-            review->finished(*j->claim, j->held, o);
-          j->done.set_value(o);
-        } else if (j->spool_file.empty()) {
-          j->done.set_value(o);
-        } else if (o.state != publish_outcome::status::failed) {
-          durable->done(j->spool_file);
-          j->done.set_value(o);
-        } else if (o.permanent) {
-          log::get("trigger").error("issue {} can never be published ({}); spooled request moved to {}",
-                                    o.issue_id, o.error, (durable->dir() / "failed").string());
-          durable->reject(j->spool_file, o.error);
-          j->done.set_value(o);
-        }
-      }
+      settle(jobs, outcomes);
       idle_cv.notify_all();
       if (newly_fatal) {
         log::get("trigger").critical(

@@ -52,6 +52,32 @@ struct callback_context {
 };
 
 /// GET/POST /wechat/callback/<account>: WeChat's message push, plain-text or safe mode.
+// What a recorded PUBLISHJOBFINISH said, in the log: for an unknown publish_id, one of another
+// account, a published article, or a failed publication.
+void log_publish_result(const std::string& account, const publish_result& r,
+                        const std::optional<std::string>& owner) {
+  if (!owner) {
+    log::get("feed-server")
+        .warn("wechat callback {}: PUBLISHJOBFINISH for unknown publish_id {} (status {}), ignored", account,
+              r.publish_id, r.status);
+  } else if (*owner != account) {
+    log::get("feed-server")
+        .warn("wechat callback {}: publish_id {} belongs to account {}; recorded there", account,
+              r.publish_id, *owner);
+  }
+  if (owner) {
+    if (r.status == 0) {
+      log::get("feed-server")
+          .info("wechat publish {}: publish_id {} published, article_id {}", *owner, r.publish_id,
+                r.article_id);
+    } else {
+      log::get("feed-server")
+          .warn("wechat publish {}: publish_id {} {} (publish_status {}{}{})", *owner, r.publish_id,
+                publish_status_name(r.status), r.status, r.fail_idx.empty() ? "" : ", fail_idx ", r.fail_idx);
+    }
+  }
+}
+
 http::response wechat_callback(state_store& state, const feed_server_options& o, callback_context& cx,
                                const std::string& account, const http::request& req) {
   if (req.method != "GET" && req.method != "POST") {
@@ -152,26 +178,7 @@ http::response wechat_callback(state_store& state, const feed_server_options& o,
         .error("wechat callback {}: recording publish_id {}: {}", account, r.publish_id, e.what());
     return plain(500, "not recorded\n");
   }
-  if (!owner) {
-    log::get("feed-server")
-        .warn("wechat callback {}: PUBLISHJOBFINISH for unknown publish_id {} (status {}), ignored", account,
-              r.publish_id, r.status);
-  } else if (*owner != account) {
-    log::get("feed-server")
-        .warn("wechat callback {}: publish_id {} belongs to account {}; recorded there", account,
-              r.publish_id, *owner);
-  }
-  if (owner) {
-    if (r.status == 0) {
-      log::get("feed-server")
-          .info("wechat publish {}: publish_id {} published, article_id {}", *owner, r.publish_id,
-                r.article_id);
-    } else {
-      log::get("feed-server")
-          .warn("wechat publish {}: publish_id {} {} (publish_status {}{}{})", *owner, r.publish_id,
-                publish_status_name(r.status), r.status, r.fail_idx.empty() ? "" : ", fail_idx ", r.fail_idx);
-    }
-  }
+  log_publish_result(account, r, owner);
   return plain(200, "success");
 }
 
@@ -250,6 +257,95 @@ http::authoriser make_feed_authoriser(feed_server_options o) {
   };
 }
 
+namespace {
+
+// Whether `account` has a feed: configured, or with articles in the state.
+bool known_account(state_store& state, const feed_server_options& o, const std::string& account) {
+  if (std::find(o.accounts.begin(), o.accounts.end(), account) != o.accounts.end()) return true;
+  const auto all = state.feed_accounts();
+  return std::find(all.begin(), all.end(), account) != all.end();
+}
+
+// GET /: the list of feeds, with links to each format.
+http::response index_page(state_store& state, const feed_server_options& o) {
+  std::vector<std::string> accounts = o.accounts;
+  for (auto& a : state.feed_accounts()) {
+    if (std::find(accounts.begin(), accounts.end(), a) == accounts.end()) accounts.push_back(a);
+  }
+  std::string body =
+      "<!DOCTYPE html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>feeds</title>"
+      "</head><body><h1>feeds</h1><ul>";
+  for (const auto& a : accounts) {
+    body += "<li><a href=\"" + text::html_escape(o.public_base_url + "/feeds/" + a) + "\">" +
+            text::html_escape(a) + "</a> (<a href=\"" +
+            text::html_escape(o.public_base_url + "/feeds/" + a + ".xml") + "\">RSS</a>, <a href=\"" +
+            text::html_escape(o.public_base_url + "/feeds/" + a + ".json") + "\">JSON Feed</a>, <a href=\"" +
+            text::html_escape(o.public_base_url + "/feeds/" + a + ".atom") + "\">Atom</a>)</li>";
+  }
+  body += "</ul></body></html>\n";
+  return html(std::move(body));
+}
+
+// GET /feeds/<account>[.xml|.json|.atom]: the account's feed as a page, RSS, JSON Feed or Atom.
+http::response feed_response(state_store& state, const feed_server_options& o, const std::string& path) {
+  std::string account = path.substr(7);
+  enum class format { html, rss, json, atom } fmt = format::html;
+  for (const auto& [ext, f] :
+       {std::pair{std::string_view(".xml"), format::rss}, std::pair{std::string_view(".json"), format::json},
+        std::pair{std::string_view(".atom"), format::atom}}) {
+    if (account.size() > ext.size() && account.ends_with(ext)) {
+      account.resize(account.size() - ext.size());
+      fmt = f;
+      break;
+    }
+  }
+  if (account.empty() || account.find('/') != std::string::npos || !known_account(state, o, account)) {
+    return not_found("no feed " + account);
+  }
+  auto entries = state.feed(account, o.feed_limit);
+  switch (fmt) {
+    case format::rss:
+      return {200, "application/rss+xml; charset=utf-8", render_rss(account, entries, o.public_base_url), {}};
+    case format::json:
+    case format::atom:
+      // Full text for feed readers: the stored page's <article> element (already escaped).
+      for (auto& e : entries) {
+        if (auto p = state.page(e.article_id)) e.content_html = article_fragment(p->html);
+      }
+      if (fmt == format::json) {
+        return {200,
+                "application/feed+json; charset=utf-8",
+                render_json_feed(account, entries, o.public_base_url),
+                {}};
+      }
+      return {
+          200, "application/atom+xml; charset=utf-8", render_atom(account, entries, o.public_base_url), {}};
+    case format::html:
+      break;
+  }
+  return html(render_feed_page(account, entries, o.public_base_url));
+}
+
+// GET /articles/<id>: a stored article page, with an ETag of its content and revision.
+http::response article_response(state_store& state, const http::request& req, const std::string& path) {
+  const std::string id = path.substr(10);
+  auto page = state.page(id);
+  if (!page || page->html.empty()) return not_found("no article " + id);
+  const std::string etag =
+      "\"" + page->content_sha256.substr(0, 16) + "-" + std::to_string(page->revision) + "\"";
+  if (req.header("if-none-match") == etag) {
+    http::response r{304, "text/html; charset=utf-8", "", {}};
+    r.headers.emplace_back("ETag", etag);
+    return r;
+  }
+  auto r = html(std::move(page->html));
+  r.headers.emplace_back("ETag", etag);
+  r.headers.emplace_back("Cache-Control", "public, max-age=60");
+  return r;
+}
+
+}  // namespace
+
 http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_options o) {
   while (!o.public_base_url.empty() && o.public_base_url.back() == '/') o.public_base_url.pop_back();
   auto cx = std::make_shared<callback_context>(o.callback_window);
@@ -278,30 +374,7 @@ http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_
     }
     const std::string path = http::url_decode(req.path);
     if (path == "/healthz" || path == "/readyz") return {200, "text/plain; charset=utf-8", "ok\n", {}};
-    auto known = [&](const std::string& account) {
-      if (std::find(o.accounts.begin(), o.accounts.end(), account) != o.accounts.end()) return true;
-      const auto all = state->feed_accounts();
-      return std::find(all.begin(), all.end(), account) != all.end();
-    };
-    if (path == "/" || path.empty()) {
-      std::vector<std::string> accounts = o.accounts;
-      for (auto& a : state->feed_accounts()) {
-        if (std::find(accounts.begin(), accounts.end(), a) == accounts.end()) accounts.push_back(a);
-      }
-      std::string body =
-          "<!DOCTYPE html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>feeds</title>"
-          "</head><body><h1>feeds</h1><ul>";
-      for (const auto& a : accounts) {
-        body += "<li><a href=\"" + text::html_escape(o.public_base_url + "/feeds/" + a) + "\">" +
-                text::html_escape(a) + "</a> (<a href=\"" +
-                text::html_escape(o.public_base_url + "/feeds/" + a + ".xml") + "\">RSS</a>, <a href=\"" +
-                text::html_escape(o.public_base_url + "/feeds/" + a + ".json") +
-                "\">JSON Feed</a>, <a href=\"" +
-                text::html_escape(o.public_base_url + "/feeds/" + a + ".atom") + "\">Atom</a>)</li>";
-      }
-      body += "</ul></body></html>\n";
-      return html(std::move(body));
-    }
+    if (path == "/" || path.empty()) return index_page(*state, o);
     if (path.rfind("/feeds/", 0) == 0 && path.ends_with("/status.json")) {
       const std::string account = path.substr(7, path.size() - 7 - 12);
       if (account.empty() || account.find('/') != std::string::npos ||
@@ -310,63 +383,8 @@ http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_
       }
       return status_json(*state, account);
     }
-    if (path.rfind("/feeds/", 0) == 0) {
-      std::string account = path.substr(7);
-      enum class format { html, rss, json, atom } fmt = format::html;
-      for (const auto& [ext, f] : {std::pair{std::string_view(".xml"), format::rss},
-                                   std::pair{std::string_view(".json"), format::json},
-                                   std::pair{std::string_view(".atom"), format::atom}}) {
-        if (account.size() > ext.size() && account.ends_with(ext)) {
-          account.resize(account.size() - ext.size());
-          fmt = f;
-          break;
-        }
-      }
-      if (account.empty() || account.find('/') != std::string::npos || !known(account)) {
-        return not_found("no feed " + account);
-      }
-      auto entries = state->feed(account, o.feed_limit);
-      switch (fmt) {
-        case format::rss:
-          return {
-              200, "application/rss+xml; charset=utf-8", render_rss(account, entries, o.public_base_url), {}};
-        case format::json:
-        case format::atom:
-          // Full text for feed readers: the stored page's <article> element (already escaped).
-          for (auto& e : entries) {
-            if (auto p = state->page(e.article_id)) e.content_html = article_fragment(p->html);
-          }
-          if (fmt == format::json) {
-            return {200,
-                    "application/feed+json; charset=utf-8",
-                    render_json_feed(account, entries, o.public_base_url),
-                    {}};
-          }
-          return {200,
-                  "application/atom+xml; charset=utf-8",
-                  render_atom(account, entries, o.public_base_url),
-                  {}};
-        case format::html:
-          break;
-      }
-      return html(render_feed_page(account, entries, o.public_base_url));
-    }
-    if (path.rfind("/articles/", 0) == 0) {
-      const std::string id = path.substr(10);
-      auto page = state->page(id);
-      if (!page || page->html.empty()) return not_found("no article " + id);
-      const std::string etag =
-          "\"" + page->content_sha256.substr(0, 16) + "-" + std::to_string(page->revision) + "\"";
-      if (req.header("if-none-match") == etag) {
-        http::response r{304, "text/html; charset=utf-8", "", {}};
-        r.headers.emplace_back("ETag", etag);
-        return r;
-      }
-      auto r = html(std::move(page->html));
-      r.headers.emplace_back("ETag", etag);
-      r.headers.emplace_back("Cache-Control", "public, max-age=60");
-      return r;
-    }
+    if (path.rfind("/feeds/", 0) == 0) return feed_response(*state, o, path);
+    if (path.rfind("/articles/", 0) == 0) return article_response(*state, req, path);
     return not_found("not found: " + path);
   };
   return [serve = std::move(serve)](const http::request& req) {
