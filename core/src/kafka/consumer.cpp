@@ -382,7 +382,9 @@ void refresh_metadata(rd_kafka_t* rk, const std::string& topic, int timeout_ms) 
 // minutes of failed publications in the kube smoke test after a broker was killed:
 // confluentinc/librdkafka#2535, #4158). rd_kafka_offsets_for_times() keeps its timeout; each
 // attempt gets at most 2 s, and between attempts the topic's metadata is asked for, since
-// librdkafka alone refreshes it only every topic.metadata.refresh.interval.ms (5 min).
+// librdkafka alone refreshes it only every topic.metadata.refresh.interval.ms (5 min). Every
+// error that can pass is asked again: a killed container's name stops resolving ("Host
+// resolution failure", the compose smoke test) until the metadata names the new leader.
 result<watermarks> consumer::watermark_offsets(const std::string& topic, std::int32_t partition, deadline d) {
   BOOST_OUTCOME_TRY(usable(impl_));
   const auto started = clock::now();
@@ -403,7 +405,8 @@ result<watermarks> consumer::watermark_offsets(const std::string& topic, std::in
         err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
         err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
         err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || err == RD_KAFKA_RESP_ERR__BAD_MSG ||
-        err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
+        err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__RESOLVE ||
+        detail::from_code(err, {}).retriable();
     const std::string what = "watermarks of " + topic + "[" + std::to_string(partition) + "]";
     if (!leader_may_have_moved || clock::now() + backoff >= d) return impl_->bounded(err, what, started);
     detail::logger()->log(tries == 1 ? spdlog::level::warn : spdlog::level::debug,
