@@ -294,6 +294,11 @@ result<std::unique_ptr<connection>> open_postgres(const postgres_options& option
     if (options.schema.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) {
       return error(errc::storage, "postgres: schema '" + options.schema + "': expected [a-z_]+");
     }
+    if (options.create_schema && !options.read_only) {
+      // The feed state's schema lock (consumers/feed/src/state.cpp takes it again per transaction).
+      session += " SELECT pg_advisory_lock(8315161358823240497); CREATE SCHEMA IF NOT EXISTS " +
+                 options.schema + "; SELECT pg_advisory_unlock(8315161358823240497);";
+    }
     session += " SET search_path TO " + options.schema + ";";
   }
   if (options.read_only) session += " SET default_transaction_read_only = on;";

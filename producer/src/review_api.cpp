@@ -98,13 +98,15 @@ http::response review_api::release(const std::string& id, const http::request& r
   auto claim = std::shared_ptr<review_store::claim>(store_.try_claim(id));
   auto h = store_.find(id);
   if (!h) return http::response::json_error(404, "no issue " + json(id).dump() + " held for review");
+  // Already released: the record, whoever still holds the claim (the worker that published it
+  // drops it just after recording the decision).
+  if (h->state == "released") return json_response(200, review_json(*h, nullptr));
   if (!claim) {
     // Another release (or a rejection) of it is under way: a repeated release is answered as the first.
     if (h->state == "releasing")
       return json_response(202, json{{"issueId", id}, {"status", "releasing"}}.dump());
     return http::response::json_error(409, "issue " + id + " is being decided by another process; try again");
   }
-  if (h->state == "released") return json_response(200, review_json(*h, nullptr));
   if (h->state == "rejected")
     return http::response::json_error(409, "issue " + id + " was rejected at " + h->decided_at);
   std::optional<correction_set> corrections;

@@ -762,21 +762,17 @@ state_store::state_store(const state_backend& where, bool read_only, bool durabl
     // archive's in the same database (both have an `articles` table), unless the conninfo chooses
     // one (options='-c search_path=…').
     const bool own_schema = where.conninfo.find("search_path") == std::string::npos;
-    if (own_schema) po.schema = where.schema;
+    if (own_schema) {
+      po.schema = where.schema;
+      po.create_schema = true;  // under the schema's advisory lock (sql_postgres.cpp)
+    }
     auto c = sql::open_postgres(po, statements_for(true));
     if (!c) impl::fail(c.error());
     impl_->conn = std::move(c).value();
     impl_->postgres = true;
     impl_->path = impl_->conn->where();
     if (!read_only) {
-      impl_->transaction([&] {
-        // Under the schema's advisory lock (re-entrant: schema_postgres takes it again), so that
-        // instances starting together do not race on CREATE SCHEMA.
-        if (own_schema)
-          impl_->exec("SELECT pg_advisory_xact_lock(8315161358823240497); CREATE SCHEMA IF NOT EXISTS " +
-                      po.schema);
-        impl_->exec(schema_postgres);
-      });
+      impl_->transaction([&] { impl_->exec(schema_postgres); });
     }
     return;
   }

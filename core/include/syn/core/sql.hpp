@@ -156,8 +156,12 @@ struct postgres_options {
   /// lock_timeout.
   std::chrono::milliseconds lock_timeout{5000};
   /// If set, the session's search_path (one schema, [a-z_]+): a component whose tables share a
-  /// database with another's keeps them apart. The caller creates the schema.
+  /// database with another's keeps them apart.
   std::string schema;
+  /// Creates `schema` when missing (CREATE SCHEMA IF NOT EXISTS, under a session advisory lock so
+  /// that instances starting together do not race), on each (re)connection before search_path.
+  /// The name is checked here ([a-z_]+): an identifier cannot be a bound parameter.
+  bool create_schema = false;
 };
 
 /// Connects to PostgreSQL (UTF8 databases only) and sets the session's timeouts. A connection
