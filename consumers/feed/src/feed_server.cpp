@@ -289,10 +289,10 @@ http::response index_page(state_store& state, const feed_server_options& o) {
 // GET /feeds/<account>[.xml|.json|.atom]: the account's feed as a page, RSS, JSON Feed or Atom.
 http::response feed_response(state_store& state, const feed_server_options& o, const std::string& path) {
   std::string account = path.substr(7);
-  enum class format { html, rss, json, atom } fmt = format::html;
-  for (const auto& [ext, f] :
-       {std::pair{std::string_view(".xml"), format::rss}, std::pair{std::string_view(".json"), format::json},
-        std::pair{std::string_view(".atom"), format::atom}}) {
+  enum class format { html, rss, json_feed, atom } fmt = format::html;
+  for (const auto& [ext, f] : {std::pair{std::string_view(".xml"), format::rss},
+                               std::pair{std::string_view(".json"), format::json_feed},
+                               std::pair{std::string_view(".atom"), format::atom}}) {
     if (account.size() > ext.size() && account.ends_with(ext)) {
       account.resize(account.size() - ext.size());
       fmt = f;
@@ -306,13 +306,13 @@ http::response feed_response(state_store& state, const feed_server_options& o, c
   switch (fmt) {
     case format::rss:
       return {200, "application/rss+xml; charset=utf-8", render_rss(account, entries, o.public_base_url), {}};
-    case format::json:
+    case format::json_feed:
     case format::atom:
       // Full text for feed readers: the stored page's <article> element (already escaped).
       for (auto& e : entries) {
         if (auto p = state.page(e.article_id)) e.content_html = article_fragment(p->html);
       }
-      if (fmt == format::json) {
+      if (fmt == format::json_feed) {
         return {200,
                 "application/feed+json; charset=utf-8",
                 render_json_feed(account, entries, o.public_base_url),
