@@ -414,6 +414,7 @@ const schema<root>& schema_of<root>() {
           field("translation", &root::translation, "`consume translation` and `translate`."),
           field("consumers", &root::consumers, "What every consumer shares."),
           field("observability", &root::observability, "Metrics and logs."),
+          field("blobs", &root::blobs, "Where photos are stored (by SHA-256) and their limits."),
       },
       {[](const root& c, validator& v, const std::string&) { check_references(c, v); }}};
   return s;

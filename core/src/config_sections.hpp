@@ -21,6 +21,8 @@ template <>
 std::span<const std::pair<log_format, std::string_view>> enum_names<log_format>();
 template <>
 std::span<const std::pair<log_level, std::string_view>> enum_names<log_level>();
+template <>
+std::span<const std::pair<blob_backend, std::string_view>> enum_names<blob_backend>();
 
 // config_kafka.cpp
 template <>
@@ -43,6 +45,11 @@ const schema<producer_config>& schema_of<producer_config>();
 // config_review.cpp
 template <>
 const schema<review_config>& schema_of<review_config>();
+// config_blobs.cpp
+template <>
+const schema<blobs_s3_config>& schema_of<blobs_s3_config>();
+template <>
+const schema<blobs_config>& schema_of<blobs_config>();
 // config_feed.cpp
 template <>
 const schema<route_rules>& schema_of<route_rules>();

@@ -30,6 +30,7 @@
 #include <type_traits>
 
 #include "syn/core/component_error.hpp"
+#include "syn/core/config.hpp"
 
 namespace syn::blob {
 
@@ -113,6 +114,10 @@ struct s3_options {
 
 /// The S3 backend. Checks nothing over the network: the first request does.
 [[nodiscard]] result<std::unique_ptr<store>> open_s3(s3_options options);
+
+/// The store the `blobs` config section names (credentials read from their environment
+/// variables now; a missing one is `refused`, naming the variable).
+[[nodiscard]] result<std::unique_ptr<store>> open(const config::blobs_config& config);
 
 }  // namespace syn::blob
 

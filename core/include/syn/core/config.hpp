@@ -385,6 +385,41 @@ struct observability_config {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Blobs: the bytes that never ride inside Kafka records (photos), docs/BLOBS.md
+
+enum class blob_backend { folder, s3 };
+
+/// `blobs.s3`: an S3-compatible object store (AWS S3, MinIO, Ceph RGW).
+struct blobs_s3_config {
+  /// `https://s3.eu-west-1.amazonaws.com`, `http://127.0.0.1:9000`.
+  std::string endpoint;
+  std::string bucket;
+  std::string region = "us-east-1";
+  /// Key prefix inside the bucket, e.g. `syndicate/`.
+  std::string prefix;
+  /// Path-style URLs (MinIO, Ceph) or virtual-hosted (AWS's default).
+  bool path_style = true;
+  secret access_key_id;
+  secret secret_access_key;
+};
+
+/// `blobs`: where photos are stored (by SHA-256) and how large they may be.
+struct blobs_config {
+  blob_backend backend = blob_backend::folder;
+  /// backend: folder. Every role that reads or writes photos must see the same folder.
+  std::string folder = "var/blobs";
+  blobs_s3_config s3;
+  /// One image file, bytes.
+  std::uint64_t max_image_bytes = 20ULL << 20U;
+  /// All images of one issue together, bytes.
+  std::uint64_t max_issue_bytes = 200ULL << 20U;
+  /// One image's width x height (decompression bombs are refused before decoding).
+  std::uint64_t max_image_pixels = 50'000'000;
+  /// Images in one issue.
+  std::uint32_t max_images_per_issue = 200;
+};
+
+// ---------------------------------------------------------------------------------------------
 
 /// The whole file.
 struct root {
@@ -396,6 +431,7 @@ struct root {
   translation_config translation;
   consumers_config consumers;
   observability_config observability;
+  blobs_config blobs;
 
   /// The paper with this code, or nullptr.
   [[nodiscard]] const paper_config* find_paper(std::string_view code) const;
