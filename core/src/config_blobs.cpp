@@ -25,7 +25,8 @@ const schema<blobs_s3_config>& schema_of<blobs_s3_config>() {
       field("prefix", &blobs_s3_config::prefix, "Key prefix inside the bucket, e.g. `syndicate/`."),
       field("path_style", &blobs_s3_config::path_style,
             "Path-style URLs (MinIO, Ceph); false: virtual-hosted (AWS's default)."),
-      field("access_key_id_env", &blobs_s3_config::access_key_id, "Environment variable holding the access key id."),
+      field("access_key_id_env", &blobs_s3_config::access_key_id,
+            "Environment variable holding the access key id."),
       field("secret_access_key_env", &blobs_s3_config::secret_access_key,
             "Environment variable holding the secret access key."),
   }};
@@ -36,7 +37,8 @@ template <>
 const schema<blobs_config>& schema_of<blobs_config>() {
   static const schema<blobs_config> s{
       {
-          field("backend", &blobs_config::backend, "Where photo bytes are stored, by SHA-256 (docs/BLOBS.md)."),
+          field("backend", &blobs_config::backend,
+                "Where photo bytes are stored, by SHA-256 (docs/BLOBS.md)."),
           field("folder", &blobs_config::folder,
                 "backend: folder. Every role that reads or writes photos must see the same folder."),
           field("s3", &blobs_config::s3, "backend: s3."),

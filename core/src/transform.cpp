@@ -281,6 +281,12 @@ class loop {
     batch b;
     std::vector<std::size_t> finished;
     std::set<partition_key> touched;
+    if (opts_.before_batch) {
+      std::vector<const kafka::message*> msgs;
+      msgs.reserve(due.size());
+      for (const std::size_t i : due) msgs.push_back(&pending_[i].msg);
+      opts_.before_batch(msgs);
+    }
     for (const std::size_t i : due) {
       auto& r = pending_[i];
       if (kafka::clock::now() - t0 > opts_.batch_time_budget) break;  // the rest: next turn

@@ -11,7 +11,7 @@ result<std::unique_ptr<translation_engine>> make_engine(const config::translatio
                                                         const engine_options& options) {
   switch (target.engine) {
     case config::translation_engine::opencc: {
-      auto e = opencc_engine::open(target.opencc, options.opencc_data_dir);
+      auto e = opencc_engine::open(target.opencc, options.opencc_data_dir, options.opencc_threads);
       if (!e) return e.error();
       return std::unique_ptr<translation_engine>(std::move(e).value());
     }

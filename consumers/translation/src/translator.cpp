@@ -8,6 +8,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <tuple>
 
@@ -201,6 +202,13 @@ struct translator::impl {
   std::map<record_key, waiting_job> waiting;
   std::mt19937_64 rng{std::random_device{}()};
   runner::stats* stats = nullptr;
+  /// Jobs of the turn's batch already converted by an engine that translates batches (OpenCC on
+  /// every core), by record; step() takes them instead of calling the engine.
+  struct prepared_job {
+    syndication::v1::TranslationJob job;
+    result<std::vector<std::string>> texts;
+  };
+  std::map<record_key, prepared_job> prepared;
 
   impl(const config::root& c, translator_options o) : cfg(c), opts(std::move(o)) {
     if (opts.group_id.empty()) opts.group_id = cfg.consumers.groups.translator;
@@ -359,8 +367,49 @@ struct translator::impl {
     return {{}, due};
   }
 
+  /// Whether a job can be converted ahead with its batch: an engine that translates batches, a
+  /// fresh job (not waiting for a retry), not done before, its target's breaker closed.
+  bool convertible_ahead(const record_key& rk, const syndication::v1::TranslationJob& job) {
+    const auto e = engines.find(job.target_language());
+    if (e == engines.end() || !e->second->translates_batches() || waiting.contains(rk)) return false;
+    if (targets[job.target_language()]->open) return false;
+    if (!store) return true;
+    auto done = store->contains({job.source_id(), job.source_sha256(), job.target_language()});
+    return !(done && done.value());
+  }
+
+  /// transform::options::before_batch: the batch's jobs for batch engines, converted at once.
+  void before_batch(std::span<const kafka::message* const> msgs) {
+    prepared.clear();
+    std::map<std::string, std::vector<std::pair<record_key, syndication::v1::TranslationJob>>> by_target;
+    for (const auto* m : msgs) {
+      auto job = decode<syndication::v1::TranslationJob>(*m, contract::schema::translation_job);
+      record_key rk{std::string(m->topic()), m->partition(), m->offset()};
+      if (job && job->has_source() && convertible_ahead(rk, *job))
+        by_target[job->target_language()].emplace_back(std::move(rk), std::move(*job));
+    }
+    for (auto& [lang, jobs] : by_target) {
+      std::vector<const syndication::v1::TranslationJob*> ptrs;
+      ptrs.reserve(jobs.size());
+      for (const auto& j : jobs) ptrs.push_back(&j.second);
+      auto texts = engines.at(lang)->translate_batch(ptrs);
+      for (std::size_t i = 0; i < jobs.size(); ++i)
+        prepared.emplace(std::move(jobs[i].first),
+                         prepared_job{std::move(jobs[i].second), std::move(texts[i])});
+    }
+  }
+
   transform::step step(translator& self, const kafka::message& m) {
-    auto job = decode<syndication::v1::TranslationJob>(m, contract::schema::translation_job);
+    const record_key rk{std::string(m.topic()), m.partition(), m.offset()};
+    std::optional<syndication::v1::TranslationJob> job;
+    std::optional<result<std::vector<std::string>>> ready;
+    if (auto p = prepared.find(rk); p != prepared.end()) {
+      job = std::move(p->second.job);
+      ready = std::move(p->second.texts);
+      prepared.erase(p);
+    } else {
+      job = decode<syndication::v1::TranslationJob>(m, contract::schema::translation_job);
+    }
     if (!job || !job->has_source()) {
       return {{transform::dead_letter(
                   cfg.kafka, m, DeadLetter::DECODE_FAILED,
@@ -368,7 +417,6 @@ struct translator::impl {
                   opts.group_id, 1)},
               std::nullopt};
     }
-    const record_key rk{std::string(m.topic()), m.partition(), m.offset()};
     if (store) {
       auto done = store->contains({job->source_id(), job->source_sha256(), job->target_language()});
       if (done && done.value()) {
@@ -404,7 +452,7 @@ struct translator::impl {
       return {{}, ts.open_until};
     }
     failure_info info;
-    auto texts = engine->second->translate_reporting(*job, info);
+    auto texts = ready ? std::move(*ready) : engine->second->translate_reporting(*job, info);
     if (texts) return succeeded(self, m, rk, *job, ts, *engine->second, texts.value());
     return failed(m, rk, *job, ts, deadline, texts.error(), info);
   }
@@ -465,6 +513,7 @@ transform::options translator::loop_options(runner::stats* stats) {
     };
   }
   o.on_tick = [this] { impl_->on_tick(); };
+  o.before_batch = [this](std::span<const kafka::message* const> msgs) { impl_->before_batch(msgs); };
   return o;
 }
 

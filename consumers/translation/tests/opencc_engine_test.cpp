@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
+#include <vector>
 
 #include "syn/translation/job_builder.hpp"
 #include "test_support.hpp"
@@ -151,6 +153,45 @@ TEST(OpenccEngine, ConcurrentCallsOnOneEngineAreSerialised) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(wrong.load(), 0);
+}
+
+// translate_batch() on three threads, each with its own handle: every job's result in the jobs'
+// order, equal to the one-thread translate() of the same job, while other threads call convert()
+// on the same engine (run under ASan/UBSan and TSan-free by design: one handle per thread).
+TEST(OpenccEngine, BatchOnSeveralThreadsMatchesOneByOneInOrder) {
+  auto batch = opencc_engine::open(opencc_variant::s2twp, {}, 3);
+  auto single = opencc_engine::open(opencc_variant::s2twp, {}, 1);
+  ASSERT_TRUE(batch && single);
+  EXPECT_EQ(batch.value()->threads(), 3U);
+  EXPECT_TRUE(batch.value()->translates_batches());
+  EXPECT_FALSE(single.value()->translates_batches());
+  const std::vector<std::string> words{"软件", "鼠标", "为了", "里面", "信息网络", "说话"};
+  std::vector<syndication::v1::TranslationJob> jobs(97);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    jobs[i].set_job_id("job-" + std::to_string(i));
+    for (std::size_t k = 0; k <= i % 5; ++k) jobs[i].add_segments()->set_text(words[(i + k) % words.size()]);
+  }
+  std::vector<const syndication::v1::TranslationJob*> ptrs;
+  for (const auto& j : jobs) ptrs.push_back(&j);
+  std::atomic<int> wrong_convert{0};
+  std::thread other([&] {
+    for (int i = 0; i < 100; ++i) {
+      if (auto r = batch.value()->convert("鼠标"); !r || r.value() != "滑鼠") ++wrong_convert;
+    }
+  });
+  const auto out = batch.value()->translate_batch(ptrs);
+  other.join();
+  EXPECT_EQ(wrong_convert.load(), 0);
+  ASSERT_EQ(out.size(), jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    ASSERT_TRUE(out[i]) << i << ": " << out[i].error().message();
+    auto expected = single.value()->translate(jobs[i]);
+    ASSERT_TRUE(expected);
+    EXPECT_EQ(out[i].value(), expected.value()) << jobs[i].job_id();
+    EXPECT_EQ(out[i].value().size(), static_cast<std::size_t>(jobs[i].segments_size()));
+  }
+  EXPECT_EQ(out[1].value(), (std::vector<std::string>{"滑鼠", "為了"}));
+  EXPECT_TRUE(batch.value()->translate_batch({}).empty());
 }
 
 }  // namespace

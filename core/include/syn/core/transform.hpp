@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,6 +62,10 @@ struct options {
   /// Bound on the transform calls of one transaction: records not reached wait for the next one,
   /// so a slow transform never keeps the loop from polling for long (max.poll.interval.ms).
   std::chrono::milliseconds batch_time_budget{30000};
+  /// Called with the records about to be stepped in one turn (in the order they will be), before
+  /// the first step: for work the step function can do for all of them at once (the translator
+  /// converts a batch with OpenCC on every core). Must not throw.
+  std::function<void(std::span<const kafka::message* const>)> before_batch;
   /// Called after every loop turn (after a commit, or an idle poll); for gauges.
   std::function<void()> on_tick;
   /// Called on the polling thread when partitions are assigned, before their records are

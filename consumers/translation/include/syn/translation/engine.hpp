@@ -17,6 +17,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,18 @@ class translation_engine {
   }
   /// `opencc` or `http`, as in config and TranslationJob.engine.
   [[nodiscard]] virtual std::string_view name() const noexcept = 0;
+
+  /// Whether translate_batch() does more than call translate() in turn (converts on several
+  /// threads): the translator hands such an engine all of a transaction's jobs at once.
+  [[nodiscard]] virtual bool translates_batches() const noexcept { return false; }
+  /// translate() of each job, in order, one result per job. The default calls translate() in turn.
+  [[nodiscard]] virtual std::vector<result<std::vector<std::string>>> translate_batch(
+      std::span<const syndication::v1::TranslationJob* const> jobs) {
+    std::vector<result<std::vector<std::string>>> out;
+    out.reserve(jobs.size());
+    for (const auto* job : jobs) out.push_back(translate(*job));
+    return out;
+  }
 };
 
 /// Tuning that is not (yet) in the config file; defaults suit LibreTranslate's public instances.
@@ -66,6 +79,9 @@ struct engine_options {
   /// OpenCC: directory holding `<variant>.json` and its dictionaries; empty = OpenCC's built-in
   /// search (the Debian package installs them in /usr/share/opencc).
   std::string opencc_data_dir;
+  /// OpenCC: threads (each with its own converter) a batch of jobs is converted on;
+  /// 0 = one per core (std::thread::hardware_concurrency), at most 8.
+  unsigned opencc_threads = 0;
 
   /// HTTP: caps on the target's `max_chars_per_request` / `max_segments_per_request` (the
   /// smaller wins; tests use them). A segment longer than the character limit is cut at sentence
