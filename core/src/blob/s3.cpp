@@ -13,8 +13,8 @@
 #include <functional>
 #include <mutex>
 
-#include "hash.hpp"
 #include "syn/core/blob_store.hpp"
+#include "syn/core/sha256.hpp"
 
 namespace syn::blob {
 namespace {
@@ -69,7 +69,7 @@ class s3_store final : public store {
   }
 
   result<ref> put(std::string_view bytes) override {
-    detail::sha256_stream h;
+    sha256_stream h;
     h.update(bytes);
     ref r{h.hex(), bytes.size()};
     if (already_stored(r)) return r;
@@ -88,7 +88,7 @@ class s3_store final : public store {
     // Hashed first (the key and the signed payload hash), then sent: two reads, never whole.
     const std::unique_ptr<std::FILE, file_close> in(std::fopen(file.c_str(), "rb"));
     if (!in) return error(errc::invalid, "cannot read " + file.string() + ": " + std::strerror(errno));
-    detail::sha256_stream h;
+    sha256_stream h;
     std::array<char, 1 << 16> buf{};
     std::uint64_t total = 0;
     for (;;) {
@@ -133,7 +133,7 @@ class s3_store final : public store {
       return error(errc::too_large,
                    "blob " + std::string(sha256) + " is larger than " + std::to_string(max_bytes) + " bytes");
     }
-    detail::sha256_stream h;
+    sha256_stream h;
     h.update(res.body);
     if (h.hex() != sha256)
       return error(errc::corrupt,

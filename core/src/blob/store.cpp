@@ -9,8 +9,8 @@
 #include <random>
 #include <stdexcept>
 
-#include "hash.hpp"
 #include "syn/core/blob_store.hpp"
+#include "syn/core/sha256.hpp"
 
 namespace syn::blob {
 namespace {
@@ -105,7 +105,7 @@ class folder_store final : public store {
 
   result<ref> put(std::string_view bytes) override {
     return write_blob(
-        [&](int f, detail::sha256_stream& h, const std::filesystem::path& tmp) -> result<std::uint64_t> {
+        [&](int f, sha256_stream& h, const std::filesystem::path& tmp) -> result<std::uint64_t> {
           h.update(bytes);
           BOOST_OUTCOME_TRY(write_all(f, bytes, tmp));
           return static_cast<std::uint64_t>(bytes.size());
@@ -119,7 +119,7 @@ class folder_store final : public store {
       return error(errc::invalid, "cannot read " + file.string() + ": " + errno_text(e));
     }
     return write_blob(
-        [&](int f, detail::sha256_stream& h, const std::filesystem::path& tmp) -> result<std::uint64_t> {
+        [&](int f, sha256_stream& h, const std::filesystem::path& tmp) -> result<std::uint64_t> {
           std::array<char, 1 << 16> buf{};
           std::uint64_t total = 0;
           for (;;) {
@@ -162,7 +162,7 @@ class folder_store final : public store {
     }
     std::string out;
     std::array<char, 1 << 16> buf{};
-    detail::sha256_stream h;
+    sha256_stream h;
     for (;;) {
       const ssize_t n = ::read(in.get(), buf.data(), buf.size());
       if (n < 0) {
@@ -216,7 +216,7 @@ class folder_store final : public store {
         if (!keep) ::unlink(p.c_str());
       }
     } guard{tmp};
-    detail::sha256_stream h;
+    sha256_stream h;
     BOOST_OUTCOME_TRY(n, fill(out.get(), h, tmp));
     if (::fsync(out.get()) != 0) {
       const int e = errno;
@@ -248,38 +248,6 @@ class folder_store final : public store {
 };
 
 }  // namespace
-
-namespace detail {
-
-sha256_stream::sha256_stream() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("sha256: OpenSSL EVP_DigestInit_ex failed");
-  }
-}
-
-void sha256_stream::update(std::string_view bytes) {
-  if (EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()) != 1) {
-    throw std::runtime_error("sha256: OpenSSL EVP_DigestUpdate failed");
-  }
-}
-
-std::string sha256_stream::hex() {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  if (EVP_DigestFinal_ex(ctx_.get(), md.data(), &len) != 1) {
-    throw std::runtime_error("sha256: OpenSSL EVP_DigestFinal_ex failed");
-  }
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(static_cast<std::size_t>(len) * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(digits[md[i] >> 4]);
-    out.push_back(digits[md[i] & 0x0f]);
-  }
-  return out;
-}
-
-}  // namespace detail
 
 const std::error_category& blob_category() noexcept {
   static const category c;
