@@ -66,7 +66,12 @@ result<void> write_images(const issue_export& e, blob::store& blobs, const fs::p
         }
         std::string name =
             safe_name(p.source_name(), p.sha256().substr(0, 16) + extension_of(p.media_type()));
-        if (!taken.insert(name).second) name = p.sha256().substr(0, 16) + "-" + name;
+        if (!taken.insert(name).second) {
+          std::string unique = p.sha256().substr(0, 16);
+          unique.push_back('-');
+          unique.append(name);
+          name = std::move(unique);
+        }
         taken.insert(name);
         BOOST_OUTCOME_TRY(write_file(dir / name, bytes.value()));
         out << "image " << name << "  " << bytes.value().size() << " bytes  sha256 " << p.sha256() << '\n';
