@@ -12,6 +12,15 @@ namespace {
 /// photo that is down-scaled; the producer's own limit (blobs.max_image_bytes) is 20 MB.
 constexpr std::uint64_t max_photo_bytes = 64U << 20U;
 
+/// The platform refused this image for good (40004 media type, 40005 file type, 40009 image size):
+/// the article goes out without it rather than not at all.
+bool image_refused(const wechat::error& e) {
+  const int c = e.errcode();
+  return c == static_cast<int>(wechat::errc::invalid_media_type) ||
+         c == static_cast<int>(wechat::errc::invalid_file_type) ||
+         c == static_cast<int>(wechat::errc::invalid_image_size);
+}
+
 }  // namespace
 
 int lead_photo(const syndication::v1::Article& a) noexcept {
@@ -58,6 +67,11 @@ wechat::result<uploaded> photo_uploads::body_url(const wechat::credentials& c,
   if (bytes.value().empty()) return uploaded{};
   ++calls_;
   auto url = client_.upload_image(c, filename, bytes.value());
+  if (!url && image_refused(url.error())) {
+    log::get("feed").error("photo {} refused by media/uploadimg ({}); its caption is shown without it",
+                           p.sha256(), url.error().message());
+    return uploaded{{}, true};
+  }
   if (!url) return url.error();
   state_.store_app_image(c.app_id, p.sha256(), url.value());
   log::get("feed").debug("body image uploaded app_id={} sha256={} bytes={}", c.app_id, p.sha256(),
@@ -74,6 +88,12 @@ wechat::result<uploaded> photo_uploads::cover(const wechat::credentials& c, cons
   if (bytes.value().empty()) return uploaded{};
   ++calls_;
   auto m = client_.add_material(c, filename, bytes.value());
+  if (!m && image_refused(m.error())) {
+    log::get("feed").error(
+        "photo {} refused as a cover by material/add_material ({}); the account cover is used", p.sha256(),
+        m.error().message());
+    return uploaded{{}, true};
+  }
   if (!m) return m.error();
   state_.store_app_cover(c.app_id, p.sha256(), m.value().media_id, m.value().url);
   log::get("feed").debug("photo cover uploaded app_id={} sha256={} media_id={}", c.app_id, p.sha256(),

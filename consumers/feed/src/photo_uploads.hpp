@@ -26,8 +26,9 @@ class state_store;
 namespace detail {
 
 /// A photo on the platform: `id` is the URL (body image) or media_id (cover); empty when the
-/// photo cannot be shown (no image, missing or corrupt blob, refused by the platform's
-/// format rules: logged as an error), and the caller shows the caption only / the account cover.
+/// photo cannot be shown (no image, missing or corrupt blob, undecodable, or refused by the
+/// platform as an image: 40004 / 40005 / 40009; logged as an error), and the caller shows the
+/// caption only / the account cover.
 struct uploaded {
   std::string id;
   bool called = false;  ///< an upload call was made (false: from the cache, or nothing to do)

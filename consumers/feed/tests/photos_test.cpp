@@ -116,6 +116,29 @@ TEST(FeedPhotos, AMissingBlobLeavesTheCaptionAndTheAccountCover) {
   EXPECT_NE(c.find("找不到的照片"), std::string::npos);
 }
 
+TEST(FeedPhotos, AnImageThePlatformRefusesLeavesItsCaption) {
+  photo_env env;
+  // uploadimg refuses the first image as too large (40009): that photo shows as its caption, the
+  // article's other photo is uploaded, nothing is rejected.
+  env.server.control(nlohmann::json{{"fail_next", 1}, {"path", "media/uploadimg"}, {"errcode", 40009}});
+  auto sink = env.sink();
+  const auto v = sink->write(envelopes(env.arts));
+  ASSERT_EQ(v.kind, verdict::ok) << v.reason;
+  ASSERT_TRUE(v.rejected.empty()) << v.rejected.front().second;
+  const auto st = env.server.state(true);
+  EXPECT_EQ(st["faults_injected"], 1);
+  // The refusal is not cached: article 4's copy of the same JPEG is tried again (and taken).
+  EXPECT_EQ(calls(st, "/cgi-bin/media/uploadimg"), 3U);
+  EXPECT_EQ(st["images"].size(), 2U);
+  ASSERT_EQ(st["drafts"].size(), 1U);
+  const std::string c0 = st["drafts"][0]["articles"][0]["content"];
+  const std::regex img(R"re(<img src=)re");
+  EXPECT_EQ(std::distance(std::sregex_iterator(c0.begin(), c0.end(), img), std::sregex_iterator()), 1);
+  EXPECT_NE(c0.find("江边&lt;script&gt;x&lt;/script&gt;的厂房"), std::string::npos);  // its caption stays
+  const std::string c3 = st["drafts"][0]["articles"][3]["content"];
+  EXPECT_EQ(std::distance(std::sregex_iterator(c3.begin(), c3.end(), img), std::sregex_iterator()), 1);
+}
+
 TEST(FeedPhotos, AnUploadQuotaHoldsTheIssueAndNothingIsRejected) {
   photo_env env;
   env.server.control(nlohmann::json{{"quota", {{"api", "media/uploadimg"}, {"daily_limit", 1}}}});
