@@ -24,3 +24,11 @@ add_test(NAME e2e.feed_quota
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/feed_quota.sh $<TARGET_FILE:syndicate>
           $<TARGET_FILE:syndicate-wechat-testserver>)
 set_tests_properties(e2e.feed_quota PROPERTIES LABELS integration TIMEOUT 300)
+
+# Photos (issue 18): body images and per-article covers on the local WeChat API, uploaded once
+# across a restart and a replay; the photos served by `serve feeds`. Records with photo
+# references come from tests/node/produce_articles.mjs.
+add_test(NAME e2e.feed_photos
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/feed_photos.sh $<TARGET_FILE:syndicate>
+          $<TARGET_FILE:syndicate-wechat-testserver>)
+set_tests_properties(e2e.feed_photos PROPERTIES LABELS integration TIMEOUT 300)

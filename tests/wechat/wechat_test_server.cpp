@@ -697,6 +697,17 @@ struct wechat_test_server::impl {
     return d;
   }
 
+  /// Whether `url` was answered to `app` by media/uploadimg or material/add_material.
+  bool issued_image(const std::string& app, const std::string& url) const {
+    for (const auto& i : images) {
+      if (i.value("url", "") == url && i.value("app_id", "") == app) return true;
+    }
+    for (const auto& [id, m] : materials) {
+      if (m.value("url", "") == url && m.value("app_id", "") == app) return true;
+    }
+    return false;
+  }
+
   http::response add_draft(std::variant<http::response, stored_draft>* prepared, const std::string& app) {
     if (prepared == nullptr) return wx_error(47001, "data format error");
     if (auto* e = std::get_if<http::response>(prepared)) return *e;
@@ -707,6 +718,20 @@ struct wechat_test_server::impl {
       const auto m = materials.find(thumb);
       if (thumb.empty() || m == materials.end() || m->second.value("app_id", "") != app) {
         return wx_error(40007, "invalid media_id");
+      }
+      // The images left in the content (external ones were filtered above [3]) must have been
+      // uploaded by this app: "图片url需通过"上传图文消息内的图片获取URL"接口上传图片获取" [3][4].
+      // An mmbiz URL this app did not get is refused as the platform refuses content it will not
+      // take, 45166 "invalid content" ([21]; stricter than filtering it silently).
+      static const std::regex img_src(R"re(<img\b[^>]*\bsrc\s*=\s*"([^"]*)")re", std::regex::icase);
+      const auto content = a.value("content", std::string());
+      if (content.find("<img") == std::string::npos) continue;
+      for (auto it = std::sregex_iterator(content.begin(), content.end(), img_src);
+           it != std::sregex_iterator(); ++it) {
+        if (!issued_image(app, (*it)[1].str())) {
+          return wx_error(45166,
+                          "invalid content hint: image " + (*it)[1].str() + " not uploaded by this app");
+        }
       }
     }
     d.media_id = fresh_id("DRAFT");

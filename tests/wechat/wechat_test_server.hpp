@@ -6,7 +6,8 @@
 /// their different invalidation rules), material/add_material (image, thumb), material/del_material,
 /// media/uploadimg and media/upload (multipart `media`, decoded with libjpeg-turbo / libpng, size
 /// and extension rules), draft/add (the documented limits with WeChat's errcodes; digests dropped
-/// on multi-article drafts, links outside WeChat removed), draft/get, draft/batchget,
+/// on multi-article drafts, links outside WeChat removed, external images filtered and every
+/// other <img src> a URL issued to that AppID, else 45166), draft/get, draft/batchget,
 /// freepublish/submit (publish_id a string), freepublish/get, freepublish/batchget, daily quotas
 /// per app and API (45009) with clear_quota and openapi/quota/get; plus fault injection and an
 /// inspection endpoint:

@@ -12,6 +12,7 @@
 #include "render.hpp"
 #include "syn/archive/sink.hpp"
 #include "syn/archive/store.hpp"
+#include "syn/core/blob_store.hpp"
 #include "syn/core/config.hpp"
 
 namespace syn::archive {
@@ -31,7 +32,10 @@ struct common_options {
 
   /// The archive section: from the config file when one is given (--config or $SYNDICATE_CONFIG)
   /// or the default file exists, else the built-in defaults; --db overrides the backend and path.
-  [[nodiscard]] config::archive_config archive() const {
+  [[nodiscard]] config::archive_config archive() const { return root().archive; }
+
+  /// The whole config, read as archive() says.
+  [[nodiscard]] config::root root() const {
     const char* env = std::getenv("SYNDICATE_CONFIG");
     const bool explicit_config = config_opt->count() > 0 || (env != nullptr && *env != '\0');
     config::root cfg;
@@ -42,7 +46,7 @@ struct common_options {
       cfg.archive.backend = config::archive_backend::sqlite;
       cfg.archive.sqlite.path = db;
     }
-    return cfg.archive;
+    return cfg;
   }
 };
 
@@ -87,6 +91,21 @@ result<void> to_output(const std::string& path, Body&& body) {
   file.close();
   if (!file) return error(errc::unavailable, path + ": write failed");
   return success();
+}
+
+/// `archive export --format bundle -o DIR`: the store and the config's blob store.
+int export_bundle_command(const common_options& common, const std::string& issue, const std::string& dir) {
+  if (dir.empty() || dir == "-") {
+    cli::print_error("archive export --format bundle: -o DIR is required (the bundle is a folder)");
+    return cli::exit_code::bad_input;
+  }
+  auto blobs = blob::open(common.root().blobs);
+  if (!blobs) {
+    cli::print_error("blobs: " + blobs.error().to_string());
+    return cli::exit_code::failure;
+  }
+  return with_store(common, open_mode::read_only, false,
+                    [&](store& s) { return cmd::export_bundle(s, *blobs.value(), issue, dir, std::cout); });
 }
 
 }  // namespace
@@ -152,12 +171,16 @@ void register_commands(CLI::App& root, cli::dispatcher& dispatch) {
     auto fmt = std::make_shared<std::string>("text");
     auto output = std::make_shared<std::string>();
     sub->add_option("--issue", *issue, "issue id, e.g. cjrb-20240130")->required();
-    sub->add_option("--format", *fmt, "json, text, or raw (the original input file, byte for byte)")
-        ->check(CLI::IsMember({"json", "text", "raw"}))
+    sub->add_option(
+           "--format", *fmt,
+           "json, text, raw (the original input file, byte for byte), or bundle (a folder: the text, "
+           "the images from the blob store, photos.yaml and issue.json; `publish DIR` takes it)")
+        ->check(CLI::IsMember({"json", "text", "raw", "bundle"}))
         ->capture_default_str();
-    sub->add_option("-o,--output", *output, "write to FILE instead of stdout");
+    sub->add_option("-o,--output", *output, "write to FILE (bundle: to the new or empty folder DIR)");
     common->add(sub);
     dispatch.on(sub, [common, issue, fmt, output] {
+      if (*fmt == "bundle") return export_bundle_command(*common, *issue, *output);
       return with_store(*common, open_mode::read_only, false, [&](store& s) {
         return to_output(*output, [&](std::ostream& out) {
           return cmd::export_issue(s, *issue, parse_format(*fmt), out);

@@ -147,7 +147,23 @@ void print_article_text(const stored_article& s, std::ostream& out) {
   for (const auto& t : s.translations) {
     out << "translated: " << t.id << " (" << t.language << ", revision " << t.revision << ")\n";
   }
-  out << "sha256 " << a.content_sha256() << "\n\n";
+  out << "sha256 " << a.content_sha256() << '\n';
+  // The photos this revision references (the bytes are in the blob store, by sha256).
+  for (int i = 0; i < a.photos_size(); ++i) {
+    const auto& p = a.photos(i);
+    out << "photo " << i + 1 << ": ";
+    if (p.sha256().empty()) {
+      out << "(caption only)";
+    } else {
+      out << p.sha256() << "  " << p.media_type() << "  " << p.bytes() << " bytes  " << p.width() << 'x'
+          << p.height();
+      if (!p.source_name().empty()) out << "  " << p.source_name();
+    }
+    out << "  after block " << p.after_block() << "  caption: " << p.caption();
+    if (!p.credit().empty()) out << "  credit: " << p.credit();
+    out << '\n';
+  }
+  out << '\n';
   print_body(a, out);
 }
 

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "syn/core/blob_store.hpp"
 #include "syn/core/config.hpp"
 #include "syn/core/http_client.hpp"
 #include "syn/core/http_server.hpp"
@@ -63,6 +64,13 @@ int serve_feeds(const serve_args& args) {
   // PostgreSQL state each instance keeps its own file (--nonce-journal; docs/FEED.md).
   fo.callback_nonce_file =
       args.nonce_journal.empty() ? args.state.sqlite_path(cfg.feed.state) + ".nonces" : args.nonce_journal;
+  // The photos (issue 18): served from the blob store the producer filled.
+  auto blobs = blob::open(cfg.blobs);
+  if (!blobs) {
+    cli::print_error("blobs: " + blobs.error().to_string());
+    return cli::exit_code::bad_input;
+  }
+  fo.blobs = std::move(blobs.value());
 
   // Block the stop signals before the server's threads start so only sigwait() sees them.
   sigset_t stop_signals;

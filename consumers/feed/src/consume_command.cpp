@@ -10,6 +10,7 @@
 #include "syn/contract/dead_letter.hpp"
 #include "syn/contract/headers.hpp"
 #include "syn/contract/schema.hpp"
+#include "syn/core/blob_store.hpp"
 #include "syn/core/kafka/producer.hpp"
 #include "syn/core/log.hpp"
 #include "syn/core/runner.hpp"
@@ -95,6 +96,9 @@ void register_consume_command(CLI::App& root, cli::dispatcher& dispatch) {
       }
       log::get("feed").warn("dead-lettered held article {} ({})", a.id(), why);
     };
+    auto blobs = blob::open(cfg.blobs);
+    if (!blobs) throw std::runtime_error(blobs.error().to_string());
+    fo.blobs = std::move(blobs.value());
     feed_sink sink(cfg.feed, fo);
     runner::runner r(cfg.kafka, consume_options(cfg, *args, cfg.consumers.groups.feed), sink);
     return service::run_consumer(r, "feed", service::metrics_address(*args, cfg.observability.metrics.feed),

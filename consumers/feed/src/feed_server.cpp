@@ -5,13 +5,18 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 
+#include "syn/core/blob_store.hpp"
 #include "syn/core/log.hpp"
 #include "syn/feed/callback.hpp"
+#include "syn/feed/images.hpp"
 #include "syn/feed/pages.hpp"
 #include "syn/feed/state.hpp"
 #include "syn/feed/text.hpp"
@@ -303,15 +308,23 @@ http::response feed_response(state_store& state, const feed_server_options& o, c
     return not_found("no feed " + account);
   }
   auto entries = state.feed(account, o.feed_limit);
+  if (fmt != format::html) {
+    // Full text for feed readers: the stored page's <article> element (already escaped), and the
+    // photos for enclosures and attachments.
+    for (auto& e : entries) {
+      auto p = state.page(e.article_id);
+      if (!p) continue;
+      if (fmt != format::rss) e.content_html = article_fragment(p->html);
+      for (const auto& ph : p->article.photos()) {
+        if (!ph.sha256().empty()) e.photos.push_back(ph);
+      }
+    }
+  }
   switch (fmt) {
     case format::rss:
       return {200, "application/rss+xml; charset=utf-8", render_rss(account, entries, o.public_base_url), {}};
     case format::json_feed:
     case format::atom:
-      // Full text for feed readers: the stored page's <article> element (already escaped).
-      for (auto& e : entries) {
-        if (auto p = state.page(e.article_id)) e.content_html = article_fragment(p->html);
-      }
       if (fmt == format::json_feed) {
         return {200,
                 "application/feed+json; charset=utf-8",
@@ -344,6 +357,93 @@ http::response article_response(state_store& state, const http::request& req, co
   return r;
 }
 
+/// The photos the feed server serves: the blob store, and the down-scaled variants it made (kept
+/// in memory up to `budget` bytes, oldest out first).
+struct photo_context {
+  std::shared_ptr<blob::store> blobs;
+  std::mutex mu;
+  std::map<std::string, std::string> variants;  ///< "<sha256>?w=N" -> JPEG
+  std::deque<std::string> order;
+  std::size_t held = 0;
+  static constexpr std::size_t budget = 32U << 20U;
+  static constexpr std::uint64_t max_photo_bytes = 64U << 20U;
+
+  void keep(const std::string& key, const std::string& bytes) {
+    const std::lock_guard lock(mu);
+    if (bytes.size() > budget || !variants.emplace(key, bytes).second) return;
+    order.push_back(key);
+    held += bytes.size();
+    while (held > budget && !order.empty()) {
+      held -= variants[order.front()].size();
+      variants.erase(order.front());
+      order.pop_front();
+    }
+  }
+  std::optional<std::string> cached(const std::string& key) {
+    const std::lock_guard lock(mu);
+    const auto it = variants.find(key);
+    if (it == variants.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+std::string_view image_type(std::string_view bytes) {
+  const auto f = images::sniff(bytes);
+  if (f == "jpeg") return "image/jpeg";
+  if (f == "png") return "image/png";
+  if (f == "gif") return "image/gif";
+  if (f == "webp") return "image/webp";
+  if (f == "bmp") return "image/bmp";
+  return "application/octet-stream";
+}
+
+// GET /photos/<sha256>[?w=N]: a photo from the blob store, or its variant N pixels wide (one of
+// photo_widths). Content-addressed, so cached for good: an ETag of the name, `immutable`.
+http::response photo_response(photo_context& pc, const http::request& req, const std::string& path) {
+  const std::string name = path.substr(8);
+  if (!blob::is_sha256_hex(name)) return not_found("no photo " + name);  // before touching the store
+  const std::string w = query(req, "w");
+  std::uint32_t width = 0;
+  if (!w.empty()) {
+    const auto* end = w.data() + w.size();
+    const auto [ptr, ec] = std::from_chars(w.data(), end, width);
+    if (ec != std::errc() || ptr != end ||
+        std::find(std::begin(photo_widths), std::end(photo_widths), width) == std::end(photo_widths)) {
+      return not_found("no variant w=" + w + " of photo " + name);
+    }
+  }
+  const std::string etag = "\"" + name + (width > 0 ? "-w" + w : std::string()) + "\"";
+  auto with_cache_headers = [&](http::response r) {
+    r.headers.emplace_back("ETag", etag);
+    r.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    return r;
+  };
+  if (req.header("if-none-match") == etag) return with_cache_headers({304, "", "", {}});
+  if (!pc.blobs) return not_found("no photo " + name);
+  const std::string key = name + "?w=" + w;
+  if (width > 0) {
+    if (auto v = pc.cached(key)) return with_cache_headers({200, "image/jpeg", std::move(*v), {}});
+  }
+  auto bytes = pc.blobs->get(name, photo_context::max_photo_bytes);
+  if (!bytes) {
+    if (bytes.error() == blob::errc::not_found) return not_found("no photo " + name);
+    log::get("feed-server").error("photo {}: {}", name, bytes.error().to_string());
+    return plain(bytes.error().retriable() ? 503 : 500, "photo " + name + " cannot be read\n");
+  }
+  if (width == 0) {
+    std::string type(image_type(bytes.value()));
+    return with_cache_headers({200, std::move(type), std::move(bytes.value()), {}});
+  }
+  auto v = images::scale_to_width(bytes.value(), width);
+  if (!v) {
+    log::get("feed-server").error("photo {} w={}: {}", name, width, v.error().to_string());
+    return plain(500, "photo " + name + " cannot be scaled\n");
+  }
+  pc.keep(key, v.value().bytes);
+  return with_cache_headers({200, "image/jpeg", std::move(v.value().bytes), {}});
+}
+
 }  // namespace
 
 http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_options o) {
@@ -362,7 +462,10 @@ http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_
             .count());
   };
   if (!o.callback_nonce_file.empty()) cx->guard.persist(o.callback_nonce_file, cx->now());
-  auto serve = [state = std::move(state), o = std::move(o), cx](const http::request& req) -> http::response {
+  auto pc = std::make_shared<photo_context>();
+  pc->blobs = o.blobs;
+  auto serve = [state = std::move(state), o = std::move(o), cx,
+                pc](const http::request& req) -> http::response {
     if (req.path.rfind("/wechat/callback/", 0) == 0) {
       const std::string account = http::url_decode(req.path.substr(17));
       return wechat_callback(*state, o, *cx, account, req);
@@ -385,6 +488,7 @@ http::handler make_feed_handler(std::shared_ptr<state_store> state, feed_server_
     }
     if (path.rfind("/feeds/", 0) == 0) return feed_response(*state, o, path);
     if (path.rfind("/articles/", 0) == 0) return article_response(*state, req, path);
+    if (path.rfind("/photos/", 0) == 0) return photo_response(*pc, req, path);
     return not_found("not found: " + path);
   };
   return [serve = std::move(serve)](const http::request& req) {

@@ -19,6 +19,7 @@
 
 #include "clock.hpp"
 #include "feed_plan.hpp"
+#include "photo_uploads.hpp"
 #include "syn/core/http_client.hpp"
 #include "syn/core/log.hpp"
 #include "syn/core/metrics.hpp"
@@ -82,12 +83,14 @@ struct feed_sink::impl {
       ho.default_timeout = cfg.request_timeout;
       client = std::make_shared<wechat::client>(std::move(wo), std::make_shared<http::client>(std::move(ho)));
     }
+    photos = std::make_unique<detail::photo_uploads>(*state, *client, opt.blobs.get());
   }
 
   config::feed_config cfg;
   feed_sink_options opt;
   std::unique_ptr<state_store> state;
   std::shared_ptr<wechat::client> client;
+  std::unique_ptr<detail::photo_uploads> photos;
   struct atomic_counters {
     std::atomic<std::uint64_t> articles_seen{0}, articles_pushed{0}, articles_skipped{0}, drafts_added{0},
         drafts_submitted{0}, rejected{0}, held_dead_lettered{0};
@@ -131,7 +134,8 @@ struct feed_sink::impl {
 
   /// No draft can be made for the account: draft/add or the cover upload is out of quota.
   [[nodiscard]] bool add_paused(const std::string& account) const {
-    return paused(account, "draft/add") || paused(account, "material/add_material");
+    return paused(account, "draft/add") || paused(account, "material/add_material") ||
+           paused(account, "media/uploadimg");
   }
 
   void count(const config::feed_account& acc, std::string_view api, bool refused) {
@@ -168,6 +172,46 @@ struct feed_sink::impl {
         "(records wait, nothing is dead-lettered; `syndicate feed quota reset {}` resumes now): {}",
         acc.name, api, api, (until - now) / 1000, acc.name, e.message());
     return {false, e.message(), true, std::string(api), e.errcode()};
+  }
+
+  /// The photos of a group on WeChat: body image URLs (by photo_key()) and per-article covers.
+  struct photo_plan {
+    std::map<std::string, std::string> urls;
+    std::map<std::string, std::string> covers;  ///< article id -> media_id of its lead photo
+  };
+
+  /// An upload failed: a daily quota pauses the account's calls of `api`; else the failure as it is.
+  group_failure upload_failure(const config::feed_account& acc, std::string_view api,
+                               const wechat::error& e) {
+    if (wechat::is_daily_quota(e.code())) return pause(acc, api, e);
+    count(acc, api, true);
+    return fail(e, api);
+  }
+
+  /// Uploads what WeChat does not have yet of the group's photos (once per AppID and sha256).
+  /// A photo that cannot be shown (no blob, refused by the platform) leaves its caption and the
+  /// account cover; a failed call holds the group (quota, transient) or rejects it.
+  std::variant<photo_plan, group_failure> photos_for(const config::feed_account& acc,
+                                                     const wechat::credentials& creds,
+                                                     const detail::group& g) {
+    photo_plan plan;
+    for (const auto* m : g.members) {
+      const Article& a = *m->article;
+      for (int i = 0; i < a.photos_size(); ++i) {
+        if (a.photos(i).sha256().empty()) continue;
+        auto up = photos->body_url(creds, a.photos(i));
+        if (!up) return upload_failure(acc, "media/uploadimg", up.error());
+        if (up.value().called) count(acc, "media/uploadimg", false);
+        if (!up.value().id.empty()) plan.urls[photo_key(a.id(), static_cast<std::size_t>(i))] = up.value().id;
+      }
+      if (const int lead = detail::lead_photo(a); lead >= 0) {
+        auto up = photos->cover(creds, a.photos(lead));
+        if (!up) return upload_failure(acc, "material/add_material", up.error());
+        if (up.value().called) count(acc, "material/add_material", false);
+        if (!up.value().id.empty()) plan.covers[a.id()] = up.value().id;
+      }
+    }
+    return plan;
   }
 
   compose_options compose_for(const std::string& thumb) const {
@@ -509,6 +553,7 @@ struct feed_sink::impl {
     wechat::credentials creds;
     std::string thumb;
     std::string source;  ///< the partition of the group's issue, if it came in this batch
+    photo_plan photos;
   };
 
   /// 4. Credentials and covers, one account at a time (a cover is uploaded once). A group that
@@ -546,7 +591,19 @@ struct feed_sink::impl {
         reject_group(f->reason);
         continue;
       }
-      jobs.push_back({&g, p.has_held[gi] != 0, &acc, std::move(creds), std::get<std::string>(thumb), source});
+      auto plan = photos_for(acc, creds, g);
+      if (auto* f = std::get_if<group_failure>(&plan)) {
+        if (f->quota) {
+          detail::hold_articles(*state, acc.name, source, g);
+        } else if (f->transient) {
+          hold_account(h, g.account, f->reason);
+        } else {
+          reject_group(f->reason);
+        }
+        continue;
+      }
+      jobs.push_back({&g, p.has_held[gi] != 0, &acc, std::move(creds), std::get<std::string>(thumb), source,
+                      std::move(std::get<photo_plan>(plan))});
     }
     return jobs;
   }
@@ -558,8 +615,14 @@ struct feed_sink::impl {
   };
 
   /// Pushes one draft of a job, uploading the cover again once if WeChat no longer knows it.
-  std::optional<group_failure> push_draft(const job& j, draft& d, std::string& thumb, bool& cover_renewed) {
-    for (auto& a : d.articles) a.thumb_media_id = thumb;
+  /// `photo_covers`: the articles' own covers (their lead photos), by article id; the others take `thumb`.
+  std::optional<group_failure> push_draft(const job& j, draft& d, std::string& thumb,
+                                          std::map<std::string, std::string>& photo_covers,
+                                          bool& cover_renewed) {
+    for (auto& a : d.articles) {
+      const auto it = photo_covers.find(a.article_id);
+      a.thumb_media_id = it != photo_covers.end() ? it->second : thumb;
+    }
     auto f = push(*j.acc, j.creds, d);
     if (f && !cover_renewed && f->api == "draft/add" &&
         f->errcode == static_cast<int>(wechat::errc::invalid_media_id)) {
@@ -568,7 +631,10 @@ struct feed_sink::impl {
       cover_renewed = true;
       log::get("feed").warn("account {}: cover {} unknown to WeChat (40007): uploading it again", j.acc->name,
                             thumb);
-      state->forget_app_cover(j.acc->app_id, thumb);
+      // Photo covers are forgotten too (any of them may be the one deleted): the group's drafts
+      // take the account cover from here; a later delivery uploads the photos' covers again.
+      for (const auto& a : d.articles) state->forget_app_cover(j.acc->app_id, a.thumb_media_id);
+      photo_covers.clear();
       auto renewed = cover(*j.acc, j.creds);
       if (auto* nf = std::get_if<group_failure>(&renewed)) {
         f = *nf;
@@ -594,7 +660,10 @@ struct feed_sink::impl {
       std::string thumb = j.thumb;
       bool cover_renewed = false;
       bool quota_held = false;
-      for (auto& d : compose_drafts(arts, compose_for(thumb))) {
+      auto photo_covers = j.photos.covers;
+      auto co = compose_for(thumb);
+      co.photo_urls = j.photos.urls;
+      for (auto& d : compose_drafts(arts, co)) {
         if (stop || stop_account) {
           r.transient = true;
           r.reason = "stopped after another group's transient failure";
@@ -604,7 +673,7 @@ struct feed_sink::impl {
           quota_held = true;
           break;
         }
-        auto f = push_draft(j, d, thumb, cover_renewed);
+        auto f = push_draft(j, d, thumb, photo_covers, cover_renewed);
         if (!f) continue;
         if (f->quota) {
           quota_held = true;

@@ -26,6 +26,7 @@ h3{font-size:18px;margin:1.5em 0 .5em}
 .editor-note{margin:1em 0 1.5em;padding:12px 16px;background:#f6f6f6;border-left:4px solid #b22;color:#444;font-size:16px}
 blockquote{margin:1em 0;padding:4px 16px;border-left:3px solid #ccc;color:#555}
 figure{margin:1.25em 0}
+figure img{display:block;max-width:100%;height:auto;margin:0 auto;background:#eee}
 figcaption{color:#777;font-size:14px;text-align:center}
 .credit{white-space:nowrap}
 .jump{color:#888;font-size:14px}
@@ -53,6 +54,36 @@ std::string doc_open(std::string_view lang, std::string_view title) {
 constexpr std::string_view doc_close = "</main>\n</body>\n</html>\n";
 
 std::string trim_s(std::string_view s) { return std::string(text::trim(s)); }
+
+bool is_hex64(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+/// The `<img>` of a photo that has an image: served by the feed server from the blob store
+/// (`../photos/<sha256>`, relative to `/articles/<id>`, so a base URL with a path works), the
+/// intrinsic size set (no layout shift), lazy, `alt` from the caption, and the down-scaled
+/// variants (photo_widths) for narrow screens.
+std::string photo_img(const syndication::v1::Photo& p) {
+  if (!is_hex64(p.sha256())) return {};
+  const std::string src = "../photos/" + p.sha256();
+  std::string h = "<img src=\"" + src + "\"";
+  if (p.width() > 0 && p.height() > 0) {
+    std::string set;
+    for (const auto w : photo_widths) {
+      if (w >= p.width()) break;
+      set += src + "?w=" + std::to_string(w) + " " + std::to_string(w) + "w, ";
+    }
+    if (!set.empty()) {
+      h += " srcset=\"" + set + src + " " + std::to_string(p.width()) +
+           "w\" sizes=\"(max-width: 680px) 100vw, 640px\"";
+    }
+    h += " width=\"" + std::to_string(p.width()) + "\" height=\"" + std::to_string(p.height()) + "\"";
+  }
+  h += " loading=\"lazy\" decoding=\"async\" alt=\"" + html_escape(trim_s(p.caption())) + "\">";
+  return h;
+}
 
 }  // namespace
 
@@ -88,7 +119,9 @@ std::string render_article_page(const Article& a, int revision) {
     close_list();
     for (const int i : photos_after[at]) {
       const auto& p = a.photos(i);
-      h += "<figure><figcaption>" + html_escape(trim_s(p.caption()));
+      h += "<figure>";
+      h += photo_img(p);
+      h += "<figcaption>" + html_escape(trim_s(p.caption()));
       if (!trim_s(p.credit()).empty()) {
         h +=
             " <span class=\"credit\">" + html_escape(trim_s(p.credit())) + (hant ? " 攝" : " 摄") + "</span>";
@@ -138,6 +171,10 @@ std::string render_article_page(const Article& a, int revision) {
   h += "</article>\n";
   h += doc_close;
   return h;
+}
+
+std::string photo_url(std::string_view base, const syndication::v1::Photo& p) {
+  return std::string(base) + "/photos/" + p.sha256();
 }
 
 std::string render_feed_page(std::string_view account, const std::vector<feed_entry>& entries,
@@ -222,6 +259,12 @@ std::string render_rss(std::string_view account, const std::vector<feed_entry>& 
          "</guid>\n";
     if (!e.kicker.empty()) x += "<category>" + rss_text(e.kicker) + "</category>\n";
     x += "<pubDate>" + rfc822(e.updated_at) + "</pubDate>\n";
+    // RSS 2.0 allows one enclosure per item: the lead photo.
+    if (!e.photos.empty()) {
+      const auto& p = e.photos.front();
+      x += "<enclosure url=\"" + xml_escape(photo_url(base, p)) + "\" length=\"" + std::to_string(p.bytes()) +
+           "\" type=\"" + xml_escape(p.media_type()) + "\"/>\n";
+    }
     // <description> is HTML (RSS 2.0: "entity-encoded HTML is allowed"): the summary as one
     // escaped paragraph, then XML-escaped; after XML decoding the reader finds <p> and the
     // article's markup as text (&lt;script&gt;), never as elements.
@@ -282,6 +325,17 @@ std::string render_json_feed(std::string_view account, const std::vector<feed_en
     if (e.updated_at > 0) it["date_published"] = rfc3339(e.updated_at);
     if (!e.kicker.empty()) it["tags"] = json::array({e.kicker});
     if (!e.language.empty()) it["language"] = e.language;
+    if (!e.photos.empty()) {
+      it["image"] = photo_url(base, e.photos.front());
+      json att = json::array();
+      for (const auto& p : e.photos) {
+        json one{{"url", photo_url(base, p)}, {"mime_type", p.media_type()}};
+        if (p.bytes() > 0) one["size_in_bytes"] = p.bytes();
+        if (!p.caption().empty()) one["title"] = p.caption();
+        att.push_back(std::move(one));
+      }
+      it["attachments"] = std::move(att);
+    }
     items.push_back(std::move(it));
   }
   f["items"] = std::move(items);
@@ -310,6 +364,12 @@ std::string render_atom(std::string_view account, const std::vector<feed_entry>&
     x += "<updated>" + rfc3339(e.updated_at) + "</updated>\n";
     x += "<link rel=\"alternate\" type=\"text/html\" href=\"" + xml_escape(url) + "\"/>\n";
     if (!e.kicker.empty()) x += "<category term=\"" + xml_escape(e.kicker) + "\"/>\n";
+    for (const auto& p : e.photos) {
+      x += "<link rel=\"enclosure\" type=\"" + xml_escape(p.media_type()) + "\" length=\"" +
+           std::to_string(p.bytes()) + "\" href=\"" + xml_escape(photo_url(base, p)) + "\"";
+      if (!p.caption().empty()) x += " title=\"" + xml_escape(p.caption()) + "\"";
+      x += "/>\n";
+    }
     if (!e.summary.empty()) x += "<summary type=\"text\">" + xml_escape(e.summary) + "</summary>\n";
     if (const auto c = entry_content(e); !c.empty())
       x += "<content type=\"html\">" + xml_escape(c) + "</content>\n";

@@ -153,6 +153,13 @@ CREATE TABLE IF NOT EXISTS app_covers (
   created_at   INTEGER NOT NULL,
   PRIMARY KEY (app_id, image_sha256)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS app_images (
+  app_id       TEXT NOT NULL,
+  image_sha256 TEXT NOT NULL,
+  url          TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (app_id, image_sha256)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS account_apps (
   account TEXT PRIMARY KEY,
   app_id  TEXT NOT NULL,
@@ -299,6 +306,13 @@ CREATE TABLE IF NOT EXISTS app_covers (
   created_at   BIGINT NOT NULL,
   PRIMARY KEY (app_id, image_sha256)
 );
+CREATE TABLE IF NOT EXISTS app_images (
+  app_id       TEXT NOT NULL,
+  image_sha256 TEXT NOT NULL,
+  url          TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  PRIMARY KEY (app_id, image_sha256)
+);
 CREATE TABLE IF NOT EXISTS account_apps (
   account TEXT PRIMARY KEY,
   app_id  TEXT NOT NULL,
@@ -368,6 +382,8 @@ enum class q : std::size_t {
   app_cover,
   app_cover_upsert,
   app_cover_forget,
+  app_image,
+  app_image_upsert,
   account_app_get,
   account_app_upsert,
   drafts_waiting,
@@ -562,6 +578,11 @@ constexpr text_pair texts[] = {
      "ON CONFLICT (app_id, image_sha256) DO UPDATE SET media_id = excluded.media_id, url = excluded.url, "
      "created_at = excluded.created_at"},
     {q::app_cover_forget, "DELETE FROM app_covers WHERE app_id = $1 AND media_id = $2", {}},
+    {q::app_image, "SELECT url FROM app_images WHERE app_id = $1 AND image_sha256 = $2", {}},
+    {q::app_image_upsert,
+     "INSERT INTO app_images (app_id, image_sha256, url, created_at) VALUES ($1,$2,$3,$4) "
+     "ON CONFLICT (app_id, image_sha256) DO UPDATE SET url = excluded.url, created_at = excluded.created_at",
+     {}},
     {q::account_app_get, "SELECT app_id FROM account_apps WHERE account = $1", {}},
     {q::account_app_upsert,
      "INSERT INTO account_apps (account, app_id, seen_at) VALUES ($1,$2,$3) ON CONFLICT(account) DO UPDATE "
@@ -1205,6 +1226,19 @@ void state_store::store_app_cover(std::string_view app_id, std::string_view imag
 void state_store::forget_app_cover(std::string_view app_id, std::string_view media_id) {
   const std::lock_guard lock(impl_->mu);
   impl_->run(q::app_cover_forget, {app_id, media_id});
+}
+
+std::optional<std::string> state_store::app_image(std::string_view app_id, std::string_view image_sha256) {
+  const std::lock_guard lock(impl_->mu);
+  std::optional<std::string> out;
+  impl_->run(q::app_image, {app_id, image_sha256}, [&](const sql::row& r) { out = r.text(0); });
+  return out;
+}
+
+void state_store::store_app_image(std::string_view app_id, std::string_view image_sha256,
+                                  std::string_view url) {
+  const std::lock_guard lock(impl_->mu);
+  impl_->run(q::app_image_upsert, {app_id, image_sha256, url, now_s()});
 }
 
 std::optional<std::string> state_store::remember_app_id(std::string_view account, std::string_view app_id) {

@@ -156,6 +156,9 @@ TYPED_TEST_P(FeedStateContract, QuotaPausesCoversPerAppAndOperatorActionsPersist
     auto& s = *first;
     s.pause_quota({"cjrb", "freepublish/submit", 2000, 45009, "reach max api daily quota limit", 1000});
     s.store_app_cover("wx1", "sha", "MEDIA1", "http://mmbiz.qpic.cn/1");
+    EXPECT_FALSE(s.app_image("wx1", "photo-sha"));
+    s.store_app_image("wx1", "photo-sha", "http://mmbiz.qpic.cn/old");
+    s.store_app_image("wx1", "photo-sha", "http://mmbiz.qpic.cn/body");  // upsert: the last answer
     EXPECT_FALSE(s.remember_app_id("cjrb", "wx1"));
     s.log_action("quota reset", "cjrb", "clear_quota wx1 ok");
     s.count_calls("cjrb", "draft/add", "2026-12-07", 3, 1);
@@ -168,7 +171,9 @@ TYPED_TEST_P(FeedStateContract, QuotaPausesCoversPerAppAndOperatorActionsPersist
   EXPECT_EQ(p[0].api, "freepublish/submit");
   EXPECT_EQ(p[0].until_ms, 2000);
   EXPECT_EQ(s.app_cover("wx1", "sha"), "MEDIA1");
-  EXPECT_FALSE(s.app_cover("wx2", "sha"));  // a cover belongs to its AppID
+  EXPECT_FALSE(s.app_cover("wx2", "sha"));                                  // a cover belongs to its AppID
+  EXPECT_EQ(s.app_image("wx1", "photo-sha"), "http://mmbiz.qpic.cn/body");  // body images too (issue 18)
+  EXPECT_FALSE(s.app_image("wx2", "photo-sha"));
   s.forget_app_cover("wx1", "MEDIA1");
   EXPECT_FALSE(s.app_cover("wx1", "sha"));
   EXPECT_EQ(s.remember_app_id("cjrb", "wx2"), "wx1");

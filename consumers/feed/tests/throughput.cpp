@@ -2,11 +2,14 @@
 //
 //   feed_sink_throughput [--articles 8000] [--per-issue 8] [--batch 100] [--server-threads 2]
 //                        [--parallel 4] [--no-publish] [--durable] [--paragraphs 6] [--api URL]
+//                        [--photos 0]
 //
 // Starts the test server in-process, writes batches of envelopes (as the runner would, one
 // thread) and reports articles/s for the first pass (everything pushed) and for a replay of the
 // same batches (everything skipped by the state db). Each issue of `per-issue` articles becomes
-// one draft (draft/add + freepublish/submit).
+// one draft (draft/add + freepublish/submit). With `--photos N` each article carries N photos,
+// distinct real 800x600 JPEGs in a folder blob store: each is uploaded (media/uploadimg) and the
+// first becomes the article's cover (material/add_material) on the first pass, none on the replay.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -19,6 +22,7 @@
 
 #include "article_fixtures.hpp"
 #include "images.hpp"
+#include "syn/core/blob_store.hpp"
 #include "syn/core/sink.hpp"
 #include "syn/feed/feed_sink.hpp"
 #include "wechat_test_server.hpp"
@@ -27,7 +31,8 @@ namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
-  int articles = 8000, per_issue = 8, batch = 100, server_threads = 2, paragraphs = 6, parallel = 4;
+  int articles = 8000, per_issue = 8, batch = 100, server_threads = 2, paragraphs = 6, parallel = 4,
+      photos = 0;
   bool publish = true, durable = false;
   std::string api;  // an external test server; empty: in-process
   for (int i = 1; i < argc; ++i) {
@@ -44,6 +49,8 @@ int main(int argc, char** argv) {
       paragraphs = next();
     else if (!std::strcmp(argv[i], "--parallel"))
       parallel = next();
+    else if (!std::strcmp(argv[i], "--photos"))
+      photos = next();
     else if (!std::strcmp(argv[i], "--api") && i + 1 < argc)
       api = argv[++i];
     else if (!std::strcmp(argv[i], "--no-publish"))
@@ -83,6 +90,8 @@ int main(int argc, char** argv) {
   opt.parallel_groups = parallel;
   opt.batch_size =
       static_cast<std::size_t>(batch);  // as `consume feed`: issues split by a batch wait for the rest
+  std::shared_ptr<syn::blob::store> blobs = syn::blob::open_folder(dir / "blobs").value();
+  opt.blobs = blobs;
   syn::feed::feed_sink sink(cfg, opt);
 
   // Articles of realistic size: `paragraphs` paragraphs of ~180 characters.
@@ -98,6 +107,17 @@ int main(int argc, char** argv) {
       for (int k = 0; k < 6; ++k)
         t += "昌吉州坚持向新而生、创新驱动，牵牢新质生产力的“牛鼻子”，提升产业质效。";
       b->set_text(t);
+    }
+    for (int k = 0; k < photos; ++k) {  // distinct images: 800 + a few pixels wide
+      const auto jpeg =
+          syn::testing::make_test_jpeg(800 + static_cast<std::uint32_t>((n * photos + k) % 4096), 600);
+      const auto ref = blobs->put(jpeg).value();
+      auto* ph = a.add_photos();
+      ph->set_sha256(ref.sha256);
+      ph->set_bytes(ref.bytes);
+      ph->set_media_type("image/jpeg");
+      ph->set_after_block(static_cast<std::uint32_t>(k + 1));
+      ph->set_caption("图片说明" + std::to_string(k + 1));
     }
     all.push_back(std::move(a));
   }

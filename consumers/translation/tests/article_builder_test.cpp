@@ -188,5 +188,48 @@ TEST(TranslatedArticle, PrintedFieldsConvertedForTheZhHantEdition) {
   EXPECT_EQ(out.value().content_sha256(), contract::content_sha256(out.value()));
 }
 
+// Issue 18, item 6: photos travel with the translation unchanged (the claim check: same blob,
+// same type, size, dimensions, file name and position); only the caption is translated (and the
+// credit converted for the zh-Hant edition), and a photo without an image keeps its caption's place.
+TEST(TranslatedArticle, PhotosAreCarriedUnchangedWithCaptionsTranslated) {
+  Article src = test::sample_article();
+  ASSERT_EQ(src.photos_size(), 1);
+  auto* p = src.mutable_photos(0);
+  p->set_sha256(std::string(64, 'c'));
+  p->set_media_type("image/jpeg");
+  p->set_bytes(123456);
+  p->set_width(1600);
+  p->set_height(1067);
+  p->set_source_name("p1-mouse.jpg");
+  src.add_photos()->set_caption("只有图说，没有图片");  // caption only
+  src.set_content_sha256(contract::content_sha256(src));
+  auto jobs = build_jobs(src, test::opencc_config(), test::fixed_now());
+  ASSERT_TRUE(jobs);
+  auto engine = opencc_engine::open(config::opencc_variant::s2t);
+  ASSERT_TRUE(engine) << engine.error().message();
+  auto texts = engine.value()->translate(jobs.value().front());
+  ASSERT_TRUE(texts);
+  auto out = build_translated_article(src, jobs.value().front(), texts.value(), test::fixed_now());
+  ASSERT_TRUE(out) << out.error().message();
+  ASSERT_TRUE(convert_printed_fields(out.value(), *engine.value()));
+  const Article& t = out.value();
+  ASSERT_EQ(t.photos_size(), 2);
+  for (int i = 0; i < 2; ++i) {
+    const auto& a = src.photos(i);
+    const auto& b = t.photos(i);
+    EXPECT_EQ(b.sha256(), a.sha256());
+    EXPECT_EQ(b.media_type(), a.media_type());
+    EXPECT_EQ(b.bytes(), a.bytes());
+    EXPECT_EQ(b.width(), a.width());
+    EXPECT_EQ(b.height(), a.height());
+    EXPECT_EQ(b.source_name(), a.source_name());
+    EXPECT_EQ(b.after_block(), a.after_block());
+  }
+  EXPECT_EQ(t.photos(0).caption(), "工人在生產線上組裝鼠標");
+  EXPECT_EQ(t.photos(0).credit(), "本報記者 楊鶴");
+  EXPECT_EQ(t.photos(1).caption(), "只有圖說，沒有圖片");
+  EXPECT_TRUE(t.photos(1).sha256().empty());
+}
+
 }  // namespace
 }  // namespace syn::translation

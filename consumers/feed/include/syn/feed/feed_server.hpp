@@ -7,6 +7,8 @@
 ///   GET /feeds/<account>.json  the same as JSON Feed 1.1 (items with content_html)
 ///   GET /feeds/<account>.atom  the same as Atom (entries with html content)
 ///   GET /articles/<id>         the article page as a reader sees it (ETag: hash and revision)
+///   GET /photos/<sha256>[?w=N] a photo from the blob store, or its variant N wide (photo_widths);
+///                              `immutable`, ETag the sha256 (304 on If-None-Match)
 ///   GET /healthz, /readyz
 ///
 /// The handler is thread-safe (the state store serialises its queries).
@@ -22,6 +24,10 @@
 
 #include "syn/core/config.hpp"
 #include "syn/core/http_server.hpp"
+
+namespace syn::blob {
+class store;
+}
 
 namespace syn::feed {
 
@@ -53,6 +59,8 @@ struct feed_server_options {
   /// forget them (nonce_journal.hpp); empty: in memory only. make_feed_handler throws
   /// std::runtime_error naming the file when it cannot be opened.
   std::filesystem::path callback_nonce_file;
+  /// The blob store the photos are served from (config `blobs`); null: `/photos/` is 404.
+  std::shared_ptr<blob::store> blobs;
   /// Unix seconds now (tests set it); empty = the system clock.
   std::function<std::int64_t()> now;
 };

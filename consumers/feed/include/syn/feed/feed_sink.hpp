@@ -45,6 +45,10 @@
 #include "syn/core/sink.hpp"
 #include "syn/feed/composer.hpp"
 
+namespace syn::blob {
+class store;
+}
+
 namespace syn::feed {
 
 namespace wechat {
@@ -80,6 +84,10 @@ struct feed_sink_options {
   /// the rest of the issue from the next batch, or, if no more of it comes, after `hold_grace`.
   std::size_t batch_size = 0;
   std::chrono::milliseconds hold_grace{2000};
+  /// Where the photos' bytes are (config `blobs`, syn::blob::open): body images are uploaded
+  /// with media/uploadimg and the lead photo becomes the article's cover (docs/FEED.md
+  /// "Photos"). Null: photos are shown as their captions and every article takes the account cover.
+  std::shared_ptr<blob::store> blobs;
   /// Replaces the WeChat client (tests); null: one built from the config.
   std::shared_ptr<wechat::client> client;
   /// A held article (its record's offset already committed) that fails permanently cannot be

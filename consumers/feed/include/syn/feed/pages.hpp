@@ -2,6 +2,7 @@
 /// The pages of the feed server: an article as a reader sees it, an account's feed as HTML, RSS
 /// 2.0, JSON Feed 1.1 and Atom. Pure functions; every text is escaped; no script.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,11 +12,17 @@
 
 namespace syn::feed {
 
+/// The widths of the down-scaled variants of a photo the feed server makes (`/photos/<sha256>?w=N`)
+/// and the pages offer in `srcset`; a variant at least as wide as the photo is not offered.
+inline constexpr std::uint32_t photo_widths[] = {480, 960};
+
 /// A complete HTML document for `a`: kicker, headline, sub-headline, byline, dateline, blocks
 /// (paragraphs, sub-heads, the editor's note set apart, quotes, lists), photos with captions and
 /// credits, the jump line, and the issue it comes from.
 [[nodiscard]] std::string render_article_page(const syndication::v1::Article& a, int revision = 1);
 
+/// `<base>/photos/<sha256>`: where the feed server serves a photo.
+[[nodiscard]] std::string photo_url(std::string_view public_base_url, const syndication::v1::Photo& p);
 /// The HTML list of `account`'s feed; links are relative to `public_base_url`.
 [[nodiscard]] std::string render_feed_page(std::string_view account, const std::vector<feed_entry>& entries,
                                            std::string_view public_base_url);

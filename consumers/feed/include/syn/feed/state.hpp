@@ -85,6 +85,9 @@ struct feed_entry {
   /// The article body as an HTML fragment (text escaped, no script): filled by the feed server for
   /// JSON Feed and Atom, empty from feed().
   std::string content_html;
+  /// The article's photos that have an image (sha256 set), in order: filled by the feed server for
+  /// RSS enclosures, Atom enclosure links and JSON Feed `image`/`attachments`; empty from feed().
+  std::vector<syndication::v1::Photo> photos;
 };
 
 /// A stored article page.
@@ -278,6 +281,10 @@ class state_store {
                        std::string_view url);
   /// Forgets a cover WeChat no longer knows (40007): the next push uploads it again.
   void forget_app_cover(std::string_view app_id, std::string_view media_id);
+  /// Body images per (AppID, photo sha256): the URL media/uploadimg answered, so a photo is
+  /// uploaded once per AppID (replays and restarts reuse it; the sha256 is the stored photo's).
+  [[nodiscard]] std::optional<std::string> app_image(std::string_view app_id, std::string_view image_sha256);
+  void store_app_image(std::string_view app_id, std::string_view image_sha256, std::string_view url);
   /// Records `app_id` as the account's AppID; returns the previous one when it was different.
   std::optional<std::string> remember_app_id(std::string_view account, std::string_view app_id);
 
