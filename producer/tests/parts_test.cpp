@@ -332,4 +332,73 @@ TEST(Splitter, ANameAfterASentenceMidParagraphIsText) {
   EXPECT_NE(a.blocks(0).text().find("李明说这项规定"), std::string::npos) << a.blocks(0).text();
 }
 
+syn::producer::split_result split_page(const std::string& page) {
+  syn::producer::split_options o;
+  o.source_name = "t.txt";
+  o.paper_code = "bjrb";
+  return syn::producer::split_issue(page, o);
+}
+
+TEST(Splitter, AQuotedQuestionIsATitleLine) {
+  // `“…吗?”` over a second title line: overline and headline, not a paragraph of its own.
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "“家门口的公园还能建起来吗?”\n"
+      "记者探访城东三处待建绿地\n"
+      "□ 本报记者 王明\n"
+      "　　城东三处绿地去年列入计划,至今仍是空地。附近居民多次询问进展。\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  EXPECT_EQ(r.articles[0].kicker(), "“家门口的公园还能建起来吗?”");
+  EXPECT_EQ(r.articles[0].headline(), "记者探访城东三处待建绿地");
+  EXPECT_EQ(r.articles[0].blocks_size(), 1);
+}
+
+TEST(Splitter, AMarkedParagraphDoesNotContinueAnOpenOne) {
+  // Summary points under a title end without a full stop; the next point starts a paragraph.
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "城东绿地建设调查\n"
+      "　　● 三处绿地列入计划一年仍未动工。周边居民多次询问进展,盼望家门口的公园早日建成\n"
+      "　　● 有关部门表示资金已经落实。设计方案正在公示,将在今年夏天开工,年底前完成种植\n"
+      "□ 本报记者 王明\n"
+      "　　城东三处绿地去年列入计划,至今仍是空地。\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  const auto& a = r.articles[0];
+  ASSERT_EQ(a.blocks_size(), 3) << a.DebugString();
+  EXPECT_EQ(a.blocks(0).text(),
+            "三处绿地列入计划一年仍未动工。周边居民多次询问进展,盼望家门口的公园早日建成");
+  EXPECT_EQ(a.blocks(1).text(), "有关部门表示资金已经落实。设计方案正在公示,将在今年夏天开工,年底前完成种植");
+}
+
+TEST(Splitter, RoleWordsWrappedOntoTheCaptionGoToTheCredit) {
+  // `…作业。新华社记` / `者 王明摄`: the credit is the agency reporter's, the caption ends at `。`.
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "工人在城东绿地种植树苗\n"
+      "　　城东三处绿地今春开工,计划种植乔木两千\n"
+      "株。图为3月11日,工人在绿地种植树苗。新华社记\n"
+      "者 王明摄\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  const auto& a = r.articles[0];
+  ASSERT_EQ(a.photos_size(), 1) << a.DebugString();
+  EXPECT_EQ(a.photos(0).credit(), "新华社记者 王明");
+  EXPECT_EQ(a.photos(0).caption(),
+            "城东三处绿地今春开工,计划种植乔木两千株。图为3月11日,工人在绿地种植树苗。");
+  ASSERT_EQ(a.contributors_size(), 1);
+  EXPECT_EQ(a.contributors(0).role(), syndication::v1::Contributor::PHOTOGRAPHER);
+}
+
+TEST(Splitter, ASpokenLineUnderTheBylineIsAParagraph) {
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "城东绿地建设调查\n"
+      "□ 本报记者 王明\n"
+      "　　“公园什么时候能建好啊!”\n"
+      "　　住在城东的李大爷每天都要到空地旁看一看。他说,盼了一年多了。\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  const auto& a = r.articles[0];
+  ASSERT_EQ(a.blocks_size(), 2) << a.DebugString();
+  EXPECT_EQ(a.blocks(0).kind(), syndication::v1::Block::PARAGRAPH);
+}
+
 }  // namespace

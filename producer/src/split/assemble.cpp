@@ -61,6 +61,39 @@ bool unbalanced(std::string_view t) noexcept {
   return quotes > 0 || brackets > 0 || ascii_quotes % 2 != 0;
 }
 
+bool is_closer(char32_t c) noexcept {
+  return c == U'”' || c == U'’' || c == U'」' || c == U'』' || c == U'）' || c == U')' || c == U'"' ||
+         c == U'》';
+}
+
+/// Only closing quotes and brackets: a question quoted as a title (`“…怎么这么费劲?”`) ends with it.
+bool only_closers(std::string_view rest) noexcept {
+  for (std::size_t i = 0; i < rest.size();) {
+    if (!is_closer(next_cp(rest, i))) return false;
+  }
+  return true;
+}
+
+/// `t` less the closing quotes and brackets at its end.
+std::string_view trim_closers(std::string_view t) noexcept {
+  std::size_t e = t.size();
+  while (e > 0) {
+    std::size_t k = e;
+    if (!is_closer(prev_cp(t, k))) break;
+    e = k;
+  }
+  return t.substr(0, e);
+}
+
+/// A whole quotation ending a sentence inside its quotes (`“看个电视怎么这么麻烦!”`): speech.
+bool is_quoted_sentence(std::string_view t) noexcept {
+  const char32_t first = first_cp(t);
+  if (first != U'“' && first != U'「') return false;
+  const std::string_view inner = trim_closers(t);
+  if (inner.size() == t.size()) return false;
+  return ends_sentence(last_cp(inner));
+}
+
 bool is_heading(const chunk& c) {
   if (c.kind != chunk_kind::text || c.text.empty()) return false;
   // Shape is judged on the words: `<script>alert(1);</script>` in a headline is neither length
@@ -82,7 +115,7 @@ bool is_heading(const chunk& c) {
       case U'！':
       case U'?':
       case U'!':
-        if (i < t.size()) return false;
+        if (!only_closers(t.substr(i))) return false;
         break;
       case U'，':
       case U',':
@@ -92,7 +125,7 @@ bool is_heading(const chunk& c) {
         break;
     }
   }
-  const char32_t last = last_cp(t);
+  const char32_t last = last_cp(trim_closers(t));
   switch (last) {
     case U'；':
     case U';':
@@ -420,6 +453,11 @@ class assembler {
       start(c).set_headline(h);
       return;
     }
+    if (!a->headline().empty() && is_quoted_sentence(c.text) && lexicon_active("fazhi-ribao")) {
+      // `“看个电视怎么这么麻烦!”` under the byline: someone speaking, the first paragraph.
+      finish_paragraph(*a, c.text, Block::PARAGRAPH, false);
+      return;
+    }
     add_block(*a, Block::SUBHEAD, h);
   }
 
@@ -427,8 +465,9 @@ class assembler {
     Article* a = cur();
     const bool dateline_start = c.lead;
     // The second half of a paragraph cut by a blank line (or by a dropped-in caption).
+    // (A paragraph opened by an item marker, `● 网络电视…`, is never the rest of the one before.)
     if (a != nullptr && st_.open_paragraph && !dateline_start &&
-        !(is_heading(c) && new_article_follows(i_))) {
+        !(c.marked && lexicon_active("issue fazhi-ribao")) && !(is_heading(c) && new_article_follows(i_))) {
       Block* last = a->mutable_blocks(a->blocks_size() - 1);
       std::string text = *last->mutable_text();
       append_joined(text, c.text);
