@@ -401,4 +401,19 @@ TEST(Splitter, ASpokenLineUnderTheBylineIsAParagraph) {
   EXPECT_EQ(a.blocks(0).kind(), syndication::v1::Block::PARAGRAPH);
 }
 
+TEST(Splitter, AnAuthorLineWithAPublicationStampIsAByline) {
+  // `作者:X 《…报》( date page)`: an e-paper's author line; the stamp after it names no one.
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "城东绿地建设调查\n"
+      "作者:王明 《北疆日报》( 2024年03月12日 05版)\n"
+      "　　城东三处绿地去年列入计划,至今仍是空地。附近居民多次询问进展。\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  const auto& a = r.articles[0];
+  EXPECT_EQ(a.subheadline(), "");
+  ASSERT_EQ(a.contributors_size(), 1) << a.DebugString();
+  EXPECT_EQ(a.contributors(0).name(), "王明");
+  EXPECT_EQ(a.contributors(0).role(), syndication::v1::Contributor::REPORTER);
+}
+
 }  // namespace

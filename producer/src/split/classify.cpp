@@ -439,6 +439,28 @@ constexpr std::size_t max_stacked_heading = 30;
 /// Longest chunk that can be anything but text (a caption with its credit).
 constexpr std::size_t max_short_chunk = 200;
 
+/// `line` less an e-paper's publication stamp at its end, `《光明日报》( 2012年10月27日 06版)`: a paper's
+/// name in `《》`, then in brackets its date or page. (光明日报 prints it after the author line.)
+std::string_view without_stamp(std::string_view line) noexcept {
+  line = trim(line);
+  if (!lexicon_active("guangming-ribao") || line.empty()) return line;
+  std::size_t e = line.size();
+  if (!is_bracket_close(prev_cp(line, e))) return line;
+  const std::size_t open = line.rfind("《");
+  if (open == std::string_view::npos || open == 0) return line;
+  const std::size_t close = line.find("》", open);
+  if (close == std::string_view::npos) return line;
+  const std::string_view name = line.substr(open + std::string_view("《").size(), close - open - 3);
+  if (!ends_in_paper_name(name)) return line;
+  std::size_t i = close + std::string_view("》").size();
+  while (i < line.size() && line[i] == ' ') ++i;
+  std::size_t k = i;
+  if (k >= line.size() || !is_bracket_open(next_cp(line, k))) return line;
+  const std::string_view inside = line.substr(k, e - k);
+  if (inside.find("版") == std::string_view::npos && inside.find("年") == std::string_view::npos) return line;
+  return trim(line.substr(0, open));
+}
+
 /// Lines that stand alone: never part of a wrapped paragraph, before or after.
 bool is_standalone(std::string_view line) {
   line = trim(line);
@@ -455,6 +477,7 @@ bool is_standalone(std::string_view line) {
   return kicker_text(line) || is_editor_label(line) || is_briefs_label(line) || find_jump(line, true) ||
          is_furniture(line) || is_source_credit(line) || find_credit(line) ||
          parse_people(unmarked, Contributor::REPORTER, true) ||
+         parse_people(strip_marker(without_stamp(line)), Contributor::REPORTER, true) ||
          parse_people(strip_brackets(unmarked), Contributor::REPORTER, true);
 }
 
@@ -1247,16 +1270,18 @@ void classify_chunks(std::vector<chunk>& chunks) {
     }
     bool marked = false;
     const std::string_view unmarked = strip_marker(raw, &marked);
-    if (auto people = parse_people(unmarked, Contributor::REPORTER, true)) {
+    auto people = parse_people(unmarked, Contributor::REPORTER, true);
+    if (!people) people = parse_people(strip_marker(without_stamp(raw)), Contributor::REPORTER, true);
+    if (people) {
       c.kind = chunk_kind::byline;
       c.people = std::move(*people);
       continue;
     }
     const std::string_view inner = strip_brackets(unmarked);
     if (inner.size() != unmarked.size()) {
-      if (auto people = parse_people(inner, Contributor::REPORTER, true)) {
+      if (auto listed = parse_people(inner, Contributor::REPORTER, true)) {
         c.kind = chunk_kind::attribution;
-        c.people = std::move(*people);
+        c.people = std::move(*listed);
         continue;
       }
     }

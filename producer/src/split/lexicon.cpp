@@ -57,7 +57,7 @@ constexpr std::array<role_word, 53> roles{{
     {"图／", Contributor::PHOTOGRAPHER, false, "base"},
     {"撰文", Contributor::REPORTER, false, "base"},
     {"供图", Contributor::PHOTOGRAPHER, false, "base"},
-    {"作者", Contributor::REPORTER, false, "bozhou-wanbao"},
+    {"作者", Contributor::REPORTER, false, "bozhou-wanbao guangming-ribao"},
     {"策划", Contributor::OTHER, false, "dazhong-ribao"},
     {"主持人", Contributor::OTHER, false, "issue"},
     {"整理", Contributor::REPORTER, false, "issue"},
