@@ -416,4 +416,45 @@ TEST(Splitter, AnAuthorLineWithAPublicationStampIsAByline) {
   EXPECT_EQ(a.contributors(0).role(), syndication::v1::Contributor::REPORTER);
 }
 
+TEST(PageLabel, SectionLetterInsideDiBan) {
+  EXPECT_EQ(d::page_label_at("第B0012版:人文·影像", 0), 12U);
+  EXPECT_EQ(d::page_label_at("第A08版:我的2020", 0), 8U);
+  EXPECT_EQ(d::page_label_at("第06版 经济", 0), 6U);
+  EXPECT_EQ(d::page_label_at("A03", 0), 3U);
+  // Not labels: a capital with four digits outside 第…版, 第 and a letter without 版.
+  EXPECT_EQ(d::page_label_at("B0012", 0), 0U);
+  EXPECT_EQ(d::page_label_at("第B12", 0), 0U);
+  EXPECT_TRUE(d::is_furniture("第B0012版:人文·影像"));
+}
+
+TEST(People, ARoleLabelledWithAColonIsWhatTheyDid) {
+  // `摄影:本报记者 X`: X photographed; 本报记者 is their title, not a second contribution.
+  const auto p =
+      d::parse_people("本版摄影:本报记者 裘志伟 本版文字:本报记者 陆芳", Contributor::REPORTER, true);
+  ASSERT_TRUE(p.has_value());
+  ASSERT_EQ(p->size(), 2U);
+  EXPECT_EQ((*p)[0].name, "裘志伟");
+  EXPECT_EQ((*p)[0].role, Contributor::PHOTOGRAPHER);
+  EXPECT_EQ((*p)[1].name, "陆芳");
+  EXPECT_EQ((*p)[1].role, Contributor::REPORTER);
+  // Without a colon the second role word still adds: `文/图 本报记者 X` wrote and photographed.
+  const auto q = d::parse_people("文/图 本报记者 王磊", Contributor::REPORTER, true);
+  ASSERT_TRUE(q.has_value());
+  EXPECT_EQ(q->size(), 2U);
+}
+
+TEST(Splitter, ALoneClosingTitleMarkIsNoKicker) {
+  // `…作为从《钱江晚报` / `》创刊时…`: the wrap cut a book title; the line goes on the paragraph.
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "城东绿地今春开工\n"
+      "□ 本报记者 王明\n"
+      "　　城东三处绿地去年列入计划。此事曾见于《北疆日报\n"
+      "》的报道,附近居民多次询问进展,有关部门表示今春开工。\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  EXPECT_EQ(r.articles[0].kicker(), "");
+  ASSERT_EQ(r.articles[0].blocks_size(), 1);
+  EXPECT_NE(r.articles[0].blocks(0).text().find("《北疆日报》的报道"), std::string::npos);
+}
+
 }  // namespace

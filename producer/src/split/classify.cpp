@@ -209,6 +209,9 @@ std::optional<std::string_view> kicker_text(std::string_view line) noexcept {
     i = j;
   }
   std::string_view rest;
+  // A lone `》` glued to the text is the end of a book title the column wrap cut off (`《钱江晚报` /
+  // `》创刊时…`), not an arrow; the arrow is doubled (`》》`) or set off by a space.
+  if (arrow && i == std::string_view("》").size() && starts_with(line, "》")) arrow = false;
   if (arrow) {
     rest = trim(line.substr(i));
   } else if (starts_with(line, "【") && ends_with(line, "】")) {
@@ -498,14 +501,15 @@ std::uint32_t page_label_at(std::string_view s, std::size_t i, std::size_t* end)
     k += std::string_view("第").size();
     di = true;
   }
+  // A section letter, also inside `第…版` (`第A08版`, `第B0012版`: zero-padded to four digits there).
   bool letter = false;
-  if (!di && k < s.size() && s[k] >= 'A' && s[k] <= 'Z') {
+  if (k < s.size() && s[k] >= 'A' && s[k] <= 'Z') {
     ++k;
     letter = true;
   }
   long page = 0;
   std::size_t digits = 0;
-  while (k < s.size() && digits < 3) {
+  while (k < s.size() && digits < (di ? 4U : 3U)) {
     std::size_t m = k;
     const int d = digit_value(next_cp(s, m));
     if (d < 0) break;
@@ -513,9 +517,10 @@ std::uint32_t page_label_at(std::string_view s, std::size_t i, std::size_t* end)
     k = m;
     ++digits;
   }
-  if (digits == 0 || page == 0 || (letter && digits > 2)) return 0;
+  if (digits == 0 || page == 0 || (letter && !di && digits > 2)) return 0;
   const bool ban = starts_with(s.substr(k), "版");
   if (ban) k += std::string_view("版").size();
+  if (di && !ban) return 0;
   if (!ban && !letter) return 0;  // `3` alone is a number, `第3` no label
   if (k < s.size()) {
     std::size_t m = k;
@@ -591,6 +596,7 @@ std::optional<std::vector<person>> parse_people(std::string_view s, role_t defau
   bool names_since_role = true;
   bool had_role = false;
   bool outlet_before_role = false;
+  bool labelled = false;  // the last role word was followed by a colon
   std::string print;
   auto flush = [&] {
     for (auto& name : merge_names(pieces)) {
@@ -618,13 +624,21 @@ std::optional<std::vector<person>> parse_people(std::string_view s, role_t defau
     std::size_t word_end = 0;
     if (const role_word* w = role_at(s, i, &word_end)) {
       if (!flush()) return std::nullopt;
-      // `文/图 本报记者 X`: the second role word adds to the first instead of replacing it.
+      // `文/图 本报记者 X`: the second role word adds to the first instead of replacing it; after a
+      // role labelled with a colon (`摄影:本报记者 X`, `本版文字:本报记者 Y`) the second is the
+      // person's title, not what they did.
       if (!names_since_role && had_role) {
-        roles.push_back(w->primary);
+        if (!labelled) {
+          roles.push_back(w->primary);
+          if (w->also_photographer) roles.push_back(Contributor::PHOTOGRAPHER);
+        }
       } else {
         roles.assign(1, w->primary);
+        if (w->also_photographer) roles.push_back(Contributor::PHOTOGRAPHER);
       }
-      if (w->also_photographer) roles.push_back(Contributor::PHOTOGRAPHER);
+      std::size_t after = word_end;
+      while (after < s.size() && s[after] == ' ') ++after;
+      labelled = starts_with(s.substr(after), ":") || starts_with(s.substr(after), "：");
       had_role = true;
       names_since_role = false;
       if (!print.empty() && !outlet_before_role) print += ' ';
