@@ -457,4 +457,30 @@ TEST(Splitter, ALoneClosingTitleMarkIsNoKicker) {
   EXPECT_NE(r.articles[0].blocks(0).text().find("《北疆日报》的报道"), std::string::npos);
 }
 
+TEST(People, ARoleAfterTheNamesIsWhatTheyDid) {
+  // `（福州晚报记者 陈木易 文/摄）`: the reporter also took the photos.
+  const auto p = d::parse_people("福州晚报记者 陈木易 文/摄", Contributor::REPORTER, true);
+  ASSERT_TRUE(p.has_value());
+  ASSERT_EQ(p->size(), 2U);
+  EXPECT_EQ((*p)[0].role, Contributor::REPORTER);
+  EXPECT_EQ((*p)[1].name, "陈木易");
+  EXPECT_EQ((*p)[1].role, Contributor::PHOTOGRAPHER);
+}
+
+TEST(Splitter, AShortSentenceBetweenHeadlineAndDatelineIsACaption) {
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "城东绿地今春开工 计划种植乔木两千株\n\n"
+      "工人在城东绿地种植树苗。\n\n"
+      "　　北疆网3月12日讯(北疆日报记者 王明)城东三处绿地去年列入计划,至今仍是空地。今春开工后,"
+      "计划种植乔木两千株,年底前完成。\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  const auto& a = r.articles[0];
+  ASSERT_EQ(a.photos_size(), 1) << a.DebugString();
+  EXPECT_EQ(a.photos(0).caption(), "工人在城东绿地种植树苗。");
+  EXPECT_EQ(a.photos(0).credit(), "");
+  EXPECT_EQ(a.dateline(), "北疆网3月12日讯");
+  ASSERT_EQ(a.blocks_size(), 1);
+}
+
 }  // namespace

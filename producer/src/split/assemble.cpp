@@ -19,6 +19,8 @@ constexpr std::size_t max_question_heading = 24;
 /// short: `创新驱动`) but the headline of an article without byline, or, if it has a clause
 /// break, the first half of a paragraph cut by a blank line.
 constexpr std::size_t max_subhead = 18;
+/// Longest caption printed without a credit between a headline and its dateline lead.
+constexpr std::size_t max_caption_guess = 40;
 /// How far the assembler looks ahead for a byline or dateline.
 constexpr std::size_t max_lookahead = 6;
 
@@ -241,6 +243,17 @@ class assembler {
 
   Article* cur() { return drafts_.empty() ? nullptr : &drafts_.back().article; }
   static bool has_body(const Article& a) { return a.blocks_size() > 0; }
+  /// A headline over one short sentence and nothing else (no byline, dateline or photo): when a
+  /// dateline lead follows, that sentence is a caption without credit (福州晚报 only).
+  static bool caption_under_headline(const Article& a) {
+    if (a.headline().empty() || a.blocks_size() != 1 || a.photos_size() != 0 || has_byline(a) ||
+        !a.dateline().empty() || !lexicon_active("fuzhou-wanbao")) {
+      return false;
+    }
+    const std::string& t = a.blocks(0).text();
+    return visible_length(t, max_caption_guess + 1) <= max_caption_guess && ends_sentence(last_cp(t)) &&
+           t.find("。") == t.rfind("。");
+  }
   /// Contributors other than photographers (who may come from a photo above the title).
   static bool has_byline(const Article& a) {
     for (const auto& c : a.contributors()) {
@@ -507,6 +520,14 @@ class assembler {
     std::string text = c.text;
     if (dateline_start) {
       const auto d = parse_dateline(c.raw);
+      if (a != nullptr && caption_under_headline(*a)) {
+        // `福州晚报记者(右)走访高新区水西林村。` between the headline and the dateline: a photo's caption
+        // printed without a credit, not the article's text.
+        syndication::v1::Photo p;
+        p.set_caption(a->blocks(0).text());
+        a->clear_blocks();
+        *a->add_photos() = std::move(p);
+      }
       if (a == nullptr || has_body(*a) || st_.closed || !a->dateline().empty()) a = &start(c);
       a->set_dateline(d->text);
       a->set_dateline_lead(d->own_paper);

@@ -598,7 +598,9 @@ std::optional<std::vector<person>> parse_people(std::string_view s, role_t defau
   bool outlet_before_role = false;
   bool labelled = false;  // the last role word was followed by a colon
   std::string print;
+  std::size_t group_start = 0;  // where the names of the last group start in `out`
   auto flush = [&] {
+    if (!pieces.empty()) group_start = out.size();
     for (auto& name : merge_names(pieces)) {
       if (!valid_name(name)) return false;
       for (const role_t r : roles) out.push_back({name, r});
@@ -691,6 +693,13 @@ std::optional<std::vector<person>> parse_people(std::string_view s, role_t defau
   }
   if (!flush()) return std::nullopt;
   if (out.empty() || (require_role && !had_role)) return std::nullopt;
+  // A role word after the names (`记者 陈木易 文/摄`): what they did, added to the names before it.
+  if (!names_since_role && group_start < out.size()) {
+    const std::size_t group_end = out.size();
+    for (std::size_t g = group_start; g < group_end; ++g) {
+      for (const role_t r : roles) out.push_back({out[g].name, r});
+    }
+  }
   // Roles are distinct per name; dedupe identical pairs (`文/图 本报记者 X` lists X once each).
   std::vector<person> unique;
   for (auto& p : out) {
