@@ -446,7 +446,8 @@ constexpr std::size_t max_short_chunk = 200;
 /// name in `《》`, then in brackets its date or page. (光明日报 prints it after the author line.)
 std::string_view without_stamp(std::string_view line) noexcept {
   line = trim(line);
-  if (!lexicon_active("guangming-ribao") || line.empty()) return line;
+  if (line.empty() || line.find("》") == std::string_view::npos || !lexicon_active("guangming-ribao"))
+    return line;
   std::size_t e = line.size();
   if (!is_bracket_close(prev_cp(line, e))) return line;
   const std::size_t open = line.rfind("《");
@@ -480,7 +481,8 @@ bool is_standalone(std::string_view line) {
   return kicker_text(line) || is_editor_label(line) || is_briefs_label(line) || find_jump(line, true) ||
          is_furniture(line) || is_source_credit(line) || find_credit(line) ||
          parse_people(unmarked, Contributor::REPORTER, true) ||
-         parse_people(strip_marker(without_stamp(line)), Contributor::REPORTER, true) ||
+         (without_stamp(line).size() != line.size() &&
+          parse_people(strip_marker(without_stamp(line)), Contributor::REPORTER, true)) ||
          parse_people(strip_brackets(unmarked), Contributor::REPORTER, true);
 }
 
@@ -1294,7 +1296,9 @@ void classify_chunks(std::vector<chunk>& chunks) {
     bool marked = false;
     const std::string_view unmarked = strip_marker(raw, &marked);
     auto people = parse_people(unmarked, Contributor::REPORTER, true);
-    if (!people) people = parse_people(strip_marker(without_stamp(raw)), Contributor::REPORTER, true);
+    if (const std::string_view bare = without_stamp(raw); !people && bare.size() != trim(raw).size()) {
+      people = parse_people(strip_marker(bare), Contributor::REPORTER, true);
+    }
     if (people) {
       c.kind = chunk_kind::byline;
       c.people = std::move(*people);
