@@ -590,6 +590,29 @@ std::string_view strip_marker(std::string_view s, bool* had_marker) noexcept {
   return s;
 }
 
+namespace {
+
+/// Gives the people from `from` on each of `roles` too.
+void add_roles(std::vector<person>& out, std::size_t from, const std::vector<role_t>& roles) {
+  const std::size_t end = out.size();
+  for (std::size_t g = from; g < end; ++g) {
+    for (const role_t r : roles) out.push_back({out[g].name, r});
+  }
+}
+
+/// Roles are distinct per name: identical pairs once (`文/图 本报记者 X` lists X once each).
+std::vector<person> distinct(std::vector<person> out) {
+  std::vector<person> unique;
+  for (auto& p : out) {
+    bool seen = false;
+    for (const auto& q : unique) seen = seen || q == p;
+    if (!seen) unique.push_back(std::move(p));
+  }
+  return unique;
+}
+
+}  // namespace
+
 std::optional<std::vector<person>> parse_people(std::string_view s, role_t default_role, bool require_role,
                                                 std::string* printed) {
   std::vector<person> out;
@@ -696,21 +719,9 @@ std::optional<std::vector<person>> parse_people(std::string_view s, role_t defau
   if (!flush()) return std::nullopt;
   if (out.empty() || (require_role && !had_role)) return std::nullopt;
   // A role word after the names (`记者 陈木易 文/摄`): what they did, added to the names before it.
-  if (!names_since_role && group_start < out.size()) {
-    const std::size_t group_end = out.size();
-    for (std::size_t g = group_start; g < group_end; ++g) {
-      for (const role_t r : roles) out.push_back({out[g].name, r});
-    }
-  }
-  // Roles are distinct per name; dedupe identical pairs (`文/图 本报记者 X` lists X once each).
-  std::vector<person> unique;
-  for (auto& p : out) {
-    bool seen = false;
-    for (const auto& q : unique) seen = seen || q == p;
-    if (!seen) unique.push_back(std::move(p));
-  }
+  if (!names_since_role) add_roles(out, group_start, roles);
   if (printed != nullptr) *printed = std::string(trim(print));
-  return unique;
+  return distinct(std::move(out));
 }
 
 namespace {
