@@ -1,6 +1,7 @@
 #include "corpus_score.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,11 @@
 #include <sstream>
 #include <stdexcept>
 #include <utility>
+
+#include "split/decode.hpp"
+#include "split/lexicon.hpp"
+#include "split/masthead.hpp"
+#include "split/repair.hpp"
 
 namespace syn::producer::corpus {
 
@@ -380,6 +386,104 @@ score run_page(const page& p) {
   } catch (const split_error& e) {
     return score_page(truth, nullptr, e.what());
   }
+}
+
+std::vector<detail::chunk_label> gold_labels(const std::vector<detail::chunk>& chunks,
+                                             const std::string& truth_json) {
+  using detail::chunk_label;
+  const auto truth = nlohmann::json::parse(truth_json);
+  std::vector<std::string> titles;
+  std::set<std::string> subheads;
+  for (const auto& a : truth.value("articles", nlohmann::json::array())) {
+    for (const char* key : {"kicker", "headline", "subheadline"}) {
+      const std::string t = normalise(a.value(key, std::string()));
+      if (!t.empty()) titles.push_back(t);
+    }
+    for (const auto& h : a.value("subheads", nlohmann::json::array()))
+      subheads.insert(normalise(h.get<std::string>()));
+  }
+  std::vector<chunk_label> labels(chunks.size(), chunk_label::other);
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    const auto& c = chunks[i];
+    labels[i] = detail::observed_label(c);
+    if (c.kind != detail::chunk_kind::text) continue;
+    std::string t = normalise(c.text);
+    while (t.starts_with("—")) t.erase(0, std::string_view("—").size());
+    labels[i] = chunk_label::body;
+    if (subheads.count(t) != 0) {
+      labels[i] = chunk_label::subhead;
+      continue;
+    }
+    for (const auto& title : titles) {
+      // Title lines printed as two chunks (a question sub-title over two lines) are parts of one.
+      if (title == t || (t.size() >= 12 && title.find(t) != std::string::npos)) {
+        labels[i] = chunk_label::title;
+        break;
+      }
+    }
+  }
+  return labels;
+}
+
+namespace {
+
+/// A page chunked as the splitter chunks it, up to the assembler.
+std::vector<detail::chunk> page_chunks(const page& p) {
+  const std::string source = p.paper + "/" + p.name + ".txt";
+  const auto input = detail::decode_input(slurp(p.input_path), source);
+  auto chunks = detail::make_chunks(input.lines);
+  (void)detail::read_masthead(chunks, input.lines, split_options{}.papers, source);
+  detail::classify_chunks(chunks);
+  detail::split_bare_credits(chunks);
+  detail::pair_captions(chunks);
+  std::vector<syndication::v1::SplitWarning> warnings;
+  detail::drop_garbled(chunks, warnings);
+  return chunks;
+}
+
+}  // namespace
+
+tally labeller_accuracy(const std::vector<page>& pages, bool lopo, std::vector<std::string>* notes) {
+  tally t;
+  for (const auto& p : pages) {
+    try {
+      const std::string who = lopo ? p.paper : std::string();  // outlives the guard's view of it
+      const detail::withhold_origin guard(who);
+      const detail::use_counts weights(train_labeller(pages, who));
+      const auto chunks = page_chunks(p);
+      const auto gold = gold_labels(chunks, slurp(p.truth_path));
+      const auto got = detail::label_chunks(chunks);
+      for (std::size_t i = 0; i < chunks.size(); ++i) {
+        if (chunks[i].dropped || chunks[i].kind != detail::chunk_kind::text) continue;
+        t.add(got.labels[i] == gold[i]);
+        if (notes != nullptr && got.labels[i] != gold[i]) {
+          static constexpr const char* names[] = {"title",  "subhead", "body", "byline",
+                                                  "closer", "photo",   "other"};
+          char margin[32];
+          std::snprintf(margin, sizeof margin, "%.1f", static_cast<double>(got.margins[i]));
+          notes->push_back(p.paper + "/" + p.name + ": " + names[static_cast<int>(got.labels[i])] +
+                           " (margin " + margin + ") for " + names[static_cast<int>(gold[i])] + ": " +
+                           chunks[i].text.substr(0, 60));
+        }
+      }
+    } catch (const split_error&) {
+    }
+  }
+  return t;
+}
+
+detail::label_counts train_labeller(const std::vector<page>& pages, const std::string& withheld) {
+  detail::label_counts counts;
+  for (const auto& p : pages) {
+    if (p.paper == withheld) continue;
+    try {
+      const auto chunks = page_chunks(p);
+      counts.add_page(chunks, gold_labels(chunks, slurp(p.truth_path)));
+    } catch (const split_error&) {
+      // A page the splitter refuses teaches nothing here.
+    }
+  }
+  return counts;
 }
 
 }  // namespace syn::producer::corpus

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "labeller.hpp"
 #include "syn/producer/splitter.hpp"
 
 namespace syn::producer::corpus {
@@ -92,6 +93,21 @@ struct page {
 
 /// The pages under `dir` (`<paper>/<name>.truth.json` with a `<name>.txt` beside it), sorted.
 std::vector<page> find_pages(const std::string& dir);
+
+/// The sequence labeller's gold labels for a page's chunks, from its truth: a text chunk that is
+/// (part of) a truth kicker, headline or sub-headline is a title line, one that is a truth
+/// sub-head a sub-head, any other text body; chunks that are not text are `other`.
+std::vector<detail::chunk_label> gold_labels(const std::vector<detail::chunk>& chunks,
+                                             const std::string& truth_json);
+
+/// The labeller's counts learnt from `pages`, leaving out the pages of paper `withheld` (none if
+/// empty). Pages are chunked as the splitter chunks them (lexicon entries of `withheld` withheld
+/// too, so nothing of that paper is learnt).
+detail::label_counts train_labeller(const std::vector<page>& pages, const std::string& withheld = {});
+
+/// How often the labeller gives a text chunk its gold label: with each paper's weights learnt
+/// without it (`lopo`) or with every page. Returns right and total, counted over text chunks.
+tally labeller_accuracy(const std::vector<page>& pages, bool lopo, std::vector<std::string>* notes = nullptr);
 
 /// Splits and scores one page as a user would run it: the paper code is the directory name (the
 /// code an operator chooses); date, page and paper name must come from the page itself.

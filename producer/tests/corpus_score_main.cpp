@@ -29,7 +29,8 @@ void row(const std::string& name, std::size_t pages, const score& s) {
 }
 
 int usage() {
-  std::cerr << "usage: corpus_score [--notes] [--lopo] [--dump PAPER/PAGE] [--floor FILE] CORPUS_DIR\n";
+  std::cerr
+      << "usage: corpus_score [--notes] [--lopo] [--dump PAPER/PAGE] [--floor FILE] [--train] CORPUS_DIR\n";
   return 2;
 }
 
@@ -40,11 +41,14 @@ int main(int argc, char** argv) {
   std::string floor_file;
   bool notes = false;
   bool lopo = false;
+  bool train = false;
   std::string dump;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--dump" && i + 1 < argc) {
       dump = argv[++i];
+    } else if (a == "--train") {
+      train = true;
     } else if (a == "--lopo") {
       lopo = true;
     } else if (a == "--notes") {
@@ -63,6 +67,18 @@ int main(int argc, char** argv) {
   if (pages.empty()) {
     std::cerr << "corpus_score: no *.truth.json pages under " << dir << "\n";
     return 2;
+  }
+  if (train) {
+    // The sequence labeller's weights, learnt from every page: the content of
+    // producer/src/split/labeller_weights.inc.
+    std::cout << syn::producer::corpus::train_labeller(pages).to_table();
+    const auto all = syn::producer::corpus::labeller_accuracy(pages, false);
+    std::vector<std::string> mistakes;
+    const auto held = syn::producer::corpus::labeller_accuracy(pages, true, notes ? &mistakes : nullptr);
+    for (const auto& m : mistakes) std::fprintf(stderr, "withheld %s\n", m.c_str());
+    std::fprintf(stderr, "labeller: text chunks labelled right %zu/%zu all in, %zu/%zu leave-one-paper-out\n",
+                 all.right, all.total, held.right, held.total);
+    return 0;
   }
   if (!dump.empty()) {
     // The split of one page (`--dump taiyuan-wanbao/2023-11-06-p4`), to see what the scorer saw.
@@ -108,9 +124,11 @@ int main(int argc, char** argv) {
 
   if (lopo) {
     // Leave one paper out: each paper scored with what only its own pages taught withheld.
+    // The labeller's weights are learnt again without the paper's pages.
     std::map<std::string, score> withheld;
     for (const auto& p : pages) {
       const syn::producer::detail::withhold_origin guard(p.paper);
+      const syn::producer::detail::use_counts weights(syn::producer::corpus::train_labeller(pages, p.paper));
       const score s = syn::producer::corpus::run_page(p);
       if (notes) {
         for (const auto& n : s.notes)
@@ -118,7 +136,7 @@ int main(int argc, char** argv) {
       }
       withheld[p.paper] += s;
     }
-    std::printf("\nleave-one-paper-out (paper withheld from the lexicon and rules):\n");
+    std::printf("\nleave-one-paper-out (paper withheld from the lexicon, rules and labeller weights):\n");
     std::printf("%-20s %8s %6s %8s %8s %8s\n", "paper", "articles", "found", "spurious", "fields", "all-in");
     score total;
     for (const auto& [paper, s] : withheld) {

@@ -332,4 +332,155 @@ TEST(Splitter, ANameAfterASentenceMidParagraphIsText) {
   EXPECT_NE(a.blocks(0).text().find("李明说这项规定"), std::string::npos) << a.blocks(0).text();
 }
 
+syn::producer::split_result split_page(const std::string& page) {
+  syn::producer::split_options o;
+  o.source_name = "t.txt";
+  o.paper_code = "bjrb";
+  return syn::producer::split_issue(page, o);
+}
+
+TEST(Splitter, AQuotedQuestionIsATitleLine) {
+  // `“…吗?”` over a second title line: overline and headline, not a paragraph of its own.
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "“家门口的公园还能建起来吗?”\n"
+      "记者探访城东三处待建绿地\n"
+      "□ 本报记者 王明\n"
+      "　　城东三处绿地去年列入计划,至今仍是空地。附近居民多次询问进展。\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  EXPECT_EQ(r.articles[0].kicker(), "“家门口的公园还能建起来吗?”");
+  EXPECT_EQ(r.articles[0].headline(), "记者探访城东三处待建绿地");
+  EXPECT_EQ(r.articles[0].blocks_size(), 1);
+}
+
+TEST(Splitter, AMarkedParagraphDoesNotContinueAnOpenOne) {
+  // Summary points under a title end without a full stop; the next point starts a paragraph.
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "城东绿地建设调查\n"
+      "　　● 三处绿地列入计划一年仍未动工。周边居民多次询问进展,盼望家门口的公园早日建成\n"
+      "　　● 有关部门表示资金已经落实。设计方案正在公示,将在今年夏天开工,年底前完成种植\n"
+      "□ 本报记者 王明\n"
+      "　　城东三处绿地去年列入计划,至今仍是空地。\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  const auto& a = r.articles[0];
+  ASSERT_EQ(a.blocks_size(), 3) << a.DebugString();
+  EXPECT_EQ(a.blocks(0).text(),
+            "三处绿地列入计划一年仍未动工。周边居民多次询问进展,盼望家门口的公园早日建成");
+  EXPECT_EQ(a.blocks(1).text(), "有关部门表示资金已经落实。设计方案正在公示,将在今年夏天开工,年底前完成种植");
+}
+
+TEST(Splitter, RoleWordsWrappedOntoTheCaptionGoToTheCredit) {
+  // `…作业。新华社记` / `者 王明摄`: the credit is the agency reporter's, the caption ends at `。`.
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "工人在城东绿地种植树苗\n"
+      "　　城东三处绿地今春开工,计划种植乔木两千\n"
+      "株。图为3月11日,工人在绿地种植树苗。新华社记\n"
+      "者 王明摄\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  const auto& a = r.articles[0];
+  ASSERT_EQ(a.photos_size(), 1) << a.DebugString();
+  EXPECT_EQ(a.photos(0).credit(), "新华社记者 王明");
+  EXPECT_EQ(a.photos(0).caption(),
+            "城东三处绿地今春开工,计划种植乔木两千株。图为3月11日,工人在绿地种植树苗。");
+  ASSERT_EQ(a.contributors_size(), 1);
+  EXPECT_EQ(a.contributors(0).role(), syndication::v1::Contributor::PHOTOGRAPHER);
+}
+
+TEST(Splitter, ASpokenLineUnderTheBylineIsAParagraph) {
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "城东绿地建设调查\n"
+      "□ 本报记者 王明\n"
+      "　　“公园什么时候能建好啊!”\n"
+      "　　住在城东的李大爷每天都要到空地旁看一看。他说,盼了一年多了。\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  const auto& a = r.articles[0];
+  ASSERT_EQ(a.blocks_size(), 2) << a.DebugString();
+  EXPECT_EQ(a.blocks(0).kind(), syndication::v1::Block::PARAGRAPH);
+}
+
+TEST(Splitter, AnAuthorLineWithAPublicationStampIsAByline) {
+  // `作者:X 《…报》( date page)`: an e-paper's author line; the stamp after it names no one.
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "城东绿地建设调查\n"
+      "作者:王明 《北疆日报》( 2024年03月12日 05版)\n"
+      "　　城东三处绿地去年列入计划,至今仍是空地。附近居民多次询问进展。\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  const auto& a = r.articles[0];
+  EXPECT_EQ(a.subheadline(), "");
+  ASSERT_EQ(a.contributors_size(), 1) << a.DebugString();
+  EXPECT_EQ(a.contributors(0).name(), "王明");
+  EXPECT_EQ(a.contributors(0).role(), syndication::v1::Contributor::REPORTER);
+}
+
+TEST(PageLabel, SectionLetterInsideDiBan) {
+  EXPECT_EQ(d::page_label_at("第B0012版:人文·影像", 0), 12U);
+  EXPECT_EQ(d::page_label_at("第A08版:我的2020", 0), 8U);
+  EXPECT_EQ(d::page_label_at("第06版 经济", 0), 6U);
+  EXPECT_EQ(d::page_label_at("A03", 0), 3U);
+  // Not labels: a capital with four digits outside 第…版, 第 and a letter without 版.
+  EXPECT_EQ(d::page_label_at("B0012", 0), 0U);
+  EXPECT_EQ(d::page_label_at("第B12", 0), 0U);
+  EXPECT_TRUE(d::is_furniture("第B0012版:人文·影像"));
+}
+
+TEST(People, ARoleLabelledWithAColonIsWhatTheyDid) {
+  // `摄影:本报记者 X`: X photographed; 本报记者 is their title, not a second contribution.
+  const auto p =
+      d::parse_people("本版摄影:本报记者 裘志伟 本版文字:本报记者 陆芳", Contributor::REPORTER, true);
+  ASSERT_TRUE(p.has_value());
+  ASSERT_EQ(p->size(), 2U);
+  EXPECT_EQ((*p)[0].name, "裘志伟");
+  EXPECT_EQ((*p)[0].role, Contributor::PHOTOGRAPHER);
+  EXPECT_EQ((*p)[1].name, "陆芳");
+  EXPECT_EQ((*p)[1].role, Contributor::REPORTER);
+  // Without a colon the second role word still adds: `文/图 本报记者 X` wrote and photographed.
+  const auto q = d::parse_people("文/图 本报记者 王磊", Contributor::REPORTER, true);
+  ASSERT_TRUE(q.has_value());
+  EXPECT_EQ(q->size(), 2U);
+}
+
+TEST(Splitter, ALoneClosingTitleMarkIsNoKicker) {
+  // `…作为从《钱江晚报` / `》创刊时…`: the wrap cut a book title; the line goes on the paragraph.
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "城东绿地今春开工\n"
+      "□ 本报记者 王明\n"
+      "　　城东三处绿地去年列入计划。此事曾见于《北疆日报\n"
+      "》的报道,附近居民多次询问进展,有关部门表示今春开工。\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  EXPECT_EQ(r.articles[0].kicker(), "");
+  ASSERT_EQ(r.articles[0].blocks_size(), 1);
+  EXPECT_NE(r.articles[0].blocks(0).text().find("《北疆日报》的报道"), std::string::npos);
+}
+
+TEST(People, ARoleAfterTheNamesIsWhatTheyDid) {
+  // `（福州晚报记者 陈木易 文/摄）`: the reporter also took the photos.
+  const auto p = d::parse_people("福州晚报记者 陈木易 文/摄", Contributor::REPORTER, true);
+  ASSERT_TRUE(p.has_value());
+  ASSERT_EQ(p->size(), 2U);
+  EXPECT_EQ((*p)[0].role, Contributor::REPORTER);
+  EXPECT_EQ((*p)[1].name, "陈木易");
+  EXPECT_EQ((*p)[1].role, Contributor::PHOTOGRAPHER);
+}
+
+TEST(Splitter, AShortSentenceBetweenHeadlineAndDatelineIsACaption) {
+  const auto r = split_page(
+      "北疆日报　2024年3月12日　星期二\n\n"
+      "城东绿地今春开工 计划种植乔木两千株\n\n"
+      "工人在城东绿地种植树苗。\n\n"
+      "　　北疆网3月12日讯(北疆日报记者 王明)城东三处绿地去年列入计划,至今仍是空地。今春开工后,"
+      "计划种植乔木两千株,年底前完成。\n");
+  ASSERT_EQ(r.articles.size(), 1U);
+  const auto& a = r.articles[0];
+  ASSERT_EQ(a.photos_size(), 1) << a.DebugString();
+  EXPECT_EQ(a.photos(0).caption(), "工人在城东绿地种植树苗。");
+  EXPECT_EQ(a.photos(0).credit(), "");
+  EXPECT_EQ(a.dateline(), "北疆网3月12日讯");
+  ASSERT_EQ(a.blocks_size(), 1);
+}
+
 }  // namespace

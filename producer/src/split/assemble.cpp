@@ -19,6 +19,8 @@ constexpr std::size_t max_question_heading = 24;
 /// short: `创新驱动`) but the headline of an article without byline, or, if it has a clause
 /// break, the first half of a paragraph cut by a blank line.
 constexpr std::size_t max_subhead = 18;
+/// Longest caption printed without a credit between a headline and its dateline lead.
+constexpr std::size_t max_caption_guess = 40;
 /// How far the assembler looks ahead for a byline or dateline.
 constexpr std::size_t max_lookahead = 6;
 
@@ -61,6 +63,39 @@ bool unbalanced(std::string_view t) noexcept {
   return quotes > 0 || brackets > 0 || ascii_quotes % 2 != 0;
 }
 
+bool is_closer(char32_t c) noexcept {
+  return c == U'”' || c == U'’' || c == U'」' || c == U'』' || c == U'）' || c == U')' || c == U'"' ||
+         c == U'》';
+}
+
+/// Only closing quotes and brackets: a question quoted as a title (`“…怎么这么费劲?”`) ends with it.
+bool only_closers(std::string_view rest) noexcept {
+  for (std::size_t i = 0; i < rest.size();) {
+    if (!is_closer(next_cp(rest, i))) return false;
+  }
+  return true;
+}
+
+/// `t` less the closing quotes and brackets at its end.
+std::string_view trim_closers(std::string_view t) noexcept {
+  std::size_t e = t.size();
+  while (e > 0) {
+    std::size_t k = e;
+    if (!is_closer(prev_cp(t, k))) break;
+    e = k;
+  }
+  return t.substr(0, e);
+}
+
+/// A whole quotation ending a sentence inside its quotes (`“看个电视怎么这么麻烦!”`): speech.
+bool is_quoted_sentence(std::string_view t) noexcept {
+  const char32_t first = first_cp(t);
+  if (first != U'“' && first != U'「') return false;
+  const std::string_view inner = trim_closers(t);
+  if (inner.size() == t.size()) return false;
+  return ends_sentence(last_cp(inner));
+}
+
 bool is_heading(const chunk& c) {
   if (c.kind != chunk_kind::text || c.text.empty()) return false;
   // Shape is judged on the words: `<script>alert(1);</script>` in a headline is neither length
@@ -82,7 +117,7 @@ bool is_heading(const chunk& c) {
       case U'！':
       case U'?':
       case U'!':
-        if (i < t.size()) return false;
+        if (!only_closers(t.substr(i))) return false;
         break;
       case U'，':
       case U',':
@@ -92,7 +127,7 @@ bool is_heading(const chunk& c) {
         break;
     }
   }
-  const char32_t last = last_cp(t);
+  const char32_t last = last_cp(trim_closers(t));
   switch (last) {
     case U'；':
     case U';':
@@ -208,6 +243,17 @@ class assembler {
 
   Article* cur() { return drafts_.empty() ? nullptr : &drafts_.back().article; }
   static bool has_body(const Article& a) { return a.blocks_size() > 0; }
+  /// A headline over one short sentence and nothing else (no byline, dateline or photo): when a
+  /// dateline lead follows, that sentence is a caption without credit (福州晚报 only).
+  static bool caption_under_headline(const Article& a) {
+    if (a.headline().empty() || a.blocks_size() != 1 || a.photos_size() != 0 || has_byline(a) ||
+        !a.dateline().empty() || !lexicon_active("fuzhou-wanbao")) {
+      return false;
+    }
+    const std::string& t = a.blocks(0).text();
+    return visible_length(t, max_caption_guess + 1) <= max_caption_guess && ends_sentence(last_cp(t)) &&
+           t.find("。") == t.rfind("。");
+  }
   /// Contributors other than photographers (who may come from a photo above the title).
   static bool has_byline(const Article& a) {
     for (const auto& c : a.contributors()) {
@@ -420,6 +466,11 @@ class assembler {
       start(c).set_headline(h);
       return;
     }
+    if (!a->headline().empty() && is_quoted_sentence(c.text) && lexicon_active("fazhi-ribao")) {
+      // `“看个电视怎么这么麻烦!”` under the byline: someone speaking, the first paragraph.
+      finish_paragraph(*a, c.text, Block::PARAGRAPH, false);
+      return;
+    }
     add_block(*a, Block::SUBHEAD, h);
   }
 
@@ -427,8 +478,9 @@ class assembler {
     Article* a = cur();
     const bool dateline_start = c.lead;
     // The second half of a paragraph cut by a blank line (or by a dropped-in caption).
+    // (A paragraph opened by an item marker, `● 网络电视…`, is never the rest of the one before.)
     if (a != nullptr && st_.open_paragraph && !dateline_start &&
-        !(is_heading(c) && new_article_follows(i_))) {
+        !(c.marked && lexicon_active("issue fazhi-ribao")) && !(is_heading(c) && new_article_follows(i_))) {
       Block* last = a->mutable_blocks(a->blocks_size() - 1);
       std::string text = *last->mutable_text();
       append_joined(text, c.text);
@@ -468,6 +520,14 @@ class assembler {
     std::string text = c.text;
     if (dateline_start) {
       const auto d = parse_dateline(c.raw);
+      if (a != nullptr && caption_under_headline(*a)) {
+        // `福州晚报记者(右)走访高新区水西林村。` between the headline and the dateline: a photo's caption
+        // printed without a credit, not the article's text.
+        syndication::v1::Photo p;
+        p.set_caption(a->blocks(0).text());
+        a->clear_blocks();
+        *a->add_photos() = std::move(p);
+      }
       if (a == nullptr || has_body(*a) || st_.closed || !a->dateline().empty()) a = &start(c);
       a->set_dateline(d->text);
       a->set_dateline_lead(d->own_paper);

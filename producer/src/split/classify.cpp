@@ -209,6 +209,9 @@ std::optional<std::string_view> kicker_text(std::string_view line) noexcept {
     i = j;
   }
   std::string_view rest;
+  // A lone `》` glued to the text is the end of a book title the column wrap cut off (`《钱江晚报` /
+  // `》创刊时…`), not an arrow; the arrow is doubled (`》》`) or set off by a space.
+  if (arrow && i == std::string_view("》").size() && starts_with(line, "》")) arrow = false;
   if (arrow) {
     rest = trim(line.substr(i));
   } else if (starts_with(line, "【") && ends_with(line, "】")) {
@@ -439,6 +442,29 @@ constexpr std::size_t max_stacked_heading = 30;
 /// Longest chunk that can be anything but text (a caption with its credit).
 constexpr std::size_t max_short_chunk = 200;
 
+/// `line` less an e-paper's publication stamp at its end, `《光明日报》( 2012年10月27日 06版)`: a paper's
+/// name in `《》`, then in brackets its date or page. (光明日报 prints it after the author line.)
+std::string_view without_stamp(std::string_view line) noexcept {
+  line = trim(line);
+  if (line.empty() || line.find("》") == std::string_view::npos || !lexicon_active("guangming-ribao"))
+    return line;
+  std::size_t e = line.size();
+  if (!is_bracket_close(prev_cp(line, e))) return line;
+  const std::size_t open = line.rfind("《");
+  if (open == std::string_view::npos || open == 0) return line;
+  const std::size_t close = line.find("》", open);
+  if (close == std::string_view::npos) return line;
+  const std::string_view name = line.substr(open + std::string_view("《").size(), close - open - 3);
+  if (!ends_in_paper_name(name)) return line;
+  std::size_t i = close + std::string_view("》").size();
+  while (i < line.size() && line[i] == ' ') ++i;
+  std::size_t k = i;
+  if (k >= line.size() || !is_bracket_open(next_cp(line, k))) return line;
+  const std::string_view inside = line.substr(k, e - k);
+  if (inside.find("版") == std::string_view::npos && inside.find("年") == std::string_view::npos) return line;
+  return trim(line.substr(0, open));
+}
+
 /// Lines that stand alone: never part of a wrapped paragraph, before or after.
 bool is_standalone(std::string_view line) {
   line = trim(line);
@@ -455,6 +481,8 @@ bool is_standalone(std::string_view line) {
   return kicker_text(line) || is_editor_label(line) || is_briefs_label(line) || find_jump(line, true) ||
          is_furniture(line) || is_source_credit(line) || find_credit(line) ||
          parse_people(unmarked, Contributor::REPORTER, true) ||
+         (without_stamp(line).size() != line.size() &&
+          parse_people(strip_marker(without_stamp(line)), Contributor::REPORTER, true)) ||
          parse_people(strip_brackets(unmarked), Contributor::REPORTER, true);
 }
 
@@ -475,14 +503,15 @@ std::uint32_t page_label_at(std::string_view s, std::size_t i, std::size_t* end)
     k += std::string_view("第").size();
     di = true;
   }
+  // A section letter, also inside `第…版` (`第A08版`, `第B0012版`: zero-padded to four digits there).
   bool letter = false;
-  if (!di && k < s.size() && s[k] >= 'A' && s[k] <= 'Z') {
+  if (k < s.size() && s[k] >= 'A' && s[k] <= 'Z') {
     ++k;
     letter = true;
   }
   long page = 0;
   std::size_t digits = 0;
-  while (k < s.size() && digits < 3) {
+  while (k < s.size() && digits < (di ? 4U : 3U)) {
     std::size_t m = k;
     const int d = digit_value(next_cp(s, m));
     if (d < 0) break;
@@ -490,9 +519,10 @@ std::uint32_t page_label_at(std::string_view s, std::size_t i, std::size_t* end)
     k = m;
     ++digits;
   }
-  if (digits == 0 || page == 0 || (letter && digits > 2)) return 0;
+  if (digits == 0 || page == 0 || (letter && !di && digits > 2)) return 0;
   const bool ban = starts_with(s.substr(k), "版");
   if (ban) k += std::string_view("版").size();
+  if (di && !ban) return 0;
   if (!ban && !letter) return 0;  // `3` alone is a number, `第3` no label
   if (k < s.size()) {
     std::size_t m = k;
@@ -560,6 +590,29 @@ std::string_view strip_marker(std::string_view s, bool* had_marker) noexcept {
   return s;
 }
 
+namespace {
+
+/// Gives the people from `from` on each of `roles` too.
+void add_roles(std::vector<person>& out, std::size_t from, const std::vector<role_t>& roles) {
+  const std::size_t end = out.size();
+  for (std::size_t g = from; g < end; ++g) {
+    for (const role_t r : roles) out.push_back({out[g].name, r});
+  }
+}
+
+/// Roles are distinct per name: identical pairs once (`文/图 本报记者 X` lists X once each).
+std::vector<person> distinct(std::vector<person> out) {
+  std::vector<person> unique;
+  for (auto& p : out) {
+    bool seen = false;
+    for (const auto& q : unique) seen = seen || q == p;
+    if (!seen) unique.push_back(std::move(p));
+  }
+  return unique;
+}
+
+}  // namespace
+
 std::optional<std::vector<person>> parse_people(std::string_view s, role_t default_role, bool require_role,
                                                 std::string* printed) {
   std::vector<person> out;
@@ -568,8 +621,11 @@ std::optional<std::vector<person>> parse_people(std::string_view s, role_t defau
   bool names_since_role = true;
   bool had_role = false;
   bool outlet_before_role = false;
+  bool labelled = false;  // the last role word was followed by a colon
   std::string print;
+  std::size_t group_start = 0;  // where the names of the last group start in `out`
   auto flush = [&] {
+    if (!pieces.empty()) group_start = out.size();
     for (auto& name : merge_names(pieces)) {
       if (!valid_name(name)) return false;
       for (const role_t r : roles) out.push_back({name, r});
@@ -595,13 +651,21 @@ std::optional<std::vector<person>> parse_people(std::string_view s, role_t defau
     std::size_t word_end = 0;
     if (const role_word* w = role_at(s, i, &word_end)) {
       if (!flush()) return std::nullopt;
-      // `文/图 本报记者 X`: the second role word adds to the first instead of replacing it.
+      // `文/图 本报记者 X`: the second role word adds to the first instead of replacing it; after a
+      // role labelled with a colon (`摄影:本报记者 X`, `本版文字:本报记者 Y`) the second is the
+      // person's title, not what they did.
       if (!names_since_role && had_role) {
-        roles.push_back(w->primary);
+        if (!labelled) {
+          roles.push_back(w->primary);
+          if (w->also_photographer) roles.push_back(Contributor::PHOTOGRAPHER);
+        }
       } else {
         roles.assign(1, w->primary);
+        if (w->also_photographer) roles.push_back(Contributor::PHOTOGRAPHER);
       }
-      if (w->also_photographer) roles.push_back(Contributor::PHOTOGRAPHER);
+      std::size_t after = word_end;
+      while (after < s.size() && s[after] == ' ') ++after;
+      labelled = starts_with(s.substr(after), ":") || starts_with(s.substr(after), "：");
       had_role = true;
       names_since_role = false;
       if (!print.empty() && !outlet_before_role) print += ' ';
@@ -654,15 +718,10 @@ std::optional<std::vector<person>> parse_people(std::string_view s, role_t defau
   }
   if (!flush()) return std::nullopt;
   if (out.empty() || (require_role && !had_role)) return std::nullopt;
-  // Roles are distinct per name; dedupe identical pairs (`文/图 本报记者 X` lists X once each).
-  std::vector<person> unique;
-  for (auto& p : out) {
-    bool seen = false;
-    for (const auto& q : unique) seen = seen || q == p;
-    if (!seen) unique.push_back(std::move(p));
-  }
+  // A role word after the names (`记者 陈木易 文/摄`): what they did, added to the names before it.
+  if (!names_since_role) add_roles(out, group_start, roles);
   if (printed != nullptr) *printed = std::string(trim(print));
-  return unique;
+  return distinct(std::move(out));
 }
 
 namespace {
@@ -1247,16 +1306,20 @@ void classify_chunks(std::vector<chunk>& chunks) {
     }
     bool marked = false;
     const std::string_view unmarked = strip_marker(raw, &marked);
-    if (auto people = parse_people(unmarked, Contributor::REPORTER, true)) {
+    auto people = parse_people(unmarked, Contributor::REPORTER, true);
+    if (const std::string_view bare = without_stamp(raw); !people && bare.size() != trim(raw).size()) {
+      people = parse_people(strip_marker(bare), Contributor::REPORTER, true);
+    }
+    if (people) {
       c.kind = chunk_kind::byline;
       c.people = std::move(*people);
       continue;
     }
     const std::string_view inner = strip_brackets(unmarked);
     if (inner.size() != unmarked.size()) {
-      if (auto people = parse_people(inner, Contributor::REPORTER, true)) {
+      if (auto listed = parse_people(inner, Contributor::REPORTER, true)) {
         c.kind = chunk_kind::attribution;
-        c.people = std::move(*people);
+        c.people = std::move(*listed);
         continue;
       }
     }

@@ -9,7 +9,7 @@ namespace {
 using Contributor = syndication::v1::Contributor;
 
 // Longest first where one word is a prefix of another at the same position.
-constexpr std::array<role_word, 53> roles{{
+constexpr std::array<role_word, 55> roles{{
     {"本报特约通讯员", Contributor::CORRESPONDENT, false, "base"},
     {"本报全媒体记者", Contributor::REPORTER, false, "base"},
     {"本报融媒体记者", Contributor::REPORTER, false, "base"},
@@ -44,6 +44,8 @@ constexpr std::array<role_word, 53> roles{{
     {"责任编辑", Contributor::EDITOR, false, "base"},
     {"责编", Contributor::EDITOR, false, "base"},
     {"编辑", Contributor::EDITOR, false, "base"},
+    {"本版摄影", Contributor::PHOTOGRAPHER, false, "qianjiang-wanbao"},
+    {"本版文字", Contributor::REPORTER, false, "qianjiang-wanbao"},
     {"摄影", Contributor::PHOTOGRAPHER, false, "base"},
     {"文/摄", Contributor::REPORTER, true, "fuzhou-wanbao"},
     {"文/图", Contributor::REPORTER, true, "base"},
@@ -57,7 +59,7 @@ constexpr std::array<role_word, 53> roles{{
     {"图／", Contributor::PHOTOGRAPHER, false, "base"},
     {"撰文", Contributor::REPORTER, false, "base"},
     {"供图", Contributor::PHOTOGRAPHER, false, "base"},
-    {"作者", Contributor::REPORTER, false, "bozhou-wanbao"},
+    {"作者", Contributor::REPORTER, false, "bozhou-wanbao guangming-ribao"},
     {"策划", Contributor::OTHER, false, "dazhong-ribao"},
     {"主持人", Contributor::OTHER, false, "issue"},
     {"整理", Contributor::REPORTER, false, "issue"},

@@ -176,6 +176,25 @@ void share_credit(std::vector<chunk>& chunks, std::size_t i) {
   }
 }
 
+/// A credit whose role words the column wrap left on the caption's line (`…作业。新华社记` /
+/// `者 郭绪雷摄`): once the caption is whole, the role words after its last sentence (with an
+/// outlet) go to the credit, whose people are photographers.
+void take_role_into_credit(chunk& photo) {
+  std::string joined = photo.text;
+  joined.push_back(' ');
+  joined.append(photo.credit);
+  const std::size_t at = byline_tail(joined, nullptr);
+  if (at == std::string_view::npos || at >= photo.text.size()) return;
+  std::string printed;
+  auto people =
+      parse_people(trim(std::string_view(joined).substr(at)), Contributor::PHOTOGRAPHER, true, &printed);
+  if (!people) return;
+  for (auto& q : *people) q.role = Contributor::PHOTOGRAPHER;
+  photo.credit = std::move(printed);
+  photo.text.resize(at);
+  photo.people = std::move(*people);
+}
+
 }  // namespace
 
 void pair_captions(std::vector<chunk>& chunks) {
@@ -202,12 +221,13 @@ void pair_captions(std::vector<chunk>& chunks) {
     // A credit glued to the end of a wrapped caption (`…通行\n安全。本报记者 肖金雄 摄`): the
     // caption on the credit's line is the tail of the paragraph before it, which ends mid-sentence;
     // when that paragraph is the only text under its headline it is all caption (photo news).
-    if (!lexicon_active("yanan-ribao") || ends_sentence(last_cp(prev.text))) continue;
+    if (!lexicon_active("yanan-ribao guangming-ribao") || ends_sentence(last_cp(prev.text))) continue;
     if (prev.length <= max_headline_guess) continue;  // a headline over a caption, not its first half
     if (prev.length + visible_length(photo.text, max_caption) > max_caption) continue;
     if (!only_text_under_heading(chunks, i - 1)) continue;
     photo.text.insert(0, prev.text);
     prev.dropped = true;
+    take_role_into_credit(photo);
   }
 }
 
