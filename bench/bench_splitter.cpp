@@ -70,8 +70,37 @@ void BM_SplitTestIssues(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * bytes);
 }
 
+/// Hostile input of N repeated units (the shapes of producer/tests/api_test.cpp
+/// Api.HostileInputIsAnswered): the split must stay linear in N. Google Benchmark fits the
+/// complexity over the sizes (reported as `BM_SplitHostile_*_BigO`; expected: N).
+void hostile(benchmark::State& state, const char* unit) {
+  std::string bytes = "昌吉日报社出版\n\n2024年1月30日\n\n标题\n\n";
+  for (std::int64_t i = 0; i < state.range(0); ++i) bytes += unit;
+  const auto options = options_for("hostile.txt");
+  for (auto _ : state) {
+    try {
+      auto r = syn::producer::split_issue(bytes, options);
+      benchmark::DoNotOptimize(r);
+    } catch (const syn::producer::split_error&) {
+    }
+  }
+  state.SetComplexityN(state.range(0));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(bytes.size()));
+}
+void BM_SplitHostilePhotoCredits(benchmark::State& s) { hostile(s, "□本报记者 杨 鹤摄\n\n"); }
+void BM_SplitHostileHeadings(benchmark::State& s) { hostile(s, "这是一个标题\n\n"); }
+void BM_SplitHostileCutParagraphs(benchmark::State& s) { hostile(s, "没有标点的半句话\n\n"); }
+void BM_SplitHostileOneLongByline(benchmark::State& s) { hostile(s, "本报记者 杨 鹤 "); }
+void BM_SplitHostileOneLongLine(benchmark::State& s) { hostile(s, "中"); }
+
 }  // namespace
 
+BENCHMARK(BM_SplitHostilePhotoCredits)->RangeMultiplier(4)->Range(1 << 8, 1 << 14)->Complexity();
+BENCHMARK(BM_SplitHostileHeadings)->RangeMultiplier(4)->Range(1 << 8, 1 << 14)->Complexity();
+BENCHMARK(BM_SplitHostileCutParagraphs)->RangeMultiplier(4)->Range(1 << 8, 1 << 14)->Complexity();
+BENCHMARK(BM_SplitHostileOneLongByline)->RangeMultiplier(4)->Range(1 << 8, 1 << 14)->Complexity();
+BENCHMARK(BM_SplitHostileOneLongLine)->RangeMultiplier(4)->Range(1 << 10, 1 << 18)->Complexity();
 BENCHMARK(BM_SplitFixture);
 BENCHMARK(BM_SplitFixtureToJson);
 BENCHMARK(BM_SplitGb18030);

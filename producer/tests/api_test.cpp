@@ -121,19 +121,19 @@ TEST(Api, ConcurrentCallsGiveTheSameResult) {
   for (int m : mismatches) EXPECT_EQ(m, 0);
 }
 
-/// Runs the splitter on hostile input: it must answer (result or split_error) quickly.
-void expect_fast(const std::string& bytes, const char* what) {
-  const auto start = std::chrono::steady_clock::now();
+/// Runs the splitter on hostile input: it must answer, with a result or one split_error, and
+/// never crash or throw anything else. How its time grows with such input is measured, not
+/// asserted: bench/bench_splitter.cpp BM_SplitHostile reports its complexity (BENCHMARKS.md).
+void expect_answered(const std::string& bytes, const char* what) {
   try {
-    split(bytes);
-  } catch (const split_error&) {
+    auto r = split(bytes);
+    EXPECT_EQ(r.articles.size(), static_cast<std::size_t>(r.manifest.article_ids_size())) << what;
+  } catch (const split_error& e) {
+    EXPECT_FALSE(std::string(e.what()).empty()) << what;
   }
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-  EXPECT_LT(ms.count(), 5000) << what;
 }
 
-TEST(Api, HostileInputStaysLinear) {
+TEST(Api, HostileInputIsAnswered) {
   const std::string head = "昌吉日报社出版\n\n2024年1月30日\n\n";
   std::string photos;
   std::string headings;
@@ -145,15 +145,15 @@ TEST(Api, HostileInputStaysLinear) {
     cut += "没有标点的半句话\n\n";
     names += "本报记者 杨 鹤 ";
   }
-  expect_fast(head + photos, "photos");
-  expect_fast(head + headings, "headings");
-  expect_fast(head + "标题\n\n" + cut, "cut paragraphs");
-  expect_fast(head + names, "one long byline");
-  expect_fast(head + "标题\n\n" + std::string(2'000'000, 'x'), "one long line");
+  expect_answered(head + photos, "photos");
+  expect_answered(head + headings, "headings");
+  expect_answered(head + "标题\n\n" + cut, "cut paragraphs");
+  expect_answered(head + names, "one long byline");
+  expect_answered(head + "标题\n\n" + std::string(2'000'000, 'x'), "one long line");
   std::string han;
   for (int i = 0; i < 300000; ++i) han += "中";
-  expect_fast(head + "标题\n\n" + han, "one long Chinese line");
-  expect_fast(std::string(1'000'000, '\n'), "blank lines");
+  expect_answered(head + "标题\n\n" + han, "one long Chinese line");
+  expect_answered(std::string(1'000'000, '\n'), "blank lines");
 }
 
 }  // namespace
