@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -71,7 +72,7 @@ struct console::impl {
       : cfg(std::move(c)),
         options(std::move(o)),
         users(cfg.console),
-        memory(index_limits{cfg.console.max_issues, 64, cfg.console.max_issues}),
+        memory(index_limits{cfg.console.max_issues, 64, std::min<std::size_t>(cfg.console.max_issues, 2000)}),
         reader(cfg, memory) {}
 
   page_context context(const principal& who) {
