@@ -8,6 +8,7 @@
 
 #include "run_command.hpp"
 #include "syn/archive/commands.hpp"
+#include "syn/console/console.hpp"
 #include "syn/core/cli.hpp"
 #include "syn/core/config_command.hpp"
 #include "syn/feed/commands.hpp"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   syn::archive::register_commands(app, dispatch);
   syn::translation::register_commands(app, dispatch);
   syn::ops::register_commands(app, dispatch);
+  syn::console::register_commands(app, dispatch);
   syn::app::register_run_command(app, dispatch);
   syn::config::register_config_commands(app, dispatch);
 

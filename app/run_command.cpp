@@ -18,6 +18,7 @@
 #include "syn/archive/commands.hpp"
 #include "syn/archive/sink.hpp"
 #include "syn/archive/store.hpp"
+#include "syn/console/console.hpp"
 #include "syn/contract/schema.hpp"
 #include "syn/core/config.hpp"
 #include "syn/core/kafka/admin.hpp"
@@ -243,6 +244,16 @@ int run_all(const run_args& a, bool config_given) {
             << (embedded ? "embedded (librdkafka mock cluster, in this process)"
                          : cfg.kafka.bootstrap_servers)
             << ", archive " << cfg.archive.sqlite.path << "\n\n";
+  // The console (docs/CONSOLE.md), up while the run lasts: the receipts arrive as the sinks work.
+  std::unique_ptr<console::console> web;
+  try {
+    web = std::make_unique<console::console>(
+        cfg, console::console_options{config_given ? a.config_path : "", true});
+    std::cout << "console: http://" << service::split_host_port(cfg.console.listen).first << ":"
+              << web->port() << "/\n\n";
+  } catch (const std::exception& e) {
+    std::cout << "console: not started (" << e.what() << ")\n\n";
+  }
   std::vector<article_trace> traces;
   bool ok = publish_files(cfg, a.files, traces);
   ok = translate(cfg, traces) && ok;

@@ -415,6 +415,7 @@ const schema<root>& schema_of<root>() {
           field("consumers", &root::consumers, "What every consumer shares."),
           field("observability", &root::observability, "Metrics and logs."),
           field("blobs", &root::blobs, "Where photos are stored (by SHA-256) and their limits."),
+          field("console", &root::console, "`serve console`: the newsroom console (docs/CONSOLE.md)."),
       },
       {[](const root& c, validator& v, const std::string&) { check_references(c, v); }}};
   return s;

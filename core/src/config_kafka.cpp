@@ -273,15 +273,18 @@ const schema<topics_config>& schema_of<topics_config>() {
                 "TranslationJob per article and target."),
           field("deadletter", &topics_config::deadletter,
                 "DeadLetter for records a consumer cannot process."),
+          field("deliveries", &topics_config::deliveries,
+                "DeliveryReceipt per sink action (stored, drafted, translated...), keyed by article id."),
       },
       {[](const topics_config& t, validator& v, const std::string& path) {
         std::map<std::string, std::string> seen;
-        const std::array<std::pair<const char*, const topic_config*>, 5> all{
+        const std::array<std::pair<const char*, const topic_config*>, 6> all{
             {{"issues", &t.issues},
              {"articles", &t.articles},
              {"translated", &t.translated},
              {"translation_jobs", &t.translation_jobs},
-             {"deadletter", &t.deadletter}}};
+             {"deadletter", &t.deadletter},
+             {"deliveries", &t.deliveries}}};
         for (const auto& [role, topic] : all) {
           if (const auto [it, fresh] = seen.emplace(topic->name, role); !fresh) {
             v.error(join_path(join_path(path, role), "name"),

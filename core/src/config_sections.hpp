@@ -42,6 +42,11 @@ template <>
 const schema<hot_folder_config>& schema_of<hot_folder_config>();
 template <>
 const schema<producer_config>& schema_of<producer_config>();
+// config_console.cpp
+template <>
+const schema<console_user>& schema_of<console_user>();
+template <>
+const schema<console_config>& schema_of<console_config>();
 // config_review.cpp
 template <>
 const schema<review_config>& schema_of<review_config>();

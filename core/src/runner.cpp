@@ -19,6 +19,7 @@
 #include "syn/core/kafka/consumer.hpp"
 #include "syn/core/kafka/producer.hpp"
 #include "syn/core/log.hpp"
+#include "syn/core/receipts.hpp"
 #include "syndication/v1/dead_letter.pb.h"
 
 namespace syn::runner {
@@ -231,7 +232,11 @@ struct runner::impl {
   };
 
   impl(const config::kafka_config& k, options o, sink::sink& s, kafka::consumer c, kafka::producer p)
-      : kafka(k), opts(std::move(o)), target(s), consumer(std::move(c)), dlq(std::move(p)) {}
+      : kafka(k), opts(std::move(o)), target(s), consumer(std::move(c)), dlq(std::move(p)) {
+    // Receipts only onto a topic that exists (receipts::topic_exists): else none, said once.
+    if (receipts::enabled(kafka) && !receipts::topic_exists(kafka, kafka::after(10s)))
+      kafka.topics.deliveries.name.clear();
+  }
 
   /// Decodes `m` into `env`, or returns the dead-letter reason.
   std::optional<std::pair<DeadLetter::Reason, std::string>> decode(const kafka::message& m,
@@ -281,7 +286,41 @@ struct runner::impl {
     log::get("runner").warn("{}: dead-lettered {} ({}): {}", opts.group_id, d.id(),
                             DeadLetter::Reason_Name(reason), error);
     ++counters.dead_lettered;
+    receipts::receipt gone;
+    if (receipts::enabled(kafka) &&
+        receipts::dead_lettered(m, receipts::sink_of(target.name()), opts.group_id,
+                                DeadLetter::Reason_Name(reason) + ": " + error, gone)) {
+      return send_receipt(gone);
+    }
     return true;
+  }
+
+  /// Queues one delivery receipt on the same producer as the dead letters: flush_dead_letters()
+  /// waits for both before the batch's offsets are committed.
+  bool send_receipt(receipts::receipt r) {
+    if (r.consumer_group().empty()) r.set_consumer_group(opts.group_id);
+    const auto o = receipts::as_output(kafka, std::move(r));
+    std::vector<kafka::header> headers;
+    for (const auto& [k, v] : o.headers) headers.push_back({k, v});
+    kafka::outgoing_record rec{o.topic, o.key,        o.value,
+                               headers, std::nullopt, std::string_view(o.partition_key)};
+    if (auto sent = dlq.send(rec, kafka::after(10s)); !sent) {
+      log::get("runner").error("{}: cannot queue a receipt for {}: {}", opts.group_id, o.key,
+                               sent.error().to_string());
+      return false;
+    }
+    return true;
+  }
+
+  /// Queues the sink's receipts (sink::take_receipts), counting them in `*queued`. False if one
+  /// could not be queued.
+  bool send_receipts(std::size_t* queued = nullptr) {
+    auto taken = target.take_receipts();
+    if (!receipts::enabled(kafka)) return true;
+    bool ok = true;
+    for (auto& r : taken) ok = send_receipt(std::move(r)) && ok;
+    if (queued != nullptr) *queued = taken.size();
+    return ok;
   }
 
   /// Waits until every queued dead letter is on the broker.
@@ -467,7 +506,7 @@ struct runner::impl {
       }
       if (stopping) return true;  // uncommitted: delivered again after restart
     }
-    if (!flush_dead_letters()) return retry_later(batch, held);
+    if (!send_receipts() || !flush_dead_letters()) return retry_later(batch, held);
     commit(batch);
     return true;
   }
@@ -531,6 +570,8 @@ struct runner::impl {
         if (!process(batch, held)) return 1;
         continue;
       }
+      // Receipts of the sink's background work (the feed's held issues, its resume pass).
+      if (std::size_t queued = 0; idle && send_receipts(&queued) && queued > 0) flush_dead_letters();
       if (idle && !pending.empty() && kafka::clock::now() >= pending_retry_at) commit_pending();
       if (idle && kafka::clock::now() < verify_until && kafka::clock::now() >= next_verify) verify_commits();
       if (opts.stop_at_end && idle && caught_up()) return 0;

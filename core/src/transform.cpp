@@ -16,6 +16,7 @@
 #include "syn/core/dead_letter.hpp"
 #include "syn/core/kafka/producer.hpp"
 #include "syn/core/log.hpp"
+#include "syn/core/receipts.hpp"
 #include "syn/core/test_hooks.hpp"
 #include "syndication/v1/dead_letter.pb.h"
 
@@ -144,7 +145,8 @@ class loop {
         fn_(fn),
         stop_(stop),
         consumer_(make_consumer(kafka, opts, revoked_)),
-        producer_(make_producer(kafka, opts)) {}
+        producer_(make_producer(kafka, opts)),
+        no_receipts_(receipts::enabled(kafka) && !receipts::topic_exists(kafka, kafka::after(10s))) {}
 
   int run() {
     auto idle_since = kafka::clock::now();
@@ -299,7 +301,11 @@ class loop {
         r.due = *st.retry_at;
         continue;
       }
-      for (auto& o : st.outputs) b.outputs.push_back(std::move(o));
+      for (auto& o : st.outputs) {
+        // The deliveries topic does not exist (said at start): its receipts are left out.
+        if (no_receipts_ && o.topic == kafka_.topics.deliveries.name) continue;
+        b.outputs.push_back(std::move(o));
+      }
       finished.push_back(i);
     }
     // The records done leave pending (indexes from the back, so the others stay valid).
@@ -367,8 +373,13 @@ class loop {
         static_cast<std::uint64_t>(std::count_if(b.outputs.begin(), b.outputs.end(), [&](const output& o) {
           return o.topic == kafka_.topics.deadletter.name;
         }));
+    // Receipts are the loop's audit trail, not what it writes.
+    const auto receipts =
+        static_cast<std::uint64_t>(std::count_if(b.outputs.begin(), b.outputs.end(), [&](const output& o) {
+          return !kafka_.topics.deliveries.name.empty() && o.topic == kafka_.topics.deliveries.name;
+        }));
     stats.dead_lettered += dlq;
-    stats.written += b.outputs.size() - dlq;
+    stats.written += b.outputs.size() - dlq - receipts;
     ++stats.commits;
     stats.sink_latency.observe(
         std::chrono::duration_cast<std::chrono::microseconds>(kafka::clock::now() - txn_started));
@@ -381,6 +392,7 @@ class loop {
   std::shared_ptr<std::set<partition_key>> revoked_ = std::make_shared<std::set<partition_key>>();
   kafka::consumer consumer_;
   kafka::producer producer_;
+  bool no_receipts_ = false;
   // Crash point of the kill-mid-transaction tests (syn/core/test_hooks.hpp; none in production).
   std::optional<std::uint64_t> exit_in_ = test_hooks::points().exit_in_transaction;
   std::uint64_t batches_ = 0;

@@ -91,6 +91,9 @@ TEST(ConfigDefaultFile, WritesOutEveryKey) {
   const auto keys = cfg::describe();
   ASSERT_GT(keys.size(), 80U);
   for (const auto& k : keys) {
+    // An empty list by default (no users: a viewer-only console); the file shows it as a
+    // commented example, which a list of sections cannot be written out as while empty.
+    if (k.path.starts_with("console.users")) continue;
     YAML::Node n;
     n.reset(doc);
     std::string part;

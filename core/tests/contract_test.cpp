@@ -11,6 +11,7 @@
 #include "syn/contract/schema.hpp"
 #include "syndication/v1/article.pb.h"
 #include "syndication/v1/dead_letter.pb.h"
+#include "syndication/v1/delivery.pb.h"
 #include "syndication/v1/issue.pb.h"
 #include "syndication/v1/translation.pb.h"
 
@@ -23,6 +24,7 @@ TEST(Contract, SchemaNamesAreTheMessagesFullNames) {
   EXPECT_EQ(contract::schema::issue_manifest, syndication::v1::IssueManifest::descriptor()->full_name());
   EXPECT_EQ(contract::schema::translation_job, syndication::v1::TranslationJob::descriptor()->full_name());
   EXPECT_EQ(contract::schema::dead_letter, syndication::v1::DeadLetter::descriptor()->full_name());
+  EXPECT_EQ(contract::schema::delivery_receipt, syndication::v1::DeliveryReceipt::descriptor()->full_name());
   EXPECT_EQ(contract::schema::dead_letter_resolution,
             syndication::v1::DeadLetterResolution::descriptor()->full_name());
 }

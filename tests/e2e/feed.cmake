@@ -32,3 +32,10 @@ add_test(NAME e2e.feed_photos
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/feed_photos.sh $<TARGET_FILE:syndicate>
           $<TARGET_FILE:syndicate-wechat-testserver>)
 set_tests_properties(e2e.feed_photos PROPERTIES LABELS integration TIMEOUT 300)
+
+# Delivery receipts from every sink, read by a kafkajs subscriber, and the console showing them in
+# headless Chromium (issue 23); screenshots of each page in the build dir's console-screenshots/.
+add_test(NAME e2e.receipts_flow
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/receipts_flow.sh $<TARGET_FILE:syndicate>
+          $<TARGET_FILE:syndicate-wechat-testserver> ${CMAKE_BINARY_DIR}/console-screenshots)
+set_tests_properties(e2e.receipts_flow PROPERTIES LABELS integration TIMEOUT 600)

@@ -14,7 +14,7 @@ id=ctop$(date +%s)$$
 cfg=$work/syndication.yaml
 sed -e "s|^  bootstrap_servers: .*|  bootstrap_servers: $SYN_TEST_BOOTSTRAP|" -e "s|^      name: news\.|      name: $id.news.|" \
   "$src/deploy/config/syndication.yaml" >"$cfg"
-expect "topics of the production config renamed for the test" 5 "$(count_lines "name: $id.news." "$cfg")"
+expect "topics of the production config renamed for the test" 6 "$(count_lines "name: $id.news." "$cfg")"
 "$syndicate" topics create --config "$cfg" >"$work/create.out" 2>&1 || fail "topics create: $(cat "$work/create.out")"
 bash "$src/deploy/kafka/kafka.sh" tool TopicCommand --bootstrap-server "$SYN_TEST_BOOTSTRAP" --describe \
   --topic "$id\\..*" >"$work/describe.out" || fail "TopicCommand --describe"
@@ -39,9 +39,9 @@ print("in_sync", sum(1 for _, _, s in parts if s))
 PY
 val() { awk -v k="$1" '$1 == k {print $2}' "$work/check"; }
 partitions=$(grep -E '^ *partitions: ' "$cfg" | awk '{s += $2} END {print s}')
-expect "cluster topics created from the production config" 5 "$(val topics)"
-expect "cluster topics with replication factor 3" 5 "$(val rf3)"
-expect "cluster topics with min.insync.replicas=2" 5 "$(val minisr2)"
+expect "cluster topics created from the production config" 6 "$(val topics)"
+expect "cluster topics with replication factor 3" 6 "$(val rf3)"
+expect "cluster topics with min.insync.replicas=2" 6 "$(val minisr2)"
 expect "cluster partitions of those topics" "$partitions" "$(val partitions)"
 expect "cluster partitions with replicas on 3 distinct brokers" "$partitions" "$(val three_brokers)"
 expect "cluster partitions with every replica in sync" "$partitions" "$(val in_sync)"

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "syn/core/log.hpp"
+#include "syn/core/receipts.hpp"
 
 namespace syn::archive {
 
@@ -216,7 +217,13 @@ syn::sink::verdict archive_sink::write(std::span<const syn::sink::envelope> batc
     }
     for (std::size_t i = 0; i < outcomes.value().size(); ++i) {
       auto& o = outcomes.value()[i];
-      if (o.kind == record_outcome::rejected) v.rejected.emplace_back(index[i], std::move(o.reason));
+      if (o.kind == record_outcome::rejected) {
+        v.rejected.emplace_back(index[i], std::move(o.reason));
+      } else if (const auto* a = std::get_if<const syndication::v1::Article*>(&records[i])) {
+        auto r = receipts::make(receipts::receipt::ARCHIVE, receipts::receipt::STORED, **a, "");
+        r.set_revision(static_cast<std::uint32_t>(o.revision));
+        receipts_.push_back(std::move(r));
+      }
     }
     std::sort(v.rejected.begin(), v.rejected.end());
     return v;

@@ -253,6 +253,27 @@ TEST_F(SqliteArchive, SinkIsPermanentForASchemaFromTheFuture) {
   EXPECT_NE(v.reason.find("upgrade syndicate"), std::string::npos) << v.reason;
 }
 
+// Delivery receipts (issue 23): STORED with the revision for each Article, again on a replay (at
+// least once, the same receipt ids), none for the manifest.
+TEST_F(SqliteArchive, SinkReturnsAStoredReceiptPerArticleEveryTimeABatchIsWritten) {
+  archive_sink sink([&] { return open_sqlite(b_.path); });
+  const sample_issue s;
+  ASSERT_EQ(sink.write(envelopes(s)).kind, syn::sink::verdict::ok);
+  const auto first = sink.take_receipts();
+  ASSERT_EQ(first.size(), 5U);
+  for (const auto& r : first) {
+    EXPECT_EQ(r.sink(), syndication::v1::DeliveryReceipt::ARCHIVE);
+    EXPECT_EQ(r.state(), syndication::v1::DeliveryReceipt::STORED);
+    EXPECT_EQ(r.revision(), 1U);
+    EXPECT_EQ(r.receipt_id(), "archive:stored:" + r.article_id() + ":" + r.content_sha256());
+  }
+  EXPECT_TRUE(sink.take_receipts().empty());  // taken once
+  ASSERT_EQ(sink.write(envelopes(s)).kind, syn::sink::verdict::ok);
+  const auto again = sink.take_receipts();
+  ASSERT_EQ(again.size(), 5U);
+  EXPECT_EQ(again[0].receipt_id(), first[0].receipt_id());
+}
+
 TEST_F(SqliteArchive, ReadOnlyOpenOfAMissingFileSaysSo) {
   store_options ro;
   ro.mode = open_mode::read_only;

@@ -23,6 +23,7 @@
 #include "syn/core/http_client.hpp"
 #include "syn/core/log.hpp"
 #include "syn/core/metrics.hpp"
+#include "syn/core/receipts.hpp"
 #include "syn/core/sha256.hpp"
 #include "syn/feed/pages.hpp"
 #include "syn/feed/routing.hpp"
@@ -98,6 +99,25 @@ struct feed_sink::impl {
   /// Per account (label `account`).
   metrics::counter_family routed, drafts_created, drafts_submitted, failures, retries, paused_total;
   static metrics::labels of(const config::feed_account& acc) { return {{"account", acc.name}}; }
+
+  /// Delivery receipts not taken by the runner yet (feed_sink::take_receipts); groups are pushed
+  /// in parallel, hence the lock.
+  std::mutex receipts_mu;
+  std::vector<receipts::receipt> receipts_out;
+  /// One receipt of `state` per article of draft `d` on its account.
+  void note(receipts::receipt::State what, const draft_record& d, const std::string& detail = {}) {
+    const std::lock_guard lock(receipts_mu);
+    for (const auto& a : d.articles) {
+      auto r = receipts::make(receipts::receipt::FEED, what, a.article_id, d.issue_id, a.content_sha256, "");
+      r.set_account(d.account);
+      r.set_media_id(d.media_id);
+      r.set_publish_id(d.publish_id);
+      r.set_url(article_url(cfg.server.public_base_url, a.article_id));
+      r.set_detail(detail);
+      receipts::seal(r);
+      receipts_out.push_back(std::move(r));
+    }
+  }
 
   struct cover_file {
     std::filesystem::file_time_type mtime;
@@ -273,7 +293,8 @@ struct feed_sink::impl {
   /// freepublish/submit of a recorded draft. The intent is remembered before the call, so that an
   /// unknown outcome (timeout, 5xx, a crash) is looked up (recover_submit()) before submitting again.
   std::optional<group_failure> submit(const config::feed_account& acc, const wechat::credentials& creds,
-                                      const std::string& media_id) {
+                                      const draft_record& d) {
+    const std::string& media_id = d.media_id;
     state->mark_submit_intent(media_id);
     auto t = client->submit_publish(creds, media_id);
     if (!t) {
@@ -283,11 +304,15 @@ struct feed_sink::impl {
         // Permanent: the draft is not submitted again at every batch (docs/FEED.md "Re-posting").
         state->set_draft_status(media_id, "submit_failed");
         state->note_error(acc.name, t.error().message());
+        note(receipts::receipt::REJECTED, d, "freepublish/submit: " + t.error().message());
       }
       return fail(t.error(), "freepublish/submit");
     }
     state->record_submitted(media_id, t.value().publish_id, t.value().msg_data_id);
     state->clear_submit_intent(media_id);
+    draft_record submitted = d;
+    submitted.publish_id = t.value().publish_id;
+    note(receipts::receipt::SUBMITTED, submitted);
     count(acc, "freepublish/submit", false);
     ++stats.drafts_submitted;
     drafts_submitted.inc(of(acc));
@@ -335,7 +360,7 @@ struct feed_sink::impl {
         if (auto* f = std::get_if<group_failure>(&r)) return *f;
         if (std::get<bool>(r)) continue;
       }
-      if (auto f = submit(acc, creds, d.media_id)) {
+      if (auto f = submit(acc, creds, d)) {
         if (f->quota) return std::nullopt;
         if (f->transient) return f;
         failures.inc(of(acc));
@@ -405,12 +430,13 @@ struct feed_sink::impl {
     for (const auto& a : d.articles)
       rec.articles.push_back({a.article_id, a.content_sha256, a.part, a.parts});
     state->record_draft(rec, acc.app_id, key);  // and clears the intent, in one transaction
+    note(receipts::receipt::DRAFTED, rec);
     ++stats.drafts_added;
     drafts_created.inc(of(acc));
     stats.articles_pushed += d.articles.size();
     // With the submit quota spent, the draft waits as `added`; the resume pass submits it.
     if (!opt.publish || paused(acc.name, "freepublish/submit")) return std::nullopt;
-    if (auto f = submit(acc, creds, media_id); f && !f->quota) return f;
+    if (auto f = submit(acc, creds, rec); f && !f->quota) return f;
     return std::nullopt;
   }
 
@@ -860,6 +886,11 @@ void feed_sink::flush_held(bool all) {
     // The state db failed (disk full, locked beyond the busy timeout): nothing is certain, retry.
     return ::syn::sink::verdict::transient(std::string("feed: ") + e.what());
   }
+}
+
+std::vector<syndication::v1::DeliveryReceipt> feed_sink::take_receipts() {
+  const std::lock_guard lock(impl_->receipts_mu);
+  return std::exchange(impl_->receipts_out, {});
 }
 
 state_store& feed_sink::state() noexcept { return *impl_->state; }

@@ -66,6 +66,34 @@ TEST(FeedSink, PushesOneDraftPerIssueAndAccountLeadFirst) {
   EXPECT_EQ(sink->state().feed("cjrb-hant").size(), 1U);
 }
 
+// Delivery receipts (issue 23): DRAFTED and SUBMITTED per article and account, with the media
+// id, publish id and the article's feed URL; a batch whose drafts exist already pushes nothing
+// and so reports nothing new.
+TEST(FeedSink, ReceiptsNameTheAccountMediaIdPublishIdAndUrlPerArticle) {
+  sink_env env;
+  auto sink = env.make_sink();
+  const auto arts = issue(3);
+  ASSERT_EQ(sink->write(envelopes(arts)).kind, verdict::ok);
+  const auto receipts = sink->take_receipts();
+  std::map<std::string, int> by_state;
+  for (const auto& r : receipts) {
+    ++by_state[syndication::v1::DeliveryReceipt::State_Name(r.state())];
+    EXPECT_EQ(r.sink(), syndication::v1::DeliveryReceipt::FEED);
+    EXPECT_EQ(r.account(), "cjrb");
+    EXPECT_FALSE(r.media_id().empty());
+    EXPECT_EQ(r.url(), "https://feeds.example.cn/articles/" + r.article_id());
+    EXPECT_EQ(r.receipt_id().rfind("feed:", 0), 0U);
+    if (r.state() == syndication::v1::DeliveryReceipt::SUBMITTED) {
+      EXPECT_FALSE(r.publish_id().empty());
+    }
+  }
+  EXPECT_EQ(by_state["DRAFTED"], 3);
+  EXPECT_EQ(by_state["SUBMITTED"], 3);
+  EXPECT_EQ(receipts.size(), 6U);
+  ASSERT_EQ(sink->write(envelopes(arts)).kind, verdict::ok);
+  EXPECT_TRUE(sink->take_receipts().empty());
+}
+
 TEST(FeedSink, SameBatchTwiceAndAfterARestartPostsOnce) {
   sink_env env;
   const auto arts = issue(5);

@@ -18,6 +18,7 @@
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/log.hpp"
 #include "syn/core/metrics.hpp"
+#include "syn/core/receipts.hpp"
 #include "syn/core/runner.hpp"
 #include "syn/translation/article_builder.hpp"
 #include "syn/translation/done_store.hpp"
@@ -173,8 +174,13 @@ transform::transform_fn job_step(const config::root& cfg, std::string group_id) 
     }
     auto jobs = build_jobs(*article, cfg.translation, std::chrono::system_clock::now());
     if (!jobs) {
-      return {transform::dead_letter(cfg.kafka, m, DeadLetter::VALIDATION_FAILED, jobs.error().message(),
-                                     group, 1)};
+      std::vector<transform::output> out{transform::dead_letter(cfg.kafka, m, DeadLetter::VALIDATION_FAILED,
+                                                                jobs.error().message(), group, 1)};
+      auto r =
+          receipts::make(receipts::receipt::TRANSLATION, receipts::receipt::DEAD_LETTERED, *article, group);
+      r.set_detail("VALIDATION_FAILED: " + jobs.error().message());
+      receipts::add_to(out, cfg.kafka, std::move(r));
+      return out;
     }
     std::vector<transform::output> out;
     for (auto& job : jobs.value()) {
@@ -182,6 +188,11 @@ transform::transform_fn job_step(const config::root& cfg, std::string group_id) 
       out.push_back(transform::issue_record(cfg.kafka.topics.translation_jobs.name, job.job_id(),
                                             job.SerializeAsString(), contract::schema::translation_job,
                                             job.issue_id(), job.target_language()));
+      // In the same transaction as the job (receipts.hpp).
+      auto r =
+          receipts::make(receipts::receipt::TRANSLATION, receipts::receipt::JOB_CREATED, *article, group);
+      r.set_target_language(job.target_language());
+      receipts::add_to(out, cfg.kafka, std::move(r));
     }
     return out;
   };
@@ -263,7 +274,15 @@ struct translator::impl {
               .count());
     }
     waiting.erase(rk);
-    return {{transform::dead_letter(cfg.kafka, d)}, std::nullopt};
+    std::vector<transform::output> out{transform::dead_letter(cfg.kafka, d)};
+    if (auto job = decode<syndication::v1::TranslationJob>(m, contract::schema::translation_job)) {
+      auto r = receipts::make(receipts::receipt::TRANSLATION, receipts::receipt::DEAD_LETTERED, job->source(),
+                              opts.group_id);
+      r.set_target_language(job->target_language());
+      r.set_detail(DeadLetter::Reason_Name(reason) + ": " + why);
+      receipts::add_to(out, cfg.kafka, std::move(r));
+    }
+    return {std::move(out), std::nullopt};
   }
 
   /// The engine translated the job: the translated article, its target's breaker closed.
@@ -296,9 +315,15 @@ struct translator::impl {
                          sys_clock::now()});
     }
     if (self.on_translated) self.on_translated(job, art);
-    return {{transform::issue_record(cfg.kafka.topics.translated.name, art.id(), art.SerializeAsString(),
-                                     contract::schema::article, art.issue_id(), art.language())},
-            std::nullopt};
+    std::vector<transform::output> out{
+        transform::issue_record(cfg.kafka.topics.translated.name, art.id(), art.SerializeAsString(),
+                                contract::schema::article, art.issue_id(), art.language())};
+    auto r = receipts::make(receipts::receipt::TRANSLATION, receipts::receipt::TRANSLATED, job.source(),
+                            opts.group_id);
+    r.set_target_language(job.target_language());
+    r.set_target_article_id(art.id());
+    receipts::add_to(out, cfg.kafka, std::move(r));
+    return {std::move(out), std::nullopt};
   }
 
   /// A transient failure: the breaker counts it (opens, or stays open after a failed probe).

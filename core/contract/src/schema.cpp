@@ -14,6 +14,8 @@ std::string_view schema_of(topic_role role) noexcept {
       return schema::article;
     case topic_role::deadletter:
       return schema::dead_letter;
+    case topic_role::deliveries:
+      return schema::delivery_receipt;
   }
   return {};
 }

@@ -49,10 +49,17 @@ struct topics_config {
   topic_config translated{"news.articles.translated.v1", 3, 1, {{"retention.ms", "-1"}}};
   topic_config translation_jobs{"news.translation.jobs.v1", 3, 1, {{"retention.ms", "604800000"}}};
   topic_config deadletter{"news.deadletter.v1", 1, 1, {{"retention.ms", "-1"}}};
+  /// DeliveryReceipt per sink action, keyed by article id (docs/TOPICS.md). Not compacted: one
+  /// article has many receipts under its key (one per sink, state and target) and compaction would
+  /// keep only the last; 30 days of them (a receipt is a few hundred bytes). An empty name turns
+  /// receipts off.
+  topic_config deliveries{"news.deliveries.v1", 3, 1, {{"retention.ms", "2592000000"}}};
 
-  /// All of them, in creation order.
+  /// All of them, in creation order (deliveries only when named).
   [[nodiscard]] std::vector<const topic_config*> all() const {
-    return {&issues, &articles, &translated, &translation_jobs, &deadletter};
+    std::vector<const topic_config*> out{&issues, &articles, &translated, &translation_jobs, &deadletter};
+    if (!deliveries.name.empty()) out.push_back(&deliveries);
+    return out;
   }
 };
 
@@ -420,6 +427,28 @@ struct blobs_config {
 };
 
 // ---------------------------------------------------------------------------------------------
+// `serve console` (docs/CONSOLE.md)
+
+/// One person (or team) who may use the console, and what they may do.
+struct console_user {
+  std::string name;
+  /// `viewer` (every page) or `editor` (also redrive, review decisions).
+  std::string role = "viewer";
+  /// The environment variable holding the user's token (never in the file).
+  secret token;
+};
+
+struct console_config {
+  std::string listen = "127.0.0.1:8090";
+  /// Without users every request is a viewer and nothing can be changed.
+  std::vector<console_user> users;
+  /// Issues kept in memory (newest); older ones drop out with their receipts.
+  std::size_t max_issues = 10000;
+  /// Seconds between reads of the issues and deliveries topics (and the pages' refresh).
+  int refresh_seconds = 5;
+};
+
+// ---------------------------------------------------------------------------------------------
 
 /// The whole file.
 struct root {
@@ -432,6 +461,7 @@ struct root {
   consumers_config consumers;
   observability_config observability;
   blobs_config blobs;
+  console_config console;
 
   /// The paper with this code, or nullptr.
   [[nodiscard]] const paper_config* find_paper(std::string_view code) const;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "syndication/v1/article.pb.h"
+#include "syndication/v1/delivery.pb.h"
 #include "syndication/v1/issue.pb.h"
 #include "syndication/v1/translation.pb.h"
 
@@ -56,6 +57,12 @@ class sink {
   virtual verdict write(std::span<const envelope> batch) = 0;
   /// Short name for logs and metrics (`archive`, `feed`, ...).
   [[nodiscard]] virtual std::string_view name() const = 0;
+  /// The delivery receipts (syn/core/receipts.hpp) of what the sink did since the last call:
+  /// the runner calls it after every write() and when idle, produces them to the deliveries
+  /// topic and waits for their delivery before it commits the batch's offsets. Receipts about a
+  /// batch must be returned by the write() that takes it (at least once: a replayed batch yields
+  /// them again). Never throws; thread-safe against the sink's own background work.
+  virtual std::vector<syndication::v1::DeliveryReceipt> take_receipts() { return {}; }
 };
 
 }  // namespace syn::sink

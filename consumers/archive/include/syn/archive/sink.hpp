@@ -12,6 +12,8 @@
 #include <span>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "syn/archive/store.hpp"
 #include "syn/core/config.hpp"
@@ -85,6 +87,11 @@ class archive_sink final : public syn::sink::sink {
 
   syn::sink::verdict write(std::span<const syn::sink::envelope> batch) override;
   [[nodiscard]] std::string_view name() const override { return "archive"; }
+  /// STORED (with the revision) for every Article of the batches written since the last call,
+  /// new or already stored alike (a replayed batch yields its receipts again).
+  std::vector<syndication::v1::DeliveryReceipt> take_receipts() override {
+    return std::exchange(receipts_, {});
+  }
 
   /// The open store, or nullptr (before the first write or after a transient failure).
   [[nodiscard]] store* current() const noexcept { return store_.get(); }
@@ -101,6 +108,7 @@ class archive_sink final : public syn::sink::sink {
 
   opener open_;
   std::unique_ptr<store> store_;
+  std::vector<syndication::v1::DeliveryReceipt> receipts_;
 
   // The writer and the indexer take turns on the database in this process through db_mutex_
   // (not through SQLite's busy handler, which sleeps in steps of up to 100 ms), the writer first:

@@ -119,6 +119,9 @@ class feed_sink final : public sink::sink {
   /// serialised with write().
   void flush_held(bool all);
   [[nodiscard]] std::string_view name() const override { return "feed"; }
+  /// DRAFTED, SUBMITTED and REJECTED (freepublish/submit refused for good) per article and
+  /// account, from the batches and the background pushes since the last call.
+  std::vector<syndication::v1::DeliveryReceipt> take_receipts() override;
 
   /// The state db (tests, the feed server in `syndicate run`).
   [[nodiscard]] state_store& state() noexcept;

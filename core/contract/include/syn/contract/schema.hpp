@@ -18,6 +18,7 @@ inline constexpr std::string_view issue_manifest = "syndication.v1.IssueManifest
 inline constexpr std::string_view translation_job = "syndication.v1.TranslationJob";
 inline constexpr std::string_view dead_letter = "syndication.v1.DeadLetter";
 inline constexpr std::string_view dead_letter_resolution = "syndication.v1.DeadLetterResolution";
+inline constexpr std::string_view delivery_receipt = "syndication.v1.DeliveryReceipt";
 }  // namespace schema
 
 /// What a topic is for (its name is config: kafka.topics.<role>).
@@ -27,6 +28,7 @@ enum class topic_role {
   translation_jobs,  ///< TranslationJob
   translated,        ///< Article, translations (language != zh-Hans)
   deadletter,        ///< DeadLetter, and DeadLetterResolution once redriven
+  deliveries,        ///< DeliveryReceipt, what each sink did with each article revision
 };
 
 /// The schema of the records on a topic of `role` (for the dead-letter topic: DeadLetter; `dlq
