@@ -358,6 +358,19 @@ bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
 
+/// The blob store for the photos of hot-folder bundles (issue 18). One that cannot be opened (an
+/// unset S3 key variable) does not stop the trigger: bundles are then rejected with the reason.
+void open_bundle_store(const config::blobs_config& blobs_config, trigger_options& to) {
+  auto blobs = blob::open(blobs_config);
+  if (blobs) {
+    to.blobs = std::shared_ptr<blob::store>(std::move(blobs).value());
+  } else {
+    to.blobs_error = blobs.error().to_string();
+    log::get("trigger").warn("hot-folder bundles will be rejected: {}", to.blobs_error);
+  }
+  to.blob_limits = blobs_config;
+}
+
 int run_trigger(const std::string& config_path, const std::string& listen_override,
                 const std::string& instance, const std::string* metrics_override) {
   const config::root cfg = config::load(config_path);
@@ -397,18 +410,7 @@ int run_trigger(const std::string& config_path, const std::string& listen_overri
   to.spool_dir = std::filesystem::path(tc.spool_dir) / po.instance;
   to.min_confidence = cfg.producer.review.min_confidence;
   to.review_dir = cfg.producer.review.dir;  // shared by every instance and `syndicate review`
-  if (hf.enabled) {
-    // Photos of hot-folder bundles (issue 18). A store that cannot be opened (an unset S3 key
-    // variable) does not stop the trigger: bundles are then rejected with the reason.
-    auto blobs = blob::open(cfg.blobs);
-    if (blobs) {
-      to.blobs = std::shared_ptr<blob::store>(std::move(blobs).value());
-    } else {
-      to.blobs_error = blobs.error().to_string();
-      log::get("trigger").warn("hot-folder bundles will be rejected: {}", to.blobs_error);
-    }
-    to.blob_limits = cfg.blobs;
-  }
+  if (hf.enabled) open_bundle_store(cfg.blobs, to);
   std::atomic<bool> fatal{false};
   to.on_fatal = [&fatal](const std::string&) { fatal = true; };
 

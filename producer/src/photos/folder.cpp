@@ -151,7 +151,8 @@ result<taken_folder> take_folder(int dirfd, const std::string& name, const fs::p
   for (std::string entry = dir.next(); !entry.empty(); entry = dir.next()) names.push_back(entry);
   std::sort(names.begin(), names.end());
   for (const auto& entry : names) {
-    const std::string shown = name + "/" + entry;
+    std::string shown = name;
+    shown.append("/").append(entry);
     struct stat st {};
     if (::fstatat(dir.fd(), entry.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       return error(errc::unreadable, shown + ": cannot stat: " + std::strerror(errno));
@@ -164,8 +165,9 @@ result<taken_folder> take_folder(int dirfd, const std::string& name, const fs::p
       out.photos.sidecar = incoming / name / entry;
     } else if (fs::path(entry).extension() == ".txt") {
       if (!out.text_name.empty()) {
-        return error(errc::unreadable, name + ": two issue texts (" + out.text_name + ", " + entry +
-                                           "); a bundle folder holds one *.txt");
+        std::string why = name;
+        why.append(": two issue texts (").append(out.text_name).append(", ").append(entry);
+        return error(errc::unreadable, why.append("); a bundle folder holds one *.txt"));
       }
       auto text = read_text_at(dir.fd(), entry, shown, max_text_bytes);
       if (!text) return text.error();

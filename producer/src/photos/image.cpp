@@ -12,32 +12,6 @@
 namespace syn::producer::photos {
 namespace {
 
-class photos_category_impl final : public std::error_category {
- public:
-  [[nodiscard]] const char* name() const noexcept override { return "photos"; }
-  [[nodiscard]] std::string message(int c) const override {
-    switch (static_cast<errc>(c)) {
-      case errc::ok:
-        return "ok";
-      case errc::not_an_image:
-        return "not a JPEG, PNG, GIF or WebP image";
-      case errc::too_large:
-        return "over a limit of the blobs section";
-      case errc::corrupt:
-        return "the image does not decode";
-      case errc::unreadable:
-        return "cannot read";
-      case errc::bad_sidecar:
-        return "bad sidecar file";
-      case errc::store_failed:
-        return "the blob store refused the image";
-      case errc::store_unavailable:
-        return "the blob store is unavailable";
-    }
-    return "unknown";
-  }
-};
-
 /// libvips, set up once per process: no operation cache (a file checked twice is read twice, and
 /// nothing of an image stays in memory after its check).
 void init_vips() {
@@ -96,13 +70,6 @@ error fail(errc code, const std::filesystem::path& file, const std::string& what
 }
 
 }  // namespace
-
-const std::error_category& photos_category() noexcept {
-  static const photos_category_impl c;
-  return c;
-}
-
-bool is_retriable(std::error_code ec) noexcept { return ec == make_error_code(errc::store_unavailable); }
 
 std::string sniff(std::string_view h) noexcept {
   if (h.size() >= 3 && h.substr(0, 3) == "\xFF\xD8\xFF") return "image/jpeg";

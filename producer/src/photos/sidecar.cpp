@@ -3,7 +3,6 @@
 
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include "syn/producer/photos.hpp"
 
@@ -36,7 +35,8 @@ result<sidecar_entry> read_entry(const std::filesystem::path& file, const YAML::
   for (const auto& kv : n) {
     const auto key = kv.first.as<std::string>("");
     const int line = kv.first.Mark().line;
-    if (!kv.second.IsScalar()) return sidecar_error(file, line, where + "." + key, "expected a single value");
+    const std::string field = std::string(where).append(".").append(key);
+    if (!kv.second.IsScalar()) return sidecar_error(file, line, field, "expected a single value");
     const auto value = kv.second.as<std::string>();
     if (key == "file") {
       e.file = value;
@@ -52,7 +52,7 @@ result<sidecar_entry> read_entry(const std::filesystem::path& file, const YAML::
       }
       e.photo = static_cast<std::uint32_t>(number);
     } else {
-      return sidecar_error(file, line, where + "." + key, "unknown field (file, caption, article, photo)");
+      return sidecar_error(file, line, field, "unknown field (file, caption, article, photo)");
     }
   }
   const int line = n.Mark().line;
@@ -73,13 +73,17 @@ result<sidecar_entry> read_entry(const std::filesystem::path& file, const YAML::
 result<std::vector<sidecar_entry>> read_sidecar(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return sidecar_error(file, -1, "", "cannot read");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string text = std::move(ss).str();
+  std::string text(max_sidecar_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return parse_sidecar(text, file);
+}
+
+result<std::vector<sidecar_entry>> parse_sidecar(std::string_view text, const std::filesystem::path& file) {
   if (text.size() > max_sidecar_bytes) return sidecar_error(file, -1, "", "over 1 MiB, not a sidecar");
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     return sidecar_error(file, e.mark.line, "", e.msg);
   }

@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <type_traits>
 #include <vector>
@@ -97,8 +98,11 @@ struct sidecar_entry {
   std::uint32_t photo = 0;
   std::uint32_t line = 0;  ///< 1-based, in the sidecar
 };
-/// Reads `photos.yaml` (docs/OPERATIONS.md). Errors: `FILE:LINE: field: message`.
+/// Reads `photos.yaml` (docs/OPERATIONS.md; at most 1 MiB). Errors: `FILE:LINE: field: message`.
 [[nodiscard]] result<std::vector<sidecar_entry>> read_sidecar(const std::filesystem::path& file);
+/// The same on text already read (`file` names it in errors). Fuzzed: tests/fuzz/fuzz_sidecar.cpp.
+[[nodiscard]] result<std::vector<sidecar_entry>> parse_sidecar(std::string_view text,
+                                                               const std::filesystem::path& file);
 
 /// The images of one issue.
 struct bundle {
