@@ -100,6 +100,12 @@ expect "records on the broker in the end (1 aborted by the crash + 5; none of th
   "$(count_matching "$articles" '%k\n' '^cjrb-20240130-' read_uncommitted)"
 expect "blobs stored in the end" 1 "$(blob_files)"
 
+# 5. A bundle over HTTP (multipart) is not taken yet: 415, said plainly, nothing queued.
+code=$(curl -s -o "$work/body" -w '%{http_code}' -H 'Authorization: Bearer tok3n' \
+  -F "text=@$fixture;type=text/plain" -F "photo=@$photo;type=image/jpeg" "http://127.0.0.1:$port/v1/issues")
+expect "multipart POST" 415 "$code"
+grep -q "multipart bundles are not taken over HTTP yet" "$work/body" || fail "415 body: $(cat "$work/body")"
+
 kill -TERM "$pid"
 set +e
 wait "$pid"
