@@ -1,8 +1,9 @@
 // `syndicate run`: every role in one process, for a first try, built from the roles' own
 // components: the splitter and publisher, the translation roles' steps on core's transactional
 // loop (OpenCC targets), the archive and feed sinks behind core's runner. Publishes the given
-// issues (the fixture by default) on librdkafka's embedded mock cluster unless a real cluster is
-// configured, and prints where each article went.
+// issues (the fixture bundle, its text and its photo, by default) on librdkafka's embedded mock
+// cluster unless a real cluster is configured, prints where each article went, and serves the feed
+// pages it printed links to until Ctrl-C (or exits when done, --exit-when-done).
 #include "run_command.hpp"
 
 #include <spdlog/spdlog.h>
@@ -20,15 +21,19 @@
 #include "syn/archive/store.hpp"
 #include "syn/console/console.hpp"
 #include "syn/contract/schema.hpp"
+#include "syn/core/blob_store.hpp"
 #include "syn/core/config.hpp"
+#include "syn/core/http_server.hpp"
 #include "syn/core/kafka/admin.hpp"
 #include "syn/core/kafka/embedded.hpp"
 #include "syn/core/runner.hpp"
 #include "syn/core/service.hpp"
 #include "syn/core/transform.hpp"
 #include "syn/feed/commands.hpp"
+#include "syn/feed/feed_server.hpp"
 #include "syn/feed/feed_sink.hpp"
 #include "syn/feed/state.hpp"
+#include "syn/producer/photos.hpp"
 #include "syn/producer/publisher.hpp"
 #include "syn/producer/splitter.hpp"
 #include "syn/translation/roles.hpp"
@@ -44,7 +49,12 @@ struct run_args {
   std::string config_path;
   std::string bootstrap;
   std::string state_dir = "var/run";
+  bool exit_when_done = false;
 };
+
+/// The fixture bundle: the page and its photo (tests/data/photos/make.sh says where it comes from).
+constexpr const char* fixture_text = "tests/data/issues/changji-daily-2024-01-30-p1.txt";
+constexpr const char* fixture_photos = "tests/data/photos/changji-daily-2024-01-30-p1";
 
 struct article_trace {
   std::string id;
@@ -62,6 +72,8 @@ config::root trial_config(const run_args& a, bool config_given) {
   fs::create_directories(a.state_dir);
   cfg.archive.backend = config::archive_backend::sqlite;
   cfg.archive.sqlite.path = (fs::path(a.state_dir) / "archive.db").string();
+  // Photos go to a folder of the trial's own unless a config names the store.
+  if (!config_given) cfg.blobs.folder = (fs::path(a.state_dir) / "blobs").string();
   return cfg;
 }
 
@@ -74,14 +86,33 @@ void create_topics(const config::root& cfg) {
     throw std::runtime_error(r.error().to_string());
 }
 
-/// 1. Split and publish, one transaction per issue, as `publish` does. False if one failed.
-bool publish_files(const config::root& cfg, const std::vector<std::string>& files,
+/// The text and the images of one input: a bundle folder, the fixture (with its photo), or a
+/// plain text file (no images).
+std::pair<std::string, std::optional<producer::photos::bundle>> bundle_of(const std::string& input) {
+  if (fs::is_directory(input)) {
+    auto b = producer::photos::read_folder(input);
+    if (!b) throw std::runtime_error(b.error().to_string());
+    return {b.value().text.string(), b.value().photos};
+  }
+  if (input == fixture_text && fs::is_directory(fixture_photos)) {
+    auto b = producer::photos::read_photo_folder(fixture_photos);
+    if (!b) throw std::runtime_error(b.error().to_string());
+    return {input, b.value()};
+  }
+  return {input, std::nullopt};
+}
+
+/// 1. Split and publish, one transaction per issue, as `publish` does; the photos of a bundle
+/// stored first. False if one failed.
+bool publish_files(const config::root& cfg, const std::vector<std::string>& inputs,
                    std::vector<article_trace>& traces) {
   std::vector<producer::known_paper> papers;
   for (const auto& p : cfg.papers) papers.push_back({p.code, p.name, p.aliases});
   producer::publisher pub(cfg.kafka, {"run", false});
+  std::unique_ptr<blob::store> blobs;
   bool ok = true;
-  for (const auto& file : files) {
+  for (const auto& input : inputs) {
+    const auto [file, bundle] = bundle_of(input);
     std::ifstream in(file, std::ios::binary);
     if (!in) throw std::runtime_error(file + ": cannot open");
     std::ostringstream ss;
@@ -91,6 +122,18 @@ bool publish_files(const config::root& cfg, const std::vector<std::string>& file
     so.source_name = file;
     so.papers = papers;
     auto issue = producer::split_issue(raw, so);
+    if (bundle) {
+      if (!blobs) {
+        auto opened = blob::open(cfg.blobs);
+        if (!opened) throw std::runtime_error(opened.error().to_string());
+        blobs = std::move(opened).value();
+      }
+      auto r = producer::photos::attach(issue, *bundle, *blobs, cfg.blobs);
+      if (!r) throw std::runtime_error(r.error().to_string());
+      std::cout << "photos of " << issue.manifest.issue_id() << ": " << r.value().stored << " stored in "
+                << blobs->describe() << " (" << r.value().bytes << " bytes), " << r.value().unmatched
+                << " without a caption, " << r.value().uncaptured << " caption(s) without an image\n";
+    }
     issue.manifest.set_source(raw);
     const auto o = pub.publish(issue);
     std::cout << "issue " << o.issue_id << " (" << file << "): " << producer::to_string(o.state);
@@ -229,6 +272,26 @@ void report(const config::root& cfg, const std::vector<article_trace>& traces,
   }
 }
 
+/// 6. The feed pages (`serve feeds` on the trial's state), until SIGINT or SIGTERM, so that the
+/// links printed above open; the embedded broker lives on meanwhile.
+void serve_pages(const config::root& cfg, const std::string& feed_state) {
+  feed::feed_server_options fo;
+  fo.public_base_url = cfg.feed.server.public_base_url;
+  for (const auto& account : cfg.feed.accounts) fo.accounts.push_back(account.name);
+  const auto [host, port] = service::split_host_port(cfg.feed.server.listen);
+  http::server_options so;
+  so.address = host;
+  so.port = port;
+  http::server server(so, feed::make_feed_handler(std::make_shared<feed::state_store>(feed_state, true), fo),
+                      feed::make_feed_authoriser(fo));
+  std::cout << "\nserving the feed pages on http://" << host << ":" << server.port() << " ("
+            << cfg.feed.server.public_base_url << "); Ctrl-C to stop\n"
+            << std::flush;
+  const int sig = service::wait_for_termination();
+  server.stop();
+  std::cout << "signal " << sig << ": stopped\n";
+}
+
 int run_all(const run_args& a, bool config_given) {
   const config::root cfg = trial_config(a, config_given);
   const bool embedded = cfg.kafka.bootstrap_servers == "embedded";
@@ -260,6 +323,8 @@ int run_all(const run_args& a, bool config_given) {
   const std::string feed_state = (fs::path(a.state_dir) / "feed-state.db").string();
   ok = run_sinks(cfg, feed_state) && ok;
   report(cfg, traces, feed_state);
+  if (a.exit_when_done) return ok ? 0 : 1;
+  serve_pages(cfg, feed_state);  // until Ctrl-C: the links printed above open
   return ok ? 0 : 1;
 }
 
@@ -272,17 +337,25 @@ void register_run_command(CLI::App& root, cli::dispatcher& dispatch) {
                                   "the fixture) on the embedded broker "
                                   "(librdkafka's mock cluster) unless --config or --bootstrap names a real "
                                   "one, translates with OpenCC, archives "
-                                  "to SQLite, renders the feed pages (`syndicate serve feeds --state "
-                                  "<state-dir>/feed-state.db` serves them), "
-                                  "and prints where each article went.");
-  run->add_option("FILE", args->files, "issue files")->check(CLI::ExistingFile);
+                                  "to SQLite, renders the feed pages, prints where each article went, "
+                                  "and serves the feed pages until Ctrl-C (SIGINT/SIGTERM; --exit-when-done "
+                                  "to exit instead). Photos of a bundle go to <state-dir>/blobs.");
+  run->add_option("FILE", args->files,
+                  "issue files or bundle folders (one *.txt, its images, optional photos.yaml); default: the "
+                  "fixture page with its photo")
+      ->check(CLI::ExistingPath);
   auto* cfg_opt =
       run->add_option("--config", args->config_path, "configuration file (default: the built-in defaults)");
   args->config_path = "config/syndication.yaml";
   run->add_option("--bootstrap", args->bootstrap, "Kafka bootstrap servers (default: embedded)");
-  run->add_option("--state-dir", args->state_dir, "where the archive database goes")->capture_default_str();
+  run->add_option("--state-dir", args->state_dir,
+                  "where the archive database, the feed state and the photos go")
+      ->capture_default_str();
+  run->add_flag("--exit-when-done", args->exit_when_done,
+                "exit once everything is published, consumed and reported, instead of serving the feed pages "
+                "until Ctrl-C");
   dispatch.on(run, [args, cfg_opt] {
-    if (args->files.empty()) args->files.emplace_back("tests/data/issues/changji-daily-2024-01-30-p1.txt");
+    if (args->files.empty()) args->files.emplace_back(fixture_text);
     return run_all(*args, cfg_opt->count() > 0);
   });
 }

@@ -10,7 +10,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   librdkafka-dev libprotobuf-dev protobuf-compiler libboost1.74-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libsqlite3-dev libpq-dev libssl-dev libexpat1-dev
-  libcurl4-openssl-dev libopencc-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libjpeg62-turbo-dev libpng-dev libvips-dev
+  libcurl4-openssl-dev libopencc-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libjpeg62-turbo-dev libpng-dev
+  libvips-dev libexiv2-dev
   kcat clang libclang-rt-14-dev clang-format clang-tidy postgresql chromium
   time sqlite3 curl procps python3 python3-yaml python3-pip systemd
   openjdk-17-jdk-headless maven nodejs npm

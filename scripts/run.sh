@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12 machine: install what is missing, build, then publish the
-# fixture issue end to end and print where each article went.
+# fixture issue (its text and its photo) end to end, print where each article went, and serve the
+# feed pages it links to until Ctrl-C (`syndicate run --exit-when-done` exits instead).
 #
 # Without a configured broker it runs every role in one process on librdkafka's embedded mock
 # cluster (`syndicate run`). With SYNDICATE_CONFIG pointing at a config whose

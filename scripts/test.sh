@@ -120,7 +120,7 @@ cpu_lane() {
   run_stage "unit tests under ASan+UBSan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --preset asan-unit -j "$jobs"
   run_stage "proto: buf lint + buf breaking" bash scripts/check-proto.sh
-  run_stage "fuzz splitter (${fuzz_seconds}s), callback parser (20s) and correction files (15s)" bash tests/fuzz/run.sh "$fuzz_seconds"
+  run_stage "fuzz splitter (${fuzz_seconds}s), callback parser (20s), correction files (15s) and photo sidecars (10s)" bash tests/fuzz/run.sh "$fuzz_seconds"
   run_stage "build (release: syndicate, bench_splitter)" release_build
   if [ -x build-release/bench/bench_splitter ]; then
     run_stage "benchmark smoke run (release build)" build-release/bench/bench_splitter --benchmark_min_time=0.01

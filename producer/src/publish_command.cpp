@@ -16,12 +16,14 @@
 #include <sstream>
 #include <thread>
 
+#include "syn/core/blob_store.hpp"
 #include "syn/core/config.hpp"
 #include "syn/core/http_server.hpp"
 #include "syn/core/instance.hpp"
 #include "syn/core/log.hpp"
 #include "syn/core/service.hpp"
 #include "syn/producer/commands.hpp"
+#include "syn/producer/photos.hpp"
 #include "syn/producer/publisher.hpp"
 #include "syn/producer/review.hpp"
 #include "syn/producer/trigger.hpp"
@@ -70,6 +72,7 @@ struct publish_args {
   std::string date;
   std::string instance;
   std::string corrections;
+  std::string photos_dir;  // --photos DIR: the images of the one FILE
   bool force = false;
   bool as_json = false;
 };
@@ -91,6 +94,14 @@ void print_outcome(const publish_outcome& o) {
   }
 }
 
+void print_photos(const std::string& issue_id, const photos::attach_report& r, const blob::store& store) {
+  std::cout << issue_id << ": " << r.stored << " photo(s) stored in " << store.describe() << " (" << r.bytes
+            << " bytes)";
+  if (r.unmatched > 0) std::cout << ", " << r.unmatched << " image(s) without a caption";
+  if (r.uncaptured > 0) std::cout << ", " << r.uncaptured << " caption(s) without an image";
+  std::cout << (r.unmatched + r.uncaptured > 0 ? " (manifest warnings)\n" : "\n");
+}
+
 /// The files of one `publish` command, read, split and encoded on a pool of threads, handed out
 /// in the order given. The pool runs at most `ahead` files past the last one taken, so a batch of any
 /// size holds a bounded number of split issues in memory.
@@ -100,11 +111,26 @@ class split_pipeline {
     std::optional<split_result> issue;
     encoded_issue encoded;  // issue's records, but for the publish time (the raw text is here only)
     std::string error;
+    int error_rc = cli::bad_input;
+    std::optional<photos::attach_report> photos;  // the issue came with images
     bool done = false;
   };
 
-  split_pipeline(const std::vector<std::string>& files, split_options base, std::size_t ahead)
-      : files_(files), base_(std::move(base)), ahead_(std::max<std::size_t>(1, ahead)), slots_(files.size()) {
+  /// Where the photos of bundles go (claim check: stored before the issue is encoded), with the
+  /// limits of the `blobs` section; `store` may be null when no input is a bundle.
+  struct photo_target {
+    blob::store* store = nullptr;
+    config::blobs_config limits;
+    std::string photos_dir;  // --photos DIR (one file only)
+  };
+
+  split_pipeline(const std::vector<std::string>& files, split_options base, std::size_t ahead,
+                 photo_target target)
+      : files_(files),
+        base_(std::move(base)),
+        ahead_(std::max<std::size_t>(1, ahead)),
+        target_(std::move(target)),
+        slots_(files.size()) {
     const std::size_t threads =
         std::min<std::size_t>({files.size(), std::max(1U, std::thread::hardware_concurrency()), 8});
     for (std::size_t t = 0; t < threads; ++t) pool_.emplace_back([this] { work(); });
@@ -150,8 +176,29 @@ class split_pipeline {
     }
   }
 
-  slot split_one(const std::string& file) const {
+  /// A bundle (a folder, or a file with --photos): its text file and its images.
+  std::optional<photos::bundle> bundle_of(std::string& file, slot& out) const {
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec)) {
+      auto b = photos::read_folder(file);
+      if (!b) {
+        out.error = b.error().to_string();
+        return std::nullopt;
+      }
+      file = b.value().text.string();
+      return std::move(b).value().photos;
+    }
+    if (target_.photos_dir.empty()) return std::nullopt;
+    auto b = photos::read_photo_folder(target_.photos_dir);
+    if (!b) out.error = b.error().to_string();
+    return b ? std::optional(std::move(b).value()) : std::nullopt;
+  }
+
+  slot split_one(std::string file) const {
     slot out;
+    const bool bundled = !target_.photos_dir.empty() || std::filesystem::is_directory(file);
+    const auto bundle = bundle_of(file, out);
+    if (bundled && !bundle) return out;
     std::ifstream in(file, std::ios::binary);
     if (!in) {
       out.error = file + ": cannot open: " + std::strerror(errno);
@@ -164,6 +211,7 @@ class split_pipeline {
     try {
       std::string raw = std::move(ss).str();
       out.issue = split_issue(raw, so);
+      if (bundle && !attach_photos(*bundle, out)) return out;
       out.issue->manifest.set_source(std::move(raw));  // archived by hash for re-splitting
       // Encoded here, so that the sending thread only sends; the raw text then lives only in the
       // encoded manifest, not twice.
@@ -177,9 +225,24 @@ class split_pipeline {
     return out;
   }
 
+  /// Checks, matches and stores the images of the issue in `out` (nothing of it is published if
+  /// one is bad: the slot then holds the error instead of the issue).
+  bool attach_photos(const photos::bundle& bundle, slot& out) const {
+    auto r = photos::attach(*out.issue, bundle, *target_.store, target_.limits);
+    if (!r) {
+      out.error = r.error().to_string();
+      out.error_rc = r.error().value() == photos::errc::store_unavailable ? cli::failure : cli::bad_input;
+      out.issue.reset();
+      return false;
+    }
+    out.photos = r.value();
+    return true;
+  }
+
   const std::vector<std::string>& files_;
   const split_options base_;
   const std::size_t ahead_;
+  const photo_target target_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<slot> slots_;
@@ -215,7 +278,20 @@ int run_publish(const publish_args& a) {
   base.paper_code = a.paper;
   base.issue_date = a.date;
   base.papers = papers_of(cfg);
-  split_pipeline files(a.files, base, 2 * group);
+  split_pipeline::photo_target photo_target{nullptr, cfg.blobs, a.photos_dir};
+  std::unique_ptr<blob::store> blobs;
+  if (!a.photos_dir.empty() || std::any_of(a.files.begin(), a.files.end(), [](const std::string& f) {
+        return std::filesystem::is_directory(f);
+      })) {
+    auto opened = blob::open(cfg.blobs);
+    if (!opened) {
+      cli::print_error(opened.error().to_string());
+      return cli::failure;
+    }
+    blobs = std::move(opened).value();
+    photo_target.store = blobs.get();
+  }
+  split_pipeline files(a.files, base, 2 * group, std::move(photo_target));
   std::optional<publisher> pub;
   int rc = cli::ok;
   json all = json::array();
@@ -260,11 +336,12 @@ int run_publish(const publish_args& a) {
       }
       if (rc == cli::ok) rc = cli::held;
     } else if (sl.issue) {
+      if (sl.photos && !a.as_json) print_photos(sl.issue->manifest.issue_id(), *sl.photos, *blobs);
       issues.push_back(std::move(*sl.issue));
       encoded.push_back(std::move(sl.encoded));
     } else {
       cli::print_error(sl.error);
-      rc = cli::bad_input;
+      if (rc != cli::bad_input) rc = sl.error_rc;
     }
     if (issues.size() >= group) publish_gathered();
   }
@@ -279,6 +356,19 @@ constexpr std::chrono::seconds fatal_linger{3};
 
 bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
+}
+
+/// The blob store for the photos of hot-folder bundles (issue 18). One that cannot be opened (an
+/// unset S3 key variable) does not stop the trigger: bundles are then rejected with the reason.
+void open_bundle_store(const config::blobs_config& blobs_config, trigger_options& to) {
+  auto blobs = blob::open(blobs_config);
+  if (blobs) {
+    to.blobs = std::shared_ptr<blob::store>(std::move(blobs).value());
+  } else {
+    to.blobs_error = blobs.error().to_string();
+    log::get("trigger").warn("hot-folder bundles will be rejected: {}", to.blobs_error);
+  }
+  to.blob_limits = blobs_config;
 }
 
 int run_trigger(const std::string& config_path, const std::string& listen_override,
@@ -320,6 +410,7 @@ int run_trigger(const std::string& config_path, const std::string& listen_overri
   to.spool_dir = std::filesystem::path(tc.spool_dir) / po.instance;
   to.min_confidence = cfg.producer.review.min_confidence;
   to.review_dir = cfg.producer.review.dir;  // shared by every instance and `syndicate review`
+  if (hf.enabled) open_bundle_store(cfg.blobs, to);
   std::atomic<bool> fatal{false};
   to.on_fatal = [&fatal](const std::string&) { fatal = true; };
 
@@ -421,11 +512,27 @@ void register_publish_commands(CLI::App& root, cli::dispatcher& dispatch) {
       "An issue whose confidence is below producer.review.min_confidence is HELD for review (syndicate "
       "review), "
       "not published. Exit status: 0 published or unchanged, 4 held (nothing failed), 1 a transaction "
-      "failed, 2 a bad file or correction file.");
+      "failed, 2 a bad file or correction file. "
+      "Photos: a FILE may be a bundle folder (one *.txt, its JPEG/PNG/GIF/WebP images, optionally "
+      "photos.yaml), "
+      "or one FILE may come with --photos DIR; each image is checked (type by content, blobs.max_* limits, "
+      "decodes), matched to a caption of the text (embedded IPTC/XMP caption, else photos.yaml, else order), "
+      "stored in the blob store (blobs section) BEFORE any record names it, and referenced by SHA-256 from "
+      "its Article.photos entry; a bad image is one error naming the file, exit 2, and nothing of that issue "
+      "is published (docs/OPERATIONS.md \"Photos with an issue\").");
   cli::add_config_option(publish, args->config_path);
-  publish->add_option("FILE", args->files, "issue files (UTF-8 or GB18030 text)")
+  publish
+      ->add_option("FILE", args->files,
+                   "issue files (UTF-8 or GB18030 text), or bundle folders (one *.txt, its images, optional "
+                   "photos.yaml)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingPath);
+  publish
+      ->add_option(
+          "--photos", args->photos_dir,
+          "a folder of images (and optional photos.yaml) for the one FILE given; stored in the blob store "
+          "and referenced from its articles")
+      ->check(CLI::ExistingDirectory);
   publish->add_option("--paper", args->paper, "paper code override (default: from the masthead)");
   publish->add_option("--date", args->date, "issue date override, YYYY-MM-DD");
   publish->add_option(
@@ -440,6 +547,12 @@ void register_publish_commands(CLI::App& root, cli::dispatcher& dispatch) {
       ->check(CLI::ExistingFile);
   publish->add_flag("--json", args->as_json, "print the outcome as JSON");
   dispatch.on(publish, [args] {
+    if (!args->photos_dir.empty() &&
+        (args->files.size() != 1 || std::filesystem::is_directory(args->files.front()))) {
+      cli::print_error(
+          "publish: --photos goes with exactly one issue FILE (a bundle folder brings its own images)");
+      return static_cast<int>(cli::bad_input);
+    }
     try {
       return run_publish(*args);
     } catch (const correction_error& e) {  // one line naming file, line and field; nothing published

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the fuzzers with clang and runs each for a bounded time.
-#   tests/fuzz/run.sh [SECONDS] [TARGET...]   (default 60; targets: splitter callback corrections,
-#   default all; corrections runs min(SECONDS, SYN_FUZZ_CORRECTIONS_SECONDS (default 15)))
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]   (default 60; targets: splitter callback corrections
+#   sidecar, default all; corrections runs min(SECONDS, SYN_FUZZ_CORRECTIONS_SECONDS (default 15)),
+#   sidecar min(SECONDS, SYN_FUZZ_SIDECAR_SECONDS (default 10)))
 # The splitter runs SECONDS; the WeChat callback parser min(SECONDS, SYN_FUZZ_CALLBACK_SECONDS
 # (default 20)): its input is small and its seeds reach every path in seconds.
 # Environment: SYN_FUZZ_BUILD_DIR (default build-fuzz), SYN_FUZZ_JOBS (default 1).
@@ -11,7 +12,7 @@ set -euo pipefail
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(splitter callback corrections)
+((${#targets[@]})) || targets=(splitter callback corrections sidecar)
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${SYN_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 cxx="${CXX_FUZZ:-$(command -v clang++ || command -v clang++-14)}"
@@ -38,6 +39,9 @@ for target in "${targets[@]}"; do
     corrections) cp "$root"/tests/fuzz/corrections_seeds/* "$corpus/"
               t=$((seconds < ${SYN_FUZZ_CORRECTIONS_SECONDS:-15} ? seconds : ${SYN_FUZZ_CORRECTIONS_SECONDS:-15}))
               max_len=270000 ;;  # past the parser's 256 KiB limit
+    sidecar) cp "$root"/tests/fuzz/sidecar_seeds/* "$corpus/"
+              t=$((seconds < ${SYN_FUZZ_SIDECAR_SECONDS:-10} ? seconds : ${SYN_FUZZ_SIDECAR_SECONDS:-10}))
+              max_len=4096 ;;  # a sidecar is a few lines; yaml-cpp's cost grows with nesting
     *) echo "run.sh: unknown fuzz target $target" >&2; exit 2 ;;
   esac
   echo "fuzz_$target: ${t}s, corpus $corpus"

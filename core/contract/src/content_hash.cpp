@@ -57,8 +57,11 @@ std::string content_sha256(const Article& a) {
     field(s, "block", Block::Kind_Name(b.kind()) + "\t" + fold(b.text(), b.kind() == Block::SUBHEAD));
   }
   for (const auto& p : a.photos()) {
-    field(s, "photo",
-          std::to_string(p.after_block()) + "\t" + fold(p.caption(), false) + "\t" + fold(p.credit()));
+    std::string photo =
+        std::to_string(p.after_block()) + "\t" + fold(p.caption(), false) + "\t" + fold(p.credit());
+    // The image is content too (issue 18); absent for text-only issues, whose hashes stay as before.
+    if (!p.sha256().empty()) photo.append("\t").append(p.sha256());
+    field(s, "photo", photo);
   }
   field(s, "jumps", std::to_string(a.continued_from_page()) + "\t" + std::to_string(a.continued_on_page()));
   return sha256_hex(s);

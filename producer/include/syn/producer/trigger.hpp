@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "syn/core/blob_store.hpp"
+#include "syn/core/config.hpp"
 #include "syn/core/http_server.hpp"
 #include "syn/producer/publisher.hpp"
 #include "syn/producer/splitter.hpp"
@@ -35,8 +37,9 @@ struct hot_folder_options {
   std::vector<std::string> ignore_suffixes{".part"};
   std::chrono::milliseconds poll_interval{1000};
   /// The convention: write `x.txt.part` and rename it to `x.txt`, or write `x.txt` and then an
-  /// empty `x.txt.ready` marker; either is taken at the next scan. Hidden files and `*.part` are
-  /// never taken. As a fallback for writers that follow neither, a file is taken once its size,
+  /// empty `x.txt.ready` marker; either is taken at the next scan. A bundle (a folder: one
+  /// `*.txt`, its images, optional `photos.yaml`) follows the same convention, as a whole. Hidden files and
+  /// `*.part` are never taken. As a fallback for writers that follow neither, a file is taken once its size,
   /// mtime and inode have not changed for this long: long enough for a slow writer's pauses.
   std::chrono::milliseconds stable_for{10000};
   /// A larger file is rejected to failed/ without being read.
@@ -72,6 +75,11 @@ struct trigger_options {
   /// in `review_dir` (empty: no review endpoints, nothing held). See review_api.hpp.
   double min_confidence = 0;
   std::filesystem::path review_dir;
+  /// Where the photos of hot-folder bundles go (issue 18; docs/OPERATIONS.md "The hot folder"),
+  /// shared and thread-safe; null: a bundle folder is rejected with `blobs_error`.
+  std::shared_ptr<blob::store> blobs;
+  std::string blobs_error = "no blob store configured";
+  config::blobs_config blob_limits;
 };
 
 /// Publishes one split issue; returns what happened. Called on the worker thread only.
