@@ -212,7 +212,16 @@ bool translate(const config::root& cfg, std::vector<article_trace>& traces) {
 /// 3. and 4. The archive and feed sinks behind core's runner with the options of `consume archive`
 /// and `consume feed` (--until-caught-up), in groups of their own. Accounts without an AppID get
 /// feed pages only (nothing is pushed).
-bool run_sinks(const config::root& cfg, const std::string& feed_state) {
+/// The photos' blob store (`blobs`; <state-dir>/blobs unless a config names one), shared by the
+/// feed sink (uploads) and the pages (`/photos/`).
+std::shared_ptr<blob::store> open_blobs(const config::root& cfg) {
+  auto opened = blob::open(cfg.blobs);
+  if (!opened) throw std::runtime_error(opened.error().to_string());
+  return std::shared_ptr<blob::store>(std::move(opened).value());
+}
+
+bool run_sinks(const config::root& cfg, const std::string& feed_state,
+               const std::shared_ptr<blob::store>& blobs) {
   service::consumer_args until_caught_up;
   until_caught_up.until_caught_up = true;
   bool ok = true;
@@ -225,6 +234,7 @@ bool run_sinks(const config::root& cfg, const std::string& feed_state) {
   {
     feed::feed_sink_options fo;
     fo.state_path = feed_state;
+    fo.blobs = blobs;
     feed::feed_sink sink(cfg.feed, fo);
     runner::runner r(cfg.kafka, feed::consume_options(cfg, until_caught_up, "syndicate-run-feed"), sink);
     ok = r.run() == 0 && ok;
@@ -274,9 +284,10 @@ void report(const config::root& cfg, const std::vector<article_trace>& traces,
 
 /// 6. The feed pages (`serve feeds` on the trial's state), until SIGINT or SIGTERM, so that the
 /// links printed above open; the embedded broker lives on meanwhile.
-void serve_pages(const config::root& cfg, const std::string& feed_state) {
+void serve_pages(const config::root& cfg, const std::string& feed_state, std::shared_ptr<blob::store> blobs) {
   feed::feed_server_options fo;
   fo.public_base_url = cfg.feed.server.public_base_url;
+  fo.blobs = std::move(blobs);
   for (const auto& account : cfg.feed.accounts) fo.accounts.push_back(account.name);
   const auto [host, port] = service::split_host_port(cfg.feed.server.listen);
   http::server_options so;
@@ -321,10 +332,11 @@ int run_all(const run_args& a, bool config_given) {
   bool ok = publish_files(cfg, a.files, traces);
   ok = translate(cfg, traces) && ok;
   const std::string feed_state = (fs::path(a.state_dir) / "feed-state.db").string();
-  ok = run_sinks(cfg, feed_state) && ok;
+  const auto blobs = open_blobs(cfg);
+  ok = run_sinks(cfg, feed_state, blobs) && ok;
   report(cfg, traces, feed_state);
   if (a.exit_when_done) return ok ? 0 : 1;
-  serve_pages(cfg, feed_state);  // until Ctrl-C: the links printed above open
+  serve_pages(cfg, feed_state, blobs);  // until Ctrl-C: the links printed above open
   return ok ? 0 : 1;
 }
 
