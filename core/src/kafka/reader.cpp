@@ -86,6 +86,11 @@ result<void> reader::read(const std::string& topic, const std::map<std::int32_t,
   if (auto err = rd_kafka_assign(rk, list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return detail::from_code(err, "assign " + topic);
   }
+  // librdkafka keeps a partition paused across unassign/assign: one an earlier read() finished
+  // (close_partition) would never fetch again. A failure here shows as that partition timing out.
+  if (auto err = rd_kafka_resume_partitions(rk, list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    detail::logger()->debug("resume {}: {}", topic, rd_kafka_err2str(err));
+  }
   struct unassign {
     rd_kafka_t* rk;
     ~unassign() {
