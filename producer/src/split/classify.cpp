@@ -592,11 +592,11 @@ std::string_view strip_marker(std::string_view s, bool* had_marker) noexcept {
 
 namespace {
 
-/// Gives the people from `from` on each of `roles` too.
-void add_roles(std::vector<person>& out, std::size_t from, const std::vector<role_t>& roles) {
+/// Gives the people from `from` on each of `extra` roles too.
+void add_roles(std::vector<person>& out, std::size_t from, const std::vector<role_t>& extra) {
   const std::size_t end = out.size();
   for (std::size_t g = from; g < end; ++g) {
-    for (const role_t r : roles) out.push_back({out[g].name, r});
+    for (const role_t r : extra) out.push_back({out[g].name, r});
   }
 }
 
