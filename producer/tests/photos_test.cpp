@@ -368,6 +368,7 @@ TEST_F(PhotosTest, ABundleFolderHoldsOneTextItsImagesAndItsSidecar) {
   write(d / ".ready", "");
   write(d / "b.jpg", "x");
   write(d / "a.png", "x");
+  write(d / "issue.json", "{}");  // archive export's record of the issue: not an image
   auto f = photos::read_folder(d);
   ASSERT_TRUE(f) << f.error().to_string();
   EXPECT_EQ(f.value().text, d / "page.txt");

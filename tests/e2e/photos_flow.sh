@@ -50,6 +50,18 @@ expect "blobs stored after the same bundle again" 1 "$(blob_files)"
 expect "article records after the same bundle again (raw)" 5 "$(count_committed "$articles" cjrb-20240130-)"
 expect "distinct articles" 5 "$(count_distinct_committed "$articles")"
 
+# 2b. The issue archived, exported as a bundle (text, image from the blob store, photos.yaml,
+# issue.json) and published again: byte-identical files, and unchanged on the topic.
+"$syndicate" consume archive --config "$cfg" --until-caught-up >/dev/null 2>"$work/archive.err" ||
+  { cat "$work/archive.err"; fail "consume archive"; }
+"$syndicate" archive export --config "$cfg" --issue cjrb-20240130 --format bundle -o "$work/export" >/dev/null
+cmp "$work/bundle/wheat-packing.jpg" "$work/export/wheat-packing.jpg" || fail "exported image differs"
+cmp "$work/bundle/page.txt" "$work/export/$(cd "$work/export" && ls -- *.txt)" || fail "exported text differs"
+out=$("$syndicate" publish --config "$cfg" "$work/export")
+echo "$out"
+grep -q "^cjrb-20240130: unchanged" <<<"$out" || fail "the exported bundle published again must be unchanged"
+expect "blobs stored after the exported bundle again" 1 "$(blob_files)"
+expect "article records after the exported bundle again (raw)" 5 "$(count_committed "$articles" cjrb-20240130-)"
 # 3. FILE --photos DIR, another date: the same blob (content-addressed), a reference to it.
 out=$("$syndicate" publish --config "$cfg" --date 2024-02-02 "$fixture" --photos "$photos")
 echo "$out"

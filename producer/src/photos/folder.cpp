@@ -50,6 +50,7 @@ result<folder_bundle> read_folder(const fs::path& dir) {
   folder_bundle out;
   for (auto& f : files.value()) {
     const auto name = f.filename().string();
+    if (name == export_record_name) continue;
     if (name == sidecar_name) {
       out.photos.sidecar = f;
     } else if (f.extension() == ".txt") {
@@ -72,6 +73,7 @@ result<bundle> read_photo_folder(const fs::path& dir) {
   if (!files) return files.error();
   bundle out;
   for (auto& f : files.value()) {
+    if (f.filename() == export_record_name) continue;
     if (f.filename() == sidecar_name) {
       out.sidecar = f;
     } else {
@@ -161,6 +163,7 @@ result<taken_folder> take_folder(int dirfd, const std::string& name, const fs::p
       return error(errc::unreadable, shown + ": a symbolic link; the hot folder never follows links");
     if (!S_ISREG(st.st_mode)) return error(errc::unreadable, shown + ": not a regular file");
     if (st.st_nlink != 1) return error(errc::unreadable, shown + ": has other hard links (copy it in)");
+    if (entry == export_record_name) continue;
     if (entry == sidecar_name) {
       out.photos.sidecar = incoming / name / entry;
     } else if (fs::path(entry).extension() == ".txt") {

@@ -112,10 +112,14 @@ struct bundle {
 
 /// The sidecar's file name inside a bundle folder.
 inline constexpr std::string_view sidecar_name = "photos.yaml";
+/// The issue as archived, which `archive export --format bundle` writes beside the text and the
+/// images (consumers/archive/src/bundle.cpp): for people, ignored by intake, so an exported
+/// bundle publishes again as it is (unchanged).
+inline constexpr std::string_view export_record_name = "issue.json";
 
 /// Splits the files of a bundle folder: the text (the one `*.txt`), `photos.yaml`, and every
-/// other file not starting with `.` as an image (checked by content later). Errors name the
-/// folder: no text or more than one, a sub-folder, a symbolic link.
+/// other file not starting with `.` (nor `issue.json`) as an image (checked by content later). Errors name
+/// the folder: no text or more than one, a sub-folder, a symbolic link.
 struct folder_bundle {
   std::filesystem::path text;
   bundle photos;
