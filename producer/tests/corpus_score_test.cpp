@@ -19,7 +19,7 @@ const char* const taiyuan_page =
     "\n"
     "扫雪活动吸引了不少居民参与。虽然天气寒冷,但大家都觉得暖融融的。\n";
 
-const char* const truth = R"({
+const char* const sample_truth = R"({
   "masthead": {"paper": "太原晚报", "date": "2022-01-22", "page": 4},
   "articles": [
     {"headline": "积雪行路难 社区忙清扫",
@@ -40,7 +40,7 @@ TEST(CorpusScore, ARightSplitScoresEveryField) {
   split_options o;
   o.paper_code = "tywb";
   const auto r = split_issue(taiyuan_page, o);
-  const auto s = corpus::score_page(truth, &r);
+  const auto s = corpus::score_page(sample_truth, &r);
   EXPECT_EQ(s.truth_articles, 1U);
   EXPECT_EQ(s.predicted_articles, 1U);
   EXPECT_EQ(s.matched, 1U);
@@ -57,7 +57,7 @@ TEST(CorpusScore, WrongFieldsAndSpuriousArticlesCount) {
   r.articles.push_back(r.articles[0]);
   r.articles.back().set_headline("另一篇");
   r.articles.back().clear_blocks();
-  const auto s = corpus::score_page(truth, &r);
+  const auto s = corpus::score_page(sample_truth, &r);
   EXPECT_EQ(s.matched, 1U);
   EXPECT_EQ(s.predicted_articles, 2U);
   EXPECT_DOUBLE_EQ(s.precision(), 0.5);
@@ -68,7 +68,7 @@ TEST(CorpusScore, WrongFieldsAndSpuriousArticlesCount) {
 }
 
 TEST(CorpusScore, ARefusedPageGetsNothingRight) {
-  const auto s = corpus::score_page(truth, nullptr, "no issue date");
+  const auto s = corpus::score_page(sample_truth, nullptr, "no issue date");
   EXPECT_EQ(s.refused, 1U);
   EXPECT_EQ(s.matched, 0U);
   EXPECT_DOUBLE_EQ(s.recall(), 0.0);

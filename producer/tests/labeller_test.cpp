@@ -19,7 +19,7 @@ std::vector<d::chunk> chunks_of(const std::string& page) {
   return chunks;
 }
 
-const std::string page =
+const std::string two_article_page =
     "北疆日报　2024年3月12日　星期二\n\n"
     "城东绿地今春开工\n"
     "□ 本报记者 王明\n"
@@ -38,7 +38,7 @@ std::vector<d::chunk_label> truth_of(const std::vector<d::chunk>& chunks) {
 }
 
 TEST(Labeller, FeaturesOfATitleAndAParagraph) {
-  const auto chunks = chunks_of(page);
+  const auto chunks = chunks_of(two_article_page);
   std::size_t title = chunks.size();
   std::size_t body = chunks.size();
   for (std::size_t i = 0; i < chunks.size(); ++i) {
@@ -60,7 +60,7 @@ TEST(Labeller, FeaturesOfATitleAndAParagraph) {
 }
 
 TEST(Labeller, LearntCountsLabelThePageTheyCameFrom) {
-  const auto chunks = chunks_of(page);
+  const auto chunks = chunks_of(two_article_page);
   const auto truth = truth_of(chunks);
   d::label_counts counts;
   counts.add_page(chunks, truth);

@@ -245,7 +245,7 @@ class counting_store final : public syn::blob::store {
   std::shared_ptr<syn::blob::store> s_;
 };
 
-syn::http::request get(std::string path, std::string query_w = {}, std::string inm = {}) {
+syn::http::request page_request(std::string path, std::string query_w = {}, std::string inm = {}) {
   syn::http::request r;
   r.method = "GET";
   r.target = path;
@@ -278,7 +278,7 @@ TEST(FeedServerPhotos, PagesShowThePhotosAndTheServerServesThemImmutable) {
   o.blobs = counting;
   const auto h = syn::feed::make_feed_handler(state, o);
 
-  const auto page = h(get("/articles/cjrb-20240130-01-01"));
+  const auto page = h(page_request("/articles/cjrb-20240130-01-01"));
   ASSERT_EQ(page.status, 200U);
   const auto& b = page.body;
   const std::string jpeg_src = "../photos/" + env.small_jpeg.sha256;
@@ -294,18 +294,18 @@ TEST(FeedServerPhotos, PagesShowThePhotosAndTheServerServesThemImmutable) {
   EXPECT_EQ(b.find("<script>"), std::string::npos);
   EXPECT_NE(b.find("<span class=\"credit\">记者 刘茜 摄</span>"), std::string::npos);
 
-  const auto ph = h(get("/photos/" + env.big_png.sha256));
+  const auto ph = h(page_request("/photos/" + env.big_png.sha256));
   ASSERT_EQ(ph.status, 200U);
   EXPECT_EQ(ph.content_type, "image/png");
   EXPECT_EQ(syn::sha256_hex(ph.body), env.big_png.sha256);
   EXPECT_EQ(header(ph, "Cache-Control"), "public, max-age=31536000, immutable");
   EXPECT_EQ(header(ph, "ETag"), "\"" + env.big_png.sha256 + "\"");
-  const auto again = h(get("/photos/" + env.big_png.sha256, {}, "\"" + env.big_png.sha256 + "\""));
+  const auto again = h(page_request("/photos/" + env.big_png.sha256, {}, "\"" + env.big_png.sha256 + "\""));
   EXPECT_EQ(again.status, 304U);
   EXPECT_TRUE(again.body.empty());
 
   const int asked = counting->asked;
-  const auto small = h(get("/photos/" + env.big_png.sha256, "480"));
+  const auto small = h(page_request("/photos/" + env.big_png.sha256, "480"));
   ASSERT_EQ(small.status, 200U);
   EXPECT_EQ(small.content_type, "image/jpeg");
   auto fitted = syn::feed::images::fit(small.body, syn::feed::images::wechat_material_image());
@@ -313,34 +313,35 @@ TEST(FeedServerPhotos, PagesShowThePhotosAndTheServerServesThemImmutable) {
   EXPECT_EQ(fitted.value().width, 480U);
   EXPECT_EQ(fitted.value().height, 343U);  // 1000 * 480 / 1400, rounded
   EXPECT_EQ(header(small, "ETag"), "\"" + env.big_png.sha256 + "-w480\"");
-  EXPECT_EQ(h(get("/photos/" + env.big_png.sha256, "480")).body, small.body);  // from the variant cache
+  EXPECT_EQ(h(page_request("/photos/" + env.big_png.sha256, "480")).body,
+            small.body);  // from the variant cache
   EXPECT_EQ(counting->asked, asked + 1);
 
   // Names that are not a sha256, and widths that are not a variant: 404, the store not asked.
   const int before = counting->asked;
   for (const auto* bad : {"/photos/../../etc/passwd", "/photos/ABCDEF", "/photos/", "/photos/x%2F..%2F"}) {
-    EXPECT_EQ(h(get(bad)).status, 404U) << bad;
+    EXPECT_EQ(h(page_request(bad)).status, 404U) << bad;
   }
-  EXPECT_EQ(h(get("/photos/" + std::string(64, 'A'))).status, 404U);
-  EXPECT_EQ(h(get("/photos/" + env.big_png.sha256, "123")).status, 404U);
-  EXPECT_EQ(h(get("/photos/" + env.big_png.sha256, "480x")).status, 404U);
+  EXPECT_EQ(h(page_request("/photos/" + std::string(64, 'A'))).status, 404U);
+  EXPECT_EQ(h(page_request("/photos/" + env.big_png.sha256, "123")).status, 404U);
+  EXPECT_EQ(h(page_request("/photos/" + env.big_png.sha256, "480x")).status, 404U);
   EXPECT_EQ(counting->asked, before);
-  EXPECT_EQ(h(get("/photos/" + std::string(64, 'b'))).status, 404U);  // well-formed, not stored
+  EXPECT_EQ(h(page_request("/photos/" + std::string(64, 'b'))).status, 404U);  // well-formed, not stored
   EXPECT_EQ(counting->asked, before + 1);
 
   // Feeds: RSS enclosure (the lead photo), Atom enclosure links, JSON Feed image and attachments.
   const std::string url = "https://feeds.example.cn/photos/" + env.small_jpeg.sha256;
-  const auto rss = h(get("/feeds/cjrb.xml")).body;
+  const auto rss = h(page_request("/feeds/cjrb.xml")).body;
   EXPECT_NE(rss.find("<enclosure url=\"" + url + "\" length=\"" + std::to_string(env.small_jpeg.bytes) +
                      "\" type=\"image/jpeg\"/>"),
             std::string::npos)
       << rss;
-  const auto atom = h(get("/feeds/cjrb.atom")).body;
+  const auto atom = h(page_request("/feeds/cjrb.atom")).body;
   EXPECT_NE(
       atom.find("<link rel=\"enclosure\" type=\"image/png\" length=\"" + std::to_string(env.big_png.bytes) +
                 "\" href=\"https://feeds.example.cn/photos/" + env.big_png.sha256 + "\""),
       std::string::npos);
-  const auto jf = nlohmann::json::parse(h(get("/feeds/cjrb.json")).body);
+  const auto jf = nlohmann::json::parse(h(page_request("/feeds/cjrb.json")).body);
   std::size_t with_image = 0, attachments = 0;
   for (const auto& it : jf["items"]) {
     if (!it.contains("image")) continue;
