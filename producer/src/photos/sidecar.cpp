@@ -27,7 +27,9 @@ error sidecar_error(const std::filesystem::path& file, int line0, std::string_vi
 }
 
 result<sidecar_entry> read_entry(const std::filesystem::path& file, const YAML::Node& n, std::size_t index) {
-  const std::string where = "[" + std::to_string(index) + "]";
+  // Appended, not `"[" + std::to_string(index)`: GCC 12 -O3 warns -Wrestrict on that (PR 105329).
+  std::string where(1, '[');
+  where.append(std::to_string(index)).push_back(']');
   if (!n.IsMap())
     return sidecar_error(file, n.Mark().line, where, "expected a mapping (file, caption | article + photo)");
   sidecar_entry e;
@@ -96,8 +98,11 @@ result<std::vector<sidecar_entry>> parse_sidecar(std::string_view text, const st
       auto e = read_entry(file, root[i], i);
       if (!e) return e.error();
       if (!seen.insert(e.value().file).second) {
-        return sidecar_error(file, static_cast<int>(e.value().line) - 1, "[" + std::to_string(i) + "].file",
-                             "`" + e.value().file + "` is named twice");
+        std::string field(1, '[');
+        field.append(std::to_string(i)).append("].file");
+        std::string why(1, '`');
+        why.append(e.value().file).append("` is named twice");
+        return sidecar_error(file, static_cast<int>(e.value().line) - 1, field, why);
       }
       out.push_back(std::move(e).value());
     }
